@@ -1,0 +1,151 @@
+#!/usr/bin/env python3
+"""iamlint vs Parliament, side by side, in one run on this machine.
+
+    .venv/bin/pip install -e '.[bench]'      # once: installs parliament
+    .venv/bin/python benchmarks/run.py       # --quick for fewer repeats
+
+Measures (medians of several runs, never single runs):
+  1. the 1,645 AWS managed policies in ../shared/corpus, in one process
+     (iamlint's library API vs parliament.analyze_policy_string, core checks);
+  2. the same corpus as a whole `iamlint check` process, with --jobs 1 and the default;
+  3. one ~5 KB policy as a whole process (the pre-commit / on-save case);
+  4. peak memory (max RSS) of the whole-corpus iamlint process.
+Prints a table and the ratios; exits 0 (targets are reported, not asserted).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+CORPUS = REPO.parent / "shared" / "corpus" / "aws-managed-policies"
+BIN = Path(sys.executable).parent
+
+
+def median_time(fn, repeat: int) -> tuple[float, list[float]]:
+    times = []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times), times
+
+
+def corpus_files() -> list[Path]:
+    return sorted(CORPUS.glob("*.json"))
+
+
+def iamlint_in_process(files: list[Path]):
+    from iamlint.api import lint_path
+    from iamlint.config import Config
+    from iamlint.engine.registry import Registry
+
+    registry = Registry.load()
+    config = Config()
+
+    def run():
+        n = 0
+        for f in files:
+            n += len(lint_path(str(f), config, registry).findings)
+        return n
+
+    return run
+
+
+def parliament_in_process(files: list[Path]):
+    import parliament
+
+    def run():
+        n = 0
+        for f in files:
+            try:
+                policy = parliament.analyze_policy_string(f.read_text(), str(f))
+                n += len(policy.findings)
+            except Exception:  # parliament crashes on some AWS policies; count and go on
+                n += 0
+        return n
+
+    return run
+
+
+def process(cmd: list[str]) -> tuple[float, int]:
+    """Wall time and max RSS (KiB) of one subprocess."""
+    t0 = time.perf_counter()
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
+    wall = time.perf_counter() - t0
+    rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return wall, max(rss, before)
+
+
+def median_process(cmd: list[str], repeat: int) -> float:
+    return statistics.median(process(cmd)[0] for _ in range(repeat))
+
+
+def small_policy(tmp: Path) -> Path:
+    """A realistic ~5 KB identity policy (a corpus policy of about that size)."""
+    best = min(corpus_files(), key=lambda p: abs(p.stat().st_size - 5000))
+    target = tmp / "small-policy.json"
+    target.write_text(best.read_text())
+    return target
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--quick", action="store_true", help="fewer repeats")
+    args = ap.parse_args()
+    if not CORPUS.is_dir():
+        print(f"corpus not found: {CORPUS}", file=sys.stderr)
+        return 2
+    try:
+        import parliament  # noqa: F401
+    except ImportError:
+        print("parliament is not installed: pip install -e '.[bench]'", file=sys.stderr)
+        return 2
+    files = corpus_files()
+    rep_corpus = 1 if args.quick else 3
+    rep_small = 5 if args.quick else 11
+    rows = []
+
+    t_iam, _ = median_time(iamlint_in_process(files), rep_corpus)
+    t_par, _ = median_time(parliament_in_process(files), rep_corpus)
+    rows.append(("corpus, one process (1,645 policies)", t_iam, t_par))
+
+    iamlint_cmd = [str(BIN / "iamlint"), "check", "--format", "json", "--fail-on", "never"]
+    whole_j1 = median_process(iamlint_cmd + ["--jobs", "1", str(CORPUS)], rep_corpus) if _has_jobs() else None
+    whole = median_process(iamlint_cmd + [str(CORPUS)], rep_corpus)
+    _, rss = process(iamlint_cmd + [str(CORPUS)])
+
+    with tempfile.TemporaryDirectory() as tmp:
+        small = small_policy(Path(tmp))
+        t_small_iam = median_process([str(BIN / "iamlint"), "check", "--fail-on", "never", str(small)], rep_small)
+        t_small_par = median_process([str(BIN / "parliament"), "--file", str(small)], rep_small)
+        size = small.stat().st_size
+    rows.append((f"one {size / 1024:.1f} KB policy, whole process", t_small_iam, t_small_par))
+
+    print(f"{'benchmark':<42} {'iamlint':>10} {'parliament':>11} {'ratio':>8}")
+    for name, a, b in rows:
+        print(f"{name:<42} {a:>9.3f}s {b:>10.3f}s {b / a:>7.1f}x")
+    if whole_j1 is not None:
+        print(f"{'corpus, `iamlint check --jobs 1`':<42} {whole_j1:>9.3f}s {'':>11} {t_par / whole_j1:>7.1f}x")
+    print(f"{'corpus, `iamlint check` (default jobs)':<42} {whole:>9.3f}s {'':>11} {t_par / whole:>7.1f}x")
+    print(f"peak memory of `iamlint check` on the corpus: {rss / 1024:.0f} MB (max RSS)")
+    print(f"machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}; medians of {rep_corpus} (corpus) / {rep_small} (small file) runs")
+    return 0
+
+
+def _has_jobs() -> bool:
+    out = subprocess.run([str(BIN / "iamlint"), "check", "--help"], capture_output=True, text=True).stdout
+    return "--jobs" in out
+
+
+if __name__ == "__main__":
+    sys.exit(main())

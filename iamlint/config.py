@@ -1,0 +1,80 @@
+"""Run configuration: which rules run, at what severity, on which files.
+
+Loading from ``pyproject.toml`` / ``.iamlint.toml`` lives in
+:mod:`iamlint.configfile`; this module is the in-memory shape and its logic.
+"""
+from __future__ import annotations
+
+import fnmatch
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+
+def _matches(rule_id: str, selectors: list[str]) -> int:
+    """Length of the longest selector that selects ``rule_id`` (0 = none).
+
+    A selector is a full id or an id prefix (``IAM3``); ``ALL`` selects all.
+    """
+    best = 0
+    rid = rule_id.upper()
+    for sel in selectors:
+        s = sel.upper()
+        if s == "ALL":
+            best = max(best, 1)
+        elif rid.startswith(s):
+            best = max(best, len(s) + 1)
+    return best
+
+
+@dataclass
+class Config:
+    select: list[str] = field(default_factory=lambda: ["ALL"])
+    extend_select: list[str] = field(default_factory=list)
+    ignore: list[str] = field(default_factory=list)
+    per_file_ignores: dict[str, list[str]] = field(default_factory=dict)
+    severity: dict[str, str] = field(default_factory=dict)
+    fail_on: str = "warning"
+    exclude: list[str] = field(default_factory=list)
+    kinds: dict[str, str] = field(default_factory=dict)
+    extend_rules: list[str] = field(default_factory=list)
+    #: per-rule options by option name (``trusted-accounts`` ...)
+    options: dict[str, Any] = field(default_factory=dict)
+    #: the file the configuration came from (None: defaults)
+    source: str | None = None
+
+    def copy(self, **changes: Any) -> "Config":
+        return replace(self, **changes)
+
+    def rule_enabled(self, rule_id: str, path: str | None = None) -> bool:
+        """ruff semantics: the most specific of select/ignore wins."""
+        selected = max(_matches(rule_id, self.select), _matches(rule_id, self.extend_select))
+        ignored = _matches(rule_id, self.ignore)
+        if path is not None:
+            for pattern, ids in self.per_file_ignores.items():
+                if path_matches(path, pattern):
+                    ignored = max(ignored, _matches(rule_id, ids))
+        return selected > 0 and selected > ignored
+
+    def severity_of(self, rule_id: str, default: str) -> str:
+        return self.severity.get(rule_id, default)
+
+    def kind_for(self, path: str) -> str | None:
+        for pattern, kind in self.kinds.items():
+            if path_matches(path, pattern):
+                return kind
+        return None
+
+    def excluded(self, path: str) -> bool:
+        return any(path_matches(path, p) for p in self.exclude)
+
+
+def path_matches(path: str, pattern: str) -> bool:
+    """Glob match on the path or any of its trailing parts (``*.json`` matches
+    ``a/b/c.json``; ``policies/**`` matches ``policies/x/y.json``)."""
+    norm = path.replace("\\", "/")
+    while norm.startswith("./"):
+        norm = norm[2:]
+    if fnmatch.fnmatch(norm, pattern):
+        return True
+    parts = norm.split("/")
+    return any(fnmatch.fnmatch("/".join(parts[i:]), pattern) for i in range(1, len(parts)))

@@ -1,0 +1,96 @@
+"""A policy document handed to the rules, whatever file it came from."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any, Protocol
+
+from iamlint.findings import Span
+from iamlint.model.policy import Policy
+
+
+class Locator(Protocol):
+    """Turns a JSON pointer inside the policy document into a span of the file."""
+
+    def span(self, pointer: str) -> Span | None: ...
+
+    def key_span(self, pointer: str) -> Span | None: ...
+
+
+class NullLocator:
+    """For documents without positions (tests, generated documents)."""
+
+    def span(self, pointer: str) -> Span | None:
+        return None
+
+    def key_span(self, pointer: str) -> Span | None:
+        return None
+
+
+@dataclass
+class Document:
+    """One policy document and where it came from.
+
+    ``value`` is the decoded document (None when it could not be parsed: the
+    syntax problems then say why).  ``kind`` is one of identity, trust,
+    resource, scp.  ``owner`` names the resource it belongs to (CloudFormation
+    logical id, Terraform address, role name of an account dump).
+    """
+
+    file: str
+    value: Any
+    kind: str
+    locator: Locator = field(default_factory=NullLocator)
+    owner: str = ""
+    #: where the kind came from: "content", "option" (--kind / config) or "location"
+    kind_source: str = "content"
+    #: syntax problems (iamlint.parsing.jsontext.SyntaxProblem) when value is None
+    syntax_problems: list = field(default_factory=list)
+    #: duplicate keys: (object pointer, key, span of the later key)
+    duplicates: list = field(default_factory=list)
+    #: span used when a pointer cannot be located (e.g. the policy property in a template)
+    fallback_span: Span = field(default_factory=lambda: Span(1, 1, 1, 2))
+    #: free-form facts from the source (e.g. resolved provider of a Terraform reference)
+    meta: dict = field(default_factory=dict)
+
+    @cached_property
+    def policy(self) -> Policy:
+        return Policy(self.value)
+
+    @property
+    def parsed(self) -> bool:
+        return self.value is not None or not self.syntax_problems
+
+    def value_at(self, pointer: str) -> Any:
+        """The value at ``pointer`` or None."""
+        node = self.value
+        if not pointer:
+            return node
+        for raw in pointer.split("/")[1:]:
+            token = raw.replace("~1", "/").replace("~0", "~")
+            if isinstance(node, dict):
+                node = node.get(token)
+            elif isinstance(node, list):
+                try:
+                    node = node[int(token)]
+                except (ValueError, IndexError):
+                    return None
+            else:
+                return None
+        return node
+
+    def locate(self, pointer: str, at_key: bool = False) -> Span:
+        """Span of the node at ``pointer`` (its key when ``at_key``), falling back
+        to the nearest ancestor that can be located."""
+        if at_key:
+            span = self.locator.key_span(pointer)
+            if span is not None:
+                return span
+        p = pointer
+        while True:
+            span = self.locator.span(p)
+            if span is not None:
+                return span
+            if not p:
+                return self.fallback_span
+            p = p.rsplit("/", 1)[0]

@@ -1,0 +1,24 @@
+"""What a check yields: a node (by JSON pointer) and a message.
+
+Checks never compute line numbers; the engine resolves the pointer to a span
+through the document's locator.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from iamlint.findings import Span
+
+
+@dataclass(frozen=True)
+class Report:
+    pointer: str
+    message: str
+    #: point at the member's key instead of its value (e.g. a forbidden element)
+    at_key: bool = False
+    #: an explicit span (syntax errors, which have no pointer)
+    span: Span | None = None
+    #: override the rule's severity for this report (graded rules)
+    severity: str | None = None
+    #: extra (file, pointer, message) locations, e.g. for compound findings
+    related: tuple = ()

@@ -1,0 +1,124 @@
+"""Runs the enabled rules over documents and turns reports into findings."""
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from typing import Any, Iterable
+
+from iamlint.config import Config
+from iamlint.engine.document import Document
+from iamlint.engine.registry import Registry, Rule
+from iamlint.engine.report import Report
+from iamlint.findings import Finding
+
+
+@dataclass
+class Context:
+    """What a check sees: the document, its model and this rule's options."""
+
+    document: Document
+    rule: Rule
+    config: Config
+
+    @property
+    def policy(self):
+        return self.document.policy
+
+    @property
+    def kind(self) -> str:
+        return self.document.kind
+
+    def option(self, name: str) -> Any:
+        return self.rule.option(name, self.config.options)
+
+    def report(self, pointer: str, message: str, **kw: Any) -> Report:
+        return Report(pointer, message, **kw)
+
+
+def fingerprint(rule_id: str, file: str, owner: str, pointer: str, value: Any) -> str:
+    """Stable across lines moving: rule + file + owner + pointer + offending value.
+
+    Array indices in the pointer are replaced by the value's own hash so that
+    inserting a statement above does not change the fingerprint of the ones below.
+    """
+    try:
+        value_text = json.dumps(value, sort_keys=True, default=str)
+    except (TypeError, ValueError):
+        value_text = repr(value)
+    parts = [p if not p.isdigit() else "#" for p in pointer.split("/")]
+    raw = "\x1f".join([rule_id, file.replace("\\", "/"), owner, "/".join(parts), value_text])
+    return hashlib.sha256(raw.encode("utf-8", "surrogatepass")).hexdigest()[:32]
+
+
+def _statement_pointer(pointer: str) -> str:
+    parts = pointer.split("/")
+    if len(parts) >= 3 and parts[1] == "Statement" and parts[2].isdigit():
+        return "/".join(parts[:3])
+    return pointer
+
+
+def make_finding(doc: Document, rule: Rule, rep: Report, config: Config) -> Finding:
+    span = rep.span or doc.locate(rep.pointer, rep.at_key)
+    severity = rep.severity or config.severity_of(rule.id, rule.severity)
+    # the fingerprint keys on the enclosing statement's content, not its index
+    stmt_ptr = _statement_pointer(rep.pointer)
+    anchor = doc.value_at(stmt_ptr) if doc.value is not None else rep.message
+    fp = fingerprint(rule.id, doc.file, doc.owner, rep.pointer, [anchor, doc.value_at(rep.pointer) if doc.value is not None else None])
+    return Finding(
+        rule=rule.id,
+        name=rule.name,
+        severity=severity,
+        message=rep.message,
+        file=doc.file,
+        span=span,
+        pointer=rep.pointer,
+        owner=doc.owner,
+        fingerprint=fp,
+        related=rep.related,
+    )
+
+
+def applicable(rule: Rule, doc: Document) -> bool:
+    if rule.scope != "document" or doc.kind not in rule.kinds:
+        return False
+    return doc.value is not None or rule.parse_errors
+
+
+def run_document(doc: Document, rules: Iterable[Rule], config: Config) -> list[Finding]:
+    findings: list[Finding] = []
+    for rule in rules:
+        if not applicable(rule, doc):
+            continue
+        ctx = Context(doc, rule, config)
+        for rep in rule.check(ctx) or ():
+            findings.append(make_finding(doc, rule, rep, config))
+    return findings
+
+
+def enabled_rules(registry: Registry, config: Config, path: str | None = None) -> list[Rule]:
+    return [r for r in registry if config.rule_enabled(r.id, path)]
+
+
+def run_roles(roles: list, documents: list[Document], rules: Iterable[Rule], config: Config) -> list[Finding]:
+    """Whole-role rules (``scope: role``): called once per assembled role."""
+    findings: list[Finding] = []
+    role_rules = [r for r in rules if r.scope == "role"]
+    for role in roles:
+        for rule in role_rules:
+            for rep, doc in rule.check(RoleContext(role, rule, config)) or ():
+                findings.append(make_finding(doc, rule, rep, config))
+    return findings
+
+
+@dataclass
+class RoleContext:
+    """What a role check sees; it yields (Report, Document) pairs, the
+    document being the one the report's pointer belongs to."""
+
+    role: Any
+    rule: Rule
+    config: Config
+
+    def option(self, name: str) -> Any:
+        return self.rule.option(name, self.config.options)

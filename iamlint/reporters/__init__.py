@@ -1,0 +1,31 @@
+"""Output formats.  Each reporter module has ``render(run) -> str``."""
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass, field
+
+from iamlint.findings import Finding
+
+FORMATS = ("text", "json", "sarif", "github", "junit")
+
+
+@dataclass
+class RunResult:
+    """Everything a reporter may need about one run."""
+
+    files: list = field(default_factory=list)        # FileReport, in order
+    findings: list[Finding] = field(default_factory=list)
+    documents: int = 0
+    registry: object = None
+    show_source: bool = False
+    color: bool = False
+    root: str = "."
+
+    @property
+    def linted_files(self) -> int:
+        return sum(1 for f in self.files if not f.skipped and not f.error)
+
+
+def render(fmt: str, run: RunResult) -> str:
+    module = importlib.import_module(f"iamlint.reporters.{fmt}")
+    return module.render(run)

@@ -1,0 +1,38 @@
+"""The stable JSON contract (see README, "JSON output")."""
+from __future__ import annotations
+
+import json
+
+from iamlint import __version__
+from iamlint.reporters import RunResult
+
+
+def finding_dict(f) -> dict:
+    d = {
+        "rule": f.rule,
+        "name": f.name,
+        "severity": f.severity,
+        "message": f.message,
+        "file": f.file,
+        "line": f.span.line,
+        "column": f.span.column,
+        "end_line": f.span.end_line,
+        "end_column": f.span.end_column,
+        "pointer": f.pointer,
+    }
+    if f.owner:
+        d["owner"] = f.owner
+    d["fingerprint"] = f.fingerprint
+    return d
+
+
+def render(run: RunResult) -> str:
+    out = {
+        "version": __version__,
+        "findings": [finding_dict(f) for f in run.findings],
+        "summary": {"files": run.linted_files, "documents": run.documents, "findings": len(run.findings)},
+    }
+    errors = [{"file": f.path, "message": f.error} for f in run.files if f.error]
+    if errors:
+        out["errors"] = errors
+    return json.dumps(out, indent=2, ensure_ascii=False) + "\n"

@@ -1,0 +1,55 @@
+"""Which kind of file is this, and which policy documents does it hold?
+
+``read_source`` dispatches on content first and extension second: a ``.json``
+file may be a raw policy, a CloudFormation template, a Terraform plan or an
+account authorization dump.  Each reader returns :class:`SourceResult`; a file
+that holds no IAM material is ``skipped`` silently.
+"""
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass, field
+
+from iamlint.engine.document import Document
+
+
+@dataclass
+class SourceResult:
+    documents: list[Document] = field(default_factory=list)
+    #: the file holds no IAM material: skip it silently
+    skipped: bool = False
+    #: a one-line problem with the file itself (unreadable, too large ...)
+    error: str | None = None
+    #: assembled roles (iamlint.model.role.Role) for whole-role analysis
+    roles: list = field(default_factory=list)
+    #: the decoded text, for --show-source
+    text: str | None = None
+
+
+def read_source(path: str, data: bytes, kind: str | None = None, explicit: bool = True) -> SourceResult:
+    """Read ``data`` (the bytes of ``path``) into policy documents."""
+    from iamlint.parsing.jsontext import DecodeError, decode_bytes
+    from iamlint.sources import rawjson
+
+    try:
+        text = decode_bytes(data)
+    except DecodeError as exc:
+        return rawjson.undecodable(path, str(exc), kind, explicit, data)
+    lower = path.lower()
+    stripped = text.lstrip("\ufeff \t\r\n")
+    if lower.endswith((".yaml", ".yml", ".template")) or lower.endswith(".tf") or lower.endswith(".hcl"):
+        return _read_iac(path, text, kind)
+    if stripped.startswith(("{", "[")) or lower.endswith(".json") or not stripped:
+        return rawjson.read(path, text, kind, explicit)
+    return _read_iac(path, text, kind)
+
+
+def _read_iac(path: str, text: str, kind: str | None) -> SourceResult:
+    """Terraform (.tf/.hcl) and CloudFormation YAML; a reader that is not
+    available yet skips the file."""
+    module = "terraform" if path.lower().endswith((".tf", ".hcl")) else "cloudformation"
+    try:
+        reader = importlib.import_module(f"iamlint.sources.{module}")
+    except ImportError:
+        return SourceResult(skipped=True, text=text)
+    return reader.read(path, text, kind)

@@ -1,0 +1,75 @@
+"""Raw JSON files: a policy document, or JSON that other readers recognise."""
+from __future__ import annotations
+
+from iamlint.engine.document import Document
+from iamlint.findings import Span
+from iamlint.model.policy import detect_kind
+from iamlint.sources import SourceResult
+
+
+def _looks_like_policy_text(text: str) -> bool:
+    return "Statement" in text
+
+
+def undecodable(path: str, message: str, kind: str | None, explicit: bool, data: bytes) -> SourceResult:
+    """Bytes that are not UTF-8 text: a syntax finding if the file was named or
+    looks like a policy, else skipped (a binary file found while walking a tree)."""
+    from iamlint.parsing.jsontext import SyntaxProblem
+
+    if not explicit and b"Statement" not in data:
+        return SourceResult(skipped=True)
+    doc = Document(path, None, kind or "identity", syntax_problems=[SyntaxProblem(message, Span(1, 1, 1, 2))])
+    return SourceResult(documents=[doc])
+
+
+def read(path: str, text: str, kind: str | None, explicit: bool) -> SourceResult:
+    from iamlint.parsing.jsontext import parse
+
+    result = parse(text)
+    if result.problems:
+        if not explicit and not _looks_like_policy_text(text):
+            return SourceResult(skipped=True, text=text)
+        doc = Document(path, None, kind or "identity", result.locator, syntax_problems=result.problems)
+        return SourceResult(documents=[doc], text=text)
+    value = result.value
+    if isinstance(value, dict):
+        other = _other_reader(value)
+        if other is not None:
+            return other(path, text, value, result, kind)
+    if kind is None and not (isinstance(value, dict) and "Statement" in value):
+        # valid JSON that is not a policy (package.json, tsconfig.json ...)
+        return SourceResult(skipped=True, text=text)
+    doc = Document(
+        path,
+        value,
+        kind or detect_kind(value),
+        result.locator,
+        kind_source="option" if kind else "content",
+        duplicates=result.duplicates,
+    )
+    return SourceResult(documents=[doc], text=text)
+
+
+def _other_reader(value: dict):
+    """CloudFormation JSON, Terraform plan JSON and account dumps."""
+    try:
+        if "Resources" in value and isinstance(value.get("Resources"), dict) and (
+            "AWSTemplateFormatVersion" in value
+            or any(isinstance(r, dict) and str(r.get("Type", "")).startswith(("AWS::", "Custom::")) for r in value["Resources"].values())
+        ):
+            from iamlint.sources.cloudformation import read_json as reader
+
+            return reader
+        if "planned_values" in value or ("resource_changes" in value and "format_version" in value):
+            from iamlint.sources.terraform_plan import read_json as reader
+
+            return reader
+        if any(k in value for k in ("RoleDetailList", "UserDetailList", "GroupDetailList")) or (
+            "Policies" in value and isinstance(value.get("Policies"), list) and "Statement" not in value
+        ):
+            from iamlint.sources.account_dump import read_json as reader
+
+            return reader
+    except ImportError:
+        return None
+    return None
