@@ -43,8 +43,8 @@ def test_trailing_comma_json_contract(tmp_path):
     assert set(data) >= {"version", "findings", "summary"}
     f = data["findings"][0]
     assert f["rule"] == "IAM001" and f["name"] == "json-syntax" and f["severity"] == "error"
-    assert (f["line"], f["column"]) == (3, 86)
-    assert f["end_line"] == 3 and f["end_column"] == 87
+    assert (f["line"], f["column"]) == (3, 78)
+    assert f["end_line"] == 3 and f["end_column"] == 79
     assert f["file"] == str(p)
     assert "trailing comma" in f["message"]
     for key in ("rule", "name", "severity", "message", "file", "line", "column", "end_line", "end_column", "pointer"):
@@ -73,7 +73,7 @@ def test_text_format_and_show_source(tmp_path):
     r = run("check", "--show-source", str(p))
     assert r.exit_code == 1
     first = r.output.splitlines()[0]
-    assert first.startswith(f"{p}:1:53: IAM011 [error] ")
+    assert first.startswith(f"{p}:1:52: IAM011 [error] ")
     assert "^^^^^^^" in r.output
 
 
