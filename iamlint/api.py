@@ -60,10 +60,12 @@ def lint_bytes(
         return report
     rules = enabled_rules(registry, config, path)
     findings: list[Finding] = []
+    by_document: dict[int, list[Finding]] = {}
     for doc in source.documents:
-        findings += run_document(doc, rules, config)
+        by_document[id(doc)] = run_document(doc, rules, config)
+        findings += by_document[id(doc)]
     if source.roles:
-        findings += run_roles(source.roles, source.documents, rules, config)
+        findings += run_roles(source.roles, rules, config, by_document)
     report.documents = len(source.documents)
     report.findings = sorted(set(findings), key=Finding.sort_key)
     return report

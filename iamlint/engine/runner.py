@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Iterable
 
 from iamlint.config import Config
@@ -100,13 +100,16 @@ def enabled_rules(registry: Registry, config: Config, path: str | None = None) -
     return [r for r in registry if config.rule_enabled(r.id, path)]
 
 
-def run_roles(roles: list, documents: list[Document], rules: Iterable[Rule], config: Config) -> list[Finding]:
-    """Whole-role rules (``scope: role``): called once per assembled role."""
+def run_roles(roles: list, rules: Iterable[Rule], config: Config,
+              document_findings: dict | None = None) -> list[Finding]:
+    """Whole-role rules (``scope: role``): called once per assembled role, after
+    the document rules, whose findings they may combine (compound findings)."""
     findings: list[Finding] = []
     role_rules = [r for r in rules if r.scope == "role"]
     for role in roles:
         for rule in role_rules:
-            for rep, doc in rule.check(RoleContext(role, rule, config)) or ():
+            ctx = RoleContext(role, rule, config, document_findings or {})
+            for rep, doc in rule.check(ctx) or ():
                 findings.append(make_finding(doc, rule, rep, config))
     return findings
 
@@ -119,6 +122,12 @@ class RoleContext:
     role: Any
     rule: Rule
     config: Config
+    #: document-rule findings by id() of the document (for compound findings)
+    document_findings: dict = field(default_factory=dict)
+
+    def findings_for(self, doc: Document | None) -> list[Finding]:
+        """Document-rule findings on one of the role's documents."""
+        return list(self.document_findings.get(id(doc), ())) if doc is not None else []
 
     def option(self, name: str) -> Any:
         return self.rule.option(name, self.config.options)
