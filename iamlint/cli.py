@@ -117,11 +117,16 @@ def check(paths, fmt, output, fail_on, kind, select, extend_select, ignore, conf
     text = render(fmt, run)
     if fmt == "text" and quiet:
         text = "".join(line + "\n" for line in text.splitlines()[:-1]) if findings else ""
+    # lone surrogates from the input (JSON allows "\ud800") must not crash the
+    # output: they are written as the escape they came from
+    data = text.encode("utf-8", "backslashreplace")
     if output:
-        with open(output, "w", encoding="utf-8") as fh:
-            fh.write(text)
-    elif text:
-        click.echo(text, nl=False)
+        with open(output, "wb") as fh:
+            fh.write(data)
+    elif data:
+        sys.stdout.flush()
+        sys.stdout.buffer.write(data)
+        sys.stdout.flush()
 
     if any(r.error for r in reports):
         sys.exit(2)

@@ -1,0 +1,115 @@
+"""Hostile input: every case ends as a finding or a one-line error naming the
+file, within seconds, and the run goes on with the next file."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+GOOD = '{"Version": "2012-10-17", "Statement": [{"Effect": "allow", "Action": "s3:ListBucket", "Resource": "*"}]}'
+
+
+def _big_statements(n: int) -> bytes:
+    st = [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": f"arn:aws:s3:::b/{i}"} for i in range(n)]
+    return json.dumps({"Version": "2012-10-17", "Statement": st}).encode()
+
+
+CASES = {
+    "empty.json": b"",
+    "whitespace.json": b"   \n\t  \r\n",
+    "null.json": b"null",
+    "list.json": b"[]",
+    "number.json": b"42",
+    "truncated.json": b'{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Act',
+    "deep-arrays.json": b'{"Statement": ' + b"[" * 100_000 + b"]" * 100_000 + b"}",
+    "deep-objects.json": b'{"Statement": ' + b'{"a":' * 100_000 + b"1" + b"}" * 100_000 + b"}",
+    "huge-string.json": b'{"Version": "2012-10-17", "Statement": [{"Sid": "' + b"A" * (20 * 1024 * 1024) + b'"}]}',
+    "many-statements.json": _big_statements(20_000),
+    "one-long-line.json": b'{"Statement": [' + b",".join([b'{"Effect":"Allow","Action":"s3:GetObject","Resource":"*"}'] * 18_000) + b"]}",
+    "invalid-utf8.json": b'{"Statement": [{"Sid": "\xc3\x28"}]}',
+    "utf16.json": '{"Statement": []}'.encode("utf-16"),
+    "bom.json": b"\xef\xbb\xbf" + GOOD.encode(),
+    "binary.json": bytes(range(256)) * 4,
+    "nan.json": b'{"Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "*", "Condition": {"NumericLessThan": {"s3:max-keys": NaN}}}]}',
+    "huge-number.json": b'{"Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "*", "Condition": {"NumericLessThan": {"s3:max-keys": 1e99999}}}]}',
+    "lone-surrogate.json": b'{"Statement": [{"Sid": "\\ud800", "Effect": "Allow", "Action": "s3:*", "Resource": "*"}]}',
+    "control-chars.json": b'{"Statement": [{"Sid": "a\x01b", "Effect": "Allow"}]}',
+    "wrong-types.json": b'{"Version": 1, "Statement": [{"Effect": 1, "Action": {"a": 1}, "Resource": [[]], "Condition": [1], "Principal": 7, "Sid": null}]}',
+    "statement-string.json": b'{"Version": "2012-10-17", "Statement": "Allow everything"}',
+    "duplicate-keys.json": b'{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Effect": "Deny", "Action": "s3:*", "Resource": "*"}]}',
+    "crlf.json": GOOD.replace(", ", ",\r\n").encode(),
+    "alias-bomb.yaml": (
+        b"AWSTemplateFormatVersion: '2010-09-09'\n"
+        b'a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]\n'
+        b"b: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]\n"
+        b"c: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]\n"
+        b"d: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c]\n"
+        b"e: &e [*d,*d,*d,*d,*d,*d,*d,*d,*d]\n"
+        b"f: &f [*e,*e,*e,*e,*e,*e,*e,*e,*e]\n"
+        b"g: &g [*f,*f,*f,*f,*f,*f,*f,*f,*f]\n"
+        b"h: &h [*g,*g,*g,*g,*g,*g,*g,*g,*g]\n"
+        b"Resources:\n  R:\n    Type: AWS::IAM::Role\n    Properties:\n      Tags: *h\n"
+    ),
+    "python-tag.yaml": (
+        b"AWSTemplateFormatVersion: '2010-09-09'\n"
+        b"Resources:\n  R:\n    Type: AWS::IAM::Role\n    Properties:\n"
+        b"      RoleName: !!python/object/apply:os.system ['touch PWNED_BY_YAML']\n"
+    ),
+    "unknown-tag.yaml": b"AWSTemplateFormatVersion: '2010-09-09'\nResources:\n  R:\n    Type: AWS::IAM::Role\n    Properties:\n      RoleName: !Whatever x\n",
+    "broken.yaml": b"AWSTemplateFormatVersion: '2010-09-09'\nResources:\n  R:\n    Type: AWS::IAM::Role\n   Properties: [\n",
+    "broken.tf": b'resource "aws_iam_policy" "p" {\n  policy = <<EOF\n{"Statement": [\nEOF\n  name = \n',
+    "broken-heredoc.tf": b'resource "aws_iam_policy" "p" {\n  policy = <<EOF\n{"Version": "2012-10-17", "Statement": [{"Effect": "Allow",}]}\nEOF\n}\n',
+    "deep.tf": b'locals {\n  x = ' + b"[" * 5000 + b"]" * 5000 + b"\n}\n",
+}
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_hostile_input(tmp_path, name):
+    bad = tmp_path / name
+    bad.write_bytes(CASES[name])
+    good = tmp_path / "zz-good.json"
+    good.write_text(GOOD)
+    proc = subprocess.run(
+        [sys.executable, "-m", "iamlint", "check", "--format", "json", "--fail-on", "never", str(bad), str(good)],
+        capture_output=True, text=True, timeout=120, cwd=tmp_path,
+    )
+    assert "Traceback" not in proc.stderr, proc.stderr[-2000:]
+    assert proc.returncode in (0, 2), (proc.returncode, proc.stderr)
+    data = json.loads(proc.stdout)
+    assert any(f["file"] == str(good) for f in data["findings"]), "the run did not go on to the next file"
+    for line in proc.stderr.splitlines():
+        assert str(bad) in line, f"stderr line does not name the file: {line!r}"
+    assert not (tmp_path / "PWNED_BY_YAML").exists(), "a YAML tag executed code"
+    for f in data["findings"]:
+        assert f["line"] >= 1 and f["column"] >= 1
+        assert (f["end_line"], f["end_column"]) >= (f["line"], f["column"])
+
+
+def test_symlink_loop_and_unreadable_file(tmp_path):
+    (tmp_path / "d").mkdir()
+    os.symlink(tmp_path / "d", tmp_path / "d" / "loop")
+    secret = tmp_path / "d" / "unreadable.json"
+    secret.write_text(GOOD)
+    secret.chmod(0)
+    good = tmp_path / "d" / "good.json"
+    good.write_text(GOOD)
+    proc = subprocess.run([sys.executable, "-m", "iamlint", "check", "--format", "json", str(tmp_path)],
+                          capture_output=True, text=True, timeout=60)
+    assert "Traceback" not in proc.stderr
+    data = json.loads(proc.stdout)
+    assert any(f["file"].endswith("good.json") for f in data["findings"])
+    if os.geteuid() != 0:  # root can read mode-0 files
+        assert "unreadable.json" in proc.stderr
+
+
+def test_max_file_size_skips_with_message(tmp_path):
+    big = tmp_path / "big.json"
+    big.write_text(GOOD + " " * 2000)
+    proc = subprocess.run([sys.executable, "-m", "iamlint", "check", "--max-file-size", "1000", str(big)],
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 2
+    assert "big.json" in proc.stderr and "max-file-size" in proc.stderr
