@@ -67,45 +67,81 @@ def _load_config(config_file: str | None, paths: tuple[str, ...]):
 @click.option("--color", type=click.Choice(["auto", "always", "never"]), default="auto", show_default=True)
 @click.option("--max-file-size", type=int, default=10 * 1024 * 1024, show_default=True,
               help="Skip files larger than this many bytes.")
+@click.option("--baseline", "baseline_file", type=click.Path(dir_okay=False),
+              help="Report only findings that are not in this baseline file.")
+@click.option("--write-baseline", type=click.Path(dir_okay=False, writable=True),
+              help="Record the current findings in FILE (exit 0) for later --baseline runs.")
 def check(paths, fmt, output, fail_on, kind, select, extend_select, ignore, config_file, stdin_filename,
-          show_source, quiet, color, max_file_size) -> None:
+          show_source, quiet, color, max_file_size, baseline_file, write_baseline) -> None:
     """Lint policy files, templates and directories (default: the current directory)."""
     from iamlint.api import FileReport, iter_files, lint_bytes, lint_path
     from iamlint.engine.registry import Registry, RuleLoadError
     from iamlint.findings import SEVERITY_RANK
     from iamlint.reporters import RunResult, render
 
-    try:
-        config = _load_config(config_file, paths)
-    except Exception as exc:  # configfile raises ConfigError with one clear line
-        click.echo(f"iamlint: {exc}", err=True)
-        sys.exit(2)
-    if select:
-        config.select = _split(select)
-    if extend_select:
-        config.extend_select = config.extend_select + _split(extend_select)
-    if ignore:
-        config.ignore = config.ignore + _split(ignore)
-    fail_on = fail_on or config.fail_on
-    try:
-        registry = Registry.load(config.extend_rules)
-    except RuleLoadError as exc:
-        click.echo(f"iamlint: {exc}", err=True)
-        sys.exit(2)
+    from iamlint import baseline as baseline_mod
+    from iamlint.baseline import BaselineError
+    from iamlint.configfile import ConfigError, ConfigResolver
+
+    def overrides(config):
+        config = config.copy()
+        if select:
+            config.select = _split(select)
+        if extend_select:
+            config.extend_select = config.extend_select + _split(extend_select)
+        if ignore:
+            config.ignore = config.ignore + _split(ignore)
+        return config
 
     reports: list[FileReport] = []
-    targets = list(paths) or ["."]
-    for target in targets:
-        if target == "-":
-            name = stdin_filename or "-"
-            reports.append(lint_bytes(name, sys.stdin.buffer.read(), config, registry, kind))
-            continue
-        if not os.path.exists(target):
-            reports.append(FileReport(target, error="no such file or directory"))
-            continue
-        for path, explicit in iter_files([target], config):
-            reports.append(lint_path(path, config, registry, kind, explicit, max_file_size))
+    fail_levels: dict[int, str] = {}
+    registries: dict[int, Registry] = {}
+    try:
+        # each checked file gets the configuration nearest to it (--config: one for all)
+        resolver = ConfigResolver(config_file, overrides)
+        baseline_counts = None
+        if baseline_file:
+            baseline_counts = baseline_mod.read(baseline_file)
+        targets = list(paths) or ["."]
+        for target in targets:
+            if target == "-":
+                name = stdin_filename or "-"
+                config = resolver.for_path(stdin_filename or os.getcwd())
+                registry = registries.setdefault(id(config), resolver.registry_for(config))
+                reports.append(lint_bytes(name, sys.stdin.buffer.read(), config, registry, kind))
+                fail_levels[id(reports[-1])] = config.fail_on
+                continue
+            if not os.path.exists(target):
+                reports.append(FileReport(target, error="no such file or directory"))
+                continue
+            for path, explicit in iter_files([target], resolver):
+                config = resolver.for_path(path)
+                registry = registries.setdefault(id(config), resolver.registry_for(config))
+                reports.append(lint_path(path, config, registry, kind, explicit, max_file_size))
+                fail_levels[id(reports[-1])] = config.fail_on
+        if not registries:
+            config = resolver.root()
+            registries[id(config)] = resolver.registry_for(config)
+    except (ConfigError, RuleLoadError, BaselineError) as exc:
+        click.echo(f"iamlint: {exc}", err=True)
+        sys.exit(2)
+    registry = Registry([])
+    for reg in registries.values():
+        for rule in reg:
+            registry.rules.setdefault(rule.id, rule)
+    registry.rules = dict(sorted(registry.rules.items()))
 
+    if write_baseline:
+        n = baseline_mod.write(write_baseline, [f for r in reports for f in r.findings])
+        click.echo(f"iamlint: wrote {n} finding{'s' if n != 1 else ''} to baseline {write_baseline}", err=True)
+        for r in reports:
+            if r.error:
+                click.echo(f"iamlint: {r.path}: {r.error}", err=True)
+        sys.exit(2 if any(r.error for r in reports) else 0)
+    if baseline_counts is not None:
+        remaining = baseline_counts
+        for r in reports:
+            r.findings = baseline_mod.filter_new(r.findings, remaining)
     findings = [f for r in reports for f in r.findings]
     use_color = color == "always" or (color == "auto" and fmt == "text" and not output
                                       and sys.stdout.isatty() and not os.environ.get("NO_COLOR"))
@@ -130,19 +166,36 @@ def check(paths, fmt, output, fail_on, kind, select, extend_select, ignore, conf
 
     if any(r.error for r in reports):
         sys.exit(2)
-    threshold = SEVERITY_RANK.get(fail_on, 99)
-    sys.exit(1 if any(SEVERITY_RANK[f.severity] >= threshold for f in findings) else 0)
+    # --fail-on, else the fail-on of each file's configuration
+    failing = any(
+        SEVERITY_RANK[f.severity] >= SEVERITY_RANK.get(fail_on or fail_levels.get(id(r), "warning"), 99)
+        for r in reports for f in r.findings)
+    sys.exit(1 if failing else 0)
+
+
+def _run_registry(config_file: str | None):
+    """Built-in and installed rules plus the extend-rules of the configuration
+    (``--config`` or the one nearest the current directory); exits 2 on errors."""
+    from iamlint.configfile import ConfigError, ConfigResolver
+    from iamlint.engine.registry import RuleLoadError
+
+    try:
+        resolver = ConfigResolver(config_file)
+        return resolver.registry_for(resolver.root())
+    except (ConfigError, RuleLoadError) as exc:
+        click.echo(f"iamlint: {exc}", err=True)
+        sys.exit(2)
 
 
 @main.command("rules")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
-def rules_cmd(fmt: str) -> None:
+@click.option("--config", "config_file", type=click.Path(dir_okay=False),
+              help="Configuration file whose extend-rules to include.")
+def rules_cmd(fmt: str, config_file: str | None) -> None:
     """List every rule: id, name, severity, kinds, summary."""
     import json
 
-    from iamlint.engine.registry import Registry
-
-    registry = Registry.load()
+    registry = _run_registry(config_file)
     if fmt == "json":
         click.echo(json.dumps([
             {"id": r.id, "name": r.name, "severity": r.severity, "kinds": list(r.kinds),
@@ -155,12 +208,13 @@ def rules_cmd(fmt: str) -> None:
 
 @main.command("rule")
 @click.argument("rule_id")
-def rule_cmd(rule_id: str) -> None:
+@click.option("--config", "config_file", type=click.Path(dir_okay=False),
+              help="Configuration file whose extend-rules to include.")
+def rule_cmd(rule_id: str, config_file: str | None) -> None:
     """Print the full documentation of one rule, with its examples."""
     from iamlint.docs import rule_markdown
-    from iamlint.engine.registry import Registry
 
-    rule = Registry.load().get(rule_id)
+    rule = _run_registry(config_file).get(rule_id)
     if rule is None:
         click.echo(f"iamlint: unknown rule {rule_id!r} (see `iamlint rules`)", err=True)
         sys.exit(2)

@@ -47,8 +47,40 @@ def fingerprint(rule_id: str, file: str, owner: str, pointer: str, value: Any) -
     except (TypeError, ValueError):
         value_text = repr(value)
     parts = [p if not p.isdigit() else "#" for p in pointer.split("/")]
-    raw = "\x1f".join([rule_id, file.replace("\\", "/"), owner, "/".join(parts), value_text])
+    raw = "\x1f".join([rule_id, _fingerprint_path(file), owner, "/".join(parts), value_text])
     return hashlib.sha256(raw.encode("utf-8", "surrogatepass")).hexdigest()[:32]
+
+
+def _fingerprint_path(file: str) -> str:
+    """``./a/b.json``, ``a/b.json`` and the absolute path under the current
+    directory all give ``a/b.json``, so a baseline survives how paths are given."""
+    import os
+
+    if file in ("", "-") or file.startswith("<"):
+        return file
+    norm = os.path.normpath(file)
+    if os.path.isabs(norm):
+        try:
+            rel = os.path.relpath(norm)
+            if not rel.startswith(".."):
+                norm = rel
+        except ValueError:  # another drive on Windows
+            pass
+    return norm.replace("\\", "/")
+
+
+def _fingerprint_value(doc: Document, rep: Report) -> Any:
+    """What the fingerprint hashes besides the pointer: the enclosing statement
+    and the offending value.  A document-level container (the whole document,
+    the Statement list) changes with every edit, so its message stands for it."""
+    if doc.value is None:
+        return rep.message
+    stmt_ptr = _statement_pointer(rep.pointer)
+    value = doc.value_at(rep.pointer)
+    if stmt_ptr == rep.pointer and isinstance(value, (dict, list)) and not (
+            rep.pointer.count("/") == 2 or (rep.pointer == "/Statement" and isinstance(value, dict))):
+        return [rep.message]
+    return [doc.value_at(stmt_ptr), value]
 
 
 def _statement_pointer(pointer: str) -> str:
@@ -62,9 +94,7 @@ def make_finding(doc: Document, rule: Rule, rep: Report, config: Config) -> Find
     span = rep.span or doc.locate(rep.pointer, rep.at_key)
     severity = rep.severity or config.severity_of(rule.id, rule.severity)
     # the fingerprint keys on the enclosing statement's content, not its index
-    stmt_ptr = _statement_pointer(rep.pointer)
-    anchor = doc.value_at(stmt_ptr) if doc.value is not None else rep.message
-    fp = fingerprint(rule.id, doc.file, doc.owner, rep.pointer, [anchor, doc.value_at(rep.pointer) if doc.value is not None else None])
+    fp = fingerprint(rule.id, doc.file, doc.owner, rep.pointer, _fingerprint_value(doc, rep))
     return Finding(
         rule=rule.id,
         name=rule.name,
