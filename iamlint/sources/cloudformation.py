@@ -1,0 +1,463 @@
+"""CloudFormation and SAM templates (JSON and YAML): the policies they hold.
+
+Every policy found becomes a :class:`Document` whose kind comes from where it
+sits (``AssumeRolePolicyDocument`` -> trust, ``Policies``/``AWS::IAM::Policy``
+-> identity, bucket/queue/topic/key... policies -> resource), whose value is the
+policy with intrinsics resolved (:mod:`iamlint.sources.intrinsics`), and whose
+locator maps pointers inside the policy to the template's lines and columns.
+Every ``AWS::IAM::Role``/``User``/``Group`` (and SAM function role) is also
+assembled into a :class:`~iamlint.model.role.Role`.
+"""
+from __future__ import annotations
+
+import json
+import re
+from typing import Any, Callable
+
+from iamlint.engine.document import Document
+from iamlint.findings import Span
+from iamlint.model.policy import Opaque, escape_pointer_token
+from iamlint.model.role import Attachment, Role
+from iamlint.sources import SourceResult
+from iamlint.sources.intrinsics import Resolver, is_intrinsic
+
+_START = Span(1, 1, 1, 2)
+
+#: resource type -> (property holding a resource policy, ...)
+RESOURCE_POLICIES: dict[str, tuple[str, ...]] = {
+    "AWS::S3::BucketPolicy": ("PolicyDocument",),
+    "AWS::SQS::QueuePolicy": ("PolicyDocument",),
+    "AWS::SQS::QueueInlinePolicy": ("PolicyDocument",),
+    "AWS::SNS::TopicPolicy": ("PolicyDocument",),
+    "AWS::SNS::TopicInlinePolicy": ("PolicyDocument",),
+    "AWS::KMS::Key": ("KeyPolicy",),
+    "AWS::KMS::ReplicaKey": ("KeyPolicy",),
+    "AWS::ECR::Repository": ("RepositoryPolicyText",),
+    "AWS::ECR::RegistryPolicy": ("PolicyText",),
+    "AWS::SecretsManager::ResourcePolicy": ("ResourcePolicy",),
+    "AWS::S3::AccessPoint": ("Policy",),
+    "AWS::EFS::FileSystem": ("FileSystemPolicy",),
+    "AWS::Backup::BackupVault": ("AccessPolicy",),
+    "AWS::OpenSearchService::Domain": ("AccessPolicies",),
+    "AWS::Elasticsearch::Domain": ("AccessPolicies",),
+    "AWS::Events::EventBusPolicy": ("Statement",),  # handled specially below
+}
+
+#: policy resources: type -> (property naming the principals, principal type)
+POLICY_TARGETS = {"Roles": "role", "Users": "user", "Groups": "group"}
+INLINE_POLICY_TYPES = {
+    "AWS::IAM::RolePolicy": ("RoleName", "role"),
+    "AWS::IAM::UserPolicy": ("UserName", "user"),
+    "AWS::IAM::GroupPolicy": ("GroupName", "group"),
+}
+PRINCIPAL_TYPES = {"AWS::IAM::Role": "role", "AWS::IAM::User": "user", "AWS::IAM::Group": "group"}
+
+#: AWS managed policies that SAM names without their path
+SAM_SERVICE_ROLE_POLICIES = frozenset({
+    "AWSLambdaBasicExecutionRole", "AWSLambdaVPCAccessExecutionRole", "AWSLambdaRole",
+    "AWSLambdaDynamoDBExecutionRole", "AWSLambdaKinesisExecutionRole", "AWSLambdaSQSQueueExecutionRole",
+    "AWSLambdaENIManagementAccess", "AWSLambdaMSKExecutionRole", "AWSLambdaBasicDurableExecutionRolePolicy",
+    "AWSXrayWriteOnlyAccess", "AWSConfigRole", "AWSIoTRuleActions", "AWSIoTLogging", "AWSBatchServiceRole",
+    "AWSGlueServiceRole", "AmazonEC2ContainerServiceRole", "AmazonEC2ContainerServiceforEC2Role",
+    "AmazonECSTaskExecutionRolePolicy", "AWSCodeDeployRole", "AWSCodeDeployRoleForLambda",
+})
+_MANAGED_NAME = re.compile(r"[\w+=,.@-]+")
+_TEMPLATE_MARKERS = ("AWSTemplateFormatVersion", "AWS::")
+
+
+# --------------------------------------------------------------------------
+# locators
+
+
+class PrefixLocator:
+    """Pointers inside a document, located in the template under ``base``."""
+
+    def __init__(self, locator: Any, base: str) -> None:
+        self.locator, self.base = locator, base
+
+    def span(self, pointer: str) -> Span | None:
+        return self.locator.span(self.base + pointer)
+
+    def key_span(self, pointer: str) -> Span | None:
+        return self.locator.key_span(self.base + pointer)
+
+
+class MappedLocator:
+    """A synthesized document whose parts come from different template nodes:
+    the longest mapped prefix of a pointer decides where it is located."""
+
+    def __init__(self, locator: Any, mapping: dict[str, str]) -> None:
+        self.locator = locator
+        self.mapping = sorted(mapping.items(), key=lambda kv: -len(kv[0]))
+
+    def _target(self, pointer: str) -> tuple[str, bool] | None:
+        for prefix, target in self.mapping:
+            if pointer == prefix or pointer.startswith(prefix + "/"):
+                return target, pointer == prefix
+        return None
+
+    def span(self, pointer: str) -> Span | None:
+        found = self._target(pointer)
+        return self.locator.span(found[0]) if found else None
+
+    def key_span(self, pointer: str) -> Span | None:
+        found = self._target(pointer)
+        return self.locator.key_span(found[0]) if found and found[1] else None
+
+
+class _StringPolicyLocator:
+    """A policy written as a JSON string: everything is located at the string."""
+
+    def __init__(self, locator: Any, pointer: str) -> None:
+        self.locator, self.pointer = locator, pointer
+
+    def span(self, pointer: str) -> Span | None:
+        return self.locator.span(self.pointer)
+
+    def key_span(self, pointer: str) -> Span | None:
+        return None
+
+
+# --------------------------------------------------------------------------
+# entry points
+
+
+def looks_like_template(value: Any) -> bool:
+    if not isinstance(value, dict):
+        return False
+    resources = value.get("Resources")
+    if "AWSTemplateFormatVersion" in value and isinstance(resources, (dict, type(None))):
+        return True
+    return isinstance(resources, dict) and any(
+        isinstance(r, dict) and isinstance(r.get("Type"), str) and r["Type"].startswith(("AWS::", "Custom::", "Alexa::"))
+        for r in resources.values()
+    )
+
+
+def read(path: str, text: str, kind: str | None) -> SourceResult:
+    """A ``.yaml``/``.yml``/``.template`` file (or any text that is not JSON)."""
+    stripped = text.lstrip("\ufeff \t\r\n")
+    if stripped.startswith("{"):
+        from iamlint.parsing.jsontext import parse
+
+        result = parse(text)
+        if result.problems:
+            if not any(m in text for m in _TEMPLATE_MARKERS):
+                return SourceResult(skipped=True, text=text)
+            return _syntax(path, text, result.problems, result.locator)
+        if looks_like_template(result.value):
+            return read_json(path, text, result.value, result, kind)
+        return SourceResult(skipped=True, text=text)
+    if not any(m in text for m in _TEMPLATE_MARKERS):
+        return SourceResult(skipped=True, text=text)  # docker-compose, workflows, k8s ...
+    from iamlint.sources import yamlpos
+
+    loaded = yamlpos.load(text)
+    if loaded.problems:
+        if loaded.multiple_documents and "AWSTemplateFormatVersion" not in text:
+            return SourceResult(skipped=True, text=text)
+        return _syntax(path, text, loaded.problems, loaded.locator)
+    if not looks_like_template(loaded.value):
+        return SourceResult(skipped=True, text=text)
+    return _Extractor(path, text, loaded.value, loaded.locator, loaded.duplicates).run()
+
+
+def read_json(path: str, text: str, value: Any, parse_result: Any, kind: str | None) -> SourceResult:
+    """A JSON template (``rawjson`` recognised it by content)."""
+    return _Extractor(path, text, value, parse_result.locator, list(parse_result.duplicates)).run()
+
+
+def _syntax(path: str, text: str, problems: list, locator: Any) -> SourceResult:
+    doc = Document(path, None, "identity", locator, kind_source="location", syntax_problems=list(problems))
+    return SourceResult(documents=[doc], text=text)
+
+
+# --------------------------------------------------------------------------
+# extraction
+
+
+def _ptr(*tokens: Any) -> str:
+    return "".join("/" + escape_pointer_token(t) for t in tokens)
+
+
+def _as_list(value: Any, pointer: str) -> list[tuple[Any, str]]:
+    if isinstance(value, list):
+        return [(v, f"{pointer}/{i}") for i, v in enumerate(value)]
+    if value is None:
+        return []
+    return [(value, pointer)]
+
+
+def _ignore_list(resource: dict) -> list[str]:
+    meta = resource.get("Metadata")
+    own = meta.get("iamlint") if isinstance(meta, dict) else None
+    ignore = own.get("ignore") if isinstance(own, dict) else None
+    if isinstance(ignore, str):
+        return [ignore]
+    if isinstance(ignore, list):
+        return [str(i) for i in ignore if isinstance(i, (str, int))]
+    return []
+
+
+class _Extractor:
+    def __init__(self, path: str, text: str, template: dict, locator: Any, duplicates: list) -> None:
+        self.path, self.text, self.template, self.locator = path, text, template, locator
+        self.duplicates = duplicates
+        self.resolver = Resolver(template)
+        self.documents: list[Document] = []
+        self.roles: dict[str, Role] = {}
+        #: logical id of a managed policy -> its document
+        self.managed_docs: dict[str, Document] = {}
+        #: IAM names given in the template (RoleName ...) -> logical id
+        self.names: dict[tuple[str, str], str] = {}
+        self.links: list[Callable[[], None]] = []
+
+    # -- helpers -------------------------------------------------------------
+    def _document(self, lid: str, resource: dict, pointer: str, raw: Any, kind: str,
+                  extra_meta: dict | None = None) -> Document | None:
+        """The policy written at template ``pointer`` (None when it is absent or
+        wholly unresolvable, e.g. ``!If`` around the whole document)."""
+        value = self.resolver.resolve(raw)
+        if value is None or isinstance(value, Opaque):
+            return None
+        locator: Any = PrefixLocator(self.locator, pointer)
+        if isinstance(value, str):  # a policy written as a JSON string
+            try:
+                value = json.loads(value)
+            except ValueError:
+                return None
+            locator = _StringPolicyLocator(self.locator, pointer)
+        fallback = self.locator.span(pointer) or self.locator.span(_ptr("Resources", lid)) or _START
+        duplicates = [(p[len(pointer):], k, s) for p, k, s in self.duplicates
+                      if p == pointer or p.startswith(pointer + "/")]
+        meta = {"ignore": _ignore_list(resource), "resource_type": resource.get("Type"), "logical_id": lid}
+        meta.update(extra_meta or {})
+        doc = Document(self.path, value, kind, locator, owner=lid, kind_source="location",
+                       duplicates=duplicates, fallback_span=fallback, meta=meta)
+        self.documents.append(doc)
+        return doc
+
+    def _resource_document(self, lid: str, resource: dict) -> Document:
+        base = _ptr("Resources", lid)
+        return Document(self.path, self.resolver.resolve(resource), "role", PrefixLocator(self.locator, base),
+                        owner=lid, kind_source="location",
+                        fallback_span=self.locator.span(base) or _START,
+                        meta={"ignore": _ignore_list(resource), "resource_type": resource.get("Type"), "logical_id": lid})
+
+    def _target(self, ref: Any, principal_type: str) -> Role | None:
+        """The role/user/group of this template that ``ref`` names."""
+        if isinstance(ref, dict) and set(ref) == {"Ref"} and isinstance(ref["Ref"], str):
+            role = self.roles.get(ref["Ref"])
+            return role if role is not None and role.principal_type == principal_type else None
+        resolved = self.resolver.resolve(ref)
+        if isinstance(resolved, str):
+            lid = self.names.get((principal_type, resolved))
+            return self.roles.get(lid) if lid else None
+        return None
+
+    def _managed_ref(self, raw: Any) -> Document | None:
+        """The customer managed policy of this template an ARN value names."""
+        if isinstance(raw, dict) and len(raw) == 1:
+            if isinstance(raw.get("Ref"), str):
+                return self.managed_docs.get(raw["Ref"])
+            getatt = raw.get("Fn::GetAtt")
+            if isinstance(getatt, list) and getatt and isinstance(getatt[0], str):
+                return self.managed_docs.get(getatt[0])
+            if isinstance(getatt, str):
+                return self.managed_docs.get(getatt.split(".", 1)[0])
+        return None
+
+    def _attachment(self, raw: Any, pointer: str) -> Attachment:
+        return Attachment(self.resolver.resolve(raw), pointer, self._managed_ref(raw))
+
+    # -- run -------------------------------------------------------------------
+    def run(self) -> SourceResult:
+        resources = self.template.get("Resources")
+        if not isinstance(resources, dict):
+            return SourceResult(text=self.text)
+        # principals first, so that policies can attach to them
+        for lid, res in resources.items():
+            if isinstance(res, dict) and res.get("Type") in (*PRINCIPAL_TYPES, "AWS::IAM::ServiceLinkedRole"):
+                self._principal(str(lid), res)
+        for lid, res in resources.items():
+            if not isinstance(res, dict) or not isinstance(res.get("Type"), str):
+                continue
+            lid = str(lid)
+            rtype = res["Type"]
+            props = res.get("Properties")
+            props = props if isinstance(props, dict) else {}
+            base = _ptr("Resources", lid, "Properties")
+            if rtype in ("AWS::IAM::Policy", "AWS::IAM::ManagedPolicy"):
+                self._policy_resource(lid, res, props, base, managed=rtype == "AWS::IAM::ManagedPolicy")
+            elif rtype in INLINE_POLICY_TYPES:
+                self._inline_policy_resource(lid, res, props, base, *INLINE_POLICY_TYPES[rtype])
+            elif rtype == "AWS::Lambda::Permission":
+                self._lambda_permission(lid, res, props, base)
+            elif rtype in ("AWS::Serverless::Function", "AWS::Serverless::StateMachine"):
+                self._sam_function(lid, res, props, base)
+            elif rtype == "AWS::Events::EventBusPolicy":
+                if "Statement" in props:
+                    self._document(lid, res, base, {"Version": "2012-10-17", "Statement": props["Statement"]}, "resource")
+            elif rtype in RESOURCE_POLICIES:
+                for name in RESOURCE_POLICIES[rtype]:
+                    if name in props:
+                        self._document(lid, res, f"{base}/{name}", props[name], "resource")
+        for link in self.links:
+            link()
+        return SourceResult(documents=self.documents, roles=list(self.roles.values()), text=self.text)
+
+    # -- roles, users, groups ------------------------------------------------
+    def _principal(self, lid: str, res: dict) -> None:
+        rtype = res["Type"]
+        props = res.get("Properties")
+        props = props if isinstance(props, dict) else {}
+        base = _ptr("Resources", lid, "Properties")
+        resource_doc = self._resource_document(lid, res)
+        if rtype == "AWS::IAM::ServiceLinkedRole":
+            service = self.resolver.resolve(props.get("AWSServiceName"))
+            path = f"/aws-service-role/{service}/" if isinstance(service, str) else "/aws-service-role/"
+            self.roles[lid] = Role(lid, self.path, resource_doc, path=path, meta={"service_linked": True})
+            return
+        ptype = PRINCIPAL_TYPES[rtype]
+        path = self.resolver.resolve(props.get("Path"))
+        path = path if isinstance(path, str) else None
+        service_linked = bool(path and path.startswith("/aws-service-role/"))
+        extra = {"service_linked": True} if service_linked else {}
+        role = Role(lid, self.path, resource_doc, principal_type=ptype, path=path,
+                    meta={"ignore": _ignore_list(res), **extra})
+        self.roles[lid] = role
+        name_key = {"role": "RoleName", "user": "UserName", "group": "GroupName"}[ptype]
+        name = self.resolver.resolve(props.get(name_key))
+        if isinstance(name, str):
+            self.names[(ptype, name)] = lid
+        if ptype == "role" and "AssumeRolePolicyDocument" in props:
+            role.trust = self._document(lid, res, f"{base}/AssumeRolePolicyDocument",
+                                        props["AssumeRolePolicyDocument"], "trust", extra)
+        for item, pointer in _as_list(props.get("Policies"), f"{base}/Policies"):
+            if isinstance(item, dict) and "PolicyDocument" in item:
+                pname = self.resolver.resolve(item.get("PolicyName"))
+                doc = self._document(lid, res, f"{pointer}/PolicyDocument", item["PolicyDocument"], "identity",
+                                     {**extra, "policy_name": pname if isinstance(pname, str) else None})
+                if doc is not None:
+                    role.inline.append(doc)
+        rel = f"/Properties"
+        raw_arns = props.get("ManagedPolicyArns")
+        resolved_arns = self.resolver.resolve(raw_arns)
+        if isinstance(raw_arns, list):
+            for i, raw in enumerate(raw_arns):
+                role.managed.append(self._attachment(raw, f"{rel}/ManagedPolicyArns/{i}"))
+        elif raw_arns is not None and isinstance(resolved_arns, list):  # e.g. a list parameter's default
+            for i, arn in enumerate(resolved_arns):
+                role.managed.append(Attachment(arn, f"{rel}/ManagedPolicyArns"))
+        if "PermissionsBoundary" in props:
+            role.boundary = self._attachment(props["PermissionsBoundary"], f"{rel}/PermissionsBoundary")
+        if ptype == "user":
+            for item, _ in _as_list(props.get("Groups"), ""):
+                group = self._resolved_name(item)
+                if group:
+                    role.groups.append(group)
+
+    def _resolved_name(self, item: Any) -> str | None:
+        if isinstance(item, dict) and set(item) == {"Ref"} and isinstance(item["Ref"], str) and item["Ref"] in self.roles:
+            return item["Ref"]
+        value = self.resolver.resolve(item)
+        return value if isinstance(value, str) else None
+
+    # -- policies --------------------------------------------------------------
+    def _policy_resource(self, lid: str, res: dict, props: dict, base: str, managed: bool) -> None:
+        doc = self._document(lid, res, f"{base}/PolicyDocument", props.get("PolicyDocument"), "identity",
+                             {"managed_policy": managed})
+        if doc is None:
+            return
+        if managed:
+            self.managed_docs[lid] = doc
+        for key, ptype in POLICY_TARGETS.items():
+            for item, _ in _as_list(props.get(key), ""):
+                def link(item: Any = item, ptype: str = ptype) -> None:
+                    target = self._target(item, ptype)
+                    if target is None:
+                        return
+                    if managed:
+                        target.managed.append(Attachment(Opaque("${" + lid + "}"), "", doc))
+                    else:
+                        target.inline.append(doc)
+                self.links.append(link)
+
+    def _inline_policy_resource(self, lid: str, res: dict, props: dict, base: str, name_key: str, ptype: str) -> None:
+        doc = self._document(lid, res, f"{base}/PolicyDocument", props.get("PolicyDocument"), "identity")
+        if doc is None or name_key not in props:
+            return
+        self.links.append(lambda: (t := self._target(props[name_key], ptype)) and t.inline.append(doc))
+
+    # -- Lambda permissions ------------------------------------------------------
+    def _lambda_permission(self, lid: str, res: dict, props: dict, base: str) -> None:
+        """``AWS::Lambda::Permission`` as the statement it adds to the function's
+        resource policy, each element located at the property it comes from."""
+        if "Principal" not in props:
+            return
+        resolve = self.resolver.resolve
+        principal = resolve(props["Principal"])
+        if isinstance(principal, str) and principal == "*":
+            principal_value: Any = "*"
+            principal_ptr = "/Statement/0/Principal"
+        else:
+            ptype = "Service" if isinstance(principal, str) and principal.endswith((".amazonaws.com", ".amazon.com")) else "AWS"
+            principal_value = {ptype: principal}
+            principal_ptr = f"/Statement/0/Principal/{ptype}"
+        statement: dict[str, Any] = {
+            "Effect": "Allow",
+            "Principal": principal_value,
+            "Action": resolve(props.get("Action", "lambda:InvokeFunction")),
+            "Resource": resolve(props.get("FunctionName", Opaque("${FunctionName}"))),
+        }
+        mapping = {
+            "": base, "/Statement": base, "/Statement/0": base,
+            "/Statement/0/Principal": f"{base}/Principal", principal_ptr: f"{base}/Principal",
+            "/Statement/0/Action": f"{base}/Action", "/Statement/0/Resource": f"{base}/FunctionName",
+        }
+        conditions: dict[str, dict[str, Any]] = {}
+        for prop, operator, key in (
+            ("SourceArn", "ArnLike", "AWS:SourceArn"),
+            ("SourceAccount", "StringEquals", "AWS:SourceAccount"),
+            ("PrincipalOrgID", "StringEquals", "aws:PrincipalOrgID"),
+            ("FunctionUrlAuthType", "StringEquals", "lambda:FunctionUrlAuthType"),
+            ("EventSourceToken", "StringEquals", "lambda:EventSourceToken"),
+        ):
+            if prop in props:
+                conditions.setdefault(operator, {})[key] = resolve(props[prop])
+                mapping[f"/Statement/0/Condition/{operator}/{escape_pointer_token(key)}"] = f"{base}/{prop}"
+        if conditions:
+            statement["Condition"] = conditions
+            mapping["/Statement/0/Condition"] = base
+        value = {"Version": "2012-10-17", "Statement": [statement]}
+        doc = Document(self.path, value, "resource", MappedLocator(self.locator, mapping), owner=lid,
+                       kind_source="location", fallback_span=self.locator.span(base) or _START,
+                       meta={"ignore": _ignore_list(res), "resource_type": res.get("Type"), "logical_id": lid,
+                             "synthesized": True})
+        self.documents.append(doc)
+
+    # -- SAM ---------------------------------------------------------------------
+    def _sam_function(self, lid: str, res: dict, props: dict, base: str) -> None:
+        """SAM ``Policies``: inline statements, managed policy names or ARNs, and
+        SAM policy templates (``S3ReadPolicy: {...}``, skipped: SAM expands them)."""
+        if "Policies" not in props:
+            return
+        role: Role | None = None
+        if "Role" not in props:  # SAM creates the execution role
+            role = Role(lid, self.path, self._resource_document(lid, res), meta={"sam": True, "ignore": _ignore_list(res)})
+            self.roles[lid] = role
+        for item, pointer in _as_list(props["Policies"], f"{base}/Policies"):
+            rel = pointer[len(_ptr("Resources", lid)):]
+            if isinstance(item, dict) and not is_intrinsic(item):
+                if "Statement" in item:
+                    doc = self._document(lid, res, pointer, item, "identity", {"sam": True})
+                    if doc is not None and role is not None:
+                        role.inline.append(doc)
+                continue  # a SAM policy template
+            if role is None:
+                continue
+            if isinstance(item, str) and not item.startswith("arn:") and _MANAGED_NAME.fullmatch(item):
+                path = "service-role/" if item in SAM_SERVICE_ROLE_POLICIES else ""
+                role.managed.append(Attachment(f"arn:aws:iam::aws:policy/{path}{item}", rel))
+            else:
+                role.managed.append(self._attachment(item, rel))
