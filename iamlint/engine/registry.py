@@ -94,6 +94,10 @@ def load_rule_file(path: Path, pack: str = "builtin") -> Rule:
         else:
             msg = err.message
         raise RuleLoadError(f"{path}: field `{where}`: {msg}")
+    if data.get("match") is not None:
+        from iamlint.engine.match import validate_match
+
+        validate_match(data["match"], str(path))
     return Rule(
         id=data["id"],
         name=data["name"],

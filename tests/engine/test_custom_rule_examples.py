@@ -1,0 +1,46 @@
+"""The shipped declarative examples (examples/custom-rules) load from an
+extend-rules directory, with no Python, and their own bad/good examples hold."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from iamlint.api import lint_bytes
+from iamlint.config import Config
+from iamlint.engine.registry import Registry
+
+CUSTOM = Path(__file__).resolve().parents[2] / "examples" / "custom-rules"
+REGISTRY = Registry.load(extend_rules=[CUSTOM])
+CUSTOM_RULES = [r for r in REGISTRY if r.pack == str(CUSTOM)]
+CASES = [
+    pytest.param(rule, verdict, i, ex, id=f"{rule.id}-{verdict}-{i}")
+    for rule in CUSTOM_RULES
+    for verdict in ("bad", "good")
+    for i, ex in enumerate(rule.examples[verdict])
+]
+
+
+def test_three_declarative_examples_ship_without_python():
+    assert sorted(r.id for r in CUSTOM_RULES) == ["ORG001", "ORG002", "ORG003"]
+    for rule in CUSTOM_RULES:
+        assert rule.match and rule.check_ref is None, rule.id
+        assert Path(rule.source).name == f"{rule.id}-{rule.name}.yaml"
+        for key in ("what", "why", "use_instead", "references"):
+            assert rule.docs.get(key), (rule.id, key)
+    assert not list(CUSTOM.glob("*.py"))
+
+
+@pytest.mark.parametrize("rule,verdict,index,example", CASES)
+def test_custom_rule_example(rule, verdict, index, example):
+    config = Config(options=dict(example.get("config", {})))
+    report = lint_bytes(example.get("file", "policy.json"), example["content"].encode(), config, REGISTRY,
+                        example.get("kind"))
+    assert report.error is None, report.error
+    hits = [f for f in report.findings if f.rule == rule.id]
+    if verdict == "bad":
+        assert hits, f"{rule.id} bad example {index} did not fire: {report.findings}"
+        if "line" in example:
+            assert hits[0].span.line == example["line"], hits[0]
+    else:
+        assert not hits, f"{rule.id} fired on its good example {index}: {hits}"
