@@ -108,8 +108,31 @@ def validate(document: object, kind: str) -> list[SchemaProblem]:
         problem: None
         for error in _validator(kind).iter_errors(document)
         for problem in _translate(error)
+        if not _about_opaque(document, problem)
     }
     return sorted(problems, key=_sort_key)
+
+
+def _about_opaque(document: object, problem: SchemaProblem) -> bool:
+    """A type problem at a value an IaC source could not resolve (model.policy.Opaque),
+    or at a list/object holding one directly, is not a problem: the value is unknown."""
+    from iamlint.model.policy import Opaque
+
+    if problem.category != "type":
+        return False
+    node = document
+    for token in problem.pointer.split("/")[1:] if problem.pointer else ():
+        token = token.replace("~1", "/").replace("~0", "~")
+        if isinstance(node, dict):
+            node = node.get(token)
+        elif isinstance(node, list) and token.isdigit() and int(token) < len(node):
+            node = node[int(token)]
+        else:
+            return False
+    if isinstance(node, Opaque):
+        return True
+    children = node.values() if isinstance(node, dict) else node if isinstance(node, list) else ()
+    return any(isinstance(child, Opaque) for child in children)
 
 
 @cache
