@@ -1,0 +1,224 @@
+"""``aws iam get-account-authorization-details`` dumps.
+
+Every policy document in the dump becomes a :class:`Document` located in the
+dump file itself (a locator that prefixes the document's pointer with its
+place in the dump), and every role, user and group becomes a
+:class:`~iamlint.model.role.Role` for the whole-role rules:
+
+* ``RoleDetailList``: trust policy, inline policies (``RolePolicyList``),
+  attached managed policies, permissions boundary, instance profiles;
+* ``UserDetailList``: inline and attached policies, and the groups the user
+  is in (``meta["group_principals"]``: their Role objects, so a user's power
+  includes its groups' policies);
+* ``GroupDetailList``: inline and attached policies;
+* ``Policies``: customer managed policies, default version only; they are
+  linted once and resolve the attachments that name them.  AWS managed
+  policies listed there are not linted (their content is AWS's, judged at the
+  attachment through the managed policy catalog).
+
+Known oddities tolerated: an object where a list is expected (AWS's own
+documentation example has ``AttachedManagedPolicies`` as an object),
+``IsTruncated``/``Marker`` (a partial dump: ``meta["truncated"]`` on every
+principal), documents as URL-encoded JSON strings (older CLI versions), and
+entries of the wrong type (skipped).
+"""
+from __future__ import annotations
+
+import json
+import urllib.parse
+from typing import Any
+
+from iamlint.engine.document import Document
+from iamlint.findings import Span
+from iamlint.model.policy import escape_pointer_token
+from iamlint.model.role import Attachment, Role
+from iamlint.sources import SourceResult
+
+_START = Span(1, 1, 1, 2)
+
+
+class PrefixLocator:
+    """Pointers inside a document, located in the dump under ``base``."""
+
+    def __init__(self, locator: Any, base: str) -> None:
+        self.locator, self.base = locator, base
+
+    def span(self, pointer: str) -> Span | None:
+        return self.locator.span(self.base + pointer)
+
+    def key_span(self, pointer: str) -> Span | None:
+        return self.locator.key_span(self.base + pointer)
+
+
+class StringLocator:
+    """A document written as a (URL-encoded) JSON string: located at the string."""
+
+    def __init__(self, locator: Any, pointer: str) -> None:
+        self.locator, self.pointer = locator, pointer
+
+    def span(self, pointer: str) -> Span | None:
+        return self.locator.span(self.pointer)
+
+    def key_span(self, pointer: str) -> Span | None:
+        return None
+
+
+def _ptr(base: str, *tokens: Any) -> str:
+    return base + "".join("/" + escape_pointer_token(t) for t in tokens)
+
+
+def _as_list(value: Any, pointer: str) -> list[tuple[Any, str]]:
+    """Items with their pointers; an object where a list is expected is one item."""
+    if isinstance(value, list):
+        return [(item, _ptr(pointer, i)) for i, item in enumerate(value)]
+    if isinstance(value, dict):
+        return [(value, pointer)]
+    return []
+
+
+def decode_document(raw: Any) -> Any:
+    """A policy document as written in a dump: an object, or a (URL-encoded)
+    JSON string.  Returns the decoded value, or ``raw`` itself when it cannot
+    be decoded (the schema rule then reports its shape)."""
+    if not isinstance(raw, str):
+        return raw
+    for candidate in (raw, urllib.parse.unquote(raw), urllib.parse.unquote_plus(raw)):
+        try:
+            return json.loads(candidate)
+        except (ValueError, RecursionError):
+            continue
+    return raw
+
+
+def is_dump(value: Any) -> bool:
+    return isinstance(value, dict) and (
+        any(k in value for k in ("RoleDetailList", "UserDetailList", "GroupDetailList"))
+        or ("Policies" in value and isinstance(value.get("Policies"), list) and "Statement" not in value)
+    )
+
+
+def read_json(path: str, text: str, value: Any, parse_result: Any, kind: str | None) -> SourceResult:
+    """Read a dump already decoded by :mod:`iamlint.sources.rawjson`."""
+    return _Dump(path, text, value, parse_result.locator, getattr(parse_result, "duplicates", [])).run()
+
+
+class _Dump:
+    def __init__(self, path: str, text: str, value: dict, locator: Any, duplicates: list) -> None:
+        self.path, self.text, self.value, self.locator = path, text, value, locator
+        self.duplicates = duplicates or []
+        self.documents: list[Document] = []
+        self.roles: list[Role] = []
+        self.customer: dict[str, Document] = {}     # policy ARN (lower) -> default version document
+        self.groups: dict[str, Role] = {}
+        self.truncated = bool(value.get("IsTruncated")) if isinstance(value, dict) else False
+
+    # -- documents ------------------------------------------------------------
+    def _document(self, raw: Any, pointer: str, kind: str, owner: str, meta: dict | None = None) -> Document:
+        value = decode_document(raw)
+        if isinstance(raw, str):
+            locator: Any = StringLocator(self.locator, pointer)
+            meta = {**(meta or {}), "encoded": True}
+        else:
+            locator = PrefixLocator(self.locator, pointer)
+        dups = [(p[len(pointer):], k, s) for (p, k, s) in self.duplicates
+                if p == pointer or p.startswith(pointer + "/")]
+        doc = Document(self.path, value, kind, locator, owner=owner, kind_source="location",
+                       duplicates=dups, fallback_span=self.locator.span(pointer) or _START, meta=meta or {})
+        self.documents.append(doc)
+        return doc
+
+    def _resource(self, entry: dict, pointer: str, owner: str) -> Document:
+        return Document(self.path, entry, "role", PrefixLocator(self.locator, pointer), owner=owner,
+                        kind_source="location", fallback_span=self.locator.span(pointer) or _START)
+
+    def _attachments(self, entry: dict, key: str = "AttachedManagedPolicies") -> list[Attachment]:
+        out = []
+        for item, pointer in _as_list(entry.get(key), f"/{key}"):
+            if not isinstance(item, dict) or "PolicyArn" not in item:
+                continue
+            arn = item["PolicyArn"]
+            doc = self.customer.get(arn.lower()) if isinstance(arn, str) else None
+            out.append(Attachment(arn, pointer + "/PolicyArn", doc))
+        return out
+
+    # -- run --------------------------------------------------------------------
+    def run(self) -> SourceResult:
+        self._policies()
+        for ptype, key in (("group", "GroupDetailList"), ("role", "RoleDetailList"), ("user", "UserDetailList")):
+            for entry, pointer in _as_list(self.value.get(key), f"/{key}"):
+                if isinstance(entry, dict):
+                    self._principal(ptype, entry, pointer)
+        return SourceResult(documents=self.documents, roles=self.roles, text=self.text)
+
+    def _policies(self) -> None:
+        for entry, pointer in _as_list(self.value.get("Policies"), "/Policies"):
+            if not isinstance(entry, dict):
+                continue
+            arn = entry.get("Arn")
+            name = entry.get("PolicyName") if isinstance(entry.get("PolicyName"), str) else str(arn)
+            aws_managed = isinstance(arn, str) and ":iam::aws:policy/" in arn
+            if aws_managed:
+                continue
+            chosen = None
+            versions = _as_list(entry.get("PolicyVersionList"), f"{pointer}/PolicyVersionList")
+            for version, vptr in versions:
+                if isinstance(version, dict) and version.get("IsDefaultVersion") is True:
+                    chosen = (version, vptr)
+                    break
+            if chosen is None:
+                for version, vptr in versions:
+                    if isinstance(version, dict) and version.get("VersionId") == entry.get("DefaultVersionId"):
+                        chosen = (version, vptr)
+                        break
+            if chosen is None and len(versions) == 1 and isinstance(versions[0][0], dict):
+                chosen = versions[0]
+            if chosen is None or "Document" not in chosen[0]:
+                continue
+            doc = self._document(chosen[0]["Document"], f"{chosen[1]}/Document", "identity", f"policy/{name}",
+                                 {"policy_name": name, "policy_arn": arn, "version": chosen[0].get("VersionId")})
+            if isinstance(arn, str):
+                self.customer[arn.lower()] = doc
+
+    def _principal(self, ptype: str, entry: dict, pointer: str) -> None:
+        name_key = {"role": "RoleName", "user": "UserName", "group": "GroupName"}[ptype]
+        name = entry.get(name_key)
+        name = name if isinstance(name, str) else f"{ptype}{pointer.rsplit('/', 1)[-1]}"
+        owner = f"{ptype}/{name}"
+        path = entry.get("Path") if isinstance(entry.get("Path"), str) else None
+        role = Role(name, self.path, self._resource(entry, pointer, owner), principal_type=ptype, path=path)
+        role.meta["arn"] = entry.get("Arn")
+        role.meta["dump"] = True
+        if self.truncated:
+            role.meta["truncated"] = True
+        if path and path.startswith("/aws-service-role/"):
+            role.meta["service_linked"] = True
+        meta = {"service_linked": True} if role.meta.get("service_linked") else {}
+        if ptype == "role" and "AssumeRolePolicyDocument" in entry:
+            role.trust = self._document(entry["AssumeRolePolicyDocument"], f"{pointer}/AssumeRolePolicyDocument",
+                                        "trust", owner, dict(meta))
+        inline_key = {"role": "RolePolicyList", "user": "UserPolicyList", "group": "GroupPolicyList"}[ptype]
+        for item, iptr in _as_list(entry.get(inline_key), f"{pointer}/{inline_key}"):
+            if isinstance(item, dict) and "PolicyDocument" in item:
+                pname = item.get("PolicyName") if isinstance(item.get("PolicyName"), str) else None
+                role.inline.append(self._document(item["PolicyDocument"], f"{iptr}/PolicyDocument", "identity",
+                                                  owner, {**meta, "policy_name": pname}))
+        role.managed = self._attachments(entry)
+        boundary = entry.get("PermissionsBoundary")
+        if isinstance(boundary, dict) and "PermissionsBoundaryArn" in boundary:
+            arn = boundary["PermissionsBoundaryArn"]
+            role.boundary = Attachment(arn, "/PermissionsBoundary/PermissionsBoundaryArn",
+                                       self.customer.get(arn.lower()) if isinstance(arn, str) else None)
+        if ptype == "role":
+            profiles = []
+            for item, _ in _as_list(entry.get("InstanceProfileList"), ""):
+                if isinstance(item, dict) and isinstance(item.get("InstanceProfileName"), str):
+                    profiles.append(item["InstanceProfileName"])
+            role.meta["instance_profiles"] = profiles
+        if ptype == "group":
+            self.groups[name] = role
+        if ptype == "user":
+            for item, _ in _as_list(entry.get("GroupList"), ""):
+                if isinstance(item, str):
+                    role.groups.append(item)
+            role.meta["group_principals"] = [self.groups[g] for g in role.groups if g in self.groups]
+        self.roles.append(role)
