@@ -66,6 +66,11 @@ def lint_bytes(
         findings += by_document[id(doc)]
     if source.roles:
         findings += run_roles(source.roles, rules, config, by_document)
+    # inline `# iamlint: ignore[...]` comments and CloudFormation Metadata ignore lists;
+    # unused ones come back as IAM012
+    from iamlint.suppress import suppress
+
+    findings = suppress(path, source.text, source.documents, findings, registry, config)
     report.documents = len(source.documents)
     report.findings = sorted(set(findings), key=Finding.sort_key)
     return report
