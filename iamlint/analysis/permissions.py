@@ -1,0 +1,431 @@
+"""What a set of permission policies allows: the API rules share.
+
+``Permissions(policies)`` answers "does this allow action X (on resource Y)?"
+across every statement of one or more policies (the documents of one role, or
+one document), with IAM's semantics:
+
+* actions through the catalog's :class:`~iamlint.knowledge.catalog.ActionSet`
+  (wildcards, ``NotAction`` as complement, case-insensitive names);
+* resources by wildcard matching (ARNs are case-sensitive), ``NotResource`` as
+  complement;
+* a Deny never widens access. A Deny *removes* a grant only when it is certain
+  to apply: it covers the action, its resource covers the resource asked
+  about (``Resource: "*"`` covers every resource) and it has no ``Condition``.
+  A conditional Deny (a region lock, an MFA requirement ...) may not apply to
+  a given request, so the grant is kept. Statements with values the source
+  could not resolve (:class:`~iamlint.model.policy.Opaque`) count only for
+  their known values: an unknown value is never a wildcard.
+
+Everything is memoised per ``Permissions`` object, and ActionSets are shared
+between statements with the same patterns, so asking many questions about one
+document never expands ``*`` more than once.
+"""
+from __future__ import annotations
+
+import functools
+import json
+import re
+from dataclasses import dataclass
+from importlib import resources
+from typing import Iterable, Iterator
+
+from iamlint.knowledge import catalog
+from iamlint.knowledge.catalog import ActionSet
+from iamlint.model.policy import Policy, Statement
+
+__all__ = [
+    "EscalationMatch",
+    "EscalationMethod",
+    "Permissions",
+    "SensitiveAction",
+    "action_set",
+    "allowing_statements",
+    "escalation_methods",
+    "grants_admin",
+    "is_broad_resource",
+    "is_read_only",
+    "privesc_methods",
+    "sensitive_actions",
+    "statement_allows",
+    "statement_label",
+    "supports_resource_level",
+]
+
+
+# --------------------------------------------------------------------------
+# Statement-level helpers
+# --------------------------------------------------------------------------
+
+
+@functools.lru_cache(maxsize=4096)
+def _action_set(patterns: tuple[str, ...], negated: bool) -> ActionSet:
+    return ActionSet(patterns, negated)
+
+
+def action_set(stmt: Statement) -> ActionSet:
+    """The statement's ``Action``/``NotAction`` as a (shared, memoised) ActionSet.
+
+    Non-string values (unresolved IaC, wrong types) are left out: an unknown
+    value is never taken for a wildcard.
+    """
+    return _action_set(tuple(stmt.action_strings()), stmt.not_action)
+
+
+def _all_stars(text: str) -> bool:
+    return bool(text) and set(text) == {"*"}
+
+
+# arn:partition:service:region:account:<resource> whose resource part is only
+# a wildcard or "<type>/*" / "<type>:*" (every resource of a type)
+_BROAD_ARN = re.compile(r"^arn:[^:]*:[^:]*:[^:]*:[^:]*:(?:\*+|[A-Za-z0-9_.-]+[/:]\*+)$")
+
+
+def is_broad_resource(value: object) -> bool:
+    """Whether a ``Resource`` value names every resource (of a type).
+
+    ``"*"``, ``"arn:aws:iam::*:role/*"``, ``"arn:aws:s3:::*"`` are broad;
+    ``"arn:aws:iam::*:role/service-role/*"`` and unresolved values are not.
+    """
+    if not isinstance(value, str):
+        return False
+    return _all_stars(value) or _BROAD_ARN.match(value) is not None
+
+
+@functools.lru_cache(maxsize=4096)
+def _resource_glob(pattern: str) -> re.Pattern[str]:
+    out = []
+    for ch in pattern:
+        out.append(".*" if ch == "*" else "." if ch == "?" else re.escape(ch))
+    return re.compile("".join(out), re.DOTALL)
+
+
+def _resource_strings(stmt: Statement) -> list[str]:
+    return [v.value for v in stmt.resources if isinstance(v.value, str)]
+
+
+def statement_covers_resource(stmt: Statement, resource: str | None) -> bool:
+    """Whether the statement's ``Resource``/``NotResource`` covers ``resource``.
+
+    ``None`` asks "some resource": any statement with a resource element
+    qualifies. ``"*"`` asks "every resource": ``Resource`` must hold a
+    wildcard-only value (a ``NotResource`` statement covers all resources but
+    those it lists, which counts). A concrete ARN is matched with ``*``/``?``
+    wildcards, case-sensitively.
+    """
+    values = _resource_strings(stmt)
+    if resource is None:
+        return bool(values) or stmt.not_resource
+    if stmt.not_resource:
+        if _all_stars(resource):
+            return not any(_all_stars(v) for v in values)
+        return not any(_resource_glob(v).fullmatch(resource) for v in values)
+    if any(_all_stars(v) for v in values):
+        return True
+    if _all_stars(resource):
+        return False
+    return any(_resource_glob(v).fullmatch(resource) for v in values)
+
+
+def statement_has_broad_resource(stmt: Statement) -> bool:
+    """``Resource`` holds a broad value (see :func:`is_broad_resource`), or the
+    statement uses ``NotResource`` (everything but a list)."""
+    if stmt.not_resource:
+        return bool(stmt.resources)
+    return any(is_broad_resource(v.value) for v in stmt.resources)
+
+
+def statement_allows(stmt: Statement, action: str, resource: str | None = None) -> bool:
+    """Whether an Allow statement covers ``action`` (a concrete name or a
+    pattern: "some action it matches") on ``resource``.
+
+    Deny statements return False (a Deny never grants). Conditions are not
+    evaluated: a conditional Allow still allows.
+    """
+    if not stmt.is_allow:
+        return False
+    return statement_matches(stmt, action, resource)
+
+
+def statement_matches(stmt: Statement, action: str, resource: str | None = None) -> bool:
+    """Effect-agnostic: the statement's action and resource elements cover the request."""
+    if "Action" not in stmt.raw and "NotAction" not in stmt.raw:
+        return False
+    if not action_set(stmt).allows_any(action):
+        return False
+    return statement_covers_resource(stmt, resource)
+
+
+def statement_label(stmt: Statement) -> str:
+    """How messages name a statement: its Sid, else its position (``Statement[2]``)."""
+    if stmt.sid:
+        return f"statement {stmt.sid!r}"
+    if stmt.index is None:
+        return "the statement"
+    return f"Statement[{stmt.index}]"
+
+
+@functools.lru_cache(maxsize=65536)
+def supports_resource_level(action: str) -> bool:
+    """Whether the catalog lists resource types for the action (it can be
+    limited to specific ARNs); actions that only work with ``*`` do not."""
+    info = catalog.action_info(action)
+    return bool(info and info.resource_types)
+
+
+@functools.lru_cache(maxsize=65536)
+def _access_level(action: str) -> str:
+    info = catalog.action_info(action)
+    return info.access_level if info else ""
+
+
+# --------------------------------------------------------------------------
+# Knowledge data
+# --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class EscalationMethod:
+    id: str
+    name: str
+    #: all-of groups; each group is a tuple of alternatives (any-of)
+    requires: tuple[tuple[str, ...], ...]
+    #: actions whose resource decides whose privileges are gained: they count
+    #: only when allowed on a broad resource (``*``, ``role/*`` ...)
+    broad_resource: frozenset[str]
+    description: str
+    references: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class SensitiveAction:
+    action: str
+    category: str  # "credentials-exposure" | "secret-read"
+    description: str
+
+
+def _read_data(name: str) -> dict:
+    return json.loads(resources.files("iamlint.knowledge").joinpath("data", name).read_text("utf-8"))
+
+
+@functools.cache
+def privesc_methods() -> tuple[EscalationMethod, ...]:
+    out = []
+    for m in _read_data("privesc_methods.json")["methods"]:
+        out.append(
+            EscalationMethod(
+                id=m["id"],
+                name=m["name"],
+                requires=tuple(tuple(group) for group in m["requires"]),
+                broad_resource=frozenset(a.lower() for a in m.get("broad_resource", ())),
+                description=m["description"],
+                references=tuple(m["references"]),
+            )
+        )
+    return tuple(out)
+
+
+@functools.cache
+def sensitive_actions() -> tuple[SensitiveAction, ...]:
+    return tuple(
+        SensitiveAction(e["action"], e["category"], e["description"])
+        for e in _read_data("sensitive_actions.json")["actions"]
+    )
+
+
+# --------------------------------------------------------------------------
+# Permissions over several policies
+# --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class EscalationMatch:
+    method: EscalationMethod
+    #: the Allow statements that together grant the method's actions, in document order
+    statements: tuple[Statement, ...]
+    #: the concrete action chosen for each required group, e.g. ("iam:PassRole", "lambda:CreateFunction", ...)
+    actions: tuple[str, ...]
+
+
+class Permissions:
+    """The Allow and Deny statements of one or more policies, and questions about them."""
+
+    def __init__(self, policies: Policy | Iterable[Policy]):
+        if isinstance(policies, Policy):
+            policies = [policies]
+        self.policies: list[Policy] = list(policies)
+        self.statements: list[Statement] = [s for p in self.policies for s in p.statements]
+        self.allows: list[Statement] = [s for s in self.statements if s.is_allow]
+        self.denies: list[Statement] = [s for s in self.statements if s.is_deny]
+        # Denies certain to apply: no condition, covering every resource
+        self._hard_denies = [
+            s for s in self.denies
+            if "Condition" not in s.raw and statement_covers_resource(s, "*")
+            and ("Action" in s.raw or "NotAction" in s.raw)
+        ]
+        self._cache: dict = {}
+
+    # -- denies ------------------------------------------------------------
+    def denied(self, action: str, resource: str | None = None) -> bool:
+        """Whether an unconditional Deny on every resource (or on ``resource``)
+        removes the concrete ``action``."""
+        key = ("denied", action.lower(), resource)
+        hit = self._cache.get(key)
+        if hit is None:
+            hit = any(action_set(s).allows(action) for s in self._hard_denies)
+            if not hit and resource is not None and not _all_stars(resource):
+                hit = any(
+                    action_set(s).allows(action) and statement_covers_resource(s, resource)
+                    for s in self.denies if "Condition" not in s.raw
+                )
+            self._cache[key] = hit
+        return hit
+
+    @property
+    def has_hard_denies(self) -> bool:
+        return bool(self._hard_denies)
+
+    # -- allows ------------------------------------------------------------
+    def allowing_statements(self, action: str, resource: str | None = None,
+                            broad: bool = False) -> list[Statement]:
+        """Allow statements granting ``action`` on ``resource``, after Denies.
+
+        ``action`` may be a pattern (``iam:Attach*``): a statement qualifies
+        when it grants some action the pattern matches that no certain Deny
+        removes. ``resource=None`` means any resource, ``"*"`` every resource.
+        ``broad=True`` keeps only statements whose resource is broad
+        (:func:`statement_has_broad_resource`).
+        """
+        key = ("allowing", action.lower(), resource, broad)
+        hit = self._cache.get(key)
+        if hit is not None:
+            return hit
+        found = [
+            s for s in self.allows
+            if statement_matches(s, action, resource) and (not broad or statement_has_broad_resource(s))
+        ]
+        if found and self._hard_denies:
+            found = [s for s in found if self._grants_undenied(s, action, resource)]
+        self._cache[key] = found
+        return found
+
+    def _grants_undenied(self, stmt: Statement, action: str, resource: str | None) -> bool:
+        if "*" not in action and "?" not in action:
+            return not self.denied(action, resource)
+        aset = action_set(stmt)
+        return any(aset.allows(full) and not self.denied(full, resource) for full in catalog.expand(action))
+
+    def allows_action(self, action: str, resource: str | None = None) -> bool:
+        return bool(self.allowing_statements(action, resource))
+
+    # -- summaries ---------------------------------------------------------
+    def admin_statements(self) -> list[Statement]:
+        """Allow statements granting every action on every resource (``*`` on
+        ``*``, or a ``NotAction`` that excludes nothing catalogued), unless a
+        certain Deny takes some action away."""
+        key = ("admin",)
+        if key not in self._cache:
+            self._cache[key] = [
+                s for s in self.allows
+                if ("Action" in s.raw or "NotAction" in s.raw)
+                and action_set(s).is_full_wildcard and statement_covers_resource(s, "*")
+            ] if not self._hard_denies else []
+        return self._cache[key]
+
+    def escalation_methods(self) -> list[EscalationMatch]:
+        """Every privilege-escalation method whose actions the Allow statements
+        grant together (through wildcards, split over statements, after Denies)."""
+        key = ("escalation",)
+        if key in self._cache:
+            return self._cache[key]
+        matches = []
+        for method in privesc_methods():
+            chosen: list[str] = []
+            used: list[Statement] = []
+            for group in method.requires:
+                pick = None
+                for alternative in group:
+                    stmts = self.allowing_statements(alternative, broad=alternative.lower() in method.broad_resource)
+                    if stmts:
+                        pick = (alternative, stmts[0])
+                        break
+                if pick is None:
+                    break
+                chosen.append(pick[0])
+                used.append(pick[1])
+            else:
+                order = {id(s): i for i, s in enumerate(self.statements)}
+                unique = sorted({id(s): s for s in used}.values(), key=lambda s: order[id(s)])
+                matches.append(EscalationMatch(method, tuple(unique), tuple(chosen)))
+        self._cache[key] = matches
+        return matches
+
+    def sensitive_access(self, broad: bool = True) -> list[tuple[SensitiveAction, list[Statement]]]:
+        """Credentials-exposure and secret-read actions granted (on broad
+        resources when ``broad``), with the statements granting them."""
+        key = ("sensitive", broad)
+        if key not in self._cache:
+            out = []
+            for sa in sensitive_actions():
+                stmts = self.allowing_statements(sa.action, broad=broad)
+                if stmts:
+                    out.append((sa, stmts))
+            self._cache[key] = out
+        return self._cache[key]
+
+    def granted(self) -> frozenset[str]:
+        """Every catalogued action some Allow grants and no certain Deny removes (may be large)."""
+        key = ("granted",)
+        if key not in self._cache:
+            acts: set[str] = set()
+            for s in self.allows:
+                if "Action" in s.raw or "NotAction" in s.raw:
+                    acts |= action_set(s).granted()
+            if self._hard_denies:
+                acts = {a for a in acts if not self.denied(a)}
+            self._cache[key] = frozenset(acts)
+        return self._cache[key]
+
+    def is_read_only(self) -> bool:
+        """Whether every granted action is at the Read or List access level."""
+        key = ("read-only",)
+        if key not in self._cache:
+            self._cache[key] = all(_access_level(a) in ("Read", "List") for a in self.granted())
+        return self._cache[key]
+
+    def data_access(self) -> list[tuple[SensitiveAction, list[Statement]]]:
+        """Secret reads and credential exposure granted on any resource."""
+        return self.sensitive_access(broad=False)
+
+
+# --------------------------------------------------------------------------
+# Function forms (single policy or list of policies)
+# --------------------------------------------------------------------------
+
+
+def _perms(policies: Policy | Iterable[Policy] | Permissions) -> Permissions:
+    return policies if isinstance(policies, Permissions) else Permissions(policies)
+
+
+def allowing_statements(policies: Policy | Iterable[Policy] | Permissions, action: str,
+                        resource: str | None = None) -> list[Statement]:
+    return _perms(policies).allowing_statements(action, resource)
+
+
+def grants_admin(policies: Policy | Iterable[Policy] | Permissions) -> bool:
+    return bool(_perms(policies).admin_statements())
+
+
+def escalation_methods(policies: Policy | Iterable[Policy] | Permissions) -> list[EscalationMatch]:
+    return _perms(policies).escalation_methods()
+
+
+def is_read_only(policies: Policy | Iterable[Policy] | Permissions) -> bool:
+    return _perms(policies).is_read_only()
+
+
+def data_access(policies: Policy | Iterable[Policy] | Permissions) -> list[tuple[SensitiveAction, list[Statement]]]:
+    return _perms(policies).data_access()
+
+
+def iter_labels(stmts: Iterable[Statement]) -> Iterator[str]:
+    return (statement_label(s) for s in stmts)

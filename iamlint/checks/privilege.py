@@ -1,0 +1,379 @@
+"""Over-privilege and privilege escalation in permission policies (IAM2xx).
+
+Every check here looks only at Allow statements (a Deny never grants), and asks
+:class:`iamlint.analysis.permissions.Permissions` whether a Deny of the same
+document certainly removes the risk (unconditional, on every resource). A
+conditional Deny such as a region lock removes nothing and is never reported.
+"""
+from __future__ import annotations
+
+import functools
+import re
+from typing import Iterable, Iterator
+
+from iamlint.analysis.permissions import (
+    Permissions,
+    action_set,
+    is_broad_resource,
+    sensitive_actions,
+    statement_covers_resource,
+    statement_label,
+    supports_resource_level,
+)
+from iamlint.engine.report import Report
+from iamlint.engine.runner import Context
+from iamlint.knowledge import catalog
+from iamlint.model.policy import Statement
+
+# Condition keys that narrow which resources a statement applies to, so that
+# `Resource: "*"` is not really "every resource" (attribute-based access
+# control, calls made through a named service, resources of one account/org).
+_RESOURCE_NARROWING_KEYS = frozenset({
+    "aws:resourceaccount", "aws:resourceorgid", "aws:resourceorgpaths",
+    "aws:calledvia", "aws:calledviafirst", "aws:calledvialast",
+    "kms:viaservice", "iam:passedtoservice", "iam:associatedresourcearn",
+    "ec2:resourcetag", "aws:sourcevpce", "aws:sourcevpc",
+})
+_NEGATED_OPERATOR = re.compile(r"Not(Equals|Like|IpAddress)", re.IGNORECASE)
+_SERVICE_WIDE = re.compile(r"^([A-Za-z0-9-]+):\*+$")
+
+
+def permissions(ctx: Context) -> Permissions:
+    """The document's Permissions, built once and shared by every rule."""
+    meta = ctx.document.meta
+    perms = meta.get("_permissions")
+    if perms is None:
+        perms = Permissions(ctx.policy)
+        meta["_permissions"] = perms
+    return perms
+
+
+def _has_actions(stmt: Statement) -> bool:
+    return "Action" in stmt.raw or "NotAction" in stmt.raw
+
+
+def _narrowing_conditions(stmt: Statement) -> list[str]:
+    """Keys of positive conditions that limit the resources a statement applies to."""
+    keys = []
+    for cond in stmt.conditions:
+        key = cond.key_lower
+        if _NEGATED_OPERATOR.search(cond.base_operator) or cond.base_operator.lower() == "null":
+            continue
+        if key in _RESOURCE_NARROWING_KEYS or "resourcetag/" in key or key.endswith(":resourcetag"):
+            keys.append(cond.key)
+    return keys
+
+
+def _star_value(stmt: Statement):
+    """The ``Resource`` value that is only wildcards, if any."""
+    if stmt.not_resource:
+        return None
+    for v in stmt.resources:
+        if isinstance(v.value, str) and v.value and set(v.value) == {"*"}:
+            return v
+    return None
+
+
+def _broad_value(stmt: Statement):
+    if stmt.not_resource:
+        return None
+    for v in stmt.resources:
+        if is_broad_resource(v.value):
+            return v
+    return None
+
+
+def _action_pointer(stmt: Statement, action: str) -> tuple[str, bool]:
+    """(pointer, at_key) of the Action value granting ``action``; the
+    ``NotAction`` key for a NotAction statement."""
+    if stmt.not_action:
+        return stmt.ptr("NotAction"), True
+    for v in stmt.actions:
+        if isinstance(v.value, str) and catalog.action_matches(v.value, action):
+            return v.pointer, False
+    return stmt.ptr(stmt.action_key), True
+
+
+def _listing(items: Iterable[str], limit: int = 4) -> str:
+    items = list(items)
+    if len(items) <= limit:
+        return ", ".join(items)
+    return ", ".join(items[:limit]) + f" and {len(items) - limit} more"
+
+
+def _is_full_admin(stmt: Statement) -> bool:
+    return _has_actions(stmt) and action_set(stmt).is_full_wildcard and statement_covers_resource(stmt, "*")
+
+
+# --------------------------------------------------------------------------
+# IAM201 administrator access
+# --------------------------------------------------------------------------
+
+
+def administrator_access(ctx: Context) -> Iterator[Report]:
+    perms = permissions(ctx)
+    for stmt in perms.allows:
+        if not _is_full_admin(stmt):
+            continue
+        if stmt.not_action:
+            pointer, at_key = stmt.ptr("NotAction"), True
+        else:
+            pointer, at_key = next(
+                ((v.pointer, False) for v in stmt.actions
+                 if isinstance(v.value, str) and catalog.ActionSet([v.value]).is_full_wildcard),
+                (stmt.ptr("Action"), True),
+            )
+        what = "grants every action on every resource (administrator access)"
+        severity = None
+        denied = [statement_label(d) for d in perms.denies
+                  if "Condition" not in d.raw and statement_covers_resource(d, "*")]
+        if denied:
+            what = f"grants every action on every resource except what {_listing(denied)} denies"
+            severity = "warning"
+        cond = ""
+        if stmt.conditions:
+            cond = f" (whenever its condition on {_listing(dict.fromkeys(c.key for c in stmt.conditions), 2)} holds)"
+        yield Report(
+            pointer,
+            f"{statement_label(stmt).capitalize()} {what}{cond}; grant only the actions and resources the workload needs",
+            at_key=at_key,
+            severity=severity,
+        )
+
+
+# --------------------------------------------------------------------------
+# IAM202 service-wide access
+# --------------------------------------------------------------------------
+
+
+@functools.lru_cache(maxsize=1024)
+def _service_profile(service: str) -> tuple[int, int, int]:
+    """(actions, write actions, permissions-management actions) of a service."""
+    names = catalog.expand(f"{service}:*")
+    levels = [catalog.action_info(a).access_level for a in names]
+    return (len(names), sum("Write" in lvl for lvl in levels), sum("Permissions management" in lvl for lvl in levels))
+
+
+def service_wide_access(ctx: Context) -> Iterator[Report]:
+    perms = permissions(ctx)
+    for stmt in perms.allows:
+        if stmt.not_action or not _has_actions(stmt) or _is_full_admin(stmt):
+            continue
+        if _star_value(stmt) is None or _narrowing_conditions(stmt):
+            continue
+        for v in stmt.actions:
+            m = _SERVICE_WIDE.match(v.value) if isinstance(v.value, str) else None
+            if m is None:
+                continue
+            service = m.group(1).lower()
+            if not catalog.service_exists(service):
+                continue
+            names = catalog.expand(f"{service}:*")
+            if perms.has_hard_denies and all(perms.denied(a) for a in names):
+                continue
+            total, write, pm = _service_profile(service)
+            detail = f"{total} actions"
+            if write:
+                detail += f", {write} of them write"
+            if pm:
+                detail += f" and {pm} permissions-management"
+            yield Report(
+                v.pointer,
+                f"`{v.value}` on `Resource: *` grants every action of {catalog.service_name(service) or service} "
+                f"({detail}) on every resource; list the actions the workload needs and the resources it uses",
+            )
+
+
+# --------------------------------------------------------------------------
+# IAM203 Allow with NotAction, IAM204 Allow with NotResource
+# --------------------------------------------------------------------------
+
+
+def allow_with_not_action(ctx: Context) -> Iterator[Report]:
+    for stmt in permissions(ctx).allows:
+        if not stmt.not_action:
+            continue
+        excluded = stmt.action_strings()
+        if not excluded:
+            what = "every action"
+        else:
+            what = f"every action of every service except {_listing(excluded)}"
+        where = "every resource" if statement_covers_resource(stmt, "*") else "its resources"
+        yield Report(
+            stmt.ptr("NotAction"),
+            f"`NotAction` in an Allow grants {what} on {where}, including actions added to AWS later; "
+            f"list the allowed actions in `Action` instead",
+            at_key=True,
+        )
+
+
+def allow_with_not_resource(ctx: Context) -> Iterator[Report]:
+    for stmt in permissions(ctx).allows:
+        if not stmt.not_resource:
+            continue
+        excluded = [v.value for v in stmt.resources if isinstance(v.value, str)]
+        actions = "every action" if stmt.not_action else _listing(stmt.action_strings(), 3) or "its actions"
+        what = f"every resource except {_listing(excluded, 2)}" if excluded else "every resource"
+        yield Report(
+            stmt.ptr("NotResource"),
+            f"`NotResource` in an Allow grants {actions} on {what}, including resources created later; "
+            f"list the allowed resources in `Resource` instead",
+            at_key=True,
+        )
+
+
+# --------------------------------------------------------------------------
+# IAM205 write / permissions-management actions on Resource: *
+# --------------------------------------------------------------------------
+
+
+@functools.lru_cache(maxsize=65536)
+def _resource_level_write(action: str) -> str:
+    """"pm" / "write" for write or permissions-management actions that
+    support resource-level permissions (tagging-only writes excluded), else ""."""
+    info = catalog.action_info(action)
+    if info is None or not info.resource_types:
+        return ""
+    level = info.access_level
+    if "Permissions management" in level:
+        return "pm"
+    if "Write" in level and "Tagging" not in level:
+        return "write"
+    return ""
+
+
+@functools.lru_cache(maxsize=8192)
+def _pattern_writes(pattern: str) -> tuple[tuple[str, str], ...]:
+    return tuple(sorted((a, k) for a in catalog.expand(pattern) if (k := _resource_level_write(a))))
+
+
+def write_on_all_resources(ctx: Context) -> Iterator[Report]:
+    perms = permissions(ctx)
+    for stmt in perms.allows:
+        if stmt.not_action or not _has_actions(stmt):
+            continue
+        star = _star_value(stmt)
+        if star is None or _narrowing_conditions(stmt):
+            continue
+        found: dict[str, str] = {}
+        for pattern in stmt.action_strings():
+            if catalog.ActionSet([pattern]).is_full_wildcard or _SERVICE_WIDE.match(pattern):
+                continue  # administrator / service-wide access: IAM201 / IAM202
+            for action, kind in _pattern_writes(pattern.lower()):
+                found[action] = kind
+        if perms.has_hard_denies:
+            found = {a: k for a, k in found.items() if not perms.denied(a)}
+        if not found:
+            continue
+        pm = sorted(a for a, k in found.items() if k == "pm")
+        ordered = pm + sorted(a for a, k in found.items() if k != "pm")
+        kinds = "write and permissions-management" if pm and len(pm) < len(found) else (
+            "permissions-management" if pm else "write")
+        yield Report(
+            star.pointer,
+            f"`Resource: *` applies {len(found)} {kinds} action{'s' if len(found) > 1 else ''} "
+            f"({_listing(ordered, 3)}) to every resource although they support resource-level permissions; "
+            f"name the ARNs they need",
+            severity="warning" if pm else None,
+        )
+
+
+# --------------------------------------------------------------------------
+# IAM206 iam:PassRole on every role
+# --------------------------------------------------------------------------
+
+
+def _passed_to_service(stmt: Statement) -> list[str]:
+    vals: list[str] = []
+    for cond in stmt.conditions_on("iam:PassedToService"):
+        if _NEGATED_OPERATOR.search(cond.base_operator) or cond.if_exists:
+            continue
+        vals += [v for v in cond.strings() if v.strip("*")]
+    return vals
+
+
+def pass_role_to_any_role(ctx: Context) -> Iterator[Report]:
+    perms = permissions(ctx)
+    granting = perms.allowing_statements("iam:PassRole", broad=True)
+    for stmt in granting:
+        if _is_full_admin(stmt):
+            continue
+        broad = _broad_value(stmt)
+        shown = f"`{broad.value}`" if broad is not None else "every role but the `NotResource` ones"
+        pointer, at_key = _action_pointer(stmt, "iam:PassRole")
+        services = _passed_to_service(stmt)
+        if services:
+            yield Report(
+                pointer,
+                f"iam:PassRole on {shown} lets {_listing(services, 2)} act with any role in the account; "
+                f"name the roles it may pass in `Resource`",
+                at_key=at_key,
+                severity="info",
+            )
+        else:
+            yield Report(
+                pointer,
+                f"iam:PassRole on {shown} lets this principal hand any role in the account to any service "
+                f"(and act with that role's permissions); name the roles in `Resource` and add an "
+                f"`iam:PassedToService` condition",
+                at_key=at_key,
+            )
+
+
+# --------------------------------------------------------------------------
+# IAM207 credentials exposure / secret reads on every resource
+# --------------------------------------------------------------------------
+
+
+def credentials_exposure(ctx: Context) -> Iterator[Report]:
+    perms = permissions(ctx)
+    per_stmt: dict[int, tuple[Statement, list]] = {}
+    for sa, stmts in perms.sensitive_access(broad=True):
+        if not supports_resource_level(sa.action):
+            continue  # works only with "*": nothing to narrow
+        for stmt in stmts:
+            if _is_full_admin(stmt) or _narrowing_conditions(stmt):
+                continue
+            per_stmt.setdefault(id(stmt), (stmt, []))[1].append(sa)
+    for stmt, found in per_stmt.values():
+        broad = _broad_value(stmt)
+        shown = f"`{broad.value}`" if broad is not None else "every resource but the `NotResource` ones"
+        secrets = [sa for sa in found if sa.category == "secret-read"]
+        what = "read every secret and credential it can reach" if secrets else "obtain credentials of any principal or database it covers"
+        pointer, at_key = _action_pointer(stmt, found[0].action)
+        yield Report(
+            pointer,
+            f"{_listing([sa.action for sa in found], 3)} on {shown} can {what}; "
+            f"name the specific secrets, parameters, keys or users in `Resource`",
+            at_key=at_key,
+        )
+
+
+# --------------------------------------------------------------------------
+# IAM208 privilege escalation
+# --------------------------------------------------------------------------
+
+
+def privilege_escalation(ctx: Context) -> Iterator[Report]:
+    perms = permissions(ctx)
+    if perms.admin_statements():
+        return  # already administrator (IAM201): every method is moot
+    for match in perms.escalation_methods():
+        first = match.statements[0]
+        action_in_first = next(
+            (a for a in match.actions if action_set(first).allows(a)), match.actions[0])
+        pointer, at_key = _action_pointer(first, action_in_first)
+        names = [statement_label(s) for s in match.statements]
+        granted_by = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+        related = tuple(
+            (ctx.document.file, _action_pointer(s, next((a for a in match.actions if action_set(s).allows(a)), match.actions[0]))[0],
+             f"{statement_label(s)} grants part of {match.method.id}")
+            for s in match.statements[1:]
+        )
+        yield Report(
+            pointer,
+            f"Privilege escalation ({match.method.id}): {' + '.join(match.actions)} granted by {granted_by} "
+            f"let a principal {match.method.name}; remove or scope these actions",
+            at_key=at_key,
+            related=related,
+        )

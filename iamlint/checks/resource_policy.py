@@ -1,0 +1,115 @@
+"""Resource policies (IAM5xx): bucket, queue, topic, key, repository ... policies."""
+from __future__ import annotations
+
+import re
+from typing import Iterator
+
+from iamlint.analysis.permissions import action_set, statement_label
+from iamlint.engine.report import Report
+from iamlint.engine.runner import Context
+from iamlint.model.policy import Condition, Statement, Value
+
+# Condition keys that, tested positively, limit who can use an Allow granted to
+# "*": the caller's organisation/account/ARN, the calling resource (confused
+# deputy protection for service principals), or the network path.
+RESTRICTING_KEYS = frozenset({
+    "aws:principalorgid", "aws:principalorgpaths", "aws:principalaccount", "aws:principalarn",
+    "aws:userid", "aws:username", "aws:principalservicename", "aws:principalservicenameslist",
+    "aws:sourcearn", "aws:sourceaccount", "aws:sourceowner", "aws:sourceorgid", "aws:sourceorgpaths",
+    "aws:sourcevpce", "aws:sourcevpc", "aws:sourceip", "aws:vpcsourceip",
+    "kms:calleraccount", "s3:dataaccesspointaccount", "s3:dataaccesspointarn",
+    "sns:endpoint", "sqs:sourcearn",
+})
+#: Bool keys that restrict only when required to be true
+RESTRICTING_BOOL_KEYS = frozenset({"aws:principalisawsservice"})
+_OPEN_NETWORKS = frozenset({"0.0.0.0/0", "::/0"})
+_NEGATED = re.compile(r"Not(Equals|Like|IpAddress)", re.IGNORECASE)
+_ACCOUNT_WILDCARD_ARN = re.compile(r"^arn:[^:]*:iam::\*:")
+
+
+def _public_principal(stmt: Statement) -> Value | None:
+    """The principal value that opens the statement to everyone, if any."""
+    if stmt.principal_key == "NotPrincipal":
+        # Allow + NotPrincipal: everyone except the listed principals
+        return Value(stmt.raw.get("NotPrincipal"), stmt.ptr("NotPrincipal"))
+    for ptype, value in stmt.principals:
+        v = value.value
+        if not isinstance(v, str):
+            continue
+        if ptype == "*" and v == "*":
+            return value
+        if ptype == "AWS" and (v == "*" or _ACCOUNT_WILDCARD_ARN.match(v)):
+            return value
+    return None
+
+
+def _restricts(cond: Condition) -> bool:
+    if cond.if_exists or cond.qualifier.lower() == "forallvalues":
+        return False  # passes when the key is absent (e.g. an anonymous request)
+    op = cond.base_operator
+    if _NEGATED.search(op) or op.lower() == "null":
+        return False
+    key = cond.key_lower
+    values = [v.value for v in cond.values]
+    if key in RESTRICTING_BOOL_KEYS:
+        return any(str(v).lower() == "true" for v in values)
+    if key not in RESTRICTING_KEYS:
+        return False
+    strings = [v for v in values if isinstance(v, str)]
+    if any(not isinstance(v, str) for v in values):
+        return True  # unresolved IaC value: assume it names something
+    if key in ("aws:sourceip", "aws:vpcsourceip") and any(s in _OPEN_NETWORKS for s in strings):
+        return False
+    return bool(strings) and all(s.strip("*?") for s in strings)
+
+
+def restricting_conditions(stmt: Statement) -> list[Condition]:
+    return [c for c in stmt.conditions if _restricts(c)]
+
+
+def _is_endpoint_policy(ctx: Context) -> bool:
+    rtype = str(ctx.document.meta.get("resource_type", ""))
+    return "vpcendpoint" in rtype.replace("_", "").lower()
+
+
+def _public_denied(ctx: Context, stmt: Statement) -> bool:
+    """An unconditional Deny to everyone covering all of the statement's actions."""
+    acts = stmt.action_strings()
+    if stmt.not_action or not acts:
+        return False
+    for deny in ctx.policy.statements:
+        if not deny.is_deny or "Condition" in deny.raw or _public_principal(deny) is None:
+            continue
+        if not ("Action" in deny.raw or "NotAction" in deny.raw):
+            continue
+        if not any(isinstance(v.value, str) and set(v.value) == {"*"} for v in deny.resources) or deny.not_resource:
+            continue
+        if all(action_set(deny).allows(a) for a in acts if "*" not in a) and all("*" not in a for a in acts):
+            return True
+        if action_set(deny).is_full_wildcard:
+            return True
+    return False
+
+
+def public_resource_policy(ctx: Context) -> Iterator[Report]:
+    if _is_endpoint_policy(ctx):
+        return  # an endpoint policy applies only to traffic through that endpoint
+    for stmt in ctx.policy.statements:
+        if not stmt.is_allow:
+            continue
+        principal = _public_principal(stmt)
+        if principal is None or restricting_conditions(stmt):
+            continue
+        if _public_denied(ctx, stmt):
+            continue
+        acts = "every action except " if stmt.not_action else ""
+        acts += ", ".join(stmt.action_strings()[:3]) + (" ..." if len(stmt.action_strings()) > 3 else "")
+        who = ("everyone except the `NotPrincipal` principals" if stmt.principal_key == "NotPrincipal"
+               else f"anyone (`{principal.value}`)")
+        yield Report(
+            principal.pointer,
+            f"{statement_label(stmt).capitalize()} lets {who} call {acts or 'its actions'} with no condition "
+            f"limiting the caller (such as aws:PrincipalOrgID, aws:SourceArn, aws:SourceAccount or aws:SourceVpce): "
+            f"the resource is public; name the principals or add such a condition",
+            at_key=stmt.principal_key == "NotPrincipal",
+        )
