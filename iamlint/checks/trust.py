@@ -1,0 +1,555 @@
+"""Checks for role trust policies (IAM3xx): who may assume the role.
+
+Conditions count only in the statement that grants the trust, with IAM's
+operator semantics: ``StringEquals`` compares literally, ``StringLike`` /
+``ArnLike`` / ``ArnEquals`` expand ``*`` and ``?``; the values of one key are
+ORed (so one wildcard value opens the whole condition); ``...IfExists`` passes
+when the key is absent; ``ForAllValues:`` is true when the key is absent unless a
+``Null`` check requires it; negated operators (``StringNotEquals`` ...) never pin
+a caller.  Unresolved IaC values (:class:`~iamlint.model.policy.Opaque`) are
+unknown: never a wildcard, never reported as specific.
+
+Service-linked roles (``meta["service_linked"]``, set by sources for the path
+``/aws-service-role/``) are AWS-managed and never second-guessed.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Iterable, Iterator
+
+from iamlint.engine.report import Report
+from iamlint.engine.runner import Context
+from iamlint.knowledge import providers as kb
+from iamlint.model.policy import Condition, Opaque, Statement, Value
+
+_WILD = re.compile(r"[*?]")
+_ACCOUNT = re.compile(r"^\d{12}$")
+_PRINCIPAL_ARN = re.compile(r"^arn:(?P<partition>[^:]*):(?P<service>iam|sts)::(?P<account>[^:]*):(?P<rest>.*)$", re.IGNORECASE)
+_PLACEHOLDER = re.compile(r"\$\{[^}]*\}")
+
+NEGATED = {"stringnotequals", "stringnotlike", "stringnotequalsignorecase", "arnnotequals", "arnnotlike",
+           "numericnotequals", "datenotequals", "notipaddress"}
+LIKE = {"stringlike", "arnlike", "arnequals"}
+
+# keys that pin who the caller is when the principal is a wildcard (issue 4, rule 1)
+PIN_KEYS = ("aws:principalorgid", "aws:principalorgpaths", "aws:principalaccount", "aws:principalarn",
+            "aws:sourceaccount", "aws:sourcearn", "aws:sourceorgid", "aws:sourceorgpaths", "sts:externalid",
+            "aws:userid")
+# keys that make a cross-account trust deliberate
+CROSS_ACCOUNT_KEYS = ("sts:externalid", "aws:principalorgid", "aws:principalorgpaths", "aws:principalarn")
+MFA_KEYS = ("aws:multifactorauthpresent", "aws:multifactorauthage")
+
+ASSUME = "sts:assumerole"
+ASSUME_WEB = "sts:assumerolewithwebidentity"
+ASSUME_SAML = "sts:assumerolewithsaml"
+ASSUME_ACTIONS = (ASSUME, ASSUME_WEB, ASSUME_SAML)
+
+
+# -- helpers ------------------------------------------------------------------
+
+def _service_linked(ctx: Context) -> bool:
+    return bool(ctx.document.meta.get("service_linked"))
+
+
+def _allow_statements(ctx: Context) -> Iterator[Statement]:
+    if _service_linked(ctx):
+        return iter(())
+    return (s for s in ctx.policy.statements if s.is_allow and s.principal_key == "Principal")
+
+
+def _ptype(ptype: str) -> str:
+    return ptype if ptype == "*" else str(ptype).lower()
+
+
+def _is_wild(value: str) -> bool:
+    return bool(_WILD.search(value))
+
+
+def _op(cond: Condition) -> str:
+    return cond.base_operator.lower()
+
+
+def _null_required(st: Statement, key: str) -> bool:
+    """A ``Null`` condition with ``false`` requires the key to be present."""
+    for c in st.conditions_on(key):
+        if _op(c) == "null" and not c.if_exists:
+            if any(v.value is False or (isinstance(v.value, str) and v.value.lower() == "false") for v in c.values):
+                return True
+    return False
+
+
+@dataclass
+class KeyState:
+    """How a statement constrains one condition key."""
+
+    strong: list[Condition] = field(default_factory=list)    # must be present and match
+    weak: list[Condition] = field(default_factory=list)      # pass when the key is absent
+    negated: list[Condition] = field(default_factory=list)
+
+    @property
+    def constrained(self) -> bool:
+        return bool(self.strong)
+
+
+def key_state(st: Statement, keys: Iterable[str]) -> KeyState:
+    state = KeyState()
+    for key in keys:
+        required = _null_required(st, key)
+        for c in st.conditions_on(key):
+            op = _op(c)
+            if op == "null":
+                continue
+            if op in NEGATED:
+                state.negated.append(c)
+            elif c.if_exists:
+                state.weak.append(c)
+            elif c.qualifier.lower() == "forallvalues" and not required:
+                state.weak.append(c)
+            else:
+                state.strong.append(c)
+    return state
+
+
+def _value_pins(cond: Condition, value: Value) -> bool:
+    """Does this value of a positive condition restrict the caller to something specific?"""
+    v = value.value
+    if isinstance(v, Opaque) or not isinstance(v, str):
+        return True  # unknown: give the benefit of the doubt
+    text = v.strip()
+    if not text:
+        return False
+    if _op(cond) not in LIKE or not _is_wild(text):
+        return True
+    if not text.strip("*?"):
+        return False
+    key = cond.key_lower
+    if key in ("aws:principalarn", "aws:sourcearn"):
+        parts = text.split(":")
+        return len(parts) >= 5 and not _is_wild(parts[4]) and parts[4] != ""
+    if key in ("aws:principalorgpaths", "aws:sourceorgpaths"):
+        return bool(re.match(r"^o-[a-z0-9]+/", text))
+    return False
+
+
+def _pinned(st: Statement, keys: Iterable[str]) -> bool:
+    """Some positive condition on ``keys`` pins the caller: every value of it (they
+    are ORed) is specific."""
+    state = key_state(st, keys)
+    for cond in state.strong:
+        if _op(cond) == "bool" or cond.key_lower == "aws:multifactorauthpresent":
+            if any(v.value is True or (isinstance(v.value, str) and v.value.lower() == "true") for v in cond.values):
+                return True
+            continue
+        if cond.key_lower == "aws:multifactorauthage" and cond.values:
+            return True
+        if cond.values and all(_value_pins(cond, v) for v in cond.values):
+            return True
+    return False
+
+
+def _actions(st: Statement) -> set[str] | None:
+    """The role-assumption actions the statement allows (lower case), or None
+    when it uses NotAction (then every assume action is allowed)."""
+    if st.not_action:
+        listed = {a.lower() for a in st.action_strings()}
+        return {a for a in ASSUME_ACTIONS if not any(_glob(p, a) for p in listed)}
+    out: set[str] = set()
+    for a in st.action_strings():
+        for cand in ASSUME_ACTIONS:
+            if _glob(a.lower(), cand):
+                out.add(cand)
+    return out
+
+
+def _glob(pattern: str, text: str) -> bool:
+    if pattern == "*":
+        return True
+    rx = "^" + re.escape(pattern).replace(r"\*", ".*").replace(r"\?", ".") + "$"
+    return re.match(rx, text) is not None
+
+
+def _has_opaque_action(st: Statement) -> bool:
+    return any(isinstance(v.value, Opaque) for v in st.actions)
+
+
+def _account_of(principal: str) -> str | None:
+    """Account id of an AWS principal string, None when it names no account or
+    the account is an unresolved placeholder."""
+    text = principal.strip()
+    if _ACCOUNT.match(text):
+        return text
+    m = _PRINCIPAL_ARN.match(text)
+    if m and _ACCOUNT.match(m.group("account")):
+        return m.group("account")
+    return None
+
+
+def _is_whole_account(principal: str) -> bool:
+    text = principal.strip()
+    if _ACCOUNT.match(text):
+        return True
+    m = _PRINCIPAL_ARN.match(text)
+    return bool(m and m.group("service").lower() == "iam" and m.group("rest").lower() == "root")
+
+
+def _trusted_accounts(ctx: Context) -> set[str]:
+    raw = ctx.option("trusted-accounts") or []
+    if isinstance(raw, (str, int)):
+        raw = [raw]
+    out = {str(a).strip() for a in raw}
+    own = ctx.document.meta.get("account_id")
+    if isinstance(own, str):
+        out.add(own)
+    return out
+
+
+# -- IAM301 wildcard principal ------------------------------------------------
+
+def wildcard_principal(ctx: Context) -> Iterator[Report]:
+    for st in _allow_statements(ctx):
+        wild = [v for t, v in st.principals if _ptype(t) in ("*", "aws") and v.value == "*"]
+        if not wild or _pinned(st, PIN_KEYS):
+            continue
+        for v in wild:
+            what = '`"Principal": "*"`' if st.raw.get("Principal") == "*" else '`"AWS": "*"`'
+            yield Report(
+                v.pointer,
+                f"{what} lets any AWS principal in any account assume this role; name the trusted "
+                "principals, or pin the caller with a condition such as `aws:PrincipalOrgID` or `aws:PrincipalArn`",
+            )
+
+
+# -- IAM302 wildcard inside a principal ARN ------------------------------------
+
+def wildcard_in_principal_arn(ctx: Context) -> Iterator[Report]:
+    for st in _allow_statements(ctx):
+        for t, v in st.principals:
+            if _ptype(t) != "aws" or not isinstance(v.value, str):
+                continue
+            text = _PLACEHOLDER.sub("", v.value)
+            if v.value != "*" and _is_wild(text):
+                yield Report(
+                    v.pointer,
+                    f"principal {v.value!r} contains a wildcard: IAM accepts a wildcard only as the whole "
+                    'value `"*"`; name the account or role exactly and use `aws:PrincipalArn` with `ArnLike` '
+                    "for patterns",
+                )
+
+
+# -- IAM303 Allow with NotPrincipal -------------------------------------------
+
+def allow_with_not_principal(ctx: Context) -> Iterator[Report]:
+    if _service_linked(ctx):
+        return
+    for st in ctx.policy.statements:
+        if st.is_allow and "NotPrincipal" in st.raw:
+            yield Report(
+                st.ptr("NotPrincipal"),
+                "`Allow` with `NotPrincipal` trusts every principal except the ones listed, including "
+                "anonymous and other accounts' principals (role trust policies reject it); list the trusted "
+                "principals in `Principal` instead",
+                at_key=True,
+            )
+
+
+# -- IAM304/IAM305 cross-account trust ----------------------------------------
+
+def _cross_account(ctx: Context):
+    trusted = _trusted_accounts(ctx)
+    for st in _allow_statements(ctx):
+        for t, v in st.principals:
+            if _ptype(t) != "aws" or not isinstance(v.value, str) or v.value == "*":
+                continue
+            account = _account_of(v.value)
+            if account is None or account in trusted:
+                continue
+            yield st, v, account
+
+
+def cross_account_trust(ctx: Context) -> Iterator[Report]:
+    for st, v, account in _cross_account(ctx):
+        if _pinned(st, CROSS_ACCOUNT_KEYS + MFA_KEYS):
+            continue
+        who = ("every principal of account " + account) if _is_whole_account(v.value) else f"{v.value!r} (account {account})"
+        yield Report(
+            v.pointer,
+            f"this trust lets {who} assume the role with no `sts:ExternalId`, `aws:PrincipalOrgID`, "
+            "`aws:PrincipalArn` or MFA condition; add the external id the third party gave you (or list the "
+            "account under the `trusted-accounts` option if it is yours)",
+        )
+
+
+def whole_account_trust(ctx: Context) -> Iterator[Report]:
+    for st, v, account in _cross_account(ctx):
+        if not _is_whole_account(v.value):
+            continue
+        if not _pinned(st, CROSS_ACCOUNT_KEYS + MFA_KEYS):
+            continue  # IAM304 reports it
+        yield Report(
+            v.pointer,
+            f"{v.value!r} trusts every principal of account {account} that its administrators allow to "
+            f"call `sts:AssumeRole`; name the role that needs access (arn:aws:iam::{account}:role/NAME) if one will do",
+        )
+
+
+# -- web identity (IAM306-IAM309) ----------------------------------------------
+
+@dataclass
+class _Claim:
+    name: str
+    spec: dict
+    state: KeyState
+
+
+def _claim_keys(st: Statement, host: str, claim: str, loose: bool) -> list[str]:
+    """Condition keys of ``st`` that test ``claim`` of the provider ``host``."""
+    want = f"{host}:{claim}".lower()
+    keys = []
+    for c in st.conditions:
+        k = c.key_lower
+        if k == want:
+            keys.append(c.key)
+        elif (loose or "${" in k) and k.rsplit(":", 1)[-1] == claim and k.rsplit(":", 1)[0] != "aws":
+            keys.append(c.key)
+    return sorted(set(keys))
+
+
+def _web_identity_principals(ctx: Context):
+    """(statement, principal value, classification) for OIDC principals."""
+    for st in _allow_statements(ctx):
+        for t, v in st.principals:
+            if _ptype(t) != "federated":
+                continue
+            fed = kb.classify_federated(v.value)
+            if fed.kind == "oidc" and fed.provider is not None:
+                yield st, v, fed
+
+
+def _claims(st: Statement, fed: kb.Federated) -> list[_Claim]:
+    out = []
+    prov = fed.provider
+    names = set(prov.claims) | set(prov.require_any_of)
+    for name in sorted(names):
+        spec = prov.claims.get(name, {})
+        keys = _claim_keys(st, fed.host, name, fed.unresolved)
+        out.append(_Claim(name, spec, key_state(st, keys)))
+    return out
+
+
+def _missing(ctx: Context, role: str) -> Iterator[Report]:
+    for st, v, fed in _web_identity_principals(ctx):
+        prov = fed.provider
+        claims = _claims(st, fed)
+        if prov.require_any_of:
+            if role != "subject":
+                continue
+            relevant = [c for c in claims if c.name in prov.require_any_of]
+            if any(c.state.strong or c.state.weak for c in relevant):
+                continue
+            if any(k.key_lower.startswith(fed.host.lower() + ":") for k in st.conditions if k.values):
+                continue  # some other claim of this provider is tested
+            yield Report(
+                v.pointer,
+                f"web identity provider {fed.host!r} is trusted with no condition on its `sub` or `aud` claim: "
+                f"{prov.admits_when_missing} can assume the role; add a `StringEquals` condition on "
+                f"`{fed.host}:sub` (and `{fed.host}:aud`)",
+                severity=prov.missing_severity,
+            )
+            continue
+        for c in claims:
+            if c.spec.get("role") != role or not c.spec.get("missing_severity"):
+                continue
+            if c.state.strong or c.state.weak:
+                continue  # weak conditions are IAM309's
+            forms = c.spec.get("forms") or []
+            example = f" such as {forms[0]!r}" if forms else ""
+            neg = " (a negated operator does not pin it)" if c.state.negated else ""
+            yield Report(
+                v.pointer,
+                f"{prov.name} trust without a condition on `{fed.host}:{c.name}`{neg}: "
+                f"{c.spec.get('admits_when_missing', 'anyone the provider issues a token to')} can assume the role; "
+                f"add `StringEquals` `{fed.host}:{c.name}`{example}",
+                severity=c.spec["missing_severity"],
+            )
+
+
+def oidc_trust_without_subject(ctx: Context) -> Iterator[Report]:
+    return _missing(ctx, "subject")
+
+
+def web_identity_trust_without_audience(ctx: Context) -> Iterator[Report]:
+    yield from _missing(ctx, "audience")
+
+
+_SEVERITY_ORDER = {"info": 0, "warning": 1, "error": 2}
+
+
+def oidc_claim_wildcard(ctx: Context) -> Iterator[Report]:
+    for st, v, fed in _web_identity_principals(ctx):
+        for c in _claims(st, fed):
+            if c.spec.get("role") not in ("subject", "audience"):
+                continue
+            for cond in c.state.strong:
+                if _op(cond) not in LIKE:
+                    continue
+                worst = None
+                for val in cond.values:
+                    if not isinstance(val.value, str) or not _is_wild(val.value):
+                        continue
+                    sev, admits = kb.wildcard_grade(c.spec, val.value)
+                    if worst is None or _SEVERITY_ORDER[sev] > _SEVERITY_ORDER[worst[0]]:
+                        worst = (sev, admits, val)
+                if worst is None:
+                    continue
+                sev, admits, val = worst
+                yield Report(
+                    val.pointer,
+                    f"`{cond.operator}` `{cond.key}` = {val.value!r} admits {admits}; "
+                    f"pin the claim to the exact value with `StringEquals`",
+                    severity=sev,
+                )
+
+
+def oidc_condition_passes_without_claim(ctx: Context) -> Iterator[Report]:
+    for st, v, fed in _web_identity_principals(ctx):
+        for c in _claims(st, fed):
+            if c.spec.get("role") not in ("subject", "audience") or c.state.strong:
+                continue
+            for cond in c.state.weak:
+                why = ("`...IfExists` passes when the token has no such claim"
+                       if cond.if_exists else "`ForAllValues:` is true when the claim is absent")
+                yield Report(
+                    cond.pointer,
+                    f"`{cond.operator}` on `{cond.key}` does not require the claim: {why}; use "
+                    f"`StringEquals` (or add a `Null` condition `{cond.key}`: \"false\")",
+                    at_key=True,
+                )
+
+
+# -- IAM310 SAML without SAML:aud ----------------------------------------------
+
+def saml_trust_without_audience(ctx: Context) -> Iterator[Report]:
+    for st in _allow_statements(ctx):
+        saml = [v for t, v in st.principals if _ptype(t) == "federated" and kb.classify_federated(v.value).kind == "saml"]
+        if not saml:
+            continue
+        if _pinned_saml(st):
+            continue
+        yield Report(
+            saml[0].pointer,
+            "SAML federation trust without a `SAML:aud` condition: assertions meant for any other service "
+            "provider can be replayed to assume the role; add `StringEquals` "
+            '`"SAML:aud": "https://signin.aws.amazon.com/saml"`',
+        )
+
+
+def _pinned_saml(st: Statement) -> bool:
+    state = key_state(st, ["saml:aud"])
+    for cond in state.strong:
+        if cond.values and all(_value_pins(cond, v) for v in cond.values):
+            return True
+    return False
+
+
+# -- IAM311 principal / action mismatch ----------------------------------------
+
+def principal_action_mismatch(ctx: Context) -> Iterator[Report]:
+    for st in _allow_statements(ctx):
+        if _has_opaque_action(st):
+            continue
+        allowed = _actions(st)
+        if not allowed:
+            continue  # no role-assumption action (e.g. sts:TagSession only)
+        for t, v in st.principals:
+            pt = _ptype(t)
+            if pt == "federated":
+                fed = kb.classify_federated(v.value)
+                if fed.kind == "saml":
+                    need, label = ASSUME_SAML, "a SAML provider"
+                elif fed.kind == "oidc":
+                    need, label = ASSUME_WEB, "a web identity (OIDC) provider"
+                else:
+                    continue
+            elif pt in ("aws", "service", "*"):
+                need, label = ASSUME, {"aws": "an AWS principal", "service": "a service principal", "*": "a wildcard principal"}[pt]
+            else:
+                continue
+            if need in allowed:
+                continue
+            listed = ", ".join(sorted("`" + a.replace("sts:assumerole", "sts:AssumeRole").replace("withwebidentity", "WithWebIdentity").replace("withsaml", "WithSAML") + "`" for a in allowed))
+            proper = {ASSUME: "sts:AssumeRole", ASSUME_WEB: "sts:AssumeRoleWithWebIdentity", ASSUME_SAML: "sts:AssumeRoleWithSAML"}[need]
+            yield Report(
+                v.pointer,
+                f"{label} ({v.value!r}) can only assume a role with `{proper}`, but this statement allows "
+                f"{listed}: AWS rejects or never matches it; use `{proper}`",
+            )
+
+
+# -- IAM312 malformed service principal ----------------------------------------
+
+_SERVICE = re.compile(
+    r"^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)*"
+    r"\.(?:amazonaws\.com(?:\.cn)?|amazon\.com|c2s\.ic\.gov|sc2s\.sgov\.gov)$"
+)
+
+
+def _service_problem(text: str) -> str | None:
+    if "${" in text:
+        # IaC placeholder (e.g. ${AWS::URLSuffix}): check only the literal parts
+        rest = _PLACEHOLDER.sub("x", text)
+        if re.fullmatch(r"[a-z0-9.-]+", rest):
+            return None
+        return "contains characters that cannot appear in a service principal"
+    if _SERVICE.match(text):
+        return None
+    if text != text.strip():
+        return "has leading or trailing whitespace"
+    if text.lower() != text and _SERVICE.match(text.lower()):
+        return f"must be lower case: {text.lower()!r}"
+    if text.lower().startswith(("arn:", "https://", "http://")):
+        return "is an ARN or URL; a service principal is a name like 'ec2.amazonaws.com'"
+    if text == "*" or _is_wild(text):
+        return "cannot contain a wildcard; name the service"
+    if re.fullmatch(r"[a-z0-9-]+", text):
+        return f"is missing the domain: {text + '.amazonaws.com'!r}"
+    return "is not of the form '<service>.amazonaws.com'"
+
+
+def malformed_service_principal(ctx: Context) -> Iterator[Report]:
+    for st in _allow_statements(ctx):
+        for t, v in st.principals:
+            pt = _ptype(t)
+            if not isinstance(v.value, str):
+                continue
+            if pt == "service":
+                problem = _service_problem(v.value)
+                if problem:
+                    yield Report(v.pointer, f"service principal {v.value!r} {problem}")
+            elif pt == "aws" and _SERVICE.match(v.value.strip().lower()):
+                yield Report(
+                    v.pointer,
+                    f"{v.value!r} is a service principal but is listed under `AWS`; move it to "
+                    f'`"Service": "{v.value.strip().lower()}"`',
+                )
+
+
+# -- IAM313 confused deputy ----------------------------------------------------
+
+def service_trust_confused_deputy(ctx: Context) -> Iterator[Report]:
+    keys = kb.confused_deputy_condition_keys()
+    for st in _allow_statements(ctx):
+        for t, v in st.principals:
+            if _ptype(t) != "service" or not isinstance(v.value, str):
+                continue
+            entry = kb.confused_deputy_service(v.value)
+            if entry is None:
+                continue
+            if _pinned(st, keys):
+                continue
+            yield Report(
+                v.pointer,
+                f"{entry['service']} ({v.value}) acts for resources that may belong to other accounts; "
+                "without an `aws:SourceArn` or `aws:SourceAccount` condition any such resource can make it "
+                f"assume this role (confused deputy); pin them as in {entry['url']}",
+            )
