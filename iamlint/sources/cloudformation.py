@@ -268,7 +268,10 @@ class _Extractor:
         return None
 
     def _attachment(self, raw: Any, pointer: str) -> Attachment:
-        return Attachment(self.resolver.resolve(raw), pointer, self._managed_ref(raw))
+        attachment = Attachment(self.resolver.resolve(raw), pointer)
+        # the managed policy may be defined further down: link once all are read
+        self.links.append(lambda: setattr(attachment, "document", self._managed_ref(raw)))
+        return attachment
 
     # -- run -------------------------------------------------------------------
     def run(self) -> SourceResult:
