@@ -1,0 +1,371 @@
+"""Whole-role checks (IAM4xx): managed policy attachments, trust x permissions,
+long-term credentials.
+
+Role checks receive a :class:`~iamlint.engine.runner.RoleContext` and yield
+``(Report, Document)`` pairs: the document is the one the pointer belongs to
+(``role.resource`` for an attachment, ``role.trust`` for a compound finding).
+
+What a role can do is summarised by :func:`iamlint.knowledge.managed.summarise`
+(the shared permission analysis the IAM2xx rules use) over its inline and
+customer managed documents, merged with the catalog summaries of the AWS
+managed policies it attaches, and limited by its permissions boundary.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Iterator
+
+from iamlint.engine.document import Document
+from iamlint.engine.report import Report
+from iamlint.findings import SEVERITY_RANK
+from iamlint.knowledge import managed as mp
+from iamlint.knowledge.managed import DATA_SERVICES, Summary
+
+#: a scoped ARN to show in messages, per data service
+_EXAMPLE_ARN = {
+    "s3": "arn:aws:s3:::my-bucket/*",
+    "dynamodb": "arn:aws:dynamodb:REGION:ACCOUNT:table/my-table",
+    "secretsmanager": "arn:aws:secretsmanager:REGION:ACCOUNT:secret:my-app/*",
+    "kms": "arn:aws:kms:REGION:ACCOUNT:key/KEY-ID",
+    "ssm": "arn:aws:ssm:REGION:ACCOUNT:parameter/my-app/*",
+    "sqs": "arn:aws:sqs:REGION:ACCOUNT:my-queue",
+    "rds": "arn:aws:rds-db:REGION:ACCOUNT:dbuser:DB-ID/my-user",
+    "kinesis": "arn:aws:kinesis:REGION:ACCOUNT:stream/my-stream",
+}
+_RESOURCE_WORD = {"s3": "buckets", "dynamodb": "tables", "secretsmanager": "secrets", "kms": "keys",
+                  "ssm": "parameters", "sqs": "queues", "rds": "databases", "kinesis": "streams"}
+
+
+def _label(role) -> str:
+    return f"{role.principal_type} `{role.name}`"
+
+
+def _arn_text(arn: Any) -> str | None:
+    return arn.strip() if isinstance(arn, str) else None
+
+
+# --------------------------------------------------------------------------
+# IAM401 over-broad AWS managed policy attachment
+# --------------------------------------------------------------------------
+
+
+def _grade(s: Summary) -> tuple[str, str] | None:
+    """(severity, what it grants) for an attachment, or None when not over-broad."""
+    if s.admin:
+        return "error", "administrator access (every action on every resource)"
+    iam_methods = [m for m in s.escalation if m.startswith("iam-")]
+    if s.iam_write or iam_methods:
+        return "error", "IAM permissions management, which lets the holder grant itself any permission"
+    if s.not_action:
+        return "error", "every action outside a short exclusion list (NotAction), including read and write of all data"
+    parts = []
+    if s.data_full:
+        parts.append("read and write of all " + mp._join([DATA_SERVICES[d][0] for d in s.data_full]) + " in the account")
+    passrole = [m for m in s.escalation if m.startswith("passrole-")]
+    if passrole:
+        parts.append("passing any role to a service (privilege escalation: "
+                     + "; ".join(mp.escalation_names(passrole[:1])) + ")")
+    if parts:
+        return "warning", " and ".join(parts)
+    reads = s.data_read
+    if s.read_only and reads and (len(reads) >= 2 or any(r in mp.SECRET_SERVICES for r in reads)):
+        return "info", "read access to the data itself (" + mp._join([DATA_SERVICES[d][0] for d in reads]) + "), not only to configuration"
+    return None
+
+
+def _alternative(policy: mp.ManagedPolicy, s: Summary) -> str:
+    if s.admin or s.not_action:
+        return ("grant only the actions this principal uses (IAM Access Analyzer can generate such a policy "
+                "from its CloudTrail activity)")
+    if s.iam_write or any(m.startswith("iam-") for m in s.escalation):
+        return ("use IAMReadOnlyAccess, or an inline policy limited to the roles it manages "
+                "(arn:aws:iam::ACCOUNT:role/my-app/*) with an iam:PermissionsBoundary condition")
+    if s.data_full:
+        counterpart = mp.read_only_counterpart(policy)
+        svc = s.data_full[0]
+        scoped = f"an inline policy scoped to the {_RESOURCE_WORD.get(svc, 'resources')} it uses ({_EXAMPLE_ARN[svc]})"
+        return f"attach {counterpart} if it only reads, or {scoped}" if counterpart else f"use {scoped}"
+    if s.read_only and s.data_read:
+        return "if it only needs to see configuration, attach ViewOnlyAccess or SecurityAudit instead"
+    return ("scope `iam:PassRole` to the roles it must pass (arn:aws:iam::ACCOUNT:role/my-app-*) "
+            "in an inline policy")
+
+
+def overbroad_managed_policy(ctx) -> Iterator[tuple[Report, Document]]:
+    role = ctx.role
+    if role.meta.get("service_linked") or role.service_linked:
+        return
+    for att in role.managed:
+        arn = _arn_text(att.arn)
+        if arn is None or not mp.is_aws_managed(arn):
+            continue
+        policy = mp.lookup(arn)
+        if policy is None:
+            continue
+        s = policy.summary
+        if policy.for_services and not s.admin:
+            continue  # designed for a service role; judged by the service's needs
+        graded = _grade(s)
+        if graded is None:
+            continue
+        severity, grants = graded
+        message = (f"AWS managed policy `{policy.name}` grants {_label(role)} {grants}; "
+                   f"{_alternative(policy, s)}")
+        yield Report(att.pointer, message, severity=severity), role.resource
+
+
+# --------------------------------------------------------------------------
+# IAM402 unknown managed policy, IAM403 deprecated managed policy
+# --------------------------------------------------------------------------
+
+
+def _all_attachments(role):
+    yield from role.managed
+    if role.boundary is not None:
+        yield role.boundary
+
+
+def unknown_managed_policy(ctx) -> Iterator[tuple[Report, Document]]:
+    role = ctx.role
+    for att in _all_attachments(role):
+        arn = _arn_text(att.arn)
+        if arn is None:
+            continue
+        res = mp.resolve(arn)
+        if res is None:
+            continue
+        partition = mp.parse_arn(arn)[0]
+        if res.policy is None:
+            name = mp.parse_arn(arn)[2]
+            hint = f"; did you mean `{mp.get(res.suggestion).arn(partition)}`?" if res.suggestion else \
+                "; check the name against the IAM console or `aws iam list-policies --scope AWS`"
+            yield Report(att.pointer, f"`{arn}` is not an AWS managed policy (no policy named `{name}`), "
+                                      f"so attaching it fails{hint}"), role.resource
+        elif res.wrong_path:
+            yield Report(att.pointer, f"AWS managed policy `{res.policy.name}` lives at path `{res.policy.path}`: "
+                                      f"write `{res.policy.arn(partition)}`; the ARN as written does not exist"), role.resource
+
+
+def deprecated_managed_policy(ctx) -> Iterator[tuple[Report, Document]]:
+    role = ctx.role
+    for att in _all_attachments(role):
+        arn = _arn_text(att.arn)
+        if arn is None or not mp.is_aws_managed(arn):
+            continue
+        policy = mp.lookup(arn)
+        if policy is None or not policy.deprecated:
+            continue
+        newer = _successor(policy.name)
+        hint = f"; attach `{newer}` instead" if newer else "; replace it with a current AWS managed policy or your own"
+        yield Report(att.pointer, f"AWS managed policy `{policy.name}` is deprecated: AWS no longer updates it and "
+                                  f"it cannot be attached to new principals{hint}"), role.resource
+
+
+def _successor(name: str) -> str | None:
+    """Deprecated policies were mostly replaced by a name with an underscore
+    (AWSLambdaReadOnlyAccess -> AWSLambda_ReadOnlyAccess) or a V2 suffix."""
+    candidates = [name + "V2", name + "_v2"]
+    for i in range(1, len(name)):
+        if name[i].isupper() and name[i - 1].islower():
+            candidates.append(name[:i] + "_" + name[i:])
+    for cand in candidates:
+        p = mp.get(cand)
+        if p is not None and not p.deprecated and p.name != name:
+            return p.name
+    return None
+
+
+# --------------------------------------------------------------------------
+# Effective power of a principal
+# --------------------------------------------------------------------------
+
+
+@dataclass
+class Part:
+    """One source of power: a policy document or a managed attachment."""
+
+    label: str
+    document: Document
+    pointer: str
+    summary: Summary
+
+
+def _doc_label(doc: Document) -> str:
+    name = doc.meta.get("policy_name")
+    return f"policy `{name}`" if isinstance(name, str) and name else f"the policy of `{doc.owner}`"
+
+
+def _first_evidence(s: Summary, flags: tuple[str, ...]) -> str:
+    for flag in flags:
+        stmts = s.evidence.get(flag)
+        if stmts:
+            return stmts[0].pointer
+    return ""
+
+
+_FLAGS = ("admin", "iam_write", "escalation", "data_full", "data_read")
+
+
+def power_parts(role, seen: set | None = None) -> list[Part] | None:
+    """The sources of a principal's power (its groups' too, for users).
+    None when a permissions boundary cannot be resolved (power unknown)."""
+    seen = seen if seen is not None else set()
+    if id(role) in seen:
+        return []
+    seen.add(id(role))
+    parts: list[Part] = []
+    docs = [d for d in role.inline if d.value is not None]
+    docs += [a.document for a in role.managed if a.document is not None and a.document.value is not None]
+    for doc in docs:
+        s = mp.summarise(doc.policy)
+        parts.append(Part(_doc_label(doc), doc, _first_evidence(s, _FLAGS), s))
+    for att in role.managed:
+        arn = _arn_text(att.arn)
+        if att.document is None and arn and mp.is_aws_managed(arn):
+            policy = mp.lookup(arn)
+            if policy is not None:
+                parts.append(Part(f"AWS managed policy `{policy.name}`", role.resource, att.pointer, policy.summary))
+    for group in role.meta.get("group_principals", ()):
+        sub = power_parts(group, seen)
+        if sub:
+            parts += [Part(f"{p.label} (through group `{group.name}`)", p.document, p.pointer, p.summary) for p in sub]
+    if len(docs) > 1:  # escalation split over documents
+        combined = mp.summarise([d.policy for d in docs])
+        extra = [m for m in combined.escalation if not any(m in p.summary.escalation for p in parts)]
+        if extra:
+            parts.append(Part("its policies together", docs[0], _first_evidence(combined, ("escalation",)),
+                              Summary(escalation=extra, read_only=False)))
+    boundary = _boundary_summary(role)
+    if boundary is False:
+        return None
+    if boundary is not None:
+        parts = [Part(p.label, p.document, p.pointer, p.summary.intersect(boundary)) for p in parts]
+    return parts
+
+
+def _boundary_summary(role) -> Summary | None | bool:
+    """The boundary's summary, None without a boundary, False when unknown."""
+    att = role.boundary
+    if att is None:
+        return None
+    if att.document is not None and att.document.value is not None:
+        return mp.summarise(att.document.policy)
+    arn = _arn_text(att.arn)
+    policy = mp.lookup(arn) if arn and mp.is_aws_managed(arn) else None
+    return policy.summary if policy is not None else False
+
+
+def _rank(s: Summary) -> int:
+    if s.admin:
+        return 5
+    if s.iam_write or any(m.startswith("iam-") for m in s.escalation):
+        return 4
+    if s.escalation:
+        return 3
+    if s.data_full:
+        return 2
+    if s.data_read:
+        return 1
+    return 0
+
+
+def _strongest(parts: list[Part]) -> Part | None:
+    best = max(parts, key=lambda p: _rank(p.summary), default=None)
+    return best if best is not None and _rank(best.summary) > 0 else None
+
+
+def _power_words(s: Summary) -> str:
+    if s.admin:
+        return "holds administrator access"
+    if s.iam_write or any(m.startswith("iam-") for m in s.escalation):
+        return "can escalate privileges through IAM permissions management"
+    if s.escalation:
+        return "can escalate privileges (" + mp.escalation_names(s.escalation[:1])[0] + ")"
+    if s.data_full:
+        return "can read and write all " + mp._join([DATA_SERVICES[d][0] for d in s.data_full])
+    return "can read all " + mp._join([DATA_SERVICES[d][0] for d in s.data_read])
+
+
+# --------------------------------------------------------------------------
+# IAM404 exposed role with powerful permissions (compound)
+# --------------------------------------------------------------------------
+
+
+def _exposure_words(finding, trust: Document) -> tuple[str, str]:
+    """(category, words) for a trust finding."""
+    name = finding.name.lower()
+    text = str(trust.value).lower()
+    if "oidc" in name or "web-identity" in name or "subject" in name or "claim" in name:
+        if "token.actions.githubusercontent.com" in text:
+            return "oidc", "is assumable by any GitHub repository"
+        return "oidc", "is assumable by any identity of its OIDC provider"
+    if "saml" in name:
+        return "oidc", "is assumable through SAML without an audience check"
+    if "cross-account" in name or "external" in name:
+        return "cross-account", "is assumable from another account without an ExternalId or other condition"
+    if "wildcard-principal" in name or "not-principal" in name or "public" in name:
+        return "public", "is assumable by anyone (public trust)"
+    return "other", f"has an exposed trust policy ({finding.name})"
+
+
+def exposed_powerful_role(ctx) -> Iterator[tuple[Report, Document]]:
+    role = ctx.role
+    if role.principal_type != "role" or role.trust is None or role.meta.get("service_linked") or role.service_linked:
+        return
+    excluded = {str(x).upper() for x in (ctx.option("not-exposure") or ())}
+    exposures = [f for f in ctx.findings_for(role.trust)
+                 if f.rule.startswith("IAM3") and f.rule.upper() not in excluded
+                 and SEVERITY_RANK.get(f.severity, 0) >= SEVERITY_RANK["warning"]]
+    if not exposures:
+        return
+    exposures.sort(key=lambda f: (-SEVERITY_RANK.get(f.severity, 0), f.span))
+    exposure = exposures[0]
+    category, exposed = _exposure_words(exposure, role.trust)
+    parts = power_parts(role)
+    if not parts:
+        return
+    part = _strongest(parts)
+    if part is None:
+        return
+    s = part.summary
+    if _rank(s) == 1 and category not in ("public", "oidc"):
+        return  # data reads only matter behind a public or federated trust
+    span = part.document.locate(part.pointer)
+    message = (f"role `{role.name}` {exposed} ({exposure.rule} {exposure.name}) and {_power_words(s)} "
+               f"through {part.label} (line {span.line}): fix the trust first, then reduce the permissions")
+    related = (
+        (role.trust.file, exposure.pointer, f"trust: {exposure.message}"),
+        (part.document.file, part.pointer, f"granted by {part.label} at line {span.line}, column {span.column}"),
+    )
+    # point at the trust statement the exposure finding names
+    pointer = exposure.pointer
+    segs = pointer.split("/")
+    if len(segs) >= 3 and segs[1] == "Statement":
+        pointer = "/".join(segs[:3]) if segs[2].isdigit() else "/Statement"
+    yield Report(pointer, message, related=related), role.trust
+
+
+# --------------------------------------------------------------------------
+# IAM405 long-term credentials with powerful permissions
+# --------------------------------------------------------------------------
+
+
+def user_with_powerful_permissions(ctx) -> Iterator[tuple[Report, Document]]:
+    role = ctx.role
+    if role.principal_type != "user":
+        return
+    parts = power_parts(role)
+    if not parts:
+        return
+    part = _strongest(parts)
+    if part is None or _rank(part.summary) < 2:
+        return
+    keys = role.meta.get("access_keys")
+    creds = "has an access key declared" if keys else "can hold long-term access keys and a password"
+    pointer = "/UserName" if isinstance(role.resource.value, dict) and "UserName" in role.resource.value else ""
+    message = (f"IAM user `{role.name}` {creds} and {_power_words(part.summary)} through {part.label}: "
+               f"long-term credentials leak and never expire; use a role instead (IAM Identity Center for people, "
+               f"OIDC federation for CI, an instance profile or task role for workloads)")
+    span = part.document.locate(part.pointer)
+    related = ((part.document.file, part.pointer, f"granted by {part.label} at line {span.line}, column {span.column}"),)
+    yield Report(pointer, message, related=related), role.resource
