@@ -15,7 +15,8 @@ What resolves:
   stay as ``${AWS::AccountId}`` ... in the string: the rules read ``${...}`` as
   a variable segment of an ARN, so ``arn:aws:iam::${AWS::AccountId}:root`` is
   still recognisably this account's root;
-* ``Ref`` of a parameter with a ``Default`` -> the default (a list for list types);
+* ``Ref`` of a parameter with a ``Default`` -> the default (a list for list
+  types); an empty default means "filled in at deploy time" and stays opaque;
 * ``Fn::Sub``, ``Fn::Join``, ``Fn::Select``, ``Fn::Split``, ``Fn::FindInMap``
   when their inputs resolve. In ``Fn::Sub``/``Fn::Join`` a reference that does
   not resolve (a resource, ``Fn::GetAtt``, a parameter without default) is kept
@@ -61,6 +62,8 @@ class Resolver:
             default, ptype = spec["Default"], str(spec.get("Type", "String"))
             if ptype.startswith("AWS::SSM::Parameter::Value"):
                 continue  # the default names an SSM parameter, not its value
+            if default == "" or default == []:
+                continue  # "no value": the deployer fills it in (or a condition drops it)
             if isinstance(default, bool):
                 default = "true" if default else "false"
             if ptype.startswith("List<") or ptype == "CommaDelimitedList":

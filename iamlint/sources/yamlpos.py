@@ -40,7 +40,7 @@ except ImportError:  # pragma: no cover - PyYAML without libyaml
     from yaml import SafeLoader as _Loader  # type: ignore[assignment]
 
 #: Nodes that alias expansion may add to a document before loading stops.
-MAX_ALIAS_NODES = 100_000
+MAX_ALIAS_NODES = 20_000
 
 #: short-form tag -> long-form key
 INTRINSIC_TAGS = {
@@ -179,11 +179,14 @@ class _Converter:
         self._seen: set[int] = set()
         self._alias_depth = 0
         self._alias_nodes = 0
+        self._alias_root: Node | None = None
         self._max = max_alias_nodes
 
     def convert(self, node: Node, pointer: str, key_node: Node | None) -> Any:
         aliased = id(node) in self._seen
         if aliased:
+            if not self._alias_depth:
+                self._alias_root = node  # the outermost alias: where the report points
             self._alias_depth += 1
         else:
             self._seen.add(id(node))
@@ -191,7 +194,7 @@ class _Converter:
             if self._alias_depth:
                 self._alias_nodes += 1
                 if self._alias_nodes > self._max:
-                    raise _TooManyAliases(node)
+                    raise _TooManyAliases(self._alias_root)
             self.nodes[pointer] = (node, key_node)
             long_form = INTRINSIC_TAGS.get(node.tag)
             if long_form is None:

@@ -201,7 +201,7 @@ def test_duplicate_keys_in_a_yaml_policy_are_reported(tmp_path):
 def test_resolver():
     r = Resolver({
         "Parameters": {"Env": {"Type": "String", "Default": "prod"}, "Ids": {"Type": "CommaDelimitedList", "Default": "a,b"},
-                       "NoDefault": {"Type": "String"}},
+                       "NoDefault": {"Type": "String"}, "Empty": {"Type": "String", "Default": ""}},
         "Mappings": {"M": {"prod": {"Arn": "arn:aws:s3:::x"}}},
         "Resources": {"Bucket": {"Type": "AWS::S3::Bucket"}},
     })
@@ -209,6 +209,7 @@ def test_resolver():
     assert r.resolve({"Ref": "Env"}) == "prod"
     assert r.resolve({"Ref": "Ids"}) == ["a", "b"]
     assert r.resolve({"Ref": "NoDefault"}) == Opaque("${NoDefault}")
+    assert r.resolve({"Ref": "Empty"}) == Opaque("${Empty}")
     assert r.resolve({"Ref": "AWS::AccountId"}) == "${AWS::AccountId}"
     assert r.resolve({"Fn::Sub": "${!aws:username}-${Env}"}) == "${aws:username}-prod"
     assert r.resolve({"Fn::Sub": "${Bucket.Arn}"}) == Opaque("${Bucket.Arn}")
