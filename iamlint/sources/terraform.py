@@ -1,0 +1,1159 @@
+"""Terraform HCL: the IAM policies of a ``.tf`` file, with positions in that file.
+
+Policies are found where Terraform declares them (see ``IDENTITY``/``RESOURCE``
+below, ``aws_iam_role.assume_role_policy``, ``inline_policy`` blocks,
+``data "aws_iam_policy_document"``, ``aws_lambda_permission``) and read from
+``jsonencode({...})`` (positions of the HCL tokens), heredoc JSON (positions
+inside the heredoc), ``file()``/``templatefile()`` (the JSON file; its
+documents carry that file's path), or a reference to a policy document data
+source, a policy resource or a local in the same module.
+
+Each file is linted on its own: sibling ``.tf`` files of the same directory are
+read (once, cached) only to resolve references and to learn how a data source
+is used; a document is reported in the file where it is written.  Values that
+cannot be known offline are :class:`~iamlint.model.policy.Opaque`; within
+strings an unresolved interpolation keeps its ``${...}`` text.
+"""
+from __future__ import annotations
+
+import json
+import os
+import re
+from typing import Any
+
+from lark import Token, Tree
+
+from iamlint.engine.document import Document
+from iamlint.findings import Span
+from iamlint.model.policy import Opaque, detect_kind, join_pointer
+from iamlint.model.role import Attachment, Role
+from iamlint.sources import SourceResult
+from iamlint.sources.hclpos import (
+    Attribute,
+    Block,
+    EditMap,
+    HclFile,
+    LineTable,
+    MapLocator,
+    ShiftLocator,
+    WholeLocator,
+    Where,
+    find_interpolations,
+    heredoc_body,
+    json_string_states,
+    name_of,
+    node_span,
+    parse_cached,
+    parse_file_cached,
+    parse_hcl,
+    source_text,
+    subtrees,
+    unescape,
+    unwrap,
+)
+
+#: resource type -> attribute holding an identity policy
+IDENTITY = {
+    "aws_iam_policy": "policy",
+    "aws_iam_role_policy": "policy",
+    "aws_iam_user_policy": "policy",
+    "aws_iam_group_policy": "policy",
+}
+#: resource type -> attribute holding a resource-based policy
+RESOURCE = {
+    "aws_s3_bucket_policy": "policy",
+    "aws_s3_bucket": "policy",
+    "aws_sqs_queue_policy": "policy",
+    "aws_sqs_queue": "policy",
+    "aws_sns_topic_policy": "policy",
+    "aws_sns_topic": "policy",
+    "aws_kms_key": "policy",
+    "aws_kms_key_policy": "policy",
+    "aws_ecr_repository_policy": "policy",
+    "aws_ecr_registry_policy": "policy",
+    "aws_ecrpublic_repository_policy": "policy",
+    "aws_secretsmanager_secret_policy": "policy",
+    "aws_secretsmanager_secret": "policy",
+    "aws_glacier_vault": "access_policy",
+    "aws_elasticsearch_domain": "access_policies",
+    "aws_elasticsearch_domain_policy": "access_policies",
+    "aws_opensearch_domain": "access_policies",
+    "aws_opensearch_domain_policy": "access_policies",
+    "aws_cloudwatch_log_resource_policy": "policy_document",
+    "aws_codeartifact_repository_permissions_policy": "policy_document",
+    "aws_backup_vault_policy": "policy",
+    "aws_efs_file_system_policy": "policy",
+    "aws_api_gateway_rest_api_policy": "policy",
+    "aws_api_gateway_rest_api": "policy",
+    "aws_s3_access_point": "policy",
+    "aws_dynamodb_resource_policy": "policy",
+    "aws_cloudwatch_event_bus_policy": "policy",
+}
+PRINCIPAL_TYPES = {"aws_iam_role": "role", "aws_iam_user": "user", "aws_iam_group": "group"}
+#: attachment resource type -> (attribute naming the principal(s), principal type)
+ATTACHMENTS = {
+    "aws_iam_role_policy_attachment": (("role",), "role"),
+    "aws_iam_user_policy_attachment": (("user",), "user"),
+    "aws_iam_group_policy_attachment": (("group",), "group"),
+    "aws_iam_policy_attachment": (("roles", "users", "groups"), None),
+}
+INLINE_TARGET = {"aws_iam_role_policy": ("role", "role"), "aws_iam_user_policy": ("user", "user"), "aws_iam_group_policy": ("group", "group")}
+ACCOUNT = "${AccountId}"
+MAX_SIBLINGS = 200
+
+
+class DocRef:
+    """A reference that evaluates to a policy document (``data.x.json``)."""
+
+    def __init__(self, block: Block | None = None, attr: Attribute | None = None) -> None:
+        self.block = block
+        self.attr = attr
+
+
+# --------------------------------------------------------------------------
+# entry point
+
+
+def read(path: str, text: str, kind: str | None) -> SourceResult:
+    try:
+        home = parse_cached(path, text)
+    except RecursionError:
+        return SourceResult(error="Terraform file nested too deeply to analyse", text=text)
+    if home.error is not None:
+        from iamlint.parsing.jsontext import SyntaxProblem
+
+        message, span = home.error
+        doc = Document(path, None, kind or "identity", syntax_problems=[SyntaxProblem(message, span)], kind_source="location")
+        return SourceResult(documents=[doc], text=text)
+    try:
+        reader = TerraformReader(path, home, kind)
+        reader.run()
+    except RecursionError:
+        return SourceResult(error="Terraform file nested too deeply to analyse", text=text)
+    if not reader.documents and not reader.roles:
+        return SourceResult(skipped=True, text=text)
+    return SourceResult(documents=reader.documents, roles=reader.roles, text=text)
+
+
+# --------------------------------------------------------------------------
+
+
+class Index:
+    def __init__(self, hcl: HclFile) -> None:
+        self.file = hcl
+        self.resources: dict[tuple[str, str], Block] = {}
+        self.data: dict[tuple[str, str], Block] = {}
+        self.locals: dict[str, Attribute] = {}
+        for block in hcl.blocks:
+            if block.type == "resource" and len(block.labels) >= 2:
+                self.resources.setdefault((block.labels[0], block.labels[1]), block)
+            elif block.type == "data" and len(block.labels) >= 2:
+                self.data.setdefault((block.labels[0], block.labels[1]), block)
+            elif block.type == "locals":
+                for name, attr in block.attrs.items():
+                    self.locals.setdefault(name, attr)
+
+
+class TerraformReader:
+    def __init__(self, path: str, home: HclFile, kind: str | None) -> None:
+        self.path = path
+        self.home = home
+        self.kind_option = kind
+        self.dir = os.path.dirname(path) or "."
+        self.indexes = [Index(home)]
+        self.texts = {path: home.text}
+        self.lines = {path: home.lines}
+        self._siblings_loaded = False
+        self.documents: list[Document] = []
+        self.roles: list[Role] = []
+        self._doc_cache: dict[int, Document | None] = {}
+        self._emitted: set[int] = set()
+        self._active: set[int] = set()
+        self._usage: dict[str, str] | None = None
+
+    # -- module ---------------------------------------------------------
+    def siblings(self) -> list[Index]:
+        if not self._siblings_loaded:
+            self._siblings_loaded = True
+            try:
+                names = sorted(os.listdir(self.dir)) if os.path.isdir(self.dir) else []
+            except OSError:
+                names = []
+            here = os.path.abspath(self.path)
+            count = 0
+            for name in names:
+                if not name.endswith(".tf") or count >= MAX_SIBLINGS:
+                    continue
+                full = os.path.join(self.dir, name)
+                if os.path.abspath(full) == here:
+                    continue
+                parsed = parse_file_cached(full)
+                if parsed is None or parsed.error is not None:
+                    continue
+                count += 1
+                self.indexes.append(Index(parsed))
+                self.texts[full] = parsed.text
+                self.lines[full] = parsed.lines
+        return self.indexes[1:]
+
+    def all_indexes(self, need_siblings: bool = True) -> list[Index]:
+        if need_siblings:
+            self.siblings()
+        return self.indexes
+
+    def find(self, table: str, key: Any) -> Any:
+        hit = getattr(self.indexes[0], table).get(key)
+        if hit is not None:
+            return hit
+        for idx in self.siblings():
+            hit = getattr(idx, table).get(key)
+            if hit is not None:
+                return hit
+        return None
+
+    # -- main pass ------------------------------------------------------
+    def run(self) -> None:
+        for block in self.home.blocks:
+            if block.type == "resource" and len(block.labels) >= 2:
+                self.resource(block)
+            elif block.type == "data" and len(block.labels) >= 2 and block.labels[0] == "aws_iam_policy_document":
+                doc = self.data_document(block)
+                self.emit(doc)
+        for block in self.home.blocks:
+            if block.type == "resource" and len(block.labels) >= 2 and block.labels[0] in PRINCIPAL_TYPES:
+                try:
+                    self.roles.append(self.role(block))
+                except RecursionError:
+                    raise
+                except Exception:  # pragma: no cover - a role that cannot be assembled is skipped
+                    continue
+
+    def emit(self, doc: Document | None) -> None:
+        if doc is None or id(doc) in self._emitted:
+            return
+        if doc.file != self.path and not doc.meta.get("included_from"):
+            return  # written in a sibling file: reported there
+        if doc.value is None and not doc.syntax_problems:
+            return
+        self._emitted.add(id(doc))
+        self.documents.append(doc)
+
+    def resource(self, block: Block) -> None:
+        rtype, name = block.labels[0], block.labels[1]
+        owner = block.address
+        if rtype == "aws_iam_role":
+            attr = block.attrs.get("assume_role_policy")
+            if attr is not None:
+                self.emit(self.policy_document(attr.expr, attr.file, "trust", owner, attr))
+            for inline in block.sub("inline_policy"):
+                pattr = inline.attrs.get("policy")
+                if pattr is not None:
+                    self.emit(self.policy_document(pattr.expr, pattr.file, "identity", owner, pattr))
+        elif rtype in IDENTITY:
+            attr = block.attrs.get(IDENTITY[rtype])
+            if attr is not None:
+                self.emit(self.policy_document(attr.expr, attr.file, "identity", owner, attr))
+        elif rtype in RESOURCE:
+            attr = block.attrs.get(RESOURCE[rtype])
+            if attr is not None:
+                self.emit(self.policy_document(attr.expr, attr.file, "resource", owner, attr))
+        elif rtype == "aws_organizations_policy":
+            attr = block.attrs.get("content")
+            ptype = self.eval_simple(block.attrs.get("type"))
+            if attr is not None and ptype in (None, "SERVICE_CONTROL_POLICY", "RESOURCE_CONTROL_POLICY"):
+                kind = "scp" if ptype in (None, "SERVICE_CONTROL_POLICY") else "resource"
+                self.emit(self.policy_document(attr.expr, attr.file, kind, owner, attr))
+        elif rtype == "aws_lambda_permission":
+            self.emit(self.lambda_permission(block))
+
+    # -- evaluation -----------------------------------------------------
+    def eval_simple(self, attr: Attribute | None) -> Any:
+        if attr is None:
+            return None
+        return self.eval(attr.expr, attr.file, "", None)
+
+    def text_of(self, file: str) -> str:
+        return self.texts.get(file, "")
+
+    def opaque(self, node: Any, file: str) -> Opaque:
+        return Opaque(source_text(node, self.text_of(file)))
+
+    def eval(self, node: Any, file: str, ptr: str, sink: dict | None, key: Span | None = None) -> Any:
+        """Value of an HCL expression; records positions in ``sink``."""
+        node = unwrap(node)
+        if sink is not None:
+            sink[ptr] = Where(file, node_span(node), key)
+        if isinstance(node, Token):
+            return self.opaque(node, file)
+        kind = node.data
+        if kind == "string":
+            return self.eval_string(node, file)
+        if kind == "int_lit":
+            return int(str(node.children[0]))
+        if kind == "float_lit":
+            try:
+                return float(str(node.children[0]))
+            except ValueError:
+                return self.opaque(node, file)
+        if kind == "literal_value":
+            return {"true": True, "false": False, "null": None}.get(str(node.children[0]))
+        if kind == "tuple":
+            return [self.eval(item, file, join_pointer(ptr, i), sink) for i, item in enumerate(subtrees(node))]
+        if kind == "object":
+            out: dict[str, Any] = {}
+            for elem in subtrees(node):
+                if elem.data != "object_elem":
+                    continue
+                key_node = elem.children[0]
+                kexpr = subtrees(key_node)[0] if isinstance(key_node, Tree) and subtrees(key_node) else key_node
+                k = self.object_key(kexpr, file)
+                out[k] = self.eval(elem.children[-1], file, join_pointer(ptr, k), sink, node_span(key_node))
+            return out
+        if kind in ("heredoc_template", "heredoc_template_trim"):
+            tok = node.children[0]
+            body = heredoc_body(tok)
+            if body is None or re.search(r"(?<!\$)\$\{|(?<!%)%\{", body[0]):
+                return self.opaque(node, file)
+            return body[0].replace("$${", "${").replace("%%{", "%{")
+        if kind == "unary_op":
+            inner = self.eval(node.children[-1], file, ptr, None)
+            if str(node.children[0]) == "-" and isinstance(inner, (int, float)) and not isinstance(inner, bool):
+                return -inner
+            if str(node.children[0]) == "!" and isinstance(inner, bool):
+                return not inner
+            return self.opaque(node, file)
+        if kind == "function_call":
+            return self.eval_call(node, file, ptr, sink)
+        if kind in ("identifier", "get_attr_expr_term", "index_expr_term"):
+            value = self.reference(node, file)
+            if isinstance(value, DocRef):
+                return self.opaque(node, file)
+            return value
+        return self.opaque(node, file)
+
+    def object_key(self, kexpr: Any, file: str) -> str:
+        node = unwrap(kexpr)
+        if isinstance(node, Tree) and node.data in ("identifier", "keyword", "literal_value"):
+            return str(node.children[0])
+        value = self.eval(node, file, "", None)
+        if isinstance(value, str):
+            return value
+        return source_text(node, self.text_of(file))
+
+    def eval_string(self, node: Tree, file: str) -> Any:
+        parts: list[str] = []
+        unresolved = 0
+        pieces = subtrees(node)
+        for part in pieces:
+            child = part.children[0]
+            if isinstance(child, Token):
+                if child.type == "STRING_CHARS":
+                    parts.append(unescape(str(child)))
+                elif child.type in ("ESCAPED_INTERPOLATION", "ESCAPED_DIRECTIVE"):
+                    parts.append(str(child)[1:])
+                else:
+                    return self.opaque(node, file)
+            elif isinstance(child, Tree) and child.data == "interpolation":
+                inner = subtrees(child)
+                value = self.eval(inner[0], file, "", None) if inner else None
+                if isinstance(value, bool):
+                    parts.append("true" if value else "false")
+                elif isinstance(value, (str, int, float)):
+                    parts.append(str(value))
+                else:
+                    unresolved += 1
+                    parts.append(source_text(child, self.text_of(file)))
+            else:  # template directives
+                return self.opaque(node, file)
+        if unresolved and len(pieces) == 1:
+            return self.opaque(node, file)
+        return "".join(parts)
+
+    def eval_call(self, node: Tree, file: str, ptr: str, sink: dict | None) -> Any:
+        fname = name_of(node.children[0]) or ""
+        args = []
+        for child in node.children:
+            if isinstance(child, Tree) and child.data == "arguments":
+                args = subtrees(child)
+        if fname in ("tolist", "toset") and len(args) == 1:
+            return self.eval(args[0], file, ptr, sink)
+        if fname in ("concat", "flatten", "distinct", "compact"):
+            values = [self.eval(a, file, ptr, None) for a in args]
+            if fname == "concat":
+                if all(isinstance(v, list) for v in values):
+                    return [x for v in values for x in v]
+            elif len(values) == 1 and isinstance(values[0], list):
+                v = values[0]
+                if fname == "flatten":
+                    out = []
+                    for x in v:
+                        out.extend(x if isinstance(x, list) else [x])
+                    return out
+                if fname == "compact":
+                    return [x for x in v if x not in ("", None)]
+                seen = []
+                for x in v:
+                    if x not in seen:
+                        seen.append(x)
+                return seen
+        if fname == "merge":
+            values = [self.eval(a, file, ptr, None) for a in args]
+            if all(isinstance(v, dict) for v in values):
+                out: dict = {}
+                for v in values:
+                    out.update(v)
+                return out
+        if fname in ("lower", "upper", "trimspace") and len(args) == 1:
+            v = self.eval(args[0], file, ptr, None)
+            if isinstance(v, str):
+                return {"lower": v.lower(), "upper": v.upper(), "trimspace": v.strip()}[fname]
+        if fname == "jsonencode" and len(args) == 1:
+            v = self.eval(args[0], file, ptr, None)
+            if not _has_opaque(v):
+                try:
+                    return json.dumps(v, separators=(",", ":"))
+                except (TypeError, ValueError):
+                    pass
+        return self.opaque(node, file)
+
+    # -- references -----------------------------------------------------
+    def traversal(self, node: Any) -> tuple[str, list[Any]] | None:
+        """``aws_iam_role.x[0].arn`` -> ("aws_iam_role", ["x", 0, "arn"])."""
+        parts: list[Any] = []
+        node = unwrap(node)
+        while isinstance(node, Tree) and node.data in ("get_attr_expr_term", "index_expr_term"):
+            step = node.children[1]
+            if step.data == "get_attr":
+                parts.append(name_of(step.children[-1]))
+            else:
+                parts.append(0)
+            node = unwrap(node.children[0])
+        if not (isinstance(node, Tree) and node.data == "identifier"):
+            return None
+        parts.reverse()
+        return str(node.children[0]), parts
+
+    def reference(self, node: Any, file: str) -> Any:
+        trav = self.traversal(node)
+        if trav is None:
+            return self.opaque(node, file)
+        root, parts = trav
+        names = [p for p in parts if isinstance(p, str)]
+        key = id(unwrap(node))
+        if key in self._active:
+            return self.opaque(node, file)
+        self._active.add(key)
+        try:
+            value = self._reference(root, names)
+        finally:
+            self._active.discard(key)
+        if value is None:
+            return self.opaque(node, file)
+        return value
+
+    def _reference(self, root: str, names: list[str]) -> Any:
+        if root == "local" and names:
+            attr = self.find("locals", names[0])
+            if attr is None:
+                return None
+            value = self.eval(attr.expr, attr.file, "", None)
+            for n in names[1:]:
+                value = value.get(n) if isinstance(value, dict) else None
+            return value
+        if root == "path" and names and names[0] in ("module", "root", "cwd"):
+            return self.dir
+        if root == "data" and len(names) >= 3:
+            dtype, dname, dattr = names[0], names[1], names[2]
+            if dtype == "aws_partition":
+                return {"partition": "aws", "dns_suffix": "amazonaws.com", "id": "aws"}.get(dattr)
+            block = self.find("data", (dtype, dname))
+            if block is None:
+                return None
+            if dtype == "aws_iam_policy_document" and dattr in ("json", "minified_json"):
+                return DocRef(block=block)
+            if dtype == "aws_iam_policy" and dattr == "arn":
+                return self.attr_value(block, "arn")
+            return self.attr_value(block, dattr)
+        if "_" in root and len(names) >= 2:
+            block = self.find("resources", (root, names[0]))
+            if block is None:
+                return None
+            return self.resource_attr(block, names[1])
+        return None
+
+    def attr_value(self, block: Block, name: str) -> Any:
+        attr = block.attrs.get(name)
+        if attr is None:
+            return None
+        value = self.eval(attr.expr, attr.file, "", None)
+        return value
+
+    def resource_attr(self, block: Block, name: str) -> Any:
+        rtype = block.labels[0]
+        if rtype == "aws_iam_openid_connect_provider":
+            url = self.attr_value(block, "url")
+            if name == "url":
+                return url
+            if name in ("arn", "id") and isinstance(url, str):
+                return f"arn:aws:iam::{ACCOUNT}:oidc-provider/{re.sub(r'^https://', '', url)}"
+            return None
+        if rtype == "aws_iam_saml_provider" and name in ("arn", "id"):
+            pname = self.attr_value(block, "name")
+            return f"arn:aws:iam::{ACCOUNT}:saml-provider/{pname}" if isinstance(pname, str) else None
+        if rtype in ("aws_iam_role", "aws_iam_user", "aws_iam_group", "aws_iam_policy"):
+            pname = self.attr_value(block, "name")
+            if name in ("name", "id"):
+                return pname if isinstance(pname, str) else None
+            if name == "arn":
+                if not isinstance(pname, str):
+                    return None
+                path = self.attr_value(block, "path")
+                path = path if isinstance(path, str) and path.startswith("/") and path.endswith("/") else "/"
+                what = {"aws_iam_role": "role", "aws_iam_user": "user", "aws_iam_group": "group", "aws_iam_policy": "policy"}[rtype]
+                return f"arn:aws:iam::{ACCOUNT}:{what}{path}{pname}"
+            if name == "policy" and rtype == "aws_iam_policy":
+                attr = block.attrs.get("policy")
+                return DocRef(attr=attr) if attr is not None else None
+            return None
+        if rtype == "aws_s3_bucket":
+            bucket = self.attr_value(block, "bucket")
+            if name in ("id", "bucket"):
+                return bucket if isinstance(bucket, str) else None
+            if name == "arn" and isinstance(bucket, str):
+                return f"arn:aws:s3:::{bucket}"
+            return None
+        if name in ("arn", "id"):
+            return None
+        value = self.attr_value(block, name)
+        return value if isinstance(value, (str, int, float, bool)) else None
+
+    # -- policy documents -----------------------------------------------
+    def policy_document(self, expr: Any, file: str, kind: str, owner: str, attr: Attribute | None) -> Document | None:
+        node = unwrap(expr)
+        key = id(node)
+        if key in self._doc_cache:
+            doc = self._doc_cache[key]
+            return doc
+        self._doc_cache[key] = None  # recursion guard
+        doc = self._policy_document(node, file, kind, owner, attr)
+        self._doc_cache[key] = doc
+        return doc
+
+    def _new_doc(self, file: str, value: Any, kind: str, locator: Any, owner: str, attr: Attribute | None, **kw: Any) -> Document:
+        fallback = (attr.key_span if attr is not None else None) or Span(1, 1, 1, 2)
+        return Document(file, value, kind, locator, owner=owner, kind_source="location", fallback_span=fallback, **kw)
+
+    def _policy_document(self, node: Any, file: str, kind: str, owner: str, attr: Attribute | None) -> Document | None:
+        if not isinstance(node, Tree):
+            return None
+        if node.data == "function_call":
+            fname = name_of(node.children[0]) or ""
+            args = []
+            for child in node.children:
+                if isinstance(child, Tree) and child.data == "arguments":
+                    args = subtrees(child)
+            if fname == "jsonencode" and len(args) == 1:
+                sink: dict[str, Where] = {}
+                value = self.eval(args[0], file, "", sink)
+                if isinstance(value, Opaque):
+                    inner = self.policy_document(args[0], file, kind, owner, attr)
+                    return inner
+                if attr is not None:
+                    sink[""] = Where(file, node_span(args[0]), attr.key_span)
+                return self._new_doc(file, value, kind, MapLocator(file, sink), owner, attr)
+            if fname in ("file", "templatefile") and args:
+                return self.file_document(fname, args, file, kind, owner, attr)
+            return None
+        if node.data in ("heredoc_template", "heredoc_template_trim"):
+            tok = node.children[0]
+            found = heredoc_body(tok)
+            if found is None:
+                return None
+            body, offset = found
+            return self.embedded_json(body, offset, file, kind, owner, attr, template_vars=None)
+        if node.data == "string":
+            pieces = subtrees(node)
+            if len(pieces) == 1 and isinstance(pieces[0].children[0], Tree) and pieces[0].children[0].data == "interpolation":
+                inner = subtrees(pieces[0].children[0])
+                if inner:
+                    return self.policy_document(inner[0], file, kind, owner, attr)
+            value = self.eval_string(node, file)
+            if not isinstance(value, str):
+                return None
+            from iamlint.parsing.jsontext import SyntaxProblem, parse
+
+            result = parse(value)
+            span = node_span(node)
+            if result.problems:
+                if "${" in value:
+                    return None
+                return self._new_doc(file, None, kind, WholeLocator(span), owner, attr,
+                                     syntax_problems=[SyntaxProblem(result.problems[0].message + " (in this string)", span or Span(1, 1, 1, 2))])
+            return self._new_doc(file, result.value, kind, WholeLocator(span, attr.key_span if attr else None), owner, attr)
+        if node.data in ("identifier", "get_attr_expr_term", "index_expr_term"):
+            trav = self.traversal(node)
+            if trav is None:
+                return None
+            root, parts = trav
+            names = [p for p in parts if isinstance(p, str)]
+            if root == "local" and names:
+                lattr = self.find("locals", names[0])
+                if lattr is None or len(names) > 1:
+                    return None
+                return self.policy_document(lattr.expr, lattr.file, kind, owner, lattr)
+            ref = self._reference(root, names)
+            if isinstance(ref, DocRef):
+                if ref.block is not None:
+                    return self.data_document(ref.block, kind)
+                if ref.attr is not None:
+                    return self.policy_document(ref.attr.expr, ref.attr.file, kind, owner, ref.attr)
+            return None
+        return None
+
+    def file_document(self, fname: str, args: list, file: str, kind: str, owner: str, attr: Attribute | None) -> Document | None:
+        target = self.eval(args[0], file, "", None)
+        if not isinstance(target, str) or "${" in target:
+            return None
+        full = target if os.path.isabs(target) else os.path.join(self.dir, target)
+        full = os.path.normpath(full)
+        try:
+            if os.path.getsize(full) > 2 * 1024 * 1024:
+                return None
+            with open(full, encoding="utf-8") as fh:
+                content = fh.read().lstrip("\ufeff")
+        except (OSError, UnicodeDecodeError):
+            return None
+        if fname == "templatefile":
+            vars_node = args[1] if len(args) > 1 else None
+            template_vars: dict[str, Any] = {}
+            if vars_node is not None:
+                v = self.eval(vars_node, file, "", None)
+                if isinstance(v, dict):
+                    template_vars = v
+            self.texts.setdefault(full, content)
+            lines = LineTable(content)
+            self.lines.setdefault(full, lines)
+            doc = self.embedded_json(content, 0, full, kind, owner, None, template_vars=template_vars)
+        else:
+            from iamlint.parsing.jsontext import parse
+
+            result = parse(content)
+            doc = Document(full, result.value, kind, result.locator, owner=owner, kind_source="location",
+                           syntax_problems=result.problems, duplicates=result.duplicates)
+        if doc is not None:
+            doc.meta["included_from"] = self.path
+        return doc
+
+    def embedded_json(self, body: str, offset: int, file: str, kind: str, owner: str, attr: Attribute | None,
+                      template_vars: dict | None) -> Document | None:
+        """JSON written in a heredoc or template: interpolations resolved where
+        possible, else kept (inside strings) or made opaque (outside)."""
+        from iamlint.parsing.jsontext import SyntaxProblem, parse
+
+        in_string = json_string_states(body)
+        edits: list[tuple[int, int, str]] = []
+        placeholders: dict[str, Opaque] = {}
+        for start, end, what in find_interpolations(body):
+            if what == "escape":
+                edits.append((start, end, ""))
+                continue
+            if what == "directive":
+                return None
+            expr_text = body[start + 2:end - 1].strip()
+            value = self.eval_snippet(expr_text, template_vars)
+            inside = in_string(start)
+            if inside:
+                if isinstance(value, bool):
+                    value = "true" if value else "false"
+                if isinstance(value, (str, int, float)):
+                    edits.append((start, end, json.dumps(str(value))[1:-1]))
+                elif '"' in body[start:end] or "\\" in body[start:end]:
+                    edits.append((start, end, "${?}"))
+            else:
+                if value is not None and not isinstance(value, Opaque) and not _has_opaque(value):
+                    try:
+                        edits.append((start, end, json.dumps(value)))
+                        continue
+                    except (TypeError, ValueError):
+                        pass
+                mark = f"\u0000opaque{len(placeholders)}"
+                placeholders[mark] = Opaque("${" + expr_text + "}")
+                edits.append((start, end, json.dumps(mark)))
+        emap = EditMap(body, edits)
+        result = parse(emap.text)
+        lines = self.lines.get(file) or LineTable(self.text_of(file))
+        locator = ShiftLocator(result.locator, emap, offset, lines)
+        fallback = (attr.key_span if attr is not None else None) or Span(1, 1, 1, 2)
+        if result.problems:
+            problem = result.problems[0]
+            span = locator._map(problem.span) or fallback
+            return Document(file, None, kind, locator, owner=owner, kind_source="location", fallback_span=fallback,
+                            syntax_problems=[SyntaxProblem(problem.message, span)])
+        value = _replace_placeholders(result.value, placeholders) if placeholders else result.value
+        return Document(file, value, kind, locator, owner=owner, kind_source="location", fallback_span=fallback,
+                        duplicates=[(p, k, locator._map(s) or fallback) for p, k, s in result.duplicates])
+
+    def eval_snippet(self, expr_text: str, template_vars: dict | None) -> Any:
+        """Evaluate the expression of an interpolation found in embedded text."""
+        if template_vars is not None:
+            if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_-]*", expr_text):
+                return template_vars.get(expr_text)
+            return None
+        text = f"x = {expr_text}\n"
+        tree = _snippet_expr(text)
+        if tree is None:
+            return None
+        # a detached evaluation: positions are not recorded
+        self.texts["<interpolation>"] = text
+        value = self.eval(tree, "<interpolation>", "", None)
+        return value
+
+    # -- aws_iam_policy_document -----------------------------------------
+    def usage_kind(self, block: Block) -> str | None:
+        """How a policy document data source is used in this module."""
+        if self._usage is None:
+            self._usage = {}
+            pattern = re.compile(r"data\.aws_iam_policy_document\.([A-Za-z0-9_-]+)(?:\[[^\]]*\])?\.(?:minified_)?json")
+            for idx in self.all_indexes():
+                for b in idx.file.blocks:
+                    if b.type != "resource" or len(b.labels) < 2:
+                        continue
+                    rtype = b.labels[0]
+                    attrs: list[tuple[Attribute, str]] = []
+                    if rtype == "aws_iam_role":
+                        if "assume_role_policy" in b.attrs:
+                            attrs.append((b.attrs["assume_role_policy"], "trust"))
+                        attrs += [(i.attrs["policy"], "identity") for i in b.sub("inline_policy") if "policy" in i.attrs]
+                    elif rtype in IDENTITY and IDENTITY[rtype] in b.attrs:
+                        attrs.append((b.attrs[IDENTITY[rtype]], "identity"))
+                    elif rtype in RESOURCE and RESOURCE[rtype] in b.attrs:
+                        attrs.append((b.attrs[RESOURCE[rtype]], "resource"))
+                    for a, k in attrs:
+                        text = source_text(a.expr, idx.file.text)
+                        for m in pattern.finditer(text):
+                            self._usage.setdefault(m.group(1), k)
+        return self._usage.get(block.labels[1])
+
+    def data_document(self, block: Block, kind: str | None = None) -> Document | None:
+        key = id(block)
+        if key in self._doc_cache:
+            return self._doc_cache[key]
+        self._doc_cache[key] = None
+        used = self.usage_kind(block) if len(block.labels) >= 2 else None
+        value, entries = self.synthesize(block)
+        kind_source = "location"
+        final = used or kind
+        if final is None:
+            if self.kind_option:
+                final, kind_source = self.kind_option, "option"
+            else:
+                final, kind_source = detect_kind(value), "content"
+        doc = Document(block.file, value, final, MapLocator(block.file, entries), owner=block.address,
+                       kind_source=kind_source, fallback_span=block.header_span or Span(1, 1, 1, 2))
+        self._doc_cache[key] = doc
+        return doc
+
+    def synthesize(self, block: Block) -> tuple[dict, dict[str, Where]]:
+        file = block.file
+        entries: dict[str, Where] = {"": Where(file, block.header_span, block.header_span)}
+        doc: dict[str, Any] = {}
+        version = block.attrs.get("version")
+        doc["Version"] = self.eval(version.expr, file, "/Version", entries, version.key_span) if version else "2012-10-17"
+        if version is None:
+            entries["/Version"] = Where(file, block.header_span, block.header_span)
+        pid = block.attrs.get("policy_id")
+        if pid is not None:
+            doc["Id"] = self.eval(pid.expr, file, "/Id", entries, pid.key_span)
+        statements: list[Any] = []
+        st_entries: list[dict[str, Where]] = []  # per statement, relative pointers
+
+        def add_from_documents(attr_name: str, override: bool) -> None:
+            attr = block.attrs.get(attr_name)
+            if attr is None:
+                return
+            lst = unwrap(attr.expr)
+            items = subtrees(lst) if isinstance(lst, Tree) and lst.data == "tuple" else [lst]
+            for item in items:
+                other = self.policy_document(item, attr.file, "identity", block.address, attr)
+                if other is None or not isinstance(other.value, dict):
+                    # an unknown document: unknown statements, never "no statements"
+                    statements.append(Opaque(source_text(item, self.text_of(attr.file))))
+                    st_entries.append({"": Where(attr.file, node_span(item), attr.key_span)})
+                    continue
+                raw = other.value.get("Statement")
+                raw = [raw] if isinstance(raw, dict) else raw if isinstance(raw, list) else []
+                for j, st in enumerate(raw):
+                    base = f"/Statement/{j}" if isinstance(other.value.get("Statement"), list) else "/Statement"
+                    rel = _relative_entries(other, base)
+                    sid = st.get("Sid") if isinstance(st, dict) else None
+                    replaced = False
+                    if override and isinstance(sid, str) and sid:
+                        for k, existing in enumerate(statements):
+                            if isinstance(existing, dict) and existing.get("Sid") == sid:
+                                statements[k] = st
+                                st_entries[k] = rel
+                                replaced = True
+                                break
+                    if not replaced:
+                        statements.append(st)
+                        st_entries.append(rel)
+
+        add_from_documents("source_policy_documents", False)
+        for sub in block.blocks:
+            st_block = sub
+            dynamic = False
+            if sub.type == "dynamic" and sub.labels[:1] == ["statement"]:
+                content = sub.sub("content")
+                if not content:
+                    continue
+                st_block, dynamic = content[0], True
+            elif sub.type != "statement":
+                continue
+            rel: dict[str, Where] = {}
+            st = self.statement(st_block, rel, sub, dynamic)
+            sid = st.get("Sid")
+            for k, existing in enumerate(statements):
+                if isinstance(sid, str) and sid and isinstance(existing, dict) and existing.get("Sid") == sid:
+                    statements[k] = st
+                    st_entries[k] = rel
+                    break
+            else:
+                statements.append(st)
+                st_entries.append(rel)
+        add_from_documents("override_policy_documents", True)
+        doc["Statement"] = statements
+        entries["/Statement"] = Where(file, block.span, block.header_span)
+        for i, rel in enumerate(st_entries):
+            base = f"/Statement/{i}"
+            for p, w in rel.items():
+                entries[base + p] = w
+        return doc, entries
+
+    def statement(self, st: Block, rel: dict[str, Where], outer: Block, dynamic: bool = False) -> dict:
+        file = st.file
+        out: dict[str, Any] = {}
+        header = outer.header_span
+        rel[""] = Where(file, outer.span, header)
+        sid = st.attrs.get("sid")
+        if sid is not None:
+            out["Sid"] = self.eval(sid.expr, file, "/Sid", rel, sid.key_span)
+        effect = st.attrs.get("effect")
+        if effect is not None:
+            out["Effect"] = self.eval(effect.expr, file, "/Effect", rel, effect.key_span)
+        else:
+            out["Effect"] = "Allow"
+            rel["/Effect"] = Where(file, header, header)
+        for hcl_name, key in (("not_principals", "NotPrincipal"), ("principals", "Principal")):
+            blocks = [(b, False) for b in st.sub(hcl_name)] + [
+                (d.sub("content")[0], True) for d in st.sub("dynamic") if d.labels[:1] == [hcl_name] and d.sub("content")
+            ]
+            if not blocks:
+                continue
+            principal: dict[str, Any] = {}
+            first = True
+            for pb, _dyn in blocks:
+                tattr, iattr = pb.attrs.get("type"), pb.attrs.get("identifiers")
+                ptype = self.eval(tattr.expr, file, "", None) if tattr else None
+                if not isinstance(ptype, str) or iattr is None:
+                    continue
+                tmp: dict[str, Where] = {}
+                ids = self.eval(iattr.expr, file, "", tmp)
+                ids_list = ids if isinstance(ids, list) else [ids]
+                have = principal.setdefault(ptype, [])
+                shift = len(have) if isinstance(have, list) else 0
+                if isinstance(have, list):
+                    have.extend(ids_list)
+                p_ptr = f"/{key}/{_esc(ptype)}"
+                if p_ptr not in rel:
+                    rel[p_ptr] = Where(file, iattr.span, node_span(tattr.expr) if tattr else None)
+                for p, w in tmp.items():
+                    if p and p.split("/")[1].isdigit():
+                        idx = int(p.split("/")[1]) + shift
+                        rest = "/".join(p.split("/")[2:])
+                        rel[f"{p_ptr}/{idx}" + (f"/{rest}" if rest else "")] = w
+                    elif not p and not isinstance(ids, list):
+                        rel[f"{p_ptr}/{shift}"] = w
+                if first:
+                    rel[f"/{key}"] = Where(file, node_span(pb.node), node_span(pb.node.children[0]))
+                    first = False
+            if not principal:
+                rel.pop(f"/{key}", None)  # only dynamic blocks of unknown type
+            elif list(principal) == ["*"] and principal["*"] == ["*"]:
+                out[key] = "*"
+            else:
+                out[key] = principal
+        for hcl_name, key in (("actions", "Action"), ("not_actions", "NotAction"),
+                              ("resources", "Resource"), ("not_resources", "NotResource")):
+            attr = st.attrs.get(hcl_name)
+            if attr is not None:
+                out[key] = self.eval(attr.expr, file, f"/{key}", rel, attr.key_span)
+        conds = [(b, False) for b in st.sub("condition")] + [
+            (d.sub("content")[0], True) for d in st.sub("dynamic") if d.labels[:1] == ["condition"] and d.sub("content")
+        ]
+        if conds:
+            condition: dict[str, Any] = {}
+            opaque = False
+            first = True
+            for cb, _dyn in conds:
+                tattr, vattr, valattr = cb.attrs.get("test"), cb.attrs.get("variable"), cb.attrs.get("values")
+                test = self.eval(tattr.expr, file, "", None) if tattr else None
+                var = self.eval(vattr.expr, file, "", None) if vattr else None
+                if first:
+                    rel["/Condition"] = Where(file, node_span(cb.node), node_span(cb.node.children[0]))
+                    first = False
+                if not isinstance(test, str) or not isinstance(var, str) or valattr is None:
+                    opaque = True
+                    continue
+                op_ptr = f"/Condition/{_esc(test)}"
+                rel.setdefault(op_ptr, Where(file, node_span(cb.node), tattr.span))
+                tmp: dict[str, Where] = {}
+                values = self.eval(valattr.expr, file, "", tmp)
+                values_list = values if isinstance(values, list) else [values]
+                bucket = condition.setdefault(test, {})
+                have = bucket.setdefault(var, [])
+                shift = len(have)
+                have.extend(values_list)
+                k_ptr = f"{op_ptr}/{_esc(var)}"
+                rel.setdefault(k_ptr, Where(file, valattr.span, vattr.span))
+                for p, w in tmp.items():
+                    if p and p.split("/")[1].isdigit():
+                        rel[f"{k_ptr}/{int(p.split('/')[1]) + shift}"] = w
+            out["Condition"] = Opaque("dynamic condition") if opaque else condition
+        # Terraform omits null arguments: an unknown value may be null, so an
+        # unknown X next to NotX (or any unknown optional argument of a dynamic
+        # statement) is left out rather than reported as a conflict.
+        for a, b in (("Action", "NotAction"), ("Resource", "NotResource"), ("Principal", "NotPrincipal")):
+            if a in out and b in out:
+                if isinstance(out[b], Opaque):
+                    del out[b]
+                elif isinstance(out[a], Opaque):
+                    del out[a]
+        if dynamic:
+            for k in ("Sid", "NotAction", "Resource", "NotResource", "Condition"):
+                if isinstance(out.get(k), Opaque) and not (k == "Resource" and "NotResource" not in out):
+                    del out[k]
+            if isinstance(out.get("Action"), Opaque) and "NotAction" in out:
+                del out["Action"]
+        return out
+
+    # -- aws_lambda_permission ---------------------------------------------
+    def lambda_permission(self, block: Block) -> Document | None:
+        file = block.file
+        entries: dict[str, Where] = {"": Where(file, block.header_span, block.header_span)}
+        st_ptr = "/Statement/0"
+        entries["/Statement"] = entries[st_ptr] = Where(file, block.span, block.header_span)
+        st: dict[str, Any] = {"Effect": "Allow"}
+        sid = block.attrs.get("statement_id")
+        if sid is not None:
+            st["Sid"] = self.eval(sid.expr, file, st_ptr + "/Sid", entries, sid.key_span)
+        pattr = block.attrs.get("principal")
+        if pattr is None:
+            return None
+        principal = self.eval(pattr.expr, file, st_ptr + "/Principal/x", entries, pattr.key_span)
+        if isinstance(principal, str) and principal == "*":
+            st["Principal"] = "*"
+            entries[st_ptr + "/Principal"] = Where(file, pattr.span, pattr.key_span)
+        else:
+            ptype = "Service" if isinstance(principal, str) and principal.endswith((".amazonaws.com", ".amazonaws.com.cn")) else "AWS"
+            st["Principal"] = {ptype: principal}
+            entries[st_ptr + "/Principal"] = Where(file, pattr.span, pattr.key_span)
+            entries[f"{st_ptr}/Principal/{ptype}"] = entries.pop(st_ptr + "/Principal/x")
+        aattr = block.attrs.get("action")
+        if aattr is not None:
+            st["Action"] = self.eval(aattr.expr, file, st_ptr + "/Action", entries, aattr.key_span)
+        fattr = block.attrs.get("function_name")
+        if fattr is not None:
+            fn = self.eval(fattr.expr, file, st_ptr + "/Resource", entries, fattr.key_span)
+            if isinstance(fn, str) and not fn.startswith("arn:"):
+                fn = f"arn:aws:lambda:${{Region}}:{ACCOUNT}:function:{fn}"
+            st["Resource"] = fn
+        cond: dict[str, dict] = {}
+        for attr_name, op, ckey in (("source_arn", "ArnLike", "AWS:SourceArn"), ("source_account", "StringEquals", "AWS:SourceAccount"),
+                                    ("principal_org_id", "StringEquals", "aws:PrincipalOrgID")):
+            a = block.attrs.get(attr_name)
+            if a is not None:
+                ptr = f"{st_ptr}/Condition/{op}/{_esc(ckey)}"
+                cond.setdefault(op, {})[ckey] = self.eval(a.expr, file, ptr, entries, a.key_span)
+        if cond:
+            st["Condition"] = cond
+        value = {"Version": "2012-10-17", "Statement": [st]}
+        return Document(file, value, "resource", MapLocator(file, entries), owner=block.address, kind_source="location",
+                        fallback_span=block.header_span or Span(1, 1, 1, 2), meta={"synthesized": "aws_lambda_permission"})
+
+    # -- roles ------------------------------------------------------------------
+    def principal_target(self, expr: Any, file: str, rtype: str) -> tuple[str | None, str | None]:
+        """(Terraform name of the referenced aws_iam_role/user/group, literal IAM name)."""
+        trav = self.traversal(expr)
+        if trav is not None and trav[0] == rtype and trav[1] and isinstance(trav[1][0], str):
+            return trav[1][0], None
+        value = self.eval(expr, file, "", None)
+        return None, value if isinstance(value, str) else None
+
+    def _targets(self, attr: Attribute | None, rtype: str) -> list[tuple[str | None, str | None, Any]]:
+        if attr is None:
+            return []
+        node = unwrap(attr.expr)
+        items = subtrees(node) if isinstance(node, Tree) and node.data == "tuple" else [node]
+        return [(*self.principal_target(i, attr.file, rtype), i) for i in items]
+
+    def role(self, block: Block) -> Role:
+        rtype, tfname = block.labels[0], block.labels[1]
+        ptype = PRINCIPAL_TYPES[rtype]
+        file = block.file
+        iam_name = self.attr_value(block, "name")
+        iam_name = iam_name if isinstance(iam_name, str) else None
+        entries: dict[str, Where] = {"": Where(file, block.header_span, block.header_span)}
+        value: dict[str, Any] = {"type": rtype, "address": block.address}
+        if iam_name:
+            value["name"] = iam_name
+        path = self.attr_value(block, "path")
+        resource = Document(file, value, "role", MapLocator(file, entries), owner=block.address, kind_source="location",
+                            fallback_span=block.header_span or Span(1, 1, 1, 2))
+        role = Role(block.address, file, resource, principal_type=ptype, path=path if isinstance(path, str) else None)
+        if rtype == "aws_iam_role":
+            attr = block.attrs.get("assume_role_policy")
+            if attr is not None:
+                role.trust = self.policy_document(attr.expr, attr.file, "trust", block.address, attr)
+            for inline in block.sub("inline_policy"):
+                pattr = inline.attrs.get("policy")
+                if pattr is not None:
+                    doc = self.policy_document(pattr.expr, pattr.file, "identity", block.address, pattr)
+                    if doc is not None:
+                        role.inline.append(doc)
+            mattr = block.attrs.get("managed_policy_arns")
+            if mattr is not None:
+                tmp: dict[str, Where] = {}
+                arns = self.eval(mattr.expr, file, "/managed_policy_arns", entries, mattr.key_span)
+                node = unwrap(mattr.expr)
+                items = subtrees(node) if isinstance(node, Tree) and node.data == "tuple" else []
+                if isinstance(arns, list):
+                    value["managed_policy_arns"] = arns
+                    for i, arn in enumerate(arns):
+                        pdoc = self.policy_for_arn(items[i], file) if i < len(items) else None
+                        role.managed.append(Attachment(arn, f"/managed_policy_arns/{i}", pdoc))
+                else:
+                    value["managed_policy_arns"] = arns
+                    role.managed.append(Attachment(arns, "/managed_policy_arns"))
+        battr = block.attrs.get("permissions_boundary")
+        if battr is not None:
+            arn = self.eval(battr.expr, file, "/permissions_boundary", entries, battr.key_span)
+            value["permissions_boundary"] = arn
+            role.boundary = Attachment(arn, "/permissions_boundary", self.policy_for_arn(battr.expr, file))
+        # inline policy resources and attachments anywhere in the module
+        attachments: list[Any] = []
+        for idx in self.all_indexes():
+            for other in idx.file.blocks:
+                if other.type != "resource" or len(other.labels) < 2:
+                    continue
+                otype = other.labels[0]
+                if otype in INLINE_TARGET and INLINE_TARGET[otype][1] == ptype:
+                    targets = self._targets(other.attrs.get(INLINE_TARGET[otype][0]), rtype)
+                    if any(self._matches(t, tfname, iam_name) for t in targets) and "policy" in other.attrs:
+                        pattr = other.attrs["policy"]
+                        doc = self.policy_document(pattr.expr, pattr.file, "identity", other.address, pattr)
+                        if doc is not None:
+                            role.inline.append(doc)
+                elif otype in ATTACHMENTS:
+                    names, only = ATTACHMENTS[otype]
+                    if only is not None and only != ptype:
+                        continue
+                    attr_name = names[0] if only else {"role": "roles", "user": "users", "group": "groups"}[ptype]
+                    targets = self._targets(other.attrs.get(attr_name), rtype)
+                    if not any(self._matches(t, tfname, iam_name) for t in targets):
+                        continue
+                    aattr = other.attrs.get("policy_arn")
+                    if aattr is None:
+                        continue
+                    n = len(attachments)
+                    arn = self.eval(aattr.expr, aattr.file, f"/attachments/{n}", entries, aattr.key_span)
+                    attachments.append(arn)
+                    role.managed.append(Attachment(arn, f"/attachments/{n}", self.policy_for_arn(aattr.expr, aattr.file)))
+                elif otype in ("aws_iam_user_group_membership",) and ptype == "user":
+                    targets = self._targets(other.attrs.get("user"), rtype)
+                    if any(self._matches(t, tfname, iam_name) for t in targets):
+                        groups = self.attr_value(other, "groups")
+                        if isinstance(groups, list):
+                            role.groups += [g for g in groups if isinstance(g, str)]
+        if attachments:
+            value["attachments"] = attachments
+        return role
+
+    @staticmethod
+    def _matches(target: tuple, tfname: str, iam_name: str | None) -> bool:
+        ref, literal, _node = target
+        return ref == tfname or (literal is not None and iam_name is not None and literal == iam_name)
+
+    def policy_for_arn(self, expr: Any, file: str) -> Document | None:
+        """The document of ``aws_iam_policy.x`` when ``expr`` is ``aws_iam_policy.x.arn``."""
+        trav = self.traversal(expr)
+        if trav is None or trav[0] != "aws_iam_policy" or not trav[1] or not isinstance(trav[1][0], str):
+            return None
+        block = self.find("resources", ("aws_iam_policy", trav[1][0]))
+        if block is None or "policy" not in block.attrs:
+            return None
+        attr = block.attrs["policy"]
+        return self.policy_document(attr.expr, attr.file, "identity", block.address, attr)
+
+
+# --------------------------------------------------------------------------
+
+
+def _esc(token: str) -> str:
+    return token.replace("~", "~0").replace("/", "~1")
+
+
+def _has_opaque(value: Any) -> bool:
+    if isinstance(value, Opaque):
+        return True
+    if isinstance(value, dict):
+        return any(_has_opaque(v) for v in value.values())
+    if isinstance(value, list):
+        return any(_has_opaque(v) for v in value)
+    return False
+
+
+def _replace_placeholders(value: Any, marks: dict[str, Opaque]) -> Any:
+    if isinstance(value, str):
+        return marks.get(value, value)
+    if isinstance(value, list):
+        return [_replace_placeholders(v, marks) for v in value]
+    if isinstance(value, dict):
+        return {k: _replace_placeholders(v, marks) for k, v in value.items()}
+    return value
+
+
+def _relative_entries(other: Document, base: str) -> dict[str, Where]:
+    """Positions of the statement at ``base`` in ``other``, relative to it."""
+    loc = other.locator
+    out: dict[str, Where] = {}
+    if isinstance(loc, MapLocator):
+        for p, w in loc.entries.items():
+            if p == base or p.startswith(base + "/"):
+                out[p[len(base):]] = w
+        return out
+    stack = [("", other.value_at(base))]
+    while stack:
+        rel, node = stack.pop()
+        out[rel] = Where(other.file, loc.span(base + rel), loc.key_span(base + rel))
+        if isinstance(node, dict):
+            stack.extend((join_pointer(rel, k), v) for k, v in node.items())
+        elif isinstance(node, list):
+            stack.extend((join_pointer(rel, i), v) for i, v in enumerate(node))
+    return out
+
+
+def _snippet_expr(text: str) -> Any:
+    """The expression of the single attribute ``x = <expr>`` of a snippet."""
+    from hcl2.api import parses_to_tree
+
+    try:
+        tree = parses_to_tree(text)
+    except Exception:
+        return None
+    body = tree.children[0] if tree.children else None
+    if not isinstance(body, Tree):
+        return None
+    for child in subtrees(body):
+        if child.data == "attribute":
+            return child.children[-1]
+    return None
