@@ -303,6 +303,8 @@ def _exposure_words(finding, trust: Document) -> tuple[str, str]:
         return "oidc", "is assumable through SAML without an audience check"
     if "cross-account" in name or "external" in name:
         return "cross-account", "is assumable from another account without an ExternalId or other condition"
+    if "confused-deputy" in name:
+        return "cross-account", "can be assumed by its service on behalf of any account (confused deputy)"
     if "wildcard-principal" in name or "not-principal" in name or "public" in name:
         return "public", "is assumable by anyone (public trust)"
     return "other", f"has an exposed trust policy ({finding.name})"
