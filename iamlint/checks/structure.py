@@ -19,9 +19,21 @@ def _schema_problems(ctx: Context):
     if cached is None:
         from iamlint.parsing.schema import validate
 
-        cached = validate(doc.value, doc.kind)
+        cached = [p for p in validate(doc.value, doc.kind) if not _at_opaque(doc, p.pointer)]
         doc.meta["_schema_problems"] = cached
     return cached
+
+
+def _at_opaque(doc, pointer: str) -> bool:
+    """A schema problem at (or under) a value an IaC source could not resolve is unknown, not wrong."""
+    from iamlint.model.policy import Opaque
+
+    while True:
+        if isinstance(doc.value_at(pointer), Opaque):
+            return True
+        if not pointer:
+            return False
+        pointer = pointer.rsplit("/", 1)[0]
 
 
 def json_syntax(ctx: Context) -> Iterator[Report]:
