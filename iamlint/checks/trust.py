@@ -132,9 +132,23 @@ def _value_pins(cond: Condition, value: Value) -> bool:
     return False
 
 
+def _unknown_conditions(st: Statement) -> bool:
+    """The statement's conditions are (partly) unresolved IaC (a dynamic block,
+    ``!If``, a variable): they may pin anything, so condition-based rules stay quiet."""
+    block = st.raw.get("Condition")
+    if isinstance(block, Opaque):
+        return True
+    if isinstance(block, dict):
+        return any(isinstance(op, Opaque) or isinstance(keys, Opaque) or "${" in str(op)
+                   for op, keys in block.items())
+    return False
+
+
 def _pinned(st: Statement, keys: Iterable[str]) -> bool:
     """Some positive condition on ``keys`` pins the caller: every value of it (they
-    are ORed) is specific."""
+    are ORed) is specific.  Unknown (unresolved) conditions count as pinning."""
+    if _unknown_conditions(st):
+        return True
     state = key_state(st, keys)
     for cond in state.strong:
         if _op(cond) == "bool" or cond.key_lower == "aws:multifactorauthpresent":
@@ -284,8 +298,8 @@ def whole_account_trust(ctx: Context) -> Iterator[Report]:
     for st, v, account in _cross_account(ctx):
         if not _is_whole_account(v.value):
             continue
-        if not _pinned(st, CROSS_ACCOUNT_KEYS + MFA_KEYS):
-            continue  # IAM304 reports it
+        if _unknown_conditions(st) or not _pinned(st, CROSS_ACCOUNT_KEYS + MFA_KEYS):
+            continue  # IAM304 reports it, or the conditions are unknown
         yield Report(
             v.pointer,
             f"{v.value!r} trusts every principal of account {account} that its administrators allow to "
@@ -339,6 +353,8 @@ def _claims(st: Statement, fed: kb.Federated) -> list[_Claim]:
 
 def _missing(ctx: Context, role: str) -> Iterator[Report]:
     for st, v, fed in _web_identity_principals(ctx):
+        if _unknown_conditions(st):
+            continue
         prov = fed.provider
         claims = _claims(st, fed)
         if prov.require_any_of:
@@ -349,12 +365,14 @@ def _missing(ctx: Context, role: str) -> Iterator[Report]:
                 continue
             if any(k.key_lower.startswith(fed.host.lower() + ":") for k in st.conditions if k.values):
                 continue  # some other claim of this provider is tested
+            # an unresolved provider (a module input) may come with conditions a
+            # source could not render (e.g. a Terraform dynamic block): info only
             yield Report(
                 v.pointer,
                 f"web identity provider {fed.host!r} is trusted with no condition on its `sub` or `aud` claim: "
                 f"{prov.admits_when_missing} can assume the role; add a `StringEquals` condition on "
                 f"`{fed.host}:sub` (and `{fed.host}:aud`)",
-                severity=prov.missing_severity,
+                severity="info" if fed.unresolved else prov.missing_severity,
             )
             continue
         for c in claims:
@@ -445,6 +463,8 @@ def saml_trust_without_audience(ctx: Context) -> Iterator[Report]:
 
 
 def _pinned_saml(st: Statement) -> bool:
+    if _unknown_conditions(st):
+        return True
     state = key_state(st, ["saml:aud"])
     for cond in state.strong:
         if cond.values and all(_value_pins(cond, v) for v in cond.values):

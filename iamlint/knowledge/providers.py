@@ -22,8 +22,8 @@ from typing import Any
 
 _DATA = Path(__file__).parent / "data"
 
-_OIDC_ARN = re.compile(r"^arn:[^:]*:iam::[^:]*:oidc-provider/(?P<host>.+)$", re.IGNORECASE)
-_SAML_ARN = re.compile(r"^arn:[^:]*:iam::[^:]*:saml-provider/(?P<name>.+)$", re.IGNORECASE)
+_OIDC_ARN = re.compile(r"^arn:[^:]*:iam::.*?:oidc-provider/(?P<host>.+)$", re.IGNORECASE)
+_SAML_ARN = re.compile(r"^arn:[^:]*:iam::.*?:saml-provider/(?P<name>.+)$", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
