@@ -39,10 +39,13 @@ __all__ = [
     "Permissions",
     "SensitiveAction",
     "action_set",
+    "covers_action",
+    "is_full_wildcard",
     "allowing_statements",
     "escalation_methods",
     "grants_admin",
     "is_broad_resource",
+    "is_full_wildcard_pattern",
     "is_read_only",
     "privesc_methods",
     "sensitive_actions",
@@ -62,13 +65,97 @@ def _action_set(patterns: tuple[str, ...], negated: bool) -> ActionSet:
     return ActionSet(patterns, negated)
 
 
+def action_strings(stmt: Statement) -> list[str]:
+    """The string values of ``Action``/``NotAction``, read straight from the
+    raw statement (no pointers built: this is the hot path)."""
+    cached = stmt.__dict__.get("_iamlint_action_strings")
+    if cached is None:
+        raw = stmt.raw.get("NotAction" if "NotAction" in stmt.raw else "Action")
+        if isinstance(raw, str):
+            cached = [raw]
+        elif isinstance(raw, list):
+            cached = [v for v in raw if isinstance(v, str)]
+        else:
+            cached = []
+        stmt.__dict__["_iamlint_action_strings"] = cached
+    return cached
+
+
 def action_set(stmt: Statement) -> ActionSet:
     """The statement's ``Action``/``NotAction`` as a (shared, memoised) ActionSet.
 
     Non-string values (unresolved IaC, wrong types) are left out: an unknown
     value is never taken for a wildcard.
     """
-    return _action_set(tuple(stmt.action_strings()), stmt.not_action)
+    cached = stmt.__dict__.get("_iamlint_action_set")
+    if cached is None:
+        cached = _action_set(tuple(action_strings(stmt)), stmt.not_action)
+        stmt.__dict__["_iamlint_action_set"] = cached
+    return cached
+
+
+@functools.lru_cache(maxsize=16384)
+def _action_glob(pattern_lower: str) -> re.Pattern[str]:
+    return re.compile("".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern_lower), re.DOTALL)
+
+
+class _Matcher:
+    """Cheap concrete-action matching for one statement (no catalog, no
+    per-statement regex compilation: per-pattern regexes are shared)."""
+
+    __slots__ = ("exact", "globs", "negated")
+
+    def __init__(self, stmt: Statement) -> None:
+        lowered = dict.fromkeys(p.lower() for p in action_strings(stmt))
+        self.exact = frozenset(p for p in lowered if "*" not in p and "?" not in p)
+        self.globs = tuple(_action_glob(p) for p in lowered if p not in self.exact)
+        self.negated = stmt.not_action
+
+    def allows(self, action_lower: str) -> bool:
+        listed = action_lower in self.exact or any(g.fullmatch(action_lower) for g in self.globs)
+        return listed != self.negated
+
+
+def _matcher(stmt: Statement) -> _Matcher:
+    cached = stmt.__dict__.get("_iamlint_matcher")
+    if cached is None:
+        cached = _Matcher(stmt)
+        stmt.__dict__["_iamlint_matcher"] = cached
+    return cached
+
+
+def covers_action(stmt: Statement, action: str) -> bool:
+    """Whether the statement's Action/NotAction covers the concrete ``action``
+    (effect and resources ignored)."""
+    return _matcher(stmt).allows(action.lower())
+
+
+def is_full_wildcard(stmt: Statement) -> bool:
+    """Whether the statement's actions cover every catalogued action."""
+    if not stmt.not_action:
+        return any(is_full_wildcard_pattern(p) for p in action_strings(stmt))
+    return action_set(stmt).is_full_wildcard
+
+
+def _named_services(stmt: Statement) -> frozenset[str] | None:
+    """Lower-case services an Allow statement's actions can reach; None for any."""
+    if stmt.not_action:
+        return None
+    out = set()
+    for pattern in action_strings(stmt):
+        service, sep, _ = pattern.lower().partition(":")
+        if not sep or "*" in service or "?" in service:
+            return None
+        out.add(service)
+    return frozenset(out)
+
+
+def is_full_wildcard_pattern(pattern: str) -> bool:
+    """``*``, ``*:*`` and other spellings matching every action."""
+    service, sep, action = pattern.partition(":")
+    if not sep:
+        return _all_stars(pattern)
+    return _all_stars(service) and _all_stars(action)
 
 
 def _all_stars(text: str) -> bool:
@@ -100,7 +187,18 @@ def _resource_glob(pattern: str) -> re.Pattern[str]:
 
 
 def _resource_strings(stmt: Statement) -> list[str]:
-    return [v.value for v in stmt.resources if isinstance(v.value, str)]
+    """String values of ``Resource``/``NotResource`` (raw, memoised)."""
+    cached = stmt.__dict__.get("_iamlint_resource_strings")
+    if cached is None:
+        raw = stmt.raw.get("NotResource" if "NotResource" in stmt.raw else "Resource")
+        if isinstance(raw, str):
+            cached = [raw]
+        elif isinstance(raw, list):
+            cached = [v for v in raw if isinstance(v, str)]
+        else:
+            cached = []
+        stmt.__dict__["_iamlint_resource_strings"] = cached
+    return cached
 
 
 def statement_covers_resource(stmt: Statement, resource: str | None) -> bool:
@@ -130,8 +228,8 @@ def statement_has_broad_resource(stmt: Statement) -> bool:
     """``Resource`` holds a broad value (see :func:`is_broad_resource`), or the
     statement uses ``NotResource`` (everything but a list)."""
     if stmt.not_resource:
-        return bool(stmt.resources)
-    return any(is_broad_resource(v.value) for v in stmt.resources)
+        return stmt.raw.get("NotResource") is not None
+    return any(is_broad_resource(v) for v in _resource_strings(stmt))
 
 
 def statement_allows(stmt: Statement, action: str, resource: str | None = None) -> bool:
@@ -150,7 +248,10 @@ def statement_matches(stmt: Statement, action: str, resource: str | None = None)
     """Effect-agnostic: the statement's action and resource elements cover the request."""
     if "Action" not in stmt.raw and "NotAction" not in stmt.raw:
         return False
-    if not action_set(stmt).allows_any(action):
+    if "*" in action or "?" in action:
+        if not action_set(stmt).allows_any(action):
+            return False
+    elif not _matcher(stmt).allows(action.lower()):
         return False
     return statement_covers_resource(stmt, resource)
 
@@ -256,6 +357,18 @@ class Permissions:
         self.statements: list[Statement] = [s for p in self.policies for s in p.statements]
         self.allows: list[Statement] = [s for s in self.statements if s.is_allow]
         self.denies: list[Statement] = [s for s in self.statements if s.is_deny]
+        # Allow statements by the services their actions can reach; statements
+        # whose patterns have a wildcard in the service part (or NotAction)
+        # can reach any service.
+        self._by_service: dict[str, list[Statement]] = {}
+        self._any_service: list[Statement] = []
+        for s in self.allows:
+            services = _named_services(s)
+            if services is None:
+                self._any_service.append(s)
+            else:
+                for svc in services:
+                    self._by_service.setdefault(svc, []).append(s)
         # Denies certain to apply: no condition, covering every resource
         self._hard_denies = [
             s for s in self.denies
@@ -271,10 +384,11 @@ class Permissions:
         key = ("denied", action.lower(), resource)
         hit = self._cache.get(key)
         if hit is None:
-            hit = any(action_set(s).allows(action) for s in self._hard_denies)
+            lower = action.lower()
+            hit = any(_matcher(s).allows(lower) for s in self._hard_denies)
             if not hit and resource is not None and not _all_stars(resource):
                 hit = any(
-                    action_set(s).allows(action) and statement_covers_resource(s, resource)
+                    _matcher(s).allows(lower) and statement_covers_resource(s, resource)
                     for s in self.denies if "Condition" not in s.raw
                 )
             self._cache[key] = hit
@@ -300,7 +414,7 @@ class Permissions:
         if hit is not None:
             return hit
         found = [
-            s for s in self.allows
+            s for s in self._candidates(action)
             if statement_matches(s, action, resource) and (not broad or statement_has_broad_resource(s))
         ]
         if found and self._hard_denies:
@@ -308,11 +422,23 @@ class Permissions:
         self._cache[key] = found
         return found
 
+    def _candidates(self, action: str) -> list[Statement]:
+        service, sep, _ = action.lower().partition(":")
+        if not sep or "*" in service or "?" in service:
+            return self.allows
+        named = self._by_service.get(service)
+        if not named:
+            return self._any_service
+        if not self._any_service:
+            return named
+        keep = {id(x) for x in named} | {id(x) for x in self._any_service}
+        return [x for x in self.allows if id(x) in keep]
+
     def _grants_undenied(self, stmt: Statement, action: str, resource: str | None) -> bool:
         if "*" not in action and "?" not in action:
             return not self.denied(action, resource)
-        aset = action_set(stmt)
-        return any(aset.allows(full) and not self.denied(full, resource) for full in catalog.expand(action))
+        m = _matcher(stmt)
+        return any(m.allows(full.lower()) and not self.denied(full, resource) for full in catalog.expand(action))
 
     def allows_action(self, action: str, resource: str | None = None) -> bool:
         return bool(self.allowing_statements(action, resource))
@@ -327,7 +453,7 @@ class Permissions:
             self._cache[key] = [
                 s for s in self.allows
                 if ("Action" in s.raw or "NotAction" in s.raw)
-                and action_set(s).is_full_wildcard and statement_covers_resource(s, "*")
+                and is_full_wildcard(s) and statement_covers_resource(s, "*")
             ] if not self._hard_denies else []
         return self._cache[key]
 

@@ -13,10 +13,13 @@ from typing import Iterable, Iterator
 
 from iamlint.analysis.permissions import (
     Permissions,
-    action_set,
+    action_strings,
+    covers_action,
+    is_full_wildcard,
     is_broad_resource,
-    sensitive_actions,
+    is_full_wildcard_pattern,
     statement_covers_resource,
+    statement_has_broad_resource,
     statement_label,
     supports_resource_level,
 )
@@ -36,6 +39,10 @@ _RESOURCE_NARROWING_KEYS = frozenset({
 })
 _NEGATED_OPERATOR = re.compile(r"Not(Equals|Like|IpAddress)", re.IGNORECASE)
 _SERVICE_WIDE = re.compile(r"^([A-Za-z0-9-]+):\*+$")
+
+
+def _cap(text: str) -> str:
+    return text[:1].upper() + text[1:]
 
 
 def permissions(ctx: Context) -> Permissions:
@@ -66,7 +73,7 @@ def _narrowing_conditions(stmt: Statement) -> list[str]:
 
 def _star_value(stmt: Statement):
     """The ``Resource`` value that is only wildcards, if any."""
-    if stmt.not_resource:
+    if stmt.not_resource or not statement_covers_resource(stmt, "*"):
         return None
     for v in stmt.resources:
         if isinstance(v.value, str) and v.value and set(v.value) == {"*"}:
@@ -75,7 +82,7 @@ def _star_value(stmt: Statement):
 
 
 def _broad_value(stmt: Statement):
-    if stmt.not_resource:
+    if stmt.not_resource or not statement_has_broad_resource(stmt):
         return None
     for v in stmt.resources:
         if is_broad_resource(v.value):
@@ -102,7 +109,11 @@ def _listing(items: Iterable[str], limit: int = 4) -> str:
 
 
 def _is_full_admin(stmt: Statement) -> bool:
-    return _has_actions(stmt) and action_set(stmt).is_full_wildcard and statement_covers_resource(stmt, "*")
+    cached = stmt.__dict__.get("_iamlint_full_admin")
+    if cached is None:
+        cached = _has_actions(stmt) and is_full_wildcard(stmt) and statement_covers_resource(stmt, "*")
+        stmt.__dict__["_iamlint_full_admin"] = cached
+    return cached
 
 
 # --------------------------------------------------------------------------
@@ -120,7 +131,7 @@ def administrator_access(ctx: Context) -> Iterator[Report]:
         else:
             pointer, at_key = next(
                 ((v.pointer, False) for v in stmt.actions
-                 if isinstance(v.value, str) and catalog.ActionSet([v.value]).is_full_wildcard),
+                 if isinstance(v.value, str) and is_full_wildcard_pattern(v.value)),
                 (stmt.ptr("Action"), True),
             )
         what = "grants every action on every resource (administrator access)"
@@ -135,7 +146,7 @@ def administrator_access(ctx: Context) -> Iterator[Report]:
             cond = f" (whenever its condition on {_listing(dict.fromkeys(c.key for c in stmt.conditions), 2)} holds)"
         yield Report(
             pointer,
-            f"{statement_label(stmt).capitalize()} {what}{cond}; grant only the actions and resources the workload needs",
+            f"{_cap(statement_label(stmt))} {what}{cond}; grant only the actions and resources the workload needs",
             at_key=at_key,
             severity=severity,
         )
@@ -144,14 +155,6 @@ def administrator_access(ctx: Context) -> Iterator[Report]:
 # --------------------------------------------------------------------------
 # IAM202 service-wide access
 # --------------------------------------------------------------------------
-
-
-@functools.lru_cache(maxsize=1024)
-def _service_profile(service: str) -> tuple[int, int, int]:
-    """(actions, write actions, permissions-management actions) of a service."""
-    names = catalog.expand(f"{service}:*")
-    levels = [catalog.action_info(a).access_level for a in names]
-    return (len(names), sum("Write" in lvl for lvl in levels), sum("Permissions management" in lvl for lvl in levels))
 
 
 def service_wide_access(ctx: Context) -> Iterator[Report]:
@@ -171,16 +174,11 @@ def service_wide_access(ctx: Context) -> Iterator[Report]:
             names = catalog.expand(f"{service}:*")
             if perms.has_hard_denies and all(perms.denied(a) for a in names):
                 continue
-            total, write, pm = _service_profile(service)
-            detail = f"{total} actions"
-            if write:
-                detail += f", {write} of them write"
-            if pm:
-                detail += f" and {pm} permissions-management"
+            detail = f"all {len(names)} actions"
             yield Report(
                 v.pointer,
                 f"`{v.value}` on `Resource: *` grants every action of {catalog.service_name(service) or service} "
-                f"({detail}) on every resource; list the actions the workload needs and the resources it uses",
+                f"({detail}, including those added later) on every resource; list the actions the workload needs and the resources it uses",
             )
 
 
@@ -193,7 +191,7 @@ def allow_with_not_action(ctx: Context) -> Iterator[Report]:
     for stmt in permissions(ctx).allows:
         if not stmt.not_action:
             continue
-        excluded = stmt.action_strings()
+        excluded = action_strings(stmt)
         if not excluded:
             what = "every action"
         else:
@@ -212,7 +210,7 @@ def allow_with_not_resource(ctx: Context) -> Iterator[Report]:
         if not stmt.not_resource:
             continue
         excluded = [v.value for v in stmt.resources if isinstance(v.value, str)]
-        actions = "every action" if stmt.not_action else _listing(stmt.action_strings(), 3) or "its actions"
+        actions = "every action" if stmt.not_action else _listing(action_strings(stmt), 3) or "its actions"
         what = f"every resource except {_listing(excluded, 2)}" if excluded else "every resource"
         yield Report(
             stmt.ptr("NotResource"),
@@ -256,8 +254,8 @@ def write_on_all_resources(ctx: Context) -> Iterator[Report]:
         if star is None or _narrowing_conditions(stmt):
             continue
         found: dict[str, str] = {}
-        for pattern in stmt.action_strings():
-            if catalog.ActionSet([pattern]).is_full_wildcard or _SERVICE_WIDE.match(pattern):
+        for pattern in action_strings(stmt):
+            if is_full_wildcard_pattern(pattern) or _SERVICE_WIDE.match(pattern):
                 continue  # administrator / service-wide access: IAM201 / IAM202
             for action, kind in _pattern_writes(pattern.lower()):
                 found[action] = kind
@@ -343,7 +341,7 @@ def credentials_exposure(ctx: Context) -> Iterator[Report]:
         pointer, at_key = _action_pointer(stmt, found[0].action)
         yield Report(
             pointer,
-            f"{_listing([sa.action for sa in found], 3)} on {shown} can {what}; "
+            f"{_listing([sa.action for sa in found], 6)} on {shown} can {what}; "
             f"name the specific secrets, parameters, keys or users in `Resource`",
             at_key=at_key,
         )
@@ -361,12 +359,12 @@ def privilege_escalation(ctx: Context) -> Iterator[Report]:
     for match in perms.escalation_methods():
         first = match.statements[0]
         action_in_first = next(
-            (a for a in match.actions if action_set(first).allows(a)), match.actions[0])
+            (a for a in match.actions if covers_action(first, a)), match.actions[0])
         pointer, at_key = _action_pointer(first, action_in_first)
         names = [statement_label(s) for s in match.statements]
         granted_by = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
         related = tuple(
-            (ctx.document.file, _action_pointer(s, next((a for a in match.actions if action_set(s).allows(a)), match.actions[0]))[0],
+            (ctx.document.file, _action_pointer(s, next((a for a in match.actions if covers_action(s, a)), match.actions[0]))[0],
              f"{statement_label(s)} grants part of {match.method.id}")
             for s in match.statements[1:]
         )

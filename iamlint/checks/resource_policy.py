@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 from typing import Iterator
 
-from iamlint.analysis.permissions import action_set, statement_label
+from iamlint.analysis.permissions import covers_action, is_full_wildcard, statement_label
 from iamlint.engine.report import Report
 from iamlint.engine.runner import Context
 from iamlint.model.policy import Condition, Statement, Value
@@ -25,6 +25,10 @@ RESTRICTING_BOOL_KEYS = frozenset({"aws:principalisawsservice"})
 _OPEN_NETWORKS = frozenset({"0.0.0.0/0", "::/0"})
 _NEGATED = re.compile(r"Not(Equals|Like|IpAddress)", re.IGNORECASE)
 _ACCOUNT_WILDCARD_ARN = re.compile(r"^arn:[^:]*:iam::\*:")
+
+
+def _cap(text: str) -> str:
+    return text[:1].upper() + text[1:]
 
 
 def _public_principal(stmt: Statement) -> Value | None:
@@ -84,9 +88,9 @@ def _public_denied(ctx: Context, stmt: Statement) -> bool:
             continue
         if not any(isinstance(v.value, str) and set(v.value) == {"*"} for v in deny.resources) or deny.not_resource:
             continue
-        if all(action_set(deny).allows(a) for a in acts if "*" not in a) and all("*" not in a for a in acts):
+        if is_full_wildcard(deny):
             return True
-        if action_set(deny).is_full_wildcard:
+        if all("*" not in a and "?" not in a and covers_action(deny, a) for a in acts):
             return True
     return False
 
@@ -108,7 +112,7 @@ def public_resource_policy(ctx: Context) -> Iterator[Report]:
                else f"anyone (`{principal.value}`)")
         yield Report(
             principal.pointer,
-            f"{statement_label(stmt).capitalize()} lets {who} call {acts or 'its actions'} with no condition "
+            f"{_cap(statement_label(stmt))} lets {who} call {acts or 'its actions'} with no condition "
             f"limiting the caller (such as aws:PrincipalOrgID, aws:SourceArn, aws:SourceAccount or aws:SourceVpce): "
             f"the resource is public; name the principals or add such a condition",
             at_key=stmt.principal_key == "NotPrincipal",
