@@ -91,9 +91,16 @@ def _alternative(policy: mp.ManagedPolicy, s: Summary) -> str:
             "in an inline policy")
 
 
+def _aws_operated(role) -> bool:
+    """Service-linked roles and IAM Identity Center roles (/aws-reserved/):
+    AWS creates and changes them, not the account's templates."""
+    return bool(role.meta.get("service_linked") or role.service_linked
+                or (role.path or "").startswith("/aws-reserved/"))
+
+
 def overbroad_managed_policy(ctx) -> Iterator[tuple[Report, Document]]:
     role = ctx.role
-    if role.meta.get("service_linked") or role.service_linked:
+    if _aws_operated(role):
         return
     for att in role.managed:
         arn = _arn_text(att.arn)
@@ -278,7 +285,7 @@ def _power_words(s: Summary) -> str:
     if s.admin:
         return "holds administrator access"
     if s.iam_write or any(m.startswith("iam-") for m in s.escalation):
-        return "can escalate privileges through IAM permissions management"
+        return "can escalate privileges (IAM permissions management)"
     if s.escalation:
         return "can escalate privileges (" + mp.escalation_names(s.escalation[:1])[0] + ")"
     if s.data_full:
@@ -312,7 +319,7 @@ def _exposure_words(finding, trust: Document) -> tuple[str, str]:
 
 def exposed_powerful_role(ctx) -> Iterator[tuple[Report, Document]]:
     role = ctx.role
-    if role.principal_type != "role" or role.trust is None or role.meta.get("service_linked") or role.service_linked:
+    if role.principal_type != "role" or role.trust is None or _aws_operated(role):
         return
     excluded = {str(x).upper() for x in (ctx.option("not-exposure") or ())}
     exposures = [f for f in ctx.findings_for(role.trust)
