@@ -71,8 +71,13 @@ def _load_config(config_file: str | None, paths: tuple[str, ...]):
               help="Report only findings that are not in this baseline file.")
 @click.option("--write-baseline", type=click.Path(dir_okay=False, writable=True),
               help="Record the current findings in FILE (exit 0) for later --baseline runs.")
+@click.option("--fix", "apply_fixes", is_flag=True,
+              help="Apply the safe fixes (missing Version, SAML:aud) to the files, then report what remains.")
+@click.option("--diff", "show_diff", is_flag=True,
+              help="Print the safe fixes as a unified diff without writing (exit 1 when there is one).")
 def check(paths, fmt, output, fail_on, kind, select, extend_select, ignore, config_file, stdin_filename,
-          show_source, quiet, color, max_file_size, baseline_file, write_baseline) -> None:
+          show_source, quiet, color, max_file_size, baseline_file, write_baseline, apply_fixes=False,
+          show_diff=False) -> None:
     """Lint policy files, templates and directories (default: the current directory)."""
     from iamlint.api import FileReport, iter_files, lint_bytes, lint_path
     from iamlint.engine.registry import Registry, RuleLoadError
@@ -114,11 +119,16 @@ def check(paths, fmt, output, fail_on, kind, select, extend_select, ignore, conf
             if not os.path.exists(target):
                 reports.append(FileReport(target, error="no such file or directory"))
                 continue
-            for path, explicit in iter_files([target], resolver):
+            for path, explicit in _progress(list(iter_files([target], resolver)), fmt):
                 config = resolver.for_path(path)
                 registry = registries.setdefault(id(config), resolver.registry_for(config))
                 reports.append(lint_path(path, config, registry, kind, explicit, max_file_size))
                 fail_levels[id(reports[-1])] = config.fail_on
+                if apply_fixes or show_diff:
+                    if reports[-1].findings and not reports[-1].error:
+                        reports[-1] = _fix_one(reports[-1], config, registry, kind, explicit, max_file_size,
+                                               write=apply_fixes and not show_diff)
+                        fail_levels[id(reports[-1])] = config.fail_on
         if not registries:
             config = resolver.root()
             registries[id(config)] = resolver.registry_for(config)
@@ -142,6 +152,13 @@ def check(paths, fmt, output, fail_on, kind, select, extend_select, ignore, conf
         remaining = baseline_counts
         for r in reports:
             r.findings = baseline_mod.filter_new(r.findings, remaining)
+    if show_diff:
+        diffs = "".join(getattr(r, "fix_diff", "") for r in reports)
+        sys.stdout.write(diffs)
+        for r in reports:
+            if r.error:
+                click.echo(f"iamlint: {r.path}: {r.error}", err=True)
+        sys.exit(2 if any(r.error for r in reports) else (1 if diffs else 0))
     findings = [f for r in reports for f in r.findings]
     use_color = color == "always" or (color == "auto" and fmt == "text" and not output
                                       and sys.stdout.isatty() and not os.environ.get("NO_COLOR"))
@@ -171,6 +188,44 @@ def check(paths, fmt, output, fail_on, kind, select, extend_select, ignore, conf
         SEVERITY_RANK[f.severity] >= SEVERITY_RANK.get(fail_on or fail_levels.get(id(r), "warning"), 99)
         for r in reports for f in r.findings)
     sys.exit(1 if failing else 0)
+
+
+PROGRESS_MIN_FILES = 50
+
+
+def _progress(items: list, fmt: str):
+    """The items, with a progress bar on stderr for many files on a terminal
+    in text format (never in machine formats or when stderr is not a TTY)."""
+    if fmt != "text" or len(items) < PROGRESS_MIN_FILES or not sys.stderr.isatty():
+        yield from items
+        return
+    with click.progressbar(items, label="iamlint", file=sys.stderr, show_pos=True, width=30) as bar:
+        yield from bar
+
+
+def _fix_one(report, config, registry, kind, explicit, max_file_size, write: bool):
+    """Apply (or, without ``write``, preview) the safe fixes of one file; the
+    returned report is the re-lint of the fixed text and carries the diff."""
+    from iamlint import fixes
+    from iamlint.api import lint_bytes, lint_path
+
+    result = fixes.fix_file(report.path, config, registry, write=write)
+    for fix in result.manual:
+        click.echo(f"iamlint: {report.path}:{fix.span.line}:{fix.span.column}: {fix.rule} not fixed automatically: "
+                   f"the fix needs your values ({fix.title}); use the quick fix of `iamlint lsp` in your editor",
+                   err=True)
+    if result.error or not result.changed:
+        return report
+    for fix in result.applied:
+        verb = "fixed" if write else "would fix"
+        click.echo(f"iamlint: {report.path}:{fix.span.line}:{fix.span.column}: {verb} {fix.rule}: {fix.title}",
+                   err=True)
+    if write:
+        new = lint_path(report.path, config, registry, kind, explicit, max_file_size)
+    else:
+        new = lint_bytes(report.path, result.new.encode("utf-8", "surrogatepass"), config, registry, kind, explicit)
+    new.fix_diff = result.diff()
+    return new
 
 
 def _run_registry(config_file: str | None):
@@ -219,3 +274,12 @@ def rule_cmd(rule_id: str, config_file: str | None) -> None:
         click.echo(f"iamlint: unknown rule {rule_id!r} (see `iamlint rules`)", err=True)
         sys.exit(2)
     click.echo(rule_markdown(rule))
+
+
+@main.command("lsp")
+@click.option("--log-file", type=click.Path(dir_okay=False), help="Write the server's log to FILE.")
+def lsp_cmd(log_file: str | None) -> None:
+    """Run the language server over stdio (for editors)."""
+    from iamlint.lsp import main as lsp_main
+
+    lsp_main(log_file)

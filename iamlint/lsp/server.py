@@ -1,0 +1,449 @@
+"""``iamlint lsp``: a language server over stdio (pygls).
+
+- Diagnostics for ``.json``, ``.yaml``/``.yml``/``.template`` and ``.tf``
+  documents on open, on change (from the unsaved buffer) and on save.  Changes
+  are throttled per document: the first change after a quiet period is linted
+  at once (a single edit shows its result in milliseconds), and changes that
+  arrive within ``DEBOUNCE`` seconds of the last lint are coalesced into one
+  trailing lint of the latest buffer, so fast typing lints at most every
+  150 ms.
+- Exact ranges (iamlint spans are 1-based code points with an exclusive end
+  column; LSP positions are 0-based in the negotiated encoding, UTF-16 by
+  default), the rule id as ``code`` and the rule documentation as
+  ``codeDescription.href``.
+- The workspace configuration (``pyproject.toml`` ``[tool.iamlint]`` /
+  ``.iamlint.toml``, nearest to each file) is reloaded when such a file is
+  saved or the client reports it changed.
+- Code actions: the verified fixes of :mod:`iamlint.fixes` and, in YAML and
+  HCL, "ignore this rule here" (a ``# iamlint: ignore[ID]`` comment above).
+- Hover on an action name: its description and access level from the catalog.
+
+Nothing a document contains can crash the server: every failure becomes one
+diagnostic at the top of the file.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import re
+from typing import Any
+
+from lsprotocol import types
+from pygls.lsp.server import LanguageServer
+from pygls.uris import to_fs_path
+
+from iamlint import __version__
+
+log = logging.getLogger("iamlint.lsp")
+
+DEBOUNCE = 0.15  # seconds
+LINTED = (".json", ".yaml", ".yml", ".template", ".tf")
+CONFIG_NAMES = (".iamlint.toml", "pyproject.toml")
+SEVERITY = {
+    "error": types.DiagnosticSeverity.Error,
+    "warning": types.DiagnosticSeverity.Warning,
+    "info": types.DiagnosticSeverity.Information,
+}
+ACTION_RE = re.compile(r"(?<![\w.\-/:$])([A-Za-z0-9][A-Za-z0-9-]*:[A-Za-z0-9*?]+)(?![\w.\-/:])")
+
+
+class _Lines:
+    """Converts between iamlint spans / text offsets and LSP positions."""
+
+    def __init__(self, text: str, encoding: str):
+        self.text = text
+        self.lines = text.split("\n")
+        self.starts = [0]
+        for line in self.lines[:-1]:
+            self.starts.append(self.starts[-1] + len(line) + 1)
+        self.utf16 = encoding != types.PositionEncodingKind.Utf32
+        self.utf8 = encoding == types.PositionEncodingKind.Utf8
+
+    def _units(self, s: str) -> int:
+        if self.utf8:
+            return len(s.encode("utf-8", "surrogatepass"))
+        if self.utf16:
+            return len(s) + sum(1 for ch in s if ord(ch) > 0xFFFF)
+        return len(s)
+
+    def position(self, line0: int, col0: int) -> types.Position:
+        """0-based line and code-point column -> LSP position (clamped)."""
+        if line0 >= len(self.lines):
+            line0 = len(self.lines) - 1
+            col0 = len(self.lines[line0])
+        line0 = max(line0, 0)
+        text = self.lines[line0]
+        col0 = max(0, min(col0, len(text)))
+        if text.isascii():
+            return types.Position(line=line0, character=col0)
+        return types.Position(line=line0, character=self._units(text[:col0]))
+
+    def span_range(self, span) -> types.Range:
+        start = self.position(span.line - 1, span.column - 1)
+        end = self.position(span.end_line - 1, span.end_column - 1)
+        if (end.line, end.character) < (start.line, start.character):
+            end = start
+        return types.Range(start=start, end=end)
+
+    def offset_position(self, offset: int) -> types.Position:
+        import bisect
+
+        line0 = bisect.bisect_right(self.starts, offset) - 1
+        return self.position(line0, offset - self.starts[line0])
+
+    def code_point_column(self, line0: int, character: int) -> int:
+        if line0 >= len(self.lines):
+            return 0
+        text = self.lines[line0]
+        if text.isascii() or not (self.utf16 or self.utf8):
+            return character
+        units = 0
+        for i, ch in enumerate(text):
+            if units >= character:
+                return i
+            units += self._units(ch)
+        return len(text)
+
+
+def _to_span(r: types.Range, lines: _Lines):
+    from iamlint.findings import Span
+
+    return Span(r.start.line + 1, lines.code_point_column(r.start.line, r.start.character) + 1,
+                r.end.line + 1, lines.code_point_column(r.end.line, r.end.character) + 1)
+
+
+def _overlap(a, b) -> bool:
+    return (a.line, a.column) <= (b.end_line, b.end_column) and (b.line, b.column) <= (a.end_line, a.end_column)
+
+
+class IamlintLanguageServer(LanguageServer):
+    def __init__(self) -> None:
+        super().__init__("iamlint", __version__, text_document_sync_kind=types.TextDocumentSyncKind.Incremental)
+        self._resolver = None
+        self._pending: dict[str, asyncio.TimerHandle] = {}
+        self._last_run: dict[str, float] = {}
+        #: uri -> (version, text, path, config, registry, FileReport)
+        self._results: dict[str, tuple] = {}
+        self._config_error_shown: set[str] = set()
+
+    # -- configuration ----------------------------------------------------
+
+    def resolver(self):
+        if self._resolver is None:
+            from iamlint.configfile import ConfigResolver
+
+            self._resolver = ConfigResolver()
+        return self._resolver
+
+    def reload_config(self) -> None:
+        self._resolver = None
+        self._config_error_shown.clear()
+        self._results.clear()
+        for uri in list(self.workspace.text_documents):
+            self.lint(uri)
+
+    def config_for(self, path: str):
+        from iamlint.api import default_registry
+        from iamlint.config import Config
+
+        try:
+            resolver = self.resolver()
+            config = resolver.for_path(path)
+            return config, resolver.registry_for(config)
+        except Exception as exc:  # ConfigError, RuleLoadError: say it once, lint with defaults
+            message = f"iamlint: configuration problem, using defaults: {exc}"
+            if message not in self._config_error_shown:
+                self._config_error_shown.add(message)
+                self.window_show_message(types.ShowMessageParams(type=types.MessageType.Warning, message=message))
+            return Config(), default_registry()
+
+    # -- linting ----------------------------------------------------------
+
+    def encoding(self) -> str:
+        try:
+            return self.workspace.position_encoding or types.PositionEncodingKind.Utf16
+        except Exception:
+            return types.PositionEncodingKind.Utf16
+
+    def schedule(self, uri: str) -> None:
+        """Throttled lint: now when idle, else once DEBOUNCE after the last lint."""
+        if uri in self._pending:
+            return  # the scheduled lint will read the latest buffer
+        loop = asyncio.get_running_loop()
+        delay = max(0.0, self._last_run.get(uri, float("-inf")) + DEBOUNCE - loop.time())
+        self._pending[uri] = loop.call_later(delay, self._run_pending, uri)
+
+    def _run_pending(self, uri: str) -> None:
+        self._pending.pop(uri, None)
+        self.lint(uri)
+
+    def cancel(self, uri: str) -> None:
+        handle = self._pending.pop(uri, None)
+        if handle is not None:
+            handle.cancel()
+
+    def analyse(self, uri: str):
+        """(version, text, path, config, registry, report or None, error) of the current buffer, cached."""
+        from iamlint.api import lint_bytes
+
+        doc = self.workspace.get_text_document(uri)
+        text = doc.source
+        cached = self._results.get(uri)
+        if cached and cached[0] == doc.version and cached[1] == text:
+            return cached
+        path = doc.path or to_fs_path(uri) or uri
+        config, registry = self.config_for(path)
+        report, error = None, None
+        try:
+            report = lint_bytes(path, text.encode("utf-8", "surrogatepass"), config, registry)
+        except RecursionError:
+            error = "document nested too deeply to analyse"
+        except Exception as exc:  # a bug in iamlint must not take the editor's server down
+            log.exception("lint failed for %s", uri)
+            error = f"internal error ({type(exc).__name__}: {exc}); please report it"
+        result = (doc.version, text, path, config, registry, report, error)
+        self._results[uri] = result
+        return result
+
+    def lint(self, uri: str) -> None:
+        try:
+            if not uri_linted(uri):
+                return
+            try:
+                self._last_run[uri] = asyncio.get_running_loop().time()
+            except RuntimeError:
+                pass
+            version, text, path, config, registry, report, error = self.analyse(uri)
+            lines = _Lines(text, self.encoding())
+            diagnostics = self.diagnostics(report, error, lines, registry)
+        except Exception as exc:
+            log.exception("diagnostics failed for %s", uri)
+            version = None
+            diagnostics = [types.Diagnostic(
+                range=types.Range(start=types.Position(line=0, character=0), end=types.Position(line=0, character=1)),
+                message=f"iamlint: internal error ({type(exc).__name__}: {exc}); please report it",
+                severity=types.DiagnosticSeverity.Error, source="iamlint")]
+        self.text_document_publish_diagnostics(
+            types.PublishDiagnosticsParams(uri=uri, diagnostics=diagnostics, version=version))
+
+    def diagnostics(self, report, error, lines: _Lines, registry) -> list[types.Diagnostic]:
+        from iamlint.docs import rule_url
+
+        top = types.Range(start=types.Position(line=0, character=0), end=types.Position(line=0, character=1))
+        if error or (report is not None and report.error):
+            return [types.Diagnostic(range=top, message=f"iamlint: {error or report.error}",
+                                     severity=types.DiagnosticSeverity.Error, source="iamlint")]
+        out = []
+        for f in report.findings:
+            rule = registry.get(f.rule) if registry is not None else None
+            href = None
+            if rule is not None:
+                try:
+                    from iamlint.reporters.sarif import help_uri
+
+                    href = help_uri(rule)
+                except Exception:
+                    href = rule_url(rule)
+            owner = f" ({f.owner})" if f.owner else ""
+            out.append(types.Diagnostic(
+                range=lines.span_range(f.span),
+                message=f.message + owner,
+                severity=SEVERITY.get(f.severity, types.DiagnosticSeverity.Warning),
+                code=f.rule,
+                code_description=types.CodeDescription(href=href) if href else None,
+                source="iamlint",
+                tags=[types.DiagnosticTag.Unnecessary] if f.name == "unused-suppression" else None,
+                data={"name": f.name, "pointer": f.pointer, "fingerprint": f.fingerprint},
+            ))
+        return out
+
+    # -- code actions -----------------------------------------------------
+
+    def code_actions(self, params: types.CodeActionParams) -> list[types.CodeAction]:
+        from iamlint import fixes as fixes_mod
+
+        uri = params.text_document.uri
+        if not uri_linted(uri):
+            return []
+        version, text, path, config, registry, report, error = self.analyse(uri)
+        if report is None or report.error or not report.findings:
+            return []
+        lines = _Lines(text, self.encoding())
+        wanted = _to_span(params.range, lines)
+        context = list(params.context.diagnostics or ()) if params.context else []
+        only = set(params.context.only or ()) if params.context and params.context.only else None
+        if only is not None and not any(k in (types.CodeActionKind.QuickFix, "quickfix") or
+                                        str(k).startswith("quickfix") for k in only):
+            return []
+
+        def related_diagnostics(finding) -> list[types.Diagnostic]:
+            r = lines.span_range(finding.span)
+            return [d for d in context if d.code == finding.rule and d.range == r]
+
+        def workspace_edit(edits) -> types.WorkspaceEdit:
+            return types.WorkspaceEdit(changes={uri: [
+                types.TextEdit(range=types.Range(start=lines.offset_position(e.start), end=lines.offset_position(e.end)),
+                               new_text=e.new_text) for e in edits]})
+
+        actions = []
+        relevant = [f for f in report.findings if _overlap(f.span, wanted)]
+        if not relevant:
+            return []
+        for fix in fixes_mod.fixes_for(path, text, config, registry, report):
+            if fix.finding is None or not any(f is fix.finding or f == fix.finding for f in relevant):
+                continue
+            actions.append(types.CodeAction(
+                title=f"iamlint: {fix.title}", kind=types.CodeActionKind.QuickFix,
+                diagnostics=related_diagnostics(fix.finding), is_preferred=fix.safe, edit=workspace_edit(fix.edits)))
+        seen = set()
+        for f in relevant:
+            if (f.rule, f.span.line) in seen or f.name in ("json-syntax", "unused-suppression"):
+                continue
+            seen.add((f.rule, f.span.line))
+            fix = fixes_mod.ignore_fix(path, text, f, config, registry, report)
+            if fix is not None:
+                actions.append(types.CodeAction(
+                    title=f"iamlint: {fix.title}", kind=types.CodeActionKind.QuickFix,
+                    diagnostics=related_diagnostics(f), edit=workspace_edit(fix.edits)))
+        return actions
+
+    # -- hover ------------------------------------------------------------
+
+    def hover(self, params: types.HoverParams) -> types.Hover | None:
+        from iamlint.knowledge import catalog
+
+        uri = params.text_document.uri
+        if not uri_linted(uri):
+            return None
+        doc = self.workspace.get_text_document(uri)
+        lines = _Lines(doc.source, self.encoding())
+        line0 = params.position.line
+        if line0 >= len(lines.lines):
+            return None
+        text = lines.lines[line0]
+        col = lines.code_point_column(line0, params.position.character)
+        for m in ACTION_RE.finditer(text):
+            if not (m.start(1) <= col <= m.end(1)):
+                continue
+            name = m.group(1)
+            body = action_hover(name, catalog)
+            if body is None:
+                return None
+            rng = types.Range(start=lines.position(line0, m.start(1)), end=lines.position(line0, m.end(1)))
+            return types.Hover(contents=types.MarkupContent(kind=types.MarkupKind.Markdown, value=body), range=rng)
+        return None
+
+
+def action_hover(name: str, catalog=None) -> str | None:
+    """Markdown for an action name or pattern; None when the catalog does not know it."""
+    if catalog is None:
+        from iamlint.knowledge import catalog
+    if "*" in name or "?" in name:
+        try:
+            matched = sorted(catalog.expand(name))
+        except Exception:
+            return None
+        if not matched:
+            return None
+        levels: dict[str, int] = {}
+        for a in matched:
+            info = catalog.action_info(a)
+            if info is not None:
+                levels[info.access_level] = levels.get(info.access_level, 0) + 1
+        summary = ", ".join(f"{n} {lvl}" for lvl, n in sorted(levels.items(), key=lambda kv: -kv[1]))
+        shown = ", ".join(f"`{catalog.action_info(a).full if catalog.action_info(a) else a}`" for a in matched[:12])
+        more = f" and {len(matched) - 12} more" if len(matched) > 12 else ""
+        return f"**`{name}`** matches {len(matched)} action{'s' if len(matched) != 1 else ''} ({summary})\n\n{shown}{more}"
+    info = catalog.action_info(name)
+    if info is None:
+        return None
+    parts = [f"**{info.full}** — access level: **{info.access_level}**", "", info.description]
+    if info.resource_types:
+        parts += ["", "Resource types: " + ", ".join(
+            f"`{r.name}`{' (required)' if r.required else ''}" for r in info.resource_types if r.name)]
+    if info.condition_keys:
+        parts += ["", "Condition keys: " + ", ".join(f"`{k}`" for k in info.condition_keys[:15])
+                  + (" …" if len(info.condition_keys) > 15 else "")]
+    return "\n".join(parts)
+
+
+def uri_linted(uri: str) -> bool:
+    return uri.lower().split("?", 1)[0].endswith(LINTED)
+
+
+def _is_config(uri: str) -> bool:
+    return os.path.basename(to_fs_path(uri) or uri) in CONFIG_NAMES
+
+
+def create_server() -> IamlintLanguageServer:
+    server = IamlintLanguageServer()
+
+    @server.feature(types.INITIALIZED)
+    def initialized(ls: IamlintLanguageServer, params: types.InitializedParams) -> None:
+        caps = ls.client_capabilities
+        watched = getattr(getattr(caps, "workspace", None), "did_change_watched_files", None)
+        if watched is not None and getattr(watched, "dynamic_registration", False):
+            ls.client_register_capability(types.RegistrationParams(registrations=[types.Registration(
+                id="iamlint-config-watch",
+                method=types.WORKSPACE_DID_CHANGE_WATCHED_FILES,
+                register_options=types.DidChangeWatchedFilesRegistrationOptions(watchers=[
+                    types.FileSystemWatcher(glob_pattern=f"**/{name}") for name in CONFIG_NAMES]),
+            )]))
+
+    @server.feature(types.TEXT_DOCUMENT_DID_OPEN)
+    def did_open(ls: IamlintLanguageServer, params: types.DidOpenTextDocumentParams) -> None:
+        ls.lint(params.text_document.uri)
+
+    @server.feature(types.TEXT_DOCUMENT_DID_CHANGE)
+    def did_change(ls: IamlintLanguageServer, params: types.DidChangeTextDocumentParams) -> None:
+        if uri_linted(params.text_document.uri):
+            ls.schedule(params.text_document.uri)
+
+    @server.feature(types.TEXT_DOCUMENT_DID_SAVE, types.SaveOptions(include_text=False))
+    def did_save(ls: IamlintLanguageServer, params: types.DidSaveTextDocumentParams) -> None:
+        uri = params.text_document.uri
+        if _is_config(uri):
+            ls.reload_config()
+            return
+        ls.cancel(uri)
+        ls.lint(uri)
+
+    @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
+    def did_close(ls: IamlintLanguageServer, params: types.DidCloseTextDocumentParams) -> None:
+        uri = params.text_document.uri
+        ls.cancel(uri)
+        ls._results.pop(uri, None)
+        ls._last_run.pop(uri, None)
+        if uri_linted(uri):
+            ls.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=uri, diagnostics=[]))
+
+    @server.feature(types.WORKSPACE_DID_CHANGE_WATCHED_FILES)
+    def watched(ls: IamlintLanguageServer, params: types.DidChangeWatchedFilesParams) -> None:
+        if any(_is_config(c.uri) for c in params.changes):
+            ls.reload_config()
+
+    @server.feature(types.TEXT_DOCUMENT_CODE_ACTION,
+                    types.CodeActionOptions(code_action_kinds=[types.CodeActionKind.QuickFix]))
+    def code_action(ls: IamlintLanguageServer, params: types.CodeActionParams):
+        try:
+            return ls.code_actions(params) or None
+        except Exception:
+            log.exception("code actions failed")
+            return None
+
+    @server.feature(types.TEXT_DOCUMENT_HOVER)
+    def hover(ls: IamlintLanguageServer, params: types.HoverParams):
+        try:
+            return ls.hover(params)
+        except Exception:
+            log.exception("hover failed")
+            return None
+
+    return server
+
+
+def main(log_file: str | None = None) -> None:
+    if log_file:
+        logging.basicConfig(filename=log_file, level=logging.INFO)
+    create_server().start_io()
