@@ -289,3 +289,25 @@ def test_python_tags_are_never_constructed(tmp_path):
 def test_unknown_tags_read_as_plain_values():
     value = load("a: !Rain::Module bucket.yaml\nb: !Whatever [1]\nc: !GetAtt R.Arn\n").value
     assert value == {"a": "bucket.yaml", "b": [1], "c": {"Fn::GetAtt": ["R", "Arn"]}}
+
+
+def test_users_groups_and_policies_written_as_json_strings():
+    text = """{
+  "Resources": {
+    "Admins": {"Type": "AWS::IAM::Group", "Properties": {"ManagedPolicyArns": ["arn:aws:iam::aws:policy/ReadOnlyAccess"]}},
+    "Alice": {"Type": "AWS::IAM::User", "Properties": {"Groups": [{"Ref": "Admins"}], "Path": "/people/"}},
+    "AlicePolicy": {"Type": "AWS::IAM::UserPolicy", "Properties": {"UserName": {"Ref": "Alice"}, "PolicyName": "p",
+      "PolicyDocument": {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "*"}]}}},
+    "Repo": {"Type": "AWS::ECR::Repository", "Properties": {
+      "RepositoryPolicyText": "{\\"Version\\": \\"2012-10-17\\", \\"Statement\\": [{\\"Effect\\": \\"Allow\\", \\"Principal\\": \\"*\\", \\"Action\\": \\"ecr:BatchGetImage\\"}]}"}}
+  }
+}"""
+    result = read_source("stack.json", text.encode())
+    roles = {r.name: r for r in result.roles}
+    assert roles["Alice"].principal_type == "user" and roles["Alice"].groups == ["Admins"]
+    assert [d.owner for d in roles["Alice"].inline] == ["AlicePolicy"]
+    assert roles["Admins"].principal_type == "group"
+    assert roles["Admins"].managed[0].arn == "arn:aws:iam::aws:policy/ReadOnlyAccess"
+    repo = next(d for d in result.documents if d.owner == "Repo")
+    assert repo.kind == "resource" and repo.value["Statement"][0]["Principal"] == "*"
+    assert repo.locate("/Statement/0/Principal").line == 8  # the string that holds the policy
