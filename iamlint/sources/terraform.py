@@ -461,7 +461,7 @@ class TerraformReader:
                 value = value.get(n) if isinstance(value, dict) else None
             return value
         if root == "path" and names and names[0] in ("module", "root", "cwd"):
-            return self.dir
+            return "."  # file paths are joined to this file's directory
         if root == "data" and len(names) >= 3:
             dtype, dname, dattr = names[0], names[1], names[2]
             if dtype == "aws_partition":
@@ -876,8 +876,8 @@ class TerraformReader:
                 if first:
                     rel[f"/{key}"] = Where(file, node_span(pb.node), node_span(pb.node.children[0]))
                     first = False
-            if not principal:
-                rel.pop(f"/{key}", None)  # only dynamic blocks of unknown type
+            if not principal:  # only dynamic blocks of unknown type
+                out[key] = Opaque(f"dynamic {hcl_name}")
             elif list(principal) == ["*"] and principal["*"] == ["*"]:
                 out[key] = "*"
             else:
@@ -901,7 +901,9 @@ class TerraformReader:
                 if first:
                     rel["/Condition"] = Where(file, node_span(cb.node), node_span(cb.node.children[0]))
                     first = False
-                if not isinstance(test, str) or not isinstance(var, str) or valattr is None:
+                if _dyn or not isinstance(test, str) or not isinstance(var, str) or valattr is None:
+                    # a dynamic condition may or may not exist: the statement's
+                    # conditions are unknown as a whole
                     opaque = True
                     continue
                 op_ptr = f"/Condition/{_esc(test)}"
@@ -929,7 +931,7 @@ class TerraformReader:
                 elif isinstance(out[a], Opaque):
                     del out[a]
         if dynamic:
-            for k in ("Sid", "NotAction", "Resource", "NotResource", "Condition"):
+            for k in ("Sid", "NotAction", "Resource", "NotResource"):
                 if isinstance(out.get(k), Opaque) and not (k == "Resource" and "NotResource" not in out):
                     del out[k]
             if isinstance(out.get("Action"), Opaque) and "NotAction" in out:

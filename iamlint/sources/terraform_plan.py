@@ -1,0 +1,166 @@
+"""Terraform plan JSON (``terraform show -json plan.out``).
+
+Policies are JSON strings in resource ``values`` (``planned_values`` and its
+child modules) and in ``resource_changes[].change.after``; each is parsed and
+located at its string in the plan file (every pointer of such a document maps
+to that string: the plan holds the policy as escaped text).  A resource present
+in both places is read once, from ``planned_values``.
+"""
+from __future__ import annotations
+
+from typing import Any, Iterator
+
+from iamlint.engine.document import Document
+from iamlint.findings import Span
+from iamlint.model.role import Attachment, Role
+from iamlint.sources import SourceResult
+from iamlint.sources.hclpos import WholeLocator
+from iamlint.sources.terraform import ATTACHMENTS, IDENTITY, INLINE_TARGET, PRINCIPAL_TYPES, RESOURCE
+
+
+class _PrefixLocator:
+    """Pointers of a resource's ``values`` answered by the plan file's locator."""
+
+    def __init__(self, inner: Any, base: str, extra: dict[str, str] | None = None) -> None:
+        self.inner, self.base = inner, base
+        self.extra = extra if extra is not None else {}
+
+    def _target(self, pointer: str) -> str:
+        for prefix, target in self.extra.items():
+            if pointer == prefix or pointer.startswith(prefix + "/"):
+                return target
+        return self.base + pointer
+
+    def span(self, pointer: str) -> Span | None:
+        return self.inner.span(self._target(pointer))
+
+    def key_span(self, pointer: str) -> Span | None:
+        return self.inner.key_span(self._target(pointer))
+
+
+def _resources(module: Any, base: str) -> Iterator[tuple[dict, str]]:
+    if not isinstance(module, dict):
+        return
+    for i, res in enumerate(module.get("resources") or []):
+        if isinstance(res, dict):
+            yield res, f"{base}/resources/{i}"
+    for j, child in enumerate(module.get("child_modules") or []):
+        yield from _resources(child, f"{base}/child_modules/{j}")
+
+
+def read_json(path: str, text: str, value: dict, parse_result: Any, kind: str | None) -> SourceResult:
+    locator = parse_result.locator
+    found: dict[str, tuple[dict, str, str]] = {}  # address -> (resource, values pointer, type)
+    planned = value.get("planned_values")
+    if isinstance(planned, dict):
+        for res, ptr in _resources(planned.get("root_module"), "/planned_values/root_module"):
+            if res.get("mode", "managed") != "managed" or not isinstance(res.get("values"), dict):
+                continue
+            address = str(res.get("address") or f"{res.get('type')}.{res.get('name')}")
+            found.setdefault(address, (res["values"], ptr + "/values", str(res.get("type", ""))))
+    changes = value.get("resource_changes")
+    if isinstance(changes, list):
+        for i, rc in enumerate(changes):
+            if not isinstance(rc, dict) or rc.get("mode", "managed") != "managed":
+                continue
+            change = rc.get("change")
+            after = change.get("after") if isinstance(change, dict) else None
+            if not isinstance(after, dict):
+                continue
+            address = str(rc.get("address") or f"{rc.get('type')}.{rc.get('name')}")
+            found.setdefault(address, (after, f"/resource_changes/{i}/change/after", str(rc.get("type", ""))))
+
+    documents: list[Document] = []
+    by_address: dict[str, list[Document]] = {}
+
+    def policy(address: str, values: dict, base: str, attr: str, kind_: str) -> Document | None:
+        raw = values.get(attr)
+        if not isinstance(raw, str) or not raw.strip():
+            return None
+        from iamlint.parsing.jsontext import SyntaxProblem, parse
+
+        ptr = f"{base}/{attr}"
+        span, key = locator.span(ptr), locator.key_span(ptr)
+        result = parse(raw)
+        fallback = span or Span(1, 1, 1, 2)
+        if result.problems:
+            doc = Document(path, None, kind_, WholeLocator(span, key), owner=address, kind_source="location",
+                           fallback_span=fallback,
+                           syntax_problems=[SyntaxProblem(result.problems[0].message + " (in this JSON string)", fallback)])
+        else:
+            doc = Document(path, result.value, kind_, WholeLocator(span, key), owner=address, kind_source="location",
+                           fallback_span=fallback)
+        documents.append(doc)
+        by_address.setdefault(address, []).append(doc)
+        return doc
+
+    roles: list[tuple[str, dict, str, str]] = []
+    for address, (values, base, rtype) in found.items():
+        if rtype == "aws_iam_role":
+            policy(address, values, base, "assume_role_policy", "trust")
+            for k, inline in enumerate(values.get("inline_policy") or []):
+                if isinstance(inline, dict):
+                    policy(address, inline, f"{base}/inline_policy/{k}", "policy", "identity")
+        elif rtype in IDENTITY:
+            policy(address, values, base, IDENTITY[rtype], "identity")
+        elif rtype in RESOURCE:
+            policy(address, values, base, RESOURCE[rtype], "resource")
+        elif rtype == "aws_organizations_policy" and values.get("type", "SERVICE_CONTROL_POLICY") == "SERVICE_CONTROL_POLICY":
+            policy(address, values, base, "content", "scp")
+        if rtype in PRINCIPAL_TYPES:
+            roles.append((address, values, base, rtype))
+
+    role_objects: list[Role] = []
+    for address, values, base, rtype in roles:
+        ptype = PRINCIPAL_TYPES[rtype]
+        name = values.get("name")
+        extra: dict[str, str] = {}
+        resource = Document(path, dict(values), "role", _PrefixLocator(locator, base, extra), owner=address,
+                            kind_source="location", fallback_span=locator.span(base) or Span(1, 1, 1, 2))
+        role = Role(address, path, resource, principal_type=ptype,
+                    path=values.get("path") if isinstance(values.get("path"), str) else None)
+        docs = by_address.get(address, [])
+        if rtype == "aws_iam_role":
+            role.trust = next((d for d in docs if d.kind == "trust"), None)
+            role.inline = [d for d in docs if d.kind == "identity"]
+            arns = values.get("managed_policy_arns")
+            if isinstance(arns, list):
+                role.managed += [Attachment(a, f"/managed_policy_arns/{i}", _policy_doc(a, found, by_address))
+                                 for i, a in enumerate(arns)]
+        boundary = values.get("permissions_boundary")
+        if isinstance(boundary, str) and boundary:
+            role.boundary = Attachment(boundary, "/permissions_boundary", _policy_doc(boundary, found, by_address))
+        attachments: list[Any] = []
+        for other, (ovalues, obase, otype) in found.items():
+            if otype in INLINE_TARGET and INLINE_TARGET[otype][1] == ptype and ovalues.get(INLINE_TARGET[otype][0]) == name:
+                role.inline += [d for d in by_address.get(other, []) if d not in role.inline]
+            elif otype in ATTACHMENTS:
+                names, only = ATTACHMENTS[otype]
+                if only is not None and only != ptype:
+                    continue
+                attr = names[0] if only else {"role": "roles", "user": "users", "group": "groups"}[ptype]
+                target = ovalues.get(attr)
+                if target == name or (isinstance(target, list) and name in target):
+                    arn = ovalues.get("policy_arn")
+                    n = len(attachments)
+                    attachments.append(arn)
+                    extra[f"/attachments/{n}"] = f"{obase}/policy_arn"
+                    role.managed.append(Attachment(arn, f"/attachments/{n}", _policy_doc(arn, found, by_address)))
+        if attachments:
+            resource.value["attachments"] = attachments
+        role_objects.append(role)
+    if not documents and not role_objects:
+        return SourceResult(skipped=True, text=text)
+    return SourceResult(documents=documents, roles=role_objects, text=text)
+
+
+def _policy_doc(arn: Any, found: dict, by_address: dict) -> Document | None:
+    """The document of an ``aws_iam_policy`` of this plan named by ``arn``."""
+    if not isinstance(arn, str) or ":policy/" not in arn or ":iam::aws:policy/" in arn:
+        return None
+    name = arn.rsplit("/", 1)[-1]
+    for address, (values, _base, rtype) in found.items():
+        if rtype == "aws_iam_policy" and (values.get("arn") == arn or values.get("name") == name):
+            docs = by_address.get(address)
+            return docs[0] if docs else None
+    return None
