@@ -1,0 +1,93 @@
+"""The real ``pre-commit try-repo`` against this repository.
+
+pre-commit installs iamlint from a git repository into its own environment
+(from PyPI for the dependencies: the first run takes a minute).  The hook
+repository is a temporary git repository holding the current working tree
+(tracked and untracked, not ignored files), so the test checks what is on
+disk, not only what was committed.  The target repository holds the sample
+files of ``precommit_repo/`` plus files without IAM material.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+SAMPLES = Path(__file__).resolve().parent / "precommit_repo"
+GIT_ENV = {"GIT_AUTHOR_NAME": "iamlint tests", "GIT_AUTHOR_EMAIL": "tests@example.invalid",
+           "GIT_COMMITTER_NAME": "iamlint tests", "GIT_COMMITTER_EMAIL": "tests@example.invalid",
+           "GIT_CONFIG_NOSYSTEM": "1"}
+
+
+def _git(args, cwd, env):
+    return subprocess.run(["git", *args], cwd=cwd, env=env, check=True, capture_output=True, text=True)
+
+
+def _working_tree_files() -> list[str]:
+    out = subprocess.run(["git", "ls-files", "-co", "--exclude-standard", "-z"], cwd=ROOT, check=True,
+                         capture_output=True).stdout.decode()
+    return [f for f in out.split("\0") if f and (ROOT / f).is_file()]
+
+
+@pytest.fixture(scope="module")
+def repos(tmp_path_factory):
+    if shutil.which("git") is None:
+        pytest.skip("git is not installed")
+    try:
+        import pre_commit  # noqa: F401
+    except ImportError:
+        pytest.skip("pre-commit is not installed")
+    tmp = tmp_path_factory.mktemp("precommit")
+    env = {**os.environ, **GIT_ENV, "HOME": str(tmp), "PRE_COMMIT_HOME": str(tmp / "cache")}
+    env.pop("NO_COLOR", None)
+    hook_repo = tmp / "hook-repo"
+    for rel in _working_tree_files():
+        dest = hook_repo / rel
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(ROOT / rel, dest)
+    assert (hook_repo / ".pre-commit-hooks.yaml").is_file()
+    _git(["init", "-q", "-b", "main"], hook_repo, env)
+    _git(["add", "-A"], hook_repo, env)
+    _git(["commit", "-q", "-m", "iamlint working tree"], hook_repo, env)
+
+    target = tmp / "target"
+    target.mkdir()
+    for sample in SAMPLES.glob("*.json"):
+        shutil.copy2(sample, target / sample.name)
+    (target / "package.json").write_text('{"name": "app", "version": "1.0.0"}\n')
+    (target / "docker-compose.yml").write_text("services:\n  web:\n    image: nginx\n")
+    (target / "notes.txt").write_text("not checked\n")
+    _git(["init", "-q", "-b", "main"], target, env)
+    _git(["add", "-A"], target, env)
+    _git(["commit", "-q", "-m", "samples"], target, env)
+    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
+    return hook_repo, target, env
+
+
+def _try_repo(repos, *files: str) -> subprocess.CompletedProcess:
+    hook_repo, target, env = repos
+    cmd = [sys.executable, "-m", "pre_commit", "try-repo", str(hook_repo), "iamlint", "--color", "never"]
+    cmd += ["--files", *files] if files else ["--all-files"]
+    return subprocess.run(cmd, cwd=target, env=env, capture_output=True, text=True, timeout=900)
+
+
+def test_try_repo_fails_on_the_bad_file_with_the_located_finding(repos):
+    proc = _try_repo(repos)  # --all-files: bad, good and non-IAM files
+    out = proc.stdout + proc.stderr
+    assert proc.returncode == 1, out
+    assert "bad-github-trust.json:6:34: IAM306 [error]" in out, out
+    assert "good-github-trust.json:" not in out, out
+    assert "package.json" not in out and "docker-compose.yml" not in out, out
+
+
+def test_try_repo_passes_on_the_good_file(repos):
+    proc = _try_repo(repos, "good-github-trust.json", "package.json", "docker-compose.yml")
+    out = proc.stdout + proc.stderr
+    assert proc.returncode == 0, out
+    assert "Passed" in out, out
+    assert "IAM" not in out.replace("iamlint", ""), out
