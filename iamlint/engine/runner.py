@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 import json
 from dataclasses import dataclass, field
 from typing import Any, Iterable
@@ -93,8 +94,11 @@ def _statement_pointer(pointer: str) -> str:
 def make_finding(doc: Document, rule: Rule, rep: Report, config: Config) -> Finding:
     span = rep.span or doc.locate(rep.pointer, rep.at_key)
     severity = rep.severity or config.severity_of(rule.id, rule.severity)
-    # the fingerprint keys on the enclosing statement's content, not its index
-    fp = fingerprint(rule.id, doc.file, doc.owner, rep.pointer, _fingerprint_value(doc, rep))
+    # the fingerprint keys on the enclosing statement's content, not its index, and on
+    # the message with numbers blanked (two findings of one rule at one node differ by
+    # message; line numbers and statement indexes in it must not count)
+    fp = fingerprint(rule.id, doc.file, doc.owner, rep.pointer,
+                     [_fingerprint_value(doc, rep), re.sub(r"[0-9]+", "#", rep.message)])
     return Finding(
         rule=rule.id,
         name=rule.name,

@@ -105,3 +105,17 @@ def test_bad_baseline_exits_2_with_one_line(repo, content, needle):
 def test_missing_baseline_file_exits_2(repo):
     r = run("check", "--baseline", "nope.json", "policies")
     assert r.exit_code == 2 and "nope.json" in r.stderr
+
+
+def test_two_findings_of_one_rule_at_one_node_differ_but_numbers_do_not_count():
+    from iamlint.config import Config
+    from iamlint.engine.document import Document
+    from iamlint.engine.registry import Registry
+    from iamlint.engine.report import Report
+    from iamlint.engine.runner import make_finding
+
+    rule = Registry.load().get("IAM010")
+    doc = Document("p.json", json.loads(policy(OLD)), "identity")
+    fp = lambda msg: make_finding(doc, rule, Report("/Statement/0/Action", msg), Config()).fingerprint  # noqa: E731
+    assert fp("path A via Statement[0] line 3") != fp("path B via Statement[0] line 3")
+    assert fp("path A via Statement[0] line 3") == fp("path A via Statement[1] line 9")
