@@ -38,6 +38,7 @@ def test_rule_docs_have_every_section_and_the_examples(rule_id):
     positions = [text.index(h) for h in HEADINGS]
     assert positions == sorted(positions), rule_id
     assert rule.examples["bad"] and rule.examples["good"]
+    assert rule.docs.get("use_instead", "").strip(), f"{rule_id}: docs.use_instead is empty"
     for ex in rule.examples["bad"] + rule.examples["good"]:
         assert ex["content"].strip().splitlines()[0] in text
     for url in rule.docs["references"]:
