@@ -44,3 +44,31 @@ def test_custom_rule_example(rule, verdict, index, example):
             assert hits[0].span.line == example["line"], hits[0]
     else:
         assert not hits, f"{rule.id} fired on its good example {index}: {hits}"
+
+
+def test_extend_rules_directory_from_config_end_to_end(tmp_path, monkeypatch):
+    """Copied into a project and named by extend-rules: listed and firing, no Python involved."""
+    import json
+    import shutil
+
+    from click.testing import CliRunner
+
+    from iamlint.cli import main
+
+    shutil.copytree(CUSTOM, tmp_path / "iam-rules")
+    (tmp_path / "pyproject.toml").write_text('[tool.iamlint]\nextend-rules = ["iam-rules"]\n')
+    (tmp_path / "infra").mkdir()
+    (tmp_path / "infra" / "app.json").write_text(
+        '{"Version": "2012-10-17", "Statement": [\n'
+        ' {"Effect": "Allow", "Action": "iam:PassRole", "Resource": "*"}]}\n')
+    (tmp_path / "infra" / "trust.json").write_text(
+        '{"Version": "2012-10-17", "Statement": [{"Effect": "Allow",\n'
+        ' "Principal": {"AWS": "arn:aws:iam::999988887777:root"}, "Action": "sts:AssumeRole"}]}\n')
+    monkeypatch.chdir(tmp_path)
+    listed = json.loads(CliRunner().invoke(main, ["rules", "--format", "json"]).stdout)
+    assert {"ORG001", "ORG002", "ORG003"} <= {r["id"] for r in listed}
+    r = CliRunner().invoke(main, ["check", "--format", "json", "--select", "ORG", "infra"])
+    found = sorted((f["rule"], f["file"].replace("\\", "/").rsplit("/", 1)[-1], f["line"])
+                   for f in json.loads(r.stdout)["findings"])
+    assert found == [("ORG002", "app.json", 2), ("ORG003", "trust.json", 2)]
+    assert r.exit_code == 1
