@@ -363,13 +363,15 @@ def user_with_powerful_permissions(ctx) -> Iterator[tuple[Report, Document]]:
     role = ctx.role
     if role.principal_type != "user":
         return
-    parts = power_parts(role)
-    if not parts:
-        return
+    keys = role.meta.get("access_keys")  # set by readers that see AWS::IAM::AccessKey / aws_iam_access_key
+    parts = power_parts(role) or []
     part = _strongest(parts)
     if part is None or _rank(part.summary) < 2:
+        if keys:
+            yield Report("", f"IAM user `{role.name}` has a long-term access key declared ({', '.join(map(str, keys))}): "
+                             f"keys leak and never expire; use a role instead (OIDC federation for CI, an instance "
+                             f"profile or task role for workloads, IAM Identity Center for people)"), role.resource
         return
-    keys = role.meta.get("access_keys")
     creds = "has an access key declared" if keys else "can hold long-term access keys and a password"
     pointer = "/UserName" if isinstance(role.resource.value, dict) and "UserName" in role.resource.value else ""
     message = (f"IAM user `{role.name}` {creds} and {_power_words(part.summary)} through {part.label}: "

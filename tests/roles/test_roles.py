@@ -262,3 +262,20 @@ def test_build_script_reruns_on_a_small_corpus(tmp_path):
     assert admin["p"] == "/job-function/" and admin["d"] == 1 and admin["s"]["admin"] == 1
     assert "IAM201" in admin["s"]["rules"]
     assert reader["s"]["read_only"] == 1 and reader["s"]["data_read"] == ["s3"] and "p" not in reader
+
+
+def test_user_with_declared_access_key_is_reported_even_without_power():
+    from iamlint.checks.roles import user_with_powerful_permissions
+    from iamlint.engine.document import Document
+    from iamlint.model.role import Role
+
+    class Ctx:
+        def __init__(self, role):
+            self.role = role
+
+    user = Role("Deployer", "template.yaml", Document("template.yaml", {"Type": "AWS::IAM::User"}, "role"),
+                principal_type="user", meta={"access_keys": ["DeployerKey"]})
+    reports = list(user_with_powerful_permissions(Ctx(user)))
+    assert len(reports) == 1 and "DeployerKey" in reports[0][0].message and "OIDC" in reports[0][0].message
+    user.meta.pop("access_keys")
+    assert list(user_with_powerful_permissions(Ctx(user))) == []
