@@ -90,10 +90,13 @@ def _classified(ctx: Context) -> list[tuple[Statement, _Entry, int, str | None]]
     if cached is None:
         cached = []
         for st in ctx.policy.statements:
-            for v in _action_values(st):
-                verdict, hint = _classify_action(v.value)
-                if verdict != OK:
-                    cached.append((st, v, verdict, hint))
+            key = "NotAction" if "NotAction" in st.raw else "Action"
+            raw = st.raw.get(key)
+            for index, value in enumerate(raw) if isinstance(raw, list) else ((None, raw),):
+                if isinstance(value, str) and "${" not in value:
+                    verdict, hint = _classify_action(value)
+                    if verdict != OK:
+                        cached.append((st, _Entry(value, st, key, index), verdict, hint))
         meta["_iam1_actions"] = cached
     return cached
 
@@ -349,13 +352,15 @@ def unknown_condition_key(ctx: Context) -> Iterator[Report]:
         conditions = st.conditions
         if not conditions:
             continue
-        actions = [] if st.not_action else [a for a in st.action_strings() if "${" not in a]
         for cond in conditions:
             key = cond.key
             if _key_prefix_unresolved(key) or cond.key_lower in UNDOCUMENTED_KEYS:
                 continue
             if catalog.is_retired_service(key.partition(":")[0]):
                 continue  # the service is gone with its keys; IAM102 reports its actions
+            if catalog.condition_key_info(key) is not None:
+                continue
+            actions = [] if st.not_action else [v.value for v in _action_values(st)]
             if catalog.condition_key_known_for(key, actions):
                 continue
             hint = _suggest_key(key)
