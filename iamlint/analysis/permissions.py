@@ -45,6 +45,7 @@ __all__ = [
     "escalation_methods",
     "grants_admin",
     "is_broad_resource",
+    "narrowing_conditions",
     "is_full_wildcard_pattern",
     "is_read_only",
     "privesc_methods",
@@ -224,12 +225,55 @@ def statement_covers_resource(stmt: Statement, resource: str | None) -> bool:
     return any(_resource_glob(v).fullmatch(resource) for v in values)
 
 
+#: Condition keys that, tested positively, narrow the resources a statement
+#: applies to (attribute-based access control, calls made only through an AWS
+#: service, resources of one account or organisation).
+RESOURCE_NARROWING_KEYS = frozenset({
+    "aws:resourceaccount", "aws:resourceorgid", "aws:resourceorgpaths",
+    "aws:calledvia", "aws:calledviafirst", "aws:calledvialast", "aws:viaawsservice",
+    "kms:viaservice", "iam:policyarn",
+})
+_NEGATED_OPERATOR = re.compile(r"Not(Equals|Like|IpAddress)", re.IGNORECASE)
+
+
+def narrowing_conditions(stmt: Statement) -> list[str]:
+    """Keys of the statement's positive conditions that narrow its resources
+    (``aws:ResourceTag/...``, ``<svc>:ResourceTag/...``, ``aws:CalledVia`` ...)."""
+    cached = stmt.__dict__.get("_iamlint_narrowing")
+    if cached is None:
+        cached = []
+        block = stmt.raw.get("Condition")
+        if isinstance(block, dict) and block:
+            for cond in stmt.conditions:
+                op = cond.base_operator.lower()
+                if _NEGATED_OPERATOR.search(cond.base_operator) or op == "null" or cond.if_exists:
+                    continue
+                key = cond.key_lower
+                if key == "aws:viaawsservice" and not any(str(v).lower() == "true" for v in cond.strings()):
+                    continue
+                if key in RESOURCE_NARROWING_KEYS or "resourcetag/" in key:
+                    cached.append(cond.key)
+        stmt.__dict__["_iamlint_narrowing"] = cached
+    return cached
+
+
 def statement_has_broad_resource(stmt: Statement) -> bool:
-    """``Resource`` holds a broad value (see :func:`is_broad_resource`), or the
-    statement uses ``NotResource`` (everything but a list)."""
+    """Whether the statement reaches every resource (of a type) it applies to.
+
+    True for a ``Resource`` holding ``*``, or whose values are all broad (see
+    :func:`is_broad_resource`; ``["...:document/AWS-CreateSnapshot",
+    "...:instance/*"]`` is not: the fixed document limits what the action
+    does), and for ``NotResource``; False when a condition narrows the
+    resources (:func:`narrowing_conditions`).
+    """
+    if narrowing_conditions(stmt):
+        return False
     if stmt.not_resource:
         return stmt.raw.get("NotResource") is not None
-    return any(is_broad_resource(v) for v in _resource_strings(stmt))
+    values = _resource_strings(stmt)
+    if any(_all_stars(v) for v in values):
+        return True
+    return bool(values) and all(is_broad_resource(v) for v in values)
 
 
 def statement_allows(stmt: Statement, action: str, resource: str | None = None) -> bool:
