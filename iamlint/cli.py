@@ -5,6 +5,7 @@ Heavy modules are imported inside the commands so that ``--version`` and
 """
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 
@@ -71,17 +72,20 @@ def _load_config(config_file: str | None, paths: tuple[str, ...]):
               help="Report only findings that are not in this baseline file.")
 @click.option("--write-baseline", type=click.Path(dir_okay=False, writable=True),
               help="Record the current findings in FILE (exit 0) for later --baseline runs.")
+@click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
+              help="Worker processes for many files [default: all cores].")
 @click.option("--fix", "apply_fixes", is_flag=True,
               help="Apply the safe fixes (missing Version, SAML:aud) to the files, then report what remains.")
 @click.option("--diff", "show_diff", is_flag=True,
               help="Print the safe fixes as a unified diff without writing (exit 1 when there is one).")
 def check(paths, fmt, output, fail_on, kind, select, extend_select, ignore, config_file, stdin_filename,
-          show_source, quiet, color, max_file_size, baseline_file, write_baseline, apply_fixes=False,
+          show_source, quiet, color, max_file_size, baseline_file, write_baseline, jobs=None, apply_fixes=False,
           show_diff=False) -> None:
     """Lint policy files, templates and directories (default: the current directory)."""
     from iamlint.api import FileReport, iter_files, lint_bytes, lint_path
     from iamlint.engine.registry import Registry, RuleLoadError
     from iamlint.findings import SEVERITY_RANK
+    from iamlint.parallel import default_jobs, lint_items
     from iamlint.reporters import RunResult, render
 
     from iamlint import baseline as baseline_mod
@@ -119,16 +123,21 @@ def check(paths, fmt, output, fail_on, kind, select, extend_select, ignore, conf
             if not os.path.exists(target):
                 reports.append(FileReport(target, error="no such file or directory"))
                 continue
-            for path, explicit in _progress(list(iter_files([target], resolver)), fmt):
+            def lint_one(path, explicit):
                 config = resolver.for_path(path)
                 registry = registries.setdefault(id(config), resolver.registry_for(config))
-                reports.append(lint_path(path, config, registry, kind, explicit, max_file_size))
-                fail_levels[id(reports[-1])] = config.fail_on
-                if apply_fixes or show_diff:
-                    if reports[-1].findings and not reports[-1].error:
-                        reports[-1] = _fix_one(reports[-1], config, registry, kind, explicit, max_file_size,
-                                               write=apply_fixes and not show_diff)
-                        fail_levels[id(reports[-1])] = config.fail_on
+                report = lint_path(path, config, registry, kind, explicit, max_file_size)
+                if (apply_fixes or show_diff) and report.findings and not report.error:
+                    report = _fix_one(report, config, registry, kind, explicit, max_file_size,
+                                      write=apply_fixes and not show_diff)
+                return report, config.fail_on
+
+            items = list(iter_files([target], resolver))
+            workers = 1 if (apply_fixes or show_diff) else (jobs or default_jobs())
+            with _progress(len(items), fmt) as advance:
+                for report, level in lint_items(items, lint_one, workers, advance):
+                    reports.append(report)
+                    fail_levels[id(report)] = level
         if not registries:
             config = resolver.root()
             registries[id(config)] = resolver.registry_for(config)
@@ -193,14 +202,16 @@ def check(paths, fmt, output, fail_on, kind, select, extend_select, ignore, conf
 PROGRESS_MIN_FILES = 50
 
 
-def _progress(items: list, fmt: str):
-    """The items, with a progress bar on stderr for many files on a terminal
-    in text format (never in machine formats or when stderr is not a TTY)."""
-    if fmt != "text" or len(items) < PROGRESS_MIN_FILES or not sys.stderr.isatty():
-        yield from items
+@contextlib.contextmanager
+def _progress(total: int, fmt: str):
+    """A progress callback (files done); draws a bar on stderr for many files
+    on a terminal in text format (never in machine formats or when stderr is
+    not a TTY)."""
+    if fmt != "text" or total < PROGRESS_MIN_FILES or not sys.stderr.isatty():
+        yield None
         return
-    with click.progressbar(items, label="iamlint", file=sys.stderr, show_pos=True, width=30) as bar:
-        yield from bar
+    with click.progressbar(length=total, label="iamlint", file=sys.stderr, show_pos=True, width=30) as bar:
+        yield bar.update
 
 
 def _fix_one(report, config, registry, kind, explicit, max_file_size, write: bool):

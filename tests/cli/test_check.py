@@ -149,3 +149,17 @@ def test_directory_walk_skips_vendor_dirs(tmp_path):
     (tmp_path / "venv" / "pyvenv.cfg").write_text("")
     r = run("check", "--format", "json", str(tmp_path))
     assert json.loads(r.output)["findings"] == []
+
+
+def test_jobs_gives_the_same_output_as_one_process(tmp_path):
+    for i in range(40):
+        (tmp_path / f"p{i:02}.json").write_text(
+            '{"Statement": [{"Effect": "allow", "Action": "s3:ListBucket", "Resource": "*", "Sid": "s%d"}]}' % i)
+    outs = []
+    for jobs in ("1", "2"):
+        proc = subprocess.run([sys.executable, "-m", "iamlint", "check", "--format", "json", "-j", jobs, str(tmp_path)],
+                              capture_output=True, text=True, timeout=120)
+        assert proc.returncode == 1, proc.stderr
+        outs.append(proc.stdout)
+    assert outs[0] == outs[1]
+    assert json.loads(outs[0])["summary"]["files"] == 40
