@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import fnmatch
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from typing import Any
 
 
@@ -24,6 +25,12 @@ def _matches(rule_id: str, selectors: list[str]) -> int:
         elif rid.startswith(s):
             best = max(best, len(s) + 1)
     return best
+
+
+@lru_cache(maxsize=4096)
+def _enabled(rule_id: str, select: tuple, extend_select: tuple, ignore: tuple) -> bool:
+    selected = max(_matches(rule_id, select), _matches(rule_id, extend_select))
+    return selected > 0 and selected > _matches(rule_id, ignore)
 
 
 @dataclass
@@ -47,6 +54,8 @@ class Config:
 
     def rule_enabled(self, rule_id: str, path: str | None = None) -> bool:
         """ruff semantics: the most specific of select/ignore wins."""
+        if path is None or not self.per_file_ignores:
+            return _enabled(rule_id, tuple(self.select), tuple(self.extend_select), tuple(self.ignore))
         selected = max(_matches(rule_id, self.select), _matches(rule_id, self.extend_select))
         ignored = _matches(rule_id, self.ignore)
         if path is not None:

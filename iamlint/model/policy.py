@@ -53,7 +53,16 @@ def escape_pointer_token(token: Any) -> str:
 
 
 def join_pointer(base: str, *tokens: Any) -> str:
-    return base + "".join("/" + escape_pointer_token(t) for t in tokens)
+    out = base
+    for t in tokens:
+        if type(t) is int:
+            out = f"{out}/{t}"
+        else:
+            t = str(t)
+            if "~" in t or "/" in t:
+                t = t.replace("~", "~0").replace("/", "~1")
+            out = f"{out}/{t}"
+    return out
 
 
 @dataclass(frozen=True)
