@@ -9,7 +9,6 @@ linted in this process.
 """
 from __future__ import annotations
 
-import multiprocessing
 import os
 from typing import Callable, Sequence
 
@@ -44,6 +43,8 @@ def lint_items(items: Sequence[tuple[str, bool]], lint_one: Callable, jobs: int,
         progress(1)
     rest = items[1:]
     jobs = min(jobs, max(1, len(rest) // MIN_FILES_PER_JOB))
+    if jobs > 1:
+        import multiprocessing
     if jobs <= 1 or "fork" not in multiprocessing.get_all_start_methods():
         for path, explicit in rest:
             results.append(lint_one(path, explicit))
