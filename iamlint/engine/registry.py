@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import importlib
 import json
+import os
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -155,10 +156,36 @@ def load_pack(directory: Path, pack: str) -> list[Rule]:
     return [_rule_from_data(data, p, pack) for data, p in zip(datas, files)]
 
 
-def _entry_point_packs() -> list[tuple[str, str]]:
+def _installed_entry_points() -> list[tuple[str, str]]:
+    """(name, value) of the ``iamlint.rules`` entry points of installed packages.
+
+    ``importlib.metadata`` costs ~20 ms to import and scan at every start, so
+    the answer is cached, keyed by every ``sys.path`` directory and its mtime
+    (installing or removing a package changes the mtime of its directory).
+    """
+    import sys
+
+    from iamlint import cache
+
+    stamp = []
+    for entry in sys.path:
+        try:
+            stamp.append((entry, os.stat(entry or ".").st_mtime_ns))
+        except OSError:
+            stamp.append((entry, None))
+    name = "entry-points-" + hashlib.sha256(repr(stamp).encode()).hexdigest()[:24] + ".json"
+    cached = cache.read_json(name)
+    if isinstance(cached, list):
+        return [tuple(x) for x in cached]
     from importlib.metadata import entry_points
 
-    found = [(ep.name, ep.value) for ep in entry_points(group=ENTRY_POINT_GROUP)]
+    found = sorted({(ep.name, ep.value) for ep in entry_points(group=ENTRY_POINT_GROUP)})
+    cache.write_json(name, found)
+    return found
+
+
+def _entry_point_packs() -> list[tuple[str, str]]:
+    found = _installed_entry_points()
     # the built-in pack first, whether or not the distribution metadata is installed
     packs = [("builtin", BUILTIN_PACK)]
     packs += sorted((n, v) for n, v in found if v != BUILTIN_PACK)
