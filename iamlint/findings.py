@@ -27,6 +27,17 @@ START = Span(1, 1, 1, 2)
 
 
 @dataclass(frozen=True)
+class Related:
+    """Another place that is part of a finding (the granting policy of a
+    compound finding, the other statements of an escalation path)."""
+
+    file: str
+    span: Span | None
+    message: str
+    pointer: str = ""
+
+
+@dataclass(frozen=True)
 class Finding:
     rule: str
     name: str
@@ -40,7 +51,7 @@ class Finding:
     owner: str = ""
     #: stable fingerprint for baselines / SARIF partialFingerprints
     fingerprint: str = ""
-    #: extra locations (e.g. the granting policy of a compound role finding)
+    #: extra locations (:class:`Related`), e.g. the granting policy of a compound finding
     related: tuple = field(default=(), compare=False)
 
     @property

@@ -343,8 +343,8 @@ def exposed_powerful_role(ctx) -> Iterator[tuple[Report, Document]]:
     message = (f"role `{role.name}` {exposed} ({exposure.rule} {exposure.name}) and {_power_words(s)} "
                f"through {part.label} (line {span.line}): fix the trust first, then reduce the permissions")
     related = (
-        (role.trust.file, exposure.pointer, f"trust: {exposure.message}"),
-        (part.document.file, part.pointer, f"granted by {part.label} at line {span.line}, column {span.column}"),
+        (role.trust, exposure.pointer, f"trust: {exposure.message}"),
+        (part.document, part.pointer, f"granted by {part.label} at line {span.line}, column {span.column}"),
     )
     # point at the trust statement the exposure finding names
     pointer = exposure.pointer
@@ -364,13 +364,20 @@ def user_with_powerful_permissions(ctx) -> Iterator[tuple[Report, Document]]:
     if role.principal_type != "user":
         return
     keys = role.meta.get("access_keys")  # set by readers that see AWS::IAM::AccessKey / aws_iam_access_key
+    # where the (first) key is declared: (document, pointer), reported at the key
+    # (the resource's logical id / block header); without it, at the user
+    key_at = role.meta.get("access_key_at")
     parts = power_parts(role) or []
     part = _strongest(parts)
     if part is None or _rank(part.summary) < 2:
         if keys:
-            yield Report("", f"IAM user `{role.name}` has a long-term access key declared ({', '.join(map(str, keys))}): "
-                             f"keys leak and never expire; use a role instead (OIDC federation for CI, an instance "
-                             f"profile or task role for workloads, IAM Identity Center for people)"), role.resource
+            message = (f"IAM user `{role.name}` has a long-term access key declared ({', '.join(map(str, keys))}): "
+                       f"keys leak and never expire; use a role instead (OIDC federation for CI, an instance "
+                       f"profile or task role for workloads, IAM Identity Center for people)")
+            if key_at:
+                yield Report(key_at[1], message, at_key=True), key_at[0]
+            else:
+                yield Report("", message), role.resource
         return
     creds = "has an access key declared" if keys else "can hold long-term access keys and a password"
     pointer = "/UserName" if isinstance(role.resource.value, dict) and "UserName" in role.resource.value else ""
@@ -378,5 +385,7 @@ def user_with_powerful_permissions(ctx) -> Iterator[tuple[Report, Document]]:
                f"long-term credentials leak and never expire; use a role instead (IAM Identity Center for people, "
                f"OIDC federation for CI, an instance profile or task role for workloads)")
     span = part.document.locate(part.pointer)
-    related = ((part.document.file, part.pointer, f"granted by {part.label} at line {span.line}, column {span.column}"),)
+    related = ((part.document, part.pointer, f"granted by {part.label} at line {span.line}, column {span.column}"),)
+    if keys and key_at:
+        related += ((key_at[0], key_at[1], "the access key is declared here"),)
     yield Report(pointer, message, related=related), role.resource

@@ -11,7 +11,7 @@ from iamlint.config import Config
 from iamlint.engine.document import Document
 from iamlint.engine.registry import Registry, Rule
 from iamlint.engine.report import Report
-from iamlint.findings import Finding
+from iamlint.findings import Finding, Related
 
 
 @dataclass
@@ -109,8 +109,19 @@ def make_finding(doc: Document, rule: Rule, rep: Report, config: Config) -> Find
         pointer=rep.pointer,
         owner=doc.owner,
         fingerprint=fp,
-        related=rep.related,
+        related=tuple(_related(doc, item) for item in rep.related),
     )
+
+
+def _related(doc: Document, item) -> Related:
+    """A report's related entry -- ``(Document or file, pointer, message)`` --
+    with its pointer resolved to a span (when the document is known)."""
+    target, pointer, message = item
+    if isinstance(target, Document):
+        return Related(target.file, target.locate(pointer), message, pointer)
+    if target == doc.file:
+        return Related(doc.file, doc.locate(pointer), message, pointer)
+    return Related(str(target), None, message, pointer)
 
 
 def applicable(rule: Rule, doc: Document) -> bool:

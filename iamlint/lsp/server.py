@@ -255,7 +255,28 @@ class IamlintLanguageServer(LanguageServer):
                 source="iamlint",
                 tags=[types.DiagnosticTag.Unnecessary] if f.name == "unused-suppression" else None,
                 data={"name": f.name, "pointer": f.pointer, "fingerprint": f.fingerprint},
+                related_information=self._related(f, report.path, lines) or None,
             ))
+        return out
+
+    @staticmethod
+    def _related(finding, path: str, lines: "_Lines") -> list:
+        """Related locations (e.g. the granting policy of a compound finding)."""
+        import os
+        from pathlib import Path
+
+        out = []
+        for rel in finding.related or ():
+            if rel.span is None:
+                continue
+            if os.path.abspath(rel.file) == os.path.abspath(path):
+                rng = lines.span_range(rel.span)
+            else:
+                rng = types.Range(start=types.Position(line=rel.span.line - 1, character=rel.span.column - 1),
+                                  end=types.Position(line=rel.span.end_line - 1, character=rel.span.end_column - 1))
+            out.append(types.DiagnosticRelatedInformation(
+                location=types.Location(uri=Path(os.path.abspath(rel.file)).as_uri(), range=rng),
+                message=rel.message))
         return out
 
     # -- code actions -----------------------------------------------------

@@ -23,6 +23,13 @@ def finding_dict(f) -> dict:
     if f.owner:
         d["owner"] = f.owner
     d["fingerprint"] = f.fingerprint
+    if f.related:
+        d["related"] = [
+            {"file": r.file, "pointer": r.pointer, "message": r.message,
+             **({"line": r.span.line, "column": r.span.column, "end_line": r.span.end_line,
+                 "end_column": r.span.end_column} if r.span else {})}
+            for r in f.related
+        ]
     return d
 
 

@@ -15,7 +15,6 @@ from pathlib import Path
 from urllib.parse import quote
 
 from iamlint import __version__
-from iamlint.findings import Span
 from iamlint.reporters import RunResult
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -130,18 +129,13 @@ def render(run: RunResult) -> str:
             result["partialFingerprints"] = {FINGERPRINT_KEY: f.fingerprint}
         related = []
         for i, rel in enumerate(f.related or ()):
-            # (file, pointer, message) triples; a Span among them gives a region
-            parts = rel if isinstance(rel, (tuple, list)) else (rel,)
-            strings = [p for p in parts if isinstance(p, str)]
-            span = next((p for p in parts if isinstance(p, Span)), None)
-            file = strings[0] if strings else f.file
-            msg = strings[-1] if len(strings) >= 3 else ""
-            if span is not None:
-                loc = _location(file, span, run.root)
+            if rel.span is not None:
+                loc = _location(rel.file, rel.span, run.root)
             else:
-                uri, relative = artifact_uri(file, run.root)
+                uri, relative = artifact_uri(rel.file, run.root)
                 art = {"uri": uri, **({"uriBaseId": "%SRCROOT%"} if relative else {})}
                 loc = {"physicalLocation": {"artifactLocation": art}}
+            msg = rel.message
             loc["id"] = i
             if msg:
                 loc["message"] = {"text": msg}

@@ -163,3 +163,17 @@ def test_jobs_gives_the_same_output_as_one_process(tmp_path):
         outs.append(proc.stdout)
     assert outs[0] == outs[1]
     assert json.loads(outs[0])["summary"]["files"] == 40
+
+
+def test_compound_findings_carry_located_related_places():
+    fixture = Path(__file__).resolve().parent.parent / "roles" / "fixtures" / "github-admin-dump.json"
+    data = json.loads(run("check", "--format", "json", str(fixture)).output)
+    compound = next(f for f in data["findings"] if f["rule"] == "IAM404")
+    attach = next(f for f in data["findings"] if f["rule"] == "IAM401")
+    trust = next(f for f in data["findings"] if f["rule"] == "IAM306")
+    lines = [(r["line"], r["column"]) for r in compound["related"]]
+    assert lines == [(trust["line"], trust["column"]), (attach["line"], attach["column"])]
+    sarif = json.loads(run("check", "--format", "sarif", str(fixture)).output)
+    result = next(r for r in sarif["runs"][0]["results"] if r["ruleId"] == "IAM404")
+    regions = [loc["physicalLocation"]["region"]["startLine"] for loc in result["relatedLocations"]]
+    assert regions == [trust["line"], attach["line"]]

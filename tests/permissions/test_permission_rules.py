@@ -72,7 +72,7 @@ def test_split_lambda_passrole_is_reported_once_naming_both_statements():
     msg = hits[0].message
     assert "'Functions'" in msg and "Statement[1]" in msg
     assert hits[0].pointer == "/Statement/0/Action/0"
-    assert [r[1] for r in hits[0].related] == ["/Statement/1/Action"]
+    assert [r.pointer for r in hits[0].related] == ["/Statement/1/Action"]
     assert sum(f.rule == "IAM208" for f in found) == 1
 
 

@@ -58,7 +58,7 @@ def test_github_trust_without_sub_and_admin_gives_one_compound_finding():
     # points at the trust statement; related names the trust finding and the granting attachment
     assert compound.pointer == "/Statement/0" and compound.span.line < oidc.span.line + 1
     assert len(compound.related) == 2
-    assert f"line {attach.span.line}" in compound.related[1][2]
+    assert f"line {attach.span.line}" in compound.related[1].message
     lines = text.splitlines()
     assert "AdministratorAccess" in lines[attach.span.line - 1]
 
