@@ -41,6 +41,8 @@ RESOURCE_POLICIES: dict[str, tuple[str, ...]] = {
     "AWS::OpenSearchService::Domain": ("AccessPolicies",),
     "AWS::Elasticsearch::Domain": ("AccessPolicies",),
     "AWS::Events::EventBusPolicy": ("Statement",),  # handled specially below
+    # an endpoint policy: Principal "*" is normal there (IAM501 skips it by resource_type)
+    "AWS::EC2::VPCEndpoint": ("PolicyDocument",),
 }
 
 #: policy resources: type -> (property naming the principals, principal type)
@@ -52,7 +54,8 @@ INLINE_POLICY_TYPES = {
 }
 PRINCIPAL_TYPES = {"AWS::IAM::Role": "role", "AWS::IAM::User": "user", "AWS::IAM::Group": "group"}
 
-#: AWS managed policies that SAM names without their path
+#: AWS managed policies that SAM names without their path: only a fallback for
+#: names the shipped managed-policy catalog does not know (yet)
 SAM_SERVICE_ROLE_POLICIES = frozenset({
     "AWSLambdaBasicExecutionRole", "AWSLambdaVPCAccessExecutionRole", "AWSLambdaRole",
     "AWSLambdaDynamoDBExecutionRole", "AWSLambdaKinesisExecutionRole", "AWSLambdaSQSQueueExecutionRole",
@@ -170,6 +173,21 @@ def read_json(path: str, text: str, value: Any, parse_result: Any, kind: str | N
 def _syntax(path: str, text: str, problems: list, locator: Any) -> SourceResult:
     doc = Document(path, None, "identity", locator, kind_source="location", syntax_problems=list(problems))
     return SourceResult(documents=[doc], text=text)
+
+
+def _sam_managed_arn(name: str) -> str:
+    """The ARN SAM expands an AWS managed policy name to: the catalog knows
+    each policy's path (``service-role/``, ``job-function/`` ...); an unknown
+    name keeps the plain ``arn:aws:iam::aws:policy/<name>`` (IAM402 reports it)."""
+    from iamlint.knowledge import managed
+
+    policy = managed.get(name)
+    if policy is not None and policy.name == name:
+        return policy.arn()
+    if policy is not None:  # SAM matches names exactly: a wrong case does not resolve
+        return f"arn:aws:iam::aws:policy/{name}"
+    path = "service-role/" if name in SAM_SERVICE_ROLE_POLICIES else ""
+    return f"arn:aws:iam::aws:policy/{path}{name}"
 
 
 # --------------------------------------------------------------------------
@@ -294,6 +312,8 @@ class _Extractor:
                 self._policy_resource(lid, res, props, base, managed=rtype == "AWS::IAM::ManagedPolicy")
             elif rtype in INLINE_POLICY_TYPES:
                 self._inline_policy_resource(lid, res, props, base, *INLINE_POLICY_TYPES[rtype])
+            elif rtype == "AWS::IAM::AccessKey":
+                self._access_key(lid, res, props)
             elif rtype == "AWS::Lambda::Permission":
                 self._lambda_permission(lid, res, props, base)
             elif rtype in ("AWS::Serverless::Function", "AWS::Serverless::StateMachine"):
@@ -392,6 +412,29 @@ class _Extractor:
             return
         self.links.append(lambda: (t := self._target(props[name_key], ptype)) and t.inline.append(doc))
 
+    # -- long-term credentials ---------------------------------------------------
+    def _access_key(self, lid: str, res: dict, props: dict) -> None:
+        """``AWS::IAM::AccessKey``: recorded on its user (``meta["access_keys"]``,
+        the key's logical ids, and ``meta["access_key_at"]``, where the first key
+        is declared) for IAM405.  A key of a user this template does not define
+        (a literal name, an import) gets a user of its own, so it is still seen."""
+        if self.resolver.resolve(props.get("Status")) == "Inactive":
+            return  # an inactive key cannot sign requests
+        raw = props.get("UserName")
+        user = self._target(raw, "user") if raw is not None else None
+        key_doc = self._resource_document(lid, res)
+        if user is None:
+            name = self.resolver.resolve(raw)
+            label = name if isinstance(name, str) else f"UserName of {lid}"
+            user = self.roles.get(f"#user:{label}")
+            if user is None:
+                user = Role(label, self.path, key_doc, principal_type="user",
+                            meta={"ignore": _ignore_list(res), "external_user": True})
+                self.roles[f"#user:{label}"] = user
+        user.meta.setdefault("access_keys", []).append(lid)
+        # the finding lands on the key's logical id (Report at_key, pointer "")
+        user.meta.setdefault("access_key_at", (key_doc, ""))
+
     # -- Lambda permissions ------------------------------------------------------
     def _lambda_permission(self, lid: str, res: dict, props: dict, base: str) -> None:
         """``AWS::Lambda::Permission`` as the statement it adds to the function's
@@ -460,7 +503,6 @@ class _Extractor:
             if role is None:
                 continue
             if isinstance(item, str) and not item.startswith("arn:") and _MANAGED_NAME.fullmatch(item):
-                path = "service-role/" if item in SAM_SERVICE_ROLE_POLICIES else ""
-                role.managed.append(Attachment(f"arn:aws:iam::aws:policy/{path}{item}", rel))
+                role.managed.append(Attachment(_sam_managed_arn(item), rel))
             else:
                 role.managed.append(self._attachment(item, rel))

@@ -88,6 +88,9 @@ RESOURCE = {
     "aws_s3_access_point": "policy",
     "aws_dynamodb_resource_policy": "policy",
     "aws_cloudwatch_event_bus_policy": "policy",
+    # endpoint policies: Principal "*" is normal there (IAM501 skips them by resource_type)
+    "aws_vpc_endpoint": "policy",
+    "aws_vpc_endpoint_policy": "policy",
 }
 PRINCIPAL_TYPES = {"aws_iam_role": "role", "aws_iam_user": "user", "aws_iam_group": "group"}
 #: attachment resource type -> (attribute naming the principal(s), principal type)
@@ -170,6 +173,8 @@ class TerraformReader:
         self._emitted: set[int] = set()
         self._active: set[int] = set()
         self._usage: dict[str, str] | None = None
+        #: data source name -> type of the first resource using it (filled with _usage)
+        self._usage_type: dict[str, str] = {}
 
     # -- module ---------------------------------------------------------
     def siblings(self) -> list[Index]:
@@ -227,6 +232,10 @@ class TerraformReader:
                     raise
                 except Exception:  # pragma: no cover - a role that cannot be assembled is skipped
                     continue
+            elif block.type == "resource" and len(block.labels) >= 2 and block.labels[0] == "aws_iam_access_key":
+                orphan = self.orphan_access_key(block)
+                if orphan is not None:
+                    self.roles.append(orphan)
 
     def emit(self, doc: Document | None) -> None:
         if doc is None or id(doc) in self._emitted:
@@ -244,25 +253,25 @@ class TerraformReader:
         if rtype == "aws_iam_role":
             attr = block.attrs.get("assume_role_policy")
             if attr is not None:
-                self.emit(self.policy_document(attr.expr, attr.file, "trust", owner, attr))
+                self.emit(self.policy_document(attr.expr, attr.file, "trust", owner, attr, rtype))
             for inline in block.sub("inline_policy"):
                 pattr = inline.attrs.get("policy")
                 if pattr is not None:
-                    self.emit(self.policy_document(pattr.expr, pattr.file, "identity", owner, pattr))
+                    self.emit(self.policy_document(pattr.expr, pattr.file, "identity", owner, pattr, rtype))
         elif rtype in IDENTITY:
             attr = block.attrs.get(IDENTITY[rtype])
             if attr is not None:
-                self.emit(self.policy_document(attr.expr, attr.file, "identity", owner, attr))
+                self.emit(self.policy_document(attr.expr, attr.file, "identity", owner, attr, rtype))
         elif rtype in RESOURCE:
             attr = block.attrs.get(RESOURCE[rtype])
             if attr is not None:
-                self.emit(self.policy_document(attr.expr, attr.file, "resource", owner, attr))
+                self.emit(self.policy_document(attr.expr, attr.file, "resource", owner, attr, rtype))
         elif rtype == "aws_organizations_policy":
             attr = block.attrs.get("content")
             ptype = self.eval_simple(block.attrs.get("type"))
             if attr is not None and ptype in (None, "SERVICE_CONTROL_POLICY", "RESOURCE_CONTROL_POLICY"):
                 kind = "scp" if ptype in (None, "SERVICE_CONTROL_POLICY") else "resource"
-                self.emit(self.policy_document(attr.expr, attr.file, kind, owner, attr))
+                self.emit(self.policy_document(attr.expr, attr.file, kind, owner, attr, rtype))
         elif rtype == "aws_lambda_permission":
             self.emit(self.lambda_permission(block))
 
@@ -528,15 +537,22 @@ class TerraformReader:
         return value if isinstance(value, (str, int, float, bool)) else None
 
     # -- policy documents -----------------------------------------------
-    def policy_document(self, expr: Any, file: str, kind: str, owner: str, attr: Attribute | None) -> Document | None:
+    def policy_document(self, expr: Any, file: str, kind: str, owner: str, attr: Attribute | None,
+                        resource_type: str | None = None) -> Document | None:
+        """The document ``expr`` evaluates to; ``resource_type`` (the Terraform
+        type of the resource whose attribute holds it) goes into
+        ``meta["resource_type"]`` unless the document already has one (a
+        document shared by several resources keeps the first)."""
         node = unwrap(expr)
         key = id(node)
         if key in self._doc_cache:
             doc = self._doc_cache[key]
-            return doc
-        self._doc_cache[key] = None  # recursion guard
-        doc = self._policy_document(node, file, kind, owner, attr)
-        self._doc_cache[key] = doc
+        else:
+            self._doc_cache[key] = None  # recursion guard
+            doc = self._policy_document(node, file, kind, owner, attr)
+            self._doc_cache[key] = doc
+        if doc is not None and resource_type:
+            doc.meta.setdefault("resource_type", resource_type)
         return doc
 
     def _new_doc(self, file: str, value: Any, kind: str, locator: Any, owner: str, attr: Attribute | None, **kw: Any) -> Document:
@@ -732,6 +748,7 @@ class TerraformReader:
                         text = source_text(a.expr, idx.file.text)
                         for m in pattern.finditer(text):
                             self._usage.setdefault(m.group(1), k)
+                            self._usage_type.setdefault(m.group(1), rtype)
         return self._usage.get(block.labels[1])
 
     def data_document(self, block: Block, kind: str | None = None) -> Document | None:
@@ -748,8 +765,11 @@ class TerraformReader:
                 final, kind_source = self.kind_option, "option"
             else:
                 final, kind_source = detect_kind(value), "content"
+        # the resource that uses it (aws_s3_bucket_policy, aws_vpc_endpoint ...), else the data source type
+        rtype = self._usage_type.get(block.labels[1]) if len(block.labels) >= 2 else None
         doc = Document(block.file, value, final, MapLocator(block.file, entries), owner=block.address,
-                       kind_source=kind_source, fallback_span=block.header_span or Span(1, 1, 1, 2))
+                       kind_source=kind_source, fallback_span=block.header_span or Span(1, 1, 1, 2),
+                       meta={"resource_type": rtype or block.labels[0]})
         self._doc_cache[key] = doc
         return doc
 
@@ -980,7 +1000,8 @@ class TerraformReader:
             st["Condition"] = cond
         value = {"Version": "2012-10-17", "Statement": [st]}
         return Document(file, value, "resource", MapLocator(file, entries), owner=block.address, kind_source="location",
-                        fallback_span=block.header_span or Span(1, 1, 1, 2), meta={"synthesized": "aws_lambda_permission"})
+                        fallback_span=block.header_span or Span(1, 1, 1, 2),
+                        meta={"synthesized": "aws_lambda_permission", "resource_type": "aws_lambda_permission"})
 
     # -- roles ------------------------------------------------------------------
     def principal_target(self, expr: Any, file: str, rtype: str) -> tuple[str | None, str | None]:
@@ -1010,16 +1031,16 @@ class TerraformReader:
             value["name"] = iam_name
         path = self.attr_value(block, "path")
         resource = Document(file, value, "role", MapLocator(file, entries), owner=block.address, kind_source="location",
-                            fallback_span=block.header_span or Span(1, 1, 1, 2))
+                            fallback_span=block.header_span or Span(1, 1, 1, 2), meta={"resource_type": rtype})
         role = Role(block.address, file, resource, principal_type=ptype, path=path if isinstance(path, str) else None)
         if rtype == "aws_iam_role":
             attr = block.attrs.get("assume_role_policy")
             if attr is not None:
-                role.trust = self.policy_document(attr.expr, attr.file, "trust", block.address, attr)
+                role.trust = self.policy_document(attr.expr, attr.file, "trust", block.address, attr, rtype)
             for inline in block.sub("inline_policy"):
                 pattr = inline.attrs.get("policy")
                 if pattr is not None:
-                    doc = self.policy_document(pattr.expr, pattr.file, "identity", block.address, pattr)
+                    doc = self.policy_document(pattr.expr, pattr.file, "identity", block.address, pattr, rtype)
                     if doc is not None:
                         role.inline.append(doc)
             mattr = block.attrs.get("managed_policy_arns")
@@ -1043,6 +1064,7 @@ class TerraformReader:
             role.boundary = Attachment(arn, "/permissions_boundary", self.policy_for_arn(battr.expr, file))
         # inline policy resources and attachments anywhere in the module
         attachments: list[Any] = []
+        access_keys: list[str] = []
         for idx in self.all_indexes():
             for other in idx.file.blocks:
                 if other.type != "resource" or len(other.labels) < 2:
@@ -1052,7 +1074,7 @@ class TerraformReader:
                     targets = self._targets(other.attrs.get(INLINE_TARGET[otype][0]), rtype)
                     if any(self._matches(t, tfname, iam_name) for t in targets) and "policy" in other.attrs:
                         pattr = other.attrs["policy"]
-                        doc = self.policy_document(pattr.expr, pattr.file, "identity", other.address, pattr)
+                        doc = self.policy_document(pattr.expr, pattr.file, "identity", other.address, pattr, otype)
                         if doc is not None:
                             role.inline.append(doc)
                 elif otype in ATTACHMENTS:
@@ -1070,6 +1092,13 @@ class TerraformReader:
                     arn = self.eval(aattr.expr, aattr.file, f"/attachments/{n}", entries, aattr.key_span)
                     attachments.append(arn)
                     role.managed.append(Attachment(arn, f"/attachments/{n}", self.policy_for_arn(aattr.expr, aattr.file)))
+                elif otype == "aws_iam_access_key" and ptype == "user":
+                    if self._active_key(other) and any(
+                            self._matches(t, tfname, iam_name) for t in self._targets(other.attrs.get("user"), rtype)):
+                        n = len(access_keys)
+                        access_keys.append(other.address)
+                        # at the key's block header (when it is in this file; else at the user's)
+                        entries[f"/access_keys/{n}"] = Where(other.file, other.header_span, other.header_span)
                 elif otype in ("aws_iam_user_group_membership",) and ptype == "user":
                     targets = self._targets(other.attrs.get("user"), rtype)
                     if any(self._matches(t, tfname, iam_name) for t in targets):
@@ -1078,7 +1107,40 @@ class TerraformReader:
                             role.groups += [g for g in groups if isinstance(g, str)]
         if attachments:
             value["attachments"] = attachments
+        if access_keys:  # IAM405: long-term credentials
+            value["access_keys"] = access_keys
+            role.meta["access_keys"] = list(access_keys)
+            role.meta["access_key_at"] = (resource, "/access_keys/0")
         return role
+
+    def _active_key(self, block: Block) -> bool:
+        """An ``aws_iam_access_key`` that can sign requests (``status`` unset or not "Inactive")."""
+        return self.eval_simple(block.attrs.get("status")) != "Inactive"
+
+    def orphan_access_key(self, block: Block) -> Role | None:
+        """An access key of a user this module does not declare (``user = "deployer"``,
+        a variable): a user of its own, so that IAM405 still sees the key."""
+        if not self._active_key(block):
+            return None
+        attr = block.attrs.get("user")
+        targets = self._targets(attr, "aws_iam_user")
+        for ref, literal, _node in targets:
+            if ref is not None and self.find("resources", ("aws_iam_user", ref)) is not None:
+                return None
+            if literal is not None:
+                for idx in self.all_indexes():
+                    for (t, _n), user in idx.resources.items():
+                        if t == "aws_iam_user" and self.attr_value(user, "name") == literal:
+                            return None
+        literal = next((lit for _r, lit, _n in targets if lit is not None), None)
+        name = literal or (source_text(attr.expr, self.text_of(attr.file)) if attr is not None else block.address)
+        entries = {"": Where(block.file, block.header_span, block.header_span)}
+        resource = Document(block.file, {"type": "aws_iam_access_key", "address": block.address}, "role",
+                            MapLocator(block.file, entries), owner=block.address, kind_source="location",
+                            fallback_span=block.header_span or Span(1, 1, 1, 2),
+                            meta={"resource_type": "aws_iam_access_key"})
+        return Role(name, block.file, resource, principal_type="user",
+                    meta={"access_keys": [block.address], "access_key_at": (resource, ""), "external_user": True})
 
     @staticmethod
     def _matches(target: tuple, tfname: str, iam_name: str | None) -> bool:
@@ -1094,7 +1156,7 @@ class TerraformReader:
         if block is None or "policy" not in block.attrs:
             return None
         attr = block.attrs["policy"]
-        return self.policy_document(attr.expr, attr.file, "identity", block.address, attr)
+        return self.policy_document(attr.expr, attr.file, "identity", block.address, attr, "aws_iam_policy")
 
 
 # --------------------------------------------------------------------------

@@ -8,6 +8,7 @@ in both places is read once, from ``planned_values``.
 """
 from __future__ import annotations
 
+import re
 from typing import Any, Iterator
 
 from iamlint.engine.document import Document
@@ -73,7 +74,7 @@ def read_json(path: str, text: str, value: dict, parse_result: Any, kind: str | 
     documents: list[Document] = []
     by_address: dict[str, list[Document]] = {}
 
-    def policy(address: str, values: dict, base: str, attr: str, kind_: str) -> Document | None:
+    def policy(address: str, values: dict, base: str, attr: str, kind_: str, rtype: str) -> Document | None:
         raw = values.get(attr)
         if not isinstance(raw, str) or not raw.strip():
             return None
@@ -86,10 +87,11 @@ def read_json(path: str, text: str, value: dict, parse_result: Any, kind: str | 
         if result.problems:
             doc = Document(path, None, kind_, WholeLocator(span, key), owner=address, kind_source="location",
                            fallback_span=fallback,
-                           syntax_problems=[SyntaxProblem(result.problems[0].message + " (in this JSON string)", fallback)])
+                           syntax_problems=[SyntaxProblem(result.problems[0].message + " (in this JSON string)", fallback)],
+                           meta={"resource_type": rtype})
         else:
             doc = Document(path, result.value, kind_, WholeLocator(span, key), owner=address, kind_source="location",
-                           fallback_span=fallback)
+                           fallback_span=fallback, meta={"resource_type": rtype})
         documents.append(doc)
         by_address.setdefault(address, []).append(doc)
         return doc
@@ -97,16 +99,16 @@ def read_json(path: str, text: str, value: dict, parse_result: Any, kind: str | 
     roles: list[tuple[str, dict, str, str]] = []
     for address, (values, base, rtype) in found.items():
         if rtype == "aws_iam_role":
-            policy(address, values, base, "assume_role_policy", "trust")
+            policy(address, values, base, "assume_role_policy", "trust", rtype)
             for k, inline in enumerate(values.get("inline_policy") or []):
                 if isinstance(inline, dict):
-                    policy(address, inline, f"{base}/inline_policy/{k}", "policy", "identity")
+                    policy(address, inline, f"{base}/inline_policy/{k}", "policy", "identity", rtype)
         elif rtype in IDENTITY:
-            policy(address, values, base, IDENTITY[rtype], "identity")
+            policy(address, values, base, IDENTITY[rtype], "identity", rtype)
         elif rtype in RESOURCE:
-            policy(address, values, base, RESOURCE[rtype], "resource")
+            policy(address, values, base, RESOURCE[rtype], "resource", rtype)
         elif rtype == "aws_organizations_policy" and values.get("type", "SERVICE_CONTROL_POLICY") == "SERVICE_CONTROL_POLICY":
-            policy(address, values, base, "content", "scp")
+            policy(address, values, base, "content", "scp", rtype)
         if rtype in PRINCIPAL_TYPES:
             roles.append((address, values, base, rtype))
 
@@ -116,7 +118,8 @@ def read_json(path: str, text: str, value: dict, parse_result: Any, kind: str | 
         name = values.get("name")
         extra: dict[str, str] = {}
         resource = Document(path, dict(values), "role", _PrefixLocator(locator, base, extra), owner=address,
-                            kind_source="location", fallback_span=locator.span(base) or Span(1, 1, 1, 2))
+                            kind_source="location", fallback_span=locator.span(base) or Span(1, 1, 1, 2),
+                            meta={"resource_type": rtype})
         role = Role(address, path, resource, principal_type=ptype,
                     path=values.get("path") if isinstance(values.get("path"), str) else None)
         docs = by_address.get(address, [])
@@ -131,6 +134,7 @@ def read_json(path: str, text: str, value: dict, parse_result: Any, kind: str | 
         if isinstance(boundary, str) and boundary:
             role.boundary = Attachment(boundary, "/permissions_boundary", _policy_doc(boundary, found, by_address))
         attachments: list[Any] = []
+        access_keys: list[str] = []
         for other, (ovalues, obase, otype) in found.items():
             if otype in INLINE_TARGET and INLINE_TARGET[otype][1] == ptype and ovalues.get(INLINE_TARGET[otype][0]) == name:
                 role.inline += [d for d in by_address.get(other, []) if d not in role.inline]
@@ -146,8 +150,17 @@ def read_json(path: str, text: str, value: dict, parse_result: Any, kind: str | 
                     attachments.append(arn)
                     extra[f"/attachments/{n}"] = f"{obase}/policy_arn"
                     role.managed.append(Attachment(arn, f"/attachments/{n}", _policy_doc(arn, found, by_address)))
+            elif (otype == "aws_iam_access_key" and ptype == "user" and name is not None
+                  and ovalues.get("user") == name and ovalues.get("status") != "Inactive"):
+                # IAM405: located at the key resource's "address" in the plan
+                extra[f"/access_keys/{len(access_keys)}"] = re.sub(r"/(values|change/after)$", "", obase) + "/address"
+                access_keys.append(other)
         if attachments:
             resource.value["attachments"] = attachments
+        if access_keys:
+            resource.value["access_keys"] = access_keys
+            role.meta["access_keys"] = access_keys
+            role.meta["access_key_at"] = (resource, "/access_keys/0")
         role_objects.append(role)
     if not documents and not role_objects:
         return SourceResult(skipped=True, text=text)
