@@ -53,6 +53,7 @@ __all__ = [
     "statement_allows",
     "statement_label",
     "supports_resource_level",
+    "wildcard_match",
 ]
 
 
@@ -151,8 +152,9 @@ def _named_services(stmt: Statement) -> frozenset[str] | None:
     return frozenset(out)
 
 
+@functools.lru_cache(maxsize=16384)
 def is_full_wildcard_pattern(pattern: str) -> bool:
-    """``*``, ``*:*`` and other spellings matching every action."""
+    """``*``, ``*:*`` and other spellings matching every action (memoised per pattern)."""
     service, sep, action = pattern.partition(":")
     if not sep:
         return _all_stars(pattern)
@@ -160,7 +162,7 @@ def is_full_wildcard_pattern(pattern: str) -> bool:
 
 
 def _all_stars(text: str) -> bool:
-    return bool(text) and set(text) == {"*"}
+    return text != "" and not text.strip("*")
 
 
 # arn:partition:service:region:account:<resource> whose resource part is only
@@ -202,6 +204,16 @@ def _resource_strings(stmt: Statement) -> list[str]:
     return cached
 
 
+def has_star_resource_value(stmt: Statement) -> bool:
+    """Whether one of the ``Resource``/``NotResource`` string values is only
+    wildcards (``"*"``, ``"**"``); memoised per statement."""
+    cached = stmt.__dict__.get("_iamlint_star_value")
+    if cached is None:
+        cached = any(v != "" and not v.strip("*") for v in _resource_strings(stmt))
+        stmt.__dict__["_iamlint_star_value"] = cached
+    return cached
+
+
 def statement_covers_resource(stmt: Statement, resource: str | None) -> bool:
     """Whether the statement's ``Resource``/``NotResource`` covers ``resource``.
 
@@ -216,9 +228,9 @@ def statement_covers_resource(stmt: Statement, resource: str | None) -> bool:
         return bool(values) or stmt.not_resource
     if stmt.not_resource:
         if _all_stars(resource):
-            return not any(_all_stars(v) for v in values)
+            return not has_star_resource_value(stmt)
         return not any(_resource_glob(v).fullmatch(resource) for v in values)
-    if any(_all_stars(v) for v in values):
+    if has_star_resource_value(stmt):
         return True
     if _all_stars(resource):
         return False
@@ -266,14 +278,19 @@ def statement_has_broad_resource(stmt: Statement) -> bool:
     does), and for ``NotResource``; False when a condition narrows the
     resources (:func:`narrowing_conditions`).
     """
-    if narrowing_conditions(stmt):
-        return False
-    if stmt.not_resource:
-        return stmt.raw.get("NotResource") is not None
-    values = _resource_strings(stmt)
-    if any(_all_stars(v) for v in values):
-        return True
-    return bool(values) and all(is_broad_resource(v) for v in values)
+    cached = stmt.__dict__.get("_iamlint_broad")
+    if cached is None:
+        if narrowing_conditions(stmt):
+            cached = False
+        elif stmt.not_resource:
+            cached = stmt.raw.get("NotResource") is not None
+        elif has_star_resource_value(stmt):
+            cached = True
+        else:
+            values = _resource_strings(stmt)
+            cached = bool(values) and all(is_broad_resource(v) for v in values)
+        stmt.__dict__["_iamlint_broad"] = cached
+    return cached
 
 
 def statement_allows(stmt: Statement, action: str, resource: str | None = None) -> bool:
@@ -378,6 +395,120 @@ def sensitive_actions() -> tuple[SensitiveAction, ...]:
 
 
 # --------------------------------------------------------------------------
+# Precomputed answers for the actions the rules ask about
+# --------------------------------------------------------------------------
+#
+# The escalation methods and sensitive actions name a fixed set of concrete
+# actions ("targets"). Which targets one action pattern matches is computed
+# once per lower-cased pattern (the corpus repeats patterns heavily) as a bit
+# mask; a statement's mask is the union of its patterns' masks (complemented
+# for NotAction). Asking "which Allow statements grant iam:PassRole" is then a
+# bit test per statement instead of pattern matching.
+
+
+@functools.cache
+def _targets() -> tuple[dict[str, int], dict[str, tuple[tuple[str, int], ...]], int]:
+    """(lower-case target -> bit, service -> ((target, bit), ...), mask of all targets)."""
+    names: list[str] = []
+    for method in privesc_methods():
+        for group in method.requires:
+            names.extend(a.lower() for a in group)
+    names.extend(sa.action.lower() for sa in sensitive_actions())
+    bits: dict[str, int] = {}
+    for name in names:
+        if "*" not in name and "?" not in name and name not in bits:
+            bits[name] = 1 << len(bits)
+    by_service: dict[str, list[tuple[str, int]]] = {}
+    for name, bit in bits.items():
+        by_service.setdefault(name.partition(":")[0], []).append((name, bit))
+    everything = (1 << len(bits)) - 1
+    return bits, {k: tuple(v) for k, v in by_service.items()}, everything
+
+
+def wildcard_match(pattern: str, name: str) -> bool:
+    """IAM glob match of a lower-case pattern holding a wildcard against a
+    lower-case name, as ``_action_glob(pattern).fullmatch(name)`` but without
+    compiling a regex for ``*``-only patterns."""
+    if "?" in pattern:
+        return _action_glob(pattern).fullmatch(name) is not None
+    parts = pattern.split("*")
+    first, last = parts[0], parts[-1]
+    end = len(name) - len(last)
+    if end < len(first) or not name.startswith(first) or not name.endswith(last):
+        return False
+    pos = len(first)
+    for middle in parts[1:-1]:
+        if middle:
+            found = name.find(middle, pos, end)
+            if found < 0:
+                return False
+            pos = found + len(middle)
+    return True
+
+
+@functools.lru_cache(maxsize=32768)
+def _pattern_mask(pattern_lower: str) -> int:
+    """Bit mask of the targets the (lower-case) action pattern matches."""
+    bits, by_service, _ = _targets()
+    if "*" not in pattern_lower and "?" not in pattern_lower:
+        return bits.get(pattern_lower, 0)
+    service, sep, _rest = pattern_lower.partition(":")
+    if sep and "*" not in service and "?" not in service:
+        candidates = by_service.get(service, ())
+    else:
+        candidates = tuple(bits.items())
+    mask = 0
+    for name, bit in candidates:
+        if wildcard_match(pattern_lower, name):
+            mask |= bit
+    return mask
+
+
+def _target_mask(stmt: Statement) -> int:
+    """Targets the statement's Action/NotAction covers (0 without either key)."""
+    cached = stmt.__dict__.get("_iamlint_target_mask")
+    if cached is None:
+        cached = 0
+        if "Action" in stmt.raw or "NotAction" in stmt.raw:
+            for p in action_strings(stmt):
+                cached |= _pattern_mask(p.lower())
+            if stmt.not_action:
+                cached = _targets()[2] & ~cached
+        stmt.__dict__["_iamlint_target_mask"] = cached
+    return cached
+
+
+@functools.cache
+def _method_plans() -> tuple[tuple[EscalationMethod, tuple[tuple[tuple[str, int | None, bool], ...], ...]], ...]:
+    """Per method, its groups as (alternative, target bit or None, broad?) triples."""
+    bits = _targets()[0]
+    return tuple(
+        (method, tuple(
+            tuple((alt, bits.get(alt.lower()), alt.lower() in method.broad_resource) for alt in group)
+            for group in method.requires))
+        for method in privesc_methods()
+    )
+
+
+@functools.cache
+def _all_methods_targeted() -> bool:
+    """Whether every alternative of every method is a target action (has a bit)."""
+    return all(bit is not None for _, groups in _method_plans() for g in groups for _, bit, _ in g)
+
+
+def statement_is_admin(stmt: Statement) -> bool:
+    """Whether the statement's actions cover every catalogued action on every
+    resource (``*`` on ``*``, or an all-excluding-nothing ``NotAction``);
+    memoised per statement. The effect is not looked at."""
+    cached = stmt.__dict__.get("_iamlint_full_admin")
+    if cached is None:
+        cached = (("Action" in stmt.raw or "NotAction" in stmt.raw)
+                  and statement_covers_resource(stmt, "*") and is_full_wildcard(stmt))
+        stmt.__dict__["_iamlint_full_admin"] = cached
+    return cached
+
+
+# --------------------------------------------------------------------------
 # Permissions over several policies
 # --------------------------------------------------------------------------
 
@@ -401,18 +532,10 @@ class Permissions:
         self.statements: list[Statement] = [s for p in self.policies for s in p.statements]
         self.allows: list[Statement] = [s for s in self.statements if s.is_allow]
         self.denies: list[Statement] = [s for s in self.statements if s.is_deny]
-        # Allow statements by the services their actions can reach; statements
-        # whose patterns have a wildcard in the service part (or NotAction)
-        # can reach any service.
-        self._by_service: dict[str, list[Statement]] = {}
+        # Allow statements by the services their actions can reach (built on
+        # first use, see _candidates)
+        self._by_service: dict[str, list[Statement]] | None = None
         self._any_service: list[Statement] = []
-        for s in self.allows:
-            services = _named_services(s)
-            if services is None:
-                self._any_service.append(s)
-            else:
-                for svc in services:
-                    self._by_service.setdefault(svc, []).append(s)
         # Denies certain to apply: no condition, covering every resource
         self._hard_denies = [
             s for s in self.denies
@@ -420,6 +543,40 @@ class Permissions:
             and ("Action" in s.raw or "NotAction" in s.raw)
         ]
         self._cache: dict = {}
+        # target masks (see _targets): of statements granting on some resource,
+        # and of those granting on a broad resource; built on first use
+        self._masks: tuple[int, int] | None = None
+        self._granting: list[tuple[Statement, int, bool]] = []
+
+    def _index_services(self) -> None:
+        # Statements whose patterns have a wildcard in the service part (or
+        # NotAction) can reach any service.
+        self._by_service = {}
+        for s in self.allows:
+            services = _named_services(s)
+            if services is None:
+                self._any_service.append(s)
+            else:
+                for svc in services:
+                    self._by_service.setdefault(svc, []).append(s)
+
+    def _target_masks(self) -> tuple[int, int]:
+        """(targets granted on some resource, targets granted on a broad resource),
+        before Denies, over the Allow statements."""
+        if self._masks is None:
+            some = broad = 0
+            granting: list[tuple[Statement, int, bool]] = []
+            for s in self.allows:
+                mask = _target_mask(s)
+                if mask and statement_covers_resource(s, None):
+                    some |= mask
+                    is_broad = statement_has_broad_resource(s)
+                    if is_broad:
+                        broad |= mask
+                    granting.append((s, mask, is_broad))
+            self._masks = (some, broad)
+            self._granting = granting
+        return self._masks
 
     # -- denies ------------------------------------------------------------
     def denied(self, action: str, resource: str | None = None) -> bool:
@@ -453,20 +610,33 @@ class Permissions:
         ``broad=True`` keeps only statements whose resource is broad
         (:func:`statement_has_broad_resource`).
         """
-        key = ("allowing", action.lower(), resource, broad)
+        lower = action.lower()
+        key = ("allowing", lower, resource, broad)
         hit = self._cache.get(key)
         if hit is not None:
             return hit
-        found = [
-            s for s in self._candidates(action)
-            if statement_matches(s, action, resource) and (not broad or statement_has_broad_resource(s))
-        ]
+        bit = _targets()[0].get(lower) if resource is None else None
+        if bit is not None:
+            # a target action: bit tests on the precomputed statement masks
+            if not bit & self._target_masks()[1 if broad else 0]:
+                found = []
+            elif broad:
+                found = [s for s, mask, is_broad in self._granting if mask & bit and is_broad]
+            else:
+                found = [s for s, mask, _ in self._granting if mask & bit]
+        else:
+            found = [
+                s for s in self._candidates(action)
+                if statement_matches(s, action, resource) and (not broad or statement_has_broad_resource(s))
+            ]
         if found and self._hard_denies:
             found = [s for s in found if self._grants_undenied(s, action, resource)]
         self._cache[key] = found
         return found
 
     def _candidates(self, action: str) -> list[Statement]:
+        if self._by_service is None:
+            self._index_services()
         service, sep, _ = action.lower().partition(":")
         if not sep or "*" in service or "?" in service:
             return self.allows
@@ -495,9 +665,7 @@ class Permissions:
         key = ("admin",)
         if key not in self._cache:
             self._cache[key] = [
-                s for s in self.allows
-                if ("Action" in s.raw or "NotAction" in s.raw)
-                and is_full_wildcard(s) and statement_covers_resource(s, "*")
+                s for s in self.allows if statement_is_admin(s)
             ] if not self._hard_denies else []
         return self._cache[key]
 
@@ -508,13 +676,20 @@ class Permissions:
         if key in self._cache:
             return self._cache[key]
         matches = []
-        for method in privesc_methods():
+        some, broad_mask = self._target_masks()
+        if not some and _all_methods_targeted():
+            # no Allow statement grants any target action: no method can match
+            self._cache[key] = matches
+            return matches
+        for method, groups in _method_plans():
             chosen: list[str] = []
             used: list[Statement] = []
-            for group in method.requires:
+            for group in groups:
                 pick = None
-                for alternative in group:
-                    stmts = self.allowing_statements(alternative, broad=alternative.lower() in method.broad_resource)
+                for alternative, bit, is_broad in group:
+                    if bit is not None and not bit & (broad_mask if is_broad else some):
+                        continue  # granted by no statement (before Denies)
+                    stmts = self.allowing_statements(alternative, broad=is_broad)
                     if stmts:
                         pick = (alternative, stmts[0])
                         break
@@ -535,7 +710,12 @@ class Permissions:
         key = ("sensitive", broad)
         if key not in self._cache:
             out = []
+            bits = _targets()[0]
+            mask = self._target_masks()[1 if broad else 0]
             for sa in sensitive_actions():
+                bit = bits.get(sa.action.lower())
+                if bit is not None and not bit & mask:
+                    continue  # granted by no statement (before Denies)
                 stmts = self.allowing_statements(sa.action, broad=broad)
                 if stmts:
                     out.append((sa, stmts))

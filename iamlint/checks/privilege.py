@@ -15,13 +15,15 @@ from iamlint.analysis.permissions import (
     Permissions,
     action_strings,
     covers_action,
-    is_full_wildcard,
+    has_star_resource_value,
     is_broad_resource,
     is_full_wildcard_pattern,
     statement_covers_resource,
     statement_has_broad_resource,
+    statement_is_admin,
     statement_label,
     supports_resource_level,
+    wildcard_match,
 )
 from iamlint.engine.report import Report
 from iamlint.engine.runner import Context
@@ -60,25 +62,47 @@ def _has_actions(stmt: Statement) -> bool:
 
 
 def _narrowing_conditions(stmt: Statement) -> list[str]:
-    """Keys of positive conditions that limit the resources a statement applies to."""
-    keys = []
-    for cond in stmt.conditions:
-        key = cond.key_lower
-        if _NEGATED_OPERATOR.search(cond.base_operator) or cond.base_operator.lower() == "null":
-            continue
-        if key in _RESOURCE_NARROWING_KEYS or "resourcetag/" in key or key.endswith(":resourcetag"):
-            keys.append(cond.key)
+    """Keys of positive conditions that limit the resources a statement applies to
+    (memoised per statement)."""
+    keys = stmt.__dict__.get("_iamlint_rule_narrowing")
+    if keys is None:
+        keys = []
+        if "Condition" in stmt.raw:
+            for cond in stmt.conditions:
+                key = cond.key_lower
+                if _NEGATED_OPERATOR.search(cond.base_operator) or cond.base_operator.lower() == "null":
+                    continue
+                if key in _RESOURCE_NARROWING_KEYS or "resourcetag/" in key or key.endswith(":resourcetag"):
+                    keys.append(cond.key)
+        stmt.__dict__["_iamlint_rule_narrowing"] = keys
     return keys
+
+
+def _has_star(stmt: Statement) -> bool:
+    """Whether ``Resource`` (not ``NotResource``) holds a value that is only wildcards."""
+    return not stmt.not_resource and has_star_resource_value(stmt)
 
 
 def _star_value(stmt: Statement):
     """The ``Resource`` value that is only wildcards, if any."""
-    if stmt.not_resource or not statement_covers_resource(stmt, "*"):
+    if not _has_star(stmt):
         return None
     for v in stmt.resources:
         if isinstance(v.value, str) and v.value and set(v.value) == {"*"}:
             return v
     return None
+
+
+def _raw_action_values(stmt: Statement) -> Iterator[tuple[int | None, str]]:
+    """(index in the ``Action`` list or None for a single value, string) of the
+    statement's ``Action`` strings, without building pointers."""
+    raw = stmt.raw.get("Action")
+    if isinstance(raw, str):
+        yield None, raw
+    elif isinstance(raw, list):
+        for i, v in enumerate(raw):
+            if isinstance(v, str):
+                yield i, v
 
 
 def _broad_value(stmt: Statement):
@@ -95,10 +119,12 @@ def _action_pointer(stmt: Statement, action: str) -> tuple[str, bool]:
     ``NotAction`` key for a NotAction statement."""
     if stmt.not_action:
         return stmt.ptr("NotAction"), True
-    for v in stmt.actions:
-        if isinstance(v.value, str) and catalog.action_matches(v.value, action):
-            return v.pointer, False
-    return stmt.ptr(stmt.action_key), True
+    target = action.lower()
+    for index, value in _raw_action_values(stmt):
+        pattern = value.lower()
+        if pattern == target if ("*" not in pattern and "?" not in pattern) else wildcard_match(pattern, target):
+            return (stmt.ptr("Action") if index is None else stmt.ptr("Action", index)), False
+    return stmt.ptr("Action"), True
 
 
 def _listing(items: Iterable[str], limit: int = 4) -> str:
@@ -108,12 +134,7 @@ def _listing(items: Iterable[str], limit: int = 4) -> str:
     return ", ".join(items[:limit]) + f" and {len(items) - limit} more"
 
 
-def _is_full_admin(stmt: Statement) -> bool:
-    cached = stmt.__dict__.get("_iamlint_full_admin")
-    if cached is None:
-        cached = _has_actions(stmt) and is_full_wildcard(stmt) and statement_covers_resource(stmt, "*")
-        stmt.__dict__["_iamlint_full_admin"] = cached
-    return cached
+_is_full_admin = statement_is_admin
 
 
 # --------------------------------------------------------------------------
@@ -160,12 +181,14 @@ def administrator_access(ctx: Context) -> Iterator[Report]:
 def service_wide_access(ctx: Context) -> Iterator[Report]:
     perms = permissions(ctx)
     for stmt in perms.allows:
-        if stmt.not_action or not _has_actions(stmt) or _is_full_admin(stmt):
+        if stmt.not_action or "Action" not in stmt.raw or not _has_star(stmt):
             continue
-        if _star_value(stmt) is None or _narrowing_conditions(stmt):
+        if _is_full_admin(stmt) or _narrowing_conditions(stmt):
             continue
-        for v in stmt.actions:
-            m = _SERVICE_WIDE.match(v.value) if isinstance(v.value, str) else None
+        for index, value in _raw_action_values(stmt):
+            if "*" not in value:
+                continue  # cheap pre-test of the service-wide shape
+            m = _SERVICE_WIDE.match(value)
             if m is None:
                 continue
             service = m.group(1).lower()
@@ -176,8 +199,8 @@ def service_wide_access(ctx: Context) -> Iterator[Report]:
                 continue
             detail = f"all {len(names)} actions"
             yield Report(
-                v.pointer,
-                f"`{v.value}` on `Resource: *` grants every action of {catalog.service_name(service) or service} "
+                stmt.ptr("Action") if index is None else stmt.ptr("Action", index),
+                f"`{value}` on `Resource: *` grants every action of {catalog.service_name(service) or service} "
                 f"({detail}, including those added later) on every resource; list the actions the workload needs and the resources it uses",
             )
 
@@ -245,35 +268,50 @@ def _pattern_writes(pattern: str) -> tuple[tuple[str, str], ...]:
     return tuple(sorted((a, k) for a in catalog.expand(pattern) if (k := _resource_level_write(a))))
 
 
+@functools.lru_cache(maxsize=8192)
+def _statement_writes(patterns: tuple[str, ...]) -> dict[str, str]:
+    """Resource-level write / permissions-management actions (action -> "pm" /
+    "write") an Action list grants, leaving out administrator and service-wide
+    patterns (IAM201 / IAM202). Memoised per Action list: callers must not
+    modify the result."""
+    found: dict[str, str] = {}
+    for pattern in patterns:
+        if is_full_wildcard_pattern(pattern) or _SERVICE_WIDE.match(pattern):
+            continue  # administrator / service-wide access: IAM201 / IAM202
+        for action, kind in _pattern_writes(pattern.lower()):
+            found[action] = kind
+    return found
+
+
+@functools.lru_cache(maxsize=8192)
+def _write_message(found: tuple[tuple[str, str], ...]) -> tuple[str, str | None]:
+    """(message, severity) of IAM205 for the (sorted) granted write actions."""
+    pm = sorted(a for a, k in found if k == "pm")
+    ordered = pm + sorted(a for a, k in found if k != "pm")
+    kinds = "write and permissions-management" if pm and len(pm) < len(found) else (
+        "permissions-management" if pm else "write")
+    return (
+        f"`Resource: *` applies {len(found)} {kinds} action{'s' if len(found) > 1 else ''} "
+        f"({_listing(ordered, 3)}) to every resource although they support resource-level permissions; "
+        f"name the ARNs they need",
+        "warning" if pm else None,
+    )
+
+
 def write_on_all_resources(ctx: Context) -> Iterator[Report]:
     perms = permissions(ctx)
     for stmt in perms.allows:
-        if stmt.not_action or not _has_actions(stmt):
+        if stmt.not_action or "Action" not in stmt.raw or not _has_star(stmt):
             continue
-        star = _star_value(stmt)
-        if star is None or _narrowing_conditions(stmt):
+        if _narrowing_conditions(stmt):
             continue
-        found: dict[str, str] = {}
-        for pattern in action_strings(stmt):
-            if is_full_wildcard_pattern(pattern) or _SERVICE_WIDE.match(pattern):
-                continue  # administrator / service-wide access: IAM201 / IAM202
-            for action, kind in _pattern_writes(pattern.lower()):
-                found[action] = kind
+        found = _statement_writes(tuple(action_strings(stmt)))
         if perms.has_hard_denies:
             found = {a: k for a, k in found.items() if not perms.denied(a)}
         if not found:
             continue
-        pm = sorted(a for a, k in found.items() if k == "pm")
-        ordered = pm + sorted(a for a, k in found.items() if k != "pm")
-        kinds = "write and permissions-management" if pm and len(pm) < len(found) else (
-            "permissions-management" if pm else "write")
-        yield Report(
-            star.pointer,
-            f"`Resource: *` applies {len(found)} {kinds} action{'s' if len(found) > 1 else ''} "
-            f"({_listing(ordered, 3)}) to every resource although they support resource-level permissions; "
-            f"name the ARNs they need",
-            severity="warning" if pm else None,
-        )
+        message, severity = _write_message(tuple(sorted(found.items())))
+        yield Report(_star_value(stmt).pointer, message, severity=severity)
 
 
 # --------------------------------------------------------------------------
