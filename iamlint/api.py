@@ -28,6 +28,9 @@ class FileReport:
     error: str | None = None
     skipped: bool = False
     text: str | None = None
+    #: other files whose documents this file's reading linted (a Terraform
+    #: ``file("policy.json")``), see :func:`merge_included`
+    included: list[str] = field(default_factory=list)
 
 
 _registry: Registry | None = None
@@ -73,7 +76,45 @@ def lint_bytes(
     findings = suppress(path, source.text, source.documents, findings, registry, config)
     report.documents = len(source.documents)
     report.findings = sorted(set(findings), key=Finding.sort_key)
+    report.included = sorted({d.file for d in source.documents if d.meta.get("included_from") and d.file != path})
     return report
+
+
+def merge_included(reports: list[FileReport]) -> None:
+    """Each finding once per run, when a policy file is both included by a
+    Terraform file (``file("policy.json")``, ``templatefile``) and linted on
+    its own (a directory run, or both files named).
+
+    The including file's reading wins: it knows how the document is used (a
+    trust policy, a bucket policy: the kind comes from where it is used, and
+    a template is rendered with its variables), its findings already point
+    into the JSON file, and it assembles the roles.  So the JSON file's own
+    report is emptied, and identical findings that several including files
+    report on the same included file (two modules using one policy file) are
+    kept once.  A JSON file linted without its includer (``iamlint check
+    policy.json``, pre-commit with only that file changed) is reported on its
+    own, as before; ``iamlint check main.tf`` reports the included file too.
+    """
+    def key(path: str) -> str:
+        return os.path.normcase(os.path.abspath(path))
+
+    covered = {key(p) for r in reports for p in r.included}
+    if not covered:
+        return
+    seen: set = set()
+    for r in reports:
+        if r.error is None and not r.included and key(r.path) in covered:
+            r.findings, r.documents = [], 0
+            continue
+        kept = []
+        for f in r.findings:
+            if f.file != r.path and key(f.file) in covered:
+                ident = (key(f.file), f.span, f.rule, f.message)
+                if ident in seen:
+                    continue
+                seen.add(ident)
+            kept.append(f)
+        r.findings = kept
 
 
 def lint_text(text: str, path: str = "policy.json", config: Config | None = None,

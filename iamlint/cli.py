@@ -82,7 +82,7 @@ def check(paths, fmt, output, fail_on, kind, select, extend_select, ignore, conf
           show_source, quiet, color, max_file_size, baseline_file, write_baseline, jobs=None, apply_fixes=False,
           show_diff=False) -> None:
     """Lint policy files, templates and directories (default: the current directory)."""
-    from iamlint.api import FileReport, iter_files, lint_bytes, lint_path
+    from iamlint.api import FileReport, iter_files, lint_bytes, lint_path, merge_included
     from iamlint.engine.registry import Registry, RuleLoadError
     from iamlint.findings import SEVERITY_RANK
     from iamlint.parallel import default_jobs, lint_items
@@ -141,6 +141,8 @@ def check(paths, fmt, output, fail_on, kind, select, extend_select, ignore, conf
         if not registries:
             config = resolver.root()
             registries[id(config)] = resolver.registry_for(config)
+        # a policy file both included by a .tf (file("x.json")) and linted on its own: reported once
+        merge_included(reports)
     except (ConfigError, RuleLoadError, BaselineError) as exc:
         click.echo(f"iamlint: {exc}", err=True)
         sys.exit(2)

@@ -13,6 +13,18 @@ read (once, cached) only to resolve references and to learn how a data source
 is used; a document is reported in the file where it is written.  Values that
 cannot be known offline are :class:`~iamlint.model.policy.Opaque`; within
 strings an unresolved interpolation keeps its ``${...}`` text.
+
+A JSON file read through ``file()``/``templatefile()`` is linted by the ``.tf``
+that uses it (``meta["included_from"]``): that reading knows the kind from the
+usage and renders the template.  When the same run also lints the JSON file on
+its own (a directory run), :func:`iamlint.api.merge_included` drops the
+standalone copy, so each finding is reported once per run.
+
+Every document carries ``meta["resource_type"]``: the Terraform type of the
+resource whose attribute holds it (for a policy document data source, of the
+first resource using it), e.g. ``aws_vpc_endpoint`` for an endpoint policy.
+Users get ``meta["access_keys"]``/``meta["access_key_at"]`` from the
+``aws_iam_access_key`` resources of the module (IAM405).
 """
 from __future__ import annotations
 

@@ -311,3 +311,142 @@ def test_users_groups_and_policies_written_as_json_strings():
     repo = next(d for d in result.documents if d.owner == "Repo")
     assert repo.kind == "resource" and repo.value["Statement"][0]["Principal"] == "*"
     assert repo.locate("/Statement/0/Principal").line == 8  # the string that holds the policy
+
+
+# --------------------------------------------------------------------------
+# access keys (IAM405), SAM managed policy names, resource types, VPC endpoints
+
+
+ACCESS_KEYS_YAML = """\
+AWSTemplateFormatVersion: "2010-09-09"
+Resources:
+  Deployer:
+    Type: AWS::IAM::User
+    Properties:
+      UserName: deployer
+  DeployerKey:
+    Type: AWS::IAM::AccessKey
+    Properties:
+      UserName: !Ref Deployer
+  ByNameKey:
+    Type: AWS::IAM::AccessKey
+    Properties:
+      UserName: deployer
+  ExternalKey:
+    Type: AWS::IAM::AccessKey
+    Properties:
+      UserName: legacy-ci
+  Quiet:
+    Type: AWS::IAM::User
+  QuietKey:
+    Type: AWS::IAM::AccessKey
+    Properties:
+      UserName: !Ref Quiet
+      Status: Inactive
+"""
+
+
+def test_access_keys_are_recorded_on_their_users_and_reported_at_the_key():
+    result = read_source("template.yaml", ACCESS_KEYS_YAML.encode())
+    users = {r.name: r for r in result.roles}
+    assert users["Deployer"].meta["access_keys"] == ["DeployerKey", "ByNameKey"]  # !Ref and the literal UserName
+    assert users["legacy-ci"].meta["access_keys"] == ["ExternalKey"]  # a user this template does not define
+    assert "access_keys" not in users["Quiet"].meta  # Inactive
+    findings = [f for f in lint_bytes("template.yaml", ACCESS_KEYS_YAML.encode()).findings if f.rule == "IAM405"]
+    lines = ACCESS_KEYS_YAML.splitlines()
+    # at the logical id of the first key of each user
+    assert sorted((f.line, f.column) for f in findings) == [
+        (lines.index("  DeployerKey:") + 1, 3), (lines.index("  ExternalKey:") + 1, 3)]
+    deployer = next(f for f in findings if "`Deployer`" in f.message)
+    assert "DeployerKey, ByNameKey" in deployer.message and deployer.owner == "DeployerKey"
+    for f in findings:
+        assert "OIDC federation" in f.message and "instance profile" in f.message and "IAM Identity Center" in f.message
+
+
+def test_powerful_user_with_access_key_is_one_finding_naming_the_key():
+    text = ACCESS_KEYS_YAML + """\
+  Admin:
+    Type: AWS::IAM::User
+    Properties:
+      ManagedPolicyArns: [arn:aws:iam::aws:policy/AdministratorAccess]
+  AdminKey:
+    Type: AWS::IAM::AccessKey
+    Properties:
+      UserName: !Ref Admin
+"""
+    findings = [f for f in lint_bytes("template.yaml", text.encode()).findings
+                if f.rule == "IAM405" and "`Admin`" in f.message]
+    assert len(findings) == 1
+    [f] = findings
+    assert "has an access key declared and holds administrator access" in f.message
+    key_line = text.splitlines().index("  AdminKey:") + 1
+    assert any(r.span is not None and r.span.line == key_line + 1 for r in f.related), f.related
+
+
+def test_sam_managed_policy_names_take_their_path_from_the_catalog():
+    text = """\
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  Fn:
+    Type: AWS::Serverless::Function
+    Properties:
+      Handler: index.handler
+      Runtime: python3.12
+      Policies:
+        - ViewOnlyAccess
+        - AWSLambdaBasicExecutionRole
+        - AmazonSSMManagedInstanceCore
+        - NoSuchManagedPolicyXyz
+"""
+    result = read_source("template.yaml", text.encode())
+    [fn] = result.roles
+    assert [a.arn for a in fn.managed] == [
+        "arn:aws:iam::aws:policy/job-function/ViewOnlyAccess",
+        "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole",
+        "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore",
+        "arn:aws:iam::aws:policy/NoSuchManagedPolicyXyz",  # unknown: kept as written, IAM402 reports it
+    ]
+    findings = lint_bytes("template.yaml", text.encode()).findings
+    unknown = [f for f in findings if f.rule == "IAM402"]
+    assert [f.line for f in unknown] == [12], unknown  # no wrong-path finding for ViewOnlyAccess
+
+
+def test_every_document_names_its_cloudformation_resource_type(roles_result):
+    for name in ("roles.yaml", "findings.yaml", "findings.json"):
+        result = roles_result if name == "roles.yaml" else _read(name)
+        for doc in result.documents:
+            rtype = doc.meta.get("resource_type")
+            assert isinstance(rtype, str) and rtype.startswith("AWS::"), (name, doc.owner, rtype)
+    types = {d.owner: d.meta["resource_type"] for d in roles_result.documents}
+    assert types["BucketPolicy"] == "AWS::S3::BucketPolicy" and types["Function"] == "AWS::Serverless::Function"
+    assert types["PublicInvoke"] == "AWS::Lambda::Permission"
+
+
+VPCE_YAML = """\
+AWSTemplateFormatVersion: "2010-09-09"
+Resources:
+  Endpoint:
+    Type: AWS::EC2::VPCEndpoint
+    Properties:
+      VpcId: vpc-123
+      ServiceName: !Sub com.amazonaws.${AWS::Region}.s3
+      PolicyDocument:
+        Version: "2012-10-17"
+        Statement:
+          - Effect: Allow
+            Principal: "*"
+            Action: [s3:GetObject, s3:PutObject]
+            Resource: arn:aws:s3:::my-bucket/*
+"""
+
+
+def test_vpc_endpoint_policy_is_a_resource_document_without_public_finding():
+    result = read_source("template.yaml", VPCE_YAML.encode())
+    [doc] = result.documents
+    assert (doc.owner, doc.kind, doc.meta["resource_type"]) == ("Endpoint", "resource", "AWS::EC2::VPCEndpoint")
+    assert doc.locate("/Statement/0/Principal").line == 12
+    findings = lint_bytes("template.yaml", VPCE_YAML.encode()).findings
+    assert not [f for f in findings if f.rule == "IAM501"], findings
+    # the same statement in a bucket policy is public
+    bucket = VPCE_YAML.replace("AWS::EC2::VPCEndpoint", "AWS::S3::BucketPolicy")
+    assert [f.line for f in lint_bytes("template.yaml", bucket.encode()).findings if f.rule == "IAM501"] == [12]

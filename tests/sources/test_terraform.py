@@ -267,3 +267,244 @@ def test_terraform_corpus_reads_without_errors():
             assert not doc.syntax_problems, (path, doc.owner, doc.syntax_problems)
         documents += len(result.documents)
     assert documents > 250
+
+
+# -- access keys (IAM405), resource types, VPC endpoints, included files ----------
+
+
+ACCESS_KEYS_TF = '''\
+resource "aws_iam_user" "deployer" {
+  name = "deployer"
+}
+
+resource "aws_iam_access_key" "deployer" {
+  user = aws_iam_user.deployer.name
+}
+
+resource "aws_iam_user" "named" {
+  name = "named-user"
+}
+
+resource "aws_iam_access_key" "by_name" {
+  user = "named-user"
+}
+
+resource "aws_iam_access_key" "elsewhere" {
+  user = "legacy-ci"
+}
+
+resource "aws_iam_user" "quiet" {
+  name = "quiet"
+}
+
+resource "aws_iam_access_key" "quiet" {
+  user   = aws_iam_user.quiet.name
+  status = "Inactive"
+}
+'''
+
+
+def test_access_keys_are_recorded_on_their_users_and_reported_at_the_key(tmp_path):
+    path = tmp_path / "main.tf"
+    path.write_text(ACCESS_KEYS_TF)
+    result = read(path)
+    users = {r.name: r for r in result.roles}
+    assert users["aws_iam_user.deployer"].meta["access_keys"] == ["aws_iam_access_key.deployer"]
+    assert users["aws_iam_user.named"].meta["access_keys"] == ["aws_iam_access_key.by_name"]
+    # a key of a user the module does not declare still belongs to a user
+    assert users["legacy-ci"].meta["access_keys"] == ["aws_iam_access_key.elsewhere"]
+    assert "access_keys" not in users["aws_iam_user.quiet"].meta  # Inactive
+    findings = [f for f in lint_bytes(str(path), path.read_bytes()).findings if f.rule == "IAM405"]
+    assert sorted(f.line for f in findings) == [
+        line_of(path, 'resource "aws_iam_access_key" "deployer"'),
+        line_of(path, 'resource "aws_iam_access_key" "by_name"'),
+        line_of(path, 'resource "aws_iam_access_key" "elsewhere"'),
+    ]
+    for f in findings:
+        assert "long-term access key" in f.message
+        assert "OIDC federation" in f.message and "instance profile" in f.message and "IAM Identity Center" in f.message
+
+
+def test_access_key_in_a_sibling_file_is_reported_once_at_the_user(tmp_path):
+    (tmp_path / "users.tf").write_text('resource "aws_iam_user" "ci" {\n  name = "ci"\n}\n')
+    (tmp_path / "keys.tf").write_text('resource "aws_iam_access_key" "ci" {\n  user = aws_iam_user.ci.name\n}\n')
+    users = lint_bytes(str(tmp_path / "users.tf"), (tmp_path / "users.tf").read_bytes()).findings
+    keys = lint_bytes(str(tmp_path / "keys.tf"), (tmp_path / "keys.tf").read_bytes()).findings
+    assert [(f.rule, f.line) for f in users if f.rule == "IAM405"] == [("IAM405", 1)]
+    assert not [f for f in keys if f.rule == "IAM405"]
+
+
+def test_every_document_names_its_resource_type():
+    seen = set()
+    for path in sorted(FIX.rglob("*.tf")):
+        for doc in read(path).documents:
+            if doc.value is None and doc.syntax_problems and not doc.owner:
+                continue  # the file itself does not parse
+            assert doc.meta.get("resource_type"), (path.name, doc.owner)
+            seen.add(doc.meta["resource_type"])
+    # data sources take the type of the resource using them (the admin document is an aws_iam_policy's)
+    assert seen == {"aws_iam_policy", "aws_iam_role", "aws_iam_role_policy", "aws_lambda_permission"}, seen
+
+
+def test_resource_type_of_documents_and_roles(tmp_path):
+    path = tmp_path / "main.tf"
+    path.write_text('''\
+data "aws_iam_policy_document" "bucket" {
+  statement {
+    actions   = ["s3:GetObject"]
+    resources = ["arn:aws:s3:::b/*"]
+    principals {
+      type        = "AWS"
+      identifiers = ["arn:aws:iam::111122223333:root"]
+    }
+  }
+}
+
+resource "aws_s3_bucket_policy" "b" {
+  bucket = "b"
+  policy = data.aws_iam_policy_document.bucket.json
+}
+
+resource "aws_iam_role" "r" {
+  name = "r"
+  assume_role_policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [{ Effect = "Allow", Principal = { Service = "ec2.amazonaws.com" }, Action = "sts:AssumeRole" }]
+  })
+}
+
+resource "aws_lambda_permission" "p" {
+  function_name = "f"
+  principal     = "s3.amazonaws.com"
+  source_arn    = "arn:aws:s3:::b"
+}
+''')
+    result = read(path)
+    types = {d.owner: d.meta.get("resource_type") for d in result.documents}
+    assert types == {"data.aws_iam_policy_document.bucket": "aws_s3_bucket_policy",
+                     "aws_iam_role.r": "aws_iam_role", "aws_lambda_permission.p": "aws_lambda_permission"}
+    assert result.roles[0].resource.meta["resource_type"] == "aws_iam_role"
+
+
+VPCE_TF = '''\
+resource "aws_vpc_endpoint" "s3" {
+  vpc_id       = "vpc-123"
+  service_name = "com.amazonaws.eu-west-1.s3"
+  policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [{
+      Effect    = "Allow"
+      Principal = "*"
+      Action    = ["s3:GetObject", "s3:PutObject"]
+      Resource  = "arn:aws:s3:::my-bucket/*"
+    }]
+  })
+}
+
+data "aws_iam_policy_document" "endpoint" {
+  statement {
+    principals {
+      type        = "*"
+      identifiers = ["*"]
+    }
+    actions   = ["sqs:SendMessage"]
+    resources = ["*"]
+  }
+}
+
+resource "aws_vpc_endpoint_policy" "sqs" {
+  vpc_endpoint_id = "vpce-123"
+  policy          = data.aws_iam_policy_document.endpoint.json
+}
+'''
+
+
+def test_vpc_endpoint_policies_are_resource_documents_without_public_finding(tmp_path):
+    path = tmp_path / "main.tf"
+    path.write_text(VPCE_TF)
+    result = read(path)
+    kinds = {d.owner: (d.kind, d.meta.get("resource_type")) for d in result.documents}
+    assert kinds == {"aws_vpc_endpoint.s3": ("resource", "aws_vpc_endpoint"),
+                     "data.aws_iam_policy_document.endpoint": ("resource", "aws_vpc_endpoint_policy")}
+    findings = lint_bytes(str(path), path.read_bytes()).findings
+    assert not [f for f in findings if f.rule == "IAM501"], findings
+    # the same statements in a bucket policy are public: IAM501 fires there
+    bucket = tmp_path / "bucket" / "main.tf"
+    bucket.parent.mkdir()
+    bucket.write_text(VPCE_TF.replace('"aws_vpc_endpoint" "s3"', '"aws_s3_bucket_policy" "s3"')
+                      .replace('"aws_vpc_endpoint_policy" "sqs"', '"aws_sqs_queue_policy" "sqs"'))
+    public = [f for f in lint_bytes(str(bucket), bucket.read_bytes()).findings if f.rule == "IAM501"]
+    assert len(public) == 2, public
+
+
+def test_vpc_endpoint_policy_in_a_plan_is_a_resource_document(tmp_path):
+    import json
+
+    policy = {"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject", "Resource": "*"}]}
+    plan = {"format_version": "1.2", "planned_values": {"root_module": {"resources": [
+        {"address": "aws_vpc_endpoint.s3", "mode": "managed", "type": "aws_vpc_endpoint", "name": "s3",
+         "values": {"policy": json.dumps(policy)}},
+        {"address": "aws_iam_user.u", "mode": "managed", "type": "aws_iam_user", "name": "u",
+         "values": {"name": "u"}},
+        {"address": "aws_iam_access_key.u", "mode": "managed", "type": "aws_iam_access_key", "name": "u",
+         "values": {"user": "u", "status": "Active"}},
+    ]}}}
+    path = tmp_path / "plan.json"
+    path.write_text(json.dumps(plan, indent=2))
+    result = read(path)
+    [doc] = result.documents
+    assert (doc.kind, doc.meta["resource_type"]) == ("resource", "aws_vpc_endpoint")
+    [user] = result.roles
+    assert user.meta["access_keys"] == ["aws_iam_access_key.u"]
+    findings = lint_bytes(str(path), path.read_bytes()).findings
+    assert not [f for f in findings if f.rule == "IAM501"]
+    [key] = [f for f in findings if f.rule == "IAM405"]
+    assert key.line == line_of(path, '"address": "aws_iam_access_key.u"')
+
+
+def test_included_policy_file_is_reported_once_in_a_directory_run(tmp_path):
+    """main.tf reads policy.json with file(): a directory run lints both, and
+    each finding is reported once (by main.tf, which knows the document's use)."""
+    import json
+    import os
+
+    from click.testing import CliRunner
+
+    from iamlint.cli import main
+
+    (tmp_path / "main.tf").write_text('''\
+resource "aws_iam_role" "app" {
+  name               = "app"
+  assume_role_policy = file("${path.module}/trust.json")
+}
+
+resource "aws_iam_policy" "app" {
+  name   = "app"
+  policy = file("policy.json")
+}
+''')
+    (tmp_path / "policy.json").write_text(
+        '{\n  "Version": "2012-10-17",\n  "Statement": [\n    {"Effect": "Allow", "Action": "*", "Resource": "*"}\n  ]\n}\n')
+    (tmp_path / "trust.json").write_text(
+        '{\n  "Version": "2012-10-17",\n  "Statement": [\n'
+        '    {"Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "sts:AssumeRole"}\n  ]\n}\n')
+
+    def run(*args):
+        result = CliRunner().invoke(main, ["check", "--format", "json", "--jobs", "1", *args])
+        assert result.exit_code == 1, result.output
+        return json.loads(result.output)
+
+    def keys(data):
+        return sorted((os.path.basename(f["file"]), f["line"], f["rule"]) for f in data["findings"])
+
+    expected = [("policy.json", 4, "IAM201"), ("trust.json", 4, "IAM301")]
+    directory = run(str(tmp_path))
+    assert keys(directory) == expected, keys(directory)
+    # the findings come from main.tf's reading: they name the Terraform resources
+    assert {f.get("owner") for f in directory["findings"]} == {"aws_iam_policy.app", "aws_iam_role.app"}
+    # both files named (pre-commit with both changed): the same, once
+    assert keys(run(str(tmp_path / "main.tf"), str(tmp_path / "policy.json"), str(tmp_path / "trust.json"))) == expected
+    # each on its own still reports them
+    assert keys(run(str(tmp_path / "main.tf"))) == expected
+    assert keys(run(str(tmp_path / "policy.json"))) == [("policy.json", 4, "IAM201")]
