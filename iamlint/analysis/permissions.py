@@ -23,7 +23,9 @@ document never expands ``*`` more than once.
 from __future__ import annotations
 
 import functools
+import itertools
 import json
+import operator
 import re
 from dataclasses import dataclass
 from importlib import resources
@@ -135,7 +137,7 @@ def covers_action(stmt: Statement, action: str) -> bool:
 def is_full_wildcard(stmt: Statement) -> bool:
     """Whether the statement's actions cover every catalogued action."""
     if not stmt.not_action:
-        return any(is_full_wildcard_pattern(p) for p in action_strings(stmt))
+        return any(map(is_full_wildcard_pattern, action_strings(stmt)))
     return action_set(stmt).is_full_wildcard
 
 
@@ -209,7 +211,7 @@ def has_star_resource_value(stmt: Statement) -> bool:
     wildcards (``"*"``, ``"**"``); memoised per statement."""
     cached = stmt.__dict__.get("_iamlint_star_value")
     if cached is None:
-        cached = any(v != "" and not v.strip("*") for v in _resource_strings(stmt))
+        cached = any(map(_all_stars, _resource_strings(stmt)))
         stmt.__dict__["_iamlint_star_value"] = cached
     return cached
 
@@ -280,7 +282,7 @@ def statement_has_broad_resource(stmt: Statement) -> bool:
     """
     cached = stmt.__dict__.get("_iamlint_broad")
     if cached is None:
-        if narrowing_conditions(stmt):
+        if "Condition" in stmt.raw and narrowing_conditions(stmt):
             cached = False
         elif stmt.not_resource:
             cached = stmt.raw.get("NotResource") is not None
@@ -464,14 +466,19 @@ def _pattern_mask(pattern_lower: str) -> int:
     return mask
 
 
+@functools.lru_cache(maxsize=32768)
+def _raw_pattern_mask(pattern: str) -> int:
+    """:func:`_pattern_mask` of a pattern as written (memoised per spelling)."""
+    return _pattern_mask.__wrapped__(pattern.lower())
+
+
 def _target_mask(stmt: Statement) -> int:
     """Targets the statement's Action/NotAction covers (0 without either key)."""
     cached = stmt.__dict__.get("_iamlint_target_mask")
     if cached is None:
         cached = 0
         if "Action" in stmt.raw or "NotAction" in stmt.raw:
-            for p in action_strings(stmt):
-                cached |= _pattern_mask(p.lower())
+            cached = functools.reduce(operator.or_, map(_raw_pattern_mask, action_strings(stmt)), 0)
             if stmt.not_action:
                 cached = _targets()[2] & ~cached
         stmt.__dict__["_iamlint_target_mask"] = cached
@@ -494,6 +501,53 @@ def _method_plans() -> tuple[tuple[EscalationMethod, tuple[tuple[tuple[str, int 
 def _all_methods_targeted() -> bool:
     """Whether every alternative of every method is a target action (has a bit)."""
     return all(bit is not None for _, groups in _method_plans() for g in groups for _, bit, _ in g)
+
+
+def _string_values(raw: object) -> list[str]:
+    if isinstance(raw, str):
+        return [raw]
+    if isinstance(raw, list):
+        if all(map(isinstance, raw, _REPEAT_STR)):
+            return list(raw)
+        return [v for v in raw if isinstance(v, str)]
+    return []
+
+
+_REPEAT_STR = itertools.repeat(str)
+_REPEAT_STAR = itertools.repeat("*")
+
+
+def _prime(stmt: Statement) -> None:
+    """Compute in one pass the per-statement facts the rules ask about first
+    (action and resource strings, star resource, target mask and, for an
+    ``Action`` statement, whether it is administrator access), as the
+    individual memoising accessors would."""
+    d = stmt.__dict__
+    if "_iamlint_target_mask" in d:
+        return
+    raw = stmt.raw
+    not_action = "NotAction" in raw
+    acts = d.get("_iamlint_action_strings")
+    if acts is None:
+        acts = d["_iamlint_action_strings"] = _string_values(raw.get("NotAction" if not_action else "Action"))
+    not_resource = "NotResource" in raw
+    res = d.get("_iamlint_resource_strings")
+    if res is None:
+        res = d["_iamlint_resource_strings"] = _string_values(raw.get("NotResource" if not_resource else "Resource"))
+    star = d.get("_iamlint_star_value")
+    if star is None:
+        star = d["_iamlint_star_value"] = any(map(_all_stars, res))
+    has_actions = not_action or "Action" in raw
+    mask = functools.reduce(operator.or_, map(_raw_pattern_mask, acts), 0) if has_actions else 0
+    if not_action:
+        mask = _targets()[2] & ~mask
+    elif "_iamlint_full_admin" not in d:
+        # statement_is_admin: covers every resource and lists a full wildcard
+        # (every full-wildcard spelling starts with "*")
+        d["_iamlint_full_admin"] = (has_actions and ((not star) if not_resource else star)
+                                    and any(map(str.startswith, acts, _REPEAT_STAR))
+                                    and any(map(is_full_wildcard_pattern, acts)))
+    d["_iamlint_target_mask"] = mask
 
 
 def statement_is_admin(stmt: Statement) -> bool:
@@ -531,6 +585,8 @@ class Permissions:
         self.policies: list[Policy] = list(policies)
         self.statements: list[Statement] = [s for p in self.policies for s in p.statements]
         self.allows: list[Statement] = [s for s in self.statements if s.is_allow]
+        for s in self.allows:
+            _prime(s)
         self.denies: list[Statement] = [s for s in self.statements if s.is_deny]
         # Allow statements by the services their actions can reach (built on
         # first use, see _candidates)

@@ -8,6 +8,7 @@ conditional Deny such as a region lock removes nothing and is never reported.
 from __future__ import annotations
 
 import functools
+import itertools
 import re
 from typing import Iterable, Iterator
 
@@ -248,11 +249,9 @@ def allow_with_not_resource(ctx: Context) -> Iterator[Report]:
 # --------------------------------------------------------------------------
 
 
-@functools.lru_cache(maxsize=65536)
-def _resource_level_write(action: str) -> str:
+def _write_kind(info: catalog.ActionInfo | None) -> str:
     """"pm" / "write" for write or permissions-management actions that
     support resource-level permissions (tagging-only writes excluded), else ""."""
-    info = catalog.action_info(action)
     if info is None or not info.resource_types:
         return ""
     level = info.access_level
@@ -263,8 +262,20 @@ def _resource_level_write(action: str) -> str:
     return ""
 
 
-@functools.lru_cache(maxsize=8192)
+@functools.lru_cache(maxsize=65536)
+def _resource_level_write(action: str) -> str:
+    return _write_kind(catalog.action_info(action))
+
+
+@functools.lru_cache(maxsize=32768)
 def _pattern_writes(pattern: str) -> tuple[tuple[str, str], ...]:
+    """The (canonical action, kind) pairs of :func:`_write_kind` a lower-case
+    pattern grants, sorted; memoised per pattern."""
+    if "*" not in pattern and "?" not in pattern:
+        # a concrete action: one catalog look-up, no expansion
+        info = catalog.action_info(pattern)
+        kind = _write_kind(info)
+        return ((info.full, kind),) if kind else ()
     return tuple(sorted((a, k) for a in catalog.expand(pattern) if (k := _resource_level_write(a))))
 
 
@@ -274,13 +285,16 @@ def _statement_writes(patterns: tuple[str, ...]) -> dict[str, str]:
     "write") an Action list grants, leaving out administrator and service-wide
     patterns (IAM201 / IAM202). Memoised per Action list: callers must not
     modify the result."""
-    found: dict[str, str] = {}
-    for pattern in patterns:
-        if is_full_wildcard_pattern(pattern) or _SERVICE_WIDE.match(pattern):
-            continue  # administrator / service-wide access: IAM201 / IAM202
-        for action, kind in _pattern_writes(pattern.lower()):
-            found[action] = kind
-    return found
+    return dict(itertools.chain.from_iterable(map(_narrow_pattern_writes, patterns)))
+
+
+@functools.lru_cache(maxsize=32768)
+def _narrow_pattern_writes(pattern: str) -> tuple[tuple[str, str], ...]:
+    """:func:`_pattern_writes` of a pattern as written, nothing for
+    administrator and service-wide patterns (IAM201 / IAM202 report those)."""
+    if is_full_wildcard_pattern(pattern) or _SERVICE_WIDE.match(pattern):
+        return ()
+    return _pattern_writes(pattern.lower())
 
 
 @functools.lru_cache(maxsize=8192)

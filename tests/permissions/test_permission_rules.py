@@ -222,3 +222,28 @@ def test_public_finding_points_at_the_principal():
     assert found[0].pointer == "/Statement/0/Principal"
     line = text.splitlines()[found[0].span.line - 1]
     assert '"Principal": "*"' in line
+
+
+# -- memoised per Action list / per pattern: a Deny of one document never leaks into another
+
+def test_write_on_all_resources_memo_is_not_shared_across_denies():
+    actions = ["iam:DeleteRole", "iam:PutRolePolicy", "s3:PutObject"]
+    denied = lint(policy({"Effect": "Allow", "Action": actions, "Resource": "*"},
+                         {"Effect": "Deny", "Action": "iam:PutRolePolicy", "Resource": "*"}))
+    plain = lint(policy({"Effect": "Allow", "Action": actions, "Resource": "*"}))
+    again = lint(policy({"Effect": "Allow", "Action": actions, "Resource": "*"},
+                        {"Effect": "Deny", "Action": "iam:PutRolePolicy", "Resource": "*"}))
+    msg = lambda found: [f.message for f in found if f.rule == "IAM205"]
+    assert msg(plain) == ["`Resource: *` applies 3 write and permissions-management actions "
+                          "(iam:PutRolePolicy, iam:DeleteRole, s3:PutObject) to every resource although they "
+                          "support resource-level permissions; name the ARNs they need"]
+    assert msg(denied) == msg(again) and len(msg(denied)) == 1
+    assert msg(denied)[0].startswith("`Resource: *` applies 2 write actions (iam:DeleteRole, s3:PutObject)")
+
+
+def test_service_wide_pointer_skips_non_string_values():
+    found = lint(policy({"Effect": "Allow", "Action": [5, "s3:GetObject", "ec2:*"], "Resource": "*"}))
+    hits = [f for f in found if f.rule == "IAM202"]
+    assert [f.pointer for f in hits] == ["/Statement/0/Action/2"]
+    single = [f for f in lint(policy({"Effect": "Allow", "Action": "ec2:*", "Resource": "*"})) if f.rule == "IAM202"]
+    assert [f.pointer for f in single] == ["/Statement/0/Action"]
