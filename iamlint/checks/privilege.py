@@ -7,6 +7,7 @@ conditional Deny such as a region lock removes nothing and is never reported.
 """
 from __future__ import annotations
 
+import bisect
 import functools
 import itertools
 import re
@@ -186,24 +187,42 @@ def service_wide_access(ctx: Context) -> Iterator[Report]:
             continue
         if _is_full_admin(stmt) or _narrowing_conditions(stmt):
             continue
-        for index, value in _raw_action_values(stmt):
-            if "*" not in value:
-                continue  # cheap pre-test of the service-wide shape
-            m = _SERVICE_WIDE.match(value)
-            if m is None:
-                continue
-            service = m.group(1).lower()
-            if not catalog.service_exists(service):
-                continue
+        wide = _service_wide(tuple(action_strings(stmt)))
+        if not wide:
+            continue
+        raw = stmt.raw["Action"]
+        for position, value, service in wide:
             names = catalog.expand(f"{service}:*")
             if perms.has_hard_denies and all(perms.denied(a) for a in names):
                 continue
             detail = f"all {len(names)} actions"
             yield Report(
-                stmt.ptr("Action") if index is None else stmt.ptr("Action", index),
+                stmt.ptr("Action") if isinstance(raw, str) else stmt.ptr("Action", _raw_index(raw, position)),
                 f"`{value}` on `Resource: *` grants every action of {catalog.service_name(service) or service} "
                 f"({detail}, including those added later) on every resource; list the actions the workload needs and the resources it uses",
             )
+
+
+@functools.lru_cache(maxsize=8192)
+def _service_wide(patterns: tuple[str, ...]) -> tuple[tuple[int, str, str], ...]:
+    """(position among the strings, pattern, lower-case service) of the
+    ``<service>:*`` patterns of an Action list naming a catalogued service."""
+    out = []
+    for position, value in enumerate(patterns):
+        if "*" not in value:
+            continue  # cheap pre-test of the service-wide shape
+        m = _SERVICE_WIDE.match(value)
+        if m is not None and catalog.service_exists(service := m.group(1).lower()):
+            out.append((position, value, service))
+    return tuple(out)
+
+
+def _raw_index(raw: list, position: int) -> int:
+    """Index in the raw ``Action`` list of its ``position``-th string value."""
+    if all(map(isinstance, raw[:position + 1], itertools.repeat(str))):
+        return position
+    strings = [i for i, v in enumerate(raw) if isinstance(v, str)]
+    return strings[position]
 
 
 # --------------------------------------------------------------------------
@@ -249,12 +268,36 @@ def allow_with_not_resource(ctx: Context) -> Iterator[Report]:
 # --------------------------------------------------------------------------
 
 
-def _write_kind(info: catalog.ActionInfo | None) -> str:
+# The catalog's compact per-action record, when it has one: reading the access
+# level from it is ~10x cheaper than building an ActionInfo (thousands of
+# actions per run). Anything unexpected falls back to the public action_info;
+# tests/permissions checks both agree.
+_catalog_record = getattr(catalog, "_action_record", None)
+
+
+def _access_facts(action_lower: str) -> tuple[str, str, bool] | None:
+    """(canonical full name, access level, has resource types) of a concrete
+    lower-case action; None when the catalog does not know it."""
+    if _catalog_record is not None:
+        try:
+            record = _catalog_record(action_lower)
+            if record is None:
+                return None
+            name, level, _description, refs, _keys = record
+            if isinstance(name, str) and isinstance(level, str):
+                return f"{action_lower.partition(':')[0]}:{name}", level, bool(refs)
+        except (TypeError, ValueError, KeyError):
+            pass
+    info = catalog.action_info(action_lower)
+    return None if info is None else (info.full, info.access_level, bool(info.resource_types))
+
+
+def _write_kind(facts: tuple[str, str, bool] | None) -> str:
     """"pm" / "write" for write or permissions-management actions that
     support resource-level permissions (tagging-only writes excluded), else ""."""
-    if info is None or not info.resource_types:
+    if facts is None or not facts[2]:
         return ""
-    level = info.access_level
+    level = facts[1]
     if "Permissions management" in level:
         return "pm"
     if "Write" in level and "Tagging" not in level:
@@ -264,7 +307,7 @@ def _write_kind(info: catalog.ActionInfo | None) -> str:
 
 @functools.lru_cache(maxsize=65536)
 def _resource_level_write(action: str) -> str:
-    return _write_kind(catalog.action_info(action))
+    return _write_kind(_access_facts(action.lower()))
 
 
 @functools.lru_cache(maxsize=32768)
@@ -273,10 +316,34 @@ def _pattern_writes(pattern: str) -> tuple[tuple[str, str], ...]:
     pattern grants, sorted; memoised per pattern."""
     if "*" not in pattern and "?" not in pattern:
         # a concrete action: one catalog look-up, no expansion
-        info = catalog.action_info(pattern)
-        kind = _write_kind(info)
-        return ((info.full, kind),) if kind else ()
-    return tuple(sorted((a, k) for a in catalog.expand(pattern) if (k := _resource_level_write(a))))
+        facts = _access_facts(pattern)
+        kind = _write_kind(facts)
+        return ((facts[0], kind),) if kind else ()
+    return tuple(sorted((a, k) for a in _expand(pattern) if (k := _resource_level_write(a))))
+
+
+def _expand(pattern: str) -> Iterable[str]:
+    """``catalog.expand`` of a lower-case pattern; the common ``service:Prefix*``
+    shape is answered from the service's sorted action names (no regex)."""
+    service, sep, action = pattern.partition(":")
+    if (sep and action.endswith("*") and "*" not in action[:-1] and "?" not in action and ":" not in action
+            and "*" not in service and "?" not in service):
+        names = _sorted_names(service)
+        prefix = action[:-1]
+        start = bisect.bisect_left(names, (prefix,))
+        out = []
+        for lower, full in itertools.islice(names, start, None):
+            if not lower.startswith(prefix):
+                break
+            out.append(full)
+        return out
+    return catalog.expand(pattern)
+
+
+@functools.lru_cache(maxsize=1024)
+def _sorted_names(service: str) -> list[tuple[str, str]]:
+    """(lower-case action name, canonical full name) of a service, sorted."""
+    return sorted((full.partition(":")[2].lower(), full) for full in catalog.expand(f"{service}:*"))
 
 
 @functools.lru_cache(maxsize=8192)

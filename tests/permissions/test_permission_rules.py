@@ -247,3 +247,27 @@ def test_service_wide_pointer_skips_non_string_values():
     assert [f.pointer for f in hits] == ["/Statement/0/Action/2"]
     single = [f for f in lint(policy({"Effect": "Allow", "Action": "ec2:*", "Resource": "*"})) if f.rule == "IAM202"]
     assert [f.pointer for f in single] == ["/Statement/0/Action"]
+
+
+def test_access_facts_agree_with_action_info():
+    from iamlint.checks import privilege
+    from iamlint.knowledge import catalog
+
+    checked = 0
+    for service in catalog.services()[::7] + ["iam", "s3", "ec2", "kms", "secretsmanager"]:
+        for full in sorted(catalog.expand(f"{service}:*")):
+            info = catalog.action_info(full)
+            assert privilege._access_facts(full.lower()) == (info.full, info.access_level, bool(info.resource_types))
+            checked += 1
+    assert checked > 1000
+    assert privilege._access_facts("iam:nosuchaction") is None
+    assert privilege._access_facts("nosuchservice:getthing") is None
+
+
+@pytest.mark.parametrize("pattern", ["ec2:describe*", "iam:*", "s3:put*", "iam:createrole*", "ec2:zzz*",
+                                     "nosuch:get*", "ec2:*instances", "s3:get?bject", "ec2:a:b*", "*:get*", "s3:*"])
+def test_prefix_expansion_agrees_with_the_catalog(pattern):
+    from iamlint.checks import privilege
+    from iamlint.knowledge import catalog
+
+    assert sorted(privilege._expand(pattern)) == sorted(catalog.expand(pattern))
