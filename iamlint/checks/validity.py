@@ -49,7 +49,7 @@ def _classify_action(text: str) -> tuple[int, str | None]:
         return UNKNOWN_PREFIX, catalog.suggest_service(service)
     if _has_wildcard(name):
         return (OK, None) if catalog.pattern_matches_anything(text) else (MATCHES_NOTHING, None)
-    if catalog.action_info(text) is not None:
+    if catalog.action_exists(text):
         return OK, None
     return UNKNOWN_ACTION, catalog.suggest_action(text)
 
@@ -180,10 +180,11 @@ MATCH, MISMATCH, STAR_ONLY, UNDECIDED = range(4)
 def _action_formats(action_lower: str) -> tuple[str, ...] | None:
     """The ARN formats of an action's resource types; () for a ``*``-only
     action, None when unknown or when a resource type has no format."""
-    info = catalog.action_info(action_lower)
-    if info is None or any(not ref.arn for ref in info.resource_types):
+    record = catalog._action_record(action_lower)  # noqa: SLF001 - the compact record, no ActionInfo needed
+    if record is None:
         return None
-    return tuple(ref.arn for ref in info.resource_types)
+    formats = tuple(ref[2] for ref in record[3])  # (name, required, arn, keys) per resource type
+    return None if not all(formats) else formats
 
 
 @functools.lru_cache(maxsize=65536)
@@ -216,15 +217,20 @@ def _decidable_resources(st: Statement) -> tuple[str, ...] | None:
     if "NotResource" in st.raw:
         return None
     raw = st.raw.get("Resource")
-    out = []
-    for text in raw if isinstance(raw, list) else [raw]:
+    texts = tuple(raw) if isinstance(raw, list) else (raw,)
+    for text in texts:
         if not isinstance(text, str):
             return None
+    return _decidable(texts)
+
+
+@functools.lru_cache(maxsize=16384)
+def _decidable(texts: tuple[str, ...]) -> tuple[str, ...] | None:
+    for text in texts:
         parts = arns.split_arn(text)
         if parts is None or arns.has_wildcard(parts.service) or arns.arn_problems(text):
             return None
-        out.append(text)
-    return tuple(out)
+    return texts
 
 
 def action_resource_mismatch(ctx: Context) -> Iterator[Report]:
@@ -234,13 +240,17 @@ def action_resource_mismatch(ctx: Context) -> Iterator[Report]:
         resources = _decidable_resources(st)
         if not resources:
             continue
-        services = frozenset(arns.split_arn(r).service.lower() for r in resources)
         for v in _action_values(st):
             if _classify_action(v.value)[0] != OK or v.value.strip("*") == "":
                 continue
-            message = _mismatch_message(v.value, resources, services)
+            message = _mismatch_message(v.value, resources)
             if message:
                 yield Report(v.pointer, message)
+
+
+@functools.lru_cache(maxsize=16384)
+def _resource_services(resources: tuple[str, ...]) -> frozenset[str]:
+    return frozenset(arns.split_arn(r).service.lower() for r in resources)
 
 
 def _shown(resources: tuple[str, ...]) -> str:
@@ -248,10 +258,14 @@ def _shown(resources: tuple[str, ...]) -> str:
     return shown + (f" and {len(resources) - 3} more" if len(resources) > 3 else "")
 
 
-def _mismatch_message(action: str, resources: tuple[str, ...], services: frozenset[str]) -> str | None:
+@functools.lru_cache(maxsize=65536)
+def _mismatch_message(action: str, resources: tuple[str, ...]) -> str | None:
+    services = _resource_services(resources)
     lower = action.lower()
     if not _has_wildcard(lower):
         status = _action_status(lower, resources, services)
+        if status not in (MISMATCH, STAR_ONLY):
+            return None
         info = catalog.action_info(lower)
         if status == MISMATCH and info is not None:
             types = ", ".join(f"{ref.name} (`{ref.arn}`)" for ref in info.resource_types[:4])

@@ -56,6 +56,7 @@ class ArnParts:
     resource: str
 
 
+@functools.lru_cache(maxsize=65536)
 def split_arn(text: str) -> ArnParts | None:
     """The six fields of an ARN (``arn:`` prefix included in the count); None if fewer."""
     parts = text.split(":", 5)
@@ -229,13 +230,26 @@ def _literal_prefix(tokens: tuple[str, ...]) -> str:
     return "".join(out)
 
 
+_STAR_RUN = re.compile(r"\*{2,}")
+
+
 @functools.lru_cache(maxsize=16384)
-def _pattern_parts(text: str) -> tuple[tuple[str, ...], str, str, str | None]:
-    """A Resource pattern's tokens, literal prefix, literal suffix (reversed), and
-    the pattern itself lower-cased when it holds no wildcard at all (else None)."""
-    p = _tokens_of_pattern(text)
-    literal = "".join(p) if all(len(t) == 1 for t in p) else None
-    return p, _literal_prefix(p), _literal_prefix(p[::-1]), literal
+def _pattern_parts(text: str) -> tuple[str, str, str, str | None]:
+    """A Resource pattern as a masked string (lower-case, every policy
+    variable and run of ``*`` one ``*``: the characters of
+    :func:`_tokens_of_pattern`), its literal prefix, its literal suffix
+    (reversed), and the masked string when it holds no wildcard (else None)."""
+    masked = _STAR_RUN.sub("*", _VARIABLE.sub("*", text.lower()))
+    star, one = masked.find("*"), masked.find("?")
+    if star < 0 and one < 0:
+        return masked, masked, masked[::-1], masked
+    cut = min(i for i in (star, one) if i >= 0)
+    last = max(masked.rfind("*"), masked.rfind("?"))
+    return masked, masked[:cut], masked[last + 1 :][::-1], None
+
+
+def _tokens_of_masked(masked: str) -> tuple[str, ...]:
+    return tuple(STAR if c == "*" else ANY if c == "?" else c for c in masked)
 
 
 @functools.lru_cache(maxsize=4096)
@@ -253,7 +267,7 @@ def resource_matches_format(resource: str, fmt: str) -> bool:
     ``...:123456789012:secret:name-AbCdEf``); a placeholder of the format
     holds no colon in the partition, service, region and account fields.
     """
-    p, p_head, p_tail, literal = _pattern_parts(resource)
+    masked, p_head, p_tail, literal = _pattern_parts(resource)
     f, f_head, f_tail = _format_parts(fmt)
     n = min(len(p_head), len(f_head))
     if p_head[:n] != f_head[:n]:
@@ -263,7 +277,7 @@ def resource_matches_format(resource: str, fmt: str) -> bool:
         return False
     if literal is not None:  # a literal ARN: one regex match
         return _format_regex(f).fullmatch(literal) is not None
-    return _intersects(p, f)
+    return _masked_intersects(masked, f)
 
 
 @functools.lru_cache(maxsize=4096)
@@ -277,7 +291,7 @@ def _format_regex(f: tuple[str, ...]) -> re.Pattern[str]:
 class _FormatAutomaton:
     """The format as an NFA over positions 0..m, with bitsets for fast stepping."""
 
-    __slots__ = ("tokens", "end", "star", "stays_on_colon", "literal_or_any", "one_step", "_adv")
+    __slots__ = ("tokens", "end", "star", "stays_on_colon", "literal_or_any", "one_step", "accept_rest", "_adv")
 
     def __init__(self, tokens: tuple[str, ...]) -> None:
         self.tokens = tokens
@@ -295,6 +309,9 @@ class _FormatAutomaton:
         # With no two stars in a row (formats are squashed), skipping a star
         # lands on a non-star: the closure takes one step.
         self.one_step = not (self.star & (self.star << 1))
+        # A final STAR eats whatever the pattern still holds (any character,
+        # a colon, a wildcard) and then ends: reaching it means a match.
+        self.accept_rest = (self.end >> 1) if tokens and tokens[-1] == STAR else 0
         self._adv: dict[str, int] = {}
 
     def advance_mask(self, c: str) -> int:
@@ -321,23 +338,33 @@ def _automaton(f: tuple[str, ...]) -> _FormatAutomaton:
 
 
 def _intersects(p: tuple[str, ...], f: tuple[str, ...]) -> bool:
-    """Whether the pattern tokens ``p`` and the format tokens ``f`` share a string.
+    """Whether the pattern tokens ``p`` and the format tokens ``f`` share a string."""
+    return _masked_intersects("".join("*" if t == STAR else "?" if t == ANY else t for t in p), f)
 
-    Walks ``p`` and keeps the set of format positions reachable (a bitset).
+
+def _masked_intersects(masked: str, f: tuple[str, ...]) -> bool:
+    """Whether the masked pattern (see :func:`_pattern_parts`: ``*`` any run,
+    ``?`` one character, every other character literal) and the format tokens
+    ``f`` share a string.
+
+    Walks the pattern and keeps the set of format positions reachable (a bitset).
     """
     fa = _automaton(f)
     if not fa.one_step:
-        return _intersects_slow(p, fa)
+        return _intersects_slow(_tokens_of_masked(masked), fa)
     star, on_colon, literal_or_any, adv = fa.star, fa.stays_on_colon, fa.literal_or_any, fa._adv  # noqa: SLF001
     everything = (fa.end << 1) - 1
+    accept_rest = fa.accept_rest
     states = 1 | ((1 & star) << 1)
-    for a in p:
-        if a == STAR:
+    for a in masked:
+        if states & accept_rest:
+            return True
+        if a == "*":
             # Any string: from the lowest reachable position every later one is reachable.
             low = states & -states
             states = ~(low - 1) & everything
             continue
-        if a == ANY:
+        if a == "?":
             step = ((states & literal_or_any) << 1) | (states & star)
         else:
             mask = adv.get(a)

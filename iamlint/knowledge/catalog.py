@@ -39,7 +39,6 @@ import marshal
 import os
 import re
 import sys
-import tempfile
 import zlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -52,6 +51,7 @@ __all__ = [
     "ActionSet",
     "ConditionKeyInfo",
     "ResourceRef",
+    "action_exists",
     "action_info",
     "action_matches",
     "condition_key_info",
@@ -346,6 +346,8 @@ def _build_index() -> dict[str, Any]:
 
 def _write_index(path: Path, index: dict[str, Any]) -> None:
     """Write atomically (temporary file + rename); any failure leaves no index."""
+    import tempfile  # only when writing (rarely): its import is not free
+
     try:
         payload = marshal.dumps(index)
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-catalog-", suffix=".marshal")
@@ -468,6 +470,20 @@ def action_matches(pattern: str, action: str) -> bool:
     return _glob(p).fullmatch(a) is not None
 
 
+def action_exists(action: str) -> bool:
+    """Whether a concrete action is catalogued (``"s3:getobject"`` works); same as
+    ``action_info(action) is not None``, without building the record."""
+    return _action_record(action.lower()) is not None
+
+
+def _action_record(lower: str) -> _ActionRecord | None:
+    """The compact record of a lower-case concrete action name, or None."""
+    service, sep, name = lower.partition(":")
+    if not sep or service not in _service_names():
+        return None
+    return _action_table(service).get(name)
+
+
 def action_info(action: str) -> ActionInfo | None:
     """The catalog record of a concrete action (``"s3:getobject"`` works); None if unknown."""
     return _action_info(action.lower())
@@ -521,8 +537,52 @@ def _expand_in_service(service: str, action_glob: str) -> tuple[str, ...]:
         return tuple(names.values())
     if not _has_wildcard(action_glob):
         return (names[action_glob],) if action_glob in names else ()
+    lines = _name_lines(service)
+    if lines is not None and "\n" not in action_glob:
+        # One scan of the names, one per line, in C: the same names in the same order.
+        return tuple(names[m.group()] for m in _line_glob(action_glob).finditer(lines))
     rx = _glob(action_glob)
     return tuple(full for lower, full in names.items() if rx.fullmatch(lower))
+
+
+@functools.cache
+def _name_lines(service: str) -> str | None:
+    """A service's lower-case action names, one per line (None if a name holds a line break)."""
+    names = _action_table(service)
+    return None if any("\n" in name for name in names) else "\n".join(names)
+
+
+def _service_has_match(service: str, action_glob: str) -> bool:
+    """``bool(_expand_in_service(service, action_glob))`` without building the names."""
+    table = _action_table(service)
+    if _is_all_stars(action_glob):
+        return bool(table)
+    if not _has_wildcard(action_glob):
+        return action_glob in table
+    lines = _name_lines(service)
+    if lines is None or "\n" in action_glob:
+        return bool(_expand_in_service(service, action_glob))
+    # Names hold no line break, so "a line starts with x" is "\nx in \n+lines", etc.
+    # The common shapes need no regex (compiling one costs more than the scan).
+    stars = action_glob.count("*")
+    if "?" not in action_glob and stars <= 2:
+        inner = action_glob.strip("*")
+        if "*" not in inner:
+            head, tail = action_glob.startswith("*"), action_glob.endswith("*")
+            if head and tail:
+                return inner in lines
+            if tail:
+                return ("\n" + inner) in ("\n" + lines)
+            if head:
+                return (inner + "\n") in (lines + "\n")
+    return _line_glob(action_glob).search(lines) is not None
+
+
+@functools.lru_cache(maxsize=16384)
+def _line_glob(pattern_lower: str) -> re.Pattern[str]:
+    """An IAM glob matching whole lines: ``*`` and ``?`` never cross a line break."""
+    source = "".join("[^\n]*" if c == "*" else "[^\n]" if c == "?" else re.escape(c) for c in pattern_lower)
+    return re.compile(f"^(?:{source})$", re.MULTILINE)
 
 
 def _iter_expand(pattern_lower: str, last: frozenset[str] = frozenset()) -> Iterator[str]:
@@ -584,7 +644,13 @@ def pattern_matches_anything(pattern: str) -> bool:
     """Whether the pattern matches at least one catalogued action (stops at the first)."""
     lower = pattern.lower()
     if not _has_wildcard(lower):
-        return _action_info(lower) is not None
+        return _action_record(lower) is not None
+    service_glob, sep, action_glob = lower.partition(":")
+    if sep and ":" not in action_glob:  # as in _iter_expand, without building names
+        if not _has_wildcard(service_glob):
+            return service_glob in _service_names() and _service_has_match(service_glob, action_glob)
+        rx = _glob(service_glob)
+        return any(rx.fullmatch(service) and _service_has_match(service, action_glob) for service in _service_list())
     return next(_iter_expand(lower), None) is not None
 
 
