@@ -498,6 +498,33 @@ def _method_plans() -> tuple[tuple[EscalationMethod, tuple[tuple[tuple[str, int 
 
 
 @functools.cache
+def _method_prefilters() -> tuple[tuple[tuple[int, int], ...] | None, ...]:
+    """Per method (in _method_plans order): per group, (bits of its alternatives
+    asked on any resource, bits of those asked on a broad resource); None when
+    some alternative is not a target (the method is then always examined)."""
+    out = []
+    for _method, groups in _method_plans():
+        if any(bit is None for g in groups for _, bit, _ in g):
+            out.append(None)
+            continue
+        out.append(tuple(
+            (functools.reduce(operator.or_, (bit for _, bit, is_broad in g if not is_broad), 0),
+             functools.reduce(operator.or_, (bit for _, bit, is_broad in g if is_broad), 0))
+            for g in groups))
+    return tuple(out)
+
+
+@functools.cache
+def _sensitive_plan() -> tuple[tuple[tuple[SensitiveAction, int | None], ...], int | None]:
+    """((sensitive action, its target bit), ...) and the union of the bits
+    (None when some action is not a target)."""
+    bits = _targets()[0]
+    plan = tuple((sa, bits.get(sa.action.lower())) for sa in sensitive_actions())
+    union = None if any(bit is None for _, bit in plan) else functools.reduce(operator.or_, (b for _, b in plan), 0)
+    return plan, union
+
+
+@functools.cache
 def _all_methods_targeted() -> bool:
     """Whether every alternative of every method is a target action (has a bit)."""
     return all(bit is not None for _, groups in _method_plans() for g in groups for _, bit, _ in g)
@@ -737,7 +764,10 @@ class Permissions:
             # no Allow statement grants any target action: no method can match
             self._cache[key] = matches
             return matches
-        for method, groups in _method_plans():
+        for (method, groups), prefilter in zip(_method_plans(), _method_prefilters()):
+            if prefilter is not None and not all(
+                    (any_bits & some) or (broad_bits & broad_mask) for any_bits, broad_bits in prefilter):
+                continue  # some group is granted by no statement (before Denies)
             chosen: list[str] = []
             used: list[Statement] = []
             for group in groups:
@@ -766,10 +796,11 @@ class Permissions:
         key = ("sensitive", broad)
         if key not in self._cache:
             out = []
-            bits = _targets()[0]
             mask = self._target_masks()[1 if broad else 0]
-            for sa in sensitive_actions():
-                bit = bits.get(sa.action.lower())
+            plan, union = _sensitive_plan()
+            if union is not None and not union & mask:
+                plan = ()  # no statement grants any of them (before Denies)
+            for sa, bit in plan:
                 if bit is not None and not bit & mask:
                     continue  # granted by no statement (before Denies)
                 stmts = self.allowing_statements(sa.action, broad=broad)
