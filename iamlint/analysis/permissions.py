@@ -19,6 +19,17 @@ one document), with IAM's semantics:
 Everything is memoised per ``Permissions`` object, and ActionSets are shared
 between statements with the same patterns, so asking many questions about one
 document never expands ``*`` more than once.
+
+Speed: the rules run over thousands of documents per process, so facts are
+computed once and shared. ``Permissions(...)`` primes each Allow statement in
+one pass (:func:`_prime`: action/resource strings, star resource,
+administrator access, target mask), stored in the statement's ``__dict__``.
+The concrete actions the escalation methods and sensitive-action lists name
+("targets") get one bit each; which targets a pattern matches is memoised per
+spelling, so "which statements grant iam:PassRole" and "can any escalation
+method match" are bit tests. Questions about other actions, or about a
+specific resource, take the general pattern-matching path; both answer the
+same (tests/analysis/test_permissions_fast_paths.py).
 """
 from __future__ import annotations
 

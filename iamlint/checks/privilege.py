@@ -284,8 +284,8 @@ def _access_facts(action_lower: str) -> tuple[str, str, bool] | None:
             if record is None:
                 return None
             name, level, _description, refs, _keys = record
-            if isinstance(name, str) and isinstance(level, str):
-                return f"{action_lower.partition(':')[0]}:{name}", level, bool(refs)
+            if type(name) is str and type(level) is str:
+                return f"{action_lower[:action_lower.index(':')]}:{name}", level, bool(refs)
         except (TypeError, ValueError, KeyError):
             pass
     info = catalog.action_info(action_lower)
@@ -359,6 +359,11 @@ def _statement_writes(patterns: tuple[str, ...]) -> dict[str, str]:
 def _narrow_pattern_writes(pattern: str) -> tuple[tuple[str, str], ...]:
     """:func:`_pattern_writes` of a pattern as written, nothing for
     administrator and service-wide patterns (IAM201 / IAM202 report those)."""
+    if "*" not in pattern and "?" not in pattern:
+        # a concrete action (never administrator or service-wide): one catalog look-up
+        facts = _access_facts(pattern.lower())
+        kind = _write_kind(facts)
+        return ((facts[0], kind),) if kind else ()
     if is_full_wildcard_pattern(pattern) or _SERVICE_WIDE.match(pattern):
         return ()
     return _pattern_writes(pattern.lower())
