@@ -160,6 +160,12 @@ def lint_path(path: str, config: Config, registry: Registry, kind: str | None = 
         data = Path(path).read_bytes()
     except OSError as exc:
         return FileReport(path, error=f"cannot read: {exc.strerror or exc}")
+    return lint_data(path, data, config, registry, kind, explicit)
+
+
+def lint_data(path: str, data: bytes, config: Config, registry: Registry, kind: str | None = None,
+              explicit: bool = True) -> FileReport:
+    """:func:`lint_bytes` for a file's bytes, turning any failure into a one-line error."""
     try:
         return lint_bytes(path, data, config, registry, kind, explicit)
     except RecursionError:

@@ -72,6 +72,8 @@ def _load_config(config_file: str | None, paths: tuple[str, ...]):
               help="Report only findings that are not in this baseline file.")
 @click.option("--write-baseline", type=click.Path(dir_okay=False, writable=True),
               help="Record the current findings in FILE (exit 0) for later --baseline runs.")
+@click.option("--no-cache", "use_cache", is_flag=True, flag_value=False, default=True,
+              help="Lint every file even if it is unchanged since the last run.")
 @click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
               help="Worker processes for many files [default: all cores].")
 @click.option("--fix", "apply_fixes", is_flag=True,
@@ -79,13 +81,14 @@ def _load_config(config_file: str | None, paths: tuple[str, ...]):
 @click.option("--diff", "show_diff", is_flag=True,
               help="Print the safe fixes as a unified diff without writing (exit 1 when there is one).")
 def check(paths, fmt, output, fail_on, kind, select, extend_select, ignore, config_file, stdin_filename,
-          show_source, quiet, color, max_file_size, baseline_file, write_baseline, jobs=None, apply_fixes=False,
+          show_source, quiet, color, max_file_size, baseline_file, write_baseline, use_cache=True, jobs=None, apply_fixes=False,
           show_diff=False) -> None:
     """Lint policy files, templates and directories (default: the current directory)."""
-    from iamlint.api import FileReport, iter_files, lint_bytes, lint_path, merge_included
+    from iamlint.api import FileReport, iter_files, lint_bytes, merge_included
     from iamlint.engine.registry import Registry, RuleLoadError
     from iamlint.findings import SEVERITY_RANK
     from iamlint.parallel import default_jobs, lint_items
+    from iamlint.resultcache import ResultCache
     from iamlint.reporters import RunResult, render
 
     from iamlint import baseline as baseline_mod
@@ -108,6 +111,8 @@ def check(paths, fmt, output, fail_on, kind, select, extend_select, ignore, conf
     try:
         # each checked file gets the configuration nearest to it (--config: one for all)
         resolver = ConfigResolver(config_file, overrides)
+        # unchanged files are not linted again (fixes always read the file)
+        results = ResultCache(enabled=use_cache and not (apply_fixes or show_diff))
         baseline_counts = None
         if baseline_file:
             baseline_counts = baseline_mod.read(baseline_file)
@@ -126,7 +131,7 @@ def check(paths, fmt, output, fail_on, kind, select, extend_select, ignore, conf
             def lint_one(path, explicit):
                 config = resolver.for_path(path)
                 registry = registries.setdefault(id(config), resolver.registry_for(config))
-                report = lint_path(path, config, registry, kind, explicit, max_file_size)
+                report = results.lint_path(path, config, registry, kind, explicit, max_file_size)
                 if (apply_fixes or show_diff) and report.findings and not report.error:
                     report = _fix_one(report, config, registry, kind, explicit, max_file_size,
                                       write=apply_fixes and not show_diff)
@@ -136,11 +141,13 @@ def check(paths, fmt, output, fail_on, kind, select, extend_select, ignore, conf
             workers = 1 if (apply_fixes or show_diff) else (jobs or default_jobs())
             with _progress(len(items), fmt) as advance:
                 for report, level in lint_items(items, lint_one, workers, advance):
+                    results.remember(report)
                     reports.append(report)
                     fail_levels[id(report)] = level
         if not registries:
             config = resolver.root()
             registries[id(config)] = resolver.registry_for(config)
+        results.save()
         # a policy file both included by a .tf (file("x.json")) and linted on its own: reported once
         merge_included(reports)
     except (ConfigError, RuleLoadError, BaselineError) as exc:

