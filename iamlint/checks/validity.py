@@ -180,11 +180,8 @@ MATCH, MISMATCH, STAR_ONLY, UNDECIDED = range(4)
 def _action_formats(action_lower: str) -> tuple[str, ...] | None:
     """The ARN formats of an action's resource types; () for a ``*``-only
     action, None when unknown or when a resource type has no format."""
-    record = catalog._action_record(action_lower)  # noqa: SLF001 - the compact record, no ActionInfo needed
-    if record is None:
-        return None
-    formats = tuple(ref[2] for ref in record[3])  # (name, required, arn, keys) per resource type
-    return None if not all(formats) else formats
+    formats = catalog.resource_formats(action_lower)
+    return None if formats is None or not all(formats) else formats
 
 
 @functools.lru_cache(maxsize=65536)
@@ -200,6 +197,12 @@ def _action_status(action_lower: str, resources: tuple[str, ...], services: froz
         return UNDECIDED
     if not formats:
         return STAR_ONLY
+    return _formats_status(formats, resources, services)
+
+
+@functools.lru_cache(maxsize=65536)
+def _formats_status(formats: tuple[str, ...], resources: tuple[str, ...], services: frozenset[str]) -> int:
+    """:func:`_action_status` for an action with these ARN formats (many actions share them)."""
     if not _format_services(formats) & services:
         # None of the listed resources is of a service the action acts on: a
         # statement mixing services, or an integration the catalog may not

@@ -291,7 +291,7 @@ def _format_regex(f: tuple[str, ...]) -> re.Pattern[str]:
 class _FormatAutomaton:
     """The format as an NFA over positions 0..m, with bitsets for fast stepping."""
 
-    __slots__ = ("tokens", "end", "star", "stays_on_colon", "literal_or_any", "one_step", "accept_rest", "_adv")
+    __slots__ = ("tokens", "end", "star", "stays_on_colon", "literal_or_any", "one_step", "accept_rest", "any_mask", "_adv")
 
     def __init__(self, tokens: tuple[str, ...]) -> None:
         self.tokens = tokens
@@ -312,17 +312,19 @@ class _FormatAutomaton:
         # A final STAR eats whatever the pattern still holds (any character,
         # a colon, a wildcard) and then ends: reaching it means a match.
         self.accept_rest = (self.end >> 1) if tokens and tokens[-1] == STAR else 0
-        self._adv: dict[str, int] = {}
+        # Positions a character advances from: those holding it, and any ANY
+        # (the same for every character); built in one pass over the tokens.
+        self.any_mask = 0
+        literal: dict[str, int] = {}
+        for j, t in enumerate(tokens):
+            if t == ANY:
+                self.any_mask |= 1 << j
+            elif len(t) == 1:
+                literal[t] = literal.get(t, 0) | (1 << j)
+        self._adv = {c: mask | self.any_mask for c, mask in literal.items()}
 
     def advance_mask(self, c: str) -> int:
-        mask = self._adv.get(c)
-        if mask is None:
-            mask = 0
-            for j, t in enumerate(self.tokens):
-                if t == c or t == ANY:
-                    mask |= 1 << j
-            self._adv[c] = mask
-        return mask
+        return self._adv.get(c, self.any_mask)
 
     def closure(self, states: int) -> int:
         while True:
@@ -353,6 +355,7 @@ def _masked_intersects(masked: str, f: tuple[str, ...]) -> bool:
     if not fa.one_step:
         return _intersects_slow(_tokens_of_masked(masked), fa)
     star, on_colon, literal_or_any, adv = fa.star, fa.stays_on_colon, fa.literal_or_any, fa._adv  # noqa: SLF001
+    any_mask = fa.any_mask
     everything = (fa.end << 1) - 1
     accept_rest = fa.accept_rest
     states = 1 | ((1 & star) << 1)
@@ -367,10 +370,7 @@ def _masked_intersects(masked: str, f: tuple[str, ...]) -> bool:
         if a == "?":
             step = ((states & literal_or_any) << 1) | (states & star)
         else:
-            mask = adv.get(a)
-            if mask is None:
-                mask = fa.advance_mask(a)
-            step = ((states & mask) << 1) | (states & (on_colon if a == ":" else star))
+            step = ((states & adv.get(a, any_mask)) << 1) | (states & (on_colon if a == ":" else star))
         states = step | ((step & star) << 1)
         if not states:
             return False

@@ -61,6 +61,7 @@ __all__ = [
     "expand",
     "is_retired_service",
     "pattern_matches_anything",
+    "resource_formats",
     "service_exists",
     "service_name",
     "services",
@@ -267,7 +268,7 @@ def _canonical_names(service: str) -> dict[str, str]:
 # --------------------------------------------------------------------------
 
 #: Bump when the index layout or the compact records change.
-_INDEX_FORMAT = 1
+_INDEX_FORMAT = 3
 _INDEX_MAGIC = b"iamlint-catalog-index\n"
 
 
@@ -321,6 +322,8 @@ def _read_index(path: Path) -> dict[str, Any] | None:
         and isinstance(index.get("keys"), dict)
         and isinstance(index.get("arn_formats"), dict)
         and isinstance(index.get("all_keys"), tuple)
+        and isinstance(index.get("resource_formats"), bytes)
+        and isinstance(index.get("name_lines"), dict)
     )
     return index if ok else None
 
@@ -335,12 +338,30 @@ def _writable(directory: Path) -> bool:
 
 def _build_index() -> dict[str, Any]:
     key_lists = {service: _build_key_list(service) for service in _service_list()}
+    tables = {service: _build_action_table(service) for service in _service_list()}
     return {
         "version": data_version(),
-        "actions": {service: marshal.dumps(_build_action_table(service)) for service in _service_list()},
+        "actions": {service: marshal.dumps(table) for service, table in tables.items()},
         "keys": {service: marshal.dumps(keys) for service, keys in key_lists.items()},
         "arn_formats": _build_arn_formats(),
         "all_keys": _build_all_keys(key_lists.values()),
+        "resource_formats": marshal.dumps(_build_resource_formats(tables)),
+        "name_lines": {service: _lines_of(table) for service, table in tables.items()},
+    }
+
+
+def _lines_of(names: Iterable[str]) -> str | None:
+    """Lower-case action names one per line; None if a name holds a line break."""
+    names = list(names)
+    return None if any("\n" in name for name in names) else "\n".join(names)
+
+
+def _build_resource_formats(tables: dict[str, dict[str, _ActionRecord]]) -> dict[str, tuple[str, ...]]:
+    """Lower-case full action name -> the ARN formats of its resource types ("" when none)."""
+    return {
+        f"{service}:{lower}": tuple(ref[2] for ref in record[3])
+        for service, table in tables.items()
+        for lower, record in table.items()
     }
 
 
@@ -362,12 +383,13 @@ def _write_index(path: Path, index: dict[str, Any]) -> None:
         pass
 
 
-def _from_index(part: str, service: str, kind: type) -> Any:
-    """One service's table from the index, or None (no index, or a bad entry)."""
+def _from_index(part: str, service: str | None, kind: type) -> Any:
+    """One service's table from the index (or the whole ``part`` when
+    ``service`` is None), or None (no index, or a bad entry)."""
     index = _index()
     if index is None:
         return None
-    blob = index[part].get(service)
+    blob = index[part] if service is None else index[part].get(service)
     if not isinstance(blob, bytes):
         return None
     collecting = gc.isenabled()
@@ -473,7 +495,34 @@ def action_matches(pattern: str, action: str) -> bool:
 def action_exists(action: str) -> bool:
     """Whether a concrete action is catalogued (``"s3:getobject"`` works); same as
     ``action_info(action) is not None``, without building the record."""
-    return _action_record(action.lower()) is not None
+    lower = action.lower()
+    table = _all_resource_formats()
+    if table is not None:
+        return lower in table
+    return _action_record(lower) is not None
+
+
+@functools.cache
+def _all_resource_formats() -> dict[str, tuple[str, ...]] | None:
+    """Every action's ARN formats by lower-case full name, from the index (None without one).
+
+    Answers "does this action exist" and "which ARNs does it take" without
+    reading any service's table."""
+    table = _from_index("resource_formats", None, dict)
+    return table
+
+
+def resource_formats(action: str) -> tuple[str, ...] | None:
+    """The ARN formats of a concrete action's resource types, in catalog order
+    (``""`` for a type without one; ``()`` for an action that takes only
+    ``*``); None for an unknown action. Same as ``[ref.arn for ref in
+    action_info(action).resource_types]``, without building the record."""
+    lower = action.lower()
+    table = _all_resource_formats()
+    if table is not None:
+        return table.get(lower)
+    record = _action_record(lower)
+    return None if record is None else tuple(ref[2] for ref in record[3])
 
 
 def _action_record(lower: str) -> _ActionRecord | None:
@@ -548,17 +597,30 @@ def _expand_in_service(service: str, action_glob: str) -> tuple[str, ...]:
 @functools.cache
 def _name_lines(service: str) -> str | None:
     """A service's lower-case action names, one per line (None if a name holds a line break)."""
-    names = _action_table(service)
-    return None if any("\n" in name for name in names) else "\n".join(names)
+    index = _index()
+    if index is not None:
+        lines = index["name_lines"].get(service, False)
+        if lines is None or isinstance(lines, str):
+            return lines
+    return _lines_of(_action_table(service))
 
 
 def _service_has_match(service: str, action_glob: str) -> bool:
-    """``bool(_expand_in_service(service, action_glob))`` without building the names."""
-    table = _action_table(service)
-    if _is_all_stars(action_glob):
-        return bool(table)
-    if not _has_wildcard(action_glob):
-        return action_glob in table
+    """``bool(_expand_in_service(service, action_glob))`` without building the names
+    (nor, with an index, reading the service's table)."""
+    everything = _all_resource_formats()
+    if everything is None:
+        table = _action_table(service)
+        if _is_all_stars(action_glob):
+            return bool(table)
+        if not _has_wildcard(action_glob):
+            return action_glob in table
+    else:
+        if _is_all_stars(action_glob):
+            lines = _name_lines(service)  # "" for no names (or one empty name)
+            return lines is None or lines != "" or f"{service}:" in everything
+        if not _has_wildcard(action_glob):
+            return f"{service}:{action_glob}" in everything
     lines = _name_lines(service)
     if lines is None or "\n" in action_glob:
         return bool(_expand_in_service(service, action_glob))
