@@ -479,8 +479,13 @@ def _pattern_mask(pattern_lower: str) -> int:
 
 @functools.lru_cache(maxsize=32768)
 def _raw_pattern_mask(pattern: str) -> int:
-    """:func:`_pattern_mask` of a pattern as written (memoised per spelling)."""
-    return _pattern_mask.__wrapped__(pattern.lower())
+    """:func:`_pattern_mask` of a pattern as written (memoised per spelling),
+    plus the bit just above the targets' (``_targets()[2] + 1``) when the
+    pattern is a full wildcard (:func:`is_full_wildcard_pattern`)."""
+    mask = _pattern_mask.__wrapped__(pattern.lower())
+    if pattern[:1] == "*" and is_full_wildcard_pattern(pattern):
+        mask |= _targets()[2] + 1
+    return mask
 
 
 def _target_mask(stmt: Statement) -> int:
@@ -489,9 +494,10 @@ def _target_mask(stmt: Statement) -> int:
     if cached is None:
         cached = 0
         if "Action" in stmt.raw or "NotAction" in stmt.raw:
-            cached = functools.reduce(operator.or_, map(_raw_pattern_mask, action_strings(stmt)), 0)
+            everything = _targets()[2]
+            cached = functools.reduce(operator.or_, map(_raw_pattern_mask, action_strings(stmt)), 0) & everything
             if stmt.not_action:
-                cached = _targets()[2] & ~cached
+                cached = everything & ~cached
         stmt.__dict__["_iamlint_target_mask"] = cached
     return cached
 
@@ -525,6 +531,13 @@ def _method_prefilters() -> tuple[tuple[tuple[int, int], ...] | None, ...]:
     return tuple(out)
 
 
+def _every_group_granted(prefilter: tuple[tuple[int, int], ...], some: int, broad: int) -> bool:
+    for any_bits, broad_bits in prefilter:
+        if not (any_bits & some or broad_bits & broad):
+            return False
+    return True
+
+
 @functools.cache
 def _sensitive_plan() -> tuple[tuple[tuple[SensitiveAction, int | None], ...], int | None]:
     """((sensitive action, its target bit), ...) and the union of the bits
@@ -552,7 +565,6 @@ def _string_values(raw: object) -> list[str]:
 
 
 _REPEAT_STR = itertools.repeat(str)
-_REPEAT_STAR = itertools.repeat("*")
 
 
 def _prime(stmt: Statement) -> None:
@@ -576,15 +588,16 @@ def _prime(stmt: Statement) -> None:
     if star is None:
         star = d["_iamlint_star_value"] = any(map(_all_stars, res))
     has_actions = not_action or "Action" in raw
-    mask = functools.reduce(operator.or_, map(_raw_pattern_mask, acts), 0) if has_actions else 0
+    everything = _targets()[2]
+    raw_mask = functools.reduce(operator.or_, map(_raw_pattern_mask, acts), 0) if has_actions else 0
+    mask = raw_mask & everything
     if not_action:
-        mask = _targets()[2] & ~mask
+        mask = everything & ~mask
     elif "_iamlint_full_admin" not in d:
         # statement_is_admin: covers every resource and lists a full wildcard
-        # (every full-wildcard spelling starts with "*")
+        # (flagged by the bit above the targets' in the pattern masks)
         d["_iamlint_full_admin"] = (has_actions and ((not star) if not_resource else star)
-                                    and any(map(str.startswith, acts, _REPEAT_STAR))
-                                    and any(map(is_full_wildcard_pattern, acts)))
+                                    and raw_mask > everything)
     d["_iamlint_target_mask"] = mask
 
 
@@ -622,10 +635,15 @@ class Permissions:
             policies = [policies]
         self.policies: list[Policy] = list(policies)
         self.statements: list[Statement] = [s for p in self.policies for s in p.statements]
-        self.allows: list[Statement] = [s for s in self.statements if s.is_allow]
-        for s in self.allows:
-            _prime(s)
-        self.denies: list[Statement] = [s for s in self.statements if s.is_deny]
+        self.allows: list[Statement] = []
+        self.denies: list[Statement] = []
+        for s in self.statements:
+            effect = s.raw.get("Effect")  # as Statement.is_allow / is_deny
+            if effect == "Allow" and isinstance(effect, str):
+                _prime(s)
+                self.allows.append(s)
+            elif effect == "Deny" and isinstance(effect, str):
+                self.denies.append(s)
         # Allow statements by the services their actions can reach (built on
         # first use, see _candidates)
         self._by_service: dict[str, list[Statement]] | None = None
@@ -776,8 +794,7 @@ class Permissions:
             self._cache[key] = matches
             return matches
         for (method, groups), prefilter in zip(_method_plans(), _method_prefilters()):
-            if prefilter is not None and not all(
-                    (any_bits & some) or (broad_bits & broad_mask) for any_bits, broad_bits in prefilter):
+            if prefilter is not None and not _every_group_granted(prefilter, some, broad_mask):
                 continue  # some group is granted by no statement (before Denies)
             chosen: list[str] = []
             used: list[Statement] = []
