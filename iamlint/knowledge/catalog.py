@@ -443,6 +443,29 @@ def is_retired_service(prefix: str) -> bool:
     return prefix.lower() in _retired()
 
 
+def _close_matches(word: str, candidates: Iterable[str], cutoff: float) -> list[str]:
+    """``difflib.get_close_matches(word, candidates, n=1, cutoff=cutoff)``, faster.
+
+    Candidates that difflib would reject anyway are dropped first, by an
+    upper bound of its ``quick_ratio``: the characters of the candidate that
+    occur in ``word`` at all (counted in C by ``str.translate``) bound the
+    common characters. difflib then sees the survivors in the same order, so
+    the answer is the same (its ranking is by score, then by name).
+    """
+    candidates = list(candidates)
+    drop = dict.fromkeys(map(ord, set("".join(candidates)) - set(word)))
+    size = len(word)
+    survivors = []
+    for candidate in candidates:
+        length = size + len(candidate)
+        common = len(candidate.translate(drop))
+        # difflib's ratio formula, so the comparison rounds identically.
+        bound = 2.0 * min(common, size) / length if length else 1.0
+        if bound >= cutoff:
+            survivors.append(candidate)
+    return difflib.get_close_matches(word, survivors, n=1, cutoff=cutoff)
+
+
 def suggest_service(prefix: str) -> str | None:
     """The catalogued prefix closest to ``prefix``.
 
@@ -454,7 +477,7 @@ def suggest_service(prefix: str) -> str | None:
         return lower
     if lower in _retired():
         return None
-    close = difflib.get_close_matches(lower, _service_list(), n=1, cutoff=0.8)
+    close = _close_matches(lower, _service_list(), 0.8)
     return close[0] if close else None
 
 
@@ -574,7 +597,7 @@ def suggest_action(action: str) -> str | None:
     names = _canonical_names(target)
     if name in names:
         return names[name]
-    close = difflib.get_close_matches(name, names.keys(), n=1, cutoff=0.8)
+    close = _close_matches(name, names.keys(), 0.8)
     return names[close[0]] if close else None
 
 

@@ -213,14 +213,20 @@ _TYPE_SOURCE = {"object": ("dict",), "array": ("list",), "string": ("str",), "nu
 
 
 class _CodeGen:
-    """Emits one ``def _sN(v)`` per subschema that needs statements; each returns
-    True when ``v`` is valid. A subschema that is only a ``type``, only a
-    ``$ref`` or empty becomes an inline expression instead of a call."""
+    """Emits Python source for schemas.
+
+    A subschema that only has to hold (properties, list entries, ``$ref``,
+    ``allOf``) is inlined as statements that ``return False`` from the
+    enclosing function on failure; one whose truth value is needed (``not``,
+    ``anyOf``, ``if``) becomes an expression: inline when it is only a
+    ``type``, only a ``$ref`` or empty, else a call of its own ``def _sN(v)``.
+    """
 
     def __init__(self) -> None:
         self.lines: list[str] = []
         self.constants: dict[str, object] = {}
         self.count = 0
+        self.names = 0
 
     def constant(self, value: object) -> str:
         """The name under which the generated code sees ``value`` (built once, not per call)."""
@@ -228,14 +234,28 @@ class _CodeGen:
         self.constants[name] = value
         return name
 
+    def fresh(self) -> str:
+        self.names += 1
+        return f"v{self.names}"
+
     def expr(self, schema: dict, resolver, var: str) -> str:
         """A Python expression, true when ``var`` is valid against ``schema``."""
         keywords = [k for k in schema if k not in _ANNOTATIONS]
         if not keywords:
             return "True"
-        if keywords == ["type"]:
-            value = schema["type"]
-            return f"({_type_source([value] if isinstance(value, str) else value, var)})"
+        if all(k in ("type", "required") or (k == "const" and isinstance(schema[k], str)) for k in keywords):
+            tests = []
+            for keyword in keywords:
+                value = schema[keyword]
+                if keyword == "type":
+                    tests.append(f"({_type_source([value] if isinstance(value, str) else value, var)})")
+                elif keyword == "required":
+                    if value:
+                        names = " and ".join(f"{n!r} in {var}" for n in value)
+                        tests.append(f"(not isinstance({var}, dict) or ({names}))")
+                else:
+                    tests.append(f"(isinstance({var}, str) and {var} == {value!r})")
+            return "(" + (" and ".join(tests) or "True") + ")"
         if keywords == ["$ref"]:
             resolved = resolver.lookup(schema["$ref"])
             return self.expr(resolved.contents, resolved.resolver, var)
@@ -244,61 +264,107 @@ class _CodeGen:
     def function(self, schema: dict, resolver) -> str:
         name = f"_s{self.count}"
         self.count += 1
-        body: list[str] = []  # statements at one indentation level, each ending in "return False"
+        body = self.block(schema, resolver, "v", 1)
+        self.lines.append(f"def {name}(v):")
+        self.lines.extend(body)
+        self.lines.append("    return True")
+        return name
+
+    def block(self, schema: dict, resolver, var: str, depth: int) -> list[str]:
+        """Statements (indented ``depth`` levels) that ``return False`` unless ``var`` is valid."""
+        pad = "    " * depth
+        out: list[str] = []
         for keyword, value in schema.items():
             if keyword in _ANNOTATIONS:
                 continue
             if keyword == "$ref":
                 resolved = resolver.lookup(value)
-                body.append(f"if not {self.expr(resolved.contents, resolved.resolver, 'v')}: return False")
+                out += self.block(resolved.contents, resolved.resolver, var, depth)
             elif keyword == "type":
-                body.append(f"if not ({_type_source([value] if isinstance(value, str) else value, 'v')}): return False")
+                out.append(f"{pad}if not ({_type_source([value] if isinstance(value, str) else value, var)}): return False")
             elif keyword == "const" and isinstance(value, str):
-                body.append(f"if not (isinstance(v, str) and v == {value!r}): return False")
+                out.append(f"{pad}if not (isinstance({var}, str) and {var} == {value!r}): return False")
             elif keyword == "not":
-                body.append(f"if {self.expr(value, resolver, 'v')}: return False")
-            elif keyword in ("allOf", "anyOf"):
-                tests = [self.expr(branch, resolver, "v") for branch in value]
-                if keyword == "allOf":
-                    body.extend(f"if not {test}: return False" for test in tests)
-                else:
-                    body.append(f"if not ({' or '.join(tests) or 'False'}): return False")
+                out.append(f"{pad}if {self.expr(value, resolver, var)}: return False")
+            elif keyword == "allOf":
+                for branch in value:
+                    out += self.block(branch, resolver, var, depth)
+            elif keyword == "anyOf":
+                tests = [self.expr(branch, resolver, var) for branch in value]
+                out.append(f"{pad}if not ({' or '.join(tests) or 'False'}): return False")
             elif keyword == "required":
                 if value:
-                    tests = " and ".join(f"{n!r} in v" for n in value)
-                    body.append(f"if isinstance(v, dict) and not ({tests}): return False")
+                    tests = " and ".join(f"{n!r} in {var}" for n in value)
+                    out.append(f"{pad}if isinstance({var}, dict) and not ({tests}): return False")
             elif keyword == "properties":
-                lines = []
+                inner: list[str] = []
                 for member, sub in value.items():
-                    lines.append(f"    x = v.get({member!r}, _MISSING)")
-                    lines.append(f"    if x is not _MISSING and not {self.expr(sub, resolver, 'x')}: return False")
-                if lines:
-                    body.append("if isinstance(v, dict):\n" + "\n".join(lines))
+                    x = self.fresh()
+                    checks = self.block(sub, resolver, x, depth + 2)
+                    if checks:
+                        inner.append(f"{pad}    {x} = {var}.get({member!r}, _MISSING)")
+                        inner.append(f"{pad}    if {x} is not _MISSING:")
+                        inner += checks
+                if inner:
+                    out.append(f"{pad}if isinstance({var}, dict):")
+                    out += inner
             elif keyword == "additionalProperties":
-                declared = tuple(schema.get("properties", ()))
-                declared_src = self.constant(frozenset(declared))
+                declared = self.constant(frozenset(schema.get("properties", ())))
                 if value is False:
-                    body.append(f"if isinstance(v, dict) and not {declared_src}.issuperset(v): return False")
+                    out.append(f"{pad}if isinstance({var}, dict) and not {declared}.issuperset({var}): return False")
                 else:
-                    body.append(
-                        "if isinstance(v, dict):\n"
-                        "    for k, x in v.items():\n"
-                        f"        if k not in {declared_src} and not {self.expr(value, resolver, 'x')}: return False"
-                    )
+                    k, x = self.fresh(), self.fresh()
+                    checks = self.block(value, resolver, x, depth + 3)
+                    if checks:
+                        out.append(f"{pad}if isinstance({var}, dict):")
+                        out.append(f"{pad}    for {k}, {x} in {var}.items():")
+                        out.append(f"{pad}        if {k} not in {declared}:")
+                        out += checks
             elif keyword == "items":
-                body.append(f"if isinstance(v, list):\n    for x in v:\n        if not {self.expr(value, resolver, 'x')}: return False")
+                x = self.fresh()
+                names = _type_only(value, resolver)
+                if names is not None:
+                    # Entries that are only type-checked: one C-level pass over
+                    # their exact types first; the loop decides only otherwise
+                    # (e.g. for a subclass of str).
+                    exact = self.constant(frozenset(_exact_types(names)))
+                    out.append(f"{pad}if isinstance({var}, list) and not {exact}.issuperset(map(type, {var})):")
+                    out.append(f"{pad}    for {x} in {var}:")
+                    out.append(f"{pad}        if not ({_type_source(names, x)}): return False")
+                    continue
+                checks = self.block(value, resolver, x, depth + 2)
+                if checks:
+                    out.append(f"{pad}if isinstance({var}, list):")
+                    out.append(f"{pad}    for {x} in {var}:")
+                    out += checks
             elif keyword == "if":
-                condition = self.expr(value, resolver, "v")
-                then = self.expr(schema.get("then", {}), resolver, "v")
-                otherwise = self.expr(schema.get("else", {}), resolver, "v")
-                body.append(f"if not ({then} if {condition} else {otherwise}): return False")
+                then = self.block(schema.get("then", {}), resolver, var, depth + 1) or [f"{pad}    pass"]
+                otherwise = self.block(schema.get("else", {}), resolver, var, depth + 1) or [f"{pad}    pass"]
+                out.append(f"{pad}if {self.expr(value, resolver, var)}:")
+                out += then
+                out.append(f"{pad}else:")
+                out += otherwise
             elif keyword not in ("then", "else"):
                 raise ValueError(f"schema keyword {keyword!r} (value {value!r}) is not supported by the fast check")
-        self.lines.append(f"def {name}(v):")
-        for statement in body:
-            self.lines.extend("    " + line for line in statement.split("\n"))
-        self.lines.append("    return True")
-        return name
+        return out
+
+
+def _type_only(schema: dict, resolver) -> list[str] | None:
+    """The ``type`` names of a schema that checks nothing else (through ``$ref``s), else None."""
+    keywords = [k for k in schema if k not in _ANNOTATIONS]
+    if keywords == ["$ref"]:
+        resolved = resolver.lookup(schema["$ref"])
+        return _type_only(resolved.contents, resolved.resolver)
+    if keywords == ["type"]:
+        value = schema["type"]
+        return [value] if isinstance(value, str) else list(value)
+    return None
+
+
+def _exact_types(names: list[str]) -> set[type]:
+    """Classes whose exact instances satisfy ``type`` (``bool`` only for "boolean")."""
+    builtin = {"dict": dict, "list": list, "str": str, "int": int, "float": float, "bool": bool}
+    return {builtin[cls] for name in names for cls in _TYPE_SOURCE[name]}
 
 
 def _type_source(names: list[str], var: str) -> str:
