@@ -41,6 +41,11 @@ def lint_items(items: Sequence[tuple[str, bool]], lint_one: Callable, jobs: int,
     results.append(lint_one(*items[0]))
     if progress:
         progress(1)
+    # what is loaded now (rules, catalog tables) lives for the whole run: keep it
+    # out of the garbage collector's full scans (and fork shares it copy-on-write)
+    import gc
+
+    gc.freeze()
     rest = items[1:]
     jobs = min(jobs, max(1, len(rest) // MIN_FILES_PER_JOB))
     if jobs > 1:

@@ -2,9 +2,10 @@
 from __future__ import annotations
 
 import hashlib
-import re
 import json
+import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any, Iterable
 
 from iamlint.config import Config
@@ -40,18 +41,24 @@ class Context:
 def fingerprint(rule_id: str, file: str, owner: str, pointer: str, value: Any) -> str:
     """Stable across lines moving: rule + file + owner + pointer + offending value.
 
-    Array indices in the pointer are replaced by the value's own hash so that
-    inserting a statement above does not change the fingerprint of the ones below.
+    Array indices in the pointer are replaced by ``#``: the value (the
+    enclosing statement's content) identifies the node instead, so inserting a
+    statement above does not change the fingerprint of the ones below.
+    ``value`` is a JSON-able value or an already canonical JSON text.
     """
-    try:
-        value_text = json.dumps(value, sort_keys=True, default=str)
-    except (TypeError, ValueError):
-        value_text = repr(value)
+    if isinstance(value, str):
+        value_text = value
+    else:
+        try:
+            value_text = json.dumps(value, sort_keys=True, default=str)
+        except (TypeError, ValueError):
+            value_text = repr(value)
     parts = [p if not p.isdigit() else "#" for p in pointer.split("/")]
     raw = "\x1f".join([rule_id, _fingerprint_path(file), owner, "/".join(parts), value_text])
     return hashlib.sha256(raw.encode("utf-8", "surrogatepass")).hexdigest()[:32]
 
 
+@lru_cache(maxsize=4096)
 def _fingerprint_path(file: str) -> str:
     """``./a/b.json``, ``a/b.json`` and the absolute path under the current
     directory all give ``a/b.json``, so a baseline survives how paths are given."""
@@ -70,18 +77,35 @@ def _fingerprint_path(file: str) -> str:
     return norm.replace("\\", "/")
 
 
-def _fingerprint_value(doc: Document, rep: Report) -> Any:
-    """What the fingerprint hashes besides the pointer: the enclosing statement
-    and the offending value.  A document-level container (the whole document,
-    the Statement list) changes with every edit, so its message stands for it."""
+def _canonical_json(doc: Document, pointer: str) -> str:
+    """The value at ``pointer`` as canonical JSON, once per document and pointer
+    (several findings share one enclosing statement)."""
+    memo = doc.meta.setdefault("_canonical_json", {})
+    text = memo.get(pointer)
+    if text is None:
+        try:
+            text = json.dumps(doc.value_at(pointer), sort_keys=True, default=str)
+        except (TypeError, ValueError):
+            text = repr(doc.value_at(pointer))
+        memo[pointer] = text
+    return text
+
+
+def _fingerprint_value(doc: Document, rep: Report) -> str:
+    """What the fingerprint hashes besides the pointer: the enclosing statement,
+    the offending value and the message with numbers blanked (two findings of one
+    rule at one node differ by message; line numbers and statement indexes in it
+    must not count).  A document-level container (the whole document, the
+    Statement list) changes with every edit, so only the message stands for it."""
+    message = re.sub(r"[0-9]+", "#", rep.message)
     if doc.value is None:
-        return rep.message
+        return json.dumps([rep.message, message])
     stmt_ptr = _statement_pointer(rep.pointer)
     value = doc.value_at(rep.pointer)
     if stmt_ptr == rep.pointer and isinstance(value, (dict, list)) and not (
             rep.pointer.count("/") == 2 or (rep.pointer == "/Statement" and isinstance(value, dict))):
-        return [rep.message]
-    return [doc.value_at(stmt_ptr), value]
+        return json.dumps([[rep.message], message])
+    return "[[" + _canonical_json(doc, stmt_ptr) + "," + _canonical_json(doc, rep.pointer) + "]," + json.dumps(message) + "]"
 
 
 def _statement_pointer(pointer: str) -> str:
@@ -94,11 +118,7 @@ def _statement_pointer(pointer: str) -> str:
 def make_finding(doc: Document, rule: Rule, rep: Report, config: Config) -> Finding:
     span = rep.span or doc.locate(rep.pointer, rep.at_key)
     severity = rep.severity or config.severity_of(rule.id, rule.severity)
-    # the fingerprint keys on the enclosing statement's content, not its index, and on
-    # the message with numbers blanked (two findings of one rule at one node differ by
-    # message; line numbers and statement indexes in it must not count)
-    fp = fingerprint(rule.id, doc.file, doc.owner, rep.pointer,
-                     [_fingerprint_value(doc, rep), re.sub(r"[0-9]+", "#", rep.message)])
+    fp = fingerprint(rule.id, doc.file, doc.owner, rep.pointer, _fingerprint_value(doc, rep))
     return Finding(
         rule=rule.id,
         name=rule.name,

@@ -282,7 +282,8 @@ class JsonLocator:
         if text.startswith("]", pos):
             return _Container(elements, pos + 1)
         while True:
-            end = _DECODER.raw_decode(text, pos)[1]
+            # strings (most elements: actions, resources) are skipped by the C scanner
+            end = scanstring(text, pos + 1)[1] if text.startswith('"', pos) else _DECODER.raw_decode(text, pos)[1]
             elements.append(_Located(pos, end, None))
             pos = _skip_ws(text, end).end()
             if text.startswith("]", pos):
