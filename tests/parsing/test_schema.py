@@ -340,3 +340,70 @@ def test_fast_check_refuses_keywords_it_does_not_implement() -> None:
 def test_fast_check_does_not_take_a_boolean_for_a_number() -> None:
     number = _compile({"type": "number"}, _registry().resolver())
     assert (number(1), number(1.5), number(True)) == (True, True, False)
+
+
+def _small_corpus_documents() -> list[object]:
+    """Real documents (every raw policy, a spread of managed policies), small enough to mutate."""
+    documents = []
+    for path in RAW + MANAGED[::40]:
+        try:
+            document = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        if len(json.dumps(document)) <= 1500:
+            documents.append(document)
+    return documents
+
+
+def test_fast_check_agrees_with_jsonschema_on_mutated_corpus_documents() -> None:
+    if not CORPUS.is_dir():
+        pytest.skip("shared corpus not available")
+    import random
+
+    documents = _small_corpus_documents()
+    assert len(documents) >= 20
+    mutated = [document for base in documents for document in _mutations(base)]
+    sample = random.Random(1).sample(mutated, 2500) + documents  # jsonschema is slow: a fixed sample
+    disagreements = []
+    for kind in KINDS:
+        fast, slow = _fast_check(kind), _validator(kind)
+        verdicts = set()
+        for document in sample:
+            verdict = fast(document)
+            verdicts.add(verdict)
+            if verdict != slow.is_valid(document):
+                disagreements.append((kind, document))
+        assert verdicts == {True, False}  # the sample holds valid and invalid documents
+    assert disagreements == []
+
+
+def test_fast_check_takes_subclasses_like_jsonschema() -> None:
+    class Text(str):
+        pass
+
+    documents = [
+        policy({"Effect": "Allow", "Action": [Text("s3:GetObject"), "s3:PutObject"], "Resource": Text("*")}),
+        policy({"Effect": "Allow", "Action": ["s3:GetObject", 1], "Resource": "*"}),
+        policy({"Effect": "Allow", "Action": ["s3:GetObject", True], "Resource": "*"}),
+        policy({"Effect": "Allow", "Action": "*", "Resource": "*", "Condition": {"Bool": {"k": [True, 1, 1.5, "x"]}}}),
+        policy({"Effect": "Allow", "Action": "*", "Resource": "*", "Condition": {"Bool": {"k": [None]}}}),
+    ]
+    for kind in KINDS:
+        fast, slow = _fast_check(kind), _validator(kind)
+        assert [fast(d) for d in documents] == [slow.is_valid(d) for d in documents]
+
+
+def test_validate_does_not_import_jsonschema_for_a_valid_document() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from iamlint.parsing.schema import validate\n"
+        "assert validate({'Statement': [{'Effect': 'Allow', 'Action': '*', 'Resource': '*'}]}, 'identity') == []\n"
+        "print('jsonschema' in sys.modules, 'referencing' in sys.modules)\n"
+        "assert validate({'Statement': 1}, 'identity')\n"
+        "print('jsonschema' in sys.modules)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True).stdout.split()
+    assert out == ["False", "False", "True"]
