@@ -89,16 +89,24 @@ def _classified(ctx: Context) -> list[tuple[Statement, _Entry, int, str | None]]
     cached = meta.get("_iam1_actions")
     if cached is None:
         cached = []
+        known_ok = _KNOWN_OK
         for st in ctx.policy.statements:
             key = "NotAction" if "NotAction" in st.raw else "Action"
             raw = st.raw.get(key)
             for index, value in enumerate(raw) if isinstance(raw, list) else ((None, raw),):
-                if isinstance(value, str) and "${" not in value:
+                if isinstance(value, str) and value not in known_ok and "${" not in value:
                     verdict, hint = _classify_action(value)
                     if verdict != OK:
                         cached.append((st, _Entry(value, st, key, index), verdict, hint))
+                    elif len(known_ok) < 65536:
+                        known_ok.add(value)
         meta["_iam1_actions"] = cached
     return cached
+
+
+#: Action entries already classified OK (most entries repeat across documents):
+#: a set lookup instead of a memoised call.
+_KNOWN_OK: set[str] = set()
 
 
 def _actions_with(ctx: Context, verdict: int) -> Iterator[tuple[Statement, _Entry, str | None]]:
@@ -159,18 +167,16 @@ def _grant_effect(st: Statement) -> str:
 # --------------------------------------------------------------------------
 
 
-def _resource_values(st: Statement) -> Iterator[_Entry]:
-    for v in _entries(st, "NotResource" if "NotResource" in st.raw else "Resource"):
-        if isinstance(v.value, str):
-            yield v
-
-
 def malformed_arn(ctx: Context) -> Iterator[Report]:
     for st in ctx.policy.statements:
-        for v in _resource_values(st):
-            problems = arns.arn_problems(v.value)
-            if problems:
-                yield Report(v.pointer, f"`{st.resource_key}` value `{v.value}` {'; it '.join(problems)}")
+        key = "NotResource" if "NotResource" in st.raw else "Resource"
+        raw = st.raw.get(key)
+        for index, value in enumerate(raw) if isinstance(raw, list) else ((None, raw),):
+            if isinstance(value, str):
+                problems = arns._arn_problems(value)  # noqa: SLF001 - the memoised tuple, no list copy
+                if problems:
+                    v = _Entry(value, st, key, index)
+                    yield Report(v.pointer, f"`{st.resource_key}` value `{v.value}` {'; it '.join(problems)}")
 
 
 MATCH, MISMATCH, STAR_ONLY, UNDECIDED = range(4)
