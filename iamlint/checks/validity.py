@@ -16,7 +16,7 @@ from iamlint.engine.report import Report
 from iamlint.engine.runner import Context
 from iamlint.knowledge import arns, catalog
 from iamlint.knowledge.operators import parse_operator, suggest_operator, value_problem
-from iamlint.model.policy import Statement
+from iamlint.model.policy import Statement, Value, join_pointer
 
 # --------------------------------------------------------------------------
 # Actions (IAM101-IAM104)
@@ -369,6 +369,51 @@ def _suggest_key(key: str) -> str | None:
     return None
 
 
+class _Condition:
+    """One condition of a statement, read from its raw ``Condition`` block: the
+    ``operator``, ``key``, ``key_lower``, ``pointer`` and ``values`` that
+    :attr:`Statement.conditions` gives, the pointers and values built only
+    when asked (most conditions never need them)."""
+
+    __slots__ = ("_st", "_op", "_key", "_keys", "operator", "key", "key_lower")
+
+    def __init__(self, st: Statement, op, key, keys: dict) -> None:
+        self._st, self._op, self._key, self._keys = st, op, key, keys
+        self.operator = str(op)
+        self.key = str(key)
+        self.key_lower = self.key.lower()
+
+    @property
+    def pointer(self) -> str:
+        return self._st.ptr("Condition", self._op, self._key)
+
+    @property
+    def values(self) -> tuple[Value, ...]:
+        raw = self._keys.get(self._key)
+        pointer = self.pointer
+        if isinstance(raw, list):
+            return tuple(Value(v, join_pointer(pointer, i)) for i, v in enumerate(raw))
+        return () if raw is None else (Value(raw, pointer),)
+
+
+def _conditions(st: Statement) -> list:
+    """The statement's conditions: :attr:`Statement.conditions` when another rule
+    built it already, else light views of the raw block (built once per statement)."""
+    built = st.__dict__.get("conditions")
+    if built is not None:
+        return built
+    views = st.__dict__.get("_iam1_conditions")
+    if views is None:
+        views = []
+        block = st.raw.get("Condition")
+        if isinstance(block, dict):
+            for op, keys in block.items():
+                if isinstance(keys, dict):
+                    views.extend(_Condition(st, op, key, keys) for key in keys)
+        st.__dict__["_iam1_conditions"] = views
+    return views
+
+
 # Keys AWS managed policies use that the Service Authorization Reference does
 # not document; they are AWS's own and not typos.
 UNDOCUMENTED_KEYS = frozenset({"aws:principalorgmasteraccountid", "lakeformation:gluearn"})
@@ -376,7 +421,7 @@ UNDOCUMENTED_KEYS = frozenset({"aws:principalorgmasteraccountid", "lakeformation
 
 def unknown_condition_key(ctx: Context) -> Iterator[Report]:
     for st in ctx.policy.statements:
-        conditions = st.conditions
+        conditions = _conditions(st)
         if not conditions:
             continue
         for cond in conditions:
@@ -451,7 +496,7 @@ def _type_verdict(cond) -> tuple[str, str] | None:
 
 def condition_type_mismatch(ctx: Context) -> Iterator[Report]:
     for st in ctx.policy.statements:
-        for cond in st.conditions:
+        for cond in _conditions(st):
             verdict = _type_verdict(cond)
             if verdict:
                 severity, message = verdict
@@ -460,7 +505,7 @@ def condition_type_mismatch(ctx: Context) -> Iterator[Report]:
 
 def set_operator_on_single_valued_key(ctx: Context) -> Iterator[Report]:
     for st in ctx.policy.statements:
-        for cond in st.conditions:
+        for cond in _conditions(st):
             parsed = parse_operator(cond.operator)
             if not parsed.valid or not parsed.qualifier or parsed.operator.family == "Null":
                 continue
@@ -489,7 +534,7 @@ def set_operator_on_single_valued_key(ctx: Context) -> Iterator[Report]:
 
 def invalid_condition_value(ctx: Context) -> Iterator[Report]:
     for st in ctx.policy.statements:
-        for cond in st.conditions:
+        for cond in _conditions(st):
             parsed = parse_operator(cond.operator)
             if not parsed.valid or parsed.operator.family in ("String", "Binary"):
                 continue
