@@ -249,6 +249,7 @@ def action_resource_mismatch(ctx: Context) -> Iterator[Report]:
         resources = _decidable_resources(st)
         if not resources:
             continue
+        services = _resource_services(resources)
         key = "NotAction" if "NotAction" in st.raw else "Action"
         raw = st.raw.get(key)
         for index, value in enumerate(raw) if isinstance(raw, list) else ((None, raw),):
@@ -256,6 +257,12 @@ def action_resource_mismatch(ctx: Context) -> Iterator[Report]:
                 continue
             if (value not in _KNOWN_OK and _classify_action(value)[0] != OK) or value.strip("*") == "":
                 continue
+            if not ("*" in value or "?" in value):
+                # Most concrete actions fit (or cannot be judged): decide that
+                # from the memoised formats and status before building a message.
+                formats = _action_formats(value.lower())
+                if formats is None or (formats and _formats_status(formats, resources, services) != MISMATCH):
+                    continue
             message = _mismatch_message(value, resources)
             if message:
                 yield Report(_Entry(value, st, key, index).pointer, message)

@@ -202,13 +202,17 @@ def _tokens_of_format(fmt: str) -> tuple[str, ...]:
     pos = 0
     lower = fmt.lower()
     for m in _VARIABLE.finditer(lower):
-        for c in lower[pos : m.start()]:
-            out.append(STAR if c == "*" else c)
-            colons += c == ":"
+        literal = lower[pos : m.start()]
+        out.extend(literal)
+        colons += literal.count(":")
         out.append(STAR_NC if colons < 5 else STAR)
         pos = m.end()
-    out.extend(STAR if c == "*" else c for c in lower[pos:])
-    return _squash(out)
+    out.extend(lower[pos:])
+    if "*" in lower:
+        out = [STAR if t == "*" else t for t in out]
+    if "}${" in lower or "}*" in lower or "*${" in lower or "**" in lower:
+        return _squash(out)
+    return tuple(out)  # no two wildcards in a row: nothing to squash
 
 
 def _squash(tokens: list[str]) -> tuple[str, ...]:

@@ -116,3 +116,31 @@ def test_masked_pattern_has_the_tokens_of_the_pattern():
         assert arns._tokens_of_masked(masked) == tokens
         assert head == arns._literal_prefix(tokens) and tail == arns._literal_prefix(tokens[::-1])
         assert literal == ("".join(tokens) if all(len(t) == 1 for t in tokens) else None)
+
+
+def _reference_format_tokens(fmt: str) -> tuple[str, ...]:
+    """Format tokens character by character: placeholders in the first five
+    fields hold no colon, later ones anything; runs of wildcards merge."""
+    out: list[str] = []
+    colons, pos, lower = 0, 0, fmt.lower()
+    for m in arns._VARIABLE.finditer(lower):
+        for c in lower[pos : m.start()]:
+            out.append(STAR if c == "*" else c)
+            colons += c == ":"
+        out.append(STAR_NC if colons < 5 else STAR)
+        pos = m.end()
+    out.extend(STAR if c == "*" else c for c in lower[pos:])
+    merged: list[str] = []
+    for t in out:
+        if t in (STAR, STAR_NC) and merged and merged[-1] in (STAR, STAR_NC):
+            merged[-1] = STAR if STAR in (t, merged[-1]) else STAR_NC
+        else:
+            merged.append(t)
+    return tuple(merged)
+
+
+def test_format_tokens_of_every_catalog_format():
+    formats = sorted({f for fs in catalog._arn_formats().values() for f in fs}) + EDGE_FORMATS
+    formats += ["a}${x}", "${a}${b}", "x**y", "*${a}", "${a}*", "a:b:c:d:e:${f}${g}*", "${", "}", "*"]
+    for fmt in formats:
+        assert arns._tokens_of_format(fmt) == _reference_format_tokens(fmt), fmt
