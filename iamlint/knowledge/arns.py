@@ -300,32 +300,33 @@ class _FormatAutomaton:
     def __init__(self, tokens: tuple[str, ...]) -> None:
         self.tokens = tokens
         self.end = 1 << len(tokens)
-        self.star = 0  # positions holding STAR or STAR_NC (may be skipped, may stay)
-        self.stays_on_colon = 0  # positions holding STAR (STAR_NC cannot eat ':')
-        self.literal_or_any = 0
-        for j, t in enumerate(tokens):
-            if t in (STAR, STAR_NC):
-                self.star |= 1 << j
-                if t == STAR:
-                    self.stays_on_colon |= 1 << j
+        star = 0  # positions holding STAR or STAR_NC (may be skipped, may stay)
+        on_colon = 0  # positions holding STAR (STAR_NC cannot eat ':')
+        any_mask = 0  # positions holding ANY
+        literal: dict[str, int] = {}  # character -> positions holding it
+        bit = 1
+        for t in tokens:
+            if len(t) == 1:
+                literal[t] = literal.get(t, 0) | bit
+            elif t == STAR:
+                star |= bit
+                on_colon |= bit
+            elif t == STAR_NC:
+                star |= bit
             else:
-                self.literal_or_any |= 1 << j
+                any_mask |= bit
+            bit <<= 1
+        self.star, self.stays_on_colon, self.any_mask = star, on_colon, any_mask
+        self.literal_or_any = (self.end - 1) & ~star
         # With no two stars in a row (formats are squashed), skipping a star
         # lands on a non-star: the closure takes one step.
-        self.one_step = not (self.star & (self.star << 1))
+        self.one_step = not (star & (star << 1))
         # A final STAR eats whatever the pattern still holds (any character,
         # a colon, a wildcard) and then ends: reaching it means a match.
         self.accept_rest = (self.end >> 1) if tokens and tokens[-1] == STAR else 0
         # Positions a character advances from: those holding it, and any ANY
-        # (the same for every character); built in one pass over the tokens.
-        self.any_mask = 0
-        literal: dict[str, int] = {}
-        for j, t in enumerate(tokens):
-            if t == ANY:
-                self.any_mask |= 1 << j
-            elif len(t) == 1:
-                literal[t] = literal.get(t, 0) | (1 << j)
-        self._adv = {c: mask | self.any_mask for c, mask in literal.items()}
+        # (the same for every character).
+        self._adv = {c: mask | any_mask for c, mask in literal.items()} if any_mask else literal
 
     def advance_mask(self, c: str) -> int:
         return self._adv.get(c, self.any_mask)
