@@ -150,19 +150,42 @@ def applicable(rule: Rule, doc: Document) -> bool:
     return doc.value is not None or rule.parse_errors
 
 
+class RuleSet(tuple):
+    """The enabled rules of a configuration; remembers which apply to each kind."""
+
+    def for_document(self, doc: Document) -> tuple[Rule, ...]:
+        by_kind = self.__dict__.setdefault("by_kind", {})
+        key = (doc.kind, doc.value is not None)
+        todo = by_kind.get(key)
+        if todo is None:
+            todo = by_kind[key] = tuple(r for r in self if applicable(r, doc))
+        return todo
+
+
 def run_document(doc: Document, rules: Iterable[Rule], config: Config) -> list[Finding]:
     findings: list[Finding] = []
-    for rule in rules:
-        if not applicable(rule, doc):
-            continue
+    if isinstance(rules, RuleSet):
+        todo = rules.for_document(doc)
+    else:
+        todo = tuple(r for r in rules if applicable(r, doc))
+    for rule in todo:
         ctx = Context(doc, rule, config)
         for rep in rule.check(ctx) or ():
             findings.append(make_finding(doc, rule, rep, config))
     return findings
 
 
-def enabled_rules(registry: Registry, config: Config, path: str | None = None) -> list[Rule]:
-    return [r for r in registry if config.rule_enabled(r.id, path)]
+def enabled_rules(registry: Registry, config: Config, path: str | None = None) -> RuleSet:
+    """The rules the configuration enables for ``path``; the same RuleSet for
+    every file without per-file ignores, so per-kind filtering happens once."""
+    if path is not None and config.per_file_ignores:
+        return RuleSet(r for r in registry if config.rule_enabled(r.id, path))
+    memo = registry.__dict__.setdefault("_enabled_memo", {})
+    key = (tuple(config.select), tuple(config.extend_select), tuple(config.ignore))
+    rules = memo.get(key)
+    if rules is None:
+        rules = memo[key] = RuleSet(r for r in registry if config.rule_enabled(r.id))
+    return rules
 
 
 def run_roles(roles: list, rules: Iterable[Rule], config: Config,
