@@ -252,6 +252,7 @@ def action_resource_mismatch(ctx: Context) -> Iterator[Report]:
         if not resources:
             continue
         services = _resource_services(resources)
+        statuses: dict[tuple[str, ...], int] = {}  # per formats tuple, for this statement's resources
         key = "NotAction" if "NotAction" in st.raw else "Action"
         raw = st.raw.get(key)
         for index, value in enumerate(raw) if isinstance(raw, list) else ((None, raw),):
@@ -263,8 +264,14 @@ def action_resource_mismatch(ctx: Context) -> Iterator[Report]:
                 # Most concrete actions fit (or cannot be judged): decide that
                 # from the memoised formats and status before building a message.
                 formats = _action_formats(value.lower())
-                if formats is None or (formats and _formats_status(formats, resources, services) != MISMATCH):
+                if formats is None:
                     continue
+                if formats:
+                    status = statuses.get(formats)
+                    if status is None:
+                        status = statuses[formats] = _formats_status(formats, resources, services)
+                    if status != MISMATCH:
+                        continue
             message = _mismatch_message(value, resources)
             if message:
                 yield Report(_Entry(value, st, key, index).pointer, message)
