@@ -1,8 +1,8 @@
 """A content-hash cache of lint results, for unchanged files (like ruff's cache).
 
-One JSON file per working directory in the user cache dir (see
-:mod:`iamlint.cache`), read once at the start of ``iamlint check`` and written
-once at the end.  An entry is used only when everything that decides a
+JSON files in the user cache dir (see :mod:`iamlint.cache`), one per working
+directory and checked directory, read when a file of that directory is first
+checked and written once at the end of ``iamlint check``.  An entry is used only when everything that decides a
 file's findings is unchanged: the file's bytes (SHA-256), its path, the
 document kind asked for, and a context stamp made of iamlint's own code
 (every module's size and mtime), the rule packs (every rule file's path and
@@ -77,15 +77,24 @@ def _finding_from_json(d: list) -> Finding:
 
 
 class ResultCache:
+    """Entries are sharded by directory (one cache file per working directory
+    and checked directory), so linting one file reads only its directory's shard."""
+
     def __init__(self, enabled: bool = True) -> None:
         self.enabled = enabled and cache.cache_dir() is not None
-        self.name = "results-" + hashlib.sha256(os.getcwd().encode()).hexdigest()[:24] + ".json"
-        self.entries: dict = {}
-        self.dirty = False
-        if self.enabled:
-            data = cache.read_json(self.name)
-            if isinstance(data, dict) and data.get("version") == __version__:
-                self.entries = data.get("files", {})
+        self.prefix = "results-" + hashlib.sha256(os.getcwd().encode()).hexdigest()[:16]
+        self.shards: dict[str, dict] = {}
+        self.dirty: set[str] = set()
+
+    def _shard(self, path: str) -> tuple[str, dict]:
+        directory = os.path.dirname(os.path.abspath(path))
+        name = f"{self.prefix}-{hashlib.sha256(directory.encode()).hexdigest()[:16]}.json"
+        shard = self.shards.get(name)
+        if shard is None:
+            data = cache.read_json(name)
+            ok = isinstance(data, dict) and data.get("version") == __version__ and isinstance(data.get("files"), dict)
+            shard = self.shards[name] = data["files"] if ok else {}
+        return name, shard
 
     def lint_path(self, path: str, config, registry, kind: str | None, explicit: bool, max_size: int) -> FileReport:
         from iamlint.api import lint_path
@@ -100,7 +109,7 @@ class ResultCache:
             return lint_path(path, config, registry, kind, explicit, max_size)
         digest = hashlib.sha256(data).hexdigest()
         context = _context(config, registry, kind, explicit)
-        entry = self.entries.get(path)
+        entry = self._shard(path)[1].get(path)
         if entry and entry[0] == digest and entry[1] == context:
             try:
                 payload = entry[2]
@@ -120,9 +129,11 @@ class ResultCache:
         entry = getattr(report, "cache_entry", None)
         if entry is not None and self.enabled:
             path, value = entry
-            self.entries[path] = value
-            self.dirty = True
+            name, shard = self._shard(path)
+            shard[path] = value
+            self.dirty.add(name)
 
     def save(self) -> None:
-        if self.enabled and self.dirty:
-            cache.write_json(self.name, {"version": __version__, "files": self.entries})
+        for name in sorted(self.dirty):
+            cache.write_json(name, {"version": __version__, "files": self.shards[name]})
+        self.dirty.clear()
