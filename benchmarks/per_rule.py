@@ -6,7 +6,6 @@
 from __future__ import annotations
 
 import collections
-import gc
 import sys
 import time
 from pathlib import Path
@@ -14,6 +13,7 @@ from pathlib import Path
 from iamlint.config import Config
 from iamlint.engine import runner
 from iamlint.engine.registry import Registry
+from iamlint.parallel import tune_gc
 from iamlint.sources import read_source
 
 CORPUS = Path(__file__).resolve().parent.parent.parent / "shared" / "corpus" / "aws-managed-policies"
@@ -28,7 +28,7 @@ def main() -> int:
     t0 = time.perf_counter()
     for i, f in enumerate(sorted(CORPUS.glob("*.json"))):
         if i == 1:
-            gc.freeze()  # as iamlint check does after its first file
+            tune_gc()  # as iamlint check does after its first file
         t = time.perf_counter()
         source = read_source(str(f), f.read_bytes())
         t_read += time.perf_counter() - t
