@@ -1,4 +1,4 @@
-from iamlint.cli import main
+from iamlint.cli import run
 
 if __name__ == "__main__":  # pragma: no cover
-    main()
+    run()

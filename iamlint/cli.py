@@ -303,3 +303,15 @@ def lsp_cmd(log_file: str | None) -> None:
     from iamlint.lsp import main as lsp_main
 
     lsp_main(log_file)
+
+
+def run() -> None:
+    """Console entry point: ``main`` with a one-line answer when a dependency
+    is missing (e.g. ``python3 -m iamlint`` from a checkout, outside the
+    virtual environment iamlint was installed into)."""
+    try:
+        main()
+    except ModuleNotFoundError as exc:
+        click.echo(f"iamlint: missing dependency ({exc}); install iamlint with its dependencies: "
+                   f"pip install iamlint (or pip install -e . in a checkout)", err=True)
+        sys.exit(2)
