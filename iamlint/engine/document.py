@@ -27,6 +27,34 @@ class NullLocator:
         return None
 
 
+class PrefixLocator:
+    """A document that sits at ``base`` inside a larger located file (a policy in
+    a template or an account dump): pointers are answered by the file's locator."""
+
+    def __init__(self, locator: Locator, base: str) -> None:
+        self.locator, self.base = locator, base
+
+    def span(self, pointer: str) -> Span | None:
+        return self.locator.span(self.base + pointer)
+
+    def key_span(self, pointer: str) -> Span | None:
+        return self.locator.key_span(self.base + pointer)
+
+
+class NodeLocator:
+    """A document written as one string of a larger file (JSON in a string, a
+    URL-encoded dump entry): every pointer is located at that string."""
+
+    def __init__(self, locator: Locator, pointer: str) -> None:
+        self.locator, self.pointer = locator, pointer
+
+    def span(self, pointer: str) -> Span | None:
+        return self.locator.span(self.pointer)
+
+    def key_span(self, pointer: str) -> Span | None:
+        return None
+
+
 @dataclass
 class Document:
     """One policy document and where it came from.

@@ -28,49 +28,19 @@ import json
 import urllib.parse
 from typing import Any
 
-from iamlint.engine.document import Document
+from iamlint.engine.document import Document, NodeLocator, PrefixLocator
 from iamlint.findings import Span
-from iamlint.model.policy import escape_pointer_token
+from iamlint.model.policy import join_pointer
 from iamlint.model.role import Attachment, Role
 from iamlint.sources import SourceResult
 
 _START = Span(1, 1, 1, 2)
 
 
-class PrefixLocator:
-    """Pointers inside a document, located in the dump under ``base``."""
-
-    def __init__(self, locator: Any, base: str) -> None:
-        self.locator, self.base = locator, base
-
-    def span(self, pointer: str) -> Span | None:
-        return self.locator.span(self.base + pointer)
-
-    def key_span(self, pointer: str) -> Span | None:
-        return self.locator.key_span(self.base + pointer)
-
-
-class StringLocator:
-    """A document written as a (URL-encoded) JSON string: located at the string."""
-
-    def __init__(self, locator: Any, pointer: str) -> None:
-        self.locator, self.pointer = locator, pointer
-
-    def span(self, pointer: str) -> Span | None:
-        return self.locator.span(self.pointer)
-
-    def key_span(self, pointer: str) -> Span | None:
-        return None
-
-
-def _ptr(base: str, *tokens: Any) -> str:
-    return base + "".join("/" + escape_pointer_token(t) for t in tokens)
-
-
 def _as_list(value: Any, pointer: str) -> list[tuple[Any, str]]:
     """Items with their pointers; an object where a list is expected is one item."""
     if isinstance(value, list):
-        return [(item, _ptr(pointer, i)) for i, item in enumerate(value)]
+        return [(item, join_pointer(pointer, i)) for i, item in enumerate(value)]
     if isinstance(value, dict):
         return [(value, pointer)]
     return []
@@ -116,7 +86,7 @@ class _Dump:
     def _document(self, raw: Any, pointer: str, kind: str, owner: str, meta: dict | None = None) -> Document:
         value = decode_document(raw)
         if isinstance(raw, str):
-            locator: Any = StringLocator(self.locator, pointer)
+            locator: Any = NodeLocator(self.locator, pointer)
             meta = {**(meta or {}), "encoded": True}
         else:
             locator = PrefixLocator(self.locator, pointer)

@@ -14,7 +14,7 @@ import json
 import re
 from typing import Any, Callable
 
-from iamlint.engine.document import Document
+from iamlint.engine.document import Document, NodeLocator, PrefixLocator
 from iamlint.findings import Span
 from iamlint.model.policy import Opaque, escape_pointer_token
 from iamlint.model.role import Attachment, Role
@@ -72,19 +72,6 @@ _TEMPLATE_MARKERS = ("AWSTemplateFormatVersion", "AWS::")
 # locators
 
 
-class PrefixLocator:
-    """Pointers inside a document, located in the template under ``base``."""
-
-    def __init__(self, locator: Any, base: str) -> None:
-        self.locator, self.base = locator, base
-
-    def span(self, pointer: str) -> Span | None:
-        return self.locator.span(self.base + pointer)
-
-    def key_span(self, pointer: str) -> Span | None:
-        return self.locator.key_span(self.base + pointer)
-
-
 class MappedLocator:
     """A synthesized document whose parts come from different template nodes:
     the longest mapped prefix of a pointer decides where it is located."""
@@ -106,19 +93,6 @@ class MappedLocator:
     def key_span(self, pointer: str) -> Span | None:
         found = self._target(pointer)
         return self.locator.key_span(found[0]) if found and found[1] else None
-
-
-class _StringPolicyLocator:
-    """A policy written as a JSON string: everything is located at the string."""
-
-    def __init__(self, locator: Any, pointer: str) -> None:
-        self.locator, self.pointer = locator, pointer
-
-    def span(self, pointer: str) -> Span | None:
-        return self.locator.span(self.pointer)
-
-    def key_span(self, pointer: str) -> Span | None:
-        return None
 
 
 # --------------------------------------------------------------------------
@@ -244,7 +218,7 @@ class _Extractor:
                 value = json.loads(value)
             except ValueError:
                 return None
-            locator = _StringPolicyLocator(self.locator, pointer)
+            locator = NodeLocator(self.locator, pointer)
         fallback = self.locator.span(pointer) or self.locator.span(_ptr("Resources", lid)) or _START
         duplicates = [(p[len(pointer):], k, s) for p, k, s in self.duplicates
                       if p == pointer or p.startswith(pointer + "/")]
