@@ -268,28 +268,12 @@ def allow_with_not_resource(ctx: Context) -> Iterator[Report]:
 # --------------------------------------------------------------------------
 
 
-# The catalog's compact per-action record, when it has one: reading the access
-# level from it is ~10x cheaper than building an ActionInfo (thousands of
-# actions per run). Anything unexpected falls back to the public action_info;
-# tests/permissions checks both agree.
-_catalog_record = getattr(catalog, "_action_record", None)
-
-
 def _access_facts(action_lower: str) -> tuple[str, str, bool] | None:
     """(canonical full name, access level, has resource types) of a concrete
-    lower-case action; None when the catalog does not know it."""
-    if _catalog_record is not None:
-        try:
-            record = _catalog_record(action_lower)
-            if record is None:
-                return None
-            name, level, _description, refs, _keys = record
-            if type(name) is str and type(level) is str:
-                return f"{action_lower[:action_lower.index(':')]}:{name}", level, bool(refs)
-        except (TypeError, ValueError, KeyError):
-            pass
-    info = catalog.action_info(action_lower)
-    return None if info is None else (info.full, info.access_level, bool(info.resource_types))
+    lower-case action; None when the catalog does not know it. The catalog
+    answers from its flat per-action table (one dict look-up) without building
+    an ActionInfo; tests/permissions checks both agree."""
+    return catalog.access_facts(action_lower)
 
 
 def _write_kind(facts: tuple[str, str, bool] | None) -> str:
@@ -328,6 +312,9 @@ def _expand(pattern: str) -> Iterable[str]:
     service, sep, action = pattern.partition(":")
     if (sep and action.endswith("*") and "*" not in action[:-1] and "?" not in action and ":" not in action
             and "*" not in service and "?" not in service):
+        fast = catalog.expand_prefix(pattern[:-1])
+        if fast is not None:
+            return fast
         names = _sorted_names(service)
         prefix = action[:-1]
         start = bisect.bisect_left(names, (prefix,))

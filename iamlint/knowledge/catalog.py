@@ -30,10 +30,12 @@ becomes its element type with ``multivalued=True``.
 
 from __future__ import annotations
 
+import bisect
 import difflib
 import functools
 import gc
 import importlib.util
+import itertools
 import json
 import marshal
 import os
@@ -51,6 +53,7 @@ __all__ = [
     "ActionSet",
     "ConditionKeyInfo",
     "ResourceRef",
+    "access_facts",
     "action_exists",
     "action_info",
     "action_matches",
@@ -59,6 +62,7 @@ __all__ = [
     "data_date",
     "data_version",
     "expand",
+    "expand_prefix",
     "is_retired_service",
     "pattern_matches_anything",
     "resource_formats",
@@ -268,7 +272,7 @@ def _canonical_names(service: str) -> dict[str, str]:
 # --------------------------------------------------------------------------
 
 #: Bump when the index layout or the compact records change.
-_INDEX_FORMAT = 3
+_INDEX_FORMAT = 4
 _INDEX_MAGIC = b"iamlint-catalog-index\n"
 
 
@@ -322,7 +326,7 @@ def _read_index(path: Path) -> dict[str, Any] | None:
         and isinstance(index.get("keys"), dict)
         and isinstance(index.get("arn_formats"), dict)
         and isinstance(index.get("all_keys"), tuple)
-        and isinstance(index.get("resource_formats"), bytes)
+        and isinstance(index.get("facts"), bytes)
         and isinstance(index.get("name_lines"), dict)
     )
     return index if ok else None
@@ -345,7 +349,7 @@ def _build_index() -> dict[str, Any]:
         "keys": {service: marshal.dumps(keys) for service, keys in key_lists.items()},
         "arn_formats": _build_arn_formats(),
         "all_keys": _build_all_keys(key_lists.values()),
-        "resource_formats": marshal.dumps(_build_resource_formats(tables)),
+        "facts": marshal.dumps(_build_facts(tables)),
         "name_lines": {service: _lines_of(table) for service, table in tables.items()},
     }
 
@@ -356,13 +360,26 @@ def _lines_of(names: Iterable[str]) -> str | None:
     return None if any("\n" in name for name in names) else "\n".join(names)
 
 
-def _build_resource_formats(tables: dict[str, dict[str, _ActionRecord]]) -> dict[str, tuple[str, ...]]:
-    """Lower-case full action name -> the ARN formats of its resource types ("" when none)."""
-    return {
-        f"{service}:{lower}": tuple(ref[2] for ref in record[3])
-        for service, table in tables.items()
-        for lower, record in table.items()
-    }
+#: One action's facts in the flat table: (canonical full name, access level,
+#: ARN formats of its resource types, "" for a type without one).
+_Facts = tuple[str, str, tuple[str, ...]]
+
+
+def _facts_of(service: str, record: _ActionRecord) -> _Facts:
+    return f"{service}:{record[0]}", record[1], tuple(ref[2] for ref in record[3])
+
+
+def _build_facts(tables: dict[str, dict[str, _ActionRecord]]) -> dict[str, _Facts]:
+    """Lower-case full action name -> its facts, for every action, sorted by
+    name. Equal access levels and format tuples are one object each, so the
+    marshalled table stores them once (and loads faster)."""
+    shared: dict[Any, Any] = {}
+    out = {}
+    for service, table in tables.items():
+        for lower, record in table.items():
+            full, level, formats = _facts_of(service, record)
+            out[f"{service}:{lower}"] = (full, shared.setdefault(level, level), shared.setdefault(formats, formats))
+    return dict(sorted(out.items()))
 
 
 def _write_index(path: Path, index: dict[str, Any]) -> None:
@@ -519,20 +536,56 @@ def action_exists(action: str) -> bool:
     """Whether a concrete action is catalogued (``"s3:getobject"`` works); same as
     ``action_info(action) is not None``, without building the record."""
     lower = action.lower()
-    table = _all_resource_formats()
+    table = _all_facts()
     if table is not None:
         return lower in table
     return _action_record(lower) is not None
 
 
 @functools.cache
-def _all_resource_formats() -> dict[str, tuple[str, ...]] | None:
-    """Every action's ARN formats by lower-case full name, from the index (None without one).
+def _all_facts() -> dict[str, _Facts] | None:
+    """Every action's facts by lower-case full name, sorted by name, from the
+    index (None without one): one unmarshalling answers "does this action
+    exist", "which ARNs does it take" and "which access level" without reading
+    any service's table."""
+    return _from_index("facts", None, dict)
 
-    Answers "does this action exist" and "which ARNs does it take" without
-    reading any service's table."""
-    table = _from_index("resource_formats", None, dict)
-    return table
+
+def access_facts(action: str) -> tuple[str, str, bool] | None:
+    """(canonical full name, access level, has resource types) of a concrete
+    action; None for an unknown one. Same as ``(info.full, info.access_level,
+    bool(info.resource_types))`` of :func:`action_info`, without building it."""
+    lower = action.lower()
+    table = _all_facts()
+    if table is not None:
+        facts = table.get(lower)
+        return None if facts is None else (facts[0], facts[1], bool(facts[2]))
+    record = _action_record(lower)
+    if record is None:
+        return None
+    return f"{lower.partition(':')[0]}:{record[0]}", record[1], bool(record[3])
+
+
+def expand_prefix(prefix: str) -> list[str] | None:
+    """Canonical full names of the actions whose lower-case full name starts
+    with ``prefix`` (lower-case, e.g. ``"ec2:describe"``), in name order: the
+    pattern ``prefix*`` when ``prefix`` holds a colon and no wildcard. None
+    without an index (then use :func:`expand`)."""
+    table = _all_facts()
+    if table is None:
+        return None
+    names = _sorted_fact_names()
+    out = []
+    for lower in itertools.islice(names, bisect.bisect_left(names, prefix), None):
+        if not lower.startswith(prefix):
+            break
+        out.append(table[lower][0])
+    return out
+
+
+@functools.cache
+def _sorted_fact_names() -> list[str]:
+    return sorted(_all_facts() or ())
 
 
 def resource_formats(action: str) -> tuple[str, ...] | None:
@@ -541,9 +594,10 @@ def resource_formats(action: str) -> tuple[str, ...] | None:
     ``*``); None for an unknown action. Same as ``[ref.arn for ref in
     action_info(action).resource_types]``, without building the record."""
     lower = action.lower()
-    table = _all_resource_formats()
+    table = _all_facts()
     if table is not None:
-        return table.get(lower)
+        facts = table.get(lower)
+        return None if facts is None else facts[2]
     record = _action_record(lower)
     return None if record is None else tuple(ref[2] for ref in record[3])
 
@@ -631,7 +685,7 @@ def _name_lines(service: str) -> str | None:
 def _service_has_match(service: str, action_glob: str) -> bool:
     """``bool(_expand_in_service(service, action_glob))`` without building the names
     (nor, with an index, reading the service's table)."""
-    everything = _all_resource_formats()
+    everything = _all_facts()
     if everything is None:
         table = _action_table(service)
         if _is_all_stars(action_glob):

@@ -46,8 +46,13 @@ def test_index_tables_equal_the_json_tables(index):
         assert index["name_lines"][service] == "\n".join(table), service
     assert index["arn_formats"] == catalog._build_arn_formats()
     assert index["all_keys"] == catalog._build_all_keys(key_lists.values())
-    formats = marshal.loads(index["resource_formats"])
-    assert len(formats) == sum(len(marshal.loads(b)) for b in index["actions"].values())
+    facts = marshal.loads(index["facts"])
+    assert len(facts) == sum(len(marshal.loads(b)) for b in index["actions"].values())
+    assert list(facts) == sorted(facts)
+    for service, blob in index["actions"].items():
+        for lower, record in marshal.loads(blob).items():
+            assert facts[f"{service}:{lower}"] == (
+                f"{service}:{record[0]}", record[1], tuple(ref[2] for ref in record[3])), (service, lower)
 
 
 def test_compact_records_give_the_same_action_info_as_the_raw_json():
@@ -72,9 +77,26 @@ def test_resource_formats_and_action_exists_agree_with_action_info():
             info = catalog.action_info(f"{service}:{lower}")
             assert catalog.action_exists(f"{service}:{lower.upper()}")
             assert catalog.resource_formats(f"{service}:{lower}") == tuple(ref.arn for ref in info.resource_types)
+            assert catalog.access_facts(f"{service}:{lower.upper()}") == (
+                info.full, info.access_level, bool(info.resource_types))
     for unknown in ("s3:NoSuchAction", "nosuch:GetObject", "s3", "s3:get:object", "s3:*"):
         assert not catalog.action_exists(unknown)
         assert catalog.resource_formats(unknown) is None
+        assert catalog.access_facts(unknown) is None
+
+
+@pytest.mark.parametrize("prefix", ["ec2:describe", "iam:", "s3:put", "iam:createrole", "ec2:zzz", "nosuch:get",
+                                    "ec2", "a4b:", "s3:getobject", "aws-marketplace:"])
+def test_expand_prefix_agrees_with_expand(prefix):
+    got = catalog.expand_prefix(prefix)
+    if catalog._all_facts() is None:
+        assert got is None
+        return
+    assert got is not None and len(got) == len(set(got))
+    expected = catalog.expand(prefix + "*") if ":" in prefix else {
+        a for a in catalog.expand("*") if a.lower().startswith(prefix)}
+    assert set(got) == expected
+    assert (len(got) > 0) == (prefix not in ("ec2:zzz", "nosuch:get"))
 
 
 def _write_raw(path, payload: bytes) -> None:
