@@ -15,7 +15,7 @@ from iamlint.engine.report import Report
 from iamlint.findings import Finding, Related
 
 
-@dataclass
+@dataclass(slots=True)
 class Context:
     """What a check sees: the document, its model and this rule's options."""
 
@@ -91,13 +91,16 @@ def _canonical_json(doc: Document, pointer: str) -> str:
     return text
 
 
+_DIGITS = re.compile(r"[0-9]+")
+
+
 def _fingerprint_value(doc: Document, rep: Report) -> str:
     """What the fingerprint hashes besides the pointer: the enclosing statement,
     the offending value and the message with numbers blanked (two findings of one
     rule at one node differ by message; line numbers and statement indexes in it
     must not count).  A document-level container (the whole document, the
     Statement list) changes with every edit, so only the message stands for it."""
-    message = re.sub(r"[0-9]+", "#", rep.message)
+    message = _DIGITS.sub("#", rep.message)
     if doc.value is None:
         return json.dumps([rep.message, message])
     stmt_ptr = _statement_pointer(rep.pointer)

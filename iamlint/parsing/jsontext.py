@@ -24,7 +24,6 @@ from __future__ import annotations
 import codecs
 import json
 import re
-from bisect import bisect_right
 from dataclasses import dataclass
 from itertools import accumulate
 from json.decoder import scanstring
@@ -153,24 +152,30 @@ def _array_index(token: str) -> int | None:
 
 
 # --------------------------------------------------------------------------
-# fast locator: the json C decoder walks the pointer's path only
+# fast locator: compiled regular expressions walk the pointer's path only
 
-_skip_ws = re.compile(r"[ \t\n\r]*").match
-_DECODER = json.JSONDecoder()
-
-
-class _Located(NamedTuple):
-    """Offsets of a value (``end`` exclusive) and of its key token, if a member."""
-
-    start: int
-    end: int
-    key: tuple[int, int] | None
+_WS = r"[ \t\n\r]*"
+#: one strict JSON string token (RFC 8259: no control characters, known escapes)
+_STRING_RE = r'"[^"\\\x00-\x1f]*(?:\\(?:["\\/bfnrt]|u[0-9a-fA-F]{4})[^"\\\x00-\x1f]*)*"'
+_skip_ws = re.compile(_WS).match
+_string = re.compile(_STRING_RE).match
+_strings = re.compile(_STRING_RE).finditer
+#: an array whose elements are all strings (actions, resources): indexed in one pass
+_string_array = re.compile(rf"\[{_WS}(?:{_STRING_RE}(?:{_WS},{_WS}{_STRING_RE})*{_WS})?\]").match
+#: a member's key, the colon and the whitespace up to its value
+_member_key = re.compile(rf"({_STRING_RE}){_WS}:{_WS}").match
+#: the separator after a value: group 1 is "," or the closing bracket
+_after_member = re.compile(rf"{_WS}([,}}]){_WS}").match
+_after_element = re.compile(rf"{_WS}([,\]]){_WS}").match
+#: numbers and literals (strict: no NaN, no Infinity, no leading zeros)
+_scalar = re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?|true|false|null").match
 
 
 class _Container(NamedTuple):
-    """An indexed array (list of elements) or object (last member per key)."""
+    """An indexed array (``(start, end)`` of each element) or object (last
+    member per key: ``(start, end, key_start, key_end)``), and where it ends."""
 
-    children: list[_Located] | dict[str, _Located]
+    children: list[tuple[int, int]] | dict[str, tuple[int, int, int, int]]
     end: int
 
 
@@ -179,8 +184,10 @@ class JsonLocator:
 
     Nothing is parsed up front.  A lookup walks from the root along the
     pointer; each array or object on the way is indexed once (its members'
-    offsets, sibling values skipped by the C decoder) and cached, so further
-    lookups in the same containers cost a dictionary access.
+    offsets, arrays that are object members indexed too, other sibling values
+    skipped by the C decoder) and cached, so further lookups in the same
+    containers cost a dictionary access.  Tokens are matched by compiled
+    regular expressions; an array of strings is indexed in one pass.
 
     Of duplicate keys the last one is located, as AWS uses it.  A pointer that
     names nothing, or runs into text that is not valid JSON, gives ``None``.
@@ -191,58 +198,80 @@ class JsonLocator:
     def __init__(self, text: str) -> None:
         self._text = text
         self._start = 1 if text.startswith(_BOM) else 0
-        self._line_starts: list[int] | None = None
         self._containers: dict[int, _Container] = {}
+        self._found: dict[str, tuple | None] = {}
 
     def span(self, pointer: str) -> Span | None:
         """Span of the value at ``pointer`` (``""`` is the whole document)."""
         found = self._find(pointer)
-        return None if found is None else self._span(found.start, found.end)
+        return None if found is None else self._span(found[0], found[1])
 
     def key_span(self, pointer: str) -> Span | None:
         """Span of the key token (quotes included) of the member at ``pointer``;
         ``None`` for the root and for array elements."""
         found = self._find(pointer)
-        if found is None or found.key is None:
+        if found is None or len(found) < 4:
             return None
-        return self._span(*found.key)
+        return self._span(found[2], found[3])
 
     def offset_to_position(self, offset: int) -> tuple[int, int]:
         """``(line, column)`` of the character at ``offset`` in the text."""
-        if self._line_starts is None:
-            self._line_starts = [self._start] + [m.end() for m in re.finditer("\n", self._text)]
-        index = bisect_right(self._line_starts, offset) - 1
-        if index < 0:  # inside the byte-order mark
+        if offset < self._start:  # inside the byte-order mark
             return 1, 1
-        return index + 1, offset - self._line_starts[index] + 1
+        text = self._text
+        line_start = max(text.rfind("\n", 0, offset) + 1, self._start)
+        return text.count("\n", 0, offset) + 1, offset - line_start + 1
 
     def _span(self, start: int, end: int) -> Span:
         return Span(*self.offset_to_position(start), *self.offset_to_position(end))
 
-    def _find(self, pointer: str) -> _Located | None:
-        tokens = parse_pointer(pointer)
+    def _find(self, pointer: str) -> tuple | None:
+        try:
+            return self._found[pointer]
+        except KeyError:
+            pass
+        if "~" in pointer or not pointer.startswith("/"):
+            tokens = parse_pointer(pointer)
+        else:
+            tokens = pointer[1:].split("/")
         text = self._text
+        node: tuple | None
         try:
             start = _skip_ws(text, self._start).end()
-            if text.startswith(("{", "["), start):
-                node = _Located(start, self._container(start).end, None)
-            else:
-                node = _Located(start, _DECODER.raw_decode(text, start)[1], None)
+            end = self._container(start).end if text[start] in "{[" else self._value_end(start)
+            node = (start, end)
             for token in tokens:
-                if not text.startswith(("{", "["), node.start):
-                    return None
-                children = self._container(node.start).children
+                if text[node[0]] not in "{[":
+                    node = None
+                    break
+                children = self._container(node[0]).children
                 if isinstance(children, dict):
-                    found = children.get(token)
+                    node = children.get(token)
                 else:
                     index = _array_index(token)
-                    found = children[index] if index is not None and index < len(children) else None
-                if found is None:
-                    return None
-                node = found
-        except (ValueError, RecursionError):  # not valid JSON along the path
-            return None
+                    node = children[index] if index is not None and index < len(children) else None
+                if node is None:
+                    break
+        except (ValueError, IndexError, RecursionError):  # not valid JSON along the path
+            node = None
+        self._found[pointer] = node
         return node
+
+    def _value_end(self, start: int) -> int:
+        """End of the value that starts at ``start`` (containers are indexed)."""
+        char = self._text[start]
+        if char == '"':
+            match = _string(self._text, start)
+        elif char == "{" or char == "[":
+            container = self._containers.get(start)
+            if container is not None:
+                return container.end
+            return _LAST_KEY_WINS_DECODER.raw_decode(self._text, start)[1]
+        else:
+            match = _scalar(self._text, start)
+        if match is None:
+            raise ValueError("value expected")
+        return match.end()
 
     def _container(self, start: int) -> _Container:
         """Index the array or object that opens at ``start`` (cached)."""
@@ -254,43 +283,51 @@ class JsonLocator:
 
     def _index_object(self, start: int) -> _Container:
         text = self._text
-        members: dict[str, _Located] = {}
+        members: dict[str, tuple[int, int, int, int]] = {}
         pos = _skip_ws(text, start + 1).end()
         if text.startswith("}", pos):
             return _Container(members, pos + 1)
+        value_end = self._value_end
         while True:
-            if not text.startswith('"', pos):
+            match = _member_key(text, pos)
+            if match is None:
                 raise ValueError("object key expected")
-            key, key_end = scanstring(text, pos + 1)
-            colon = _skip_ws(text, key_end).end()
-            if not text.startswith(":", colon):
-                raise ValueError("':' expected")
-            value_start = _skip_ws(text, colon + 1).end()
-            value_end = _DECODER.raw_decode(text, value_start)[1]
-            members[key] = _Located(value_start, value_end, (pos, key_end))  # last one wins
-            pos = _skip_ws(text, value_end).end()
-            if text.startswith("}", pos):
-                return _Container(members, pos + 1)
-            if not text.startswith(",", pos):
+            key_start, key_end = match.span(1)
+            key = text[key_start + 1:key_end - 1]
+            if "\\" in key:
+                key = scanstring(text, key_start + 1)[0]
+            value_start = match.end()
+            # an array member is indexed right away (the Statement list, the
+            # action lists): lookups usually go into it next
+            end = self._container(value_start).end if text.startswith("[", value_start) else value_end(value_start)
+            members[key] = (value_start, end, key_start, key_end)  # last one wins
+            match = _after_member(text, end)
+            if match is None:
                 raise ValueError("',' or '}' expected")
-            pos = _skip_ws(text, pos + 1).end()
+            if match.group(1) == "}":
+                return _Container(members, match.start(1) + 1)
+            pos = match.end()
 
     def _index_array(self, start: int) -> _Container:
         text = self._text
-        elements: list[_Located] = []
+        match = _string_array(text, start)
+        if match is not None:  # strings only: one pass
+            end = match.end()
+            return _Container([m.span() for m in _strings(text, start, end)], end)
+        elements: list[tuple[int, int]] = []
         pos = _skip_ws(text, start + 1).end()
         if text.startswith("]", pos):
             return _Container(elements, pos + 1)
+        value_end = self._value_end
         while True:
-            # strings (most elements: actions, resources) are skipped by the C scanner
-            end = scanstring(text, pos + 1)[1] if text.startswith('"', pos) else _DECODER.raw_decode(text, pos)[1]
-            elements.append(_Located(pos, end, None))
-            pos = _skip_ws(text, end).end()
-            if text.startswith("]", pos):
-                return _Container(elements, pos + 1)
-            if not text.startswith(",", pos):
+            end = value_end(pos)
+            elements.append((pos, end))
+            match = _after_element(text, end)
+            if match is None:
                 raise ValueError("',' or ']' expected")
-            pos = _skip_ws(text, pos + 1).end()
+            if match.group(1) == "]":
+                return _Container(elements, match.start(1) + 1)
+            pos = match.end()
 
 
 # --------------------------------------------------------------------------
