@@ -171,10 +171,12 @@ def run_document(doc: Document, rules: Iterable[Rule], config: Config) -> list[F
         todo = rules.for_document(doc)
     else:
         todo = tuple(r for r in rules if applicable(r, doc))
+    append = findings.append
     for rule in todo:
-        ctx = Context(doc, rule, config)
-        for rep in rule.check(ctx) or ():
-            findings.append(make_finding(doc, rule, rep, config))
+        reports = rule.check(Context(doc, rule, config))
+        if reports:
+            for rep in reports:
+                append(make_finding(doc, rule, rep, config))
     return findings
 
 

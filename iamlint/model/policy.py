@@ -82,7 +82,7 @@ def _values(container: dict, key: str, base: str) -> list[Value]:
     raw = container.get(key)
     pointer = join_pointer(base, key)
     if isinstance(raw, list):
-        return [Value(v, join_pointer(pointer, i)) for i, v in enumerate(raw)]
+        return [Value(v, f"{pointer}/{i}") for i, v in enumerate(raw)]
     if raw is None:
         return []
     return [Value(raw, pointer)]
@@ -242,7 +242,7 @@ class Policy:
         if isinstance(raw, dict):
             return [Statement(raw, None, base)]
         if isinstance(raw, list):
-            return [Statement(s, i, join_pointer(base, i)) for i, s in enumerate(raw) if isinstance(s, dict)]
+            return [Statement(s, i, f"{base}/{i}") for i, s in enumerate(raw) if isinstance(s, dict)]
         return []
 
     def allow_statements(self) -> Iterator[Statement]:
