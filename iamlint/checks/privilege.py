@@ -303,7 +303,30 @@ def _pattern_writes(pattern: str) -> tuple[tuple[str, str], ...]:
         facts = _access_facts(pattern)
         kind = _write_kind(facts)
         return ((facts[0], kind),) if kind else ()
-    return tuple(sorted((a, k) for a in _expand(pattern) if (k := _resource_level_write(a))))
+    table = catalog.known_action_table()
+    if table is None:
+        return tuple(sorted((a, k) for a in _expand(pattern) if (k := _resource_level_write(a))))
+    # The expanded names are catalogued: read their facts straight from the
+    # flat table, the kind decided once per access level.
+    out = []
+    for a in _expand(pattern):
+        facts = table.get(a.lower())
+        if facts is None:
+            k = _resource_level_write(a)
+        elif not facts[2]:
+            continue
+        else:
+            k = _LEVEL_KINDS.get(facts[1])
+            if k is None:
+                k = _LEVEL_KINDS[facts[1]] = _write_kind((a, facts[1], True))
+        if k:
+            out.append((a, k))
+    out.sort()
+    return tuple(out)
+
+
+#: Access level -> :func:`_write_kind` of an action of that level with resource types.
+_LEVEL_KINDS: dict[str, str] = {}
 
 
 def _expand(pattern: str) -> Iterable[str]:

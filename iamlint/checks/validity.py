@@ -92,11 +92,18 @@ def _classified(ctx: Context) -> list[tuple[Statement, _Entry, int, str | None]]
     if cached is None:
         cached = []
         known_ok = _KNOWN_OK
+        # A catalogued concrete action (most first-seen entries) is OK: one
+        # look-up in the catalog's flat table, before any other work.
+        table = catalog.known_action_table() or {}
         for st in ctx.policy.statements:
             key = "NotAction" if "NotAction" in st.raw else "Action"
             raw = st.raw.get(key)
             for index, value in enumerate(raw) if isinstance(raw, list) else ((None, raw),):
                 if isinstance(value, str) and value not in known_ok and "${" not in value:
+                    if value.lower() in table:
+                        if len(known_ok) < 65536:
+                            known_ok.add(value)
+                        continue
                     verdict, hint = _classify_action(value)
                     if verdict != OK:
                         cached.append((st, _Entry(value, st, key, index), verdict, hint))

@@ -551,6 +551,13 @@ def _all_facts() -> dict[str, _Facts] | None:
     return _from_index("facts", None, dict)
 
 
+def known_action_table() -> dict[str, Any] | None:
+    """The flat table keyed by every catalogued action's lower-case full name
+    (None without an index): ``action.lower() in table`` is
+    :func:`action_exists` in one look-up. Callers must not modify it."""
+    return _all_facts()
+
+
 def access_facts(action: str) -> tuple[str, str, bool] | None:
     """(canonical full name, access level, has resource types) of a concrete
     action; None for an unknown one. Same as ``(info.full, info.access_level,
@@ -575,8 +582,10 @@ def expand_prefix(prefix: str) -> list[str] | None:
     if table is None:
         return None
     names = _sorted_fact_names()
+    # Slice by index (islice would step through every name before the start).
     out = []
-    for lower in itertools.islice(names, bisect.bisect_left(names, prefix), None):
+    for i in range(bisect.bisect_left(names, prefix), len(names)):
+        lower = names[i]
         if not lower.startswith(prefix):
             break
         out.append(table[lower][0])
@@ -658,6 +667,20 @@ def suggest_action(action: str) -> str | None:
 @functools.lru_cache(maxsize=16384)
 def _expand_in_service(service: str, action_glob: str) -> tuple[str, ...]:
     """Canonical full names of ``service``'s actions matching ``action_glob`` (lower-case)."""
+    facts = _all_facts()
+    if facts is not None and _has_wildcard(action_glob) and "\n" not in action_glob:
+        # With the index, the names (one per line, in the service table's
+        # order) and the flat facts table answer without reading the
+        # service's table: the same names in the same order.
+        lines = _name_lines(service)
+        if lines:
+            head = f"{service}:"
+            try:
+                if _is_all_stars(action_glob):
+                    return tuple(facts[head + lower][0] for lower in lines.split("\n"))
+                return tuple(facts[head + m.group()][0] for m in _line_glob(action_glob).finditer(lines))
+            except KeyError:  # names not from the same index: read the service's table
+                pass
     names = _canonical_names(service)
     if _is_all_stars(action_glob):
         return tuple(names.values())

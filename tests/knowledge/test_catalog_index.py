@@ -252,3 +252,13 @@ def test_unassociated_prefixes_with_lazy_regexes_find_the_same_owners():
     for probe in sorted(probes):
         expected = [owner for rx, owners in compiled if rx.fullmatch(probe) for owner in owners]
         assert catalog._unassociated_owners(probe) == expected, probe
+
+
+def test_known_action_table_agrees_with_action_exists():
+    table = catalog.known_action_table()
+    if catalog._all_facts() is None:
+        assert table is None
+        return
+    for action in ("s3:GetObject", "S3:GETOBJECT", "iam:PassRole", "s3:NoSuchAction", "nosuch:Get", "s3:*", "*", "s3"):
+        assert (action.lower() in table) == catalog.action_exists(action), action
+    assert "s3:getobject" in table and "s3:*" not in table
