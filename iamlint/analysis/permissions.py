@@ -80,20 +80,26 @@ def _action_set(patterns: tuple[str, ...], negated: bool) -> ActionSet:
     return ActionSet(patterns, negated)
 
 
-def action_strings(stmt: Statement) -> list[str]:
-    """The string values of ``Action``/``NotAction``, read straight from the
-    raw statement (no pointers built: this is the hot path)."""
-    cached = stmt.__dict__.get("_iamlint_action_strings")
+def _raw_strings(stmt: Statement, key: str) -> list[str]:
+    """The string values of ``key`` or ``Not<key>``, read straight from the raw
+    statement (no pointers built: this is the hot path), memoised per statement."""
+    memo = f"_iamlint_{key.lower()}_strings"  # shared with _prime below
+    cached = stmt.__dict__.get(memo)
     if cached is None:
-        raw = stmt.raw.get("NotAction" if "NotAction" in stmt.raw else "Action")
+        raw = stmt.raw.get("Not" + key if "Not" + key in stmt.raw else key)
         if isinstance(raw, str):
             cached = [raw]
         elif isinstance(raw, list):
             cached = [v for v in raw if isinstance(v, str)]
         else:
             cached = []
-        stmt.__dict__["_iamlint_action_strings"] = cached
+        stmt.__dict__[memo] = cached
     return cached
+
+
+def action_strings(stmt: Statement) -> list[str]:
+    """The string values of ``Action``/``NotAction``."""
+    return _raw_strings(stmt, "Action")
 
 
 def action_set(stmt: Statement) -> ActionSet:
@@ -203,18 +209,8 @@ def _resource_glob(pattern: str) -> re.Pattern[str]:
 
 
 def _resource_strings(stmt: Statement) -> list[str]:
-    """String values of ``Resource``/``NotResource`` (raw, memoised)."""
-    cached = stmt.__dict__.get("_iamlint_resource_strings")
-    if cached is None:
-        raw = stmt.raw.get("NotResource" if "NotResource" in stmt.raw else "Resource")
-        if isinstance(raw, str):
-            cached = [raw]
-        elif isinstance(raw, list):
-            cached = [v for v in raw if isinstance(v, str)]
-        else:
-            cached = []
-        stmt.__dict__["_iamlint_resource_strings"] = cached
-    return cached
+    """String values of ``Resource``/``NotResource``."""
+    return _raw_strings(stmt, "Resource")
 
 
 def has_star_resource_value(stmt: Statement) -> bool:
