@@ -370,9 +370,19 @@ def _narrow_pattern_writes(pattern: str) -> tuple[tuple[str, str], ...]:
     """:func:`_pattern_writes` of a pattern as written, nothing for
     administrator and service-wide patterns (IAM201 / IAM202 report those)."""
     if "*" not in pattern and "?" not in pattern:
-        # a concrete action (never administrator or service-wide): one catalog look-up
-        facts = _access_facts(pattern.lower())
-        kind = _write_kind(facts)
+        # a concrete action (never administrator or service-wide): one look-up
+        # in the flat facts table, the kind decided once per access level
+        table = catalog.known_action_table()
+        facts = table.get(pattern.lower()) if table is not None else None
+        if facts is None:
+            facts = _access_facts(pattern.lower())
+            kind = _write_kind(facts)
+            return ((facts[0], kind),) if kind else ()
+        if not facts[2]:
+            return ()
+        kind = _LEVEL_KINDS.get(facts[1])
+        if kind is None:
+            kind = _LEVEL_KINDS[facts[1]] = _write_kind((facts[0], facts[1], True))
         return ((facts[0], kind),) if kind else ()
     if is_full_wildcard_pattern(pattern) or _SERVICE_WIDE.match(pattern):
         return ()

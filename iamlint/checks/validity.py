@@ -302,17 +302,21 @@ def _mismatch_message(action: str, resources: tuple[str, ...]) -> str | None:
         status = _action_status(lower, resources, services)
         if status not in (MISMATCH, STAR_ONLY):
             return None
-        info = catalog.action_info(lower)
-        if status == MISMATCH and info is not None:
+        if status == MISMATCH:
+            info = catalog.action_info(lower)  # the message names its resource types
+            if info is None:
+                return None
             types = ", ".join(f"{ref.name} (`{ref.arn}`)" for ref in info.resource_types[:4])
             return (
                 f"`{action}` acts on {types}, and none of this statement's resources "
                 f"({_shown(resources)}) is one, so the statement does not cover `{info.full}`; "
                 "add an ARN of the right resource type or move the action to its own statement"
             )
-        if status == STAR_ONLY and info is not None and _star_only_clearly_wrong(info, resources):
+        # STAR_ONLY: decided from the flat facts, no service table is read
+        facts = catalog.access_facts(lower)
+        if facts is not None and _star_only_clearly_wrong(lower.partition(":")[0], resources):
             return (
-                f"`{info.full}` does not support resource-level permissions (its Resource must be `*`), "
+                f"`{facts[0]}` does not support resource-level permissions (its Resource must be `*`), "
                 f"so listing only {_shown(resources)} means the statement does not cover it; "
                 'move it to a statement with `"Resource": "*"`'
             )
@@ -331,7 +335,7 @@ def _mismatch_message(action: str, resources: tuple[str, ...]) -> str | None:
     )
 
 
-def _star_only_clearly_wrong(info: catalog.ActionInfo, resources: tuple[str, ...]) -> bool:
+def _star_only_clearly_wrong(service: str, resources: tuple[str, ...]) -> bool:
     """A ``*``-only action listed with ARNs is clearly wrong when the ARNs are of
     its own service and fully concrete (no wildcard at all): the author meant
     this action on these resources, and IAM will not grant it."""
@@ -339,7 +343,7 @@ def _star_only_clearly_wrong(info: catalog.ActionInfo, resources: tuple[str, ...
         parts = arns.split_arn(r)
         if parts is None or arns.has_wildcard(r):
             return False
-        if parts.service.lower() != info.service:
+        if parts.service.lower() != service:
             return False
     return True
 

@@ -94,8 +94,10 @@ class Document:
         node = self.value
         if not pointer:
             return node
-        for raw in pointer.split("/")[1:]:
-            token = raw.replace("~1", "/").replace("~0", "~")
+        escaped = "~" in pointer
+        for token in pointer.split("/")[1:]:
+            if escaped:
+                token = token.replace("~1", "/").replace("~0", "~")
             if isinstance(node, dict):
                 node = node.get(token)
             elif isinstance(node, list):

@@ -77,6 +77,10 @@ def _fingerprint_path(file: str) -> str:
     return norm.replace("\\", "/")
 
 
+#: json.dumps(value, sort_keys=True, default=str) without building an encoder per call
+_canonical_encode = json.JSONEncoder(sort_keys=True, default=str).encode
+
+
 def _canonical_json(doc: Document, pointer: str) -> str:
     """The value at ``pointer`` as canonical JSON, once per document and pointer
     (several findings share one enclosing statement)."""
@@ -84,7 +88,7 @@ def _canonical_json(doc: Document, pointer: str) -> str:
     text = memo.get(pointer)
     if text is None:
         try:
-            text = json.dumps(doc.value_at(pointer), sort_keys=True, default=str)
+            text = _canonical_encode(doc.value_at(pointer))
         except (TypeError, ValueError):
             text = repr(doc.value_at(pointer))
         memo[pointer] = text
@@ -156,12 +160,13 @@ def applicable(rule: Rule, doc: Document) -> bool:
 class RuleSet(tuple):
     """The enabled rules of a configuration; remembers which apply to each kind."""
 
-    def for_document(self, doc: Document) -> tuple[Rule, ...]:
+    def for_document(self, doc: Document) -> tuple[tuple[Rule, Any], ...]:
+        """(rule, its check callable) of the rules that apply to ``doc``."""
         by_kind = self.__dict__.setdefault("by_kind", {})
         key = (doc.kind, doc.value is not None)
         todo = by_kind.get(key)
         if todo is None:
-            todo = by_kind[key] = tuple(r for r in self if applicable(r, doc))
+            todo = by_kind[key] = tuple((r, r.check) for r in self if applicable(r, doc))
         return todo
 
 
@@ -170,10 +175,10 @@ def run_document(doc: Document, rules: Iterable[Rule], config: Config) -> list[F
     if isinstance(rules, RuleSet):
         todo = rules.for_document(doc)
     else:
-        todo = tuple(r for r in rules if applicable(r, doc))
+        todo = tuple((r, r.check) for r in rules if applicable(r, doc))
     append = findings.append
-    for rule in todo:
-        reports = rule.check(Context(doc, rule, config))
+    for rule, check in todo:
+        reports = check(Context(doc, rule, config))
         if reports:
             for rep in reports:
                 append(make_finding(doc, rule, rep, config))

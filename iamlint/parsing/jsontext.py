@@ -24,6 +24,7 @@ from __future__ import annotations
 import codecs
 import json
 import re
+from bisect import bisect_right
 from dataclasses import dataclass
 from itertools import accumulate
 from json.decoder import scanstring
@@ -168,7 +169,12 @@ _member_key = re.compile(rf"({_STRING_RE}){_WS}:{_WS}").match
 _after_member = re.compile(rf"{_WS}([,}}]){_WS}").match
 _after_element = re.compile(rf"{_WS}([,\]]){_WS}").match
 #: numbers and literals (strict: no NaN, no Infinity, no leading zeros)
-_scalar = re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?|true|false|null").match
+_SCALAR_RE = r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?|true|false|null"
+_scalar = re.compile(_SCALAR_RE).match
+#: a whole member whose value is a string or a scalar (Effect, Sid, a single
+#: Resource), with the separator after it, in one match: group 1 the key,
+#: group 2 the value, group 3 "," or "}"
+_simple_member = re.compile(rf"({_STRING_RE}){_WS}:{_WS}({_STRING_RE}|{_SCALAR_RE}){_WS}([,}}]){_WS}").match
 
 
 class _Container(NamedTuple):
@@ -200,6 +206,12 @@ class JsonLocator:
         self._start = 1 if text.startswith(_BOM) else 0
         self._containers: dict[int, _Container] = {}
         self._found: dict[str, tuple | None] = {}
+        #: where the arrays of strings measured while indexing their object end
+        self._string_array_ends: dict[int, int] = {}
+        #: offsets whose line is known, ascending, and those lines: a position
+        #: is counted from the nearest known offset before it, not from the start
+        self._mark_offsets: list[int] = [0]
+        self._mark_lines: list[int] = [1]
 
     def span(self, pointer: str) -> Span | None:
         """Span of the value at ``pointer`` (``""`` is the whole document)."""
@@ -220,10 +232,28 @@ class JsonLocator:
             return 1, 1
         text = self._text
         line_start = max(text.rfind("\n", 0, offset) + 1, self._start)
-        return text.count("\n", 0, offset) + 1, offset - line_start + 1
+        return self._line_of(offset), offset - line_start + 1
+
+    def _line_of(self, offset: int) -> int:
+        """1-based line of ``offset``: newlines counted from the nearest offset
+        whose line is known (lookups in a long file cost the distance between
+        them, not the length of the text before)."""
+        offsets = self._mark_offsets
+        i = bisect_right(offsets, offset) - 1
+        line = self._mark_lines[i] + self._text.count("\n", offsets[i], offset)
+        if offset - offsets[i] > 4096:
+            offsets.insert(i + 1, offset)
+            self._mark_lines.insert(i + 1, line)
+        return line
 
     def _span(self, start: int, end: int) -> Span:
-        return Span(*self.offset_to_position(start), *self.offset_to_position(end))
+        text = self._text
+        line, column = self.offset_to_position(start)
+        newlines = text.count("\n", start, end)
+        if not newlines:
+            return Span(line, column, line, column + end - start)
+        end_line_start = text.rfind("\n", 0, end) + 1
+        return Span(line, column, line + newlines, end - end_line_start + 1)
 
     def _find(self, pointer: str) -> tuple | None:
         try:
@@ -289,6 +319,17 @@ class JsonLocator:
             return _Container(members, pos + 1)
         value_end = self._value_end
         while True:
+            match = _simple_member(text, pos)
+            if match is not None:
+                key_start, key_end = match.span(1)
+                key = text[key_start + 1:key_end - 1]
+                if "\\" in key:
+                    key = scanstring(text, key_start + 1)[0]
+                members[key] = (*match.span(2), key_start, key_end)  # last one wins
+                if match.group(3) == "}":
+                    return _Container(members, match.start(3) + 1)
+                pos = match.end()
+                continue
             match = _member_key(text, pos)
             if match is None:
                 raise ValueError("object key expected")
@@ -297,9 +338,16 @@ class JsonLocator:
             if "\\" in key:
                 key = scanstring(text, key_start + 1)[0]
             value_start = match.end()
-            # an array member is indexed right away (the Statement list, the
-            # action lists): lookups usually go into it next
-            end = self._container(value_start).end if text.startswith("[", value_start) else value_end(value_start)
+            # an array of strings (an action or resource list) is only measured
+            # here, by one match; its elements are indexed when a lookup goes in
+            if text.startswith("[", value_start):
+                strings = _string_array(text, value_start)
+                if strings is not None:
+                    end = self._string_array_ends[value_start] = strings.end()
+                else:
+                    end = self._container(value_start).end
+            else:
+                end = value_end(value_start)
             members[key] = (value_start, end, key_start, key_end)  # last one wins
             match = _after_member(text, end)
             if match is None:
@@ -310,9 +358,11 @@ class JsonLocator:
 
     def _index_array(self, start: int) -> _Container:
         text = self._text
-        match = _string_array(text, start)
-        if match is not None:  # strings only: one pass
-            end = match.end()
+        end = self._string_array_ends.get(start)
+        if end is None:
+            match = _string_array(text, start)
+            end = match.end() if match is not None else None
+        if end is not None:  # strings only: one pass
             return _Container([m.span() for m in _strings(text, start, end)], end)
         elements: list[tuple[int, int]] = []
         pos = _skip_ws(text, start + 1).end()
