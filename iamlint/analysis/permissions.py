@@ -339,14 +339,14 @@ def statement_label(stmt: Statement) -> str:
 def supports_resource_level(action: str) -> bool:
     """Whether the catalog lists resource types for the action (it can be
     limited to specific ARNs); actions that only work with ``*`` do not."""
-    info = catalog.action_info(action)
-    return bool(info and info.resource_types)
+    facts = catalog.access_facts(action)  # the flat table: no service table is read
+    return bool(facts and facts[2])
 
 
 @functools.lru_cache(maxsize=65536)
 def _access_level(action: str) -> str:
-    info = catalog.action_info(action)
-    return info.access_level if info else ""
+    facts = catalog.access_facts(action)
+    return facts[1] if facts else ""
 
 
 # --------------------------------------------------------------------------

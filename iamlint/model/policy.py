@@ -261,6 +261,11 @@ def detect_kind(value: Any) -> str:
     makes a trust policy; a ``Principal`` with other actions a resource policy;
     no ``Principal`` anywhere an identity policy.
     """
+    if isinstance(value, dict):
+        raw = value.get("Statement")
+        raws = (raw,) if isinstance(raw, dict) else raw if isinstance(raw, list) else ()
+        if not any(isinstance(s, dict) and ("Principal" in s or "NotPrincipal" in s) for s in raws):
+            return "identity"  # the common case, decided without building statements
     policy = Policy(value)
     with_principal = [s for s in policy.statements if s.principal_key]
     if not with_principal:

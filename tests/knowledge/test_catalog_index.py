@@ -29,11 +29,24 @@ def index():
     return catalog._build_index()
 
 
-def test_index_round_trips_through_its_file(index, tmp_path):
+def test_index_round_trips_through_its_two_files(index, tmp_path):
     path = tmp_path / "catalog.marshal"
     catalog._write_index(path, index)
-    assert catalog._read_index(path) == index
-    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".tmp")]
+    assert catalog._read_index(path) == {k: v for k, v in index.items() if k != "actions"}
+    assert catalog._read_actions(catalog._actions_path(path)) == index["actions"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["catalog.actions.marshal", "catalog.marshal"]
+
+
+def test_writing_an_index_removes_older_ones_of_this_python(index, tmp_path):
+    tag = f"py{sys.version_info[0]}{sys.version_info[1]}"
+    stale = [f"catalog-0.1.1-f4-{tag}.marshal", f"catalog-0.1.1-f5-{tag}.actions.marshal"]
+    other_python = "catalog-0.1.1-f4-py27.marshal"
+    for name in [*stale, other_python, "results-x.json"]:
+        (tmp_path / name).write_bytes(b"x")
+    path = tmp_path / f"catalog-{index['version']}-f{catalog._INDEX_FORMAT}-{tag}.marshal"
+    catalog._write_index(path, index)
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+        [path.name, catalog._actions_path(path).name, other_python, "results-x.json"])
 
 
 def test_index_tables_equal_the_json_tables(index):
@@ -118,10 +131,37 @@ def test_a_damaged_index_is_ignored(index, tmp_path, damage):
     elif damage == "version":
         _write_raw(path, marshal.dumps({**index, "version": "0.0.0"}))
     elif damage == "shape":
-        _write_raw(path, marshal.dumps({**index, "actions": []}))
+        _write_raw(path, marshal.dumps({**index, "keys": []}))
     else:
         path.write_bytes(b"")
     assert catalog._read_index(path) is None
+
+
+@pytest.mark.parametrize("damage", ["flip", "missing", "version"])
+def test_a_damaged_actions_file_is_ignored(index, tmp_path, damage):
+    path = tmp_path / "catalog.marshal"
+    catalog._write_index(path, index)
+    actions = catalog._actions_path(path)
+    if damage == "flip":
+        data = bytearray(actions.read_bytes())
+        data[len(data) // 2] ^= 0xFF
+        actions.write_bytes(bytes(data))
+    elif damage == "missing":
+        actions.unlink()
+    else:
+        _write_raw(actions, marshal.dumps({"version": "0.0.0", "actions": index["actions"]}))
+    assert catalog._read_actions(actions) is None
+    assert catalog._read_index(path) is not None  # the main file stands on its own
+
+
+def test_without_the_actions_file_records_come_from_the_json(tmp_path):
+    probe = _PROBE.replace("print(c._index() is not None)", "print(c._index() is not None, c._action_blobs() is None)")
+    env = {**os.environ, "IAMLINT_CACHE_DIR": str(tmp_path)}
+    subprocess.run([sys.executable, "-c", _PROBE], check=True, capture_output=True, env=env)
+    for p in tmp_path.glob("catalog-*.actions.marshal"):
+        p.unlink()
+    out = subprocess.run([sys.executable, "-c", probe], check=True, capture_output=True, text=True, env=env).stdout
+    assert out.strip() == "True True"
 
 
 _PROBE = (
