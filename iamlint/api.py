@@ -137,12 +137,12 @@ def iter_files(paths: Iterable[str], config: Config) -> Iterator[tuple[str, bool
                     d for d in dirnames
                     if d not in SKIP_DIRS and not d.endswith(".egg-info")
                     and not _is_venv(os.path.join(dirpath, d))
-                    and not config.excluded(os.path.join(dirpath, d))
+                    and not config.excluded(os.path.join(dirpath, d), True)
                 )
                 for name in sorted(filenames):
                     if name.lower().endswith(LINTED_SUFFIXES):
                         full = os.path.join(dirpath, name)
-                        if not config.excluded(full):
+                        if not config.excluded(full, False):
                             yield full, False
         else:
             if not config.excluded(given):

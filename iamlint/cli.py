@@ -129,8 +129,10 @@ def check(paths, fmt, output, fail_on, kind, select, extend_select, ignore, conf
                 reports.append(FileReport(target, error="no such file or directory"))
                 continue
             def lint_one(path, explicit):
-                config = resolver.for_path(path)
-                registry = registries.setdefault(id(config), resolver.registry_for(config))
+                config = resolver.for_path(path, False)  # iter_files yields files only
+                registry = registries.get(id(config))
+                if registry is None:
+                    registry = registries[id(config)] = resolver.registry_for(config)
                 report = results.lint_path(path, config, registry, kind, explicit, max_file_size)
                 if (apply_fixes or show_diff) and report.findings and not report.error:
                     report = _fix_one(report, config, registry, kind, explicit, max_file_size,

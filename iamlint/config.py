@@ -73,7 +73,9 @@ class Config:
                 return kind
         return None
 
-    def excluded(self, path: str) -> bool:
+    def excluded(self, path: str, is_dir: bool | None = None) -> bool:
+        """Whether ``exclude`` matches ``path`` (``is_dir`` is for resolvers that
+        pick a configuration per directory; a Config does not need it)."""
         return any(path_matches(path, p) for p in self.exclude)
 
 

@@ -218,11 +218,15 @@ class ConfigResolver:
             self._by_file[key] = self.overrides(load_file(path) if path is not None else Config())
         return self._by_file[key]
 
-    def for_path(self, path: str | os.PathLike) -> Config:
+    def for_path(self, path: str | os.PathLike, is_dir: bool | None = None) -> Config:
+        """The Config of ``path``; ``is_dir`` spares the file-system look-up when
+        the caller knows what ``path`` is (a file found by walking a tree)."""
         if self.config_file is not None:
             return self._explicit
         p = Path(path).absolute()
-        directory = str(p if p.is_dir() else p.parent)
+        if is_dir is None:
+            is_dir = p.is_dir()
+        directory = str(p if is_dir else p.parent)
         if directory not in self._by_dir:
             self._by_dir[directory] = self._config_of(find_config_file(directory))
         return self._by_dir[directory]
@@ -231,8 +235,8 @@ class ConfigResolver:
         """The configuration of the current directory (used for run-wide settings)."""
         return self.for_path(os.getcwd())
 
-    def excluded(self, path: str) -> bool:
-        return self.for_path(path).excluded(path)
+    def excluded(self, path: str, is_dir: bool | None = None) -> bool:
+        return self.for_path(path, is_dir).excluded(path)
 
     def registry_for(self, config: Config):
         """The rule registry for a Config (built-in + entry points + its extend-rules), cached."""

@@ -484,6 +484,23 @@ def _raw_pattern_mask(pattern: str) -> int:
     return mask
 
 
+#: Spellings whose :func:`_raw_pattern_mask` is 0 (most actions: not a target,
+#: not a full wildcard), so that a list of them is settled by one set difference.
+_ZERO_MASK: set[str] = set()
+
+
+def _mask_of(patterns: list[str]) -> int:
+    """``reduce(or_, map(_raw_pattern_mask, patterns), 0)``."""
+    mask = 0
+    for pattern in set(patterns).difference(_ZERO_MASK):
+        bits = _raw_pattern_mask(pattern)
+        if bits:
+            mask |= bits
+        elif len(_ZERO_MASK) < 65536:
+            _ZERO_MASK.add(pattern)
+    return mask
+
+
 def _target_mask(stmt: Statement) -> int:
     """Targets the statement's Action/NotAction covers (0 without either key)."""
     cached = stmt.__dict__.get("_iamlint_target_mask")
@@ -491,7 +508,7 @@ def _target_mask(stmt: Statement) -> int:
         cached = 0
         if "Action" in stmt.raw or "NotAction" in stmt.raw:
             everything = _targets()[2]
-            cached = functools.reduce(operator.or_, map(_raw_pattern_mask, action_strings(stmt)), 0) & everything
+            cached = _mask_of(action_strings(stmt)) & everything
             if stmt.not_action:
                 cached = everything & ~cached
         stmt.__dict__["_iamlint_target_mask"] = cached
@@ -585,7 +602,7 @@ def _prime(stmt: Statement) -> None:
         star = d["_iamlint_star_value"] = any(map(_all_stars, res))
     has_actions = not_action or "Action" in raw
     everything = _targets()[2]
-    raw_mask = functools.reduce(operator.or_, map(_raw_pattern_mask, acts), 0) if has_actions else 0
+    raw_mask = _mask_of(acts) if has_actions else 0
     mask = raw_mask & everything
     if not_action:
         mask = everything & ~mask

@@ -362,7 +362,19 @@ def _statement_writes(patterns: tuple[str, ...]) -> dict[str, str]:
     "write") an Action list grants, leaving out administrator and service-wide
     patterns (IAM201 / IAM202). Memoised per Action list: callers must not
     modify the result."""
-    return dict(itertools.chain.from_iterable(map(_narrow_pattern_writes, patterns)))
+    found: dict[str, str] = {}
+    # entries known to grant no such action (most of a list) are left out by one set difference
+    for pattern in set(patterns).difference(_NO_WRITES):
+        writes = _narrow_pattern_writes(pattern)
+        if writes:
+            found.update(writes)
+        elif len(_NO_WRITES) < 65536:
+            _NO_WRITES.add(pattern)
+    return found
+
+
+#: Action entries for which :func:`_narrow_pattern_writes` is empty.
+_NO_WRITES: set[str] = set()
 
 
 @functools.lru_cache(maxsize=32768)

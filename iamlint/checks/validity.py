@@ -98,6 +98,13 @@ def _classified(ctx: Context) -> list[tuple[Statement, _Entry, int, str | None]]
         for st in ctx.policy.statements:
             key = "NotAction" if "NotAction" in st.raw else "Action"
             raw = st.raw.get(key)
+            if isinstance(raw, list):
+                # most lists hold only entries already seen and found OK: one set test
+                try:
+                    if known_ok.issuperset(raw):
+                        continue
+                except TypeError:  # an unhashable entry (a list or object): the loop decides
+                    pass
             for index, value in enumerate(raw) if isinstance(raw, list) else ((None, raw),):
                 if isinstance(value, str) and value not in known_ok and "${" not in value:
                     if value.lower() in table:

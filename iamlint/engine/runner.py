@@ -177,8 +177,12 @@ def run_document(doc: Document, rules: Iterable[Rule], config: Config) -> list[F
     else:
         todo = tuple((r, r.check) for r in rules if applicable(r, doc))
     append = findings.append
+    # one Context per document, its rule set before each check: every check's
+    # reports are consumed before the next check runs
+    ctx = Context(doc, None, config)  # type: ignore[arg-type]
     for rule, check in todo:
-        reports = check(Context(doc, rule, config))
+        ctx.rule = rule
+        reports = check(ctx)
         if reports:
             for rep in reports:
                 append(make_finding(doc, rule, rep, config))
