@@ -208,6 +208,7 @@ class ConfigResolver:
         self.overrides = overrides or (lambda c: c)
         self._by_file: dict[str | None, Config] = {}
         self._by_dir: dict[str, Config] = {}
+        self._by_raw_dir: dict[str, Config] = {}
         self._registries: dict[tuple, Any] = {}
         if config_file is not None:
             self._explicit = self.overrides(load_file(config_file))
@@ -223,6 +224,15 @@ class ConfigResolver:
         the caller knows what ``path`` is (a file found by walking a tree)."""
         if self.config_file is not None:
             return self._explicit
+        if is_dir is False:
+            # a file: its configuration is its directory's, memoised by the
+            # directory as written (Path(path).absolute().parent is a function
+            # of os.path.dirname(path) while the working directory stays)
+            raw_dir = os.path.dirname(os.fspath(path))
+            found = self._by_raw_dir.get(raw_dir)
+            if found is None:
+                found = self._by_raw_dir[raw_dir] = self.for_path(raw_dir or ".", True)
+            return found
         p = Path(path).absolute()
         if is_dir is None:
             is_dir = p.is_dir()

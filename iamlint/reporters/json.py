@@ -1,7 +1,6 @@
 """The stable JSON contract (see README, "JSON output")."""
 from __future__ import annotations
 
-import json
 
 from iamlint import __version__
 from iamlint.reporters import RunResult
@@ -42,4 +41,6 @@ def render(run: RunResult) -> str:
     errors = [{"file": f.path, "message": f.error} for f in run.files if f.error]
     if errors:
         out["errors"] = errors
-    return json.dumps(out, indent=2, ensure_ascii=False) + "\n"
+    from iamlint.reporters.jsontext import dumps_indent2
+
+    return dumps_indent2(out) + "\n"

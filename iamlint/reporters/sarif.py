@@ -9,7 +9,6 @@ fingerprint, so alerts survive lines moving.
 """
 from __future__ import annotations
 
-import json
 import os
 from pathlib import Path
 from urllib.parse import quote
@@ -169,4 +168,6 @@ def render(run: RunResult) -> str:
             "results": results,
         }],
     }
-    return json.dumps(sarif, indent=2, ensure_ascii=False) + "\n"
+    from iamlint.reporters.jsontext import dumps_indent2
+
+    return dumps_indent2(sarif) + "\n"
