@@ -77,6 +77,24 @@ def fresh_process_run(code: str) -> tuple[float, list[str]]:
     return float(out[0]), out[1:]
 
 
+def instructions(code: str) -> int | None:
+    """Instructions executed by one fresh-process run (valgrind's cachegrind,
+    no cache simulation): a machine-independent measure, unlike seconds on a
+    shared virtual machine whose speed drifts by 10-30% within minutes."""
+    import shutil
+
+    if shutil.which("valgrind") is None:
+        return None
+    with tempfile.TemporaryDirectory() as tmp:
+        out = subprocess.run(
+            ["valgrind", "--tool=cachegrind", "--cache-sim=no", f"--cachegrind-out-file={tmp}/cg.out",
+             sys.executable, "-c", code, str(CORPUS)], capture_output=True, text=True)
+    for line in out.stderr.splitlines():
+        if "I   refs:" in line or "I refs:" in line:
+            return int(line.split(":", 1)[1].strip().replace(",", ""))
+    return None
+
+
 def interleaved(codes: list[str], repeat: int) -> list[tuple[float, list[str], list[float]]]:
     """(median seconds, last output, every time) of each code, the runs taken in
     turn (A B A B ...) so that a machine that speeds up or slows down during the
@@ -124,6 +142,8 @@ def small_policy(tmp: Path) -> Path:
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--quick", action="store_true", help="fewer repeats")
+    ap.add_argument("--instructions", action="store_true",
+                    help="also count the instructions of one corpus run each under valgrind (about 5 minutes)")
     args = ap.parse_args()
     if not CORPUS.is_dir():
         print(f"corpus not found: {CORPUS}", file=sys.stderr)
@@ -181,6 +201,13 @@ def main() -> int:
     for line in lsp.stdout.splitlines():
         if line.startswith(("single edit", "policy:")):
             print(f"language server: {line}")
+    if args.instructions:
+        i_iam, i_par = instructions(IAMLINT_IN_PROCESS), instructions(PARLIAMENT_IN_PROCESS)
+        if i_iam and i_par:
+            print(f"instructions, corpus in one process (valgrind): iamlint {i_iam / 1e9:.2f} G, "
+                  f"parliament {i_par / 1e9:.2f} G, ratio {i_par / i_iam:.1f}x")
+        else:
+            print("instructions: valgrind is not available")
     print(f"findings on the corpus: iamlint {n_iam}, parliament {n_par} (parliament crashed on {crashes} policies)")
     print(f"machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}; medians of {rep_corpus} (corpus) / {rep_small} (small file) runs")
     return 0
