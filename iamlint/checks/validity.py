@@ -409,17 +409,20 @@ class _Condition:
     :attr:`Statement.conditions` gives, the pointers and values built only
     when asked (most conditions never need them)."""
 
-    __slots__ = ("_st", "_op", "_key", "_keys", "operator", "key", "key_lower")
+    # the statement's pointer, not the statement: the statement keeps its views
+    # (``_iam1_conditions``), and a reference back would make every statement
+    # with a condition a reference cycle, freed only by the garbage collector
+    __slots__ = ("_base", "_op", "_key", "_keys", "operator", "key", "key_lower")
 
     def __init__(self, st: Statement, op, key, keys: dict) -> None:
-        self._st, self._op, self._key, self._keys = st, op, key, keys
+        self._base, self._op, self._key, self._keys = st.pointer, op, key, keys
         self.operator = str(op)
         self.key = str(key)
         self.key_lower = self.key.lower()
 
     @property
     def pointer(self) -> str:
-        return self._st.ptr("Condition", self._op, self._key)
+        return join_pointer(self._base, "Condition", self._op, self._key)
 
     @property
     def values(self) -> tuple[Value, ...]:

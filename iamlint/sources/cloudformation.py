@@ -301,6 +301,10 @@ class _Extractor:
                         self._document(lid, res, f"{base}/{name}", props[name], "resource")
         for link in self.links:
             link()
+        # the links are closures over this extractor: dropping them breaks the
+        # reference cycle, so the template's objects are freed by reference
+        # counting as soon as the run no longer needs them
+        self.links.clear()
         return SourceResult(documents=self.documents, roles=list(self.roles.values()), text=self.text)
 
     # -- roles, users, groups ------------------------------------------------
