@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Iterable, Iterator
 
 from iamlint.config import Config
@@ -149,21 +148,34 @@ def iter_files(paths: Iterable[str], config: Config) -> Iterator[tuple[str, bool
                 yield given, True
 
 
-def lint_path(path: str, config: Config, registry: Registry, kind: str | None = None,
-              explicit: bool = True, max_size: int = DEFAULT_MAX_FILE_SIZE) -> FileReport:
-    # one open, one fstat, one read (no separate exists/getsize calls)
+def read_file(path: str, max_size: int = DEFAULT_MAX_FILE_SIZE) -> bytes | FileReport:
+    """The bytes of ``path``, or a FileReport naming why not (missing, unreadable,
+    over ``max_size``). One open, one fstat, one read of what the file holds;
+    a pipe or device that reports no size is read only up to the limit."""
     try:
         with open(path, "rb") as fh:
             size = os.fstat(fh.fileno()).st_size
             if size > max_size:
                 return FileReport(path, error=f"skipped: {size:,} bytes is over --max-file-size ({max_size:,} bytes)")
-            data = fh.read(max_size + 1)
+            # ask for what the file holds, +1 to notice growth (a read of
+            # max_size + 1 would allocate and page in that much for every file)
+            data = fh.read(size + 1) if size > 0 else b""
+            if len(data) > size or size <= 0:  # it grew, or a pipe / device: read on up to the limit
+                data += fh.read(max_size + 1 - len(data))
     except FileNotFoundError:
         return FileReport(path, error="no such file or directory")
     except OSError as exc:
         return FileReport(path, error=f"cannot read: {exc.strerror or exc}")
-    if len(data) > max_size:  # grew while being read, or a pipe / device that reports no size
+    if len(data) > max_size:
         return FileReport(path, error=f"skipped: more than {max_size:,} bytes is over --max-file-size ({max_size:,} bytes)")
+    return data
+
+
+def lint_path(path: str, config: Config, registry: Registry, kind: str | None = None,
+              explicit: bool = True, max_size: int = DEFAULT_MAX_FILE_SIZE) -> FileReport:
+    data = read_file(path, max_size)
+    if isinstance(data, FileReport):
+        return data
     return lint_data(path, data, config, registry, kind, explicit)
 
 

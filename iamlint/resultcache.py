@@ -97,16 +97,13 @@ class ResultCache:
         return name, shard
 
     def lint_path(self, path: str, config, registry, kind: str | None, explicit: bool, max_size: int) -> FileReport:
-        from iamlint.api import lint_path
+        from iamlint.api import lint_path, read_file
 
         if not self.enabled or path.lower().endswith(UNCACHED_SUFFIXES):
             return lint_path(path, config, registry, kind, explicit, max_size)
-        try:
-            if os.path.getsize(path) > max_size:
-                return lint_path(path, config, registry, kind, explicit, max_size)
-            data = Path(path).read_bytes()
-        except OSError:
-            return lint_path(path, config, registry, kind, explicit, max_size)
+        data = read_file(path, max_size)  # bounded: a device such as /dev/zero is not read forever
+        if isinstance(data, FileReport):
+            return data
         digest = hashlib.sha256(data).hexdigest()
         context = _context(config, registry, kind, explicit)
         entry = self._shard(path)[1].get(path)

@@ -113,3 +113,13 @@ def test_max_file_size_skips_with_message(tmp_path):
                           capture_output=True, text=True, timeout=60)
     assert proc.returncode == 2
     assert "big.json" in proc.stderr and "max-file-size" in proc.stderr
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/zero"), reason="no /dev/zero here")
+@pytest.mark.parametrize("cache", [[], ["--no-cache"]])
+def test_a_device_that_never_ends_is_read_only_up_to_the_size_limit(tmp_path, cache):
+    env = {**os.environ, "IAMLINT_CACHE_DIR": str(tmp_path / "cache")}
+    proc = subprocess.run([sys.executable, "-m", "iamlint", "check", *cache, "--max-file-size", "1000", "/dev/zero"],
+                          capture_output=True, text=True, timeout=60, env=env)
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    assert "/dev/zero" in proc.stderr and "max-file-size" in proc.stderr
