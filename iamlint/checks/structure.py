@@ -139,6 +139,8 @@ def empty_element(ctx: Context) -> Iterator[Report]:
         if not st.raw:
             yield Report(st.pointer, "empty statement object")
             continue
+        if "Condition" not in st.raw and all(st.raw.values()):
+            continue  # no empty list or object among the values (the common case: one C-level pass)
         for key, val in st.raw.items():
             if isinstance(val, (list, dict)) and not val and key != "Statement":
                 what = "list" if isinstance(val, list) else "object"

@@ -458,6 +458,8 @@ UNDOCUMENTED_KEYS = frozenset({"aws:principalorgmasteraccountid", "lakeformation
 
 def unknown_condition_key(ctx: Context) -> Iterator[Report]:
     for st in ctx.policy.statements:
+        if "Condition" not in st.raw:
+            continue
         conditions = _conditions(st)
         if not conditions:
             continue
@@ -533,6 +535,8 @@ def _type_verdict(cond) -> tuple[str, str] | None:
 
 def condition_type_mismatch(ctx: Context) -> Iterator[Report]:
     for st in ctx.policy.statements:
+        if "Condition" not in st.raw:
+            continue
         for cond in _conditions(st):
             verdict = _type_verdict(cond)
             if verdict:
@@ -542,6 +546,8 @@ def condition_type_mismatch(ctx: Context) -> Iterator[Report]:
 
 def set_operator_on_single_valued_key(ctx: Context) -> Iterator[Report]:
     for st in ctx.policy.statements:
+        if "Condition" not in st.raw:
+            continue
         for cond in _conditions(st):
             parsed = parse_operator(cond.operator)
             if not parsed.valid or not parsed.qualifier or parsed.operator.family == "Null":
@@ -571,6 +577,8 @@ def set_operator_on_single_valued_key(ctx: Context) -> Iterator[Report]:
 
 def invalid_condition_value(ctx: Context) -> Iterator[Report]:
     for st in ctx.policy.statements:
+        if "Condition" not in st.raw:
+            continue
         for cond in _conditions(st):
             parsed = parse_operator(cond.operator)
             if not parsed.valid or parsed.operator.family in ("String", "Binary"):

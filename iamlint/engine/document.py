@@ -2,11 +2,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import cached_property
 from typing import Any, Protocol
 
 from iamlint.findings import Span
-from iamlint.model.policy import Policy
+from iamlint.model.policy import Policy, cached_property
 
 
 class Locator(Protocol):

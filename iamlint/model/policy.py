@@ -10,8 +10,29 @@ the wrong shape simply yields fewer elements (the schema rule reports the shape)
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import cached_property
 from typing import Any, Iterator
+
+
+class cached_property:  # noqa: N801 - a drop-in for functools.cached_property
+    """``functools.cached_property`` without its per-instance lock (removed in
+    Python 3.12 too): computed on first access and stored in the instance's
+    ``__dict__``, which later lookups read directly. Documents and statements
+    are never shared between threads."""
+
+    def __init__(self, func):
+        self.func = func
+        self.attrname = func.__name__
+        self.__doc__ = func.__doc__
+
+    def __set_name__(self, owner, name):
+        self.attrname = name
+
+    def __get__(self, instance, owner=None):
+        if instance is None:
+            return self
+        value = instance.__dict__[self.attrname] = self.func(instance)
+        return value
+
 
 PRINCIPAL_TYPES = ("AWS", "Service", "Federated", "CanonicalUser")
 ROLE_ASSUMPTION_ACTIONS = frozenset(
