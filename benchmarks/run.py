@@ -4,8 +4,9 @@
     .venv/bin/pip install -e '.[bench]'      # once: installs parliament
     .venv/bin/python benchmarks/run.py       # --quick for fewer repeats
 
-Measures (medians of several runs, never single runs; iamlint and Parliament runs
-alternate, so a machine that speeds up or slows down weighs on both alike):
+Measures (medians of several runs, never single runs, after one discarded warm-up
+run of each tool; iamlint and Parliament runs alternate, so a machine that speeds
+up or slows down weighs on both alike):
   1. the 1,645 AWS managed policies in ../shared/corpus, in one process
      (iamlint's library API vs parliament.analyze_policy_string, core checks);
   2. the same corpus as a whole `iamlint check` process: --jobs 1 and all cores without the
@@ -101,6 +102,8 @@ def interleaved(codes: list[str], repeat: int) -> list[tuple[float, list[str], l
     benchmark (shared virtual machines do) weighs on every side alike."""
     times: list[list[float]] = [[] for _ in codes]
     last: list[list[str]] = [[] for _ in codes]
+    for code in codes:  # one discarded warm-up run each (OS file cache, CPU caches), as hyperfine --warmup
+        fresh_process_run(code)
     for _ in range(repeat):
         for i, code in enumerate(codes):
             t, last[i] = fresh_process_run(code)
@@ -125,6 +128,8 @@ def median_process(cmd: list[str], repeat: int) -> float:
 def interleaved_processes(cmds: list[list[str]], repeat: int) -> list[float]:
     """Median wall time of each command, the runs taken in turn (see interleaved)."""
     times: list[list[float]] = [[] for _ in cmds]
+    for cmd in cmds:  # one discarded warm-up run each
+        process(cmd)
     for _ in range(repeat):
         for i, cmd in enumerate(cmds):
             times[i].append(process(cmd)[0])
