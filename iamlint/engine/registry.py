@@ -175,8 +175,12 @@ def _installed_entry_points() -> list[tuple[str, str]]:
         except OSError:
             stamp.append((entry, None))
     key = hashlib.sha256(repr(stamp).encode()).hexdigest()
-    # one entry per Python environment, replaced when its stamp changes
-    name = "entry-points-" + hashlib.sha256(sys.prefix.encode()).hexdigest()[:16] + ".json"
+    # one entry per Python environment and search path (the console script,
+    # `python -m iamlint` and the language server see different first entries:
+    # sharing one entry made them replace each other's), replaced when an
+    # mtime changes
+    where = repr((sys.prefix, [entry for entry, _ in stamp]))
+    name = "entry-points-" + hashlib.sha256(where.encode()).hexdigest()[:16] + ".json"
     cached = cache.read_json(name)
     if isinstance(cached, dict) and cached.get("stamp") == key and isinstance(cached.get("found"), list):
         return [tuple(x) for x in cached["found"]]

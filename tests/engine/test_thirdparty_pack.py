@@ -61,3 +61,25 @@ def test_without_the_pack_the_rule_is_unknown(tmp_path):
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
     r = _iamlint(env, "rule", "ACME001")
     assert r.returncode == 2
+
+
+def test_entry_point_cache_is_kept_per_search_path(tmp_path):
+    """The console script, `python -m iamlint` and other entry scripts start with
+    different sys.path[0]: each keeps its own cached answer instead of replacing
+    the other's (which sent every other run through importlib.metadata)."""
+    import os
+    import subprocess
+    import sys
+
+    probe = ("import sys\nimport iamlint.engine.registry as r\nr._installed_entry_points()\n"
+             "print('importlib.metadata' in sys.modules)\n")
+    scripts = []
+    for name in ("a", "b"):
+        folder = tmp_path / name
+        folder.mkdir()
+        (folder / "probe.py").write_text(probe)
+        scripts.append(folder / "probe.py")
+    env = {**os.environ, "IAMLINT_CACHE_DIR": str(tmp_path / "cache")}
+    scanned = [subprocess.run([sys.executable, str(s)], capture_output=True, text=True, check=True,
+                              env=env).stdout.strip() for s in scripts + scripts]
+    assert scanned == ["True", "True", "False", "False"]
