@@ -96,19 +96,19 @@ def instructions(code: str) -> int | None:
     return None
 
 
-def interleaved(codes: list[str], repeat: int) -> list[tuple[float, list[str], list[float]]]:
-    """(median seconds, last output, every time) of each code, the runs taken in
-    turn (A B A B ...) so that a machine that speeds up or slows down during the
-    benchmark (shared virtual machines do) weighs on every side alike."""
-    times: list[list[float]] = [[] for _ in codes]
-    last: list[list[str]] = [[] for _ in codes]
-    for code in codes:  # one discarded warm-up run each (OS file cache, CPU caches), as hyperfine --warmup
-        fresh_process_run(code)
+def interleaved(runs: list, repeat: int) -> list[list]:
+    """Every result of each run (a no-argument callable), the runs taken in turn
+    (A B A B ...) so that a machine that speeds up or slows down during the
+    benchmark (shared virtual machines do) weighs on every side alike; one
+    discarded warm-up run each first (OS file cache, CPU caches), as hyperfine's
+    --warmup."""
+    for run in runs:
+        run()
+    results: list[list] = [[] for _ in runs]
     for _ in range(repeat):
-        for i, code in enumerate(codes):
-            t, last[i] = fresh_process_run(code)
-            times[i].append(t)
-    return [(statistics.median(ts), out, ts) for ts, out in zip(times, last)]
+        for i, run in enumerate(runs):
+            results[i].append(run())
+    return results
 
 
 def process(cmd: list[str]) -> tuple[float, int]:
@@ -123,17 +123,6 @@ def process(cmd: list[str]) -> tuple[float, int]:
 
 def median_process(cmd: list[str], repeat: int) -> float:
     return statistics.median(process(cmd)[0] for _ in range(repeat))
-
-
-def interleaved_processes(cmds: list[list[str]], repeat: int) -> list[float]:
-    """Median wall time of each command, the runs taken in turn (see interleaved)."""
-    times: list[list[float]] = [[] for _ in cmds]
-    for cmd in cmds:  # one discarded warm-up run each
-        process(cmd)
-    for _ in range(repeat):
-        for i, cmd in enumerate(cmds):
-            times[i].append(process(cmd)[0])
-    return [statistics.median(ts) for ts in times]
 
 
 def small_policy(tmp: Path) -> Path:
@@ -168,8 +157,11 @@ def main() -> int:
     rep_small = 5 if args.quick else 11
     rows = []
 
-    (t_iam, (n_iam,), all_iam), (t_par, (n_par, crashes), all_par) = interleaved(
-        [IAMLINT_IN_PROCESS, PARLIAMENT_IN_PROCESS], rep_corpus)
+    iam_runs, par_runs = interleaved([lambda: fresh_process_run(IAMLINT_IN_PROCESS),
+                                      lambda: fresh_process_run(PARLIAMENT_IN_PROCESS)], rep_corpus)
+    all_iam, all_par = [t for t, _ in iam_runs], [t for t, _ in par_runs]
+    t_iam, t_par = statistics.median(all_iam), statistics.median(all_par)
+    (n_iam,), (n_par, crashes) = iam_runs[-1][1], par_runs[-1][1]
     rows.append((f"corpus, one process ({len(files):,} policies)", t_iam, t_par))
     pair_ratios = [p / i for i, p in zip(all_iam, all_par)]
 
@@ -185,9 +177,10 @@ def main() -> int:
 
     with tempfile.TemporaryDirectory() as tmp:
         small = small_policy(Path(tmp))
-        t_small_iam, t_small_par = interleaved_processes(
-            [[str(BIN / "iamlint"), "check", "--fail-on", "never", str(small)],
-             [str(BIN / "parliament"), "--file", str(small)]], rep_small)
+        small_iam, small_par = interleaved(
+            [lambda: process([str(BIN / "iamlint"), "check", "--fail-on", "never", str(small)])[0],
+             lambda: process([str(BIN / "parliament"), "--file", str(small)])[0]], rep_small)
+        t_small_iam, t_small_par = statistics.median(small_iam), statistics.median(small_par)
         size = small.stat().st_size
     rows.append((f"one {size / 1024:.1f} KB policy, whole process", t_small_iam, t_small_par))
 

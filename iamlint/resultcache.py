@@ -22,7 +22,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from iamlint import __version__, cache
-from iamlint.api import FileReport, lint_data
+from iamlint.api import FileReport, lint_data, lint_path, read_file
 from iamlint.findings import Finding, Related, Span
 
 UNCACHED_SUFFIXES = (".tf", ".hcl")
@@ -97,8 +97,6 @@ class ResultCache:
         return name, shard
 
     def lint_path(self, path: str, config, registry, kind: str | None, explicit: bool, max_size: int) -> FileReport:
-        from iamlint.api import lint_path, read_file
-
         if not self.enabled or path.lower().endswith(UNCACHED_SUFFIXES):
             return lint_path(path, config, registry, kind, explicit, max_size)
         data = read_file(path, max_size)  # bounded: a device such as /dev/zero is not read forever

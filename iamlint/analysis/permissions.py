@@ -40,7 +40,7 @@ import operator
 import re
 from dataclasses import dataclass
 from importlib import resources
-from typing import Iterable, Iterator
+from typing import Any, Callable, Iterable, Iterator
 
 from iamlint.knowledge import catalog
 from iamlint.knowledge.catalog import ActionSet
@@ -484,21 +484,27 @@ def _raw_pattern_mask(pattern: str) -> int:
     return mask
 
 
+def nonempty_results(func: Callable[[str], Any], patterns: Iterable[str], known_empty: set[str]) -> Iterator[Any]:
+    """The results of ``func`` that are not empty (falsy), over the distinct
+    ``patterns`` not in ``known_empty``; patterns found to give an empty result
+    join ``known_empty`` (up to 65,536). Most entries of an action list are
+    known after the first documents, and one set difference leaves them out."""
+    for pattern in set(patterns).difference(known_empty):
+        result = func(pattern)
+        if result:
+            yield result
+        elif len(known_empty) < 65536:
+            known_empty.add(pattern)
+
+
 #: Spellings whose :func:`_raw_pattern_mask` is 0 (most actions: not a target,
-#: not a full wildcard), so that a list of them is settled by one set difference.
+#: not a full wildcard).
 _ZERO_MASK: set[str] = set()
 
 
 def _mask_of(patterns: list[str]) -> int:
     """``reduce(or_, map(_raw_pattern_mask, patterns), 0)``."""
-    mask = 0
-    for pattern in set(patterns).difference(_ZERO_MASK):
-        bits = _raw_pattern_mask(pattern)
-        if bits:
-            mask |= bits
-        elif len(_ZERO_MASK) < 65536:
-            _ZERO_MASK.add(pattern)
-    return mask
+    return functools.reduce(operator.or_, nonempty_results(_raw_pattern_mask, patterns, _ZERO_MASK), 0)
 
 
 def _target_mask(stmt: Statement) -> int:

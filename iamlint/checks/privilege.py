@@ -20,6 +20,7 @@ from iamlint.analysis.permissions import (
     has_star_resource_value,
     is_broad_resource,
     is_full_wildcard_pattern,
+    nonempty_results,
     statement_covers_resource,
     statement_has_broad_resource,
     statement_is_admin,
@@ -363,13 +364,8 @@ def _statement_writes(patterns: tuple[str, ...]) -> dict[str, str]:
     patterns (IAM201 / IAM202). Memoised per Action list: callers must not
     modify the result."""
     found: dict[str, str] = {}
-    # entries known to grant no such action (most of a list) are left out by one set difference
-    for pattern in set(patterns).difference(_NO_WRITES):
-        writes = _narrow_pattern_writes(pattern)
-        if writes:
-            found.update(writes)
-        elif len(_NO_WRITES) < 65536:
-            _NO_WRITES.add(pattern)
+    for writes in nonempty_results(_narrow_pattern_writes, patterns, _NO_WRITES):
+        found.update(writes)
     return found
 
 

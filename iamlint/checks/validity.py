@@ -433,6 +433,16 @@ class _Condition:
         return () if raw is None else (Value(raw, pointer),)
 
 
+def _with_conditions(ctx: Context) -> list[Statement]:
+    """The document's statements that have a ``Condition`` block (most have
+    none), listed once per document for the four condition rules."""
+    meta = ctx.document.meta
+    found = meta.get("_iam1_conditional")
+    if found is None:
+        found = meta["_iam1_conditional"] = [st for st in ctx.policy.statements if "Condition" in st.raw]
+    return found
+
+
 def _conditions(st: Statement) -> list:
     """The statement's conditions: :attr:`Statement.conditions` when another rule
     built it already, else light views of the raw block (built once per statement)."""
@@ -457,9 +467,7 @@ UNDOCUMENTED_KEYS = frozenset({"aws:principalorgmasteraccountid", "lakeformation
 
 
 def unknown_condition_key(ctx: Context) -> Iterator[Report]:
-    for st in ctx.policy.statements:
-        if "Condition" not in st.raw:
-            continue
+    for st in _with_conditions(ctx):
         conditions = _conditions(st)
         if not conditions:
             continue
@@ -534,9 +542,7 @@ def _type_verdict(cond) -> tuple[str, str] | None:
 
 
 def condition_type_mismatch(ctx: Context) -> Iterator[Report]:
-    for st in ctx.policy.statements:
-        if "Condition" not in st.raw:
-            continue
+    for st in _with_conditions(ctx):
         for cond in _conditions(st):
             verdict = _type_verdict(cond)
             if verdict:
@@ -545,9 +551,7 @@ def condition_type_mismatch(ctx: Context) -> Iterator[Report]:
 
 
 def set_operator_on_single_valued_key(ctx: Context) -> Iterator[Report]:
-    for st in ctx.policy.statements:
-        if "Condition" not in st.raw:
-            continue
+    for st in _with_conditions(ctx):
         for cond in _conditions(st):
             parsed = parse_operator(cond.operator)
             if not parsed.valid or not parsed.qualifier or parsed.operator.family == "Null":
@@ -576,9 +580,7 @@ def set_operator_on_single_valued_key(ctx: Context) -> Iterator[Report]:
 
 
 def invalid_condition_value(ctx: Context) -> Iterator[Report]:
-    for st in ctx.policy.statements:
-        if "Condition" not in st.raw:
-            continue
+    for st in _with_conditions(ctx):
         for cond in _conditions(st):
             parsed = parse_operator(cond.operator)
             if not parsed.valid or parsed.operator.family in ("String", "Binary"):

@@ -320,13 +320,8 @@ def _index() -> dict[str, Any] | None:
     index = _read_index(path)
     if index is None and _writable(path.parent):
         index = _build_index()
-        _write_index(path, index)
-        _BUILT_ACTIONS.append(index.pop("actions"))
+        _write_index(path, index)  # built here: its action tables stay in memory
     return index
-
-
-#: the action tables of an index built by this process (not read back from disk)
-_BUILT_ACTIONS: list[dict[str, bytes]] = []
 
 
 @functools.cache
@@ -478,20 +473,14 @@ def _write_marshalled(path: Path, value: Any) -> bool:
 def _from_index(part: str, service: str | None, kind: type) -> Any:
     """One service's table from the index (or the whole ``part`` when
     ``service`` is None), or None (no index, or a bad entry). The ``actions``
-    part comes from the companion file."""
+    part of an index read from disk comes from the companion file."""
     index = _index()
     if index is None:
         return None
-    if part == "actions":
-        if _BUILT_ACTIONS:
-            blobs = _BUILT_ACTIONS[0]
-        else:
-            blobs = _action_blobs()
-            if blobs is None:
-                return None
-        blob = blobs.get(service) if service is not None else None
-    else:
-        blob = index[part] if service is None else index[part].get(service)
+    blobs = index[part] if part in index else _action_blobs() if part == "actions" else None
+    if blobs is None:
+        return None
+    blob = blobs if service is None else blobs.get(service)
     if not isinstance(blob, bytes):
         return None
     collecting = gc.isenabled()

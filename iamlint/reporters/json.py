@@ -1,9 +1,9 @@
 """The stable JSON contract (see README, "JSON output")."""
 from __future__ import annotations
 
-
 from iamlint import __version__
 from iamlint.reporters import RunResult
+from iamlint.reporters.jsontext import dumps_indent2
 
 
 def finding_dict(f) -> dict:
@@ -41,6 +41,4 @@ def render(run: RunResult) -> str:
     errors = [{"file": f.path, "message": f.error} for f in run.files if f.error]
     if errors:
         out["errors"] = errors
-    from iamlint.reporters.jsontext import dumps_indent2
-
     return dumps_indent2(out) + "\n"

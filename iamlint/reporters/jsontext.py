@@ -10,6 +10,7 @@ str, int, float, bool and None; anything else goes to ``json.dumps``.
 from __future__ import annotations
 
 import json
+import math
 from json.encoder import encode_basestring  # the C escaper that ensure_ascii=False uses
 
 
@@ -64,7 +65,7 @@ def _write(value: object, out: list[str], newline: str) -> None:
         out.append("false")
     elif kind is int:
         out.append(int.__repr__(value))
-    elif kind is float and value == value and value not in (float("inf"), float("-inf")):
+    elif kind is float and math.isfinite(value):
         out.append(float.__repr__(value))
     else:
         raise _Unsupported

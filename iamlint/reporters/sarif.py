@@ -15,6 +15,7 @@ from urllib.parse import quote
 
 from iamlint import __version__
 from iamlint.reporters import RunResult
+from iamlint.reporters.jsontext import dumps_indent2
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 LEVELS = {"error": "error", "warning": "warning", "info": "note"}
@@ -168,6 +169,4 @@ def render(run: RunResult) -> str:
             "results": results,
         }],
     }
-    from iamlint.reporters.jsontext import dumps_indent2
-
     return dumps_indent2(sarif) + "\n"
