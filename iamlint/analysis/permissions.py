@@ -124,16 +124,28 @@ class _Matcher:
     """Cheap concrete-action matching for one statement (no catalog, no
     per-statement regex compilation: per-pattern regexes are shared)."""
 
-    __slots__ = ("exact", "globs", "negated")
+    __slots__ = ("exact", "prefixes", "globs", "negated")
 
     def __init__(self, stmt: Statement) -> None:
         lowered = dict.fromkeys(p.lower() for p in action_strings(stmt))
         self.exact = frozenset(p for p in lowered if "*" not in p and "?" not in p)
-        self.globs = tuple(_action_glob(p) for p in lowered if p not in self.exact)
+        # ``prefix*`` (the common pattern) is one startswith test, no regex
+        prefixes = []
+        globs = []
+        for p in lowered:
+            if p not in self.exact:
+                head = p[:-1]
+                if p[-1] == "*" and "*" not in head and "?" not in head:
+                    prefixes.append(head)
+                else:
+                    globs.append(_action_glob(p))
+        self.prefixes = tuple(prefixes)
+        self.globs = tuple(globs)
         self.negated = stmt.not_action
 
     def allows(self, action_lower: str) -> bool:
-        listed = action_lower in self.exact or any(g.fullmatch(action_lower) for g in self.globs)
+        listed = (action_lower in self.exact or action_lower.startswith(self.prefixes)
+                  or any(g.fullmatch(action_lower) for g in self.globs))
         return listed != self.negated
 
 

