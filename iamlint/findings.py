@@ -6,13 +6,13 @@ after the last character), as in SARIF regions.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 SEVERITIES = ("error", "warning", "info")
 SEVERITY_RANK = {"info": 1, "warning": 2, "error": 3}
 
 
-@dataclass(frozen=True, order=True)
-class Span:
+class Span(NamedTuple):
     line: int
     column: int
     end_line: int
@@ -26,8 +26,7 @@ class Span:
 START = Span(1, 1, 1, 2)
 
 
-@dataclass(frozen=True)
-class Related:
+class Related(NamedTuple):
     """Another place that is part of a finding (the granting policy of a
     compound finding, the other statements of an escalation path)."""
 

@@ -65,8 +65,8 @@ def _context(config, registry, kind: str | None, explicit: bool) -> str:
 
 
 def _finding_to_json(f: Finding) -> list:
-    return [f.rule, f.name, f.severity, f.message, f.file, list(dataclasses.astuple(f.span)), f.pointer, f.owner,
-            f.fingerprint, [[r.file, list(dataclasses.astuple(r.span)) if r.span else None, r.message, r.pointer]
+    return [f.rule, f.name, f.severity, f.message, f.file, list(f.span), f.pointer, f.owner,
+            f.fingerprint, [[r.file, list(r.span) if r.span else None, r.message, r.pointer]
                             for r in f.related]]
 
 

@@ -38,9 +38,8 @@ import itertools
 import json
 import operator
 import re
-from dataclasses import dataclass
 from importlib import resources
-from typing import Any, Callable, Iterable, Iterator
+from typing import Any, Callable, Iterable, Iterator, NamedTuple
 
 from iamlint.knowledge import catalog
 from iamlint.knowledge.catalog import ActionSet
@@ -366,8 +365,7 @@ def _access_level(action: str) -> str:
 # --------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class EscalationMethod:
+class EscalationMethod(NamedTuple):
     id: str
     name: str
     #: all-of groups; each group is a tuple of alternatives (any-of)
@@ -379,8 +377,7 @@ class EscalationMethod:
     references: tuple[str, ...]
 
 
-@dataclass(frozen=True)
-class SensitiveAction:
+class SensitiveAction(NamedTuple):
     action: str
     category: str  # "credentials-exposure" | "secret-read"
     description: str
@@ -490,6 +487,8 @@ def _raw_pattern_mask(pattern: str) -> int:
     """:func:`_pattern_mask` of a pattern as written (memoised per spelling),
     plus the bit just above the targets' (``_targets()[2] + 1``) when the
     pattern is a full wildcard (:func:`is_full_wildcard_pattern`)."""
+    if "*" not in pattern and "?" not in pattern:  # a concrete action (most): one look-up
+        return _targets()[0].get(pattern.lower(), 0)
     mask = _pattern_mask.__wrapped__(pattern.lower())
     if pattern[:1] == "*" and is_full_wildcard_pattern(pattern):
         mask |= _targets()[2] + 1
@@ -515,8 +514,16 @@ _ZERO_MASK: set[str] = set()
 
 
 def _mask_of(patterns: list[str]) -> int:
-    """``reduce(or_, map(_raw_pattern_mask, patterns), 0)``."""
-    return functools.reduce(operator.or_, nonempty_results(_raw_pattern_mask, patterns, _ZERO_MASK), 0)
+    """``reduce(or_, map(_raw_pattern_mask, patterns), 0)``, as
+    :func:`nonempty_results` (inlined: called for every statement)."""
+    mask = 0
+    for pattern in set(patterns).difference(_ZERO_MASK):
+        found = _raw_pattern_mask(pattern)
+        if found:
+            mask |= found
+        elif len(_ZERO_MASK) < 65536:
+            _ZERO_MASK.add(pattern)
+    return mask
 
 
 def _target_mask(stmt: Statement) -> int:
@@ -649,8 +656,7 @@ def statement_is_admin(stmt: Statement) -> bool:
 # --------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class EscalationMatch:
+class EscalationMatch(NamedTuple):
     method: EscalationMethod
     #: the Allow statements that together grant the method's actions, in document order
     statements: tuple[Statement, ...]

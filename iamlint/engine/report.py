@@ -5,13 +5,13 @@ through the document's locator.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
+
 
 from iamlint.findings import Span
 
 
-@dataclass(frozen=True)
-class Report:
+class Report(NamedTuple):
     pointer: str
     message: str
     #: point at the member's key instead of its value (e.g. a forbidden element)

@@ -15,7 +15,7 @@ from __future__ import annotations
 import difflib
 import functools
 import re
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from iamlint.knowledge import catalog
 
@@ -47,8 +47,7 @@ def has_wildcard(text: str) -> bool:
     return "*" in text or "?" in text or "${" in text
 
 
-@dataclass(frozen=True)
-class ArnParts:
+class ArnParts(NamedTuple):
     partition: str
     service: str
     region: str

@@ -43,10 +43,9 @@ import re
 import sys
 import zlib
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 __all__ = [
     "ActionInfo",
@@ -79,8 +78,7 @@ __all__ = [
 # --------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class ResourceRef:
+class ResourceRef(NamedTuple):
     """A resource type an action can act on.
 
     ``condition_keys`` joins the keys the action lists for this resource type
@@ -93,8 +91,7 @@ class ResourceRef:
     condition_keys: tuple[str, ...]
 
 
-@dataclass(frozen=True)
-class ActionInfo:
+class ActionInfo(NamedTuple):
     """One action of the catalog, e.g. ``s3:GetObject``."""
 
     service: str  # lower-case prefix, "s3"
@@ -106,8 +103,7 @@ class ActionInfo:
     condition_keys: tuple[str, ...]
 
 
-@dataclass(frozen=True)
-class ConditionKeyInfo:
+class ConditionKeyInfo(NamedTuple):
     """What the catalog knows about a condition key.
 
     ``key`` is the catalog's spelling; for a templated key it is the template,

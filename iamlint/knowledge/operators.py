@@ -19,7 +19,7 @@ import difflib
 import functools
 import ipaddress
 import re
-from dataclasses import dataclass
+from typing import NamedTuple
 
 __all__ = [
     "OPERATORS",
@@ -34,8 +34,7 @@ __all__ = [
 QUALIFIERS = ("ForAllValues", "ForAnyValue")
 
 
-@dataclass(frozen=True)
-class Operator:
+class Operator(NamedTuple):
     name: str  # canonical base name, "StringLike"
     family: str  # String | Numeric | Date | Bool | Binary | IpAddress | Arn | Null
     accepts: frozenset[str]  # key types compared as intended
@@ -77,8 +76,7 @@ OPERATORS: dict[str, Operator] = {
 }
 
 
-@dataclass(frozen=True)
-class ParsedOperator:
+class ParsedOperator(NamedTuple):
     text: str  # as written
     qualifier: str  # "ForAllValues" | "ForAnyValue" | ""
     operator: Operator | None  # None when the base name is unknown

@@ -15,10 +15,9 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 _DATA = Path(__file__).parent / "data"
 
@@ -26,8 +25,7 @@ _OIDC_ARN = re.compile(r"^arn:[^:]*:iam::.*?:oidc-provider/(?P<host>.+)$", re.IG
 _SAML_ARN = re.compile(r"^arn:[^:]*:iam::.*?:saml-provider/(?P<name>.+)$", re.IGNORECASE)
 
 
-@dataclass(frozen=True)
-class Provider:
+class Provider(NamedTuple):
     id: str
     name: str
     category: str
@@ -42,8 +40,7 @@ class Provider:
         return self.id == "generic-oidc"
 
 
-@dataclass(frozen=True)
-class Federated:
+class Federated(NamedTuple):
     """What a ``Principal.Federated`` string names."""
 
     kind: str               # "saml" | "oidc" | "unknown"

@@ -10,7 +10,7 @@ the wrong shape simply yields fewer elements (the schema rule reports the shape)
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Iterator
+from typing import Any, Iterator, NamedTuple
 
 
 class cached_property:  # noqa: N801 - a drop-in for functools.cached_property
@@ -86,8 +86,7 @@ def join_pointer(base: str, *tokens: Any) -> str:
     return out
 
 
-@dataclass(frozen=True)
-class Value:
+class Value(NamedTuple):
     """One scalar of a string-or-list element, with its pointer."""
 
     value: Any
@@ -109,8 +108,7 @@ def _values(container: dict, key: str, base: str) -> list[Value]:
     return [Value(raw, pointer)]
 
 
-@dataclass(frozen=True)
-class Condition:
+class Condition(NamedTuple):
     operator: str          # as written, e.g. "ForAnyValue:StringLike"
     key: str               # as written, e.g. "token.actions.githubusercontent.com:sub"
     values: tuple[Value, ...]

@@ -100,8 +100,7 @@ def _nul_bytes_message(data: bytes) -> str:
 # results
 
 
-@dataclass(frozen=True)
-class SyntaxProblem:
+class SyntaxProblem(NamedTuple):
     """Why the text is not strict JSON, and where."""
 
     message: str

@@ -38,10 +38,9 @@ from __future__ import annotations
 import difflib
 import json
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
 from functools import cache
 from importlib.resources import files
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 if TYPE_CHECKING:
     from jsonschema import Draft202012Validator
@@ -65,8 +64,7 @@ _ANNOTATIONS = frozenset(
 )
 
 
-@dataclass(frozen=True)
-class SchemaProblem:
+class SchemaProblem(NamedTuple):
     """One schema violation, pinned to a node of the document."""
 
     #: RFC 6901 pointer of the offending node; for a forbidden, unknown or
