@@ -28,7 +28,7 @@ from bisect import bisect_right
 from dataclasses import dataclass
 from itertools import accumulate
 from json.decoder import scanstring
-from typing import NamedTuple
+from typing import Iterator, NamedTuple
 
 
 from iamlint.findings import Span
@@ -184,6 +184,17 @@ class _Container(NamedTuple):
     end: int
 
 
+class _Scan:
+    """A container being scanned lazily: what is recorded so far (a dict of
+    members or a list of elements) and the generator that records the rest
+    (None once the container is read to its end)."""
+
+    __slots__ = ("children", "rest")
+
+    def __init__(self, children, rest) -> None:
+        self.children, self.rest = children, rest
+
+
 class JsonLocator:
     """Spans of the values and keys of one JSON text, addressed by JSON pointer.
 
@@ -194,15 +205,25 @@ class JsonLocator:
     containers cost a dictionary access.  Tokens are matched by compiled
     regular expressions; an array of strings is indexed in one pass.
 
+    On text :func:`parse` accepted (strict JSON, unique keys: ``valid``), a
+    lookup reads each container on its path only up to the member or element
+    it needs, and a value's end only when a span needs it; the rest of the text
+    is not read (a finding in the first statement of a long policy costs the
+    same as in a short one).
+
     Of duplicate keys the last one is located, as AWS uses it.  A pointer that
     names nothing, or runs into text that is not valid JSON, gives ``None``.
     Offsets are indices into ``text``; a leading U+FEFF is skipped and takes no
     column.
     """
 
-    def __init__(self, text: str) -> None:
+    def __init__(self, text: str, valid: bool = False) -> None:
         self._text = text
         self._start = 1 if text.startswith(_BOM) else 0
+        #: the text is strict JSON without duplicate keys (:func:`parse` says
+        #: so): a lookup scans each container only as far as it needs
+        self._valid = valid
+        self._scans: dict[int, _Scan] = {}
         self._containers: dict[int, _Container] = {}
         self._found: dict[str, tuple | None] = {}
         #: where the arrays of strings measured while indexing their object end
@@ -215,7 +236,15 @@ class JsonLocator:
     def span(self, pointer: str) -> Span | None:
         """Span of the value at ``pointer`` (``""`` is the whole document)."""
         found = self._find(pointer)
-        return None if found is None else self._span(found[0], found[1])
+        if found is None:
+            return None
+        end = found[1]
+        if end is None:  # a lazy lookup did not need the value's end
+            try:
+                end = self._value_end(found[0])
+            except (ValueError, IndexError, RecursionError):
+                return None
+        return self._span(found[0], end)
 
     def key_span(self, pointer: str) -> Span | None:
         """Span of the key token (quotes included) of the member at ``pointer``;
@@ -265,6 +294,13 @@ class JsonLocator:
             tokens = pointer[1:].split("/")
         text = self._text
         node: tuple | None
+        if self._valid:
+            try:
+                node = self._find_lazy(tokens)
+            except (ValueError, IndexError, RecursionError):
+                node = None
+            self._found[pointer] = node
+            return node
         try:
             start = _skip_ws(text, self._start).end()
             end = self._container(start).end if text[start] in "{[" else self._value_end(start)
@@ -285,6 +321,135 @@ class JsonLocator:
             node = None
         self._found[pointer] = node
         return node
+
+    # -- lazy lookups (valid text): containers scanned member by member ---------
+    #
+    # Finding /Statement/3/Resource/0 reads the root up to "Statement", the
+    # array up to its fourth element and that statement up to "Resource"; the
+    # rest of the text is not read.  A node's end is None until the scan moves
+    # past it (span() measures it then).  Keys are unique, so the first member
+    # of a name is the one.
+
+    def _find_lazy(self, tokens: list[str]) -> tuple | None:
+        text = self._text
+        node: tuple | None = (_skip_ws(text, self._start).end(), None)
+        for token in tokens:
+            start = node[0]
+            char = text[start]
+            if char == "{":
+                node = self._lazy_member(start, token)
+            elif char == "[":
+                index = _array_index(token)
+                node = None if index is None else self._lazy_element(start, index)
+            else:
+                return None
+            if node is None:
+                return None
+        return node
+
+    def _lazy_member(self, start: int, key: str) -> tuple | None:
+        scan = self._scans.get(start)
+        if scan is None:
+            members: dict[str, tuple] = {}
+            scan = self._scans[start] = _Scan(members, self._scan_object(start, members))
+        node = scan.children.get(key)
+        if node is not None:
+            return node
+        while scan.rest is not None:
+            found = next(scan.rest, None)
+            if found is None:
+                scan.rest = None
+            elif found == key:
+                return scan.children[key]
+        return None
+
+    def _lazy_element(self, start: int, index: int) -> tuple | None:
+        scan = self._scans.get(start)
+        if scan is None:
+            text = self._text
+            end = self._string_array_ends.get(start)
+            if end is None:
+                match = _string_array(text, start)
+                end = match.end() if match is not None else None
+            if end is not None:  # strings only: every element in one pass
+                scan = self._scans[start] = _Scan([m.span() for m in _strings(text, start, end)], None)
+            else:
+                elements: list[tuple] = []
+                scan = self._scans[start] = _Scan(elements, self._scan_array(start, elements))
+        elements = scan.children
+        while index >= len(elements) and scan.rest is not None:
+            if next(scan.rest, None) is None:
+                scan.rest = None
+        return elements[index] if index < len(elements) else None
+
+    def _scan_object(self, start: int, members: dict[str, tuple]) -> Iterator[str]:
+        """Record the members of the object at ``start`` one at a time, yielding
+        each key after recording it; its value's end is measured on resuming."""
+        text = self._text
+        pos = _skip_ws(text, start + 1).end()
+        if text.startswith("}", pos):
+            return
+        while True:
+            match = _simple_member(text, pos)
+            if match is not None:
+                key_start, key_end = match.span(1)
+                key = text[key_start + 1:key_end - 1]
+                if "\\" in key:
+                    key = scanstring(text, key_start + 1)[0]
+                members[key] = (*match.span(2), key_start, key_end)
+                yield key
+                if match.group(3) == "}":
+                    return
+                pos = match.end()
+                continue
+            match = _member_key(text, pos)
+            if match is None:
+                raise ValueError("object key expected")
+            key_start, key_end = match.span(1)
+            key = text[key_start + 1:key_end - 1]
+            if "\\" in key:
+                key = scanstring(text, key_start + 1)[0]
+            value_start = match.end()
+            members[key] = (value_start, None, key_start, key_end)
+            yield key
+            end = self._skip_value(value_start)
+            members[key] = (value_start, end, key_start, key_end)
+            match = _after_member(text, end)
+            if match is None:
+                raise ValueError("',' or '}' expected")
+            if match.group(1) == "}":
+                return
+            pos = match.end()
+
+    def _scan_array(self, start: int, elements: list[tuple]) -> Iterator[int]:
+        """Record the elements of the array at ``start`` one at a time (see
+        :meth:`_scan_object`)."""
+        text = self._text
+        pos = _skip_ws(text, start + 1).end()
+        if text.startswith("]", pos):
+            return
+        while True:
+            elements.append((pos, None))
+            yield pos
+            end = self._skip_value(pos)
+            elements[-1] = (pos, end)
+            match = _after_element(text, end)
+            if match is None:
+                raise ValueError("',' or ']' expected")
+            if match.group(1) == "]":
+                return
+            pos = match.end()
+
+    def _skip_value(self, start: int) -> int:
+        """End of the value at ``start``: an array of strings by one match
+        (remembered for a later lookup inside it), anything else as
+        :meth:`_value_end`."""
+        if self._text.startswith("[", start):
+            strings = _string_array(self._text, start)
+            if strings is not None:
+                end = self._string_array_ends[start] = strings.end()
+                return end
+        return self._value_end(start)
 
     def _value_end(self, start: int) -> int:
         """End of the value that starts at ``start`` (containers are indexed)."""
@@ -390,7 +555,9 @@ def parse(text: str) -> ParseResult:
     body = text[1:] if text.startswith(_BOM) else text
     if not _nesting_exceeds_limit(body):
         try:
-            return ParseResult(_STRICT_DECODER.decode(body), [], [], locator)
+            value = _STRICT_DECODER.decode(body)
+            locator._valid = True  # strict JSON, keys unique: lookups may stop early
+            return ParseResult(value, [], [], locator)
         except _DuplicateKey:
             try:
                 value = _LAST_KEY_WINS_DECODER.decode(body)

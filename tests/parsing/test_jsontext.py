@@ -439,6 +439,35 @@ def test_valid_json_decodes_and_locators_agree(case: tuple[object, str]):
     assert_locators_agree(text)
 
 
+@settings(max_examples=300, deadline=None)
+@given(json_texts(), st.randoms(use_true_random=False))
+def test_lazy_lookups_in_any_order_agree_with_full_indexing(case: tuple[object, str], rnd):
+    """parse() marks its locator valid, so lookups scan containers only as far
+    as they need and leave value ends to be measured later; in any order and
+    from a fresh locator they give the spans of the full index."""
+    value, text = case
+    everything = list(pointers(value)) + ["/nope", "/0/nope", "/99"]
+    reference = JsonLocator(text)  # not marked valid: every container indexed whole
+    for sample in (everything, rnd.sample(everything, len(everything)), [rnd.choice(everything)]):
+        lazy = parse(text).locator
+        for pointer in sample:
+            assert lazy.span(pointer) == reference.span(pointer), pointer
+            assert lazy.key_span(pointer) == reference.key_span(pointer), pointer
+
+
+def test_lazy_lookup_reads_only_as_far_as_the_pointer():
+    """The first statement's action is found without reading the statements
+    after it (text there that would fail to index is never looked at)."""
+    text = '{"Statement": [{"Action": ["s3:GetObject", "s3:PutObject"]}, {"Action": "x"}], "Version": "2012-10-17"}'
+    locator = parse(text).locator
+    assert locator.span("/Statement/0/Action/1") == Span(1, 44, 1, 58)
+    scans = locator._scans
+    assert scans[0].rest is not None  # the root: read up to "Statement" only
+    assert len(scans[14].children) == 1  # the statement array: up to its first element
+    assert locator.span("/Version") == Span(1, 91, 1, 103)
+    assert locator.span("") == Span(1, 1, 1, 104)
+
+
 @st.composite
 def damaged_json_texts(draw: st.DrawFn) -> str:
     """Valid JSON with one character inserted, deleted or replaced."""
