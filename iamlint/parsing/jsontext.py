@@ -26,7 +26,7 @@ import json
 import re
 from bisect import bisect_right
 from dataclasses import dataclass
-from itertools import accumulate
+from itertools import accumulate, islice
 from json.decoder import scanstring
 from typing import Iterator, NamedTuple
 
@@ -187,12 +187,13 @@ class _Container(NamedTuple):
 class _Scan:
     """A container being scanned lazily: what is recorded so far (a dict of
     members or a list of elements) and the generator that records the rest
-    (None once the container is read to its end)."""
+    (None once the container is read to its end) -- or, for an array of
+    strings, the regex iterator over its strings."""
 
-    __slots__ = ("children", "rest")
+    __slots__ = ("children", "rest", "strings")
 
-    def __init__(self, children, rest) -> None:
-        self.children, self.rest = children, rest
+    def __init__(self, children, rest, strings=None) -> None:
+        self.children, self.rest, self.strings = children, rest, strings
 
 
 class JsonLocator:
@@ -371,15 +372,21 @@ class JsonLocator:
             if end is None:
                 match = _string_array(text, start)
                 end = match.end() if match is not None else None
-            if end is not None:  # strings only: every element in one pass
-                scan = self._scans[start] = _Scan([m.span() for m in _strings(text, start, end)], None)
+            if end is not None:  # strings only: their spans by one regex, as far as needed
+                scan = self._scans[start] = _Scan([], None, _strings(text, start, end))
             else:
                 elements: list[tuple] = []
                 scan = self._scans[start] = _Scan(elements, self._scan_array(start, elements))
         elements = scan.children
-        while index >= len(elements) and scan.rest is not None:
-            if next(scan.rest, None) is None:
-                scan.rest = None
+        if index >= len(elements):
+            if scan.strings is not None:
+                need = index + 1 - len(elements)
+                elements.extend([m.span() for m in islice(scan.strings, need)])
+                if index >= len(elements):
+                    scan.strings = None
+            while index >= len(elements) and scan.rest is not None:
+                if next(scan.rest, None) is None:
+                    scan.rest = None
         return elements[index] if index < len(elements) else None
 
     def _scan_object(self, start: int, members: dict[str, tuple]) -> Iterator[str]:
