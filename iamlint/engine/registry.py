@@ -161,24 +161,20 @@ def _installed_entry_points() -> list[tuple[str, str]]:
     """(name, value) of the ``iamlint.rules`` entry points of installed packages.
 
     ``importlib.metadata`` costs ~20 ms to import and scan at every start, so
-    the answer is cached, keyed by every ``sys.path`` directory and its mtime
-    (installing or removing a package changes the mtime of its directory).
+    the answer is cached, keyed by what it reads: the package metadata
+    (``*.dist-info``, ``*.egg-info``, ``*.egg-link``) in each ``sys.path``
+    directory (:func:`_metadata_stamp`).
     """
     import sys
 
     from iamlint import cache
 
-    stamp = []
-    for entry in sys.path:
-        try:
-            stamp.append((entry, os.stat(entry or ".").st_mtime_ns))
-        except OSError:
-            stamp.append((entry, None))
+    stamp = [(entry, _metadata_stamp(entry)) for entry in sys.path]
     key = hashlib.sha256(repr(stamp).encode()).hexdigest()
     # one entry per Python environment and search path (the console script,
     # `python -m iamlint` and the language server see different first entries:
-    # sharing one entry made them replace each other's), replaced when an
-    # mtime changes
+    # sharing one entry made them replace each other's), replaced when the
+    # stamp changes
     where = repr((sys.prefix, [entry for entry, _ in stamp]))
     name = "entry-points-" + hashlib.sha256(where.encode()).hexdigest()[:16] + ".json"
     cached = cache.read_json(name)
@@ -189,6 +185,30 @@ def _installed_entry_points() -> list[tuple[str, str]]:
     found = sorted({(ep.name, ep.value) for ep in entry_points(group=ENTRY_POINT_GROUP)})
     cache.write_json(name, {"stamp": key, "found": found})
     return found
+
+
+_METADATA_SUFFIXES = (".dist-info", ".egg-info", ".egg-link")
+
+
+def _metadata_stamp(entry: str) -> object:
+    """What changes when a package is installed into, removed from or
+    reinstalled in the ``sys.path`` directory ``entry``: the names of its
+    metadata folders and, when it has any, its modification time.  A folder
+    without metadata (a script's own folder, the working directory) is stamped
+    by the empty list, so files written there do not invalidate the cache.  A
+    zip file (``python311.zip``) is stamped by its modification time."""
+    path = entry or "."
+    try:
+        with os.scandir(path) as found:
+            names = sorted(e.name for e in found if e.name.endswith(_METADATA_SUFFIXES))
+        return [os.stat(path).st_mtime_ns, names] if names else []
+    except NotADirectoryError:
+        try:
+            return os.stat(path).st_mtime_ns
+        except OSError:
+            return None
+    except OSError:
+        return None
 
 
 def _entry_point_packs() -> list[tuple[str, str]]:

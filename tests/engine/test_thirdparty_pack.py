@@ -83,3 +83,33 @@ def test_entry_point_cache_is_kept_per_search_path(tmp_path):
     scanned = [subprocess.run([sys.executable, str(s)], capture_output=True, text=True, check=True,
                               env=env).stdout.strip() for s in scripts + scripts]
     assert scanned == ["True", "True", "False", "False"]
+
+
+def test_entry_point_cache_survives_unrelated_files_but_not_installs(tmp_path):
+    """The cached entry points are keyed by the package metadata on sys.path:
+    a file written next to the entry script (or in the working directory) keeps
+    the cache; a package installed there (a new *.dist-info) does not."""
+    import os
+    import subprocess
+    import sys
+
+    probe = ("import sys\nimport iamlint.engine.registry as r\nr._installed_entry_points()\n"
+             "print('importlib.metadata' in sys.modules)\n")
+    folder = tmp_path / "scripts"
+    folder.mkdir()
+    (folder / "probe.py").write_text(probe)
+    env = {**os.environ, "IAMLINT_CACHE_DIR": str(tmp_path / "cache")}
+
+    def scanned() -> bool:
+        out = subprocess.run([sys.executable, str(folder / "probe.py")], capture_output=True, text=True,
+                             check=True, env=env, cwd=tmp_path).stdout.strip()
+        return out == "True"
+
+    assert scanned() is True  # first run: nothing cached
+    assert scanned() is False
+    (folder / "notes.txt").write_text("an unrelated file")
+    (tmp_path / "report.sarif").write_text("{}")
+    assert scanned() is False
+    (folder / "acme_rules-1.0.dist-info").mkdir()
+    assert scanned() is True
+    assert scanned() is False
