@@ -6,6 +6,7 @@ registry and configuration are loaded once by the caller.
 from __future__ import annotations
 
 import os
+import stat
 from dataclasses import dataclass, field
 from typing import Iterable, Iterator
 
@@ -150,25 +151,43 @@ def iter_files(paths: Iterable[str], config: Config) -> Iterator[tuple[str, bool
 
 def read_file(path: str, max_size: int = DEFAULT_MAX_FILE_SIZE) -> bytes | FileReport:
     """The bytes of ``path``, or a FileReport naming why not (missing, unreadable,
-    over ``max_size``). One open, one fstat, one read of what the file holds;
-    a pipe or device that reports no size is read only up to the limit."""
+    over ``max_size``). One open, one fstat and, for a regular file, one read of
+    the size it reports (plain descriptors: no buffered file objects); a pipe or
+    device that reports no size is read only up to the limit."""
     try:
-        with open(path, "rb") as fh:
-            size = os.fstat(fh.fileno()).st_size
-            if size > max_size:
-                return FileReport(path, error=f"skipped: {size:,} bytes is over --max-file-size ({max_size:,} bytes)")
-            # ask for what the file holds, +1 to notice growth (a read of
-            # max_size + 1 would allocate and page in that much for every file)
-            data = fh.read(size + 1) if size > 0 else b""
-            if len(data) > size or size <= 0:  # it grew, or a pipe / device: read on up to the limit
-                data += fh.read(max_size + 1 - len(data))
+        fd = os.open(path, _READ_FLAGS)
     except FileNotFoundError:
         return FileReport(path, error="no such file or directory")
     except OSError as exc:
         return FileReport(path, error=f"cannot read: {exc.strerror or exc}")
+    try:
+        info = os.fstat(fd)
+        size = info.st_size
+        if size > max_size:
+            return FileReport(path, error=f"skipped: {size:,} bytes is over --max-file-size ({max_size:,} bytes)")
+        data = b""
+        if size > 0 and stat.S_ISREG(info.st_mode):
+            # ask for one byte more than the size: a regular file that returns
+            # exactly its size is read whole (no second read to see the end)
+            data = os.read(fd, size + 1)
+            if len(data) == size:
+                return data
+        # it grew, a short read, or a pipe / device: read on up to the limit
+        while len(data) <= max_size:
+            chunk = os.read(fd, min(max_size + 1 - len(data), 1 << 20))
+            if not chunk:
+                break
+            data += chunk
+    except OSError as exc:
+        return FileReport(path, error=f"cannot read: {exc.strerror or exc}")
+    finally:
+        os.close(fd)
     if len(data) > max_size:
         return FileReport(path, error=f"skipped: more than {max_size:,} bytes is over --max-file-size ({max_size:,} bytes)")
     return data
+
+
+_READ_FLAGS = os.O_RDONLY | getattr(os, "O_BINARY", 0) | getattr(os, "O_CLOEXEC", 0)
 
 
 def lint_path(path: str, config: Config, registry: Registry, kind: str | None = None,

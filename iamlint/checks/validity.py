@@ -253,7 +253,7 @@ def _decidable_resources(st: Statement) -> tuple[str, ...] | None:
 def _decidable(texts: tuple[str, ...]) -> tuple[str, ...] | None:
     for text in texts:
         parts = arns.split_arn(text)
-        if parts is None or arns.has_wildcard(parts.service) or arns.arn_problems(text):
+        if parts is None or arns.has_wildcard(parts.service) or arns._arn_problems(text):  # noqa: SLF001 - no list copy
             return None
     return texts
 

@@ -95,6 +95,7 @@ def format_service(fmt: str) -> str:
     return fields[2].lower() if len(fields) == 6 else ""
 
 
+@functools.lru_cache(maxsize=4096)
 def _field_always_empty(service: str, index: int) -> bool:
     """Whether every catalog format of ``service`` leaves field ``index`` (3 region, 4 account) empty."""
     formats = _formats_by_arn_service().get(service.lower())
