@@ -407,3 +407,31 @@ def test_validate_does_not_import_jsonschema_for_a_valid_document() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True).stdout.split()
     assert out == ["False", "False", "True"]
+
+
+def test_compiled_check_is_cached_and_a_damaged_entry_is_rebuilt(tmp_path, monkeypatch):
+    """The generated check's code is kept in the cache directory (generating and
+    compiling it costs ~15 ms a process); a cached or rebuilt check answers
+    as a freshly generated one, and a damaged entry is built again."""
+    from iamlint.parsing import schema
+
+    monkeypatch.setenv("IAMLINT_CACHE_DIR", str(tmp_path))
+    good = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}]}
+    bad = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": 5, "Resource": "*"}]}
+    fresh = schema._compile({"$ref": schema._SCHEMA_ID.format(kind="identity")}, schema._LocalResolver(""))
+    built = schema._cached_check("identity")
+    entries = list(tmp_path.glob("schema-check-identity-*.marshal"))
+    assert len(entries) == 1
+    generate = schema._compile_code
+
+    def must_not_generate(*args):
+        raise AssertionError("the cached entry was not used")
+
+    monkeypatch.setattr(schema, "_compile_code", must_not_generate)
+    loaded = schema._cached_check("identity")
+    monkeypatch.setattr(schema, "_compile_code", generate)
+    entries[0].write_bytes(b"not marshal data")
+    rebuilt = schema._cached_check("identity")
+    for check in (fresh, built, loaded, rebuilt):
+        assert check(good) is True and check(bad) is False
+    assert entries[0].read_bytes() != b"not marshal data"
