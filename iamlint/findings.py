@@ -5,7 +5,6 @@ after the last character), as in SARIF regions.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import NamedTuple
 
 SEVERITIES = ("error", "warning", "info")
@@ -36,8 +35,10 @@ class Related(NamedTuple):
     pointer: str = ""
 
 
-@dataclass(frozen=True)
-class Finding:
+class Finding(NamedTuple):
+    """One finding. Two findings are equal (and hash alike) when all but their
+    ``related`` locations are."""
+
     rule: str
     name: str
     severity: str
@@ -51,7 +52,16 @@ class Finding:
     #: stable fingerprint for baselines / SARIF partialFingerprints
     fingerprint: str = ""
     #: extra locations (:class:`Related`), e.g. the granting policy of a compound finding
-    related: tuple = field(default=(), compare=False)
+    related: tuple = ()
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Finding) and self[:9] == other[:9]
+
+    def __ne__(self, other: object) -> bool:
+        return not self.__eq__(other)
+
+    def __hash__(self) -> int:
+        return hash(self[:9])
 
     @property
     def line(self) -> int:
