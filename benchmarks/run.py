@@ -8,7 +8,8 @@ Measures (medians of several runs, never single runs, after one discarded warm-u
 run of each tool; iamlint and Parliament runs alternate, so a machine that speeds
 up or slows down weighs on both alike):
   1. the 1,645 AWS managed policies in ../shared/corpus, in one process
-     (iamlint's library API vs parliament.analyze_policy_string, core checks);
+     (iamlint's library API vs parliament.analyze_policy_string, core checks;
+     three iamlint runs per Parliament run, see main());
   2. the same corpus as a whole `iamlint check` process: --jobs 1 and all cores without the
      result cache, and with the cache filled (files unchanged since the last run);
   3. one ~5 KB policy as a whole process (the pre-commit / on-save case);
@@ -157,13 +158,20 @@ def main() -> int:
     rep_small = 5 if args.quick else 11
     rows = []
 
-    iam_runs, par_runs = interleaved([lambda: fresh_process_run(IAMLINT_IN_PROCESS),
-                                      lambda: fresh_process_run(PARLIAMENT_IN_PROCESS)], rep_corpus)
+    # Three iamlint runs per Parliament run: a ~1.5 s run samples one moment of
+    # a machine whose speed swings by up to 50% within seconds, a ~15 s run
+    # averages over them, so the short side needs more samples for a stable
+    # median (both medians are over the same stretch of time).
+    run_iam = lambda: fresh_process_run(IAMLINT_IN_PROCESS)  # noqa: E731
+    *iam_sides, par_runs = interleaved([run_iam, run_iam, run_iam,
+                                        lambda: fresh_process_run(PARLIAMENT_IN_PROCESS)], rep_corpus)
+    iam_runs = [run for turn in zip(*iam_sides) for run in turn]  # in the order they ran
     all_iam, all_par = [t for t, _ in iam_runs], [t for t, _ in par_runs]
     t_iam, t_par = statistics.median(all_iam), statistics.median(all_par)
     (n_iam,), (n_par, crashes) = iam_runs[-1][1], par_runs[-1][1]
     rows.append((f"corpus, one process ({len(files):,} policies)", t_iam, t_par))
-    pair_ratios = [p / i for i, p in zip(all_iam, all_par)]
+    # each Parliament run against the median of the three iamlint runs just before it
+    pair_ratios = [p / statistics.median(all_iam[3 * k:3 * k + 3]) for k, p in enumerate(all_par)]
 
     iamlint_cmd = [str(BIN / "iamlint"), "check", "--format", "json", "--fail-on", "never"]
     cold = iamlint_cmd + ["--no-cache"]
@@ -188,7 +196,7 @@ def main() -> int:
     for name, a, b in rows:
         print(f"{name:<42} {a:>9.3f}s {b:>10.3f}s {b / a:>7.1f}x")
     print(f"{'  (runs: iamlint ' + ', '.join(f'{t:.2f}' for t in all_iam) + '; parliament ' + ', '.join(f'{t:.2f}' for t in all_par) + ')'}")
-    print(f"{'  (ratio of each interleaved pair: ' + ', '.join(f'{r:.1f}x' for r in pair_ratios) + ')'}")
+    print(f"{'  (ratio of each Parliament run to its three iamlint runs: ' + ', '.join(f'{r:.1f}x' for r in pair_ratios) + ')'}")
     print(f"{'corpus, `iamlint check --jobs 1`, no cache':<42} {whole_j1:>9.3f}s {t_par:>10.3f}s {t_par / whole_j1:>7.1f}x")
     print(f"{'corpus, `iamlint check` (all cores), no cache':<42} {whole:>9.3f}s {t_par:>10.3f}s {t_par / whole:>7.1f}x")
     print(f"{'corpus, `iamlint check`, unchanged files':<42} {warm:>9.3f}s {t_par:>10.3f}s {t_par / warm:>7.1f}x")
@@ -207,7 +215,8 @@ def main() -> int:
         else:
             print("instructions: valgrind is not available")
     print(f"findings on the corpus: iamlint {n_iam}, parliament {n_par} (parliament crashed on {crashes} policies)")
-    print(f"machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}; medians of {rep_corpus} (corpus) / {rep_small} (small file) runs")
+    print(f"machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}; medians of {3 * rep_corpus} iamlint / "
+          f"{rep_corpus} Parliament (corpus, one process), {rep_corpus} (other corpus rows) and {rep_small} (small file) runs")
     return 0
 
 

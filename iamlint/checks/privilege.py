@@ -193,10 +193,9 @@ def service_wide_access(ctx: Context) -> Iterator[Report]:
             continue
         raw = stmt.raw["Action"]
         for position, value, service in wide:
-            names = catalog.expand(f"{service}:*")
-            if perms.has_hard_denies and all(perms.denied(a) for a in names):
+            if perms.has_hard_denies and all(perms.denied(a) for a in catalog.expand(f"{service}:*")):
                 continue
-            detail = f"all {len(names)} actions"
+            detail = f"all {catalog.action_count(service)} actions"
             yield Report(
                 stmt.ptr("Action") if isinstance(raw, str) else stmt.ptr("Action", _raw_index(raw, position)),
                 f"`{value}` on `Resource: *` grants every action of {catalog.service_name(service) or service} "

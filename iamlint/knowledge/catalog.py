@@ -886,6 +886,18 @@ def _ordered_services(last: frozenset[str]) -> Iterator[str]:
     yield from (s for s in _service_list() if s in last)
 
 
+def action_count(service: str) -> int:
+    """How many actions a service has (``len(expand(service + ":*"))``, without
+    building the names)."""
+    lower = service.lower()
+    if lower not in _service_names():
+        return 0
+    lines = _name_lines(lower)
+    if lines is None:
+        return len(_expand(f"{lower}:*"))
+    return lines.count("\n") + 1 if lines else 0
+
+
 def expand(pattern: str) -> frozenset[str]:
     """Canonical full names (``"iam:AttachRolePolicy"``) of the actions an IAM pattern matches.
 

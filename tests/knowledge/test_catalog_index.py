@@ -302,3 +302,10 @@ def test_known_action_table_agrees_with_action_exists():
     for action in ("s3:GetObject", "S3:GETOBJECT", "iam:PassRole", "s3:NoSuchAction", "nosuch:Get", "s3:*", "*", "s3"):
         assert (action.lower() in table) == catalog.action_exists(action), action
     assert "s3:getobject" in table and "s3:*" not in table
+
+
+def test_action_count_is_the_size_of_the_expansion_for_every_service():
+    assert catalog.action_count("nosuchservice") == 0
+    for service in catalog.services():
+        assert catalog.action_count(service) == len(catalog.expand(f"{service}:*")), service
+    assert catalog.action_count("EC2") == catalog.action_count("ec2") > 100
