@@ -28,7 +28,7 @@ from bisect import bisect_right
 from dataclasses import dataclass
 from itertools import accumulate, islice
 from json.decoder import scanstring
-from typing import Iterator, NamedTuple
+from typing import Generator, NamedTuple
 
 
 from iamlint.findings import Span
@@ -352,7 +352,7 @@ class JsonLocator:
         scan = self._scans.get(start)
         if scan is None:
             members: dict[str, tuple] = {}
-            scan = self._scans[start] = _Scan(members, self._scan_object(start, members))
+            scan = self._scans[start] = _Scan(members, self._scan_object(start, members, self._skip_value))
         node = scan.children.get(key)
         if node is not None:
             return node
@@ -376,7 +376,7 @@ class JsonLocator:
                 scan = self._scans[start] = _Scan([], None, _strings(text, start, end))
             else:
                 elements: list[tuple] = []
-                scan = self._scans[start] = _Scan(elements, self._scan_array(start, elements))
+                scan = self._scans[start] = _Scan(elements, self._scan_array(start, elements, self._skip_value))
         elements = scan.children
         if index >= len(elements):
             if scan.strings is not None:
@@ -389,13 +389,15 @@ class JsonLocator:
                     scan.rest = None
         return elements[index] if index < len(elements) else None
 
-    def _scan_object(self, start: int, members: dict[str, tuple]) -> Iterator[str]:
+    def _scan_object(self, start: int, members: dict[str, tuple], skip) -> Generator[str, None, int]:
         """Record the members of the object at ``start`` one at a time, yielding
-        each key after recording it; its value's end is measured on resuming."""
+        each key after recording it; its value's end is measured (by ``skip``)
+        on resuming. Returns the object's end. A repeated key is recorded
+        again: the last one wins."""
         text = self._text
         pos = _skip_ws(text, start + 1).end()
         if text.startswith("}", pos):
-            return
+            return pos + 1
         while True:
             match = _simple_member(text, pos)
             if match is not None:
@@ -406,7 +408,7 @@ class JsonLocator:
                 members[key] = (*match.span(2), key_start, key_end)
                 yield key
                 if match.group(3) == "}":
-                    return
+                    return match.start(3) + 1
                 pos = match.end()
                 continue
             match = _member_key(text, pos)
@@ -419,32 +421,32 @@ class JsonLocator:
             value_start = match.end()
             members[key] = (value_start, None, key_start, key_end)
             yield key
-            end = self._skip_value(value_start)
+            end = skip(value_start)
             members[key] = (value_start, end, key_start, key_end)
             match = _after_member(text, end)
             if match is None:
                 raise ValueError("',' or '}' expected")
             if match.group(1) == "}":
-                return
+                return match.start(1) + 1
             pos = match.end()
 
-    def _scan_array(self, start: int, elements: list[tuple]) -> Iterator[int]:
+    def _scan_array(self, start: int, elements: list[tuple], skip) -> Generator[int, None, int]:
         """Record the elements of the array at ``start`` one at a time (see
         :meth:`_scan_object`)."""
         text = self._text
         pos = _skip_ws(text, start + 1).end()
         if text.startswith("]", pos):
-            return
+            return pos + 1
         while True:
             elements.append((pos, None))
             yield pos
-            end = self._skip_value(pos)
+            end = skip(pos)
             elements[-1] = (pos, end)
             match = _after_element(text, end)
             if match is None:
                 raise ValueError("',' or ']' expected")
             if match.group(1) == "]":
-                return
+                return match.start(1) + 1
             pos = match.end()
 
     def _skip_value(self, start: int) -> int:
@@ -483,49 +485,8 @@ class JsonLocator:
         return container
 
     def _index_object(self, start: int) -> _Container:
-        text = self._text
-        members: dict[str, tuple[int, int, int, int]] = {}
-        pos = _skip_ws(text, start + 1).end()
-        if text.startswith("}", pos):
-            return _Container(members, pos + 1)
-        value_end = self._value_end
-        while True:
-            match = _simple_member(text, pos)
-            if match is not None:
-                key_start, key_end = match.span(1)
-                key = text[key_start + 1:key_end - 1]
-                if "\\" in key:
-                    key = scanstring(text, key_start + 1)[0]
-                members[key] = (*match.span(2), key_start, key_end)  # last one wins
-                if match.group(3) == "}":
-                    return _Container(members, match.start(3) + 1)
-                pos = match.end()
-                continue
-            match = _member_key(text, pos)
-            if match is None:
-                raise ValueError("object key expected")
-            key_start, key_end = match.span(1)
-            key = text[key_start + 1:key_end - 1]
-            if "\\" in key:
-                key = scanstring(text, key_start + 1)[0]
-            value_start = match.end()
-            # an array of strings (an action or resource list) is only measured
-            # here, by one match; its elements are indexed when a lookup goes in
-            if text.startswith("[", value_start):
-                strings = _string_array(text, value_start)
-                if strings is not None:
-                    end = self._string_array_ends[value_start] = strings.end()
-                else:
-                    end = self._container(value_start).end
-            else:
-                end = value_end(value_start)
-            members[key] = (value_start, end, key_start, key_end)  # last one wins
-            match = _after_member(text, end)
-            if match is None:
-                raise ValueError("',' or '}' expected")
-            if match.group(1) == "}":
-                return _Container(members, match.start(1) + 1)
-            pos = match.end()
+        members: dict[str, tuple] = {}
+        return _Container(members, _drain(self._scan_object(start, members, self._index_value)))
 
     def _index_array(self, start: int) -> _Container:
         text = self._text
@@ -535,20 +496,29 @@ class JsonLocator:
             end = match.end() if match is not None else None
         if end is not None:  # strings only: one pass
             return _Container([m.span() for m in _strings(text, start, end)], end)
-        elements: list[tuple[int, int]] = []
-        pos = _skip_ws(text, start + 1).end()
-        if text.startswith("]", pos):
-            return _Container(elements, pos + 1)
-        value_end = self._value_end
-        while True:
-            end = value_end(pos)
-            elements.append((pos, end))
-            match = _after_element(text, end)
-            if match is None:
-                raise ValueError("',' or ']' expected")
-            if match.group(1) == "]":
-                return _Container(elements, match.start(1) + 1)
-            pos = match.end()
+        elements: list[tuple] = []
+        return _Container(elements, _drain(self._scan_array(start, elements, self._value_end)))
+
+    def _index_value(self, start: int) -> int:
+        """End of a member's value for the full index: an array of strings
+        (an action or resource list) is only measured, by one match, and its
+        elements indexed when a lookup goes in; another array is indexed."""
+        if self._text.startswith("[", start):
+            strings = _string_array(self._text, start)
+            if strings is None:
+                return self._container(start).end
+            end = self._string_array_ends[start] = strings.end()
+            return end
+        return self._value_end(start)
+
+
+def _drain(scan: Generator[object, None, int]) -> int:
+    """Run a scan to its end and return what it returns (the container's end)."""
+    while True:
+        try:
+            next(scan)
+        except StopIteration as done:
+            return done.value
 
 
 # --------------------------------------------------------------------------
