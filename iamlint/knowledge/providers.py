@@ -13,13 +13,11 @@ only answers questions about them:
 """
 from __future__ import annotations
 
-import json
 import re
 from functools import lru_cache
-from pathlib import Path
 from typing import Any, NamedTuple
 
-_DATA = Path(__file__).parent / "data"
+from iamlint.knowledge import read_data
 
 _OIDC_ARN = re.compile(r"^arn:[^:]*:iam::.*?:oidc-provider/(?P<host>.+)$", re.IGNORECASE)
 _SAML_ARN = re.compile(r"^arn:[^:]*:iam::.*?:saml-provider/(?P<name>.+)$", re.IGNORECASE)
@@ -51,7 +49,7 @@ class Federated(NamedTuple):
 
 
 def _load(name: str) -> dict:
-    return json.loads((_DATA / name).read_text(encoding="utf-8"))
+    return read_data(name)
 
 
 def _provider(raw: dict) -> Provider:

@@ -11,6 +11,7 @@ from iamlint.engine.document import Document
 from iamlint.engine.registry import Registry
 from iamlint.engine.runner import run_document
 from iamlint.knowledge import providers as kb
+from iamlint.knowledge import read_data
 from iamlint.model.policy import Opaque
 
 GH = "arn:aws:iam::111122223333:oidc-provider/token.actions.githubusercontent.com"
@@ -213,7 +214,7 @@ def test_confused_deputy_regional_form_and_data_has_urls():
     assert kb.confused_deputy_service("ec2.amazonaws.com") is None
     for svc in ("ec2", "lambda", "ecs-tasks"):
         assert kb.confused_deputy_service(f"{svc}.amazonaws.com") is None
-    data = json.loads((kb._DATA / "confused_deputy_services.json").read_text())
+    data = read_data("confused_deputy_services.json")
     assert all(s["url"].startswith("https://docs.aws.amazon.com/") for s in data["services"])
 
 
