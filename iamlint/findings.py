@@ -55,13 +55,13 @@ class Finding(NamedTuple):
     related: tuple = ()
 
     def __eq__(self, other: object) -> bool:
-        return isinstance(other, Finding) and self[:9] == other[:9]
+        return isinstance(other, Finding) and self[_COMPARED] == other[_COMPARED]
 
     def __ne__(self, other: object) -> bool:
         return not self.__eq__(other)
 
     def __hash__(self) -> int:
-        return hash(self[:9])
+        return hash(self[_COMPARED])
 
     @property
     def line(self) -> int:
@@ -73,3 +73,8 @@ class Finding(NamedTuple):
 
     def sort_key(self):
         return (self.file, self.span, self.rule, self.message)
+
+
+#: the fields equality and hashing look at: every one but ``related`` (the last)
+_COMPARED = slice(0, len(Finding._fields) - 1)
+assert Finding._fields[-1] == "related"

@@ -381,14 +381,11 @@ class SensitiveAction(NamedTuple):
     description: str
 
 
-def _read_data(name: str) -> dict:
-    return read_data(name)
-
 
 @functools.cache
 def privesc_methods() -> tuple[EscalationMethod, ...]:
     out = []
-    for m in _read_data("privesc_methods.json")["methods"]:
+    for m in read_data("privesc_methods.json")["methods"]:
         out.append(
             EscalationMethod(
                 id=m["id"],
@@ -406,7 +403,7 @@ def privesc_methods() -> tuple[EscalationMethod, ...]:
 def sensitive_actions() -> tuple[SensitiveAction, ...]:
     return tuple(
         SensitiveAction(e["action"], e["category"], e["description"])
-        for e in _read_data("sensitive_actions.json")["actions"]
+        for e in read_data("sensitive_actions.json")["actions"]
     )
 
 

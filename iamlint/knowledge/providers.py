@@ -48,9 +48,6 @@ class Federated(NamedTuple):
     unresolved: bool = False
 
 
-def _load(name: str) -> dict:
-    return read_data(name)
-
 
 def _provider(raw: dict) -> Provider:
     claims = {k.lower(): v for k, v in (raw.get("claims") or {}).items()}
@@ -68,7 +65,7 @@ def _provider(raw: dict) -> Provider:
 
 @lru_cache(maxsize=1)
 def _providers() -> tuple[list[tuple[re.Pattern, Provider]], Provider]:
-    data = _load("oidc_providers.json")
+    data = read_data("oidc_providers.json")
     table = []
     for raw in data["providers"]:
         prov = _provider(raw)
@@ -132,7 +129,7 @@ def wildcard_grade(claim: dict, value: str) -> tuple[str, str]:
 
 @lru_cache(maxsize=1)
 def _confused_deputy() -> tuple[dict, tuple[str, ...], str]:
-    data = _load("confused_deputy_services.json")
+    data = read_data("confused_deputy_services.json")
     table = {s["principal"].lower(): s for s in data["services"]}
     keys = tuple(k.lower() for k in data["accepted_condition_keys"])
     return table, keys, data["general_reference"]
