@@ -41,6 +41,16 @@ def json_syntax(ctx: Context) -> Iterator[Report]:
         yield Report("", problem.message, span=problem.span)
 
 
+def value_not_evaluated(ctx: Context) -> Iterator[Report]:
+    """IAM013: one finding per distinct notice the source attached (a source may
+    meet the same unevaluated value many times)."""
+    seen = set()
+    for notice in ctx.document.notices:
+        if notice not in seen:
+            seen.add(notice)
+            yield Report("", notice.message, span=notice.span)
+
+
 def schema_violation(ctx: Context) -> Iterator[Report]:
     for p in _schema_problems(ctx):
         if p.category == "type":

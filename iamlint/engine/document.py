@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 from iamlint.findings import Span
 from iamlint.model.policy import Policy, cached_property
@@ -54,6 +54,15 @@ class NodeLocator:
         return None
 
 
+class Notice(NamedTuple):
+    """Something a source could not evaluate in this document's value and left
+    opaque on purpose (an evaluation budget ran out, a ``file()`` outside the
+    repository): reported as IAM013 (info) at ``span`` of the file."""
+
+    message: str
+    span: Span
+
+
 @dataclass
 class Document:
     """One policy document and where it came from.
@@ -77,6 +86,8 @@ class Document:
     duplicates: list = field(default_factory=list)
     #: span used when a pointer cannot be located (e.g. the policy property in a template)
     fallback_span: Span = field(default_factory=lambda: Span(1, 1, 1, 2))
+    #: values the source left opaque on purpose (Notice), reported as IAM013
+    notices: list = field(default_factory=list)
     #: free-form facts from the source (e.g. resolved provider of a Terraform reference)
     meta: dict = field(default_factory=dict)
 
