@@ -81,6 +81,16 @@ def offset_of(starts: list[int], text: str, line: int, column: int) -> int:
     return min(starts[line - 1] + max(column, 1) - 1, len(text))
 
 
+def line_ending(text: str, starts: list[int], line: int) -> str:
+    """The line ending of 1-based ``line`` ("\r\n" or "\n"), so that inserted
+    lines match the file's own; the last line, which has none, takes the
+    ending of the line before it (LF for a one-line file)."""
+    for n in (line, line - 1):
+        if 1 <= n < len(starts):
+            return "\r\n" if text[starts[n] - 2:starts[n]] == "\r\n" else "\n"
+    return "\n"
+
+
 def apply_edits(text: str, edits: Iterable[TextEdit]) -> str:
     out = text
     for e in sorted(edits, key=lambda e: (e.start, e.end), reverse=True):
@@ -145,7 +155,8 @@ def _insert_member(text: str, starts: list[int], doc, pointer: str, key: str, va
     if own_line:
         indent = before if before.strip() == "" else " " * len(before)
         comma = "," if flow and not hcl else ""
-        return TextEdit(kstart, kstart, f"{member}{comma}\n{indent}")
+        eol = line_ending(text, starts, kspan.line)
+        return TextEdit(kstart, kstart, f"{member}{comma}{eol}{indent}")
     if not flow and not hcl:
         return None  # a YAML block mapping must start on its own line
     return TextEdit(kstart, kstart, f"{member}, ")
@@ -347,7 +358,7 @@ def ignore_fix(path: str, text: str, finding: Finding, config=None, registry=Non
     end = starts[line] if line < len(starts) else len(text)
     content = text[start:end]
     indent = content[: len(content) - len(content.lstrip(" \t"))]
-    eol = "\r\n" if content.endswith("\r\n") else "\n"
+    eol = line_ending(text, starts, line)
     edit = TextEdit(start, start, f"{indent}# iamlint: ignore[{finding.rule}]{eol}")
     fix = Fix(finding.rule, f"Ignore {finding.rule} here (# iamlint: ignore[{finding.rule}])", [edit],
               finding.span, False, finding)

@@ -159,3 +159,31 @@ def test_ignore_comment_fix_for_yaml_and_not_for_json():
     assert "IAM310" not in {f.rule for f in lint_bytes("template.yaml", fixed.encode(), Config(), reg).findings}
     json_report = lint_bytes("p.json", NO_VERSION.encode(), Config(), reg)
     assert ignore_fix("p.json", NO_VERSION, json_report.findings[0], Config(), reg, json_report) is None
+
+
+@pytest.mark.parametrize("path,content", [
+    ("policy.json", NO_VERSION),
+    ("template.yaml", SAML_YAML),
+    ("main.tf", TF_NO_VERSION),
+])
+def test_fixes_shared_with_the_editor_keep_crlf_line_endings(path, content):
+    """The language server's quick fixes use the same edits: inserted lines end
+    like the file's lines (no LF inside a CRLF file)."""
+    from iamlint.api import default_registry, lint_bytes
+    from iamlint.config import Config
+    from iamlint.fixes import apply_edits, fixes_for, ignore_fix
+
+    crlf = content.replace("\n", "\r\n")
+    reg = default_registry()
+    [fix] = fixes_for(path, crlf, Config(), reg)
+    fixed = apply_edits(crlf, fix.edits)
+    assert fixed != crlf and fixed.count("\n") == fixed.count("\r\n")
+    assert fixed.replace("\r\n", "\n") == apply_edits(content, fixes_for(path, content, Config(), reg)[0].edits)
+    if path.endswith(".json"):
+        return
+    # the ignore comment above the finding's line, even on a last line without an ending
+    report = lint_bytes(path, crlf.rstrip("\r\n").encode(), Config(), reg)
+    for finding in report.findings:
+        comment = ignore_fix(path, crlf.rstrip("\r\n"), finding)
+        commented = apply_edits(crlf.rstrip("\r\n"), comment.edits)
+        assert commented.count("\n") == commented.count("\r\n")
