@@ -236,7 +236,12 @@ def _fix_one(report, config, registry, kind, explicit, max_file_size, write: boo
         click.echo(f"iamlint: {report.path}:{fix.span.line}:{fix.span.column}: {fix.rule} not fixed automatically: "
                    f"the fix needs your values ({fix.title}); use the quick fix of `iamlint lsp` in your editor",
                    err=True)
-    if result.error or not result.changed:
+    if result.error:
+        # a fix that could not be computed or was refused (see fixes.fix_file): an
+        # error of this file (exit 2), reported with the findings it still has
+        report.error = result.error
+        return report
+    if not result.changed:
         return report
     for fix in result.applied:
         verb = "fixed" if write else "would fix"

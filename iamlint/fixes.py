@@ -29,6 +29,7 @@ from __future__ import annotations
 import difflib
 import json
 import os
+import stat
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable
 
@@ -414,16 +415,145 @@ def _compatible(fixes: list[Fix]) -> list[Fix]:
     return out
 
 
+class FixRefused(Exception):
+    """The fix is not written; the message says why (one line, after the path)."""
+
+
+def _read_regular(path: str, follow: bool = True) -> tuple[bytes, os.stat_result]:
+    """The bytes and the status of the regular file ``path``.  Opened without
+    blocking (a FIFO or a device is refused, never waited on), and, with
+    ``follow=False``, only when the name itself is not a symbolic link."""
+    flags = os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_CLOEXEC", 0)
+    if not follow:
+        flags |= getattr(os, "O_NOFOLLOW", 0)
+    fd = os.open(path, flags)
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise FixRefused("not fixed: not a regular file")
+        chunks = []
+        while chunk := os.read(fd, max(info.st_size + 1, 1 << 16)):
+            chunks.append(chunk)
+        return b"".join(chunks), info
+    finally:
+        os.close(fd)
+
+
+def _tree_root(directory: str) -> str:
+    """The working tree a path belongs to: the nearest directory (of the path as
+    given, links not resolved) that holds ``.git``, else the directory itself."""
+    here = os.path.abspath(directory)
+    while True:
+        if os.path.lexists(os.path.join(here, ".git")):
+            return os.path.realpath(here)
+        parent = os.path.dirname(here)
+        if parent == here:
+            return os.path.realpath(directory)
+        here = parent
+
+
+def _write_target(path: str) -> str:
+    """The file a fix of ``path`` replaces: ``path`` itself, or the file its
+    symbolic link points to (so the link stays a link) when that is inside
+    the same working tree; a link out of the tree is refused, since iamlint
+    was not asked to write there."""
+    if not os.path.islink(path):
+        return path
+    target = os.path.realpath(path)
+    root = _tree_root(os.path.dirname(path) or ".")
+    if os.path.commonpath([target, root]) != root:
+        raise FixRefused(f"not fixed: it is a symbolic link to {target}, outside {root}")
+    return target
+
+
+def _check_replaceable(target: str, info: os.stat_result) -> None:
+    """Refuse what a replacement would change besides the text: a file with
+    other hard links (they would keep the old text), a read-only file, or a
+    file of another user (the new file would be ours)."""
+    if info.st_nlink > 1:
+        raise FixRefused(f"not fixed: it has {info.st_nlink} hard links, which replacing it would split")
+    if not info.st_mode & 0o222 or not os.access(target, os.W_OK):
+        raise FixRefused("not fixed: it is read-only")
+    euid = os.geteuid() if hasattr(os, "geteuid") else None
+    if euid not in (None, 0, info.st_uid):
+        raise FixRefused(f"not fixed: it belongs to another user (uid {info.st_uid})")
+
+
+def _still_unchanged(target: str, data: bytes, info: os.stat_result) -> None:
+    """Refuse when the file is no longer the one the fix was computed from
+    (edited, replaced or removed meanwhile): a later edit is never overwritten."""
+    try:
+        now_data, now = _read_regular(target, follow=False)
+    except FileNotFoundError:
+        raise FixRefused("not fixed: it was removed while iamlint was fixing it") from None
+    except (FixRefused, OSError):
+        raise FixRefused("not fixed: it changed while iamlint was fixing it") from None
+    if (now.st_dev, now.st_ino) != (info.st_dev, info.st_ino) or now_data != data:
+        raise FixRefused("not fixed: it changed while iamlint was fixing it; run --fix again")
+
+
+def _replace(target: str, old: bytes, info: os.stat_result, new: bytes) -> None:
+    """Write ``new`` to a fresh temporary file next to ``target`` (created
+    exclusively by mkstemp, so nothing planted at its name is followed or
+    reused), give it the original's permission bits and owner, flush it to
+    disk, check the original once more and rename the temporary file over it.
+    On any failure the temporary file is removed and the original is left as
+    it was.  (Between the last check and the rename an edit can still slip
+    in: that window is as short as the file system allows.)"""
+    import tempfile
+
+    directory, name = os.path.split(target)
+    fd, tmp = tempfile.mkstemp(prefix=f".{name}.", suffix=".iamlint-fix.tmp", dir=directory or ".")
+    try:
+        try:
+            view = memoryview(new)
+            while view:
+                view = view[os.write(fd, view):]
+            mine = os.fstat(fd)
+            if (info.st_uid, info.st_gid) != (mine.st_uid, mine.st_gid):
+                os.fchown(fd, info.st_uid, info.st_gid)
+            os.fchmod(fd, stat.S_IMODE(info.st_mode))  # after fchown, which clears set-id bits
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        _still_unchanged(target, old, info)
+        os.replace(tmp, target)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+    _sync_directory(directory or ".")
+
+
+def _sync_directory(directory: str) -> None:
+    """Make the rename durable (best effort: not every system can fsync a directory)."""
+    try:
+        fd = os.open(directory, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
 def fix_file(path: str, config, registry, write: bool = True) -> FileFix:
     """Apply the safe fixes to ``path`` (only when ``write``); the file is left
-    untouched unless the whole result verifies."""
+    untouched unless the whole result verifies and can be written safely
+    (otherwise ``error`` says why, and nothing was written)."""
     from iamlint.parsing.jsontext import DecodeError, decode_bytes
 
     result = FileFix(path)
     try:
-        with open(path, "rb") as fh:
-            data = fh.read()
+        data, info = _read_regular(path)
         text = decode_bytes(data)
+    except FixRefused as exc:
+        result.error = str(exc)
+        return result
     except (OSError, DecodeError) as exc:
         result.error = str(getattr(exc, "strerror", None) or exc)
         return result
@@ -447,13 +577,15 @@ def fix_file(path: str, config, registry, write: bool = True) -> FileFix:
     result.applied = safe
     result.new = new_text
     if write and result.changed:
-        tmp = f"{path}.iamlint-fix.tmp"
-        newline_data = (bom + new_text).encode("utf-8", "surrogatepass")
-        with open(tmp, "wb") as fh:
-            fh.write(newline_data)
         try:
-            os.chmod(tmp, os.stat(path).st_mode & 0o7777)
-        except OSError:
-            pass
-        os.replace(tmp, path)
+            target = _write_target(path)
+            _still_unchanged(target, data, info)  # checked again just before the rename
+            _check_replaceable(target, info)
+            _replace(target, data, info, (bom + new_text).encode("utf-8", "surrogatepass"))
+        except (FixRefused, OSError) as exc:
+            if isinstance(exc, OSError):
+                exc = f"not fixed: cannot write it ({exc.strerror or exc})"
+            result.error = str(exc)
+            result.applied = []
+            result.new = result.old
     return result

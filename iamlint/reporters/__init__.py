@@ -23,7 +23,8 @@ class RunResult:
 
     @property
     def linted_files(self) -> int:
-        return sum(1 for f in self.files if not f.skipped and not f.error)
+        # a file with an error but documents was linted (e.g. its --fix was refused)
+        return sum(1 for f in self.files if not f.skipped and (not f.error or f.documents))
 
 
 def render(fmt: str, run: RunResult) -> str:
