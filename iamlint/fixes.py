@@ -423,7 +423,8 @@ def _read_regular(path: str, follow: bool = True) -> tuple[bytes, os.stat_result
     """The bytes and the status of the regular file ``path``.  Opened without
     blocking (a FIFO or a device is refused, never waited on), and, with
     ``follow=False``, only when the name itself is not a symbolic link."""
-    flags = os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_CLOEXEC", 0)
+    flags = os.O_RDONLY | getattr(os, "O_BINARY", 0) | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_CLOEXEC", 0) \
+        | getattr(os, "O_NONBLOCK", 0)
     if not follow:
         flags |= getattr(os, "O_NOFOLLOW", 0)
     fd = os.open(path, flags)
@@ -510,9 +511,10 @@ def _replace(target: str, old: bytes, info: os.stat_result, new: bytes) -> None:
             while view:
                 view = view[os.write(fd, view):]
             mine = os.fstat(fd)
-            if (info.st_uid, info.st_gid) != (mine.st_uid, mine.st_gid):
+            if hasattr(os, "fchown") and (info.st_uid, info.st_gid) != (mine.st_uid, mine.st_gid):
                 os.fchown(fd, info.st_uid, info.st_gid)
-            os.fchmod(fd, stat.S_IMODE(info.st_mode))  # after fchown, which clears set-id bits
+            # after fchown, which clears set-id bits
+            os.chmod(fd if os.chmod in os.supports_fd else tmp, stat.S_IMODE(info.st_mode))
             os.fsync(fd)
         finally:
             os.close(fd)

@@ -133,55 +133,77 @@ def _as_nobody(fn):
     return json.loads(b"".join(chunks))
 
 
-def test_unwritable_directory_is_a_one_line_error():
-    if os.geteuid() != 0:
-        base = Path(tempfile.mkdtemp(prefix="iamlint-fix-"))
-        try:
-            policy = base / "policy.json"
-            policy.write_text(NO_VERSION)
-            base.chmod(0o555)
-            if os.access(base, os.W_OK):
-                pytest.skip("this user can write a directory of mode 0555")
-            result = _fix(policy)
-            _assert_refused(result, policy, "Permission denied")
-            assert policy.read_text() == NO_VERSION
-        finally:
-            base.chmod(0o755)
-            shutil.rmtree(base)
-        return
-    # as root: a directory owned by root (0755), a policy owned by nobody
-    # (writable by it), and the fix run as nobody in a forked child
+@pytest.fixture
+def shared_dir():
+    """A directory under /tmp that uid 65534 can reach (pytest's tmp_path is
+    private to root), removed afterwards."""
     base = Path(tempfile.mkdtemp(prefix="iamlint-fix-"))
-    try:
-        base.chmod(0o755)
-        warm = base / "warm"
-        warm.mkdir()
-        os.chown(warm, NOBODY, NOBODY)
-        cache = base / "cache"
-        cache.mkdir()
-        os.chown(cache, NOBODY, NOBODY)
-        policy = base / "policy.json"
-        policy.write_text(NO_VERSION)
+    base.chmod(0o755)
+    yield base
+    base.chmod(0o755)
+    shutil.rmtree(base)
+
+
+def _fix_as_nobody(base: Path, policy: Path) -> dict:
+    """``iamlint check --fix policy`` as uid/gid 65534: exit code and stderr."""
+    cache = base / "cache"
+    cache.mkdir()
+    os.chown(cache, NOBODY, NOBODY)
+    # import everything --fix needs while this process can still read the venv
+    warm = base / "warm"
+    warm.mkdir()
+    (warm / "policy.json").write_text(NO_VERSION)
+    assert _fix(warm / "policy.json").exit_code == 0
+
+    def child():
+        os.environ["IAMLINT_CACHE_DIR"] = str(cache)
+        result = _fix(policy)
+        return {"exit": result.exit_code, "stderr": result.stderr}
+
+    out = _as_nobody(child)
+    assert "child error" not in out, out
+    return out
+
+
+def _assert_refused_as_nobody(out: dict, policy: Path, *words):
+    assert out["exit"] == 2, out
+    assert "Traceback" not in out["stderr"]
+    [line] = [x for x in out["stderr"].splitlines() if str(policy) in x]
+    assert line.startswith(f"iamlint: {policy}: not fixed"), line
+    for word in words:
+        assert word in line, line
+
+
+def test_unwritable_directory_is_a_one_line_error(shared_dir):
+    policy = shared_dir / "policy.json"
+    policy.write_text(NO_VERSION)
+    if os.geteuid() != 0:
+        shared_dir.chmod(0o555)
+        if os.access(shared_dir, os.W_OK):
+            pytest.skip("this user can write a directory of mode 0555")
+        _assert_refused(_fix(policy), policy, "Permission denied")
+    else:
+        # the directory is root's (0755), the policy nobody's (writable by it)
         os.chown(policy, NOBODY, NOBODY)
-        # import everything --fix needs while this process can still read the venv
-        (warm / "policy.json").write_text(NO_VERSION)
-        assert _fix(warm / "policy.json").exit_code == 0
+        _assert_refused_as_nobody(_fix_as_nobody(shared_dir, policy), policy, "Permission denied")
+    assert policy.read_text() == NO_VERSION
+    assert _no_temp_files(shared_dir)
 
-        def child():
-            os.environ["IAMLINT_CACHE_DIR"] = str(cache)
-            result = _fix(policy)
-            return {"exit": result.exit_code, "stderr": result.stderr}
 
-        out = _as_nobody(child)
-        assert "child error" not in out, out
-        assert out["exit"] == 2, out
-        assert "Traceback" not in out["stderr"]
-        [line] = [x for x in out["stderr"].splitlines() if str(policy) in x]
-        assert line.startswith(f"iamlint: {policy}: not fixed") and "Permission denied" in line
-        assert policy.read_text() == NO_VERSION
-        assert _no_temp_files(base)
-    finally:
-        shutil.rmtree(base)
+def test_another_users_file_is_not_replaced_by_ours(shared_dir):
+    """Writable by everyone, in a directory everyone can write, but owned by
+    root: the replacement made by uid 65534 would belong to 65534."""
+    if os.geteuid() != 0:
+        pytest.skip("needs root to create a file of another user")
+    work = shared_dir / "work"
+    work.mkdir()
+    work.chmod(0o777)
+    policy = work / "policy.json"
+    policy.write_text(NO_VERSION)
+    policy.chmod(0o666)
+    _assert_refused_as_nobody(_fix_as_nobody(shared_dir, policy), policy, "another user")
+    assert policy.read_text() == NO_VERSION and policy.stat().st_uid == 0
+    assert _no_temp_files(work)
 
 
 # ---------------------------------------------------------------------------
