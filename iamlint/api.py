@@ -127,12 +127,25 @@ def _is_venv(dirpath: str) -> bool:
     return os.path.exists(os.path.join(dirpath, "pyvenv.cfg"))
 
 
-def iter_files(paths: Iterable[str], config: Config) -> Iterator[tuple[str, bool]]:
+def iter_files(paths: Iterable[str], config: Config,
+               errors: list[FileReport] | None = None) -> Iterator[tuple[str, bool]]:
     """(path, explicit) for every file to lint; directories are walked
-    recursively, skipping VCS, dependency and virtual-environment folders."""
+    recursively, skipping VCS, dependency and virtual-environment folders.
+
+    A walk lints regular files only (a FIFO, socket or device named
+    ``*.json`` is passed over: reading it could block or never end); a
+    directory the walk cannot read (permissions, a path over PATH_MAX) is
+    appended to ``errors`` as a one-line report and the walk goes on.  Named
+    paths are yielded as given: :func:`read_file` says why one cannot be read.
+    """
+    def unreadable(exc: OSError) -> None:
+        if errors is not None:
+            where = exc.filename if exc.filename is not None else given
+            errors.append(FileReport(os.fsdecode(where), error=f"cannot read directory: {describe_os_error(exc)}"))
+
     for given in paths:
         if os.path.isdir(given):
-            for dirpath, dirnames, filenames in os.walk(given):
+            for dirpath, dirnames, filenames in os.walk(given, onerror=unreadable):
                 dirnames[:] = sorted(
                     d for d in dirnames
                     if d not in SKIP_DIRS and not d.endswith(".egg-info")
@@ -142,52 +155,112 @@ def iter_files(paths: Iterable[str], config: Config) -> Iterator[tuple[str, bool
                 for name in sorted(filenames):
                     if name.lower().endswith(LINTED_SUFFIXES):
                         full = os.path.join(dirpath, name)
-                        if not config.excluded(full, False):
+                        if _lintable_in_walk(full) and not config.excluded(full, False):
                             yield full, False
         else:
             if not config.excluded(given):
                 yield given, True
 
 
-def read_file(path: str, max_size: int = DEFAULT_MAX_FILE_SIZE) -> bytes | FileReport:
-    """The bytes of ``path``, or a FileReport naming why not (missing, unreadable,
-    over ``max_size``). One open, one fstat and, for a regular file, one read of
-    the size it reports (plain descriptors: no buffered file objects); a pipe or
-    device that reports no size is read only up to the limit."""
+def _lintable_in_walk(path: str) -> bool:
+    """A regular file (or a link to one); a path that cannot even be examined
+    is kept, so that reading it reports why (a dangling link, a name over
+    PATH_MAX)."""
+    try:
+        return stat.S_ISREG(os.stat(path).st_mode)
+    except OSError:
+        return True
+
+
+def describe_os_error(exc: OSError) -> str:
+    """The reason of an OSError without the path (the caller names it once)."""
+    if isinstance(exc, FileNotFoundError):
+        return "no such file or directory"
+    return exc.strerror or str(exc)
+
+
+class ReadError(Exception):
+    """A file that cannot be read for linting; the message is one line and does
+    not repeat the path."""
+
+
+_KIND_NAMES = ((stat.S_ISDIR, "a directory"), (stat.S_ISFIFO, "a FIFO"), (stat.S_ISSOCK, "a socket"),
+               (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"))
+
+
+def _not_regular(mode: int) -> str:
+    what = next((name for test, name in _KIND_NAMES if test(mode)), "a special file")
+    return f"not a regular file ({what}): not read"
+
+
+def read_regular_file(path: str, max_size: int = DEFAULT_MAX_FILE_SIZE) -> bytes:
+    """The bytes of the regular file ``path``, at most ``max_size`` of them;
+    raises :class:`ReadError` (missing, unreadable, not a regular file, over
+    ``max_size``).
+
+    Opened with ``O_NONBLOCK`` so that opening a FIFO returns at once instead
+    of waiting for a writer, then ``fstat``: anything but a regular file (a
+    FIFO, a socket, a device such as ``/dev/zero``) is refused before a byte
+    is read, so no read can block or go on forever.  One open, one fstat and
+    one read of the size it reports (plain descriptors, no buffered file
+    objects); a file that grows while it is read is read only up to the limit.
+    Shared by the linter, the result cache and Terraform's ``file()``.
+    """
     try:
         fd = os.open(path, _READ_FLAGS)
     except FileNotFoundError:
-        return FileReport(path, error="no such file or directory")
+        raise ReadError("no such file or directory") from None
     except OSError as exc:
-        return FileReport(path, error=f"cannot read: {exc.strerror or exc}")
+        raise ReadError(f"cannot read: {describe_os_error(exc)}") from None
     try:
         info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise ReadError(_not_regular(info.st_mode))
         size = info.st_size
         if size > max_size:
-            return FileReport(path, error=f"skipped: {size:,} bytes is over --max-file-size ({max_size:,} bytes)")
-        data = b""
-        if size > 0 and stat.S_ISREG(info.st_mode):
-            # ask for one byte more than the size: a regular file that returns
-            # exactly its size is read whole (no second read to see the end)
-            data = os.read(fd, size + 1)
-            if len(data) == size:
-                return data
-        # it grew, a short read, or a pipe / device: read on up to the limit
+            raise ReadError(f"skipped: {size:,} bytes is over --max-file-size ({max_size:,} bytes)")
+        # ask for one byte more than the size: a regular file that returns
+        # exactly its size is read whole (no second read to see the end)
+        data = os.read(fd, size + 1) if size > 0 else b""
+        if len(data) == size:
+            return data
+        # it grew or a short read: read on up to the limit
         while len(data) <= max_size:
             chunk = os.read(fd, min(max_size + 1 - len(data), 1 << 20))
             if not chunk:
                 break
             data += chunk
     except OSError as exc:
-        return FileReport(path, error=f"cannot read: {exc.strerror or exc}")
+        raise ReadError(f"cannot read: {describe_os_error(exc)}") from None
     finally:
         os.close(fd)
     if len(data) > max_size:
-        return FileReport(path, error=f"skipped: more than {max_size:,} bytes is over --max-file-size ({max_size:,} bytes)")
+        raise ReadError(f"skipped: more than {max_size:,} bytes is over --max-file-size ({max_size:,} bytes)")
     return data
 
 
-_READ_FLAGS = os.O_RDONLY | getattr(os, "O_BINARY", 0) | getattr(os, "O_CLOEXEC", 0)
+def read_stream(stream, name: str = "-", max_size: int = DEFAULT_MAX_FILE_SIZE) -> bytes | FileReport:
+    """At most ``max_size`` bytes of a binary stream (standard input), or a
+    FileReport naming why not: a pipe that never ends is not read forever."""
+    try:
+        data = stream.read(max_size + 1)
+    except OSError as exc:
+        return FileReport(name, error=f"cannot read: {describe_os_error(exc)}")
+    if len(data) > max_size:
+        return FileReport(name, error=f"skipped: more than {max_size:,} bytes is over --max-file-size ({max_size:,} bytes)")
+    return data
+
+
+def read_file(path: str, max_size: int = DEFAULT_MAX_FILE_SIZE) -> bytes | FileReport:
+    """:func:`read_regular_file`, with a failure as a FileReport naming the path."""
+    try:
+        return read_regular_file(path, max_size)
+    except ReadError as exc:
+        return FileReport(path, error=str(exc))
+
+
+_READ_FLAGS = (os.O_RDONLY | getattr(os, "O_BINARY", 0) | getattr(os, "O_CLOEXEC", 0)
+               | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0))
 
 
 def lint_path(path: str, config: Config, registry: Registry, kind: str | None = None,

@@ -6,6 +6,7 @@ Heavy modules are imported inside the commands so that ``--version`` and
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import sys
 
@@ -34,6 +35,49 @@ def _print_version(ctx: click.Context, _param, value: bool) -> None:
               help="Show iamlint's version and the IAM catalog's data version.")
 def main() -> None:
     """iamlint: an offline linter for AWS IAM trust, permission and resource policies."""
+
+
+def _say(message: str) -> None:
+    """One line on stderr, its control characters escaped: file names and
+    error texts come from the checked tree and must not drive the terminal
+    or a CI log."""
+    from iamlint.reporters.text import escape
+
+    click.echo(escape(message), err=True)
+
+
+def _report_error(path: str, error: str) -> None:
+    _say(f"iamlint: {path}: {error}")
+
+
+def _internal_error(exc: BaseException) -> str:
+    return f"internal error ({type(exc).__name__}: {exc}); please report it"
+
+
+def _errors_exit_2(command):
+    """Exit code 1 means "findings" and nothing else: an unexpected exception
+    anywhere in a command becomes one line and exit 2 (Python's own code for
+    an uncaught exception, like click's for Ctrl-C, would be 1); a closed
+    output pipe is one line and exit 2, Ctrl-C is 130 as in shells."""
+    @functools.wraps(command)
+    def guarded(*args, **kwargs):
+        try:
+            return command(*args, **kwargs)
+        except (click.exceptions.Exit, click.ClickException, click.Abort):
+            raise
+        except KeyboardInterrupt:
+            _say("iamlint: interrupted")
+            sys.exit(130)
+        except BrokenPipeError:
+            # nothing more can go to stdout; keep the interpreter's final flush quiet
+            with contextlib.suppress(OSError):
+                os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            _say("iamlint: output closed before the report was written (broken pipe)")
+            sys.exit(2)
+        except Exception as exc:
+            _say(f"iamlint: {_internal_error(exc)}")
+            sys.exit(2)
+    return guarded
 
 
 def _split(values: tuple[str, ...]) -> list[str]:
@@ -80,11 +124,12 @@ def _load_config(config_file: str | None, paths: tuple[str, ...]):
               help="Apply the safe fixes (missing Version, SAML:aud) to the files, then report what remains.")
 @click.option("--diff", "show_diff", is_flag=True,
               help="Print the safe fixes as a unified diff without writing (exit 1 when there is one).")
+@_errors_exit_2
 def check(paths, fmt, output, fail_on, kind, select, extend_select, ignore, config_file, stdin_filename,
           show_source, quiet, color, max_file_size, baseline_file, write_baseline, use_cache=True, jobs=None, apply_fixes=False,
           show_diff=False) -> None:
     """Lint policy files, templates and directories (default: the current directory)."""
-    from iamlint.api import FileReport, iter_files, lint_bytes, merge_included
+    from iamlint.api import FileReport, describe_os_error, iter_files, lint_data, merge_included, read_stream
     from iamlint.engine.registry import Registry, RuleLoadError
     from iamlint.findings import SEVERITY_RANK
     from iamlint.parallel import default_jobs, lint_items
@@ -122,24 +167,34 @@ def check(paths, fmt, output, fail_on, kind, select, extend_select, ignore, conf
                 name = stdin_filename or "-"
                 config = resolver.for_path(stdin_filename or os.getcwd())
                 registry = registries.setdefault(id(config), resolver.registry_for(config))
-                reports.append(lint_bytes(name, sys.stdin.buffer.read(), config, registry, kind))
+                data = read_stream(sys.stdin.buffer, name, max_file_size)  # bounded: a pipe may never end
+                report = data if isinstance(data, FileReport) else lint_data(name, data, config, registry, kind)
+                reports.append(report)
                 fail_levels[id(reports[-1])] = config.fail_on
                 continue
-            if not os.path.exists(target):
-                reports.append(FileReport(target, error="no such file or directory"))
+            try:
+                os.stat(target)
+            except (OSError, ValueError) as exc:  # missing, a name over PATH_MAX, a NUL byte
+                reason = describe_os_error(exc) if isinstance(exc, OSError) else "not a valid path"
+                reports.append(FileReport(target, error=reason))
                 continue
             def lint_one(path, explicit):
                 config = resolver.for_path(path, False)  # iter_files yields files only
                 registry = registries.get(id(config))
                 if registry is None:
                     registry = registries[id(config)] = resolver.registry_for(config)
-                report = results.lint_path(path, config, registry, kind, explicit, max_file_size)
-                if (apply_fixes or show_diff) and report.findings and not report.error:
-                    report = _fix_one(report, config, registry, kind, explicit, max_file_size,
-                                      write=apply_fixes and not show_diff)
+                try:
+                    report = results.lint_path(path, config, registry, kind, explicit, max_file_size)
+                    if (apply_fixes or show_diff) and report.findings and not report.error:
+                        report = _fix_one(report, config, registry, kind, explicit, max_file_size,
+                                          write=apply_fixes and not show_diff)
+                except Exception as exc:  # last resort: a bug costs this file, not the run
+                    report = FileReport(path, error=_internal_error(exc))
                 return report, config.fail_on
 
-            items = list(iter_files([target], resolver))
+            walk_errors: list[FileReport] = []  # unreadable directories, one line each
+            items = list(iter_files([target], resolver, walk_errors))
+            reports.extend(walk_errors)
             workers = 1 if (apply_fixes or show_diff) else (jobs or default_jobs())
             with _progress(len(items), fmt) as advance:
                 for report, level in lint_items(items, lint_one, workers, advance):
@@ -153,7 +208,7 @@ def check(paths, fmt, output, fail_on, kind, select, extend_select, ignore, conf
         # a policy file both included by a .tf (file("x.json")) and linted on its own: reported once
         merge_included(reports)
     except (ConfigError, RuleLoadError, BaselineError) as exc:
-        click.echo(f"iamlint: {exc}", err=True)
+        _say(f"iamlint: {exc}")
         sys.exit(2)
     registry = Registry([])
     for reg in registries.values():
@@ -163,10 +218,10 @@ def check(paths, fmt, output, fail_on, kind, select, extend_select, ignore, conf
 
     if write_baseline:
         n = baseline_mod.write(write_baseline, [f for r in reports for f in r.findings])
-        click.echo(f"iamlint: wrote {n} finding{'s' if n != 1 else ''} to baseline {write_baseline}", err=True)
+        _say(f"iamlint: wrote {n} finding{'s' if n != 1 else ''} to baseline {write_baseline}")
         for r in reports:
             if r.error:
-                click.echo(f"iamlint: {r.path}: {r.error}", err=True)
+                _report_error(r.path, r.error)
         sys.exit(2 if any(r.error for r in reports) else 0)
     if baseline_counts is not None:
         remaining = baseline_counts
@@ -177,7 +232,7 @@ def check(paths, fmt, output, fail_on, kind, select, extend_select, ignore, conf
         sys.stdout.write(diffs)
         for r in reports:
             if r.error:
-                click.echo(f"iamlint: {r.path}: {r.error}", err=True)
+                _report_error(r.path, r.error)
         sys.exit(2 if any(r.error for r in reports) else (1 if diffs else 0))
     findings = [f for r in reports for f in r.findings]
     use_color = color == "always" or (color == "auto" and fmt == "text" and not output
@@ -186,7 +241,7 @@ def check(paths, fmt, output, fail_on, kind, select, extend_select, ignore, conf
                     registry=registry, show_source=show_source, color=use_color)
     for r in reports:
         if r.error:
-            click.echo(f"iamlint: {r.path}: {r.error}", err=True)
+            _report_error(r.path, r.error)
     text = render(fmt, run)
     if fmt == "text" and quiet:
         text = "".join(line + "\n" for line in text.splitlines()[:-1]) if findings else ""
@@ -194,8 +249,12 @@ def check(paths, fmt, output, fail_on, kind, select, extend_select, ignore, conf
     # output: they are written as the escape they came from
     data = text.encode("utf-8", "backslashreplace")
     if output:
-        with open(output, "wb") as fh:
-            fh.write(data)
+        try:
+            with open(output, "wb") as fh:
+                fh.write(data)
+        except OSError as exc:
+            _report_error(output, f"cannot write the report: {describe_os_error(exc)}")
+            sys.exit(2)
     elif data:
         sys.stdout.flush()
         sys.stdout.buffer.write(data)

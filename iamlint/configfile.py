@@ -16,6 +16,7 @@ from __future__ import annotations
 import difflib
 import json
 import os
+import stat
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Callable, Iterable
@@ -143,15 +144,26 @@ def load_file(path: str | os.PathLike) -> Config:
 def find_config_file(start: str | os.PathLike) -> Path | None:
     """The nearest configuration file at or above ``start`` (a file or directory)."""
     p = Path(start).absolute()
-    directory = p if p.is_dir() else p.parent
+    directory = p if _exists(p, stat.S_ISDIR) else p.parent
     for d in (directory, *directory.parents):
         for name in CONFIG_NAMES:
             candidate = d / name
-            if candidate.is_file():
+            if _exists(candidate, stat.S_ISREG):
                 if name == "pyproject.toml" and not _has_iamlint_table(candidate):
                     continue
                 return candidate
     return None
+
+
+def _exists(path: Path, is_kind: Callable[[int], bool]) -> bool:
+    """Whether ``path`` is there and of that kind; a path that cannot be
+    examined (a directory without search permission, a name over PATH_MAX)
+    counts as absent, so the search goes on upwards (the walk that met the
+    directory reports it, once)."""
+    try:
+        return is_kind(os.stat(path).st_mode)
+    except (OSError, ValueError):
+        return False
 
 
 def _has_iamlint_table(path: Path) -> bool:
@@ -235,7 +247,7 @@ class ConfigResolver:
             return found
         p = Path(path).absolute()
         if is_dir is None:
-            is_dir = p.is_dir()
+            is_dir = _exists(p, stat.S_ISDIR)
         directory = str(p if is_dir else p.parent)
         if directory not in self._by_dir:
             self._by_dir[directory] = self._config_of(find_config_file(directory))

@@ -23,7 +23,7 @@ from pathlib import Path
 
 from iamlint import __version__, cache
 from iamlint.api import FileReport, lint_data, lint_path, read_file
-from iamlint.findings import Finding, Related, Span
+from iamlint.findings import SEVERITIES, Finding, Related, Span
 
 UNCACHED_SUFFIXES = (".tf", ".hcl")
 
@@ -70,10 +70,50 @@ def _finding_to_json(f: Finding) -> list:
                             for r in f.related]]
 
 
-def _finding_from_json(d: list) -> Finding:
+class DamagedEntry(Exception):
+    """A cache entry that is not what :meth:`ResultCache.lint_path` wrote."""
+
+
+def _expect(ok: bool) -> None:
+    if not ok:
+        raise DamagedEntry
+
+
+def _is_span(value) -> bool:
+    return (isinstance(value, list) and len(value) == 4
+            and all(type(n) is int for n in value))
+
+
+def _finding_from_json(d) -> Finding:
+    """The Finding of one cached entry, every field checked: the cache file is
+    outside the user's view, and a damaged one must cost a re-lint, never a
+    crash or a wrong report."""
+    _expect(isinstance(d, list) and len(d) == 10)
     rule, name, severity, message, file, span, pointer, owner, fp, related = d
+    _expect(all(isinstance(v, str) for v in (rule, name, message, file, pointer, owner, fp))
+            and severity in SEVERITIES and _is_span(span) and isinstance(related, list))
+    for r in related:
+        _expect(isinstance(r, list) and len(r) == 4 and isinstance(r[0], str)
+                and (r[1] is None or _is_span(r[1])) and isinstance(r[2], str) and isinstance(r[3], str))
     return Finding(rule, name, severity, message, file, Span(*span), pointer, owner, fp,
                    tuple(Related(r[0], Span(*r[1]) if r[1] else None, r[2], r[3]) for r in related))
+
+
+def _cached_report(path: str, entry, digest: str, context: str, data: bytes) -> FileReport | None:
+    """The cached report of ``path`` when ``entry`` is a well-formed entry for
+    these bytes and this context; None (lint again) otherwise."""
+    if not (isinstance(entry, list) and len(entry) == 3 and entry[0] == digest and entry[1] == context):
+        return None
+    payload = entry[2]
+    try:
+        _expect(isinstance(payload, dict) and isinstance(payload.get("findings"), list)
+                and type(payload.get("documents")) is int and payload["documents"] >= 0
+                and type(payload.get("skipped")) is bool)
+        findings = [_finding_from_json(f) for f in payload["findings"]]
+    except DamagedEntry:
+        return None
+    return FileReport(path, findings, payload["documents"], skipped=payload["skipped"],
+                      text=data.decode("utf-8", "replace"))
 
 
 class ResultCache:
@@ -104,14 +144,9 @@ class ResultCache:
             return data
         digest = hashlib.sha256(data).hexdigest()
         context = _context(config, registry, kind, explicit)
-        entry = self._shard(path)[1].get(path)
-        if entry and entry[0] == digest and entry[1] == context:
-            try:
-                payload = entry[2]
-                return FileReport(path, [_finding_from_json(f) for f in payload["findings"]], payload["documents"],
-                                  skipped=payload["skipped"], text=data.decode("utf-8", "replace"))
-            except (KeyError, TypeError, ValueError):
-                pass  # a damaged entry: lint again
+        cached = _cached_report(path, self._shard(path)[1].get(path), digest, context, data)
+        if cached is not None:
+            return cached
         report = lint_data(path, data, config, registry, kind, explicit)
         if report.error is None and not report.included:
             report.cache_entry = (path, [digest, context, {

@@ -4,26 +4,34 @@ A file with findings at warning or error is a failed test case whose failure
 lists every finding as ``path:line:col: RULE [severity] message``; a file with
 only info findings passes and carries them in ``system-out``; an unreadable
 file is an errored test case; a file without IAM material is skipped.
+
+Text from the checked files (file names, messages, errors) is escaped as in
+the text format (:func:`iamlint.reporters.text.escape`): XML 1.0 cannot hold
+most control characters, a raw newline inside a message would break the
+one-line-per-finding failure text, and a CI log that shows the report must
+not run a line starting with ``::`` as a workflow command.
 """
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 
 from iamlint.reporters import RunResult
+from iamlint.reporters.text import escape
 
 FAILING = ("error", "warning")
 
 
 def _clean(text: str) -> str:
-    """XML 1.0 cannot hold control characters or lone surrogates."""
+    """XML 1.0 cannot hold control characters or lone surrogates (the last
+    line of defence: text from the files is already escaped)."""
     return "".join(
         ch if (ch in "\t\n\r" or 0x20 <= ord(ch) <= 0xD7FF or 0xE000 <= ord(ch) <= 0xFFFD or ord(ch) > 0xFFFF)
         else "\ufffd" for ch in text)
 
 
 def _line(f) -> str:
-    owner = f" ({f.owner})" if f.owner else ""
-    return f"{f.file}:{f.span.line}:{f.span.column}: {f.rule} [{f.severity}] {f.message}{owner}"
+    owner = f" ({escape(f.owner)})" if f.owner else ""
+    return f"{escape(f.file, line_start=True)}:{f.span.line}:{f.span.column}: {f.rule} [{f.severity}] {escape(f.message)}{owner}"
 
 
 def render(run: RunResult) -> str:
@@ -34,11 +42,12 @@ def render(run: RunResult) -> str:
     counts = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}
     for r in run.files:
         counts["tests"] += 1
-        case = ET.SubElement(suite, "testcase", classname="iamlint", name=_clean(r.path), time="0")
+        case = ET.SubElement(suite, "testcase", classname="iamlint", name=_clean(escape(r.path)), time="0")
         findings = by_file.get(r.path, [])
         if r.error:
             counts["errors"] += 1
-            ET.SubElement(case, "error", message=_clean(r.error), type="iamlint.error").text = _clean(r.error)
+            error = _clean(escape(r.error))
+            ET.SubElement(case, "error", message=error, type="iamlint.error").text = error
         elif r.skipped:
             counts["skipped"] += 1
             ET.SubElement(case, "skipped", message="no IAM policy in this file")

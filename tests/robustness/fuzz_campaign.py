@@ -36,6 +36,7 @@ import multiprocessing as mp
 import os
 import random
 import resource
+import shutil
 import sys
 import tempfile
 import time
@@ -259,17 +260,23 @@ def _lint_one(workdir: str, name: str, data: bytes) -> None:
     from iamlint.config import Config
     from iamlint.reporters import FORMATS, RunResult, render
 
-    path = os.path.join(workdir, name)
-    with open(path, "wb") as f:  # Terraform file() and the result paths need a real file
-        f.write(data)
+    # each input alone in a fresh directory: a Terraform module is every .tf
+    # file of its directory, and Terraform file() needs a real path
+    directory = tempfile.mkdtemp(dir=workdir)
+    path = os.path.join(directory, name)
     try:
-        report = api.lint_bytes(path, data, Config(), api.default_registry())
-    except RecursionError:
-        return
-    run = RunResult(files=[report], findings=list(report.findings), documents=report.documents,
-                    registry=api.default_registry(), show_source=True, root=workdir)
-    for fmt in FORMATS:
-        render(fmt, run)
+        with open(path, "wb") as f:
+            f.write(data)
+        try:
+            report = api.lint_bytes(path, data, Config(), api.default_registry())
+        except RecursionError:
+            return
+        run = RunResult(files=[report], findings=list(report.findings), documents=report.documents,
+                        registry=api.default_registry(), show_source=True, root=directory)
+        for fmt in FORMATS:
+            render(fmt, run)
+    finally:
+        shutil.rmtree(directory, ignore_errors=True)
 
 
 def _worker(conn, workdir: str, max_as: int) -> None:
@@ -372,12 +379,7 @@ def campaign(seed: int, seconds: float, timeout: float = 5.0, max_rss_mb: float 
             except (BrokenPipeError, OSError):
                 pass
             worker.kill()
-        for entry in os.scandir(workdir):
-            try:
-                os.unlink(entry.path)
-            except OSError:
-                pass
-        os.rmdir(workdir)
+        shutil.rmtree(workdir, ignore_errors=True)
     log(f"{count} inputs from {len(seeds)} seeds in {time.monotonic() - start:.0f} s, {len(failures)} failures")
     return failures
 

@@ -38,6 +38,14 @@ CASES = {
     "huge-number.json": b'{"Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "*", "Condition": {"NumericLessThan": {"s3:max-keys": 1e99999}}}]}',
     "lone-surrogate.json": b'{"Statement": [{"Sid": "\\ud800", "Effect": "Allow", "Action": "s3:*", "Resource": "*"}]}',
     "control-chars.json": b'{"Statement": [{"Sid": "a\x01b", "Effect": "Allow"}]}',
+    # terminal and CI-log control in values that reach messages (escaped in text output)
+    "escape-sequences.json": b'{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Resource": "*", '
+                             b'"Action": "s3:Get\\u001b]0;t\\u0007\\u001b[2J\\n::error::x"}]}',
+    "raw-escape.tf": b'resource "aws_iam_policy" "p" {\n  policy = jsonencode({Statement = [{Effect = "Allow", '
+                     b'Action = "s3:Get\x1b[2J\x07\r::error::x", Resource = "*"}]})\n}\n',
+    "nul-bytes.json": b'{"Statement": [\x00{"Sid": "\x00"}]}\x00',
+    "cr-only.json": GOOD.replace(", ", ",\r").encode(),
+    "line-separator.json": GOOD.replace('"allow"', '"allow\u2028\u202e"').encode(),
     "wrong-types.json": b'{"Version": 1, "Statement": [{"Effect": 1, "Action": {"a": 1}, "Resource": [[]], "Condition": [1], "Principal": 7, "Sid": null}]}',
     "statement-string.json": b'{"Version": "2012-10-17", "Statement": "Allow everything"}',
     "duplicate-keys.json": b'{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Effect": "Deny", "Action": "s3:*", "Resource": "*"}]}',
@@ -117,9 +125,12 @@ def test_max_file_size_skips_with_message(tmp_path):
 
 @pytest.mark.skipif(not os.path.exists("/dev/zero"), reason="no /dev/zero here")
 @pytest.mark.parametrize("cache", [[], ["--no-cache"]])
-def test_a_device_that_never_ends_is_read_only_up_to_the_size_limit(tmp_path, cache):
+def test_a_device_that_never_ends_is_not_read(tmp_path, cache):
+    # only regular files are read (a FIFO would block, a device may never
+    # end): a named device is a one-line error before a byte is read, with
+    # or without --max-file-size
     env = {**os.environ, "IAMLINT_CACHE_DIR": str(tmp_path / "cache")}
-    proc = subprocess.run([sys.executable, "-m", "iamlint", "check", *cache, "--max-file-size", "1000", "/dev/zero"],
+    proc = subprocess.run([sys.executable, "-m", "iamlint", "check", *cache, "/dev/zero"],
                           capture_output=True, text=True, timeout=60, env=env)
     assert proc.returncode == 2 and "Traceback" not in proc.stderr
-    assert "/dev/zero" in proc.stderr and "max-file-size" in proc.stderr
+    assert proc.stderr == "iamlint: /dev/zero: not a regular file (a character device): not read\n"
