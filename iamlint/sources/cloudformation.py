@@ -14,12 +14,12 @@ import json
 import re
 from typing import Any, Callable
 
-from iamlint.engine.document import Document, NodeLocator, PrefixLocator
+from iamlint.engine.document import Document, NodeLocator, Notice, PrefixLocator
 from iamlint.findings import Span
 from iamlint.model.policy import Opaque, escape_pointer_token
 from iamlint.model.role import Attachment, Role
 from iamlint.sources import SourceResult
-from iamlint.sources.intrinsics import Resolver, is_intrinsic
+from iamlint.sources.intrinsics import Resolver, Unevaluated, budget_for, is_intrinsic
 
 _START = Span(1, 1, 1, 2)
 
@@ -195,7 +195,10 @@ class _Extractor:
     def __init__(self, path: str, text: str, template: dict, locator: Any, duplicates: list) -> None:
         self.path, self.text, self.template, self.locator = path, text, template, locator
         self.duplicates = duplicates
-        self.resolver = Resolver(template)
+        self.resolver = Resolver(template, budget_for(len(text)))
+        #: id(node) -> pointer of every container of the template, built when a
+        #: value was left unevaluated and its intrinsic must be located
+        self._pointers: dict[int, str] | None = None
         self.documents: list[Document] = []
         self.roles: dict[str, Role] = {}
         #: logical id of a managed policy -> its document
@@ -210,7 +213,8 @@ class _Extractor:
         """The policy written at template ``pointer`` (None when it is absent or
         wholly unresolvable, e.g. ``!If`` around the whole document)."""
         value = self.resolver.resolve(raw)
-        if value is None or isinstance(value, Opaque):
+        notices = self._notices(value, pointer)
+        if value is None or (isinstance(value, Opaque) and not notices):
             return None
         locator: Any = PrefixLocator(self.locator, pointer)
         if isinstance(value, str):  # a policy written as a JSON string
@@ -225,9 +229,50 @@ class _Extractor:
         meta = {"ignore": _ignore_list(resource), "resource_type": resource.get("Type"), "logical_id": lid}
         meta.update(extra_meta or {})
         doc = Document(self.path, value, kind, locator, owner=lid, kind_source="location",
-                       duplicates=duplicates, fallback_span=fallback, meta=meta)
+                       duplicates=duplicates, fallback_span=fallback, meta=meta, notices=notices)
         self.documents.append(doc)
         return doc
+
+    def _notices(self, value: Any, pointer: str) -> list[Notice]:
+        """One notice per intrinsic left :class:`Unevaluated` in ``value`` (a
+        resolved policy), at that intrinsic in the template.  Costs nothing
+        unless the template's evaluation budget ran out."""
+        if not self.resolver.unevaluated:
+            return []
+        found: dict[int, Unevaluated] = {}
+        seen: set[int] = set()
+        stack = [value]
+        while stack:  # the value may share containers (the resolver's memo): visit each once
+            node = stack.pop()
+            if isinstance(node, Unevaluated):
+                found.setdefault(id(node.node), node)
+            elif isinstance(node, (dict, list)) and id(node) not in seen:
+                seen.add(id(node))
+                stack.extend(node.values() if isinstance(node, dict) else node)
+        fallback = self.locator.span(pointer) or _START
+        budget = self.resolver.budget
+        return [Notice(f"{u.function} here would take iamlint past its evaluation budget for this template "
+                       f"({budget:,} bytes of values): the value is not evaluated and is treated as unknown",
+                       self._span_of(u.node) or fallback)
+                for u in found.values()]
+
+    def _span_of(self, node: Any) -> Span | None:
+        """Where a node of the template (found by identity) is written."""
+        if self._pointers is None:
+            self._pointers = {}
+            stack: list[tuple[Any, str]] = [(self.template, "")]
+            while stack:
+                item, pointer = stack.pop()
+                if id(item) in self._pointers:
+                    continue
+                self._pointers[id(item)] = pointer
+                if isinstance(item, dict):
+                    stack.extend((v, f"{pointer}/{escape_pointer_token(k)}") for k, v in item.items()
+                                 if isinstance(v, (dict, list)))
+                else:
+                    stack.extend((v, f"{pointer}/{i}") for i, v in enumerate(item) if isinstance(v, (dict, list)))
+        pointer = self._pointers.get(id(node))
+        return None if pointer is None else self.locator.span(pointer)
 
     def _resource_document(self, lid: str, resource: dict) -> Document:
         base = _ptr("Resources", lid)
@@ -456,6 +501,7 @@ class _Extractor:
         value = {"Version": "2012-10-17", "Statement": [statement]}
         doc = Document(self.path, value, "resource", MappedLocator(self.locator, mapping), owner=lid,
                        kind_source="location", fallback_span=self.locator.span(base) or _START,
+                       notices=self._notices(value, base),
                        meta={"ignore": _ignore_list(res), "resource_type": res.get("Type"), "logical_id": lid,
                              "synthesized": True})
         self.documents.append(doc)

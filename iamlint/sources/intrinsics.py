@@ -26,6 +26,18 @@ What resolves:
 
 Everything else (``Fn::If``, ``Fn::GetAtt``, ``Fn::ImportValue``, ``Ref`` of a
 resource, ``AWS::NoValue`` ...) is :class:`Opaque` with a short rendering.
+
+Bounded work (a template is hostile input): every intrinsic node is evaluated
+once per template (a memo by node identity), so mappings whose every level
+uses the next twice cost linear time, not exponential; and what resolution
+produces is bounded by a budget (:func:`budget_for`: a multiple of the
+template's size).  The budget counts the *expanded* size of every value an
+intrinsic yields, each time it yields it (strings by length, containers by
+their elements), because the rules walk a value as a tree even where the memo
+shares it.  Sizes are measured before anything is built: an intrinsic whose
+value would pass the budget is :class:`Unevaluated` (an :class:`Opaque` that
+remembers which node it stands for, so the reader can say so, IAM013), and so
+is whatever becomes unknown because of it.
 """
 from __future__ import annotations
 
@@ -40,6 +52,39 @@ _SUB_VARIABLE = re.compile(r"\$\{([^}]*)\}")
 _ONLY_PLACEHOLDERS = re.compile(r"(?:\$\{[^}]*\})+")
 _PLACEHOLDER = re.compile(r"\$\{[^}]+\}")
 
+#: the smallest evaluation budget of a template (bytes of resolved values)
+MIN_BUDGET = 1 << 20
+#: a template's budget is this many times its size (when that is above the floor)
+BUDGET_PER_BYTE = 16
+#: what an element of a list or a member of an object counts, besides its value
+_SLOT = 32
+_SCALARS = (str, int, float, bool, type(None))
+
+
+def budget_for(text_length: int) -> int:
+    """The evaluation budget of a template of ``text_length`` characters: a
+    legitimate template resolves to about its own size, so 16 times it (at
+    least 1 MiB) is never in the way, and no template builds more than that."""
+    return max(MIN_BUDGET, BUDGET_PER_BYTE * text_length)
+
+
+class Unevaluated(Opaque):
+    """The value of an intrinsic that iamlint did not evaluate because it would
+    pass the template's evaluation budget: unknown, like every Opaque.
+    ``function`` is the intrinsic (``Fn::Join``) and ``node`` its node in the
+    template, so that the reader can locate it."""
+
+    __slots__ = ("function", "node")
+    TEXT = "<not evaluated: too large>"
+
+    def __init__(self, function: str, node: Any) -> None:
+        super().__init__(self.TEXT)
+        self.function, self.node = function, node
+
+
+#: a handler's answer when what it would build does not fit the budget
+_OVER_BUDGET = object()
+
 
 def is_intrinsic(value: Any) -> bool:
     return isinstance(value, dict) and len(value) == 1 and _is_function_key(next(iter(value)))
@@ -52,8 +97,18 @@ def _is_function_key(key: Any) -> bool:
 class Resolver:
     """Resolves intrinsics against one template's Parameters and Mappings."""
 
-    def __init__(self, template: Any) -> None:
+    def __init__(self, template: Any, budget: int = MIN_BUDGET) -> None:
         template = template if isinstance(template, dict) else {}
+        #: the budget this resolver was given, and what is left of it
+        self.budget = self.remaining = budget
+        #: True once a value was left unevaluated (Unevaluated somewhere)
+        self.unevaluated = False
+        #: id(node) -> (node, value, expanded size of value, Unevaluated it depends on)
+        self._memo: dict[int, tuple[Any, Any, int, Unevaluated | None]] = {}
+        #: id(container) -> (container, expanded size) for containers intrinsics yielded
+        self._sizes: dict[int, tuple[Any, int]] = {}
+        #: the first Unevaluated the intrinsic being evaluated met among its inputs
+        self._taint: Unevaluated | None = None
         params = template.get("Parameters")
         self.parameters: dict[str, Any] = {}
         for name, spec in (params.items() if isinstance(params, dict) else ()):
@@ -78,10 +133,13 @@ class Resolver:
 
     # -- public ------------------------------------------------------------
     def resolve(self, value: Any) -> Any:
+        self._taint = None
         try:
             return self._resolve(value)
         except RecursionError:
             return Opaque("<too deeply nested>")
+        finally:
+            self._taint = None
 
     # -- walking -----------------------------------------------------------
     def _resolve(self, value: Any) -> Any:
@@ -89,11 +147,69 @@ class Resolver:
             if len(value) == 1:
                 key, arg = next(iter(value.items()))
                 if _is_function_key(key):
-                    return self._function(key, arg)
+                    return self._evaluate(value, key, arg)
             return {k: self._resolve(v) for k, v in value.items()}
         if isinstance(value, list):
             return [self._resolve(v) for v in value]
         return value
+
+    # -- the memo and the budget ---------------------------------------------
+    def _evaluate(self, node: dict, name: str, arg: Any) -> Any:
+        """The value of intrinsic ``node``, evaluated once per template (a node
+        that many places reach, e.g. a mapping value, is looked up again); each
+        time it is yielded its expanded size is charged to the budget."""
+        found = self._memo.get(id(node))
+        if found is None or found[0] is not node:
+            outer, self._taint = self._taint, None
+            try:
+                value = self._function(name, arg)
+                if value is _OVER_BUDGET:
+                    value = self._give_up(name, node)
+                elif self._taint is not None and type(value) is Opaque:
+                    value = self._taint  # unknown because an input was not evaluated
+                size = self._size(value)
+                # a scalar is known whatever its inputs were; anything else may hold them
+                taint = value if isinstance(value, Unevaluated) else (
+                    None if isinstance(value, _SCALARS) else self._taint)
+            finally:
+                self._taint = outer
+            found = (node, value, size, taint)
+            self._memo[id(node)] = found
+        else:
+            size = found[2]
+        if size > self.remaining:  # yielded once more (a memo hit) than fits
+            value = self._give_up(name, node)
+            found = self._memo[id(node)] = (node, value, _SLOT, value)
+            size = _SLOT
+        self.remaining -= size
+        if found[3] is not None and self._taint is None:
+            self._taint = found[3]
+        return found[1]
+
+    def _give_up(self, name: str, node: dict) -> Unevaluated:
+        self.unevaluated = True
+        return Unevaluated(name, node)
+
+    def _fits(self, size: int) -> bool:
+        """Whether a value of ``size`` may still be built."""
+        return size <= self.remaining
+
+    def _size(self, value: Any) -> int:
+        """Expanded size of a value an intrinsic yields: strings by length,
+        containers by their elements (shared ones are measured once)."""
+        if isinstance(value, str):
+            return _SLOT + len(value)
+        if not isinstance(value, (dict, list)):
+            return _SLOT
+        found = self._sizes.get(id(value))
+        if found is not None and found[0] is value:
+            return found[1]
+        if isinstance(value, dict):
+            size = _SLOT + sum(_SLOT + len(str(k)) + self._size(v) for k, v in value.items())
+        else:
+            size = _SLOT + sum(self._size(v) for v in value)
+        self._sizes[id(value)] = (value, size)
+        return size
 
     def _function(self, name: str, arg: Any) -> Any:
         handler = _HANDLERS.get(name)
@@ -144,29 +260,29 @@ class Resolver:
             template, variables = arg, {}
         else:
             return Opaque("!Sub")
-        failed = False
-
-        def replace(match: re.Match) -> str:
-            nonlocal failed
-            name = match.group(1)
-            if name.startswith("!"):
-                return "${" + name[1:] + "}"
-            name = name.strip()
-            if name in variables:
-                piece = self._piece(variables[name])
-            elif "." in name and not name.startswith("AWS::"):
-                piece = "${" + name + "}"
-            else:
-                piece = self._piece(self._ref(name))
+        pieces: list[str] = []
+        at = 0
+        for match in _SUB_VARIABLE.finditer(template):
+            piece = self._sub_piece(match.group(1), variables)
             if piece is None:
-                failed = True
-                return match.group(0)
-            return piece
+                return Opaque(_short(template))
+            pieces += (template[at:match.start()], piece)
+            at = match.end()
+        pieces.append(template[at:])
+        if not self._fits(_SLOT + sum(map(len, pieces))):
+            return _OVER_BUDGET  # measured before the string is built
+        return self._maybe_opaque("".join(pieces))
 
-        result = _SUB_VARIABLE.sub(replace, template)
-        if failed:
-            return Opaque(_short(template))
-        return self._maybe_opaque(result)
+    def _sub_piece(self, name: str, variables: dict) -> str | None:
+        """The text ``${name}`` stands for in a ``Fn::Sub`` (None: unknown)."""
+        if name.startswith("!"):
+            return "${" + name[1:] + "}"
+        name = name.strip()
+        if name in variables:
+            return self._piece(variables[name])
+        if "." in name and not name.startswith("AWS::"):
+            return "${" + name + "}"
+        return self._piece(self._ref(name))
 
     def _maybe_opaque(self, text: str) -> Any:
         """A string made only of unresolved ``${Name}`` references is opaque."""
@@ -185,6 +301,9 @@ class Resolver:
         pieces = [self._piece(v) for v in items]
         if any(p is None for p in pieces):
             return Opaque("!Join")
+        length = sum(map(len, pieces)) + len(delimiter) * max(len(pieces) - 1, 0)  # type: ignore[arg-type]
+        if not self._fits(_SLOT + length):
+            return _OVER_BUDGET  # measured before the string is built
         return self._maybe_opaque(delimiter.join(pieces))  # type: ignore[arg-type]
 
     def _select(self, arg: Any) -> Any:
@@ -202,6 +321,9 @@ class Resolver:
             return Opaque("!Split")
         delimiter, text = self._resolve(arg[0]), self._resolve(arg[1])
         if isinstance(delimiter, str) and delimiter and isinstance(text, str):
+            count = text.count(delimiter) + 1
+            if not self._fits(_SLOT + len(text) + 2 * _SLOT * count):
+                return _OVER_BUDGET  # measured before the list is built
             return text.split(delimiter)
         return Opaque("!Split")
 
@@ -213,10 +335,29 @@ class Resolver:
             top = self.mappings.get(keys[0])
             second = top.get(keys[1]) if isinstance(top, dict) else None
             if isinstance(second, dict) and keys[2] in second:
-                return self._resolve(second[keys[2]])
+                return self._mapped(second[keys[2]])
         if len(arg) == 4 and isinstance(arg[3], dict) and "DefaultValue" in arg[3]:
             return self._resolve(arg[3]["DefaultValue"])
         return Opaque("!FindInMap")
+
+    def _mapped(self, value: Any) -> Any:
+        """A mapping value, resolved once per template however many
+        ``Fn::FindInMap`` reach it (an intrinsic there has its own memo entry)."""
+        if not isinstance(value, (dict, list)) or is_intrinsic(value):
+            return self._resolve(value)
+        found = self._memo.get(id(value))
+        if found is not None and found[0] is value:
+            if found[3] is not None and self._taint is None:
+                self._taint = found[3]
+            return found[1]
+        outer, self._taint = self._taint, None
+        try:
+            resolved = self._resolve(value)
+            taint = self._taint
+        finally:
+            self._taint = outer if outer is not None else self._taint
+        self._memo[id(value)] = (value, resolved, 0, taint)
+        return resolved
 
 
 def _short(text: str, limit: int = 60) -> str:
