@@ -324,7 +324,7 @@ def _run_registry(config_file: str | None):
         resolver = ConfigResolver(config_file)
         return resolver.registry_for(resolver.root())
     except (ConfigError, RuleLoadError) as exc:
-        click.echo(f"iamlint: {exc}", err=True)
+        _say(f"iamlint: {exc}")
         sys.exit(2)
 
 
@@ -332,6 +332,7 @@ def _run_registry(config_file: str | None):
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @click.option("--config", "config_file", type=click.Path(dir_okay=False),
               help="Configuration file whose extend-rules to include.")
+@_errors_exit_2
 def rules_cmd(fmt: str, config_file: str | None) -> None:
     """List every rule: id, name, severity, kinds, summary."""
     import json
@@ -351,6 +352,7 @@ def rules_cmd(fmt: str, config_file: str | None) -> None:
 @click.argument("rule_id")
 @click.option("--config", "config_file", type=click.Path(dir_okay=False),
               help="Configuration file whose extend-rules to include.")
+@_errors_exit_2
 def rule_cmd(rule_id: str, config_file: str | None) -> None:
     """Print the full documentation of one rule, with its examples."""
     from iamlint.docs import rule_markdown

@@ -226,9 +226,10 @@ def test_a_damaged_cache_shard_is_ignored(tmp_path, files):
 
 # --- the last-resort guard --------------------------------------------------------------
 
-def _run_with_patch(tmp_path, patch: str, *args):
-    """iamlint in a subprocess after ``patch`` (Python source) breaks part of it."""
-    code = f"import sys\n{patch}\nfrom iamlint.cli import run\nsys.argv = ['iamlint', 'check', *sys.argv[1:]]\nrun()\n"
+def _run_with_patch(tmp_path, patch: str, *args, command="check"):
+    """``iamlint COMMAND ARGS`` in a subprocess after ``patch`` (Python source) breaks part of it."""
+    code = (f"import sys\n{patch}\nfrom iamlint.cli import run\n"
+            f"sys.argv = ['iamlint', {command!r}, *sys.argv[1:]]\nrun()\n")
     return subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True,
                           timeout=HANG_GUARD, cwd=tmp_path,
                           env={**os.environ, "IAMLINT_CACHE_DIR": str(tmp_path / "cache")})
@@ -278,4 +279,18 @@ def test_an_unwritable_output_file_is_one_line_exit_2(tmp_path, no_cache_dir):
     proc = _iamlint("--output", str(out), str(good), cwd=tmp_path, env=no_cache_dir)
     assert proc.returncode == 2
     _assert_one_line_errors(proc, str(out))
+    assert len(proc.stderr.splitlines()) == 1
+
+
+@pytest.mark.parametrize("command", [["rules"], ["rule", "IAM001"]])
+def test_an_unexpected_error_in_the_rule_commands_exits_2_not_1(tmp_path, command):
+    patch = (
+        "import iamlint.configfile as cf\n"
+        "def broken(self, config):\n"
+        "    raise RuntimeError('registry bug')\n"
+        "cf.ConfigResolver.registry_for = broken\n"
+    )
+    proc = _run_with_patch(tmp_path, patch, *command[1:], command=command[0])
+    assert proc.returncode == 2
+    _assert_one_line_errors(proc, "internal error (RuntimeError: registry bug)")
     assert len(proc.stderr.splitlines()) == 1
