@@ -14,7 +14,8 @@ on the line and column the person wrote.
   the value reads as if it were untagged.
 * Aliases are expanded, but only up to :data:`MAX_ALIAS_NODES` nodes in total
   (a "billion laughs" document stops with a clear problem instead of eating
-  the memory).
+  the memory).  A merge key (``<<``) merges each source mapping once, however
+  often it is listed.
 * Plain scalars follow YAML 1.1 as PyYAML resolves them (``true``, ``3600``),
   except timestamps (``Version: 2012-10-17``), which stay the text as written,
   as CloudFormation reads them.
@@ -229,11 +230,15 @@ class _Converter:
                 if key in out:
                     self.duplicates.append((pointer, key, _span(key_node)))
                 out[key] = self.convert(value_node, join(pointer, key), key_node)
+            merged: set[int] = set()
             for key_node, value_node in merges:  # explicit keys win over merged ones
                 sources = value_node.value if isinstance(value_node, SequenceNode) else [value_node]
                 for source in sources:
-                    if not isinstance(source, MappingNode):
+                    # a source merged again adds nothing (its keys are all in
+                    # already): skipping it keeps `<<: [*a, *a, ...]` linear
+                    if not isinstance(source, MappingNode) or id(source) in merged:
                         continue
+                    merged.add(id(source))
                     for k_node, v_node in source.value:
                         key = _key(k_node)
                         if key not in out:

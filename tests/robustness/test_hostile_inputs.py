@@ -72,6 +72,61 @@ CASES = {
     "broken.tf": b'resource "aws_iam_policy" "p" {\n  policy = <<EOF\n{"Statement": [\nEOF\n  name = \n',
     "broken-heredoc.tf": b'resource "aws_iam_policy" "p" {\n  policy = <<EOF\n{"Version": "2012-10-17", "Statement": [{"Effect": "Allow",}]}\nEOF\n}\n',
     "deep.tf": b'locals {\n  x = ' + b"[" * 5000 + b"]" * 5000 + b"\n}\n",
+    # Wildcard shapes that made the old backtracking translation exponential (issue 14)
+    "glob-action.json": b'{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:*?*?*?*?*?*?*?*?x", "Resource": "*"}]}',
+    "glob-star-action.json": b'{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "******x", "Resource": "*"}]}',
+    "glob-not-action.json": b'{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "NotAction": ["s3:*?*?*?*?*?*?*?*?x", "******x"], "Resource": "*"}]}',
+    "glob-trust-action.json": json.dumps({"Version": "2012-10-17", "Statement": [{
+        "Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::123456789012:root"}, "Action": "*?" * 18 + "x"}]}).encode(),
+    "glob-resource.json": json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": "s3:GetObject", "Resource": ["arn:aws:s3:::*?*?*?*?*?*?*?*?x", "arn:aws:s3:::******x"]},
+        {"Effect": "Deny", "Action": "s3:GetObject", "NotResource": "arn:aws:s3:::" + "*a" * 30 + "*?" * 30 + "x"}]}).encode(),
+    "glob-principal-and-condition.json": json.dumps({"Version": "2012-10-17", "Statement": [{
+        "Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::123456789012:role/" + "*?" * 20 + "x"}, "Action": "sts:AssumeRole",
+        "Condition": {"StringLike": {"aws:PrincipalArn": "arn:aws:iam::*?*?*?*?*?*?*?*?x", "sts:RoleSessionName": "******x"},
+                      "ArnLike": {"aws:SourceArn": ["arn:aws:*?*?*?*?*?*?*?*?x", "*" * 40 + "?" * 40]}}}]}).encode(),
+    # CloudFormation resolution bombs (issue 14): doubling, multiplying, aliasing, merging
+    "cfn-findinmap-join-doubling.json": json.dumps({
+        "AWSTemplateFormatVersion": "2010-09-09",
+        "Mappings": {"M": {"L0": {"v": "arn:aws:s3:::b"}, **{
+            f"L{i}": {"v": {"Fn::Join": ["", [{"Fn::FindInMap": ["M", f"L{i - 1}", "v"]}] * 2]}}
+            for i in range(1, 31)}}},
+        "Resources": {"P": {"Type": "AWS::IAM::ManagedPolicy", "Properties": {"PolicyDocument": {
+            "Statement": [{"Effect": "Allow", "Action": "s3:GetObject",
+                           "Resource": {"Fn::FindInMap": ["M", "L30", "v"]}}]}}}},
+    }).encode(),
+    "cfn-nested-sub.yaml": (
+        b"AWSTemplateFormatVersion: '2010-09-09'\nResources:\n  P:\n    Type: AWS::IAM::ManagedPolicy\n"
+        b"    Properties:\n      PolicyDocument:\n        Statement:\n          - Effect: Allow\n"
+        b"            Action: s3:GetObject\n            Resource: "
+        + b'!Sub ["${a}${a}${a}${a}${a}${a}${a}${a}", {a: ' * 12 + b"arn:aws:s3:::bucket/" + b"}]" * 12 + b"\n"
+    ),
+    "cfn-sub-many-references.json": json.dumps({
+        "AWSTemplateFormatVersion": "2010-09-09",
+        "Parameters": {"x": {"Type": "String", "Default": "a" * 4096}},
+        "Resources": {"P": {"Type": "AWS::IAM::ManagedPolicy", "Properties": {"PolicyDocument": {
+            "Statement": [{"Effect": "Allow", "Action": "s3:GetObject",
+                           "Resource": {"Fn::Sub": "${x}" * 20_000}}]}}}},
+    }).encode(),
+    "cfn-join-of-aliases.yaml": (
+        b"AWSTemplateFormatVersion: '2010-09-09'\nMetadata:\n  S: &s " + b"a" * 10240 + b"\n"
+        b"Resources:\n  P:\n    Type: AWS::IAM::ManagedPolicy\n    Properties:\n      PolicyDocument:\n"
+        b"        Statement:\n          - Effect: Allow\n            Action: s3:GetObject\n"
+        b"            Resource: !Join ['', [" + b", ".join([b"*s"] * 5000) + b"]]\n"
+    ),
+    "cfn-reused-lists.yaml": (
+        b"AWSTemplateFormatVersion: '2010-09-09'\nMappings:\n  M:\n    L0: {v: [s3:GetObject]}\n"
+        + b"".join(b"    L%d: {v: [!FindInMap [M, L%d, v], !FindInMap [M, L%d, v]]}\n" % (i, i - 1, i - 1)
+                   for i in range(1, 31))
+        + b"Resources:\n  P:\n    Type: AWS::IAM::ManagedPolicy\n    Properties:\n      PolicyDocument:\n"
+        b"        Statement:\n          - Effect: Allow\n            Resource: '*'\n"
+        b"            Action: !FindInMap [M, L30, v]\n"
+    ),
+    "yaml-merge-repeated.yaml": (
+        b"AWSTemplateFormatVersion: '2010-09-09'\nBase: &a\n" + b"".join(b"  k%d: v\n" % i for i in range(3000))
+        + b"Other:\n  <<: [" + b", ".join([b"*a"] * 4000) + b"]\n"
+        b"Resources:\n  R:\n    Type: AWS::IAM::Role\n    Properties:\n      RoleName: r\n"
+    ),
 }
 
 
