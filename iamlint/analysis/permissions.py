@@ -39,7 +39,7 @@ import operator
 import re
 from typing import Any, Callable, Iterable, Iterator, NamedTuple
 
-from iamlint.knowledge import catalog, read_data
+from iamlint.knowledge import catalog, globs, read_data
 from iamlint.knowledge.catalog import ActionSet
 from iamlint.model.policy import Policy, Statement
 
@@ -112,9 +112,8 @@ def action_set(stmt: Statement) -> ActionSet:
     return cached
 
 
-@functools.lru_cache(maxsize=16384)
-def _action_glob(pattern_lower: str) -> re.Pattern[str]:
-    return re.compile("".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern_lower), re.DOTALL)
+#: A lower-case action glob as a regex for ``fullmatch`` (linear time, cached).
+_action_glob = globs.compile_glob
 
 
 class _Matcher:
@@ -209,12 +208,8 @@ def is_broad_resource(value: object) -> bool:
     return _all_stars(value) or _BROAD_ARN.match(value) is not None
 
 
-@functools.lru_cache(maxsize=4096)
-def _resource_glob(pattern: str) -> re.Pattern[str]:
-    out = []
-    for ch in pattern:
-        out.append(".*" if ch == "*" else "." if ch == "?" else re.escape(ch))
-    return re.compile("".join(out), re.DOTALL)
+#: A Resource glob as a regex for ``fullmatch``, case-sensitive as ARNs are.
+_resource_glob = globs.compile_glob
 
 
 def _resource_strings(stmt: Statement) -> list[str]:

@@ -20,6 +20,7 @@ from typing import Iterable, Iterator
 
 from iamlint.engine.report import Report
 from iamlint.engine.runner import Context
+from iamlint.knowledge import globs
 from iamlint.knowledge import providers as kb
 from iamlint.model.policy import Condition, Opaque, Statement, Value
 
@@ -177,10 +178,7 @@ def _actions(st: Statement) -> set[str] | None:
 
 
 def _glob(pattern: str, text: str) -> bool:
-    if pattern == "*":
-        return True
-    rx = "^" + re.escape(pattern).replace(r"\*", ".*").replace(r"\?", ".") + "$"
-    return re.match(rx, text) is not None
+    return pattern == "*" or globs.glob_match(pattern, text)
 
 
 def _has_opaque_action(st: Statement) -> bool:

@@ -21,7 +21,8 @@ from pathlib import Path
 from typing import Any, Callable, Iterator
 
 from iamlint.engine.report import Report
-from iamlint.knowledge.catalog import ActionSet, _glob_source
+from iamlint.knowledge import globs
+from iamlint.knowledge.catalog import ActionSet
 from iamlint.model.policy import Statement
 
 Result = tuple[bool, "str | None"]
@@ -92,14 +93,9 @@ def _as_list(value: Any) -> list:
     return list(value) if isinstance(value, list) else [value]
 
 
-@lru_cache(maxsize=4096)
-def _rx(pattern: str, ci: bool) -> re.Pattern[str]:
-    return re.compile(_glob_source(pattern), re.DOTALL | (re.IGNORECASE if ci else 0))
-
-
 def glob_match(pattern: str, text: str, ci: bool = False) -> bool:
-    """IAM wildcard match (``*`` any run, ``?`` one character)."""
-    return _rx(pattern, ci).fullmatch(text) is not None
+    """IAM wildcard match (``*`` any run, ``?`` one character), in linear time."""
+    return globs.glob_match(pattern, text, ci)
 
 
 def glob_covers(written: str, wanted: str, ci: bool = False) -> bool:

@@ -17,7 +17,7 @@ import functools
 import re
 from typing import NamedTuple
 
-from iamlint.knowledge import catalog
+from iamlint.knowledge import catalog, globs
 
 __all__ = [
     "PARTITIONS",
@@ -40,7 +40,8 @@ _REGION = re.compile(r"^[a-z]{2,4}(-[a-z]+)+-\d{1,2}$")
 _ACCOUNT = re.compile(r"^\d{12}$")
 _SERVICE = re.compile(r"^[a-z0-9][a-z0-9.-]*$")
 
-STAR, ANY, STAR_NC = "\x00*", "\x00?", "\x00~"  # tokens: any run, one char, any run without ':'
+# tokens: any run, one char, any run without ':' (the glob module's, which compiles them)
+STAR, ANY, STAR_NC = globs.STAR, globs.ANY, globs.STAR_NC
 
 
 def has_wildcard(text: str) -> bool:
@@ -284,12 +285,8 @@ def resource_matches_format(resource: str, fmt: str) -> bool:
     return _masked_intersects(masked, f)
 
 
-@functools.lru_cache(maxsize=4096)
-def _format_regex(f: tuple[str, ...]) -> re.Pattern[str]:
-    return re.compile(
-        "".join(".*" if t == STAR else "[^:]*" if t == STAR_NC else "." if t == ANY else re.escape(t) for t in f),
-        re.DOTALL,
-    )
+#: A catalog format's tokens as a regex for ``fullmatch`` (linear time, cached).
+_format_regex = globs.compile_tokens
 
 
 class _FormatAutomaton:

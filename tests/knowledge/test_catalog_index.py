@@ -214,7 +214,8 @@ def test_wildcard_checks_by_string_scan_equal_regex_matching():
     for service in catalog.services():
         names = catalog._canonical_names(service)
         for glob in _globs(list(names), rng):
-            rx = re.compile(catalog._glob_source(glob), re.DOTALL)
+            # the plain translation (backtracking, but these names are short) as the reference
+            rx = re.compile("".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in glob), re.DOTALL)
             expected = tuple(full for lower, full in names.items() if rx.fullmatch(lower))
             if catalog._is_all_stars(glob):
                 expected = tuple(names.values())
