@@ -31,13 +31,17 @@ Bounded work (a template is hostile input): every intrinsic node is evaluated
 once per template (a memo by node identity), so mappings whose every level
 uses the next twice cost linear time, not exponential; and what resolution
 produces is bounded by a budget (:func:`budget_for`: a multiple of the
-template's size).  The budget counts the *expanded* size of every value an
-intrinsic yields, each time it yields it (strings by length, containers by
-their elements), because the rules walk a value as a tree even where the memo
-shares it.  Sizes are measured before anything is built: an intrinsic whose
-value would pass the budget is :class:`Unevaluated` (an :class:`Opaque` that
-remembers which node it stands for, so the reader can say so, IAM013), and so
-is whatever becomes unknown because of it.
+template's size).  Each intrinsic node is charged, once, the *expanded* size
+of its value (strings by length, containers by their elements), because the
+rules walk a value as a tree even where the memo shares it: two
+``Fn::FindInMap`` of one mapping value are two nodes, each charged the whole
+value.  (A template as read is a tree: the JSON and YAML readers build a new
+container for every occurrence, aliases included, so only a reference
+intrinsic can make a value appear twice.)  Sizes are measured before anything
+is built: an intrinsic whose value would pass the budget is
+:class:`Unevaluated` (an :class:`Opaque` that remembers which node it stands
+for, so the reader can say so, IAM013), and so is whatever becomes unknown
+because of it.
 """
 from __future__ import annotations
 
@@ -103,8 +107,8 @@ class Resolver:
         self.budget = self.remaining = budget
         #: True once a value was left unevaluated (Unevaluated somewhere)
         self.unevaluated = False
-        #: id(node) -> (node, value, expanded size of value, Unevaluated it depends on)
-        self._memo: dict[int, tuple[Any, Any, int, Unevaluated | None]] = {}
+        #: id(node) -> (node, value, the Unevaluated the value may depend on)
+        self._memo: dict[int, tuple[Any, Any, Unevaluated | None]] = {}
         #: id(container) -> (container, expanded size) for containers intrinsics yielded
         self._sizes: dict[int, tuple[Any, int]] = {}
         #: the first Unevaluated the intrinsic being evaluated met among its inputs
@@ -156,35 +160,30 @@ class Resolver:
     # -- the memo and the budget ---------------------------------------------
     def _evaluate(self, node: dict, name: str, arg: Any) -> Any:
         """The value of intrinsic ``node``, evaluated once per template (a node
-        that many places reach, e.g. a mapping value, is looked up again); each
-        time it is yielded its expanded size is charged to the budget."""
+        that many places reach, e.g. a mapping value, is looked up again) and
+        charged its expanded size then."""
         found = self._memo.get(id(node))
-        if found is None or found[0] is not node:
+        if found is not None and found[0] is node:
+            value, taint = found[1], found[2]
+        else:
             outer, self._taint = self._taint, None
             try:
                 value = self._function(name, arg)
-                if value is _OVER_BUDGET:
-                    value = self._give_up(name, node)
+                size = _SLOT if value is _OVER_BUDGET else self._size(value)
+                if value is _OVER_BUDGET or size > self.remaining:
+                    value, size = self._give_up(name, node), _SLOT
                 elif self._taint is not None and type(value) is Opaque:
                     value = self._taint  # unknown because an input was not evaluated
-                size = self._size(value)
+                self.remaining -= size
                 # a scalar is known whatever its inputs were; anything else may hold them
                 taint = value if isinstance(value, Unevaluated) else (
                     None if isinstance(value, _SCALARS) else self._taint)
             finally:
                 self._taint = outer
-            found = (node, value, size, taint)
-            self._memo[id(node)] = found
-        else:
-            size = found[2]
-        if size > self.remaining:  # yielded once more (a memo hit) than fits
-            value = self._give_up(name, node)
-            found = self._memo[id(node)] = (node, value, _SLOT, value)
-            size = _SLOT
-        self.remaining -= size
-        if found[3] is not None and self._taint is None:
-            self._taint = found[3]
-        return found[1]
+            self._memo[id(node)] = (node, value, taint)
+        if taint is not None and self._taint is None:
+            self._taint = taint
+        return value
 
     def _give_up(self, name: str, node: dict) -> Unevaluated:
         self.unevaluated = True
@@ -347,8 +346,8 @@ class Resolver:
             return self._resolve(value)
         found = self._memo.get(id(value))
         if found is not None and found[0] is value:
-            if found[3] is not None and self._taint is None:
-                self._taint = found[3]
+            if found[2] is not None and self._taint is None:
+                self._taint = found[2]
             return found[1]
         outer, self._taint = self._taint, None
         try:
@@ -356,7 +355,7 @@ class Resolver:
             taint = self._taint
         finally:
             self._taint = outer if outer is not None else self._taint
-        self._memo[id(value)] = (value, resolved, 0, taint)
+        self._memo[id(value)] = (value, resolved, taint)
         return resolved
 
 

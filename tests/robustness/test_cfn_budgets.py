@@ -214,8 +214,7 @@ def test_reused_lists_count_towards_the_budget():
     what the rules walk is the expanded tree: it is bounded too."""
     levels = {"L0": {"v": ["s3:GetObject"]}}
     for i in range(1, 41):
-        ref = {"Fn::FindInMap": ["M", f"L{i - 1}", "v"]}
-        levels[f"L{i}"] = {"v": [ref, ref]}
+        levels[f"L{i}"] = {"v": [{"Fn::FindInMap": ["M", f"L{i - 1}", "v"]} for _ in range(2)]}
     template = {"Mappings": {"M": levels}}
     resolver = Resolver(template)
     value = resolver.resolve({"Fn::FindInMap": ["M", "L40", "v"]})
@@ -257,8 +256,7 @@ def test_a_list_reused_at_every_level_is_bounded_as_a_tree():
     the rules read the value as a tree, so that tree is what the budget bounds."""
     levels = {"L0": {"v": ["s3:GetObject"]}}
     for i in range(1, 23):
-        ref = {"Fn::FindInMap": ["M", f"L{i - 1}", "v"]}
-        levels[f"L{i}"] = {"v": [ref, ref]}
+        levels[f"L{i}"] = {"v": [{"Fn::FindInMap": ["M", f"L{i - 1}", "v"]} for _ in range(2)]}
     resolver = Resolver({"Mappings": {"M": levels}})
     value = resolver.resolve({"Fn::FindInMap": ["M", "L22", "v"]})
     assert resolver.unevaluated
