@@ -195,7 +195,8 @@ class Resolver:
 
     def _size(self, value: Any) -> int:
         """Expanded size of a value an intrinsic yields: strings by length,
-        containers by their elements (shared ones are measured once)."""
+        containers by their elements, as a tree (a container that is shared
+        counts wherever it appears, but is measured only once)."""
         if isinstance(value, str):
             return _SLOT + len(value)
         if not isinstance(value, (dict, list)):
