@@ -53,8 +53,7 @@ def fingerprint(rule_id: str, file: str, owner: str, pointer: str, value: Any) -
             value_text = json.dumps(value, sort_keys=True, default=str)
         except (TypeError, ValueError):
             value_text = repr(value)
-    parts = [p if not p.isdigit() else "#" for p in pointer.split("/")]
-    raw = "\x1f".join([rule_id, _fingerprint_path(file), owner, "/".join(parts), value_text])
+    raw = "\x1f".join([rule_id, _fingerprint_path(file), owner, _generic_pointer(pointer), value_text])
     return hashlib.sha256(raw.encode("utf-8", "surrogatepass")).hexdigest()[:32]
 
 
@@ -109,6 +108,15 @@ def _fingerprint_value(doc: Document, rep: Report) -> str:
     rule at one node differ by message; line numbers and statement indexes in it
     must not count).  A document-level container (the whole document, the
     Statement list) changes with every edit, so only the message stands for it."""
+    parts = _fingerprint_value_parts(doc, rep)
+    return parts if isinstance(parts, str) else _statement_head(doc, parts[0]) + parts[1]
+
+
+def _fingerprint_value_parts(doc: Document, rep: Report) -> str | tuple[str, str]:
+    """:func:`_fingerprint_value` as one text, or, when it begins with the
+    enclosing statement, as ``(statement pointer, tail)``: the text is then
+    :func:`_statement_head` (shared by every finding in that statement, not
+    built per finding) followed by ``tail``, the value and the message."""
     message = _DIGITS.sub("#", rep.message)
     if doc.value is None:
         return json.dumps([rep.message, message])
@@ -117,7 +125,68 @@ def _fingerprint_value(doc: Document, rep: Report) -> str:
     if stmt_ptr == rep.pointer and isinstance(value, (dict, list)) and not (
             rep.pointer.count("/") == 2 or (rep.pointer == "/Statement" and isinstance(value, dict))):
         return json.dumps([[rep.message], message])
-    return "[[" + _canonical_json(doc, stmt_ptr) + "," + _canonical_json(doc, rep.pointer) + "]," + json.dumps(message) + "]"
+    return stmt_ptr, _canonical_json(doc, rep.pointer) + "]," + json.dumps(message) + "]"
+
+
+#: a statement whose canonical JSON is longer enters fingerprints as its digest
+LARGE_STATEMENT = 64 * 1024
+
+
+def _statement_head(doc: Document, stmt_ptr: str) -> str:
+    """How the fingerprinted value of a finding inside a statement begins: the
+    statement's canonical JSON, or for a statement over
+    :data:`LARGE_STATEMENT` characters its SHA-256 digest (as a JSON string).
+
+    A fingerprint's hashed text starts with the finding's pointer, so findings
+    at different pointers of one statement (each key of a Condition block)
+    cannot share the hashing of the statement text that follows it: n of them
+    in one statement would cost O(n^2).  The digest, computed once per
+    statement, keeps that bounded; a fingerprint changes with any edit of its
+    statement anyway, so a statement crossing the size changes nothing more.
+    (The largest statement in the shared corpus has 81 KB and no finding;
+    every fingerprint there is the verbatim form.)"""
+    memo = doc.meta.setdefault("_statement_head", {})
+    head = memo.get(stmt_ptr)
+    if head is None:
+        text = _canonical_json(doc, stmt_ptr)
+        if len(text) > LARGE_STATEMENT:
+            digest = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+            text = '"sha256:' + digest + '"'
+        head = memo[stmt_ptr] = "[[" + text + ","
+    return head
+
+
+def _finding_fingerprint(doc: Document, rule_id: str, rep: Report) -> str:
+    """:func:`fingerprint` of a report, without hashing the enclosing statement
+    once per finding.
+
+    The hashed text is ``rule, file, owner, pointer with # for indexes`` and
+    then the statement's canonical JSON: the same for every finding of one rule
+    at the same kind of node in one statement (all the unknown actions of an
+    Action list).  That prefix is hashed once per document, rule, pointer
+    shape and statement, and each finding hashes only its own value and
+    message from a copy of it -- the same digest, at a cost that does not grow
+    with the statement (hashing it per finding made n findings in one
+    statement cost O(n^2))."""
+    parts = _fingerprint_value_parts(doc, rep)
+    if isinstance(parts, str):
+        return fingerprint(rule_id, doc.file, doc.owner, rep.pointer, parts)
+    stmt_ptr, tail = parts
+    shape = _generic_pointer(rep.pointer)
+    memo = doc.meta.setdefault("_fingerprint_prefix", {})
+    key = (rule_id, shape, stmt_ptr)
+    prefix = memo.get(key)
+    if prefix is None:
+        raw = "\x1f".join([rule_id, _fingerprint_path(doc.file), doc.owner, shape, _statement_head(doc, stmt_ptr)])
+        prefix = memo[key] = hashlib.sha256(raw.encode("utf-8", "surrogatepass"))
+    digest = prefix.copy()
+    digest.update(tail.encode("utf-8", "surrogatepass"))
+    return digest.hexdigest()[:32]
+
+
+def _generic_pointer(pointer: str) -> str:
+    """``pointer`` with every array index replaced by ``#`` (see :func:`fingerprint`)."""
+    return "/".join([p if not p.isdigit() else "#" for p in pointer.split("/")])
 
 
 def _statement_pointer(pointer: str) -> str:
@@ -130,7 +199,7 @@ def _statement_pointer(pointer: str) -> str:
 def make_finding(doc: Document, rule: Rule, rep: Report, config: Config) -> Finding:
     span = rep.span or doc.locate(rep.pointer, rep.at_key)
     severity = rep.severity or config.severity_of(rule.id, rule.severity)
-    fp = fingerprint(rule.id, doc.file, doc.owner, rep.pointer, _fingerprint_value(doc, rep))
+    fp = _finding_fingerprint(doc, rule.id, rep)
     return Finding(
         rule=rule.id,
         name=rule.name,

@@ -229,10 +229,12 @@ class JsonLocator:
         self._found: dict[str, tuple | None] = {}
         #: where the arrays of strings measured while indexing their object end
         self._string_array_ends: dict[int, int] = {}
-        #: offsets whose line is known, ascending, and those lines: a position
-        #: is counted from the nearest known offset before it, not from the start
+        #: offsets whose line is known, ascending, with those lines and where
+        #: they start: a position is counted from the nearest known offset
+        #: before it, not from the start of the text
         self._mark_offsets: list[int] = [0]
         self._mark_lines: list[int] = [1]
+        self._mark_line_starts: list[int] = [self._start]
 
     def span(self, pointer: str) -> Span | None:
         """Span of the value at ``pointer`` (``""`` is the whole document)."""
@@ -259,21 +261,37 @@ class JsonLocator:
         """``(line, column)`` of the character at ``offset`` in the text."""
         if offset < self._start:  # inside the byte-order mark
             return 1, 1
-        text = self._text
-        line_start = max(text.rfind("\n", 0, offset) + 1, self._start)
-        return self._line_of(offset), offset - line_start + 1
+        line, line_start = self._line_of(offset)
+        return line, offset - line_start + 1
 
-    def _line_of(self, offset: int) -> int:
-        """1-based line of ``offset``: newlines counted from the nearest offset
-        whose line is known (lookups in a long file cost the distance between
-        them, not the length of the text before)."""
-        offsets = self._mark_offsets
+    def _line_of(self, offset: int) -> tuple[int, int]:
+        """1-based line of ``offset`` and the offset where that line starts:
+        newlines counted, and the line start searched, from the nearest offset
+        whose line is known (before or after it) -- not from the start of the
+        text, which made n lookups in a long line (a minified policy) cost
+        O(n^2).  A lookup far from every known offset becomes one itself."""
+        text, offsets = self._text, self._mark_offsets
         i = bisect_right(offsets, offset) - 1
-        line = self._mark_lines[i] + self._text.count("\n", offsets[i], offset)
-        if offset - offsets[i] > 4096:
+        mark = offsets[i]
+        if i + 1 < len(offsets) and offsets[i + 1] - offset < offset - mark:  # nearer the mark after it
+            after = offsets[i + 1]
+            newlines = text.count("\n", offset, after)
+            line = self._mark_lines[i + 1] - newlines
+            if not newlines:
+                line_start = self._mark_line_starts[i + 1]
+            else:  # the line starts after the mark before (or is that mark's line)
+                line_start = text.rfind("\n", mark, offset) + 1 or self._mark_line_starts[i]
+            near = after - offset
+        else:
+            newlines = text.count("\n", mark, offset)
+            line = self._mark_lines[i] + newlines
+            line_start = text.rfind("\n", mark, offset) + 1 if newlines else self._mark_line_starts[i]
+            near = offset - mark
+        if near > 4096:
             offsets.insert(i + 1, offset)
             self._mark_lines.insert(i + 1, line)
-        return line
+            self._mark_line_starts.insert(i + 1, line_start)
+        return line, line_start
 
     def _span(self, start: int, end: int) -> Span:
         text = self._text
@@ -281,7 +299,7 @@ class JsonLocator:
         newlines = text.count("\n", start, end)
         if not newlines:
             return Span(line, column, line, column + end - start)
-        end_line_start = text.rfind("\n", 0, end) + 1
+        end_line_start = text.rfind("\n", start, end) + 1
         return Span(line, column, line + newlines, end - end_line_start + 1)
 
     def _find(self, pointer: str) -> tuple | None:
