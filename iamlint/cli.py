@@ -117,7 +117,7 @@ def _load_config(config_file: str | None, paths: tuple[str, ...]):
 @click.option("--write-baseline", type=click.Path(dir_okay=False, writable=True),
               help="Record the current findings in FILE (exit 0) for later --baseline runs.")
 @click.option("--no-cache", "use_cache", is_flag=True, flag_value=False, default=True,
-              help="Lint every file even if it is unchanged since the last run.")
+              help="Read and write no cache (rule packs, catalog index, results): lint every file.")
 @click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
               help="Worker processes for many files [default: all cores].")
 @click.option("--fix", "apply_fixes", is_flag=True,
@@ -139,6 +139,11 @@ def check(paths, fmt, output, fail_on, kind, select, extend_select, ignore, conf
     from iamlint import baseline as baseline_mod
     from iamlint.baseline import BaselineError
     from iamlint.configfile import ConfigError, ConfigResolver
+
+    if not use_cache:  # every cache (rule packs, entry points, catalog, schema checks, results): none read or written
+        from iamlint import cache
+
+        click.get_current_context().with_resource(cache.disabled())
 
     def overrides(config):
         config = config.copy()

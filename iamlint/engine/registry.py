@@ -19,6 +19,8 @@ from typing import Any, Callable, Iterable
 
 ENTRY_POINT_GROUP = "iamlint.rules"
 BUILTIN_PACK = "iamlint.builtin_rules"
+#: The JSON Schema every rule file is validated against.
+RULE_SCHEMA = Path(__file__).parent / "rule-schema.json"
 
 
 class RuleLoadError(Exception):
@@ -71,7 +73,7 @@ class Rule:
 def _rule_validator():
     from jsonschema import Draft202012Validator
 
-    schema = json.loads((Path(__file__).parent / "rule-schema.json").read_text())
+    schema = json.loads(RULE_SCHEMA.read_text(encoding="utf-8"))
     return Draft202012Validator(schema)
 
 
@@ -83,15 +85,29 @@ def _yaml_load(text: str) -> Any:
 
 
 def load_rule_file(path: Path, pack: str = "builtin") -> Rule:
-    return _rule_from_data(_read_rule_data(path), path, pack)
+    return _rule_from_data(_read_rule_data(_rule_file_bytes(path), path), path, pack)
 
 
-def _read_rule_data(path: Path) -> dict:
-    """The rule file's content, validated against rule-schema.json."""
+def _unreadable(path: Path, exc: Exception) -> RuleLoadError:
+    return RuleLoadError(f"{path}: not a readable YAML rule file: {(str(exc).splitlines() or [type(exc).__name__])[0]}")
+
+
+def _rule_file_bytes(path: Path) -> bytes:
+    from iamlint import cache
+
     try:
-        data = _yaml_load(path.read_text(encoding="utf-8"))
-    except Exception as exc:  # YAML errors of any kind, I/O
-        raise RuleLoadError(f"{path}: not a readable YAML rule file: {str(exc).splitlines()[0]}") from exc
+        return cache.read_regular(path)
+    except OSError as exc:
+        raise _unreadable(path, exc) from exc
+
+
+def _read_rule_data(raw: bytes, path: Path) -> dict:
+    """The rule file's content (``raw``, the bytes of ``path``), validated
+    against rule-schema.json."""
+    try:
+        data = _yaml_load(raw.decode("utf-8"))
+    except Exception as exc:  # YAML errors of any kind, not UTF-8
+        raise _unreadable(path, exc) from exc
     errors = sorted(_rule_validator().iter_errors(data), key=lambda e: list(e.absolute_path))
     if errors:
         err = errors[0]
@@ -137,45 +153,86 @@ def pack_directory(module_name: str) -> Path:
 
 
 def load_pack(directory: Path, pack: str) -> list[Rule]:
+    return _load_pack(directory, pack)[0]
+
+
+def _code_key(module_name: str) -> str | bytes | None:
+    """The content of the code an installed pack's ``check:`` entries can run:
+    its top-level package (from its ``RECORD`` when installed from a wheel,
+    see :func:`iamlint.cache.package_digest`), or its module file."""
+    import sys
+
+    from iamlint import cache
+
+    top = sys.modules.get(module_name.partition(".")[0])
+    paths = list(getattr(top, "__path__", None) or ())
+    if paths:
+        return cache.package_digest(Path(paths[0]), (".py",))
+    source = getattr(top, "__file__", None)
+    return cache.file_bytes(source) if source else None
+
+
+def _validation_inputs() -> list[bytes | None]:
+    """What decides whether a rule file is valid besides its content: the rule
+    schema and the code that validates with it (this module, the checks of
+    ``match:`` blocks)."""
+    from iamlint import cache
+
+    return [cache.file_bytes(path) for path in (RULE_SCHEMA, Path(__file__), Path(__file__).with_name("match.py"))]
+
+
+def _load_pack(directory: Path, pack: str) -> tuple[list[Rule], str]:
+    """The pack's rules and its content key (see :func:`iamlint.cache.key`).
+
+    Parsing and validating ~50 YAML files costs ~0.2 s at every start, so the
+    validated content is cached, keyed by every file's name and content, the
+    rule schema and the validating code (:func:`_validation_inputs`); reading
+    and hashing the files costs ~0.4 ms.  The content is parsed from the
+    bytes that were hashed, so an entry always matches its key."""
     if not directory.is_dir():
         raise RuleLoadError(f"{directory}: rule pack directory not found")
     files = sorted(p for p in directory.rglob("*.y*ml") if p.suffix in (".yaml", ".yml"))
-    # Parsing and validating ~50 YAML files costs ~0.2 s at every start: the
-    # validated content is cached, keyed by every file's path, size and mtime.
-    from iamlint import __version__, cache
+    from iamlint import cache
 
-    stamp = hashlib.sha256(repr((__version__, str(directory), [
-        (str(p), st.st_size, st.st_mtime_ns) for p in files for st in (p.stat(),)
-    ])).encode()).hexdigest()[:24]
+    contents = [_rule_file_bytes(p) for p in files]
+    stamp = cache.key(str(directory), *_validation_inputs(), str(len(files)),
+                      *(part for p, raw in zip(files, contents) for part in (str(p), raw)))
     # one entry per pack directory, replaced when its stamp changes
     name = "rules-" + hashlib.sha256(str(directory.resolve()).encode()).hexdigest()[:16] + ".json"
     cached = cache.read_json(name)
-    if isinstance(cached, dict) and cached.get("stamp") == stamp and len(cached.get("rules", ())) == len(files):
-        return [_rule_from_data(data, p, pack) for data, p in zip(cached["rules"], files)]
-    datas = [_read_rule_data(p) for p in files]
+    datas = cached.get("rules") if isinstance(cached, dict) and cached.get("stamp") == stamp else None
+    if isinstance(datas, list) and len(datas) == len(files):
+        try:
+            return [_rule_from_data(data, p, pack) for data, p in zip(datas, files)], stamp
+        except (KeyError, TypeError, AttributeError):
+            pass  # a damaged entry: validate again
+    datas = [_read_rule_data(raw, p) for raw, p in zip(contents, files)]
     cache.write_json(name, {"stamp": stamp, "rules": datas})
-    return [_rule_from_data(data, p, pack) for data, p in zip(datas, files)]
+    return [_rule_from_data(data, p, pack) for data, p in zip(datas, files)], stamp
 
 
 def _installed_entry_points() -> list[tuple[str, str]]:
     """(name, value) of the ``iamlint.rules`` entry points of installed packages.
 
     ``importlib.metadata`` costs ~20 ms to import and scan at every start, so
-    the answer is cached, keyed by what it reads: the package metadata
-    (``*.dist-info``, ``*.egg-info``, ``*.egg-link``) in each ``sys.path``
-    directory (:func:`_metadata_stamp`).
+    the answer is cached, keyed by what it reads: the package metadata folders
+    (``*.dist-info``, ``*.egg-info``) in each ``sys.path`` entry and their
+    ``entry_points.txt`` (:func:`_metadata_stamp`).
     """
     import sys
 
     from iamlint import cache
 
-    stamp = [(entry, _metadata_stamp(entry)) for entry in sys.path]
-    key = hashlib.sha256(repr(stamp).encode()).hexdigest()
+    parts: list[bytes | str | None] = []
+    for entry in sys.path:
+        stamp = _metadata_stamp(entry)
+        parts += [entry, str(len(stamp)), *stamp]
+    key = cache.key(*parts)
     # one entry per Python environment and search path (the console script,
     # `python -m iamlint` and the language server see different first entries:
     # sharing one entry made them replace each other's), replaced when the
     # stamp changes
-    where = repr((sys.prefix, [entry for entry, _ in stamp]))
+    where = repr((sys.prefix, sys.path))
     name = "entry-points-" + hashlib.sha256(where.encode()).hexdigest()[:16] + ".json"
     cached = cache.read_json(name)
     if isinstance(cached, dict) and cached.get("stamp") == key and isinstance(cached.get("found"), list):
@@ -187,28 +244,45 @@ def _installed_entry_points() -> list[tuple[str, str]]:
     return found
 
 
-_METADATA_SUFFIXES = (".dist-info", ".egg-info", ".egg-link")
+def _is_metadata(name: str, in_egg: bool) -> bool:
+    """Whether ``importlib.metadata`` reads the child ``name`` of a search path
+    entry as a distribution's metadata (``in_egg``: the entry is a ``*.egg``)."""
+    low = name.lower()
+    return low.endswith((".dist-info", ".egg-info")) or (in_egg and low == "egg-info")
 
 
-def _metadata_stamp(entry: str) -> object:
-    """What changes when a package is installed into, removed from or
-    reinstalled in the ``sys.path`` directory ``entry``: the names of its
-    metadata folders and, when it has any, its modification time.  A folder
+def _metadata_stamp(entry: str) -> list[str | bytes | None]:
+    """What ``importlib.metadata`` reads for the entry points of the
+    ``sys.path`` entry ``entry``: the names of its metadata folders and the
+    content of their ``entry_points.txt`` (None where there is none).  A folder
     without metadata (a script's own folder, the working directory) is stamped
     by the empty list, so files written there do not invalidate the cache.  A
-    zip file (``python311.zip``) is stamped by its modification time."""
+    zip file is stamped by the names, CRC-32s and sizes of its metadata
+    members (from the archive's directory, without reading their data);
+    a missing entry (``python311.zip``) by ``[None]``."""
     path = entry or "."
+    in_egg = path.lower().endswith(".egg")
     try:
         with os.scandir(path) as found:
-            names = sorted(e.name for e in found if e.name.endswith(_METADATA_SUFFIXES))
-        return [os.stat(path).st_mtime_ns, names] if names else []
+            names = sorted(e.name for e in found if _is_metadata(e.name, in_egg))
     except NotADirectoryError:
-        try:
-            return os.stat(path).st_mtime_ns
-        except OSError:
-            return None
+        return _zip_stamp(path, in_egg)
     except OSError:
-        return None
+        return [None]
+    from iamlint import cache
+
+    return [part for name in names for part in (name, cache.file_bytes(os.path.join(path, name, "entry_points.txt")))]
+
+
+def _zip_stamp(path: str, in_egg: bool) -> list[str | bytes | None]:
+    import zipfile  # only for a zip file on sys.path (rare)
+
+    try:
+        with zipfile.ZipFile(path) as archive:
+            return [f"{info.filename}\0{info.CRC}\0{info.file_size}" for info in archive.infolist()
+                    if _is_metadata(info.filename.split("/", 1)[0], in_egg)]
+    except (OSError, zipfile.BadZipFile):
+        return [None]
 
 
 def _entry_point_packs() -> list[tuple[str, str]]:
@@ -220,7 +294,14 @@ def _entry_point_packs() -> list[tuple[str, str]]:
 
 
 class Registry:
-    """All loaded rules, by id, in id order."""
+    """All loaded rules, by id, in id order.
+
+    ``content_key`` (set by :meth:`load`) is a hash of every loaded pack's
+    content (:func:`_load_pack`) and of the code of installed packs
+    (:func:`_code_key`; iamlint's own is the caller's to cover), for caches of
+    what the rules decide."""
+
+    content_key: str | None = None
 
     def __init__(self, rules: Iterable[Rule]):
         self.rules: dict[str, Rule] = {}
@@ -233,17 +314,30 @@ class Registry:
 
     @classmethod
     def load(cls, extend_rules: Iterable[str | Path] = (), entry_points: bool = True) -> "Registry":
+        from iamlint import cache
+
         rules: list[Rule] = []
+        keys: list[str | bytes | None] = []
+
+        def add(directory: Path, name: str) -> None:
+            pack_rules, key = _load_pack(directory, name)
+            rules.extend(pack_rules)
+            keys.extend((name, key))
+
         packs = _entry_point_packs() if entry_points else [("builtin", BUILTIN_PACK)]
         for name, module in packs:
             try:
                 directory = pack_directory(module)
             except ImportError as exc:
                 raise RuleLoadError(f"rule pack {name!r}: cannot import {module}: {exc}") from exc
-            rules += load_pack(directory, name)
+            add(directory, name)
+            if module != BUILTIN_PACK:
+                keys.append(_code_key(module))
         for extra in extend_rules:
-            rules += load_pack(Path(extra), str(extra))
-        return cls(rules)
+            add(Path(extra), str(extra))
+        registry = cls(rules)
+        registry.content_key = cache.key(*keys)
+        return registry
 
     def __iter__(self):
         return iter(self.rules.values())

