@@ -84,11 +84,13 @@ def read_regular(path: str | os.PathLike) -> bytes:
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):
             raise OSError("not a regular file")
-        chunks, want = [], info.st_size + 1  # one read when the size is right
-        while chunk := os.read(fd, want):
+        chunks, want = [], info.st_size + 1
+        while True:
+            chunk = os.read(fd, want)
             chunks.append(chunk)
+            if len(chunk) < want:  # the end (a regular file reads short only there): one read when the size is right
+                return chunks[0] if len(chunks) == 1 else b"".join(chunks)
             want = 1 << 20
-        return chunks[0] if len(chunks) == 1 else b"".join(chunks)
     finally:
         os.close(fd)
 
