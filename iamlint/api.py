@@ -138,38 +138,71 @@ def iter_files(paths: Iterable[str], config: Config,
     appended to ``errors`` as a one-line report and the walk goes on.  Named
     paths are yielded as given: :func:`read_file` says why one cannot be read.
     """
-    def unreadable(exc: OSError) -> None:
-        if errors is not None:
-            where = exc.filename if exc.filename is not None else given
-            errors.append(FileReport(os.fsdecode(where), error=f"cannot read directory: {describe_os_error(exc)}"))
-
     for given in paths:
         if os.path.isdir(given):
-            for dirpath, dirnames, filenames in os.walk(given, onerror=unreadable):
-                dirnames[:] = sorted(
-                    d for d in dirnames
-                    if d not in SKIP_DIRS and not d.endswith(".egg-info")
-                    and not _is_venv(os.path.join(dirpath, d))
-                    and not config.excluded(os.path.join(dirpath, d), True)
-                )
-                for name in sorted(filenames):
+            for dirpath, filenames in _walk(given, config, errors):
+                for name in filenames:
                     if name.lower().endswith(LINTED_SUFFIXES):
                         full = os.path.join(dirpath, name)
-                        if _lintable_in_walk(full) and not config.excluded(full, False):
+                        if not config.excluded(full, False):
                             yield full, False
         else:
             if not config.excluded(given):
                 yield given, True
 
 
-def _lintable_in_walk(path: str) -> bool:
-    """A regular file (or a link to one); a path that cannot even be examined
-    is kept, so that reading it reports why (a dangling link, a name over
-    PATH_MAX)."""
+def _walk(top: str, config: Config, errors: list[FileReport] | None) -> Iterator[tuple[str, list[str]]]:
+    """(directory, sorted names of its regular files) for ``top`` and every
+    directory below it that is not skipped, parents before children, each
+    level in name order (``os.walk`` top-down with pruning, as before).
+
+    Iterative, where Python 3.11's ``os.walk`` recurses: a tree nested deeper
+    than the recursion limit (1,200 levels of ``a/`` fit in PATH_MAX) is
+    walked, not a RecursionError.  File types come from the directory
+    entries, so only symbolic links cost a ``stat``; links to directories are
+    not followed (as ``os.walk``)."""
+    stack = [top]
+    while stack:
+        dirpath = stack.pop()
+        try:
+            with os.scandir(dirpath) as it:
+                entries = list(it)
+        except OSError as exc:
+            if errors is not None:
+                errors.append(FileReport(dirpath, error=f"cannot read directory: {describe_os_error(exc)}"))
+            continue
+        dirnames, filenames = [], []
+        for entry in entries:
+            kind = _entry_kind(entry)
+            if kind == "dir":
+                dirnames.append(entry.name)
+            elif kind == "file":
+                filenames.append(entry.name)
+        filenames.sort()
+        yield dirpath, filenames
+        subdirs = [
+            os.path.join(dirpath, d) for d in sorted(dirnames)
+            if d not in SKIP_DIRS and not d.endswith(".egg-info")
+        ]
+        subdirs = [d for d in subdirs if not _is_venv(d) and not config.excluded(d, True)]
+        stack.extend(reversed(subdirs))
+
+
+def _entry_kind(entry: os.DirEntry) -> str | None:
+    """"dir" (a real directory, walked), "file" (a regular file or a link to
+    one, linted) or None (passed over: FIFOs, sockets, devices, links to
+    anything else).  A dangling link, or an entry that cannot be examined,
+    counts as a file, so that reading it says why it could not be linted."""
     try:
-        return stat.S_ISREG(os.stat(path).st_mode)
+        if entry.is_dir(follow_symlinks=False):
+            return "dir"
+        if entry.is_file():
+            return "file"
+        if entry.is_symlink() and not os.path.exists(entry.path):
+            return "file"
     except OSError:
-        return True
+        return "file"
+    return None
 
 
 def describe_os_error(exc: OSError) -> str:

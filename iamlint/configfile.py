@@ -141,17 +141,41 @@ def load_file(path: str | os.PathLike) -> Config:
     return config_from_dict(data, path)
 
 
-def find_config_file(start: str | os.PathLike) -> Path | None:
-    """The nearest configuration file at or above ``start`` (a file or directory)."""
+def find_config_file(start: str | os.PathLike, _known: dict[Path, Path | None] | None = None) -> Path | None:
+    """The nearest configuration file at or above ``start`` (a file or directory).
+
+    ``_known`` memoises the answer of every directory on the way up, so that
+    a caller asking for many directories of one tree (a walk) looks at each
+    directory once instead of at all its parents again (quadratic in the
+    depth of the tree)."""
     p = Path(start).absolute()
     directory = p if _exists(p, stat.S_ISDIR) else p.parent
-    for d in (directory, *directory.parents):
-        for name in CONFIG_NAMES:
-            candidate = d / name
-            if _exists(candidate, stat.S_ISREG):
-                if name == "pyproject.toml" and not _has_iamlint_table(candidate):
-                    continue
-                return candidate
+    known = {} if _known is None else _known
+    climbed = []
+    found = None
+    d = directory
+    while True:  # upwards one level at a time (``.parents`` would build every level at once)
+        if d in known:
+            found = known[d]
+            break
+        climbed.append(d)
+        found = _config_file_in(d)
+        if found is not None or d.parent == d:
+            break
+        d = d.parent
+    for d in climbed:  # each is at or below where the search ended: the same answer
+        known[d] = found
+    return found
+
+
+def _config_file_in(d: Path) -> Path | None:
+    """The configuration file of directory ``d`` itself, if any."""
+    for name in CONFIG_NAMES:
+        candidate = d / name
+        if _exists(candidate, stat.S_ISREG):
+            if name == "pyproject.toml" and not _has_iamlint_table(candidate):
+                continue
+            return candidate
     return None
 
 
@@ -220,6 +244,7 @@ class ConfigResolver:
         self.overrides = overrides or (lambda c: c)
         self._by_file: dict[str | None, Config] = {}
         self._by_dir: dict[str, Config] = {}
+        self._found: dict[Path, Path | None] = {}  # directory -> its nearest configuration file
         self._by_raw_dir: dict[str, Config] = {}
         self._registries: dict[tuple, Any] = {}
         if config_file is not None:
@@ -250,7 +275,7 @@ class ConfigResolver:
             is_dir = _exists(p, stat.S_ISDIR)
         directory = str(p if is_dir else p.parent)
         if directory not in self._by_dir:
-            self._by_dir[directory] = self._config_of(find_config_file(directory))
+            self._by_dir[directory] = self._config_of(find_config_file(directory, self._found))
         return self._by_dir[directory]
 
     def root(self) -> Config:

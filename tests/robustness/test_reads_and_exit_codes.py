@@ -12,6 +12,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -174,6 +175,33 @@ def test_a_path_longer_than_path_max_is_one_line_and_the_walk_goes_on(tmp_path, 
         assert "File name too long" in proc.stderr
         assert len(proc.stderr.splitlines()) == 1
         assert _good_file_was_linted(proc, good)
+
+
+@pytest.mark.skipif(shutil.which("rm") is None, reason="needs rm to remove a tree this deep")
+def test_a_tree_nested_deeper_than_the_recursion_limit_is_walked(tmp_path, no_cache_dir):
+    # 1,200 levels of "a/" (2,400 characters, within PATH_MAX): a recursive
+    # walk runs out of Python stack and the whole run is lost.  The tree lives
+    # outside pytest's tmp_path: pytest's clean-up (shutil.rmtree) recurses
+    # too, and would fail on it in every later session; rm walks iteratively.
+    tree = Path(tempfile.mkdtemp(prefix="iamlint-deep-tree-"))
+    try:
+        fd = os.open(tree, os.O_RDONLY)
+        try:
+            for _ in range(1200):
+                os.mkdir("a", dir_fd=fd)
+                sub = os.open("a", os.O_RDONLY, dir_fd=fd)
+                os.close(fd)
+                fd = sub
+            out = os.open("deep.json", os.O_WRONLY | os.O_CREAT, 0o644, dir_fd=fd)
+            os.write(out, GOOD.encode())
+            os.close(out)
+        finally:
+            os.close(fd)
+        proc = _iamlint("--format", "json", str(tree), cwd=tmp_path, env=no_cache_dir)
+    finally:
+        subprocess.run(["rm", "-rf", str(tree)], check=True, timeout=HANG_GUARD)
+    assert (proc.returncode, proc.stderr) == (1, ""), proc.stderr[-2000:]
+    assert _good_file_was_linted(proc, tree.joinpath(*["a"] * 1200, "deep.json"))
 
 
 # --- a damaged result cache -------------------------------------------------------------
