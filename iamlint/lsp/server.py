@@ -19,7 +19,19 @@
 - Hover on an action name: its description and access level from the catalog.
 
 Nothing a document contains can crash the server: every failure becomes one
-diagnostic at the top of the file.
+diagnostic at the top of the file.  Nothing a client sends can either: a
+request of the wrong shape gets a JSON-RPC error, an absurd ``Content-Length``
+is refused (:mod:`iamlint.lsp.protocol`).
+
+Linting runs off the event loop, in a pool of worker threads, so a slow
+document does not hold up hover, code actions or the diagnostics of other
+documents.  Each document has at most one lint in flight; changes that arrive
+meanwhile are linted once it is done, from the latest buffer, and a result for
+a version that is no longer current is dropped, never published.  (The lint is
+pure Python and holds the GIL, so the loop still gets its turn at every switch
+interval: requests are answered within milliseconds, not instantly.  A worker
+thread cannot be stopped, so a pathological document holds its one worker until
+its lint ends; it cannot take the others.)
 """
 from __future__ import annotations
 
@@ -27,17 +39,24 @@ import asyncio
 import logging
 import os
 import re
+import sys
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import unquote
 
 from lsprotocol import types
 from pygls.lsp.server import LanguageServer
 from pygls.uris import to_fs_path
 
 from iamlint import __version__
+from iamlint.lsp.protocol import BoundedStdin, IamlintProtocol
 
 log = logging.getLogger("iamlint.lsp")
 
 DEBOUNCE = 0.15  # seconds
+#: threads that lint; one document uses at most one for its lint and one for code actions
+LINT_WORKERS = 4
 LINTED = (".json", ".yaml", ".yml", ".template", ".tf")
 CONFIG_NAMES = (".iamlint.toml", "pyproject.toml")
 SEVERITY = {
@@ -117,15 +136,56 @@ def _overlap(a, b) -> bool:
     return (a.line, a.column) <= (b.end_line, b.end_column) and (b.line, b.column) <= (a.end_line, a.end_column)
 
 
+@dataclass(frozen=True)
+class Snapshot:
+    """What a lint needs, taken on the event loop: the workspace is not thread-safe,
+    and a change that arrives during the lint must not alter the text it reads."""
+
+    uri: str
+    version: int | None
+    text: str
+    path: str
+    config: Any
+    registry: Any
+    encoding: str
+    generation: int  # of the configuration; a reload makes older results stale
+
+
+@dataclass
+class Analysis:
+    """The lint of one snapshot and its diagnostics, computed in a worker thread."""
+
+    snapshot: Snapshot
+    report: Any = None
+    error: str | None = None
+    diagnostics: list = field(default_factory=list)
+
+
 class IamlintLanguageServer(LanguageServer):
     def __init__(self) -> None:
-        super().__init__("iamlint", __version__, text_document_sync_kind=types.TextDocumentSyncKind.Incremental)
+        super().__init__("iamlint", __version__, text_document_sync_kind=types.TextDocumentSyncKind.Incremental,
+                         protocol_cls=IamlintProtocol)
         self._resolver = None
         self._pending: dict[str, asyncio.TimerHandle] = {}
         self._last_run: dict[str, float] = {}
-        #: uri -> (version, text, path, config, registry, FileReport)
-        self._results: dict[str, tuple] = {}
+        self._results: dict[str, Analysis] = {}
+        #: uri -> the lint in flight (at most one per document) and its snapshot
+        self._inflight: dict[str, tuple[Snapshot, asyncio.Future]] = {}
+        #: documents changed (or reconfigured) while their lint was in flight
+        self._rerun: set[str] = set()
+        self._action_locks: dict[str, asyncio.Lock] = {}
+        self._generation = 0
+        self.shutdown_requested = self.exit_requested = False
         self._config_error_shown: set[str] = set()
+        self._workers = ThreadPoolExecutor(max_workers=LINT_WORKERS, thread_name_prefix="iamlint-lint")
+
+    def shutdown(self) -> None:
+        self._workers.shutdown(wait=False, cancel_futures=True)
+        super().shutdown()
+
+    def busy(self) -> bool:
+        """Whether a lint is still running (a worker thread cannot be interrupted)."""
+        return bool(self._inflight)
 
     # -- configuration ----------------------------------------------------
 
@@ -138,10 +198,11 @@ class IamlintLanguageServer(LanguageServer):
 
     def reload_config(self) -> None:
         self._resolver = None
+        self._generation += 1
         self._config_error_shown.clear()
         self._results.clear()
-        for uri in list(self.workspace.text_documents):
-            self.lint(uri)
+        for doc in list(self.workspace.text_documents.values()):
+            self.lint(doc.uri)
 
     def config_for(self, path: str):
         from iamlint.api import default_registry
@@ -183,49 +244,103 @@ class IamlintLanguageServer(LanguageServer):
         if handle is not None:
             handle.cancel()
 
-    def analyse(self, uri: str):
-        """(version, text, path, config, registry, report or None, error) of the current buffer, cached."""
-        from iamlint.api import lint_bytes
+    def is_open(self, uri: str) -> bool:
+        return unquote(uri) in self.workspace.text_documents
 
+    def snapshot(self, uri: str) -> Snapshot:
         doc = self.workspace.get_text_document(uri)
-        text = doc.source
-        cached = self._results.get(uri)
-        if cached and cached[0] == doc.version and cached[1] == text:
-            return cached
         path = doc.path or to_fs_path(uri) or uri
         config, registry = self.config_for(path)
-        report, error = None, None
-        try:
-            report = lint_bytes(path, text.encode("utf-8", "surrogatepass"), config, registry)
-        except RecursionError:
-            error = "document nested too deeply to analyse"
-        except Exception as exc:  # a bug in iamlint must not take the editor's server down
-            log.exception("lint failed for %s", uri)
-            error = f"internal error ({type(exc).__name__}: {exc}); please report it"
-        result = (doc.version, text, path, config, registry, report, error)
-        self._results[uri] = result
-        return result
+        return Snapshot(uri, doc.version, doc.source, path, config, registry, self.encoding(), self._generation)
+
+    def is_current(self, snap: Snapshot) -> bool:
+        """Whether the buffer and configuration are still those the snapshot was taken of."""
+        if snap.generation != self._generation or not self.is_open(snap.uri):
+            return False
+        doc = self.workspace.get_text_document(snap.uri)
+        return doc.version == snap.version and doc.source == snap.text
 
     def lint(self, uri: str) -> None:
+        """Lint the current buffer in a worker and publish the result if it is still current then."""
+        if not uri_linted(uri) or not self.is_open(uri):
+            return
+        if uri in self._inflight:
+            self._rerun.add(uri)  # linted again, from the latest buffer, when this one is done
+            return
+        self._last_run[uri] = asyncio.get_running_loop().time()
+        cached = self._results.get(uri)
+        if cached is not None and self.is_current(cached.snapshot):
+            self.publish(cached)
+            return
         try:
-            if not uri_linted(uri):
-                return
-            try:
-                self._last_run[uri] = asyncio.get_running_loop().time()
-            except RuntimeError:
-                pass
-            version, text, path, config, registry, report, error = self.analyse(uri)
-            lines = _Lines(text, self.encoding())
-            diagnostics = self.diagnostics(report, error, lines, registry)
+            snap = self.snapshot(uri)
         except Exception as exc:
-            log.exception("diagnostics failed for %s", uri)
-            version = None
-            diagnostics = [types.Diagnostic(
-                range=types.Range(start=types.Position(line=0, character=0), end=types.Position(line=0, character=1)),
-                message=f"iamlint: internal error ({type(exc).__name__}: {exc}); please report it",
-                severity=types.DiagnosticSeverity.Error, source="iamlint")]
-        self.text_document_publish_diagnostics(
-            types.PublishDiagnosticsParams(uri=uri, diagnostics=diagnostics, version=version))
+            log.exception("cannot read %s", uri)
+            self.text_document_publish_diagnostics(types.PublishDiagnosticsParams(
+                uri=uri, diagnostics=[_internal_error(exc)]))
+            return
+        future = asyncio.get_running_loop().run_in_executor(self._workers, self.analyse, snap)
+        self._inflight[uri] = (snap, future)
+        future.add_done_callback(lambda f: self._linted(uri, f))
+
+    def _linted(self, uri: str, future: asyncio.Future) -> None:
+        snap, _ = self._inflight.pop(uri)
+        if future.cancelled():
+            return
+        try:
+            analysis = future.result()
+        except BaseException as exc:  # analyse catches everything but (say) a MemoryError
+            log.error("lint of %s failed: %r", uri, exc)
+            analysis = Analysis(snap, diagnostics=[_internal_error(exc)])
+        if self.is_current(snap):
+            self._results[uri] = analysis
+            self.publish(analysis)
+        else:
+            log.debug("dropping the diagnostics of %s version %s: the document changed", uri, snap.version)
+        if uri in self._rerun or not self.is_current(snap):
+            self._rerun.discard(uri)
+            if uri not in self._pending:
+                self.lint(uri)
+
+    def publish(self, analysis: Analysis) -> None:
+        snap = analysis.snapshot
+        self.text_document_publish_diagnostics(types.PublishDiagnosticsParams(
+            uri=snap.uri, diagnostics=analysis.diagnostics, version=snap.version))
+
+    async def analysis(self, uri: str) -> Analysis | None:
+        """The analysis of the current buffer: cached, the lint in flight, or a new lint (None if not open)."""
+        while self.is_open(uri):
+            cached = self._results.get(uri)
+            if cached is not None and self.is_current(cached.snapshot):
+                return cached
+            if uri not in self._inflight:
+                self.lint(uri)
+            if uri not in self._inflight:
+                return None  # not a linted document
+            # shielded: a cancelled request must not cancel the lint (its result is published)
+            await asyncio.shield(self._inflight[uri][1])
+        return None
+
+    def analyse(self, snap: Snapshot) -> Analysis:
+        """Lint a snapshot and build its diagnostics (in a worker thread; never raises)."""
+        from iamlint.api import lint_bytes
+
+        analysis = Analysis(snap)
+        try:
+            analysis.report = lint_bytes(snap.path, snap.text.encode("utf-8", "surrogatepass"), snap.config,
+                                         snap.registry)
+        except RecursionError:
+            analysis.error = "document nested too deeply to analyse"
+        except Exception as exc:  # a bug in iamlint must not take the editor's server down
+            log.exception("lint failed for %s", snap.uri)
+            analysis.error = f"internal error ({type(exc).__name__}: {exc}); please report it"
+        try:
+            analysis.diagnostics = self.diagnostics(analysis.report, analysis.error, _Lines(snap.text, snap.encoding),
+                                                    snap.registry)
+        except Exception as exc:
+            log.exception("diagnostics failed for %s", snap.uri)
+            analysis.diagnostics = [_internal_error(exc)]
+        return analysis
 
     def diagnostics(self, report, error, lines: _Lines, registry) -> list[types.Diagnostic]:
         from iamlint.docs import rule_url
@@ -281,16 +396,30 @@ class IamlintLanguageServer(LanguageServer):
 
     # -- code actions -----------------------------------------------------
 
-    def code_actions(self, params: types.CodeActionParams) -> list[types.CodeAction]:
-        from iamlint import fixes as fixes_mod
+    async def code_actions_async(self, params: types.CodeActionParams) -> list[types.CodeAction]:
+        """Code actions of the current buffer, computed in a worker (verifying a fix re-lints).
 
+        One computation per document at a time: a client asks on every cursor
+        move, and a slow document must not take every worker."""
         uri = params.text_document.uri
         if not uri_linted(uri):
             return []
-        version, text, path, config, registry, report, error = self.analyse(uri)
+        lock = self._action_locks.setdefault(uri, asyncio.Lock())
+        async with lock:
+            analysis = await self.analysis(uri)
+            if analysis is None:
+                return []
+            return await asyncio.get_running_loop().run_in_executor(self._workers, self.code_actions, params,
+                                                                    analysis)
+
+    def code_actions(self, params: types.CodeActionParams, analysis: Analysis) -> list[types.CodeAction]:
+        from iamlint import fixes as fixes_mod
+
+        snap, report = analysis.snapshot, analysis.report
+        uri, text, path, config, registry = snap.uri, snap.text, snap.path, snap.config, snap.registry
         if report is None or report.error or not report.findings:
             return []
-        lines = _Lines(text, self.encoding())
+        lines = _Lines(text, snap.encoding)
         wanted = _to_span(params.range, lines)
         context = list(params.context.diagnostics or ()) if params.context else []
         only = set(params.context.only or ()) if params.context and params.context.only else None
@@ -356,6 +485,13 @@ class IamlintLanguageServer(LanguageServer):
         return None
 
 
+def _internal_error(exc: BaseException) -> types.Diagnostic:
+    return types.Diagnostic(
+        range=types.Range(start=types.Position(line=0, character=0), end=types.Position(line=0, character=1)),
+        message=f"iamlint: internal error ({type(exc).__name__}: {exc}); please report it",
+        severity=types.DiagnosticSeverity.Error, source="iamlint")
+
+
 def action_hover(name: str, catalog=None) -> str | None:
     """Markdown for an action name or pattern; None when the catalog does not know it."""
     if catalog is None:
@@ -412,6 +548,14 @@ def create_server() -> IamlintLanguageServer:
                     types.FileSystemWatcher(glob_pattern=f"**/{name}") for name in CONFIG_NAMES]),
             )]))
 
+    @server.feature(types.SHUTDOWN)
+    def shutdown(ls: IamlintLanguageServer, params: Any) -> None:
+        ls.shutdown_requested = True
+
+    @server.feature(types.EXIT)
+    def exit_(ls: IamlintLanguageServer, params: Any) -> None:
+        ls.exit_requested = True
+
     @server.feature(types.TEXT_DOCUMENT_DID_OPEN)
     def did_open(ls: IamlintLanguageServer, params: types.DidOpenTextDocumentParams) -> None:
         ls.lint(params.text_document.uri)
@@ -436,6 +580,8 @@ def create_server() -> IamlintLanguageServer:
         ls.cancel(uri)
         ls._results.pop(uri, None)
         ls._last_run.pop(uri, None)
+        ls._rerun.discard(uri)
+        ls._action_locks.pop(uri, None)
         if uri_linted(uri):
             ls.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=uri, diagnostics=[]))
 
@@ -446,9 +592,9 @@ def create_server() -> IamlintLanguageServer:
 
     @server.feature(types.TEXT_DOCUMENT_CODE_ACTION,
                     types.CodeActionOptions(code_action_kinds=[types.CodeActionKind.QuickFix]))
-    def code_action(ls: IamlintLanguageServer, params: types.CodeActionParams):
+    async def code_action(ls: IamlintLanguageServer, params: types.CodeActionParams):
         try:
-            return ls.code_actions(params) or None
+            return await ls.code_actions_async(params) or None
         except Exception:
             log.exception("code actions failed")
             return None
@@ -467,4 +613,15 @@ def create_server() -> IamlintLanguageServer:
 def main(log_file: str | None = None) -> None:
     if log_file:
         logging.basicConfig(filename=log_file, level=logging.INFO)
-    create_server().start_io()
+    server = create_server()
+    server.start_io(stdin=BoundedStdin(sys.stdin.buffer, server.protocol.refuse_oversized))
+    # After ``exit`` pygls' reader thread is still blocked reading stdin, and a
+    # lint may still be running in a worker; the interpreter would wait for
+    # both at exit (until the client closes the pipe, or the lint ends).  The
+    # client asked the server to go, or went away: go now.
+    if server.busy():
+        log.warning("exiting with a lint still running")
+    logging.shutdown()
+    sys.stderr.flush()
+    # LSP: exit code 1 when ``exit`` came without a ``shutdown`` request first
+    os._exit(1 if server.exit_requested and not server.shutdown_requested else 0)
