@@ -7,6 +7,8 @@
   message, before it knows it is a request, and nothing answers: the client
   would wait for ever.  A notification of the wrong shape is dropped with a
   log line (JSON-RPC forbids answering a notification).
+- A body that is not JSON gets a parse error (-32700, null id) rather than
+  only a message box (``IamlintLanguageServer.report_server_error``).
 - ``BoundedStdin`` is the stream pygls reads messages from: it refuses a
   ``Content-Length`` above ``MAX_CONTENT_LENGTH`` (pygls would allocate it and
   die of ``MemoryError``), answers with an error without an id (the message's
@@ -37,6 +39,7 @@ MAX_HEADER_LINE = 64 * 1024
 HEADER = re.compile(rb"Content-Length: (\d+)\r\n$")
 
 SHOWN_ERRORS = 3  # of the validation errors, in an error response
+PARSE_ERROR = -32700
 INVALID_REQUEST = -32600
 INVALID_PARAMS = -32602
 

@@ -36,6 +36,7 @@ its lint ends; it cannot take the others.)
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import os
 import re
@@ -50,7 +51,7 @@ from pygls.lsp.server import LanguageServer
 from pygls.uris import to_fs_path
 
 from iamlint import __version__
-from iamlint.lsp.protocol import BoundedStdin, IamlintProtocol
+from iamlint.lsp.protocol import PARSE_ERROR, BoundedStdin, IamlintProtocol
 
 log = logging.getLogger("iamlint.lsp")
 
@@ -182,6 +183,14 @@ class IamlintLanguageServer(LanguageServer):
     def shutdown(self) -> None:
         self._workers.shutdown(wait=False, cancel_futures=True)
         super().shutdown()
+
+    def report_server_error(self, error: Exception, source) -> None:
+        """pygls calls this when a message body is not JSON (and for failures with no
+        request to answer); JSON-RPC wants a parse error response with a null id."""
+        if isinstance(error, (json.JSONDecodeError, UnicodeDecodeError)):
+            self.protocol.send_error(None, PARSE_ERROR, f"Parse error: {error}")
+            return
+        super().report_server_error(error, source)
 
     def busy(self) -> bool:
         """Whether a lint is still running (a worker thread cannot be interrupted)."""

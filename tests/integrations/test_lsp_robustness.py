@@ -207,6 +207,17 @@ def test_an_absurd_content_length_is_refused_and_the_server_goes_on(lsp, tmp_pat
     assert "Content-Length 99999999999" in err and "Traceback" not in err and "MemoryError" not in err
 
 
+@pytest.mark.parametrize("body", [b"{not json", b"\xff\xfe\x00{", b'{"jsonrpc": "2.0", "id": 1, "method": '])
+def test_a_body_that_is_not_json_gets_a_parse_error_and_the_server_goes_on(lsp, tmp_path, body):
+    path = tmp_path / "policy.json"
+    _open(lsp, path, NO_VERSION)
+    lsp.diagnostics(path.as_uri(), timeout=GUARD)
+    lsp.send_raw(b"Content-Length: %d\r\n\r\n" % len(body) + body)
+    error = lsp.wait(lambda m: "error" in m and "id" in m and m["id"] is None)
+    assert error["error"]["code"] == -32700
+    _assert_alive(lsp, path)
+
+
 def test_an_absurd_content_length_then_end_of_input_exits_cleanly(tmp_path):
     client = Client(tmp_path)
     client.initialize(str(tmp_path))
