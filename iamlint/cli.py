@@ -57,8 +57,9 @@ def _internal_error(exc: BaseException) -> str:
 def _errors_exit_2(command):
     """Exit code 1 means "findings" and nothing else: an unexpected exception
     anywhere in a command becomes one line and exit 2 (Python's own code for
-    an uncaught exception, like click's for Ctrl-C, would be 1); a closed
-    output pipe is one line and exit 2, Ctrl-C is 130 as in shells."""
+    an uncaught exception, like click's for Ctrl-C, would be 1).  A reader
+    that stops early (``| head``) ends the run quietly with exit 2 (the report
+    was not delivered); Ctrl-C is 130 as in shells."""
     @functools.wraps(command)
     def guarded(*args, **kwargs):
         try:
@@ -72,7 +73,6 @@ def _errors_exit_2(command):
             # nothing more can go to stdout; keep the interpreter's final flush quiet
             with contextlib.suppress(OSError):
                 os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-            _say("iamlint: output closed before the report was written (broken pipe)")
             sys.exit(2)
         except Exception as exc:
             _say(f"iamlint: {_internal_error(exc)}")
@@ -342,6 +342,8 @@ def rules_cmd(fmt: str, config_file: str | None) -> None:
     """List every rule: id, name, severity, kinds, summary."""
     import json
 
+    from iamlint.reporters.text import escape
+
     registry = _run_registry(config_file)
     if fmt == "json":
         click.echo(json.dumps([
@@ -350,7 +352,9 @@ def rules_cmd(fmt: str, config_file: str | None) -> None:
             for r in registry], indent=2))
         return
     for r in registry:
-        click.echo(f"{r.id:<8} {r.name:<40} {r.severity:<8} {','.join(r.kinds):<28} {r.summary}")
+        # user rule packs (extend-rules) come from the checked repository: escaped like findings
+        click.echo(escape(f"{r.id:<8} {r.name:<40} {r.severity:<8} {','.join(r.kinds):<28} {r.summary}",
+                          line_start=True))
 
 
 @main.command("rule")
@@ -366,7 +370,10 @@ def rule_cmd(rule_id: str, config_file: str | None) -> None:
     if rule is None:
         click.echo(f"iamlint: unknown rule {rule_id!r} (see `iamlint rules`)", err=True)
         sys.exit(2)
-    click.echo(rule_markdown(rule))
+    from iamlint.reporters.text import escape
+
+    # line by line: the documentation's own newlines stay, a user rule's control characters do not
+    click.echo("\n".join(escape(line, line_start=True) for line in rule_markdown(rule).split("\n")))
 
 
 @main.command("lsp")

@@ -13,6 +13,7 @@ import re
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
+from pathlib import Path
 
 import pytest
 
@@ -144,3 +145,32 @@ def test_escape_shows_every_control_character_visibly(text, shown):
 def test_escape_at_line_start_defuses_a_workflow_command(text, shown):
     assert escape(text, line_start=True) == shown
     assert escape(text) == text
+
+
+def test_a_repository_rule_pack_cannot_drive_the_terminal(tmp_path):
+    # extend-rules come from the checked repository: its summary, docs and
+    # messages go through the same escaping as everything else
+    (tmp_path / "rules").mkdir()
+    yaml = pytest.importorskip("yaml")
+    rule = yaml.safe_load((Path(__file__).resolve().parents[2] / "examples" / "custom-rules"
+                           / "ORG002-sensitive-action-on-all-resources.yaml").read_text(encoding="utf-8"))
+    rule["summary"] = "\x1b]0;pwned\x07\n::error::" + rule["summary"]
+    rule["match"]["message"] = "\x1b[2J\n::error::" + rule["match"]["message"]
+    rule = yaml.safe_dump(rule, allow_unicode=False)
+    (tmp_path / "rules" / "ORG002-sensitive-action-on-all-resources.yaml").write_text(rule, encoding="utf-8")
+    (tmp_path / ".iamlint.toml").write_text('extend-rules = ["rules"]\n')
+    policy = tmp_path / "p.json"
+    policy.write_text('{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", '
+                      '"Action": "kms:Decrypt", "Resource": "*"}]}')
+    outputs = []
+    for args in (["rules"], ["rule", "ORG002"], ["check", "--no-cache", "--select", "ORG002", str(policy)]):
+        proc = subprocess.run([sys.executable, "-m", "iamlint", *args], capture_output=True, timeout=60,
+                              cwd=tmp_path, env={**os.environ, "IAMLINT_CACHE_DIR": str(tmp_path / "cache")})
+        assert proc.returncode in (0, 1) and proc.stderr == b"", proc.stderr[-2000:]
+        outputs.append(proc.stdout.decode("utf-8"))
+        _assert_confined(outputs[-1])
+    rules, doc, check = outputs
+    assert "\\x1b]0;pwned\\x07\\n::error::A statement allows" in rules
+    # the documentation keeps its lines: the newline stays one, the `::` after it does not start a command
+    assert "\\x1b]0;pwned\\x07\n\\x3a:error::A statement allows" in doc
+    assert "ORG002 [warning] \\x1b[2J" in check  # (the message's whitespace is folded by the match engine)
