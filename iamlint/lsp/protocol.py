@@ -139,7 +139,9 @@ class BoundedStdin:
     the refusal, skips what follows up to the next ``Content-Length`` header
     (the refused body has no line end, so it arrives glued to that header) and
     returns the body of that next message instead; at the end of input it
-    returns ``b""`` and pygls stops serving, as for any end of input.
+    returns ``b""`` and pygls stops serving, as for any end of input.  A header
+    line is read at most ``MAX_HEADER_LINE`` bytes at a time, so a stream
+    without line ends cannot make a line grow without bound either.
     """
 
     def __init__(self, stream: BinaryIO, on_refused: Callable[[int], None], limit: int = MAX_CONTENT_LENGTH):
@@ -148,7 +150,18 @@ class BoundedStdin:
         self._limit = limit
 
     def readline(self) -> bytes:
-        return self._stream.readline(MAX_HEADER_LINE)
+        """A header line, without bytes before a ``Content-Length`` header in it.
+
+        Between messages only headers are read, so such bytes are garbage
+        (stray output without a line end, or the rest of a refused body);
+        pygls would miss the header glued to them and lose every message
+        after it."""
+        line = self._stream.readline(MAX_HEADER_LINE)
+        match = HEADER.search(line)
+        if match and match.start():
+            log.warning("skipping %d bytes before a message header", match.start())
+            return line[match.start():]
+        return line
 
     def read(self, n: int) -> bytes:
         while n > self._limit:

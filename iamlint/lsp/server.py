@@ -473,8 +473,8 @@ class IamlintLanguageServer(LanguageServer):
         from iamlint.knowledge import catalog
 
         uri = params.text_document.uri
-        if not uri_linted(uri):
-            return None
+        if not uri_linted(uri) or not self.is_open(uri):
+            return None  # pygls would read a document the client has not opened from disk, on the loop
         doc = self.workspace.get_text_document(uri)
         lines = _Lines(doc.source, self.encoding())
         line0 = params.position.line

@@ -218,6 +218,27 @@ def test_a_body_that_is_not_json_gets_a_parse_error_and_the_server_goes_on(lsp, 
     _assert_alive(lsp, path)
 
 
+def test_bytes_before_a_header_are_skipped_and_the_next_message_is_read(lsp, tmp_path):
+    path = tmp_path / "policy.json"
+    _open(lsp, path, NO_VERSION)
+    lsp.diagnostics(path.as_uri(), timeout=GUARD)
+    lsp.send_raw(b"stray output without a line end " * 4000)  # 128 KB, longer than a header line may be
+    _assert_alive(lsp, path)
+    assert "Traceback" not in lsp.stderr()
+
+
+def test_hover_on_a_document_that_is_not_open_is_empty_and_reads_nothing(lsp, tmp_path):
+    missing = tmp_path / "missing.json"
+    assert lsp.request("textDocument/hover", _hover_params(missing), timeout=GUARD)["result"] is None
+    on_disk = tmp_path / "on-disk.json"
+    on_disk.write_text(NO_VERSION)
+    line = NO_VERSION.splitlines()[1]
+    hover = lsp.request("textDocument/hover", _hover_params(on_disk, 1, line.index("s3:GetObject") + 3),
+                        timeout=GUARD)
+    assert hover["result"] is None  # the editor has not opened it: the server does not read the disk
+    assert "Traceback" not in lsp.stderr()
+
+
 def test_an_absurd_content_length_then_end_of_input_exits_cleanly(tmp_path):
     client = Client(tmp_path)
     client.initialize(str(tmp_path))
