@@ -4,7 +4,11 @@
   them gets a JSON-RPC error response (-32602) with its id, and the server
   answers the next request; a notification of the wrong shape is dropped.
 - An absurd ``Content-Length`` is refused with an error (the server neither
-  allocates it nor dies) and the server goes on with the next message.
+  allocates it nor dies) and the server goes on with the next message; so it
+  does after a body that is not JSON (a parse error) and after stray bytes
+  before a header.
+- The server exits when asked, with the exit code LSP gives, even while a
+  lint is running; it does not read documents the client has not opened.
 - A document whose lint is slow does not hold up requests on other
   documents, and of the versions that arrive while it is being linted only
   the latest one's diagnostics are published.
