@@ -297,9 +297,8 @@ def _fix_one(report, config, registry, kind, explicit, max_file_size, write: boo
 
     result = fixes.fix_file(report.path, config, registry, write=write)
     for fix in result.manual:
-        click.echo(f"iamlint: {report.path}:{fix.span.line}:{fix.span.column}: {fix.rule} not fixed automatically: "
-                   f"the fix needs your values ({fix.title}); use the quick fix of `iamlint lsp` in your editor",
-                   err=True)
+        _say(f"iamlint: {report.path}:{fix.span.line}:{fix.span.column}: {fix.rule} not fixed automatically: "
+             f"the fix needs your values ({fix.title}); use the quick fix of `iamlint lsp` in your editor")
     if result.error:
         # a fix that could not be computed or was refused (see fixes.fix_file): an
         # error of this file (exit 2), reported with the findings it still has
@@ -309,8 +308,7 @@ def _fix_one(report, config, registry, kind, explicit, max_file_size, write: boo
         return report
     for fix in result.applied:
         verb = "fixed" if write else "would fix"
-        click.echo(f"iamlint: {report.path}:{fix.span.line}:{fix.span.column}: {verb} {fix.rule}: {fix.title}",
-                   err=True)
+        _say(f"iamlint: {report.path}:{fix.span.line}:{fix.span.column}: {verb} {fix.rule}: {fix.title}")
     if write:
         new = lint_path(report.path, config, registry, kind, explicit, max_file_size)
     else:
