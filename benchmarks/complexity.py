@@ -23,8 +23,10 @@ figure.  The generators are plain functions of ``(n, salt)`` returning
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import math
+import os
 import sys
 import time
 from typing import Callable, NamedTuple
@@ -150,8 +152,8 @@ def cfn_yaml(n: int, salt: int = 0) -> tuple[str, bytes]:
 
 
 def tf_roles(n: int, salt: int = 0) -> tuple[str, bytes]:
-    """A ``.tf`` file of ``n`` roles, each with a trust policy and an inline
-    policy attached by reference."""
+    """A ``.tf`` file of ``n`` roles, each with a trust policy, an inline
+    policy resource and a customer managed policy attached by reference."""
     parts = []
     for i in range(n):
         parts.append(f'''
@@ -177,6 +179,19 @@ resource "aws_iam_role_policy" "p{i}" {{
       Resource = "arn:aws:s3:::bucket-{i}/*"
     }}]
   }})
+}}
+
+resource "aws_iam_policy" "m{i}" {{
+  name   = "managed-{i}"
+  policy = jsonencode({{
+    Version   = "2012-10-17"
+    Statement = [{{ Effect = "Allow", Action = "sqs:SendMessage", Resource = "*" }}]
+  }})
+}}
+
+resource "aws_iam_role_policy_attachment" "a{i}" {{
+  role       = aws_iam_role.r{i}.name
+  policy_arn = aws_iam_policy.m{i}.arn
 }}
 ''')
     return "main.tf", "".join(parts).encode()
@@ -219,17 +234,25 @@ resource "aws_iam_policy" "p" {{
 
 
 def tf_plan(n: int, salt: int = 0) -> tuple[str, bytes]:
-    """A Terraform plan JSON with ``n`` roles, each with an inline policy."""
+    """A Terraform plan JSON with ``n`` roles, each with an inline policy and
+    an attached customer managed policy of the plan."""
     resources = []
     for i in range(n):
         trust = _policy([{"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"},
                           "Action": "sts:AssumeRole"}])
         inline = _policy([{"Effect": "Allow", "Action": [f"s3:NoSuch{_tag(i, salt)}"], "Resource": "*"}])
-        resources.append({
-            "address": f"aws_iam_role.r{i}", "mode": "managed", "type": "aws_iam_role", "name": f"r{i}",
-            "values": {"name": f"r{i}", "assume_role_policy": json.dumps(trust),
-                       "inline_policy": [{"name": "p", "policy": json.dumps(inline)}]},
-        })
+        managed = _policy([{"Effect": "Allow", "Action": "sqs:SendMessage", "Resource": "*"}])
+        arn = f"arn:aws:iam::123456789012:policy/m{i}"
+        resources += [
+            {"address": f"aws_iam_role.r{i}", "mode": "managed", "type": "aws_iam_role", "name": f"r{i}",
+             "values": {"name": f"r{i}", "assume_role_policy": json.dumps(trust),
+                        "inline_policy": [{"name": "p", "policy": json.dumps(inline)}]}},
+            {"address": f"aws_iam_policy.m{i}", "mode": "managed", "type": "aws_iam_policy", "name": f"m{i}",
+             "values": {"name": f"m{i}", "arn": arn, "policy": json.dumps(managed)}},
+            {"address": f"aws_iam_role_policy_attachment.a{i}", "mode": "managed",
+             "type": "aws_iam_role_policy_attachment", "name": f"a{i}",
+             "values": {"role": f"r{i}", "policy_arn": arn}},
+        ]
     plan = {"format_version": "1.2", "planned_values": {"root_module": {"resources": resources}}}
     return "plan.json", _dumps(plan)
 
@@ -278,6 +301,18 @@ GENERATORS: dict[str, Dimension] = {
 # measuring
 
 
+@functools.lru_cache(maxsize=None)
+def _empty_directory() -> str:
+    """Where the generated files are said to be: an empty directory, so that
+    a Terraform file's module has no other files (the current directory may)."""
+    import atexit
+    import tempfile
+
+    directory = tempfile.TemporaryDirectory(prefix="iamlint-complexity-")
+    atexit.register(directory.cleanup)
+    return directory.name
+
+
 def lint_seconds(name: str, data: bytes) -> tuple[float, int]:
     """CPU seconds to lint one file in this process, and its number of findings.
 
@@ -288,6 +323,7 @@ def lint_seconds(name: str, data: bytes) -> tuple[float, int]:
     from iamlint.config import Config
 
     registry, config = default_registry(), Config()
+    name = os.path.join(_empty_directory(), name)  # a .tf file's module: no sibling files
     start = time.process_time()
     report = lint_data(name, data, config, registry)
     seconds = time.process_time() - start

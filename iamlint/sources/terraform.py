@@ -187,6 +187,8 @@ class TerraformReader:
         self._usage: dict[str, str] | None = None
         #: data source name -> type of the first resource using it (filled with _usage)
         self._usage_type: dict[str, str] = {}
+        #: principal resource type -> which resources name which principals (see _naming_index)
+        self._naming: dict[str, tuple] = {}
 
     # -- module ---------------------------------------------------------
     def siblings(self) -> list[Index]:
@@ -1077,46 +1079,32 @@ class TerraformReader:
         # inline policy resources and attachments anywhere in the module
         attachments: list[Any] = []
         access_keys: list[str] = []
-        for idx in self.all_indexes():
-            for other in idx.file.blocks:
-                if other.type != "resource" or len(other.labels) < 2:
+        for other in self._blocks_naming(rtype, tfname, iam_name):
+            otype = other.labels[0]
+            if otype in INLINE_TARGET:
+                if "policy" in other.attrs:
+                    pattr = other.attrs["policy"]
+                    doc = self.policy_document(pattr.expr, pattr.file, "identity", other.address, pattr, otype)
+                    if doc is not None:
+                        role.inline.append(doc)
+            elif otype in ATTACHMENTS:
+                aattr = other.attrs.get("policy_arn")
+                if aattr is None:
                     continue
-                otype = other.labels[0]
-                if otype in INLINE_TARGET and INLINE_TARGET[otype][1] == ptype:
-                    targets = self._targets(other.attrs.get(INLINE_TARGET[otype][0]), rtype)
-                    if any(self._matches(t, tfname, iam_name) for t in targets) and "policy" in other.attrs:
-                        pattr = other.attrs["policy"]
-                        doc = self.policy_document(pattr.expr, pattr.file, "identity", other.address, pattr, otype)
-                        if doc is not None:
-                            role.inline.append(doc)
-                elif otype in ATTACHMENTS:
-                    names, only = ATTACHMENTS[otype]
-                    if only is not None and only != ptype:
-                        continue
-                    attr_name = names[0] if only else {"role": "roles", "user": "users", "group": "groups"}[ptype]
-                    targets = self._targets(other.attrs.get(attr_name), rtype)
-                    if not any(self._matches(t, tfname, iam_name) for t in targets):
-                        continue
-                    aattr = other.attrs.get("policy_arn")
-                    if aattr is None:
-                        continue
-                    n = len(attachments)
-                    arn = self.eval(aattr.expr, aattr.file, f"/attachments/{n}", entries, aattr.key_span)
-                    attachments.append(arn)
-                    role.managed.append(Attachment(arn, f"/attachments/{n}", self.policy_for_arn(aattr.expr, aattr.file)))
-                elif otype == "aws_iam_access_key" and ptype == "user":
-                    if self._active_key(other) and any(
-                            self._matches(t, tfname, iam_name) for t in self._targets(other.attrs.get("user"), rtype)):
-                        n = len(access_keys)
-                        access_keys.append(other.address)
-                        # at the key's block header (when it is in this file; else at the user's)
-                        entries[f"/access_keys/{n}"] = Where(other.file, other.header_span, other.header_span)
-                elif otype in ("aws_iam_user_group_membership",) and ptype == "user":
-                    targets = self._targets(other.attrs.get("user"), rtype)
-                    if any(self._matches(t, tfname, iam_name) for t in targets):
-                        groups = self.attr_value(other, "groups")
-                        if isinstance(groups, list):
-                            role.groups += [g for g in groups if isinstance(g, str)]
+                n = len(attachments)
+                arn = self.eval(aattr.expr, aattr.file, f"/attachments/{n}", entries, aattr.key_span)
+                attachments.append(arn)
+                role.managed.append(Attachment(arn, f"/attachments/{n}", self.policy_for_arn(aattr.expr, aattr.file)))
+            elif otype == "aws_iam_access_key":
+                if self._active_key(other):
+                    n = len(access_keys)
+                    access_keys.append(other.address)
+                    # at the key's block header (when it is in this file; else at the user's)
+                    entries[f"/access_keys/{n}"] = Where(other.file, other.header_span, other.header_span)
+            else:  # aws_iam_user_group_membership
+                groups = self.attr_value(other, "groups")
+                if isinstance(groups, list):
+                    role.groups += [g for g in groups if isinstance(g, str)]
         if attachments:
             value["attachments"] = attachments
         if access_keys:  # IAM405: long-term credentials
@@ -1124,6 +1112,65 @@ class TerraformReader:
             role.meta["access_keys"] = list(access_keys)
             role.meta["access_key_at"] = (resource, "/access_keys/0")
         return role
+
+    @staticmethod
+    def _principal_attr(otype: str, ptype: str) -> str | None:
+        """The attribute by which a resource of type ``otype`` names the
+        principals of type ``ptype`` it applies to (an inline policy's
+        ``role``, an attachment's ``roles``, an access key's ``user``), or None."""
+        if otype in INLINE_TARGET:
+            attr, target = INLINE_TARGET[otype]
+            return attr if target == ptype else None
+        if otype in ATTACHMENTS:
+            names, only = ATTACHMENTS[otype]
+            if only is None:
+                return {"role": "roles", "user": "users", "group": "groups"}[ptype]
+            return names[0] if only == ptype else None
+        if otype in ("aws_iam_access_key", "aws_iam_user_group_membership") and ptype == "user":
+            return "user"
+        return None
+
+    def _blocks_naming(self, rtype: str, tfname: str, iam_name: str | None) -> list[Block]:
+        """The resources of the module, in module order, that apply to the
+        principal ``rtype.tfname`` (``iam_name`` in IAM): inline policies,
+        attachments, access keys and group memberships naming it by reference
+        or by its literal name.
+
+        Which principals each resource names is read once per principal type
+        (:meth:`_naming_index`); scanning the whole module again for every
+        role made a file of n roles with their policies cost O(n^2)."""
+        by_ref, by_literal, blocks = self._naming_index(rtype)
+        found = set(by_ref.get(tfname, ()))
+        if iam_name is not None:
+            found.update(by_literal.get(iam_name, ()))
+        return [blocks[i] for i in sorted(found)]
+
+    def _naming_index(self, rtype: str) -> tuple[dict[str, list[int]], dict[str, list[int]], list[Block]]:
+        """(positions by referenced Terraform name, positions by literal IAM
+        name, the blocks) of the module's resources that name principals of
+        type ``rtype``; built once per type."""
+        index = self._naming.get(rtype)
+        if index is None:
+            ptype = PRINCIPAL_TYPES[rtype]
+            by_ref: dict[str, list[int]] = {}
+            by_literal: dict[str, list[int]] = {}
+            blocks: list[Block] = []
+            for idx in self.all_indexes():
+                for other in idx.file.blocks:
+                    if other.type != "resource" or len(other.labels) < 2:
+                        continue
+                    attr_name = self._principal_attr(other.labels[0], ptype)
+                    if attr_name is None:
+                        continue
+                    position = len(blocks)
+                    blocks.append(other)
+                    for ref, literal, _node in self._targets(other.attrs.get(attr_name), rtype):
+                        if ref is not None:
+                            by_ref.setdefault(ref, []).append(position)
+                        if literal is not None:
+                            by_literal.setdefault(literal, []).append(position)
+            index = self._naming[rtype] = (by_ref, by_literal, blocks)
+        return index
 
     def _active_key(self, block: Block) -> bool:
         """An ``aws_iam_access_key`` that can sign requests (``status`` unset or not "Inactive")."""

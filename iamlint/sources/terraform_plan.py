@@ -113,6 +113,8 @@ def read_json(path: str, text: str, value: dict, parse_result: Any, kind: str | 
             roles.append((address, values, base, rtype))
 
     role_objects: list[Role] = []
+    naming = _naming_index(found)
+    policies = _policy_index(found)
     for address, values, base, rtype in roles:
         ptype = PRINCIPAL_TYPES[rtype]
         name = values.get("name")
@@ -128,14 +130,19 @@ def read_json(path: str, text: str, value: dict, parse_result: Any, kind: str | 
             role.inline = [d for d in docs if d.kind == "identity"]
             arns = values.get("managed_policy_arns")
             if isinstance(arns, list):
-                role.managed += [Attachment(a, f"/managed_policy_arns/{i}", _policy_doc(a, found, by_address))
+                role.managed += [Attachment(a, f"/managed_policy_arns/{i}", _policy_doc(a, policies, by_address))
                                  for i, a in enumerate(arns)]
         boundary = values.get("permissions_boundary")
         if isinstance(boundary, str) and boundary:
-            role.boundary = Attachment(boundary, "/permissions_boundary", _policy_doc(boundary, found, by_address))
+            role.boundary = Attachment(boundary, "/permissions_boundary", _policy_doc(boundary, policies, by_address))
         attachments: list[Any] = []
         access_keys: list[str] = []
-        for other, (ovalues, obase, otype) in found.items():
+        try:
+            candidates = naming.get((ptype, name), {})
+        except TypeError:  # a name that is a list or an object (a malformed plan): try every resource
+            candidates = found
+        for other in candidates:
+            ovalues, obase, otype = found[other]
             if otype in INLINE_TARGET and INLINE_TARGET[otype][1] == ptype and ovalues.get(INLINE_TARGET[otype][0]) == name:
                 role.inline += [d for d in by_address.get(other, []) if d not in role.inline]
             elif otype in ATTACHMENTS:
@@ -149,7 +156,7 @@ def read_json(path: str, text: str, value: dict, parse_result: Any, kind: str | 
                     n = len(attachments)
                     attachments.append(arn)
                     extra[f"/attachments/{n}"] = f"{obase}/policy_arn"
-                    role.managed.append(Attachment(arn, f"/attachments/{n}", _policy_doc(arn, found, by_address)))
+                    role.managed.append(Attachment(arn, f"/attachments/{n}", _policy_doc(arn, policies, by_address)))
             elif (otype == "aws_iam_access_key" and ptype == "user" and name is not None
                   and ovalues.get("user") == name and ovalues.get("status") != "Inactive"):
                 # IAM405: located at the key resource's "address" in the plan
@@ -167,13 +174,59 @@ def read_json(path: str, text: str, value: dict, parse_result: Any, kind: str | 
     return SourceResult(documents=documents, roles=role_objects, text=text)
 
 
-def _policy_doc(arn: Any, found: dict, by_address: dict) -> Document | None:
-    """The document of an ``aws_iam_policy`` of this plan named by ``arn``."""
+def _naming_index(found: dict) -> dict[tuple[str, Any], dict[str, None]]:
+    """(principal type, name) -> the addresses, in plan order, of the resources
+    that may name that principal (inline policies, attachments, access keys):
+    the candidates the role loop checks.  Built once per plan; scanning every
+    resource for every role made a plan of n roles cost O(n^2)."""
+    index: dict[tuple[str, Any], dict[str, None]] = {}
+
+    def add(ptype: str, target: Any, other: str) -> None:
+        try:
+            index.setdefault((ptype, target), {})[other] = None
+        except TypeError:  # a list or an object: equal to no hashable name
+            pass
+
+    for other, (ovalues, _obase, otype) in found.items():
+        for ptype in ("role", "user", "group"):
+            if otype in INLINE_TARGET:
+                if INLINE_TARGET[otype][1] == ptype:
+                    add(ptype, ovalues.get(INLINE_TARGET[otype][0]), other)
+            elif otype in ATTACHMENTS:
+                names, only = ATTACHMENTS[otype]
+                if only is not None and only != ptype:
+                    continue
+                target = ovalues.get(names[0] if only else {"role": "roles", "user": "users", "group": "groups"}[ptype])
+                for item in target if isinstance(target, list) else (target,):
+                    add(ptype, item, other)
+            elif otype == "aws_iam_access_key" and ptype == "user":
+                add(ptype, ovalues.get("user"), other)
+    return index
+
+
+def _policy_index(found: dict) -> tuple[dict[str, tuple[int, str]], dict[Any, tuple[int, str]]]:
+    """The plan's ``aws_iam_policy`` resources by ARN and by name (the first
+    of each, with its place in the plan), read once for every attachment."""
+    by_arn: dict[str, tuple[int, str]] = {}
+    by_name: dict[Any, tuple[int, str]] = {}
+    for position, (address, (values, _base, rtype)) in enumerate(found.items()):
+        if rtype == "aws_iam_policy":
+            for table, key in ((by_arn, values.get("arn")), (by_name, values.get("name"))):
+                try:
+                    table.setdefault(key, (position, address))
+                except TypeError:  # a list or an object: names nothing
+                    pass
+    return by_arn, by_name
+
+
+def _policy_doc(arn: Any, policies: tuple[dict, dict], by_address: dict) -> Document | None:
+    """The document of an ``aws_iam_policy`` of this plan named by ``arn``
+    (the first whose ARN or name matches; ``policies`` from :func:`_policy_index`)."""
     if not isinstance(arn, str) or ":policy/" not in arn or ":iam::aws:policy/" in arn:
         return None
-    name = arn.rsplit("/", 1)[-1]
-    for address, (values, _base, rtype) in found.items():
-        if rtype == "aws_iam_policy" and (values.get("arn") == arn or values.get("name") == name):
-            docs = by_address.get(address)
-            return docs[0] if docs else None
-    return None
+    by_arn, by_name = policies
+    hits = [hit for hit in (by_arn.get(arn), by_name.get(arn.rsplit("/", 1)[-1])) if hit is not None]
+    if not hits:
+        return None
+    docs = by_address.get(min(hits)[1])
+    return docs[0] if docs else None

@@ -196,3 +196,163 @@ def test_fingerprints_of_ordinary_statements_are_unchanged(registry):
     assert len(inside) >= 40
     for finding in inside:
         assert finding.fingerprint == _old_fingerprint(finding, value)
+
+
+# --------------------------------------------------------------------------
+# Terraform: roles assembled from one index of the module
+
+
+def _read(tmp_path, name: str, data: bytes):
+    from iamlint.sources import read_source
+
+    path = tmp_path / name
+    path.write_bytes(data)
+    return read_source(str(path), data)
+
+
+def test_terraform_roles_read_the_module_once_not_once_per_role(monkeypatch, tmp_path):
+    """Which principals each inline policy, attachment and access key names is
+    read once per principal type, not again for every role (a file of n roles
+    with their policies read n^2 resources)."""
+    from iamlint.sources import terraform
+
+    calls = []
+    original = terraform.TerraformReader._targets
+
+    def counting(self, attr, rtype):
+        calls.append(rtype)
+        return original(self, attr, rtype)
+
+    monkeypatch.setattr(terraform.TerraformReader, "_targets", counting)
+    n = 120
+    result = _read(tmp_path, "main.tf", complexity.tf_roles(n, 1)[1])
+    assert len(calls) <= 3 * n  # was 2 n^2: every role read every attachment and inline policy
+    roles = {role.name: role for role in result.roles}
+    assert len(roles) == n
+    for i in range(n):
+        role = roles[f"aws_iam_role.r{i}"]
+        assert [doc.owner for doc in role.inline] == [f"aws_iam_role_policy.p{i}"]
+        assert [(a.pointer, a.document.owner) for a in role.managed] == [("/attachments/0", f"aws_iam_policy.m{i}")]
+        assert role.trust is not None and role.trust.value["Statement"][0]["Principal"]["AWS"].endswith(":root")
+
+
+def test_terraform_principals_named_by_literal_name_and_several_resources(tmp_path):
+    """The index answers what the scan did: a principal named by its IAM name
+    (a string) or by reference, by several resources, in module order, and a
+    resource naming several principals (aws_iam_policy_attachment)."""
+    text = '''
+resource "aws_iam_role" "a" { name = "role-a" }
+resource "aws_iam_role" "b" { name = "role-b" }
+resource "aws_iam_user" "u" { name = "deployer" }
+resource "aws_iam_role_policy" "first" {
+  role   = "role-a"
+  policy = jsonencode({ Version = "2012-10-17", Statement = [{ Effect = "Allow", Action = "s3:GetObject", Resource = "*" }] })
+}
+resource "aws_iam_policy_attachment" "both" {
+  name       = "both"
+  roles      = [aws_iam_role.a.name, "role-b"]
+  users      = [aws_iam_user.u.name]
+  policy_arn = "arn:aws:iam::aws:policy/ReadOnlyAccess"
+}
+resource "aws_iam_role_policy" "second" {
+  role   = aws_iam_role.a.id
+  policy = jsonencode({ Version = "2012-10-17", Statement = [{ Effect = "Allow", Action = "s3:PutObject", Resource = "*" }] })
+}
+resource "aws_iam_access_key" "k" { user = "deployer" }
+resource "aws_iam_access_key" "off" {
+  user   = aws_iam_user.u.name
+  status = "Inactive"
+}
+'''
+    result = _read(tmp_path, "main.tf", text.encode())
+    roles = {role.name: role for role in result.roles}
+    a, b, u = roles["aws_iam_role.a"], roles["aws_iam_role.b"], roles["aws_iam_user.u"]
+    assert [d.owner for d in a.inline] == ["aws_iam_role_policy.first", "aws_iam_role_policy.second"]
+    assert [m.arn for m in a.managed] == [m.arn for m in b.managed] == [m.arn for m in u.managed] == [
+        "arn:aws:iam::aws:policy/ReadOnlyAccess"]
+    assert b.inline == []
+    assert u.meta["access_keys"] == ["aws_iam_access_key.k"]
+
+
+class _CountingTypes(dict):
+    """A resource-type table that counts how often a type is looked up in it."""
+
+    lookups = 0
+
+    def __contains__(self, key) -> bool:
+        _CountingTypes.lookups += 1
+        return super().__contains__(key)
+
+
+def test_terraform_plan_roles_look_up_their_resources(monkeypatch, tmp_path):
+    """A plan's roles find their inline policies, attachments and managed
+    policies by name, not by testing every resource of the plan per role."""
+    from iamlint.sources import terraform_plan
+
+    monkeypatch.setattr(terraform_plan, "INLINE_TARGET", _CountingTypes(terraform_plan.INLINE_TARGET))
+    _CountingTypes.lookups = 0
+    n = 150
+    result = _read(tmp_path, "plan.json", complexity.tf_plan(n, 1)[1])
+    assert _CountingTypes.lookups <= 12 * n  # was 3 n^2 (every role tested all 3 n resources)
+    roles = {role.name: role for role in result.roles}
+    assert len(roles) == n
+    for i in range(n):
+        role = roles[f"aws_iam_role.r{i}"]
+        assert len(role.inline) == 1 and role.trust is not None
+        assert [(a.arn, a.document.owner) for a in role.managed] == [
+            (f"arn:aws:iam::123456789012:policy/m{i}", f"aws_iam_policy.m{i}")]
+
+
+def test_terraform_plan_managed_policy_found_by_arn_or_name_first_in_plan_order(tmp_path):
+    def policy(action):
+        return json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": action, "Resource": "*"}]})
+
+    resources = [
+        {"address": "aws_iam_policy.by_name", "type": "aws_iam_policy", "name": "by_name",
+         "values": {"name": "shared", "arn": "arn:aws:iam::111122223333:policy/other", "policy": policy("s3:GetObject")}},
+        {"address": "aws_iam_policy.by_arn", "type": "aws_iam_policy", "name": "by_arn",
+         "values": {"name": "x", "arn": "arn:aws:iam::111122223333:policy/shared", "policy": policy("s3:PutObject")}},
+        {"address": "aws_iam_role.r", "type": "aws_iam_role", "name": "r",
+         "values": {"name": "r", "managed_policy_arns": ["arn:aws:iam::111122223333:policy/shared",
+                                                         "arn:aws:iam::111122223333:policy/x",
+                                                         "arn:aws:iam::111122223333:policy/none"],
+                    "assume_role_policy": json.dumps({"Version": "2012-10-17", "Statement": [
+                        {"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"}]})}},
+    ]
+    plan = {"format_version": "1.2", "planned_values": {"root_module": {"resources": resources}}}
+    result = _read(tmp_path, "plan.json", json.dumps(plan).encode())
+    (role,) = result.roles
+    owners = [a.document.owner if a.document else None for a in role.managed]
+    assert owners == ["aws_iam_policy.by_name", "aws_iam_policy.by_arn", None]
+
+
+# --------------------------------------------------------------------------
+# the cyclic garbage collector does not rescan a large file's objects
+
+
+def test_no_cyclic_collection_while_one_file_is_linted(registry, tmp_path):
+    """A file's run makes no reference cycles, so the collector is paused
+    while it runs: its full collections rescanned everything the file had
+    built, again and again (half the time of 1,000 Terraform roles)."""
+    import gc
+
+    data = complexity.cfn_yaml(400, 1)[1]
+    collections = []
+
+    def record(phase, info):
+        if phase == "start":
+            collections.append(info["generation"])
+
+    gc.callbacks.append(record)
+    try:
+        assert gc.isenabled()
+        report = lint_bytes(str(tmp_path / "template.yaml"), data, Config(), registry)
+        assert gc.isenabled()  # resumed after
+        gc.disable()
+        again = lint_bytes(str(tmp_path / "template.yaml"), data, Config(), registry)
+        assert not gc.isenabled()  # left off when it was off
+    finally:
+        gc.enable()
+        gc.callbacks.remove(record)
+    assert len(report.findings) >= 400 and again.findings == report.findings
+    assert collections == []
