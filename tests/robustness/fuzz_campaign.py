@@ -279,20 +279,25 @@ def _lint_one(workdir: str, name: str, data: bytes) -> None:
         shutil.rmtree(directory, ignore_errors=True)
 
 
-def _worker(conn, workdir: str, max_as: int) -> None:
+def _planted_failure(workdir: str, name: str, data: bytes) -> None:
+    """A lint that always raises: lets the test suite show the harness can fail."""
+    raise ValueError("planted failure")
+
+
+def _worker(conn, workdir: str, max_as: int, lint: str = "_lint_one") -> None:
     if max_as:
         try:
             resource.setrlimit(resource.RLIMIT_AS, (max_as, max_as))
         except (ValueError, OSError):
             pass
-    sys.setrecursionlimit(max(sys.getrecursionlimit(), 3000))
+    lint_one = globals()[lint]
     while True:
         item = conn.recv()
         if item is None:
             return
         name, data = item
         try:
-            _lint_one(workdir, name, data)
+            lint_one(workdir, name, data)
             error = None
         except BaseException:  # noqa: BLE001 - the campaign reports whatever escapes
             error = traceback.format_exc(limit=12)
@@ -301,10 +306,13 @@ def _worker(conn, workdir: str, max_as: int) -> None:
 
 
 class Worker:
-    def __init__(self, workdir: str, max_as: int) -> None:
-        ctx = mp.get_context("fork") if hasattr(os, "fork") else mp.get_context()
+    """A fresh interpreter (spawned, not forked: a fork of a test runner would
+    start with the runner's memory, and the peak-memory limit would measure it)."""
+
+    def __init__(self, workdir: str, max_as: int, lint: str = "_lint_one") -> None:
+        ctx = mp.get_context("spawn")
         self.conn, child = ctx.Pipe()
-        self.proc = ctx.Process(target=_worker, args=(child, workdir, max_as), daemon=True)
+        self.proc = ctx.Process(target=_worker, args=(child, workdir, max_as, lint), daemon=True)
         self.proc.start()
 
     def run(self, name: str, data: bytes, timeout: float):
@@ -324,7 +332,8 @@ class Worker:
 # ------------------------------------------------------------------------ campaign
 
 def campaign(seed: int, seconds: float, timeout: float = 5.0, max_rss_mb: float = 500.0,
-             save: str | None = None, max_inputs: int | None = None, log=print) -> list[dict]:
+             save: str | None = None, max_inputs: int | None = None, log=print,
+             lint: str = "_lint_one") -> list[dict]:
     """Run the campaign; the failures (dicts with reason, input name, mutations)."""
     rng = random.Random(seed)
     seeds = collect_seeds(rng)
@@ -335,7 +344,7 @@ def campaign(seed: int, seconds: float, timeout: float = 5.0, max_rss_mb: float 
     start, count = time.monotonic(), 0
     try:
         # warm the worker (imports, catalog) so the first input's time is its own
-        worker = Worker(workdir, max_as)
+        worker = Worker(workdir, max_as, lint)
         worker.run("warm.json", b'{"Version": "2012-10-17", "Statement": []}', 120)
         baseline_mb = None
         while time.monotonic() - start < seconds and (max_inputs is None or count < max_inputs):
@@ -347,7 +356,7 @@ def campaign(seed: int, seconds: float, timeout: float = 5.0, max_rss_mb: float 
             if error == "timeout":
                 # a busy machine can stall one run: confirm in a fresh worker before failing
                 worker.kill()
-                worker = Worker(workdir, max_as)
+                worker = Worker(workdir, max_as, lint)
                 worker.run("warm.json", b'{"Version": "2012-10-17", "Statement": []}', 120)
                 t0 = time.monotonic()
                 error, rss_mb = worker.run(name, data, timeout)
@@ -370,7 +379,7 @@ def campaign(seed: int, seconds: float, timeout: float = 5.0, max_rss_mb: float 
                     Path(stem + ".reason.txt").write_text(f"{applied}\n{reason}\n")
                 if error == "timeout" or reason.startswith(("worker died", "peak memory")) or "MemoryError" in reason:
                     worker.kill()
-                    worker = Worker(workdir, max_as)
+                    worker = Worker(workdir, max_as, lint)
                     worker.run("warm.json", b'{"Version": "2012-10-17", "Statement": []}', 120)
     finally:
         if worker is not None:
