@@ -233,6 +233,59 @@ resource "aws_iam_policy" "p" {{
     return "main.tf", ("\n".join(lines) + "\n").encode()
 
 
+def suppressions(n: int, salt: int = 0) -> tuple[str, bytes]:
+    """A CloudFormation YAML template of ``n`` managed policies, each with an
+    unknown action silenced by an ``# iamlint: ignore`` comment and another
+    one reported (and a comment that silences nothing: IAM012)."""
+    lines = ["AWSTemplateFormatVersion: '2010-09-09'", "Resources:"]
+    for i in range(n):
+        lines += [
+            f"  Policy{i}:",
+            "    Type: AWS::IAM::ManagedPolicy",
+            "    Properties:",
+            "      PolicyDocument:",
+            "        Version: '2012-10-17'",
+            "        Statement:",
+            "          - Effect: Allow",
+            "            Action:",
+            "              # iamlint: ignore[IAM103] known typo, fixed upstream",
+            f"              - s3:NoSuch{_tag(i, salt)}",
+            f"              - s3:Other{_tag(i, salt)}",
+            "            # iamlint: ignore[IAM105]",
+            "            Resource: '*'",
+        ]
+    return "template.yaml", ("\n".join(lines) + "\n").encode()
+
+
+def tf_heredoc(n: int, salt: int = 0) -> tuple[str, bytes]:
+    """A policy written as JSON in a heredoc whose Resource list has ``n``
+    interpolations of a local (embedded JSON: interpolations found, replaced
+    and mapped back to the file)."""
+    resources = ",\n        ".join(f'"arn:aws:s3:::${{local.bucket}}-{i}/*"' for i in range(n))
+    text = f'''locals {{
+  bucket = "data-{salt}"
+}}
+
+resource "aws_iam_policy" "p" {{
+  policy = <<EOF
+{{
+  "Version": "2012-10-17",
+  "Statement": [
+    {{
+      "Effect": "Allow",
+      "Action": ["s3:NoSuchAction{_tag(0, salt)}", "s3:GetObject"],
+      "Resource": [
+        {resources}
+      ]
+    }}
+  ]
+}}
+EOF
+}}
+'''
+    return "main.tf", text.encode()
+
+
 def tf_plan(n: int, salt: int = 0) -> tuple[str, bytes]:
     """A Terraform plan JSON with ``n`` roles, each with an inline policy and
     an attached customer managed policy of the plan."""
@@ -282,16 +335,18 @@ class Dimension(NamedTuple):
 
 GENERATORS: dict[str, Dimension] = {
     "actions": Dimension(unknown_actions, (100, 1_000, 10_000)),
-    "arns": Dimension(malformed_arns, (300, 3_000, 30_000)),
-    "principals": Dimension(trust_principals, (300, 3_000, 30_000)),
+    "arns": Dimension(malformed_arns, (1_000, 10_000, 100_000)),
+    "principals": Dimension(trust_principals, (1_000, 10_000, 100_000)),
     "one_line": Dimension(one_line, (100, 1_000, 10_000)),
     "statements": Dimension(statements, (100, 1_000, 10_000)),
-    "conditions": Dimension(condition_keys, (300, 3_000, 30_000)),
+    "conditions": Dimension(condition_keys, (200, 2_000, 20_000)),
     "cfn_json": Dimension(cfn_json, (30, 300, 3_000)),
     "cfn_yaml": Dimension(cfn_yaml, (30, 300, 3_000)),
     "tf_roles": Dimension(tf_roles, (10, 100, 1_000)),
     "tf_statements": Dimension(tf_statements, (30, 300, 3_000)),
     "tf_locals": Dimension(tf_locals, (30, 300, 3_000)),
+    "suppressions": Dimension(suppressions, (30, 300, 3_000)),
+    "tf_heredoc": Dimension(tf_heredoc, (100, 1_000, 10_000)),
     "tf_plan": Dimension(tf_plan, (30, 300, 3_000)),
     "account_dump": Dimension(account_dump, (30, 300, 3_000)),
 }

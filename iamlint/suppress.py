@@ -63,6 +63,7 @@ def comment_suppressions(path: str, text: str | None) -> list[Suppression]:
         return []  # JSON (a .template may hold a JSON CloudFormation template): no comments
     lines = text.splitlines()
     out: list[Suppression] = []
+    next_code: list[int] = []
     for number, line in enumerate(lines, start=1):
         m = _COMMENT.search(line)
         if not m:
@@ -71,9 +72,8 @@ def comment_suppressions(path: str, text: str | None) -> list[Suppression]:
         if start > 0 and line[:start].strip() and not line[start - 1].isspace():
             continue  # '#' inside a word or value, e.g. a URL fragment
         # the comment's own line (after code) and the next line of code
-        target = number + 1
-        while target <= len(lines) and (not lines[target - 1].strip() or _is_comment_line(lines[target - 1])):
-            target += 1
+        next_code = next_code or _next_code_lines(lines)
+        target = next_code[number]
         covered = {target, number} if line[:start].strip() else {target}
         reason = m.group("reason").strip()
         ids_start = m.start("ids")
@@ -82,6 +82,21 @@ def comment_suppressions(path: str, text: str | None) -> list[Suppression]:
             out.append(Suppression(idm.group(0).upper(), Span(number, col, number, col + len(idm.group(0))),
                                    frozenset(covered), reason=reason))
     return out
+
+
+def _next_code_lines(lines: list[str]) -> list[int]:
+    """For each 1-based line number, the first line after it that is neither
+    blank nor a comment (``len(lines) + 1`` when there is none): one pass from
+    the end, instead of a walk over the comments below every suppression
+    comment (a run of n such comments cost O(n^2))."""
+    following = [0] * (len(lines) + 1)
+    target = len(lines) + 1
+    for number in range(len(lines), 0, -1):
+        following[number] = target
+        line = lines[number - 1]
+        if line.strip() and not _is_comment_line(line):
+            target = number
+    return following
 
 
 def _metadata_span(doc, index: int) -> Span:
@@ -128,10 +143,23 @@ class Applied:
 
 
 def apply(findings: Iterable[Finding], suppressions: list[Suppression]) -> Applied:
+    """Split ``findings`` into kept and suppressed, and list the suppressions
+    that silenced nothing.  A finding is tested only against the comments that
+    cover its line and the metadata of its resource (looked up, not scanned:
+    testing every suppression per finding made a template of n resources, each
+    with its comment and findings, cost O(n^2))."""
     result = Applied()
+    by_line: dict[int, list[Suppression]] = {}
+    by_owner: dict[str, list[Suppression]] = {}
+    for s in suppressions:
+        if s.owner is not None:
+            by_owner.setdefault(s.owner, []).append(s)
+        else:
+            for line in s.lines:
+                by_line.setdefault(line, []).append(s)
     for f in findings:
         hit = False
-        for s in suppressions:
+        for s in by_line.get(f.span.line, []) + by_owner.get(f.owner, []):
             if s.covers(f):
                 s.used = True
                 hit = True

@@ -188,8 +188,17 @@ def find_interpolations(text: str) -> Iterator[tuple[int, int, str]]:
     escapes (kind ``"escape"``; end covers the doubled character only)."""
     i = 0
     n = len(text)
+    # the next "${" and "%{" at or after i, each searched again only once i
+    # has passed it (searching both at every step made a text with many of
+    # one and none of the other cost O(n^2))
+    dollar = text.find("${")
+    percent = text.find("%{")
     while i < n:
-        j = min((k for k in (text.find("${", i), text.find("%{", i)) if k >= 0), default=-1)
+        if 0 <= dollar < i:
+            dollar = text.find("${", i)
+        if 0 <= percent < i:
+            percent = text.find("%{", i)
+        j = min((k for k in (dollar, percent) if k >= 0), default=-1)
         if j < 0:
             return
         if j > 0 and text[j - 1] == text[j] and (j < 2 or text[j - 2] != text[j]):

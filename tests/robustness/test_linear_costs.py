@@ -356,3 +356,128 @@ def test_no_cyclic_collection_while_one_file_is_linted(registry, tmp_path):
         gc.callbacks.remove(record)
     assert len(report.findings) >= 400 and again.findings == report.findings
     assert collections == []
+
+
+# --------------------------------------------------------------------------
+# HCL: interpolations of embedded JSON found in one pass
+
+
+class _CountingFinds(str):
+    """Text that adds up how many characters ``find`` scans."""
+
+    scanned = 0
+
+    def find(self, sub, start=0, end=None):  # type: ignore[override]
+        end = len(self) if end is None else end
+        found = str.find(self, sub, start, end)
+        _CountingFinds.scanned += (found + len(sub) if found >= 0 else end) - start
+        return found
+
+
+def test_interpolations_of_a_long_heredoc_are_found_in_one_pass():
+    """``${`` and ``%{`` are each searched again only past the last one found:
+    searching both from every interpolation made n interpolations without
+    any directive scan the rest of the text n times."""
+    from iamlint.sources.hclpos import find_interpolations
+
+    n = 3000
+    body = complexity.tf_heredoc(n, 1)[1].decode()
+    body = body[body.index("<<EOF") + 6:body.index("\nEOF")]
+    _CountingFinds.scanned = 0
+    found = list(find_interpolations(_CountingFinds(body)))
+    assert len(found) == n and {kind for _s, _e, kind in found} == {"interp"}
+    assert all(body[s:e] == "${local.bucket}" for s, e, _kind in found)
+    assert _CountingFinds.scanned <= 3 * len(body)  # was about n * len(body) / 2
+
+
+@pytest.mark.parametrize("text, expected", [
+    ('a ${x} b %{ if y } c $${z} %%{w} ${"}"} ${', [(2, 6, "interp"), (9, 18, "directive"), (21, 22, "escape"),
+                                                     (27, 28, "escape"), (33, 39, "interp")]),
+    ("%{a}%{b}${c}", [(0, 4, "directive"), (4, 8, "directive"), (8, 12, "interp")]),
+    ("${a}%{b}${c}%%{d}$${e}", [(0, 4, "interp"), (4, 8, "directive"), (8, 12, "interp"), (12, 13, "escape"),
+                                (17, 18, "escape")]),
+    ("$${a} ${b}", [(0, 1, "escape"), (6, 10, "interp")]),
+    ("no interpolation", []),
+])
+def test_interpolations_and_escapes_are_found_in_order(text, expected):
+    """What the search of both openings at every step found (its answers, kept)."""
+    from iamlint.sources.hclpos import find_interpolations
+
+    assert list(find_interpolations(text)) == expected
+
+
+# --------------------------------------------------------------------------
+# suppressions: each finding tested against the comments of its own line
+
+
+def test_each_finding_is_tested_only_against_the_suppressions_that_may_cover_it(monkeypatch, registry):
+    from iamlint import suppress
+
+    calls = []
+    original = suppress.Suppression.covers
+
+    def counting(self, finding):
+        calls.append(1)
+        return original(self, finding)
+
+    monkeypatch.setattr(suppress.Suppression, "covers", counting)
+    n = 300
+    report = lint_bytes("template.yaml", complexity.suppressions(n, 1)[1], Config(), registry)
+    rules = [f.rule for f in report.findings]
+    assert rules.count("IAM012") == n  # each unused IAM105 comment
+    assert not any(f.rule == "IAM103" and "NoSuch" in f.message for f in report.findings)  # silenced
+    assert sum(1 for f in report.findings if f.rule == "IAM103" and "Other" in f.message) == n
+    assert len(calls) <= 4 * len(report.findings)  # was findings x 2 n comments
+
+
+def _naive_apply(findings, suppressions):
+    """What apply() did: every suppression tested against every finding."""
+    kept, hidden = [], []
+    used = set()
+    for f in findings:
+        hits = [i for i, s in enumerate(suppressions) if s.covers(f)]
+        used.update(hits)
+        (hidden if hits else kept).append(f)
+    return kept, hidden, [i for i in range(len(suppressions)) if i not in used]
+
+
+def test_suppressions_apply_as_testing_each_against_each():
+    from iamlint.findings import Finding, Span
+    from iamlint.suppress import Suppression, apply
+
+    rnd = random.Random(12)
+    for _ in range(50):
+        suppressions = []
+        for _ in range(rnd.randint(0, 8)):
+            rule = rnd.choice(["IAM1", "IAM101", "IAM105", "IAM3"])
+            if rnd.random() < 0.3:
+                suppressions.append(Suppression(rule, Span(1, 1, 1, 2), owner=rnd.choice(["a", "b", ""]), source="metadata"))
+            else:
+                suppressions.append(Suppression(rule, Span(1, 1, 1, 2), frozenset(rnd.sample(range(1, 8), rnd.randint(0, 2)))))
+        findings = [Finding(rule=rnd.choice(["IAM101", "IAM105", "IAM301", "IAM012"]), name="x", severity="error",
+                            message=str(i), file="f", span=Span(rnd.randint(1, 8), 1, 1, 2), pointer="",
+                            owner=rnd.choice(["a", "b", ""]), fingerprint=str(i)) for i in range(rnd.randint(0, 12))]
+        expected = _naive_apply(findings, suppressions)
+        for s in suppressions:
+            s.used = False
+        result = apply(findings, suppressions)
+        assert (result.kept, result.suppressed) == expected[:2]
+        assert result.unused == [suppressions[i] for i in expected[2]]
+
+
+def test_a_run_of_suppression_comments_is_read_in_one_pass(monkeypatch):
+    """Each comment covers the next line of code: found by one pass from the
+    end, not by walking the comments below each one (n comments in a row
+    walked O(n^2) lines)."""
+    from iamlint import suppress
+
+    calls = []
+    original = suppress._is_comment_line
+    monkeypatch.setattr(suppress, "_is_comment_line", lambda line: calls.append(1) or original(line))
+    n = 2000
+    text = "Resources:\n" + "".join(f"  # iamlint: ignore[IAM{100 + i % 50}]\n" for i in range(n)) + "  Role:\n    # iamlint: ignore[IAM3]\n"
+    found = suppress.comment_suppressions("t.yaml", text)
+    assert len(found) == n + 1
+    assert {s.lines for s in found[:n]} == {frozenset({n + 2})}  # the line of "Role:"
+    assert found[n].lines == frozenset({n + 4})  # no code below: past the end
+    assert len(calls) <= 2 * (n + 3)
