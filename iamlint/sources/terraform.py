@@ -800,6 +800,24 @@ class TerraformReader:
             doc["Id"] = self.eval(pid.expr, file, "/Id", entries, pid.key_span)
         statements: list[Any] = []
         st_entries: list[dict[str, Where]] = []  # per statement, relative pointers
+        #: Sid -> index of the first statement with it: a statement that
+        #: replaces one by Sid looks it up (scanning the statements before it
+        #: made n statement blocks cost O(n^2))
+        by_sid: dict[str, int] = {}
+
+        def add(st: Any, rel: dict[str, Where], replace: bool) -> None:
+            """Append a statement, or (``replace``) put it in place of the first one with its Sid."""
+            sid = st.get("Sid") if isinstance(st, dict) else None
+            if not isinstance(sid, str) or not sid:
+                sid = None
+            k = by_sid.get(sid) if replace and sid is not None else None
+            if k is not None:
+                statements[k], st_entries[k] = st, rel
+                return
+            if sid is not None:
+                by_sid.setdefault(sid, len(statements))
+            statements.append(st)
+            st_entries.append(rel)
 
         def add_from_documents(attr_name: str, override: bool) -> None:
             attr = block.attrs.get(attr_name)
@@ -811,26 +829,14 @@ class TerraformReader:
                 other = self.policy_document(item, attr.file, "identity", block.address, attr)
                 if other is None or not isinstance(other.value, dict):
                     # an unknown document: unknown statements, never "no statements"
-                    statements.append(Opaque(source_text(item, self.text_of(attr.file))))
-                    st_entries.append({"": Where(attr.file, node_span(item), attr.key_span)})
+                    add(Opaque(source_text(item, self.text_of(attr.file))),
+                        {"": Where(attr.file, node_span(item), attr.key_span)}, False)
                     continue
                 raw = other.value.get("Statement")
                 raw = [raw] if isinstance(raw, dict) else raw if isinstance(raw, list) else []
                 for j, st in enumerate(raw):
                     base = f"/Statement/{j}" if isinstance(other.value.get("Statement"), list) else "/Statement"
-                    rel = _relative_entries(other, base)
-                    sid = st.get("Sid") if isinstance(st, dict) else None
-                    replaced = False
-                    if override and isinstance(sid, str) and sid:
-                        for k, existing in enumerate(statements):
-                            if isinstance(existing, dict) and existing.get("Sid") == sid:
-                                statements[k] = st
-                                st_entries[k] = rel
-                                replaced = True
-                                break
-                    if not replaced:
-                        statements.append(st)
-                        st_entries.append(rel)
+                    add(st, _relative_entries(other, base), override)
 
         add_from_documents("source_policy_documents", False)
         for sub in block.blocks:
@@ -844,16 +850,7 @@ class TerraformReader:
             elif sub.type != "statement":
                 continue
             rel: dict[str, Where] = {}
-            st = self.statement(st_block, rel, sub, dynamic)
-            sid = st.get("Sid")
-            for k, existing in enumerate(statements):
-                if isinstance(sid, str) and sid and isinstance(existing, dict) and existing.get("Sid") == sid:
-                    statements[k] = st
-                    st_entries[k] = rel
-                    break
-            else:
-                statements.append(st)
-                st_entries.append(rel)
+            add(self.statement(st_block, rel, sub, dynamic), rel, True)
         add_from_documents("override_policy_documents", True)
         doc["Statement"] = statements
         entries["/Statement"] = Where(file, block.span, block.header_span)

@@ -481,3 +481,103 @@ def test_a_run_of_suppression_comments_is_read_in_one_pass(monkeypatch):
     assert {s.lines for s in found[:n]} == {frozenset({n + 2})}  # the line of "Role:"
     assert found[n].lines == frozenset({n + 4})  # no code below: past the end
     assert len(calls) <= 2 * (n + 3)
+
+
+# --------------------------------------------------------------------------
+# aws_iam_policy_document: statements replaced by Sid through a lookup
+
+
+class _CountingStatement(dict):
+    """A synthesized statement that counts how often its Sid is read."""
+
+    sid_reads = 0
+
+    def get(self, key, default=None):
+        if key == "Sid":
+            _CountingStatement.sid_reads += 1
+        return super().get(key, default)
+
+
+def test_policy_document_statements_are_merged_by_sid_without_rescanning(monkeypatch, tmp_path):
+    """A statement block replaces the earlier statement with its Sid by a
+    look-up: comparing it with every statement before it made n statement
+    blocks cost O(n^2)."""
+    from iamlint.sources import terraform
+
+    original = terraform.TerraformReader.statement
+    monkeypatch.setattr(terraform.TerraformReader, "statement",
+                        lambda self, *args, **kw: _CountingStatement(original(self, *args, **kw)))
+    _CountingStatement.sid_reads = 0
+    n = 400
+    result = _read(tmp_path, "main.tf", complexity.tf_statements(n, 1)[1])
+    (doc,) = [d for d in result.documents if d.owner == "data.aws_iam_policy_document.big"]
+    assert [st["Sid"] for st in doc.value["Statement"]] == [f"S{i}" for i in range(n)]
+    assert _CountingStatement.sid_reads <= 2 * n  # was n^2 / 2
+
+
+MERGED_DOCUMENTS = """data "aws_iam_policy_document" "src" {
+  statement {
+    sid       = "A"
+    actions   = ["s3:GetObject"]
+    resources = ["*"]
+  }
+  statement {
+    sid       = "B"
+    actions   = ["s3:PutObject"]
+    resources = ["*"]
+  }
+}
+
+data "aws_iam_policy_document" "over" {
+  statement {
+    sid       = "B"
+    actions   = ["s3:DeleteObject"]
+    resources = ["*"]
+  }
+  statement {
+    sid       = "C"
+    actions   = ["s3:ListBucket"]
+    resources = ["*"]
+  }
+}
+
+data "aws_iam_policy_document" "main" {
+  source_policy_documents = [data.aws_iam_policy_document.src.json, data.aws_iam_policy_document.src.json]
+  statement {
+    sid       = "A"
+    actions   = ["sqs:SendMessage"]
+    resources = ["*"]
+  }
+  statement {
+    actions   = ["sns:Publish"]
+    resources = ["*"]
+  }
+  statement {
+    sid       = "D"
+    actions   = ["ec2:StartInstances"]
+    resources = ["*"]
+  }
+  statement {
+    sid       = "D"
+    actions   = ["ec2:StopInstances"]
+    resources = ["*"]
+  }
+  override_policy_documents = [data.aws_iam_policy_document.over.json]
+}
+
+resource "aws_iam_policy" "p" {
+  policy = data.aws_iam_policy_document.main.json
+}
+"""
+
+
+def test_policy_document_sources_statements_and_overrides_merge_by_sid(tmp_path):
+    """source_policy_documents are taken as they are (repeated Sids too), a
+    statement block replaces the first statement with its Sid, an override
+    document's statement likewise, and each keeps the position of its own text."""
+    result = _read(tmp_path, "main.tf", MERGED_DOCUMENTS.encode())
+    (doc,) = [d for d in result.documents if d.owner == "data.aws_iam_policy_document.main"]
+    assert [(st.get("Sid"), st["Action"]) for st in doc.value["Statement"]] == [
+        ("A", ["sqs:SendMessage"]), ("B", ["s3:DeleteObject"]), ("A", ["s3:GetObject"]), ("B", ["s3:PutObject"]),
+        (None, ["sns:Publish"]), ("D", ["ec2:StopInstances"]), ("C", ["s3:ListBucket"])]
+    assert [doc.locate(f"/Statement/{i}/Action").line for i in range(7)] == [31, 17, 4, 9, 35, 45, 22]
