@@ -17,7 +17,8 @@ O(len(pattern) * len(name)) at worst:
    leftmost one too, because the following ``*`` eats the difference. So each
    ``*segment`` followed by another ``*`` becomes an atomic group
    ``(?>.*?segment)``: found by one lazy scan, never revisited. Only the last
-   ``*`` backtracks, over its own segment.
+   ``*`` backtracks, over its own segment. (Where nothing after a segment can
+   fail, as before a final ``*``, the plain form is kept: ``*x*`` is ``.*x.*``.)
 
 This is how CPython's ``fnmatch.translate`` works since 3.9; before Python
 3.11 an atomic group is spelt as a lookahead and a backreference (``_commit``).
@@ -28,8 +29,9 @@ each, instead of a Python loop per name.
 ARN formats add a third wildcard, :data:`STAR_NC`, a run without ``:`` (a
 placeholder in the partition, service, region or account field). Fact 2 needs
 the *following* wildcard to cross colons, so a segment followed by a
-:data:`STAR_NC` is left to ordinary backtracking, which a colon-free field
-bounds.
+:data:`STAR_NC` is left to ordinary backtracking; in the catalog's formats
+each STAR_NC is a whole field (``:${Region}:``) and that segment starts at a
+colon, so it has one place to match.
 """
 from __future__ import annotations
 
@@ -37,7 +39,7 @@ import functools
 import itertools
 import re
 import sys
-from typing import Iterable, Iterator
+from typing import Callable, Container, Iterable, Iterator
 
 __all__ = ["ANY", "STAR", "STAR_NC", "compile_glob", "compile_line_glob", "compile_tokens", "compile_union",
            "glob_match", "tokens_of"]
@@ -46,53 +48,36 @@ __all__ = ["ANY", "STAR", "STAR_NC", "compile_glob", "compile_line_glob", "compi
 #: character is its own one-character token, so a literal ``*`` stays literal.
 STAR, ANY, STAR_NC = "\x00*", "\x00?", "\x00~"
 _WILD = (STAR, ANY, STAR_NC)
-_RUNS = (STAR, STAR_NC)
 
 _ATOMIC = sys.version_info >= (3, 11)
 
 
-def tokens_of(pattern: str) -> tuple[str, ...]:
+def tokens_of(pattern: Iterable[str]) -> tuple[str, ...]:
     """An IAM glob as tokens: ``*`` -> STAR, ``?`` -> ANY, other characters as themselves."""
     return tuple(STAR if c == "*" else ANY if c == "?" else c for c in pattern)
 
 
-def _normalise(tokens: Iterable[str]) -> list[str]:
-    """The same language with no two run wildcards in a row (fact 1).
-
-    A run of wildcards holding a STAR matches any text of at least its number
-    of ANY, so it becomes that many ANY and one STAR. A run without STAR keeps
-    its order (``[^:]*.`` and ``.[^:]*`` differ) with repeated STAR_NC merged.
-    """
-    out: list[str] = []
-    run: list[str] = []
-    for t in itertools.chain(tokens, ("",)):  # "" ends the last run
-        if t in _WILD:
-            run.append(t)
-            continue
-        if run:
-            if STAR in run:
-                out.extend([ANY] * run.count(ANY))
-                out.append(STAR)
-            else:
-                for w in run:
-                    if not (w == STAR_NC and out and out[-1] == STAR_NC):
-                        out.append(w)
-            run = []
-        if t:
-            out.append(t)
-    return out
-
-
-def _segment_source(segment: list[str], one: str) -> str:
-    """Regex source of literal characters and ANY (``one`` matches one character)."""
-    parts: list[str] = []
-    for is_any, group in itertools.groupby(segment, key=lambda t: t == ANY):
-        if is_any:
-            count = len(list(group))
-            parts.append(one if count == 1 else f"{one}{{{count}}}")
+def _pieces(items: Iterable[str], wild: Container[str], run: Callable[[Iterable[str]], tuple[str, ...]]) -> list:
+    """Literal text and wildcard runs (tuples of tokens), in turn:
+    ``[text, run, text, ..., run, text]``; the texts between runs are not empty.
+    (``groupby`` with a C predicate: cheaper than compiling a regex to split with.)"""
+    pieces: list = [""]
+    for is_wild, group in itertools.groupby(items, wild.__contains__):
+        if is_wild:
+            pieces += (run(group), "")
         else:
-            parts.append(re.escape("".join(group)))
-    return "".join(parts)
+            pieces[-1] = "".join(group)
+    return pieces
+
+
+def _glob_pieces(pattern: str) -> list:
+    """An IAM glob's pieces (see :func:`_pieces`)."""
+    return _pieces(pattern, "*?", tokens_of)
+
+
+def _token_pieces(tokens: Iterable[str]) -> list:
+    """A token sequence's pieces (see :func:`_pieces`)."""
+    return _pieces(tokens, _WILD, tuple)
 
 
 def _commit(inner: str, names: Iterator[int], atomic: bool) -> str:
@@ -103,27 +88,54 @@ def _commit(inner: str, names: Iterator[int], atomic: bool) -> str:
     return f"(?=(?P<{name}>{inner}))(?P={name})"
 
 
-def _source(tokens: Iterable[str], names: Iterator[int], *, line: bool = False, atomic: bool = _ATOMIC) -> str:
-    """Regex source of a token sequence, for ``fullmatch`` (or, with ``line``,
-    for one whole line of a multi-line text: no wildcard crosses a line break)."""
+def _source(pieces: list, names: Iterator[int], *, line: bool = False, atomic: bool = _ATOMIC) -> str:
+    """Regex source of a glob's pieces, for ``fullmatch`` (or, with ``line``,
+    for one whole line of a multi-line text: no wildcard crosses a line break).
+
+    The pattern is cut at its STAR and STAR_NC into segments (regex source of
+    literal text and ANY). A run holding a STAR is that many ANY and one STAR
+    (fact 1); a run without one keeps its order (``[^:]*.`` and ``.[^:]*``
+    differ), repeated STAR_NC merged.
+    """
     one, one_nc = ("[^\n]", "[^:\n]") if line else (".", "[^:]")
     segments: list[list[str]] = [[]]
     runs: list[str] = []
-    for t in _normalise(tokens):
-        if t in _RUNS:
-            runs.append(t)
+    for i, piece in enumerate(pieces):
+        if not i % 2:
+            if piece:
+                segments[-1].append(re.escape(piece))
+        elif STAR in piece:
+            count = piece.count(ANY)
+            if count:
+                segments[-1].append(one if count == 1 else f"{one}{{{count}}}")
+            runs.append(STAR)
             segments.append([])
         else:
-            segments[-1].append(t)
-    out = [_segment_source(segments[0], one)]
+            for t in piece:
+                if t == ANY:
+                    segments[-1].append(one)
+                elif not (runs and runs[-1] == STAR_NC and not segments[-1]):
+                    runs.append(STAR_NC)
+                    segments.append([])
+    out = ["".join(segments[0])]
     for i, run in enumerate(runs):
         star = (one if run == STAR else one_nc) + "*"
-        segment = _segment_source(segments[i + 1], one)
-        if i + 1 < len(runs) and runs[i + 1] == STAR:
+        segment = "".join(segments[i + 1])
+        if i + 1 < len(runs) and runs[i + 1] == STAR and not _settles(run, segment, i, runs, segments):
             out.append(_commit(f"{star}?{segment}", names, atomic))  # fact 2
         else:
             out.append(star + segment)
     return "".join(out)
+
+
+def _settles(run: str, segment: str, i: int, runs: list[str], segments: list[list[str]]) -> bool:
+    """Whether ``run`` + ``segment`` (the i-th) needs no commit to stay linear,
+    so it keeps the plain (faster) form: when what follows is a final ``*``,
+    which cannot fail (``*x*`` is ``.*x.*``), or when ``[^:]*`` is followed by
+    a colon, where it has to stop (``[^:]*:role/`` in an ARN format)."""
+    if i + 2 == len(runs) and runs[-1] == STAR and not segments[-1]:
+        return True
+    return run == STAR_NC and segment.startswith(":")
 
 
 @functools.lru_cache(maxsize=16384)
@@ -131,7 +143,7 @@ def compile_glob(pattern: str, ignore_case: bool = False) -> re.Pattern[str]:
     """An IAM glob as a regex for ``fullmatch``. Callers that fold case
     themselves (the catalog lower-cases both sides) pass ``ignore_case=False``."""
     flags = re.DOTALL | (re.IGNORECASE if ignore_case else 0)
-    return re.compile(_source(tokens_of(pattern), itertools.count()), flags)
+    return re.compile(_source(_glob_pieces(pattern), itertools.count()), flags)
 
 
 def glob_match(pattern: str, text: str, ignore_case: bool = False) -> bool:
@@ -143,16 +155,16 @@ def glob_match(pattern: str, text: str, ignore_case: bool = False) -> bool:
 def compile_line_glob(pattern: str) -> re.Pattern[str]:
     """An IAM glob matching whole lines of a text (``finditer``/``search`` over
     names one per line); ``*`` and ``?`` never cross a line break."""
-    return re.compile(f"^(?:{_source(tokens_of(pattern), itertools.count(), line=True)})$", re.MULTILINE)
+    return re.compile(f"^(?:{_source(_glob_pieces(pattern), itertools.count(), line=True)})$", re.MULTILINE)
 
 
 def compile_union(patterns: Iterable[str]) -> re.Pattern[str]:
     """One regex whose ``fullmatch`` tells whether any of the IAM globs matches."""
     names = itertools.count()
-    return re.compile("|".join(_source(tokens_of(p), names) for p in patterns), re.DOTALL)
+    return re.compile("|".join(_source(_glob_pieces(p), names) for p in patterns), re.DOTALL)
 
 
 @functools.lru_cache(maxsize=4096)
 def compile_tokens(tokens: tuple[str, ...]) -> re.Pattern[str]:
     """A token sequence (literal characters, STAR, ANY, STAR_NC) as a regex for ``fullmatch``."""
-    return re.compile(_source(tokens, itertools.count()), re.DOTALL)
+    return re.compile(_source(_token_pieces(tokens), itertools.count()), re.DOTALL)
