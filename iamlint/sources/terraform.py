@@ -31,11 +31,13 @@ from __future__ import annotations
 import json
 import os
 import re
+import stat
+from functools import lru_cache
 from typing import Any
 
 from lark import Token, Tree
 
-from iamlint.engine.document import Document
+from iamlint.engine.document import Document, Notice
 from iamlint.findings import Span
 from iamlint.model.policy import Opaque, detect_kind, join_pointer
 from iamlint.model.role import Attachment, Role
@@ -54,6 +56,7 @@ from iamlint.sources.hclpos import (
     heredoc_body,
     json_string_states,
     name_of,
+    node_offsets,
     node_span,
     parse_cached,
     parse_file_cached,
@@ -115,6 +118,17 @@ ATTACHMENTS = {
 INLINE_TARGET = {"aws_iam_role_policy": ("role", "role"), "aws_iam_user_policy": ("user", "user"), "aws_iam_group_policy": ("group", "group")}
 ACCOUNT = "${AccountId}"
 MAX_SIBLINGS = 200
+#: What evaluating the expressions of one .tf file may build: no value larger
+#: than the budget (its expanded size: characters of strings and keys, one per
+#: scalar and container), and no more than the budget in all beyond what the
+#: source text itself spells out.  At least EVAL_BUDGET_MIN, else
+#: EVAL_BUDGET_FACTOR times the file.  Past it a value is Opaque and IAM013
+#: says so: a 700-byte chain of doubling locals would otherwise build 2**24
+#: values, and "${local.big}" repeated would copy megabytes per use.
+EVAL_BUDGET_MIN = 1 << 20
+EVAL_BUDGET_FACTOR = 16
+#: the largest file that file()/templatefile() reads (the default of --max-file-size)
+MAX_INCLUDED_FILE = 10 * 1024 * 1024
 
 
 class DocRef:
@@ -189,6 +203,22 @@ class TerraformReader:
         self._usage_type: dict[str, str] = {}
         #: principal resource type -> which resources name which principals (see _naming_index)
         self._naming: dict[str, tuple] = {}
+        #: the evaluation budget (see EVAL_BUDGET_MIN) and how much of it is spent
+        self.budget = max(EVAL_BUDGET_MIN, EVAL_BUDGET_FACTOR * len(home.text))
+        self._spent = 0
+        #: id -> (list or dict, expanded size, holds an Opaque) of each container evaluation built
+        self._sizes: dict[int, tuple[Any, int, bool]] = {}
+        #: (root, names) -> (value, notices): every reference is evaluated once
+        self._ref_memo: dict[tuple, tuple[Any, list]] = {}
+        #: how many reference cycles were cut (a value computed meanwhile is not memoised)
+        self._cycles = 0
+        #: id(node) -> (node, value, notices) of each expression evaluated without positions
+        self._eval_memo: dict[int, tuple[Any, Any, list]] = {}
+        #: notices being collected, one list per document (or reference) under
+        #: evaluation; the first collects those of values no document uses
+        self._scopes: list[list[tuple[str, Span | None, str]]] = [[]]
+        #: id(document) -> the notices raised while building it (replayed when it is reused)
+        self._doc_notices: dict[int, list] = {}
 
     # -- module ---------------------------------------------------------
     def siblings(self) -> list[Index]:
@@ -287,7 +317,114 @@ class TerraformReader:
                 kind = "scp" if ptype in (None, "SERVICE_CONTROL_POLICY") else "resource"
                 self.emit(self.policy_document(attr.expr, attr.file, kind, owner, attr, rtype))
         elif rtype == "aws_lambda_permission":
-            self.emit(self.lambda_permission(block))
+            self.emit(self._collecting(self.lambda_permission, block))
+
+    # -- budget and notices -------------------------------------------------
+    def _measure(self, value: Any) -> tuple[int, bool]:
+        """(expanded size, holds an Opaque) of an evaluated value: O(1) for the
+        containers evaluation built, which are recorded as they are built (a
+        list holding the same list twice is measured without walking it twice)."""
+        if isinstance(value, str):
+            return len(value), False
+        if isinstance(value, (list, dict)):
+            rec = self._sizes.get(id(value))
+            if rec is not None and rec[0] is value:
+                return rec[1], rec[2]
+            return self._record(value)
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value.bit_length() // 3 + 1, False  # about its digits
+        return 1, isinstance(value, Opaque)
+
+    def _record(self, value: list | dict) -> tuple[int, bool]:
+        """Measure a container from its (measured) children and remember it."""
+        size, opaque = 1, False
+        if isinstance(value, dict):
+            for k, v in value.items():
+                n, o = self._measure(v)
+                size += len(k) + n
+                opaque = opaque or o
+        else:
+            for v in value:
+                n, o = self._measure(v)
+                size += n
+                opaque = opaque or o
+        self._sizes[id(value)] = (value, size, opaque)
+        return size, opaque
+
+    def _afford(self, size: int, source_len: int) -> bool:
+        """May a value of ``size`` be used where the source spells out
+        ``source_len`` characters?  Charges the budget with the difference.
+
+        Charged where a value is copied in: a reference (``local.big`` in a
+        list, a string, a document) and a template variable.  What lists,
+        objects and strings around it add is spelled out by the source itself,
+        and every expression is evaluated once (see :meth:`eval`), so the
+        charges sum what evaluating the file produced beyond its own text."""
+        extra = size - source_len
+        if size > self.budget or (extra > 0 and self._spent + extra > self.budget):
+            return False
+        if extra > 0:
+            self._spent += extra
+        return True
+
+    def _built(self, value: list | dict, node: Any, file: str) -> Any:
+        """A container just built for ``node``: itself, or Opaque when it is
+        larger than the budget (nothing walks or encodes it then)."""
+        size, _opaque = self._record(value)
+        if size <= self.budget:
+            return value
+        del self._sizes[id(value)]
+        return self._over_budget(node, file)
+
+    def _over_budget(self, node: Any, file: str) -> Opaque:
+        """The Opaque value of ``node`` whose value would exceed the budget, noticed there."""
+        text = _short(source_text(node, self.text_of(file)))
+        self._notice(file, node_span(node), f"`{text}` was not evaluated: its value would exceed the evaluation "
+                     f"budget ({self.budget:,} bytes for this file); it is treated as unknown")
+        return Opaque(text)
+
+    def _notice(self, file: str, span: Span | None, message: str) -> None:
+        self._scopes[-1].append((file, span, message))
+
+    def _close_scope(self, bubble: bool = True) -> list:
+        """End the innermost notice scope; its notices also belong to the
+        enclosing one.  Each notice once: a list that holds a list twice
+        replays that list's notices twice, and down a chain of such lists the
+        copies would double."""
+        notes = list(dict.fromkeys(self._scopes.pop()))
+        if bubble and notes:
+            self._scopes[-1].extend(notes)
+        return notes
+
+    def _collecting(self, build: Any, *args: Any) -> Document | None:
+        """``build(*args)`` (a Document or None) with the notices raised while building it."""
+        self._scopes.append([])
+        try:
+            doc = build(*args)
+        finally:
+            notes = self._close_scope()
+        if doc is not None and notes:
+            self._attach(doc, notes)
+        return doc
+
+    def _attach(self, doc: Document, notes: list) -> None:
+        """Notices of ``doc``: at their span in its file, else at the document
+        with the place named (a local in a sibling file)."""
+        self._doc_notices.setdefault(id(doc), []).extend(notes)
+        for file, span, message in notes:
+            if file == doc.file and span is not None:
+                notice = Notice(message, span)
+            else:
+                where = f" ({os.path.basename(file)}:{span.line})" if span is not None and not file.startswith("<") else ""
+                notice = Notice(message + where, doc.fallback_span)
+            if notice not in doc.notices:
+                doc.notices.append(notice)
+
+    def _replay(self, doc: Document | None) -> None:
+        """A document built earlier is used again: its notices belong to the user too."""
+        notes = self._doc_notices.get(id(doc)) if doc is not None else None
+        if notes:
+            self._scopes[-1].extend(notes)
 
     # -- evaluation -----------------------------------------------------
     def eval_simple(self, attr: Attribute | None) -> Any:
@@ -302,17 +439,38 @@ class TerraformReader:
         return Opaque(source_text(node, self.text_of(file)))
 
     def eval(self, node: Any, file: str, ptr: str, sink: dict | None, key: Span | None = None) -> Any:
-        """Value of an HCL expression; records positions in ``sink``."""
+        """Value of an HCL expression; records positions in ``sink``.
+
+        Without a sink, each expression is evaluated once per file (the same
+        value, and the same notices, every time it is asked for), unless a
+        reference cycle was cut meanwhile (see :meth:`reference`)."""
         node = unwrap(node)
         if sink is not None:
             sink[ptr] = Where(file, node_span(node), key)
+            return self._eval(node, file, ptr, sink)
+        hit = self._eval_memo.get(id(node))
+        if hit is not None and hit[0] is node:
+            if hit[2]:
+                self._scopes[-1].extend(hit[2])
+            return hit[1]
+        notes = self._scopes[-1]
+        mark, cycles = len(notes), self._cycles
+        value = self._eval(node, file, ptr, None)
+        if self._cycles == cycles:
+            self._eval_memo[id(node)] = (node, value, list(dict.fromkeys(notes[mark:])))
+        return value
+
+    def _eval(self, node: Any, file: str, ptr: str, sink: dict | None) -> Any:
         if isinstance(node, Token):
             return self.opaque(node, file)
         kind = node.data
         if kind == "string":
             return self.eval_string(node, file)
         if kind == "int_lit":
-            return int(str(node.children[0]))
+            try:
+                return int(str(node.children[0]))
+            except ValueError:  # more digits than Python converts (4,300)
+                return self.opaque(node, file)
         if kind == "float_lit":
             try:
                 return float(str(node.children[0]))
@@ -321,7 +479,8 @@ class TerraformReader:
         if kind == "literal_value":
             return {"true": True, "false": False, "null": None}.get(str(node.children[0]))
         if kind == "tuple":
-            return [self.eval(item, file, join_pointer(ptr, i), sink) for i, item in enumerate(subtrees(node))]
+            items = [self.eval(item, file, join_pointer(ptr, i), sink) for i, item in enumerate(subtrees(node))]
+            return self._built(items, node, file)
         if kind == "object":
             out: dict[str, Any] = {}
             for elem in subtrees(node):
@@ -331,7 +490,7 @@ class TerraformReader:
                 kexpr = subtrees(key_node)[0] if isinstance(key_node, Tree) and subtrees(key_node) else key_node
                 k = self.object_key(kexpr, file)
                 out[k] = self.eval(elem.children[-1], file, join_pointer(ptr, k), sink, node_span(key_node))
-            return out
+            return self._built(out, node, file)
         if kind in ("heredoc_template", "heredoc_template_trim"):
             tok = node.children[0]
             body = heredoc_body(tok)
@@ -351,6 +510,10 @@ class TerraformReader:
             value = self.reference(node, file)
             if isinstance(value, DocRef):
                 return self.opaque(node, file)
+            if isinstance(value, (str, list, dict)):
+                off = node_offsets(node)
+                if not self._afford(self._measure(value)[0], off[1] - off[0] if off else 0):
+                    return self._over_budget(node, file)
             return value
         return self.opaque(node, file)
 
@@ -365,7 +528,7 @@ class TerraformReader:
 
     def eval_string(self, node: Tree, file: str) -> Any:
         parts: list[str] = []
-        unresolved = 0
+        unresolved = resolved = 0
         pieces = subtrees(node)
         for part in pieces:
             child = part.children[0]
@@ -382,6 +545,7 @@ class TerraformReader:
                 if isinstance(value, bool):
                     parts.append("true" if value else "false")
                 elif isinstance(value, (str, int, float)):
+                    resolved += 1
                     parts.append(str(value))
                 else:
                     unresolved += 1
@@ -390,6 +554,8 @@ class TerraformReader:
                 return self.opaque(node, file)
         if unresolved and len(pieces) == 1:
             return self.opaque(node, file)
+        if resolved and sum(map(len, parts)) > self.budget:
+            return self._over_budget(node, file)
         return "".join(parts)
 
     def eval_call(self, node: Tree, file: str, ptr: str, sink: dict | None) -> Any:
@@ -404,39 +570,46 @@ class TerraformReader:
             values = [self.eval(a, file, ptr, None) for a in args]
             if fname == "concat":
                 if all(isinstance(v, list) for v in values):
-                    return [x for v in values for x in v]
+                    # the would-be size first: concat(local.big, local.big) is not built past the budget
+                    if 1 + sum(self._measure(v)[0] - 1 for v in values) > self.budget:
+                        return self._over_budget(node, file)
+                    return self._built([x for v in values for x in v], node, file)
             elif len(values) == 1 and isinstance(values[0], list):
                 v = values[0]
                 if fname == "flatten":
+                    size = 1 + sum(self._measure(x)[0] - (1 if isinstance(x, list) else 0) for x in v)
+                    if size > self.budget:
+                        return self._over_budget(node, file)
                     out = []
                     for x in v:
                         out.extend(x if isinstance(x, list) else [x])
-                    return out
+                    return self._built(out, node, file)
                 if fname == "compact":
-                    return [x for x in v if x not in ("", None)]
-                seen = []
-                for x in v:
-                    if x not in seen:
-                        seen.append(x)
-                return seen
+                    return self._built([x for x in v if x not in ("", None)], node, file)
+                return self._built(_distinct(v), node, file)
         if fname == "merge":
             values = [self.eval(a, file, ptr, None) for a in args]
             if all(isinstance(v, dict) for v in values):
                 out: dict = {}
                 for v in values:
                     out.update(v)
-                return out
+                return self._built(out, node, file)
         if fname in ("lower", "upper", "trimspace") and len(args) == 1:
             v = self.eval(args[0], file, ptr, None)
             if isinstance(v, str):
-                return {"lower": v.lower(), "upper": v.upper(), "trimspace": v.strip()}[fname]
+                return {"lower": v.lower, "upper": v.upper, "trimspace": v.strip}[fname]()
         if fname == "jsonencode" and len(args) == 1:
             v = self.eval(args[0], file, ptr, None)
-            if not _has_opaque(v):
+            size, opaque = self._measure(v)
+            if not opaque:
+                if size > self.budget:
+                    return self._over_budget(node, file)
                 try:
-                    return json.dumps(v, separators=(",", ":"))
+                    text = json.dumps(v, separators=(",", ":"))
                 except (TypeError, ValueError):
                     pass
+                else:
+                    return text if len(text) <= self.budget else self._over_budget(node, file)
         return self.opaque(node, file)
 
     # -- references -----------------------------------------------------
@@ -457,19 +630,37 @@ class TerraformReader:
         return str(node.children[0]), parts
 
     def reference(self, node: Any, file: str) -> Any:
+        """The value of a reference, evaluated once per file and reference
+        (``local.a = [local.b, local.b]`` costs one evaluation of ``local.b``,
+        so chains that double are linear).  A value computed while a reference
+        cycle was cut is not remembered: from elsewhere the cycle is cut at
+        another place, and the memo must not change any result."""
         trav = self.traversal(node)
         if trav is None:
             return self.opaque(node, file)
         root, parts = trav
         names = [p for p in parts if isinstance(p, str)]
-        key = id(unwrap(node))
-        if key in self._active:
-            return self.opaque(node, file)
-        self._active.add(key)
-        try:
-            value = self._reference(root, names)
-        finally:
-            self._active.discard(key)
+        memo_key = (root, tuple(names))
+        hit = self._ref_memo.get(memo_key)
+        if hit is not None:
+            value, notes = hit
+            if notes:
+                self._scopes[-1].extend(notes)
+        else:
+            key = id(unwrap(node))
+            if key in self._active:
+                self._cycles += 1
+                return self.opaque(node, file)
+            self._active.add(key)
+            cycles = self._cycles
+            self._scopes.append([])
+            try:
+                value = self._reference(root, names)
+            finally:
+                self._active.discard(key)
+                notes = self._close_scope()
+            if self._cycles == cycles:
+                self._ref_memo[memo_key] = (value, notes)
         if value is None:
             return self.opaque(node, file)
         return value
@@ -561,9 +752,10 @@ class TerraformReader:
         key = id(node)
         if key in self._doc_cache:
             doc = self._doc_cache[key]
+            self._replay(doc)
         else:
             self._doc_cache[key] = None  # recursion guard
-            doc = self._policy_document(node, file, kind, owner, attr)
+            doc = self._collecting(self._policy_document, node, file, kind, owner, attr)
             self._doc_cache[key] = doc
         if doc is not None and resource_type:
             doc.meta.setdefault("resource_type", resource_type)
@@ -592,7 +784,7 @@ class TerraformReader:
                     sink[""] = Where(file, node_span(args[0]), attr.key_span)
                 return self._new_doc(file, value, kind, MapLocator(file, sink), owner, attr)
             if fname in ("file", "templatefile") and args:
-                return self.file_document(fname, args, file, kind, owner, attr)
+                return self.file_document(fname, args, file, kind, owner, attr, node)
             return None
         if node.data in ("heredoc_template", "heredoc_template_trim"):
             tok = node.children[0]
@@ -640,18 +832,21 @@ class TerraformReader:
             return None
         return None
 
-    def file_document(self, fname: str, args: list, file: str, kind: str, owner: str, attr: Attribute | None) -> Document | None:
+    def file_document(self, fname: str, args: list, file: str, kind: str, owner: str, attr: Attribute | None,
+                      node: Any = None) -> Document | None:
+        """The policy in the JSON file that ``file()``/``templatefile()`` names:
+        read only when it is a regular file inside the repository (see
+        :func:`read_included`); else an Opaque document with a notice naming
+        the path, which is never opened."""
         target = self.eval(args[0], file, "", None)
         if not isinstance(target, str) or "${" in target:
             return None
         full = target if os.path.isabs(target) else os.path.join(self.dir, target)
         full = os.path.normpath(full)
-        try:
-            if os.path.getsize(full) > 2 * 1024 * 1024:
-                return None
-            with open(full, encoding="utf-8") as fh:
-                content = fh.read().lstrip("\ufeff")
-        except (OSError, UnicodeDecodeError):
+        content, refusal = read_included(full, self.dir)
+        if refusal is not None:
+            return self._refused_file(f'{fname}("{target}")', refusal, node, file, kind, owner, attr)
+        if content is None:
             return None
         if fname == "templatefile":
             vars_node = args[1] if len(args) > 1 else None
@@ -674,6 +869,16 @@ class TerraformReader:
             doc.meta["included_from"] = self.path
         return doc
 
+    def _refused_file(self, call: str, why: str, node: Any, file: str, kind: str, owner: str,
+                      attr: Attribute | None) -> Document:
+        """The document of a ``file()`` that was not read: unknown, and noticed at the call."""
+        key = attr.key_span if attr is not None else None
+        span = node_span(node) if node is not None else None
+        fallback = key or span or Span(1, 1, 1, 2)
+        self._notice(file, span or fallback, f"`{_short(call, 200)}` was not read: {why}; the policy is treated as unknown")
+        return Document(file, Opaque(_short(call)), kind, WholeLocator(span or fallback, key), owner=owner,
+                        kind_source="location", fallback_span=fallback)
+
     def embedded_json(self, body: str, offset: int, file: str, kind: str, owner: str, attr: Attribute | None,
                       template_vars: dict | None) -> Document | None:
         """JSON written in a heredoc or template: interpolations resolved where
@@ -683,6 +888,7 @@ class TerraformReader:
         in_string = json_string_states(body)
         edits: list[tuple[int, int, str]] = []
         placeholders: dict[str, Opaque] = {}
+        lines = self.lines.get(file) or LineTable(self.text_of(file))
         for start, end, what in find_interpolations(body):
             if what == "escape":
                 edits.append((start, end, ""))
@@ -690,28 +896,18 @@ class TerraformReader:
             if what == "directive":
                 return None
             expr_text = body[start + 2:end - 1].strip()
-            value = self.eval_snippet(expr_text, template_vars)
-            inside = in_string(start)
-            if inside:
-                if isinstance(value, bool):
-                    value = "true" if value else "false"
-                if isinstance(value, (str, int, float)):
-                    edits.append((start, end, json.dumps(str(value))[1:-1]))
-                elif '"' in body[start:end] or "\\" in body[start:end]:
+            value, text = self._interpolated(expr_text, template_vars, in_string(start), (start, end), lines, offset, file)
+            if text is not None:
+                edits.append((start, end, text))
+            elif in_string(start):
+                if '"' in body[start:end] or "\\" in body[start:end]:
                     edits.append((start, end, "${?}"))
             else:
-                if value is not None and not isinstance(value, Opaque) and not _has_opaque(value):
-                    try:
-                        edits.append((start, end, json.dumps(value)))
-                        continue
-                    except (TypeError, ValueError):
-                        pass
                 mark = f"\u0000opaque{len(placeholders)}"
                 placeholders[mark] = Opaque("${" + expr_text + "}")
                 edits.append((start, end, json.dumps(mark)))
         emap = EditMap(body, edits)
         result = parse(emap.text)
-        lines = self.lines.get(file) or LineTable(self.text_of(file))
         locator = ShiftLocator(result.locator, emap, offset, lines)
         fallback = (attr.key_span if attr is not None else None) or Span(1, 1, 1, 2)
         if result.problems:
@@ -722,6 +918,47 @@ class TerraformReader:
         value = _replace_placeholders(result.value, placeholders) if placeholders else result.value
         return Document(file, value, kind, locator, owner=owner, kind_source="location", fallback_span=fallback,
                         duplicates=[(p, k, locator._map(s) or fallback) for p, k, s in result.duplicates])
+
+    def _interpolated(self, expr_text: str, template_vars: dict | None, inside: bool, where: tuple[int, int],
+                      lines: LineTable, offset: int, file: str) -> tuple[Any, str | None]:
+        """(value, JSON text to put in its place or None) of one ``${...}`` of
+        embedded JSON (inside a JSON string: the escaped characters).  Its
+        notices, and a text past the budget, are noticed at the interpolation."""
+        start, end = where
+        self._scopes.append([])
+        try:
+            value = self.eval_snippet(expr_text, template_vars)
+        finally:
+            notes = self._close_scope(bubble=False)
+        text, over = None, False
+        if inside:
+            if isinstance(value, bool):
+                value = "true" if value else "false"
+            if isinstance(value, (str, int, float)):
+                if self._measure(value)[0] > self.budget:
+                    over = True
+                else:
+                    text = json.dumps(str(value))[1:-1]
+        elif value is not None and not isinstance(value, Opaque):
+            size, opaque = self._measure(value)
+            if not opaque and size > self.budget:
+                over = True
+            elif not opaque:
+                try:
+                    text = json.dumps(value)
+                except (TypeError, ValueError):
+                    pass
+        # a template variable is copied in here; a reference was charged where it was evaluated
+        if text is not None and (len(text) > self.budget
+                                 or template_vars is not None and not self._afford(len(text), end - start)):
+            text, over = None, True
+        span = lines.span(offset + start, offset + end)
+        if over:
+            notes.append((file, span, f"`${{{_short(expr_text)}}}` was not evaluated: its value would exceed the "
+                                      f"evaluation budget ({self.budget:,} bytes for this file); it is treated as unknown"))
+        for _file, _span, message in notes:
+            self._notice(file, span, message)
+        return value, text
 
     def eval_snippet(self, expr_text: str, template_vars: dict | None) -> Any:
         """Evaluate the expression of an interpolation found in embedded text."""
@@ -768,8 +1005,15 @@ class TerraformReader:
     def data_document(self, block: Block, kind: str | None = None) -> Document | None:
         key = id(block)
         if key in self._doc_cache:
-            return self._doc_cache[key]
+            doc = self._doc_cache[key]
+            self._replay(doc)
+            return doc
         self._doc_cache[key] = None
+        doc = self._collecting(self._data_document, block, kind)
+        self._doc_cache[key] = doc
+        return doc
+
+    def _data_document(self, block: Block, kind: str | None) -> Document:
         used = self.usage_kind(block) if len(block.labels) >= 2 else None
         value, entries = self.synthesize(block)
         kind_source = "location"
@@ -781,11 +1025,9 @@ class TerraformReader:
                 final, kind_source = detect_kind(value), "content"
         # the resource that uses it (aws_s3_bucket_policy, aws_vpc_endpoint ...), else the data source type
         rtype = self._usage_type.get(block.labels[1]) if len(block.labels) >= 2 else None
-        doc = Document(block.file, value, final, MapLocator(block.file, entries), owner=block.address,
-                       kind_source=kind_source, fallback_span=block.header_span or Span(1, 1, 1, 2),
-                       meta={"resource_type": rtype or block.labels[0]})
-        self._doc_cache[key] = doc
-        return doc
+        return Document(block.file, value, final, MapLocator(block.file, entries), owner=block.address,
+                        kind_source=kind_source, fallback_span=block.header_span or Span(1, 1, 1, 2),
+                        meta={"resource_type": rtype or block.labels[0]})
 
     def synthesize(self, block: Block) -> tuple[dict, dict[str, Where]]:
         file = block.file
@@ -1222,14 +1464,102 @@ def _esc(token: str) -> str:
     return token.replace("~", "~0").replace("/", "~1")
 
 
-def _has_opaque(value: Any) -> bool:
-    if isinstance(value, Opaque):
-        return True
-    if isinstance(value, dict):
-        return any(_has_opaque(v) for v in value.values())
+@lru_cache(maxsize=256)
+def repository_root(directory: str) -> str:
+    """Where ``file()`` may read for a module in ``directory``: the nearest
+    directory (real path) holding ``.git``, else the module directory itself."""
+    real = os.path.realpath(directory)
+    here = real
+    while True:
+        if os.path.lexists(os.path.join(here, ".git")):
+            return here
+        parent = os.path.dirname(here)
+        if parent == here:
+            return real
+        here = parent
+
+
+_OPEN_FLAGS = (os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOFOLLOW", 0)
+               | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0))
+
+
+def read_included(path: str, module_dir: str) -> tuple[str | None, str | None]:
+    """The text of a file that ``file()``/``templatefile()`` names, as
+    ``(text, None)``; ``(None, why)`` for one that is not read; ``(None, None)``
+    for one that does not exist, cannot be opened or is not UTF-8 (as before:
+    no document).
+
+    Read only when its real path (symbolic links resolved) is inside
+    :func:`repository_root`, tested on real paths with ``commonpath``; it is
+    opened without following a link and without blocking (a FIFO), and read
+    only when ``fstat`` says it is a regular file of at most MAX_INCLUDED_FILE
+    bytes, and then at most that much (a file that grows is not read on).
+    """
+    root = repository_root(module_dir)
+    real = os.path.realpath(path)
+    try:
+        inside = os.path.commonpath([real, root]) == root
+    except ValueError:  # another drive
+        inside = False
+    if not inside:
+        return None, "the path is outside the repository" + (f" (it resolves to {real})" if real != os.path.abspath(path) else "")
+    try:
+        fd = os.open(real, _OPEN_FLAGS)
+    except OSError:
+        return None, None
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            return None, "it is not a regular file"
+        if info.st_size > MAX_INCLUDED_FILE:
+            return None, f"it is larger than {MAX_INCLUDED_FILE:,} bytes"
+        chunks, total = [], 0
+        while total <= MAX_INCLUDED_FILE:
+            chunk = os.read(fd, MAX_INCLUDED_FILE + 1 - total)
+            if not chunk:
+                break
+            chunks.append(chunk)
+            total += len(chunk)
+    except OSError:
+        return None, None
+    finally:
+        os.close(fd)
+    if total > MAX_INCLUDED_FILE:
+        return None, f"it is larger than {MAX_INCLUDED_FILE:,} bytes"
+    try:
+        text = b"".join(chunks).decode("utf-8")
+    except UnicodeDecodeError:
+        return None, None
+    # as a text-mode open() read it before: universal newlines, no BOM
+    return text.replace("\r\n", "\n").replace("\r", "\n").lstrip("\ufeff"), None
+
+
+def _short(text: str, limit: int = 60) -> str:
+    """An expression as named in a message: one line, at most ``limit`` characters."""
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[:limit - 3] + "..."
+
+
+def _distinct(values: list) -> list:
+    """Terraform's distinct(): the first of equal elements, in order, by hashing
+    a frozen copy of each (``x not in seen`` over a list is quadratic)."""
+    seen: set = set()
+    out = []
+    for x in values:
+        key = _frozen(x)
+        if key not in seen:
+            seen.add(key)
+            out.append(x)
+    return out
+
+
+def _frozen(value: Any) -> Any:
+    """A hashable value equal to another's frozen copy exactly when the values are equal."""
     if isinstance(value, list):
-        return any(_has_opaque(v) for v in value)
-    return False
+        return ("list", tuple(_frozen(v) for v in value))
+    if isinstance(value, dict):
+        return ("dict", frozenset((k, _frozen(v)) for k, v in value.items()))
+    return value
 
 
 def _replace_placeholders(value: Any, marks: dict[str, Opaque]) -> Any:

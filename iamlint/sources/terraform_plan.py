@@ -39,22 +39,44 @@ class _PrefixLocator:
         return self.inner.key_span(self._target(pointer))
 
 
-def _resources(module: Any, base: str) -> Iterator[tuple[dict, str]]:
+def _resources(module: Any, base: str, wrong: list[tuple[str, str]]) -> Iterator[tuple[dict, str]]:
+    """The resources of a module and its child modules; a ``resources`` or
+    ``child_modules`` that is not a list goes to ``wrong`` (pointer, message)."""
     if not isinstance(module, dict):
         return
-    for i, res in enumerate(module.get("resources") or []):
+    for member in ("resources", "child_modules"):
+        items = module.get(member)
+        if items is not None and not isinstance(items, list):
+            wrong.append((f"{base}/{member}", f"`{member}` must be a list, not {_json_type(items)}"))
+    resources = module.get("resources")
+    for i, res in enumerate(resources if isinstance(resources, list) else ()):
         if isinstance(res, dict):
             yield res, f"{base}/resources/{i}"
-    for j, child in enumerate(module.get("child_modules") or []):
-        yield from _resources(child, f"{base}/child_modules/{j}")
+    children = module.get("child_modules")
+    for j, child in enumerate(children if isinstance(children, list) else ()):
+        yield from _resources(child, f"{base}/child_modules/{j}", wrong)
+
+
+def _json_type(value: Any) -> str:
+    """How a wrong value is named in a message: its JSON type."""
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, (int, float)):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, dict):
+        return "an object"
+    return "a list" if isinstance(value, list) else "null"
 
 
 def read_json(path: str, text: str, value: dict, parse_result: Any, kind: str | None) -> SourceResult:
     locator = parse_result.locator
     found: dict[str, tuple[dict, str, str]] = {}  # address -> (resource, values pointer, type)
+    wrong: list[tuple[str, str]] = []  # (pointer, message): values of the wrong JSON type
     planned = value.get("planned_values")
     if isinstance(planned, dict):
-        for res, ptr in _resources(planned.get("root_module"), "/planned_values/root_module"):
+        for res, ptr in _resources(planned.get("root_module"), "/planned_values/root_module", wrong):
             if res.get("mode", "managed") != "managed" or not isinstance(res.get("values"), dict):
                 continue
             address = str(res.get("address") or f"{res.get('type')}.{res.get('name')}")
@@ -74,13 +96,26 @@ def read_json(path: str, text: str, value: dict, parse_result: Any, kind: str | 
     documents: list[Document] = []
     by_address: dict[str, list[Document]] = {}
 
+    def shape_problem(pointer: str, message: str, owner: str = "") -> None:
+        """A value of the wrong JSON type: an IAM001 finding at it (the plan is
+        malformed there); the rest of the plan is still read."""
+        from iamlint.parsing.jsontext import SyntaxProblem
+
+        span = locator.span(pointer) or Span(1, 1, 1, 2)
+        documents.append(Document(path, None, "identity", WholeLocator(span, locator.key_span(pointer)), owner=owner,
+                                  kind_source="location", fallback_span=span,
+                                  syntax_problems=[SyntaxProblem(message + " (Terraform plan of the wrong shape)", span)]))
+
     def policy(address: str, values: dict, base: str, attr: str, kind_: str, rtype: str) -> Document | None:
         raw = values.get(attr)
-        if not isinstance(raw, str) or not raw.strip():
+        ptr = f"{base}/{attr}"
+        if raw is not None and not isinstance(raw, str):
+            shape_problem(ptr, f"`{attr}` must be a JSON string, not {_json_type(raw)}", address)
+            return None
+        if raw is None or not raw.strip():
             return None
         from iamlint.parsing.jsontext import SyntaxProblem, parse
 
-        ptr = f"{base}/{attr}"
         span, key = locator.span(ptr), locator.key_span(ptr)
         result = parse(raw)
         fallback = span or Span(1, 1, 1, 2)
@@ -96,11 +131,17 @@ def read_json(path: str, text: str, value: dict, parse_result: Any, kind: str | 
         by_address.setdefault(address, []).append(doc)
         return doc
 
+    for pointer, message in wrong:
+        shape_problem(pointer, message)
     roles: list[tuple[str, dict, str, str]] = []
     for address, (values, base, rtype) in found.items():
         if rtype == "aws_iam_role":
             policy(address, values, base, "assume_role_policy", "trust", rtype)
-            for k, inline in enumerate(values.get("inline_policy") or []):
+            inlines = values.get("inline_policy")
+            if inlines is not None and not isinstance(inlines, list):
+                shape_problem(f"{base}/inline_policy",
+                              f"`inline_policy` must be a list of blocks, not {_json_type(inlines)}", address)
+            for k, inline in enumerate(inlines if isinstance(inlines, list) else ()):
                 if isinstance(inline, dict):
                     policy(address, inline, f"{base}/inline_policy/{k}", "policy", "identity", rtype)
         elif rtype in IDENTITY:

@@ -72,6 +72,17 @@ CASES = {
     "broken.tf": b'resource "aws_iam_policy" "p" {\n  policy = <<EOF\n{"Statement": [\nEOF\n  name = \n',
     "broken-heredoc.tf": b'resource "aws_iam_policy" "p" {\n  policy = <<EOF\n{"Version": "2012-10-17", "Statement": [{"Effect": "Allow",}]}\nEOF\n}\n',
     "deep.tf": b'locals {\n  x = ' + b"[" * 5000 + b"]" * 5000 + b"\n}\n",
+    # Terraform evaluation (issue 14): doubling locals and strings, file() outside, plans of the wrong shape
+    "tf-locals-doubling.tf": b'locals {\n  a0 = "x"\n' + b"".join(b"  a%d = [local.a%d, local.a%d]\n" % (i, i - 1, i - 1) for i in range(1, 31))
+    + b'}\nresource "aws_iam_policy" "p" {\n  policy = jsonencode({Statement = [{Effect = "Allow", Action = "s3:GetObject", Resource = local.a30}]})\n}\n',
+    "tf-interpolation-doubling.tf": b'locals {\n  s0 = "ab"\n' + b"".join(b'  s%d = "${local.s%d}${local.s%d}"\n' % (i, i - 1, i - 1) for i in range(1, 31))
+    + b'}\nresource "aws_iam_policy" "p" {\n  policy = jsonencode({Statement = [{Effect = "Allow", Action = "s3:GetObject", Resource = local.s30}]})\n}\n',
+    "tf-file-dev-zero.tf": b'resource "aws_iam_policy" "p" {\n  policy = file("/dev/zero")\n}\n',
+    "tf-file-etc-passwd.tf": b'resource "aws_iam_policy" "p" {\n  policy = templatefile("${path.module}/../../../../../../etc/passwd", {})\n}\n',
+    "tf-huge-int.tf": b'locals {\n  n = ' + b"9" * 5000 + b'\n}\nresource "aws_iam_policy" "p" {\n  policy = jsonencode({Statement = [{Effect = "Allow", Action = "s3:GetObject", Resource = "arn:aws:s3:::${local.n}"}]})\n}\n',
+    "plan-child-modules-true.json": b'{"planned_values":{"root_module":{"child_modules":true}}}',
+    "plan-resources-number.json": b'{"planned_values":{"root_module":{"child_modules":[{"resources":1}]}}}',
+    "plan-inline-policy-true.json": b'{"planned_values":{"root_module":{"resources":[{"type":"aws_iam_role","values":{"inline_policy":true}}]}}}',
     # Wildcard shapes that made the old backtracking translation exponential (issue 14)
     "glob-action.json": b'{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:*?*?*?*?*?*?*?*?x", "Resource": "*"}]}',
     "glob-star-action.json": b'{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "******x", "Resource": "*"}]}',
