@@ -275,6 +275,21 @@ FIXERS: dict[str, Callable] = {
 }
 
 
+# What ``--fix`` writes (``safe=True``); the OIDC subject skeleton is an editor
+# quick fix only.  FIXABLE_NAMES is what the code keys on (FIXERS are looked up
+# by name); FIXABLE_RULES are the ids of the built-in rules of those names, for
+# ``[*]`` markers, the "N fixable" summary and ``--statistics`` (a test keeps
+# the two in step).
+FIXABLE_NAMES: frozenset[str] = frozenset({"missing-version", "saml-trust-without-audience"})
+FIXABLE_RULES: frozenset[str] = frozenset({"IAM004", "IAM310"})
+
+
+def is_fixable(rule) -> bool:
+    """Whether ``--fix`` can fix findings of ``rule`` (a Rule, or a rule id)."""
+    name = getattr(rule, "name", None)
+    return name in FIXABLE_NAMES if name is not None else rule in FIXABLE_RULES
+
+
 def _rule_names(registry) -> dict[str, str]:
     return {r.id: r.name for r in registry}
 
