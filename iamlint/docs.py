@@ -11,11 +11,35 @@ def _fence(example: dict) -> str:
     return f"{title}```{lang}\n{example['content'].rstrip()}\n```"
 
 
+def fix_kind(rule: Rule) -> str | None:
+    """``"fix"`` when ``iamlint check --fix`` fixes the rule's findings,
+    ``"quickfix"`` when only the editor offers a fix (it needs the user's
+    values), None when there is no fix."""
+    from iamlint import fixes
+
+    is_fixable = getattr(fixes, "is_fixable", None)
+    if is_fixable is not None and is_fixable(rule):
+        return "fix"
+    if rule.name in fixes.FIXERS:
+        return "quickfix"
+    return None
+
+
+FIX_TEXT = {
+    "fix": "Fix: available. `iamlint check --fix` fixes it (`--diff` shows the change first); "
+           "findings it can fix are marked `[*]`.",
+    "quickfix": "Fix: in the editor only. `iamlint lsp` offers a quick fix that needs your values; "
+                "`--fix` does not write it.",
+    None: "Fix: none; the policy must be changed by hand.",
+}
+
+
 def rule_markdown(rule: Rule) -> str:
     d = rule.docs
     parts = [
         f"# {rule.name} ({rule.id})",
         f"Severity: {rule.severity} · applies to: {', '.join(rule.kinds)} policies",
+        FIX_TEXT[fix_kind(rule)],
         rule.summary,
         "## What it flags",
         d["what"].strip(),

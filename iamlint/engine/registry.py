@@ -44,6 +44,8 @@ class Rule:
     check_ref: str | None = None
     match: dict | None = None
     pack: str = "builtin"
+    #: one line saying what to do about a finding (text output's ``help:``)
+    help: str = ""
     _check: Callable | None = field(default=None, repr=False)
 
     @property
@@ -141,6 +143,7 @@ def _rule_from_data(data: dict, path: Path, pack: str) -> Rule:
         check_ref=data.get("check"),
         match=data.get("match"),
         pack=pack,
+        help=" ".join(str(data.get("help") or "").split()),
     )
 
 

@@ -19,6 +19,8 @@ class RunResult:
     registry: object = None
     show_source: bool = False
     color: bool = False
+    #: OSC 8 links to the rules' documentation (text output on a terminal that shows them)
+    hyperlinks: bool = False
     root: str = "."
 
     @property

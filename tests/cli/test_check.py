@@ -73,7 +73,7 @@ def test_text_format_and_show_source(tmp_path):
     r = run("check", "--show-source", str(p))
     assert r.exit_code == 1
     first = r.output.splitlines()[0]
-    assert first.startswith(f"{p}:1:52: IAM011 [error] ")
+    assert first.startswith(f"{p}:1:52: IAM011 invalid-effect [error] ")
     assert "^^^^^^^" in r.output
 
 

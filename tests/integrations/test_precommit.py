@@ -80,7 +80,7 @@ def test_try_repo_fails_on_the_bad_file_with_the_located_finding(repos):
     proc = _try_repo(repos)  # --all-files: bad, good and non-IAM files
     out = proc.stdout + proc.stderr
     assert proc.returncode == 1, out
-    assert "bad-github-trust.json:6:34: IAM306 [error]" in out, out
+    assert "bad-github-trust.json:6:34: IAM306 oidc-trust-without-subject [error]" in out, out
     assert "good-github-trust.json:" not in out, out
     assert "package.json" not in out and "docker-compose.yml" not in out, out
 

@@ -173,4 +173,4 @@ def test_a_repository_rule_pack_cannot_drive_the_terminal(tmp_path):
     assert "\\x1b]0;pwned\\x07\\n::error::A statement allows" in rules
     # the documentation keeps its lines: the newline stays one, the `::` after it does not start a command
     assert "\\x1b]0;pwned\\x07\n\\x3a:error::A statement allows" in doc
-    assert "ORG002 [warning] \\x1b[2J" in check  # (the message's whitespace is folded by the match engine)
+    assert "ORG002 sensitive-action-on-all-resources [warning] \\x1b[2J" in check  # (the message's whitespace is folded by the match engine)
