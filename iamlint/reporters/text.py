@@ -73,6 +73,10 @@ def escape(text: str, line_start: bool = False) -> str:
     return text
 
 
+#: the characters :func:`split_remedy` looks at: quotes, brackets, clause ends
+_REMEDY_TOKENS = re.compile(r"[`\"()\[\]{}]|[;:] ")
+
+
 def split_remedy(message: str) -> tuple[str, str]:
     """``(what is wrong, what to do)`` of a message written "what; remedy".
 
@@ -80,14 +84,15 @@ def split_remedy(message: str) -> tuple[str, str]:
     quotes and brackets (those hold policy values and lists) and is followed by
     an imperative (:data:`_REMEDY_START`), else after the first such ``": "``
     (``…is not an action: write actions as `service:ActionName```); ``""``
-    when there is none.  The
-    message itself is unchanged everywhere else (JSON, SARIF, fingerprints):
-    only the text output shows the remedy on its own line."""
+    when there is none.  The message itself is unchanged everywhere else
+    (JSON, SARIF, fingerprints): only the text output shows the remedy on its
+    own line."""
+    if "; " not in message and ": " not in message:
+        return message, ""
     depth, quoted = 0, ""
     colon: int | None = None
-    i, n = 0, len(message)
-    while i < n:
-        ch = message[i]
+    for token in _REMEDY_TOKENS.finditer(message):
+        ch, i = token.group()[0], token.start()
         if quoted:
             if ch == quoted:
                 quoted = ""
@@ -97,13 +102,11 @@ def split_remedy(message: str) -> tuple[str, str]:
             depth += 1
         elif ch in ")]}":
             depth = max(0, depth - 1)
-        elif ch in ";:" and depth == 0 and message.startswith(" ", i + 1) and _REMEDY_START.match(message, i + 2):
-            what = message[:i].rstrip()
-            if ch == ";" and what:
-                return what, message[i + 2:].strip()
-            if ch == ":" and what and colon is None:
+        elif depth == 0 and i > 0 and _REMEDY_START.match(message, i + 2):
+            if ch == ";":
+                return message[:i].rstrip(), message[i + 2:].strip()
+            if colon is None:
                 colon = i
-        i += 1
     if colon is not None:  # "what: remedy", when there is no "; remedy"
         return message[:colon].rstrip(), message[colon + 2:].strip()
     return message, ""
