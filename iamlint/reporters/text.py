@@ -251,6 +251,7 @@ def render(run: RunResult) -> str:
     c = run.color
     links = c and getattr(run, "hyperlinks", False)
     registry = run.registry
+    urls: dict[str, str] = {}  # rule id -> its documentation's URL
     is_fixable = _fixable_test() if run.findings else None
     fixable = 0
     for f in run.findings:
@@ -259,7 +260,10 @@ def render(run: RunResult) -> str:
         remedy = remedy or (getattr(rule, "help", "") if rule is not None else "")
         title = f"{f.rule} {escape(f.name)}" if f.name else f.rule
         if links and rule is not None:
-            title = _link(_rule_url(rule), title)
+            url = urls.get(rule.id)
+            if url is None:
+                url = urls[rule.id] = _rule_url(rule)
+            title = _link(url, title)
         title = f"{_BOLD}{title}{_RESET}" if c else title
         sev = f"{_COLORS[f.severity]}{f.severity}{_RESET}" if c else f.severity
         mark = ""
