@@ -13,7 +13,11 @@
   ``codeDescription.href``.
 - The workspace configuration (``pyproject.toml`` ``[tool.iamlint]`` /
   ``.iamlint.toml``, nearest to each file) is reloaded when such a file is
-  saved or the client reports it changed.
+  saved or the client reports it changed (the server asks a client that can
+  to watch them), and otherwise when :class:`ConfigWatch` sees one of them
+  changed, created or removed at the next open, save or change of a document:
+  a client that was never asked to watch a file (Neovim before 0.9) does not
+  report its changes.
 - Code actions: the verified fixes of :mod:`iamlint.fixes` and, in YAML and
   HCL, "ignore this rule here" (a ``# iamlint: ignore[ID]`` comment above).
 - Hover on an action name: its description and access level from the catalog.
@@ -36,6 +40,7 @@ its lint ends; it cannot take the others.)
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
 import logging
 import os
@@ -51,6 +56,7 @@ from pygls.lsp.server import LanguageServer
 from pygls.uris import to_fs_path
 
 from iamlint import __version__
+from iamlint.configfile import CONFIG_NAMES
 from iamlint.lsp.protocol import PARSE_ERROR, BoundedStdin, IamlintProtocol
 
 log = logging.getLogger("iamlint.lsp")
@@ -59,7 +65,6 @@ DEBOUNCE = 0.15  # seconds
 #: threads that lint; one document uses at most one for its lint and one for code actions
 LINT_WORKERS = 4
 LINTED = (".json", ".yaml", ".yml", ".template", ".tf")
-CONFIG_NAMES = (".iamlint.toml", "pyproject.toml")
 SEVERITY = {
     "error": types.DiagnosticSeverity.Error,
     "warning": types.DiagnosticSeverity.Warning,
@@ -162,6 +167,71 @@ class Analysis:
     diagnostics: list = field(default_factory=list)
 
 
+class ConfigWatch:
+    """Notices a configuration file that changed without the client saying so.
+
+    For every directory from an open document's up to the root, it keeps what
+    each configuration file name (:data:`iamlint.configfile.CONFIG_NAMES`)
+    holds there: a hash of the content, or None when absent, so an edit, a new
+    file nearer to the document and a removed one all count.  A content hash
+    rather than mtime and size: two writes within one file-system timestamp
+    tick with the same size would look unchanged.  The files are small and few
+    (usually one ``pyproject.toml``), and this runs at most once per lint."""
+
+    def __init__(self) -> None:
+        self._seen: dict[str, bytes | None] = {}
+        self._dirs: dict[str, tuple[str, ...]] = {}  # document path -> its directory and their parents
+
+    def _directories(self, path: str) -> tuple[str, ...]:
+        dirs = self._dirs.get(path)
+        if dirs is None:
+            d, out = os.path.dirname(os.path.abspath(path)), []
+            while True:
+                out.append(d)
+                parent = os.path.dirname(d)
+                if parent == d:
+                    break
+                d = parent
+            dirs = self._dirs[path] = tuple(out)
+        return dirs
+
+    @staticmethod
+    def _state(candidate: str) -> bytes | None:
+        try:
+            with open(candidate, "rb") as f:
+                return hashlib.blake2b(f.read(), digest_size=16).digest()
+        except OSError:  # absent, a directory, unreadable: no configuration there
+            return None
+
+    def changed(self, paths) -> bool:
+        """Whether a configuration file that could apply to ``paths`` differs from
+        when it was first seen (directories seen for the first time are recorded)."""
+        changed = False
+        checked = set()
+        for path in paths:
+            for d in self._directories(path):
+                if d in checked:
+                    continue
+                checked.add(d)
+                for name in CONFIG_NAMES:
+                    candidate = os.path.join(d, name)
+                    state = self._state(candidate)
+                    if candidate not in self._seen:
+                        self._seen[candidate] = state
+                    elif self._seen[candidate] != state:
+                        self._seen[candidate] = state
+                        changed = True
+        return changed
+
+    def forget(self, path: str) -> None:
+        self._dirs.pop(path, None)
+
+    def reset(self, paths) -> None:
+        """Record the files as they are now (the configuration is being reloaded)."""
+        self._seen.clear()
+        self.changed(paths)
+
+
 class IamlintLanguageServer(LanguageServer):
     def __init__(self) -> None:
         super().__init__("iamlint", __version__, text_document_sync_kind=types.TextDocumentSyncKind.Incremental,
@@ -178,6 +248,7 @@ class IamlintLanguageServer(LanguageServer):
         self._generation = 0
         self.shutdown_requested = self.exit_requested = False
         self._config_error_shown: set[str] = set()
+        self._config_watch = ConfigWatch()
         self._workers = ThreadPoolExecutor(max_workers=LINT_WORKERS, thread_name_prefix="iamlint-lint")
 
     def shutdown(self) -> None:
@@ -205,7 +276,19 @@ class IamlintLanguageServer(LanguageServer):
             self._resolver = ConfigResolver()
         return self._resolver
 
+    def open_paths(self) -> list[str]:
+        return [doc.path or to_fs_path(doc.uri) or doc.uri for doc in list(self.workspace.text_documents.values())]
+
+    def check_config(self) -> bool:
+        """Reload the configuration if a file of it changed unannounced (see ConfigWatch)."""
+        if self._config_watch.changed(self.open_paths()):
+            log.info("a configuration file changed: reloading")
+            self.reload_config()
+            return True
+        return False
+
     def reload_config(self) -> None:
+        self._config_watch.reset(self.open_paths())
         self._resolver = None
         self._generation += 1
         self._config_error_shown.clear()
@@ -246,7 +329,8 @@ class IamlintLanguageServer(LanguageServer):
 
     def _run_pending(self, uri: str) -> None:
         self._pending.pop(uri, None)
-        self.lint(uri)
+        if not self.check_config():  # a reload lints every open document
+            self.lint(uri)
 
     def cancel(self, uri: str) -> None:
         handle = self._pending.pop(uri, None)
@@ -567,7 +651,8 @@ def create_server() -> IamlintLanguageServer:
 
     @server.feature(types.TEXT_DOCUMENT_DID_OPEN)
     def did_open(ls: IamlintLanguageServer, params: types.DidOpenTextDocumentParams) -> None:
-        ls.lint(params.text_document.uri)
+        if not ls.check_config():
+            ls.lint(params.text_document.uri)
 
     @server.feature(types.TEXT_DOCUMENT_DID_CHANGE)
     def did_change(ls: IamlintLanguageServer, params: types.DidChangeTextDocumentParams) -> None:
@@ -581,7 +666,8 @@ def create_server() -> IamlintLanguageServer:
             ls.reload_config()
             return
         ls.cancel(uri)
-        ls.lint(uri)
+        if not ls.check_config():
+            ls.lint(uri)
 
     @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
     def did_close(ls: IamlintLanguageServer, params: types.DidCloseTextDocumentParams) -> None:
@@ -591,6 +677,7 @@ def create_server() -> IamlintLanguageServer:
         ls._last_run.pop(uri, None)
         ls._rerun.discard(uri)
         ls._action_locks.pop(uri, None)
+        ls._config_watch.forget(to_fs_path(uri) or uri)
         if uri_linted(uri):
             ls.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=uri, diagnostics=[]))
 

@@ -199,3 +199,84 @@ def test_rapid_changes_are_coalesced_into_the_latest_buffer(lsp, tmp_path):
                                           "contentChanges": [{"text": fixed}]})
     final = lsp.diagnostics(path.as_uri(), 8, timeout=10)
     assert final["params"]["diagnostics"] == []
+
+
+def _ids(diags: list[dict]) -> list[str]:
+    return [d["code"] for d in diags]
+
+
+def test_a_config_file_changed_behind_the_servers_back_is_noticed_at_the_next_change(lsp, tmp_path):
+    """No ``didChangeWatchedFiles`` (the client never watched the file, as Neovim
+    0.7 with the README's set-up): the next didChange / didSave / didOpen
+    notices the changed configuration and lints with it."""
+    path = tmp_path / "policy.json"
+    assert _ids(_open(lsp, path, NO_VERSION)) == ["IAM004"]
+    (tmp_path / ".iamlint.toml").write_text('ignore = ["IAM004"]\n')  # created, nobody told
+    assert _change(lsp, path, NO_VERSION, 2) == []
+    (tmp_path / ".iamlint.toml").write_text('ignore = ["IAM008"]\n')  # same size, new content
+    lsp.notify("textDocument/didSave", {"textDocument": {"uri": path.as_uri()}})
+    assert _ids(lsp.diagnostics(path.as_uri(), 2)["params"]["diagnostics"]) == ["IAM004"]
+
+
+def test_a_pyproject_and_a_nearer_config_are_noticed_and_every_open_document_relinted(lsp, tmp_path):
+    sub = tmp_path / "sub"
+    sub.mkdir()
+    (tmp_path / "pyproject.toml").write_text('[project]\nname = "x"\n')
+    top, inner = tmp_path / "top.json", sub / "inner.json"
+    assert _ids(_open(lsp, top, NO_VERSION)) == ["IAM004"]
+    assert _ids(_open(lsp, inner, NO_VERSION)) == ["IAM004"]
+    (tmp_path / "pyproject.toml").write_text('[project]\nname = "x"\n\n[tool.iamlint]\nignore = ["IAM004"]\n')
+    # a change to one document relints both with the new configuration
+    lsp.notify("textDocument/didChange", {"textDocument": {"uri": inner.as_uri(), "version": 2},
+                                          "contentChanges": [{"text": NO_VERSION}]})
+    published = {}
+    lsp.wait(lambda m: m.get("method") == "textDocument/publishDiagnostics"
+             and published.setdefault(m["params"]["uri"], m["params"]["diagnostics"]) is not None
+             and len(published) == 2)
+    assert published == {top.as_uri(): [], inner.as_uri(): []}
+    # a configuration created nearer to one document takes over for it at its next open
+    (sub / ".iamlint.toml").write_text('select = ["ALL"]\n')
+    other = sub / "other.json"
+    assert _ids(_open(lsp, other, NO_VERSION)) == ["IAM004"]
+
+
+def test_config_watchers_are_registered_when_the_client_can_watch(tmp_path):
+    """A client that supports dynamic registration of didChangeWatchedFiles is
+    asked to watch every configuration file name iamlint reads."""
+    from iamlint.configfile import CONFIG_NAMES
+
+    client = _client_module().RawClient([sys.executable, "-m", "iamlint", "lsp"], cwd=str(tmp_path))
+    try:
+        client.request("initialize", {"processId": None, "rootUri": tmp_path.as_uri(), "capabilities": {
+            "workspace": {"didChangeWatchedFiles": {"dynamicRegistration": True}}}})
+        client.notify("initialized", {})
+        msg = client.wait(lambda m: m.get("method") == "client/registerCapability", timeout=30)
+        [reg] = msg["params"]["registrations"]
+        assert reg["method"] == "workspace/didChangeWatchedFiles"
+        globs = {w["globPattern"] for w in reg["registerOptions"]["watchers"]}
+        assert globs == {f"**/{name}" for name in CONFIG_NAMES}
+        # a reported change reloads the configuration
+        (tmp_path / ".iamlint.toml").write_text('ignore = ["IAM004"]\n')
+        path = tmp_path / "policy.json"
+        assert _open(client, path, NO_VERSION) == []
+        (tmp_path / ".iamlint.toml").write_text('select = ["ALL"]\n')
+        client.notify("workspace/didChangeWatchedFiles", {"changes": [
+            {"uri": (tmp_path / ".iamlint.toml").as_uri(), "type": 2}]})
+        assert _ids(client.diagnostics(path.as_uri())["params"]["diagnostics"]) == ["IAM004"]
+    finally:
+        client.close()
+
+
+def test_a_client_that_cannot_watch_is_not_asked_to(tmp_path):
+    """The registration would be sent from the ``initialized`` handler, before the
+    server answers the next request: every message up to that answer is seen."""
+    client = _client_module().RawClient([sys.executable, "-m", "iamlint", "lsp"], cwd=str(tmp_path))
+    try:
+        client.initialize(str(tmp_path))  # capabilities: {}
+        seen = []
+        client._id += 1
+        client.send({"jsonrpc": "2.0", "id": client._id, "method": "shutdown", "params": None})
+        client.wait(lambda m: seen.append(m) or (m.get("id") == client._id and "method" not in m))
+        assert [m.get("method") for m in seen] == [None], seen
+    finally:
+        client.close()

@@ -64,3 +64,40 @@ def test_neovim_receives_the_oidc_diagnostic_and_it_disappears_after_fix_and_sav
     condition = saved["Statement"][0]["Condition"]["StringEquals"]
     assert condition["token.actions.githubusercontent.com:sub"] == "repo:octo-org/deploy:ref:refs/heads/main"
     assert condition["token.actions.githubusercontent.com:aud"] == "sts.amazonaws.com"
+
+
+def _readme_neovim_snippet() -> str:
+    """The Lua block that follows "Neovim" in the README's editor section."""
+    readme = (HERE.parents[1] / "README.md").read_text(encoding="utf-8")
+    editors = readme[readme.index("### Editors"):]
+    start = editors.index("```lua\n", editors.index("Neovim")) + len("```lua\n")
+    return editors[start:editors.index("```", start)]
+
+
+def test_with_the_readme_setup_a_changed_config_file_applies_without_a_restart(tmp_path):
+    """The README's Neovim snippet, the server from PATH; .iamlint.toml and
+    pyproject.toml written behind the editor's back take effect at the next
+    save and the next change of the buffer (issue 15, point 6)."""
+    nvim = shutil.which("nvim")
+    if nvim is None:
+        pytest.skip("nvim is not installed (.ci/run installs Debian's neovim)")
+    snippet = tmp_path / "init.lua"
+    snippet.write_text(_readme_neovim_snippet())
+    assert 'cmd = { "iamlint", "lsp" }' in snippet.read_text()
+    project = tmp_path / "infra"
+    project.mkdir()
+    policy = project / "deploy-trust.json"
+    policy.write_text(POLICY)
+    out = tmp_path / "result.txt"
+    env = {**os.environ,
+           "IAMLINT_SNIPPET": str(snippet), "IAMLINT_POLICY": str(policy), "IAMLINT_OUT": str(out),
+           "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
+           "XDG_CACHE_HOME": str(tmp_path / "cache"), "XDG_STATE_HOME": str(tmp_path / "state"),
+           "XDG_DATA_HOME": str(tmp_path / "data"), "XDG_CONFIG_HOME": str(tmp_path / "config"),
+           "HOME": str(tmp_path)}
+    proc = subprocess.run([nvim, "--headless", "--clean", "-c", f"luafile {HERE / 'nvim' / 'iamlint_config_e2e.lua'}"],
+                          env=env, cwd=project, capture_output=True, text=True, timeout=180,
+                          stdin=subprocess.DEVNULL)
+    assert out.is_file(), (proc.returncode, proc.stdout, proc.stderr)
+    lines = out.read_text().splitlines()
+    assert lines == ["REPORTED", "IGNORED", "REPORTED AGAIN", "RESULT ok"], lines
