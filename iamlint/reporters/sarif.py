@@ -3,19 +3,27 @@
 The tool driver lists every loaded rule (id, name, descriptions, help with the
 rule's documentation, helpUri, default level, tags and a ``security-severity``
 score); each result names its rule, level, message, the file as a URI relative
-to the run's root (``%SRCROOT%``), the region (1-based, end column exclusive,
+to the repository root (``uriBaseId: "%SRCROOT%"``, see
+:mod:`iamlint.reporters.paths`), the region (1-based, end column exclusive,
 columns in Unicode code points) and the baseline fingerprint as a partial
 fingerprint, so alerts survive lines moving.
+
+The ``security-severity`` score follows the level, on GitHub's scale: every
+error rule ranks at least "high" (>= 7.0), every warning "medium" (4.0-6.9),
+every note "low" (< 4.0); within a level, security rules rank above the
+others and the worst risks (escalation, public access, credentials) highest.
+GitHub reads the score of a rule's descriptor; a finding whose severity is
+not its rule's (a graded rule, a ``severity`` setting) carries its own score
+in the result's ``properties`` as well, so the two never disagree.
 """
 from __future__ import annotations
 
-import os
 from pathlib import Path
-from urllib.parse import quote
 
 from iamlint import __version__
 from iamlint.reporters import RunResult
 from iamlint.reporters.jsontext import dumps_indent2
+from iamlint.reporters.paths import SRCROOT, RepoPaths
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 LEVELS = {"error": "error", "warning": "warning", "info": "note"}
@@ -28,22 +36,25 @@ SECURITY_TAGS = {"security", "trust", "over-privilege", "privilege-escalation", 
 CRITICAL_TAGS = {"privilege-escalation", "public-access", "credentials"}
 
 
-def security_severity(rule) -> str:
-    """GitHub's scale: >= 9.0 critical, 7.0-8.9 high, 4.0-6.9 medium, 0.1-3.9 low.
+#: (worst risks, security rules, other rules) per severity: each level has its own band of GitHub's
+#: scale (critical >= 9.0, high 7.0-8.9, medium 4.0-6.9, low < 4.0), so an error always outranks a
+#: warning and a warning a note
+SCORES = {"error": (9.3, 8.0, 7.0), "warning": (6.5, 5.5, 4.0), "info": (3.5, 3.0, 1.0)}
 
-    Security rules (by tag or id range IAM2xx/IAM3xx/IAM5xx) score by severity;
-    syntax and catalog-correctness rules stay low: they break deployments, not
-    access control.
-    """
-    tags = set(rule.tags)
-    security = bool(tags & SECURITY_TAGS) or rule.id[:4] in ("IAM2", "IAM3", "IAM5")
-    if security:
-        if rule.severity == "error":
-            score = 9.1 if tags & CRITICAL_TAGS else 8.0
-        else:
-            score = {"warning": 5.5, "info": 3.0}.get(rule.severity, 3.0)
+
+def is_security_rule(rule) -> bool:
+    """Security rules by tag or id range (IAM2xx, IAM3xx, IAM5xx); syntax and
+    catalog-correctness rules break deployments, not access control."""
+    return bool(set(rule.tags) & SECURITY_TAGS) or rule.id[:4] in ("IAM2", "IAM3", "IAM5")
+
+
+def security_severity(rule, severity: str | None = None) -> str:
+    """The score of ``rule`` at ``severity`` (default: the rule's own)."""
+    worst, security, other = SCORES.get(severity or rule.severity, SCORES["info"])
+    if is_security_rule(rule):
+        score = worst if set(rule.tags) & CRITICAL_TAGS else security
     else:
-        score = {"error": 4.0, "warning": 2.0, "info": 1.0}.get(rule.severity, 1.0)
+        score = other
     return f"{score:.1f}"
 
 
@@ -58,8 +69,7 @@ def help_uri(rule) -> str:
 def _rule_descriptor(rule) -> dict:
     from iamlint.docs import rule_markdown
 
-    tags = list(dict.fromkeys(["security"] if (set(rule.tags) & SECURITY_TAGS or rule.id[:4] in ("IAM2", "IAM3", "IAM5"))
-                              else [])) + [t for t in rule.tags if t != "security"]
+    tags = (["security"] if is_security_rule(rule) else []) + [t for t in rule.tags if t != "security"]
     what = " ".join(str(rule.docs.get("what", "")).split())
     why = " ".join(str(rule.docs.get("why", "")).split())
     try:
@@ -78,80 +88,81 @@ def _rule_descriptor(rule) -> dict:
     }
 
 
-def artifact_uri(path: str, root: str = ".") -> tuple[str, bool]:
-    """(uri, relative?) — relative to ``root`` when the file is under it."""
-    if path in ("", "-"):
-        return "stdin", True
-    abs_path = os.path.abspath(path)
-    abs_root = os.path.abspath(root or ".")
-    try:
-        rel = os.path.relpath(abs_path, abs_root)
-    except ValueError:
-        rel = None
-    if rel is not None and not rel.startswith(".."):
-        return quote(rel.replace(os.sep, "/")), True
-    return Path(abs_path).as_uri(), False
+class _Artifacts:
+    """Artifact locations of one run: each file relative to its root, each
+    root a base id (the main root ``%SRCROOT%``, others ``ROOT2``, ``ROOT3``
+    ... in order of first use), a file outside every root an absolute URI."""
+
+    def __init__(self, run: RunResult) -> None:
+        paths = [f.file for f in run.findings]
+        paths += [rel.file for f in run.findings for rel in (f.related or ())]
+        paths += [r.path for r in run.files if r.error]
+        self.paths = RepoPaths(paths, None if run.root in ("", ".") else run.root)
+        self.base_ids: dict[str, str] = {self.paths.main: SRCROOT}
+
+    def location(self, path: str) -> dict:
+        root, relative = self.paths.relative(path)
+        if root is None:
+            return {"uri": Path(relative).as_uri()}
+        base = self.base_ids.setdefault(root, f"ROOT{len(self.base_ids) + 1}")
+        return {"uri": RepoPaths.uri(relative), "uriBaseId": base}
+
+    def original_uri_base_ids(self) -> dict:
+        return {base: {"uri": RepoPaths.root_uri(root)} for root, base in self.base_ids.items()}
 
 
-def _location(path: str, span, root: str) -> dict:
-    uri, relative = artifact_uri(path, root)
-    artifact = {"uri": uri}
-    if relative:
-        artifact["uriBaseId"] = "%SRCROOT%"
-    return {
-        "physicalLocation": {
-            "artifactLocation": artifact,
-            "region": {
-                "startLine": max(span.line, 1),
-                "startColumn": max(span.column, 1),
-                "endLine": max(span.end_line, span.line, 1),
-                "endColumn": max(span.end_column, 1),
-            },
+def _location(artifacts: _Artifacts, path: str, span) -> dict:
+    location = {"artifactLocation": artifacts.location(path)}
+    if span is not None:
+        location["region"] = {
+            "startLine": max(span.line, 1),
+            "startColumn": max(span.column, 1),
+            "endLine": max(span.end_line, span.line, 1),
+            "endColumn": max(span.end_column, 1),
         }
-    }
+    return {"physicalLocation": location}
 
 
 def render(run: RunResult) -> str:
     registry = run.registry
     rules = list(registry) if registry is not None else []
     index = {r.id: i for i, r in enumerate(rules)}
+    artifacts = _Artifacts(run)
     results = []
     for f in run.findings:
+        level = LEVELS.get(f.severity, "warning")
         result = {
             "ruleId": f.rule,
-            "level": LEVELS.get(f.severity, "warning"),
+            "level": level,
             "message": {"text": f.message + (f" ({f.owner})" if f.owner else "")},
-            "locations": [_location(f.file, f.span, run.root)],
+            "locations": [_location(artifacts, f.file, f.span)],
         }
         if f.rule in index:
             result["ruleIndex"] = index[f.rule]
+            rule = rules[index[f.rule]]
+            if f.severity != rule.severity:
+                # GitHub shows the descriptor's score; this one is the finding's own
+                result["properties"] = {"security-severity": security_severity(rule, f.severity)}
         if f.fingerprint:
             result["partialFingerprints"] = {FINGERPRINT_KEY: f.fingerprint}
         related = []
         for i, rel in enumerate(f.related or ()):
-            if rel.span is not None:
-                loc = _location(rel.file, rel.span, run.root)
-            else:
-                uri, relative = artifact_uri(rel.file, run.root)
-                art = {"uri": uri, **({"uriBaseId": "%SRCROOT%"} if relative else {})}
-                loc = {"physicalLocation": {"artifactLocation": art}}
-            msg = rel.message
+            loc = _location(artifacts, rel.file, rel.span)
             loc["id"] = i
-            if msg:
-                loc["message"] = {"text": msg}
+            if rel.message:
+                loc["message"] = {"text": rel.message}
             related.append(loc)
         if related:
             result["relatedLocations"] = related
         results.append(result)
     notifications = [
         {"level": "error", "message": {"text": f"{r.path}: {r.error}"},
-         "locations": [{"physicalLocation": {"artifactLocation": {"uri": artifact_uri(r.path, run.root)[0]}}}]}
+         "locations": [_location(artifacts, r.path, None)]}
         for r in run.files if r.error
     ]
     invocation: dict = {"executionSuccessful": not notifications}
     if notifications:
         invocation["toolExecutionNotifications"] = notifications
-    root_uri = Path(os.path.abspath(run.root or ".")).as_uri() + "/"
     sarif = {
         "$schema": SCHEMA,
         "version": "2.1.0",
@@ -163,7 +174,7 @@ def render(run: RunResult) -> str:
                 "informationUri": "https://github.com/iamlint/iamlint",
                 "rules": [_rule_descriptor(r) for r in rules],
             }},
-            "originalUriBaseIds": {"%SRCROOT%": {"uri": root_uri}},
+            "originalUriBaseIds": artifacts.original_uri_base_ids(),
             "invocations": [invocation],
             "columnKind": "unicodeCodePoints",
             "results": results,
