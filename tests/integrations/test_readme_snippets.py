@@ -116,3 +116,13 @@ def test_the_precommit_snippet_blocks_a_bad_commit_and_lets_a_good_one_through(u
     assert passed.returncode == 0, passed.stdout + passed.stderr
     assert "iamlint" in passed.stdout + passed.stderr and "Passed" in passed.stdout + passed.stderr
     assert git(["rev-list", "--count", "HEAD"], project, env).stdout.strip() == "2"
+
+
+def test_the_vscode_settings_snippet_is_json_that_starts_the_server():
+    """VS Code itself cannot run here: the settings are valid JSON whose command
+    and arguments are the language server the other tests drive."""
+    import json
+
+    settings = json.loads(_block("VS Code", "json"))
+    assert [settings["glspc.server.command"], *settings["glspc.server.commandArguments"]] == ["iamlint", "lsp"]
+    assert {"json", "yaml", "terraform"} <= set(settings["glspc.server.languageId"])
