@@ -9,13 +9,45 @@ import contextlib
 import functools
 import os
 import sys
+from typing import NamedTuple
 
 import click
 
 from iamlint import __version__
+from iamlint.reporters import FORMATS
 
 KINDS = ("identity", "trust", "resource", "scp")
 FAIL_LEVELS = ("error", "warning", "info", "never")
+
+
+class Output(NamedTuple):
+    """One report of a run: a format and where it goes (None: standard output)."""
+
+    fmt: str
+    path: str | None = None
+
+
+class FormatSpec(click.ParamType):
+    """``FORMAT`` or ``FORMAT:PATH`` (``--format sarif:iamlint.sarif``).
+
+    Split at the first colon after a known format name, so ``PATH`` may hold
+    colons (``junit:C:\\out.xml``); ``FORMAT:-`` is standard output."""
+
+    name = "format"
+
+    def get_metavar(self, param, *args, **kwargs) -> str:  # click 8.2 passes ctx=
+        return "[" + "|".join(FORMATS) + "][:PATH]"
+
+    def convert(self, value, param, ctx) -> Output:
+        if isinstance(value, Output):
+            return value
+        fmt, sep, path = str(value).partition(":")
+        if fmt not in FORMATS:
+            self.fail(f"{fmt!r} is not one of {', '.join(map(repr, FORMATS))} "
+                      f"(write FORMAT or FORMAT:PATH)", param, ctx)
+        if sep and not path:
+            self.fail(f"{value!r}: no file name after the colon (write {fmt}:PATH)", param, ctx)
+        return Output(fmt, None if path in ("", "-") else path)
 
 
 def _version_text() -> str:
@@ -96,9 +128,11 @@ def _load_config(config_file: str | None, paths: tuple[str, ...]):
 
 @main.command()
 @click.argument("paths", nargs=-1, type=click.Path())
-@click.option("--format", "fmt", type=click.Choice(["text", "json", "sarif", "github", "junit"]), default="text",
-              show_default=True, help="Output format.")
-@click.option("--output", "-o", type=click.Path(dir_okay=False, writable=True), help="Write the report to FILE.")
+@click.option("--format", "formats", type=FormatSpec(), multiple=True,
+              help="Output format [default: text]; repeat it for several reports in one run, "
+                   "each FORMAT:PATH written to PATH (`--format text --format sarif:iamlint.sarif`).")
+@click.option("--output", "-o", type=click.Path(dir_okay=False),
+              help="Write the report to FILE (one --format only); missing parent directories are created.")
 @click.option("--fail-on", type=click.Choice(FAIL_LEVELS), default=None,
               help="Lowest severity that makes the exit code 1 [default: warning].")
 @click.option("--kind", type=click.Choice(KINDS), help="Treat every policy as this kind instead of detecting it.")
@@ -124,22 +158,27 @@ def _load_config(config_file: str | None, paths: tuple[str, ...]):
               help="Apply the safe fixes (missing Version, SAML:aud) to the files, then report what remains.")
 @click.option("--diff", "show_diff", is_flag=True,
               help="Print the safe fixes as a unified diff without writing (exit 1 when there is one).")
+@click.option("--statistics", is_flag=True,
+              help="Print one line per rule (count, id, [*] when --fix can fix it, name) instead of the findings; "
+                   "reports written to files are unchanged.")
 @_errors_exit_2
-def check(paths, fmt, output, fail_on, kind, select, extend_select, ignore, config_file, stdin_filename,
+def check(paths, formats, output, fail_on, kind, select, extend_select, ignore, config_file, stdin_filename,
           show_source, quiet, color, max_file_size, baseline_file, write_baseline, use_cache=True, jobs=None, apply_fixes=False,
-          show_diff=False) -> None:
+          show_diff=False, statistics=False) -> None:
     """Lint policy files, templates and directories (default: the current directory)."""
     from iamlint.api import FileReport, describe_os_error, iter_files, lint_data, merge_included, read_stream
     from iamlint.engine.registry import Registry, RuleLoadError
     from iamlint.findings import SEVERITY_RANK
     from iamlint.parallel import default_jobs, lint_items
     from iamlint.resultcache import ResultCache
-    from iamlint.reporters import RunResult, render
+    from iamlint.reporters import RunResult
 
     from iamlint import baseline as baseline_mod
     from iamlint.baseline import BaselineError
     from iamlint.configfile import ConfigError, ConfigResolver
 
+    outputs = _resolve_outputs(formats, output)
+    stdout_fmt = next((o.fmt for o in outputs if o.path is None), None)
     if not use_cache:  # every cache (rule packs, entry points, catalog, schema checks, results): none read or written
         from iamlint import cache
 
@@ -161,12 +200,14 @@ def check(paths, fmt, output, fail_on, kind, select, extend_select, ignore, conf
     try:
         # each checked file gets the configuration nearest to it (--config: one for all)
         resolver = ConfigResolver(config_file, overrides)
+        _check_cli_selectors(resolver, {"--select": select, "--extend-select": extend_select, "--ignore": ignore})
         # unchanged files are not linted again (fixes always read the file)
         results = ResultCache(enabled=use_cache and not (apply_fixes or show_diff))
         baseline_counts = None
         if baseline_file:
             baseline_counts = baseline_mod.read(baseline_file)
         targets = list(paths) or ["."]
+        candidates = targets.count("-")  # files iamlint looked at (stdin counts as one)
         for target in targets:
             if target == "-":
                 name = stdin_filename or "-"
@@ -199,9 +240,10 @@ def check(paths, fmt, output, fail_on, kind, select, extend_select, ignore, conf
 
             walk_errors: list[FileReport] = []  # unreadable directories, one line each
             items = list(iter_files([target], resolver, walk_errors))
+            candidates += len(items)
             reports.extend(walk_errors)
             workers = 1 if (apply_fixes or show_diff) else (jobs or default_jobs())
-            with _progress(len(items), fmt) as advance:
+            with _progress(len(items), stdout_fmt) as advance:
                 for report, level in lint_items(items, lint_one, workers, advance):
                     results.remember(report)
                     reports.append(report)
@@ -240,30 +282,16 @@ def check(paths, fmt, output, fail_on, kind, select, extend_select, ignore, conf
                 _report_error(r.path, r.error)
         sys.exit(2 if any(r.error for r in reports) else (1 if diffs else 0))
     findings = [f for r in reports for f in r.findings]
-    use_color = color == "always" or (color == "auto" and fmt == "text" and not output
-                                      and sys.stdout.isatty() and not os.environ.get("NO_COLOR"))
     run = RunResult(files=reports, findings=findings, documents=sum(r.documents for r in reports),
-                    registry=registry, show_source=show_source, color=use_color)
+                    registry=registry, show_source=show_source)
     for r in reports:
         if r.error:
             _report_error(r.path, r.error)
-    text = render(fmt, run)
-    if fmt == "text" and quiet:
-        text = "".join(line + "\n" for line in text.splitlines()[:-1]) if findings else ""
-    # lone surrogates from the input (JSON allows "\ud800") must not crash the
-    # output: they are written as the escape they came from
-    data = text.encode("utf-8", "backslashreplace")
-    if output:
-        try:
-            with open(output, "wb") as fh:
-                fh.write(data)
-        except OSError as exc:
-            _report_error(output, f"cannot write the report: {describe_os_error(exc)}")
-            sys.exit(2)
-    elif data:
-        sys.stdout.flush()
-        sys.stdout.buffer.write(data)
-        sys.stdout.flush()
+    if not candidates and not reports and not quiet:
+        # ruff: "No Python files found"; a file without IAM content was checked (the summary counts it)
+        _say("iamlint: no files to check")
+    if not _write_outputs(outputs, run, color, quiet, statistics):
+        sys.exit(2)
 
     if any(r.error for r in reports):
         sys.exit(2)
@@ -274,11 +302,131 @@ def check(paths, fmt, output, fail_on, kind, select, extend_select, ignore, conf
     sys.exit(1 if failing else 0)
 
 
+def _resolve_outputs(formats: tuple[Output, ...], output: str | None) -> list[Output]:
+    """The reports of this run (``--format`` repeated, ``FORMAT:PATH``, ``-o``).
+
+    ``-o FILE`` is the file of the single ``--format`` (text by default);
+    with several formats, or one that has a ``:PATH``, it is ambiguous and an
+    error.  At most one report goes to standard output and one file holds one
+    report.  Errors are one line, exit 2 (before any linting)."""
+    outputs = list(dict.fromkeys(formats)) or [Output("text")]
+    if output:
+        if len(outputs) > 1 or outputs[0].path is not None:
+            _say("iamlint: --output takes a single --format without :PATH; "
+                 "for several reports write --format FORMAT:PATH for each")
+            sys.exit(2)
+        outputs = [Output(outputs[0].fmt, output)]
+    to_stdout = [o.fmt for o in outputs if o.path is None]
+    if len(to_stdout) > 1:
+        _say(f"iamlint: only one report can go to standard output ({', '.join(to_stdout)}); "
+             f"give the others a file: --format FORMAT:PATH")
+        sys.exit(2)
+    seen: dict[str, str] = {}
+    for o in outputs:
+        if o.path is None:
+            continue
+        key = os.path.normcase(os.path.abspath(o.path))
+        if key in seen:
+            _say(f"iamlint: {o.path}: two reports ({seen[key]}, {o.fmt}) cannot go to one file")
+            sys.exit(2)
+        seen[key] = o.fmt
+    return outputs
+
+
+def _check_cli_selectors(resolver, options: dict[str, tuple[str, ...]]) -> None:
+    """``--select``/``--extend-select``/``--ignore`` values must name a rule of
+    the configuration of the current directory (or ``--config``): a typo
+    (``--ignore 304``) would silently ignore nothing.  One line, exit 2."""
+    from iamlint.config import selects_any, unknown_selector_message
+
+    given = {name: _split(values) for name, values in options.items() if values}
+    if not given:
+        return
+    ids = [r.id for r in resolver.registry_for(resolver.root())]
+    for name, selectors in given.items():
+        for sel in selectors:
+            if not selects_any(sel, ids):
+                _say(f"iamlint: {name}: {unknown_selector_message(sel, ids)}")
+                sys.exit(2)
+
+
+def _render_one(fmt: str, run, color: bool, quiet: bool, links: bool = False) -> bytes:
+    """One report as bytes: lone surrogates from the input (JSON allows
+    "\ud800") are written as the escape they came from, not a crash."""
+    from iamlint.reporters import render
+
+    run.color = color
+    run.hyperlinks = links  # OSC 8 links to the rules' documentation (text, a terminal only)
+    text = render(fmt, run)
+    if fmt == "text" and quiet:
+        text = "".join(line + "\n" for line in text.splitlines()[:-1]) if run.findings else ""
+    return text.encode("utf-8", "backslashreplace")
+
+
+def _hyperlinks(stream) -> bool:
+    from iamlint.reporters import text
+
+    supports = getattr(text, "terminal_supports_hyperlinks", None)
+    return bool(supports and supports(stream))
+
+
+def _write_report(path: str, data: bytes) -> bool:
+    """Write a report file, creating missing parent directories (as ruff's
+    and Checkov's output options do); a failure is one line (False)."""
+    from iamlint.api import describe_os_error
+
+    try:
+        parent = os.path.dirname(path)
+        if parent:
+            os.makedirs(parent, exist_ok=True)
+        with open(path, "wb") as fh:
+            fh.write(data)
+    except OSError as exc:
+        _report_error(path, f"cannot write the report: {describe_os_error(exc)}")
+        return False
+    return True
+
+
+def _write_outputs(outputs: list[Output], run, color: str, quiet: bool, statistics: bool) -> bool:
+    """Render every report of the run once and deliver it (files, then stdout).
+
+    ``--statistics`` replaces the report on standard output (JSON when that
+    report is JSON) and is printed even when every report goes to a file.
+    When no report goes to standard output, the text summary line goes to
+    stderr so a CI log still shows the outcome.  False if a file could not
+    be written."""
+    ok = True
+    stdout_fmt = None
+    for o in outputs:
+        if o.path is None:
+            stdout_fmt = o.fmt
+            continue
+        ok = _write_report(o.path, _render_one(o.fmt, run, color == "always", quiet)) and ok
+    data = b""
+    if statistics:
+        from iamlint.reporters import statistics as stats
+
+        data = stats.render(run, as_json=stdout_fmt == "json").encode("utf-8", "backslashreplace")
+    elif stdout_fmt is not None:
+        use_color = color == "always" or (color == "auto" and stdout_fmt == "text"
+                                          and sys.stdout.isatty() and not os.environ.get("NO_COLOR"))
+        data = _render_one(stdout_fmt, run, use_color, quiet, use_color and _hyperlinks(sys.stdout))
+    if stdout_fmt is None and not quiet and ok:  # (a failed write already said why the run failed)
+        summary = _render_one("text", run, False, False).decode("utf-8").rstrip("\n").rpartition("\n")[2]
+        if summary:
+            _say(summary)
+    if data:
+        sys.stdout.flush()
+        sys.stdout.buffer.write(data)
+        sys.stdout.flush()
+    return ok
+
+
 PROGRESS_MIN_FILES = 50
 
 
 @contextlib.contextmanager
-def _progress(total: int, fmt: str):
+def _progress(total: int, fmt: str | None):
     """A progress callback (files done); draws a bar on stderr for many files
     on a terminal in text format (never in machine formats or when stderr is
     not a TTY)."""
@@ -342,16 +490,19 @@ def rules_cmd(fmt: str, config_file: str | None) -> None:
 
     from iamlint.reporters.text import escape
 
+    from iamlint.docs import fix_kind
+
     registry = _run_registry(config_file)
     if fmt == "json":
         click.echo(json.dumps([
             {"id": r.id, "name": r.name, "severity": r.severity, "kinds": list(r.kinds),
-             "summary": r.summary, "pack": r.pack}
+             "summary": r.summary, "pack": r.pack, "fix": fix_kind(r)}
             for r in registry], indent=2))
         return
     for r in registry:
+        fix = "[*]" if fix_kind(r) == "fix" else ""  # as on the findings `--fix` can fix
         # user rule packs (extend-rules) come from the checked repository: escaped like findings
-        click.echo(escape(f"{r.id:<8} {r.name:<40} {r.severity:<8} {','.join(r.kinds):<28} {r.summary}",
+        click.echo(escape(f"{r.id:<8} {r.name:<40} {r.severity:<8} {fix:<3} {','.join(r.kinds):<28} {r.summary}",
                           line_start=True))
 
 

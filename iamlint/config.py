@@ -5,10 +5,11 @@ Loading from ``pyproject.toml`` / ``.iamlint.toml`` lives in
 """
 from __future__ import annotations
 
+import difflib
 import fnmatch
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
-from typing import Any
+from typing import Any, Iterable
 
 
 def _matches(rule_id: str, selectors: list[str]) -> int:
@@ -25,6 +26,39 @@ def _matches(rule_id: str, selectors: list[str]) -> int:
         elif rid.startswith(s):
             best = max(best, len(s) + 1)
     return best
+
+
+def selects_any(selector: str, rule_ids: Iterable[str]) -> bool:
+    """Whether ``selector`` (``ALL``, an id or an id prefix, any case) selects
+    at least one of ``rule_ids``: a selector that selects nothing is a typo
+    (``--ignore 304``, ``--select IAMXYZ``) and must not pass silently."""
+    s = selector.upper()
+    return s == "ALL" or any(rid.upper().startswith(s) for rid in rule_ids)
+
+
+def closest_selector(selector: str, rule_ids: Iterable[str]) -> str | None:
+    """The rule id (``304`` -> ``IAM304``), else the id prefix (``IAM3``,
+    ``IAM30``) closest to ``selector``, for a did-you-mean; None when nothing
+    is close.  Ids first: a short prefix is always "closer" to a mistyped id
+    than the id meant."""
+    ids = sorted({rid.upper() for rid in rule_ids})
+    word = selector.upper()
+    close = difflib.get_close_matches(word, ids, n=1, cutoff=0.6)
+    if close:
+        return close[0]
+    prefixes: set[str] = set()
+    for rid in ids:
+        letters = len(rid) - len(rid.lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ"))
+        prefixes.update(rid[:n] for n in range(letters + 1, len(rid)))
+    close = difflib.get_close_matches(word, sorted(prefixes), n=1, cutoff=0.7)
+    return close[0] if close else None
+
+
+def unknown_selector_message(selector: str, rule_ids: Iterable[str]) -> str:
+    """``unknown rule id or prefix `X` (did you mean `Y`?)``."""
+    close = closest_selector(selector, rule_ids)
+    hint = f" (did you mean `{close}`?)" if close else " (see `iamlint rules`)"
+    return f"unknown rule id or prefix `{selector}`{hint}"
 
 
 @lru_cache(maxsize=4096)

@@ -21,7 +21,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
-from iamlint.config import Config
+from iamlint.config import Config, selects_any, unknown_selector_message
 
 try:  # Python 3.11+
     import tomllib
@@ -61,6 +61,20 @@ def _did_you_mean(word: str, choices: Iterable[str]) -> str:
     return f" (did you mean `{close[0]}`?)" if close else ""
 
 
+def _builtin_did_you_mean(word: str) -> str:
+    """`` (did you mean `IAM304`?)`` for a malformed selector (``304``), from
+    the built-in rules (the file's own rule packs are not loaded yet)."""
+    from iamlint.config import closest_selector
+
+    try:
+        from iamlint.api import default_registry
+
+        close = closest_selector(word, [r.id for r in default_registry()])
+    except Exception:  # a broken rule pack is reported on its own; no hint then
+        return ""
+    return f" (did you mean `{close}`?)" if close else ""
+
+
 def _table_name(path: Path) -> str:
     return "[tool.iamlint]" if path.name == "pyproject.toml" else ""
 
@@ -86,7 +100,8 @@ def validate(data: Any, path: Path | str) -> None:
     where = ".".join(str(p) for p in err.absolute_path)
     message = err.message
     if err.validator == "pattern" and where:
-        message = f"{err.instance!r} is not a rule id or id prefix (e.g. IAM301, IAM3, ALL)"
+        what = "rule id (e.g. IAM301)" if where == "severity" else "rule id or id prefix (e.g. IAM301, IAM3, ALL)"
+        message = f"{err.instance!r} is not a {what}{_builtin_did_you_mean(str(err.instance))}"
     elif err.validator == "enum":
         message = f"{err.instance!r} is not one of {', '.join(map(str, err.validator_value))}"
     elif err.validator == "type":
@@ -216,6 +231,27 @@ def check_options(config: Config, registry) -> None:
             raise ConfigError(f"{where}{table} option `{name}`: expected {expected}, got {type(value).__name__} {value!r}")
 
 
+def check_selectors(config: Config, registry) -> None:
+    """Every rule id or prefix in a configuration file must name a loaded rule
+    (``select``, ``extend-select``, ``ignore``, ``per-file-ignores``; the keys
+    of ``severity`` are whole ids): a typo would otherwise silently run no
+    rules or ignore nothing.  Raises ConfigError with a did-you-mean."""
+    ids = [r.id for r in registry]
+    known = {i.upper() for i in ids}
+    where = f"{config.source}: " if config.source else ""
+    table = "[tool.iamlint] " if config.source and Path(config.source).name == "pyproject.toml" else ""
+    lists = [("select", config.select), ("extend-select", config.extend_select), ("ignore", config.ignore)]
+    lists += [(f"per-file-ignores.{pattern}", sel) for pattern, sel in config.per_file_ignores.items()]
+    for key, selectors in lists:
+        for sel in selectors:
+            if not selects_any(sel, ids):
+                raise ConfigError(f"{where}{table}key `{key}`: {unknown_selector_message(sel, ids)}")
+    for rule_id in config.severity:
+        if rule_id.upper() not in known:
+            message = unknown_selector_message(rule_id, ids).replace(" or prefix", "")
+            raise ConfigError(f"{where}{table}key `severity`: {message}")
+
+
 _TYPES = {
     "array": list, "list": list, "string": str, "str": str, "boolean": bool, "bool": bool,
     "integer": int, "int": int, "number": (int, float), "object": dict, "table": dict,
@@ -248,12 +284,19 @@ class ConfigResolver:
         self._by_raw_dir: dict[str, Config] = {}
         self._registries: dict[tuple, Any] = {}
         if config_file is not None:
-            self._explicit = self.overrides(load_file(config_file))
+            self._explicit = self.overrides(self._load_checked(config_file))
+
+    def _load_checked(self, path: str | os.PathLike) -> Config:
+        """The Config of a file, its rule selectors checked against the rules it
+        loads (before the command-line overrides, so errors name the file)."""
+        config = load_file(path)
+        check_selectors(config, self.registry_for(config))
+        return config
 
     def _config_of(self, path: Path | None) -> Config:
         key = str(path) if path is not None else None
         if key not in self._by_file:
-            self._by_file[key] = self.overrides(load_file(path) if path is not None else Config())
+            self._by_file[key] = self.overrides(self._load_checked(path) if path is not None else Config())
         return self._by_file[key]
 
     def for_path(self, path: str | os.PathLike, is_dir: bool | None = None) -> Config:

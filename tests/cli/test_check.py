@@ -148,7 +148,7 @@ def test_directory_walk_skips_vendor_dirs(tmp_path):
         (tmp_path / d / "p.json").write_text('{"Statement": [{"Effect": "allow"}]}')
     (tmp_path / "venv" / "pyvenv.cfg").write_text("")
     r = run("check", "--format", "json", str(tmp_path))
-    assert json.loads(r.output)["findings"] == []
+    assert json.loads(r.stdout)["findings"] == []
 
 
 def test_jobs_gives_the_same_output_as_one_process(tmp_path):

@@ -303,7 +303,7 @@ def test_an_unexpected_error_outside_per_file_work_exits_2_not_1(tmp_path):
 def test_an_unwritable_output_file_is_one_line_exit_2(tmp_path, no_cache_dir):
     good = tmp_path / "good.json"
     good.write_text(GOOD)
-    out = tmp_path / "no-such-dir" / "report.txt"
+    out = tmp_path / "good.json" / "report.txt"  # a missing directory is created; a file cannot hold one
     proc = _iamlint("--output", str(out), str(good), cwd=tmp_path, env=no_cache_dir)
     assert proc.returncode == 2
     _assert_one_line_errors(proc, str(out))
