@@ -20,6 +20,14 @@ usage and renders the template.  When the same run also lints the JSON file on
 its own (a directory run), :func:`iamlint.api.merge_included` drops the
 standalone copy, so each finding is reported once per run.
 
+Offline evaluation is bounded, because the files are often someone else's
+(a pull request): each reference and each expression is evaluated once per
+file, nothing larger than the file's budget (``EVAL_BUDGET_MIN``) is built,
+and ``file()``/``templatefile()`` (and the sibling files) are read only when
+they are regular files inside the repository.  What is not evaluated is
+Opaque and its document carries a :class:`~iamlint.engine.document.Notice`
+(IAM013) at the expression.
+
 Every document carries ``meta["resource_type"]``: the Terraform type of the
 resource whose attribute holds it (for a policy document data source, of the
 first resource using it), e.g. ``aws_vpc_endpoint`` for an endpoint policy.
@@ -59,7 +67,6 @@ from iamlint.sources.hclpos import (
     node_offsets,
     node_span,
     parse_cached,
-    parse_file_cached,
     parse_hcl,
     source_text,
     subtrees,
@@ -129,6 +136,8 @@ EVAL_BUDGET_MIN = 1 << 20
 EVAL_BUDGET_FACTOR = 16
 #: the largest file that file()/templatefile() reads (the default of --max-file-size)
 MAX_INCLUDED_FILE = 10 * 1024 * 1024
+#: the largest sibling .tf file read to resolve references
+MAX_SIBLING_FILE = 2 * 1024 * 1024
 
 
 class DocRef:
@@ -236,7 +245,7 @@ class TerraformReader:
                 full = os.path.join(self.dir, name)
                 if os.path.abspath(full) == here:
                     continue
-                parsed = parse_file_cached(full)
+                parsed = _parse_sibling(full, self.dir)
                 if parsed is None or parsed.error is not None:
                     continue
                 count += 1
@@ -1487,13 +1496,28 @@ def read_included(path: str, module_dir: str) -> tuple[str | None, str | None]:
     """The text of a file that ``file()``/``templatefile()`` names, as
     ``(text, None)``; ``(None, why)`` for one that is not read; ``(None, None)``
     for one that does not exist, cannot be opened or is not UTF-8 (as before:
-    no document).
+    no document).  See :func:`read_confined`."""
+    data, why = read_confined(path, module_dir, MAX_INCLUDED_FILE)
+    if data is None:
+        return None, why
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        return None, None
+    # as a text-mode open() read it before: universal newlines, no BOM
+    return text.replace("\r\n", "\n").replace("\r", "\n").lstrip("\ufeff"), None
+
+
+def read_confined(path: str, module_dir: str, limit: int) -> tuple[bytes | None, str | None]:
+    """The bytes of ``path`` as ``(data, None)``, or ``(None, why not)``
+    (``why`` is None when it does not exist or cannot be opened).
 
     Read only when its real path (symbolic links resolved) is inside
-    :func:`repository_root`, tested on real paths with ``commonpath``; it is
-    opened without following a link and without blocking (a FIFO), and read
-    only when ``fstat`` says it is a regular file of at most MAX_INCLUDED_FILE
-    bytes, and then at most that much (a file that grows is not read on).
+    :func:`repository_root`, tested on real paths with ``commonpath`` (not a
+    string prefix: ``repo-evil`` is not in ``repo``); it is opened without
+    following a link and without blocking (a FIFO), and read only when
+    ``fstat`` says it is a regular file of at most ``limit`` bytes, and then
+    at most that much (a file that grows is not read on).
     """
     root = repository_root(module_dir)
     real = os.path.realpath(path)
@@ -1511,11 +1535,11 @@ def read_included(path: str, module_dir: str) -> tuple[str | None, str | None]:
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):
             return None, "it is not a regular file"
-        if info.st_size > MAX_INCLUDED_FILE:
-            return None, f"it is larger than {MAX_INCLUDED_FILE:,} bytes"
+        if info.st_size > limit:
+            return None, f"it is larger than {limit:,} bytes"
         chunks, total = [], 0
-        while total <= MAX_INCLUDED_FILE:
-            chunk = os.read(fd, MAX_INCLUDED_FILE + 1 - total)
+        while total <= limit:
+            chunk = os.read(fd, limit + 1 - total)
             if not chunk:
                 break
             chunks.append(chunk)
@@ -1524,14 +1548,23 @@ def read_included(path: str, module_dir: str) -> tuple[str | None, str | None]:
         return None, None
     finally:
         os.close(fd)
-    if total > MAX_INCLUDED_FILE:
-        return None, f"it is larger than {MAX_INCLUDED_FILE:,} bytes"
+    if total > limit:
+        return None, f"it is larger than {limit:,} bytes"
+    return b"".join(chunks), None
+
+
+def _parse_sibling(path: str, module_dir: str) -> HclFile | None:
+    """A sibling ``.tf`` file (None when it is not read): confined and read
+    like an included file (a ``x.tf`` that is a FIFO, or a link to
+    ``/dev/zero``, must not hang the run), at most 2 MiB as before."""
+    data, _why = read_confined(path, module_dir, MAX_SIBLING_FILE)
+    if data is None:
+        return None
+    text = data.decode("utf-8", errors="replace").replace("\r\n", "\n").replace("\r", "\n")
     try:
-        text = b"".join(chunks).decode("utf-8")
-    except UnicodeDecodeError:
-        return None, None
-    # as a text-mode open() read it before: universal newlines, no BOM
-    return text.replace("\r\n", "\n").replace("\r", "\n").lstrip("\ufeff"), None
+        return parse_cached(path, text.lstrip("\ufeff"))
+    except RecursionError:
+        return None
 
 
 def _short(text: str, limit: int = 60) -> str:

@@ -106,6 +106,20 @@ def test_doubling_interpolation_stops_at_the_budget_with_a_notice(tmp_path, dept
     _assert_other_linted(findings, tf)
 
 
+def test_a_budget_notice_from_a_sibling_file_names_the_place(tmp_path):
+    """The chain is in locals.tf, the policy in main.tf: the finding is in
+    main.tf (where the document is) and names locals.tf and its line."""
+    repo = _repo(tmp_path)
+    chain = _doubling_locals(18)
+    (repo / "locals.tf").write_text(chain[:chain.index("}\n") + 2])
+    tf = repo / "main.tf"
+    tf.write_text(chain[chain.index("}\n") + 2:])
+    proc, findings = _check(tf)
+    notices = _rules(findings, "IAM013")
+    assert notices and all(f["file"] == str(tf) and "(locals.tf:" in f["message"] for f in notices)
+    _assert_other_linted(findings, tf)
+
+
 def _statement(path: Path) -> dict:
     result = terraform.read(str(path), path.read_text(), None)
     doc = next(d for d in result.documents if d.owner == "aws_iam_policy.app")
@@ -275,6 +289,30 @@ def test_a_symlink_inside_the_repository_pointing_outside_is_not_followed(tmp_pa
     assert "policies/link.json" in notice["message"] and "outside the repository" in notice["message"]
     assert "OutsideMarkerAction" not in proc.stdout
     _assert_other_linted(findings, tf)
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo") or not os.path.exists("/dev/zero"), reason="no FIFOs or /dev/zero here")
+def test_sibling_tf_files_that_are_fifos_or_devices_are_not_read(tmp_path):
+    """Siblings are read to resolve references: a FIFO named x.tf, or a link to
+    /dev/zero, must neither block nor fill memory, and a link out of the
+    repository is not read either."""
+    (tmp_path / "outside.tf").write_text('locals {\n  secret = "OutsideMarkerValue"\n}\n')
+    repo = _repo(tmp_path)
+    os.mkfifo(repo / "fifo.tf")
+    os.symlink("/dev/zero", repo / "zero.tf")
+    os.symlink(tmp_path / "outside.tf", repo / "outside.tf")
+    (repo / "locals.tf").write_text('locals {\n  bucket = "arn:aws:s3:::inside-bucket/*"\n}\n')
+    tf = repo / "main.tf"
+    tf.write_text(_policy_tf('jsonencode({Version = "2012-10-17", Statement = [{Effect = "Allow", '
+                             'Action = "s3:GetObject", Resource = [local.bucket, "arn:aws:s3:::${local.secret}"]}]})')
+                  + OTHER)
+    proc, findings = _check(tf)  # the timeout is the hang guard
+    assert proc.returncode == 1
+    _assert_other_linted(findings, tf)
+    assert "OutsideMarkerValue" not in proc.stdout
+    result = terraform.read(str(tf), tf.read_text(), None)
+    st = next(d for d in result.documents if d.owner == "aws_iam_policy.app").value["Statement"][0]
+    assert st["Resource"] == ["arn:aws:s3:::inside-bucket/*", "arn:aws:s3:::${local.secret}"]
 
 
 def test_a_sibling_directory_with_a_common_prefix_is_outside(tmp_path):
