@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 from iamlint.findings import Finding
 
-FORMATS = ("text", "json", "sarif", "github", "junit")
+FORMATS = ("text", "json", "sarif", "github", "junit", "gitlab")
 
 
 @dataclass

@@ -1,9 +1,14 @@
-"""JUnit XML for CI test reports (GitLab, Jenkins, Azure): one test case per file.
+"""JUnit XML for CI test reports (GitLab, Jenkins, Azure): one test case per
+checked IAM file.
 
-A file with findings at warning or error is a failed test case whose failure
-lists every finding as ``path:line:col: RULE [severity] message``; a file with
-only info findings passes and carries them in ``system-out``; an unreadable
-file is an errored test case; a file without IAM material is skipped.
+Each test case has a ``file`` attribute, the path relative to the repository
+root (:mod:`iamlint.reporters.paths`) as CI viewers resolve it, and, when it
+has findings, a ``line`` attribute (the first finding's line).  A file with
+findings at warning or error is a failed test case whose failure lists every
+finding as ``path:line:col: RULE [severity] message``; a file with only info
+findings passes and carries them in ``system-out``; an unreadable file is an
+errored test case.  A file without IAM material is not a test case at all
+(listing every ``package.json`` of a repository as a skipped test is noise).
 
 Text from the checked files (file names, messages, errors) is escaped as in
 the text format (:func:`iamlint.reporters.text.escape`): XML 1.0 cannot hold
@@ -16,6 +21,7 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 
 from iamlint.reporters import RunResult
+from iamlint.reporters.paths import RepoPaths
 from iamlint.reporters.text import escape
 
 FAILING = ("error", "warning")
@@ -29,36 +35,39 @@ def _clean(text: str) -> str:
         else "\ufffd" for ch in text)
 
 
-def _line(f) -> str:
+def _line(f, paths: RepoPaths) -> str:
+    """One finding, named by its repository-relative path as the ``file`` attribute."""
     owner = f" ({escape(f.owner)})" if f.owner else ""
-    return f"{escape(f.file, line_start=True)}:{f.span.line}:{f.span.column}: {f.rule} [{f.severity}] {escape(f.message)}{owner}"
+    return f"{escape(paths.display(f.file), line_start=True)}:{f.span.line}:{f.span.column}: {f.rule} [{f.severity}] {escape(f.message)}{owner}"
 
 
 def render(run: RunResult) -> str:
     by_file: dict[str, list] = {}
     for f in run.findings:
         by_file.setdefault(f.file, []).append(f)
+    listed = [r for r in run.files if r.error or not r.skipped]
+    paths = RepoPaths([r.path for r in listed], None if run.root in ("", ".") else run.root)
     suite = ET.Element("testsuite", name="iamlint")
     counts = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}
-    for r in run.files:
+    for r in listed:
         counts["tests"] += 1
-        case = ET.SubElement(suite, "testcase", classname="iamlint", name=_clean(escape(r.path)), time="0")
         findings = by_file.get(r.path, [])
+        case = ET.SubElement(suite, "testcase", classname="iamlint", name=_clean(escape(r.path)),
+                             file=_clean(escape(paths.display(r.path))), time="0")
+        if findings:
+            case.set("line", str(findings[0].span.line))
         if r.error:
             counts["errors"] += 1
             error = _clean(escape(r.error))
             ET.SubElement(case, "error", message=error, type="iamlint.error").text = error
-        elif r.skipped:
-            counts["skipped"] += 1
-            ET.SubElement(case, "skipped", message="no IAM policy in this file")
         elif any(f.severity in FAILING for f in findings):
             counts["failures"] += 1
             n = len(findings)
             worst = "error" if any(f.severity == "error" for f in findings) else "warning"
             ET.SubElement(case, "failure", message=f"{n} finding{'s' if n != 1 else ''}", type=worst).text = \
-                _clean("\n".join(_line(f) for f in findings))
+                _clean("\n".join(_line(f, paths) for f in findings))
         elif findings:
-            ET.SubElement(case, "system-out").text = _clean("\n".join(_line(f) for f in findings))
+            ET.SubElement(case, "system-out").text = _clean("\n".join(_line(f, paths) for f in findings))
     for k, v in counts.items():
         suite.set(k, str(v))
     suite.set("time", "0")

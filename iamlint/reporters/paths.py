@@ -42,6 +42,8 @@ class RepoPaths:
     def __init__(self, paths=(), cwd: str | None = None) -> None:
         self.cwd = os.path.realpath(cwd or os.getcwd())
         self._repo_of_dir: dict[str, str | None] = {}
+        self._relative: dict[str, tuple[str | None, str]] = {}  # a run names a file many times
+        self._real: dict[str, str] = {}
         self.main: str | None = None
         counts = Counter(root for root in (self._own_root(p) for p in paths if p not in ("", "-")) if root)
         cwd_repo = self._repository(self.cwd)
@@ -80,8 +82,14 @@ class RepoPaths:
     def _under(path: str, root: str) -> bool:
         return path == root or path.startswith(root.rstrip(os.sep) + os.sep)
 
+    def _realpath(self, path: str) -> str:
+        real = self._real.get(path)
+        if real is None:
+            real = self._real[path] = os.path.realpath(path)
+        return real
+
     def _own_root(self, path: str) -> str | None:
-        real = os.path.realpath(path)
+        real = self._realpath(path)
         repo = self._repository(os.path.dirname(real))
         if repo is not None:
             return repo
@@ -93,7 +101,7 @@ class RepoPaths:
         """The root ``path`` is reported relative to (None: reported absolute)."""
         if path in ("", "-"):
             return self.main
-        real = os.path.realpath(path)
+        real = self._realpath(path)
         if self.main is not None and self._under(real, self.main):
             return self.main
         return self._own_root(path)
@@ -103,11 +111,13 @@ class RepoPaths:
         or ``(None, absolute path)`` for a file outside every root."""
         if path in ("", "-"):
             return self.main, STDIN
-        root = self.root_of(path)
-        real = os.path.realpath(path)
-        if root is None:
-            return None, real
-        return root, os.path.relpath(real, root).replace(os.sep, "/")
+        known = self._relative.get(path)
+        if known is None:
+            root = self.root_of(path)
+            real = self._realpath(path)
+            known = (None, real) if root is None else (root, os.path.relpath(real, root).replace(os.sep, "/"))
+            self._relative[path] = known
+        return known
 
     def display(self, path: str) -> str:
         """The repository-relative path (absolute outside every root), e.g.

@@ -99,16 +99,19 @@ class _Artifacts:
         paths += [r.path for r in run.files if r.error]
         self.paths = RepoPaths(paths, None if run.root in ("", ".") else run.root)
         self.base_ids: dict[str, str] = {self.paths.main: SRCROOT}
+        self.used: set[str] = set()
 
     def location(self, path: str) -> dict:
         root, relative = self.paths.relative(path)
         if root is None:
             return {"uri": Path(relative).as_uri()}
         base = self.base_ids.setdefault(root, f"ROOT{len(self.base_ids) + 1}")
+        self.used.add(base)
         return {"uri": RepoPaths.uri(relative), "uriBaseId": base}
 
     def original_uri_base_ids(self) -> dict:
-        return {base: {"uri": RepoPaths.root_uri(root)} for root, base in self.base_ids.items()}
+        """The roots the locations use (none when every file is outside them)."""
+        return {base: {"uri": RepoPaths.root_uri(root)} for root, base in self.base_ids.items() if base in self.used}
 
 
 def _location(artifacts: _Artifacts, path: str, span) -> dict:
@@ -163,21 +166,18 @@ def render(run: RunResult) -> str:
     invocation: dict = {"executionSuccessful": not notifications}
     if notifications:
         invocation["toolExecutionNotifications"] = notifications
-    sarif = {
-        "$schema": SCHEMA,
-        "version": "2.1.0",
-        "runs": [{
-            "tool": {"driver": {
-                "name": "iamlint",
-                "version": __version__,
-                "semanticVersion": __version__,
-                "informationUri": "https://github.com/iamlint/iamlint",
-                "rules": [_rule_descriptor(r) for r in rules],
-            }},
-            "originalUriBaseIds": artifacts.original_uri_base_ids(),
-            "invocations": [invocation],
-            "columnKind": "unicodeCodePoints",
-            "results": results,
-        }],
+    sarif_run: dict = {
+        "tool": {"driver": {
+            "name": "iamlint",
+            "version": __version__,
+            "semanticVersion": __version__,
+            "informationUri": "https://github.com/iamlint/iamlint",
+            "rules": [_rule_descriptor(r) for r in rules],
+        }},
     }
+    bases = artifacts.original_uri_base_ids()
+    if bases:
+        sarif_run["originalUriBaseIds"] = bases
+    sarif_run.update({"invocations": [invocation], "columnKind": "unicodeCodePoints", "results": results})
+    sarif = {"$schema": SCHEMA, "version": "2.1.0", "runs": [sarif_run]}
     return dumps_indent2(sarif) + "\n"

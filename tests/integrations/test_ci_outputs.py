@@ -6,11 +6,15 @@
   ``file://`` URI for a file outside both.  Every report validates against
   the SARIF 2.1.0 schema.
 - SARIF ``security-severity`` agrees with the level, per rule and per result.
+- JUnit: one test case per checked IAM file, with ``file`` (and ``line``)
+  attributes; files without IAM content are not listed.
+- GitLab Code Quality: the fields the merge-request widget reads.
 """
 from __future__ import annotations
 
 import json
 import os
+import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
@@ -42,6 +46,7 @@ Resources:
       ManagedPolicyArns:
         - arn:aws:iam::aws:policy/AdministratorAccess
 """
+NOT_IAM = '{"name": "x", "version": "1.0.0"}\n'
 
 
 def _schema() -> dict:
@@ -215,3 +220,97 @@ def test_a_configured_severity_carries_its_score_too(tmp_path, monkeypatch):
     (result,) = run["results"]
     assert result["ruleId"] == "IAM004" and result["level"] == "error"
     assert float(result["properties"]["security-severity"]) >= 7.0
+
+
+# -- JUnit --------------------------------------------------------------------------
+
+def test_junit_lists_checked_iam_files_with_file_and_line(repo, monkeypatch):
+    (repo / "other" / "package.json").write_text(NOT_IAM)
+    (repo / "other" / "good.json").write_text(
+        '{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:GetObject",'
+        ' "Resource": "arn:aws:s3:::b/*"}]}\n')
+    monkeypatch.chdir(repo / "infra")
+    code, out = _check("--format", "junit", ".", "../other")
+    assert code == 1
+    root = ET.fromstring(out.encode())
+    suite = root.find("testsuite")
+    cases = {c.get("file"): c for c in suite.iter("testcase")}
+    # the non-IAM package.json is not a test case at all
+    assert set(cases) == {"infra/iam/admin.json", "other/minor.json", "other/good.json"}
+    assert suite.get("tests") == "3" and suite.get("failures") == "2" and suite.get("skipped") == "0"
+    assert root.get("tests") == "3"
+    assert cases["other/good.json"].find("failure") is None
+    admin = cases["infra/iam/admin.json"]
+    failure = admin.find("failure")
+    assert failure.get("type") == "error"
+    lines = failure.text.splitlines()
+    assert len(lines) == 2 and all(line.startswith("infra/iam/admin.json:1:") for line in lines)
+    assert admin.get("line") == "1"
+
+
+def test_junit_errors_are_still_listed(repo, monkeypatch):
+    monkeypatch.chdir(repo)
+    code, out = _check("--format", "junit", "other", "missing.json")
+    assert code == 2
+    errored = [c for c in ET.fromstring(out.encode()).iter("testcase") if c.find("error") is not None]
+    assert [c.get("file") for c in errored] == ["missing.json"]
+
+
+# -- GitLab Code Quality --------------------------------------------------------------
+
+def test_gitlab_code_quality_report(repo, monkeypatch):
+    monkeypatch.chdir(repo / "infra")
+    code, out = _check("--format", "gitlab", ".", "../other")
+    assert code == 1
+    issues = json.loads(out)
+    _, json_out = _check("--format", "json", ".", "../other")
+    findings = json.loads(json_out)["findings"]
+    assert isinstance(issues, list) and len(issues) == len(findings) == 3
+    for issue, f in zip(issues, findings):
+        assert set(issue) >= {"description", "check_name", "fingerprint", "severity", "location"}
+        assert issue["check_name"] == f["rule"]
+        assert f["message"] in issue["description"] and issue["description"].startswith(f["rule"])
+        assert issue["severity"] in ("info", "minor", "major", "critical", "blocker")
+        assert issue["location"]["lines"]["begin"] == f["line"]
+        assert issue["type"] == "issue" and issue["categories"] in (["Security"], ["Bug Risk"])
+    paths = {i["location"]["path"] for i in issues}
+    assert paths == {"infra/iam/admin.json", "other/minor.json"}
+    assert len({i["fingerprint"] for i in issues}) == len(issues)
+    by_rule = {i["check_name"]: i["severity"] for i in issues}
+    assert by_rule["IAM201"] in ("critical", "blocker") and by_rule["IAM004"] in ("minor", "major")
+
+
+def test_gitlab_fingerprints_are_unique_even_for_identical_findings(tmp_path, monkeypatch):
+    # the same statement twice: the same finding twice (iamlint's fingerprint is equal,
+    # baselines count them); GitLab shows one issue per fingerprint, so they must differ
+    (tmp_path / ".git").mkdir()
+    stmt = '{"Effect": "Allow", "Action": "*", "Resource": "*"}'
+    (tmp_path / "p.json").write_text('{"Version": "2012-10-17", "Statement": [%s, %s]}\n' % (stmt, stmt))
+    monkeypatch.chdir(tmp_path)
+    code, out = _check("--format", "gitlab", "p.json")
+    issues = json.loads(out)
+    assert len(issues) >= 2
+    assert len({i["fingerprint"] for i in issues}) == len(issues)
+    code2, out2 = _check("--format", "gitlab", "p.json")
+    assert [i["fingerprint"] for i in json.loads(out2)] == [i["fingerprint"] for i in issues]  # stable
+
+
+def test_gitlab_report_is_an_empty_array_when_clean(tmp_path, monkeypatch):
+    (tmp_path / "p.json").write_text(
+        '{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:GetObject",'
+        ' "Resource": "arn:aws:s3:::b/*"}]}\n')
+    monkeypatch.chdir(tmp_path)
+    code, out = _check("--format", "gitlab", "p.json")
+    assert code == 0 and json.loads(out) == []
+
+
+def test_no_base_id_is_declared_when_every_file_is_outside_the_roots(tmp_path, monkeypatch):
+    far = tmp_path / "far"
+    far.mkdir()
+    (far / "q.json").write_text(MINOR)
+    work = tmp_path / "work"
+    work.mkdir()
+    monkeypatch.chdir(work)
+    sarif = _sarif(str(far / "q.json"))
+    assert _artifacts(sarif) == {((far / "q.json").resolve().as_uri(), None)}
+    assert "originalUriBaseIds" not in sarif["runs"][0]

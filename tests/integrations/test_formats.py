@@ -159,15 +159,15 @@ def test_junit_one_test_case_per_file(project):
     assert root.tag == "testsuites"
     suite = root.find("testsuite")
     cases = {c.get("name").removeprefix("./"): c for c in suite.findall("testcase")}
-    assert set(cases) == {"policies/raw.json", "template.yaml", "main.tf", "good.json", "package.json"}
+    # package.json has no IAM content: not a test case (see test_ci_outputs.py)
+    assert set(cases) == {"policies/raw.json", "template.yaml", "main.tf", "good.json"}
     assert cases["good.json"].find("failure") is None and cases["good.json"].find("skipped") is None
-    assert cases["package.json"].find("skipped") is not None
     for name in ("policies/raw.json", "template.yaml", "main.tf"):
         failure = cases[name].find("failure")
         assert failure is not None, name
         assert f"{name}:" in failure.text
-    assert suite.get("tests") == "5" and suite.get("failures") == "3" and suite.get("skipped") == "1"
-    assert root.get("tests") == "5"
+    assert suite.get("tests") == "4" and suite.get("failures") == "3" and suite.get("skipped") == "0"
+    assert root.get("tests") == "4"
 
 
 def test_junit_reports_unreadable_files_as_errors(project):
@@ -178,7 +178,7 @@ def test_junit_reports_unreadable_files_as_errors(project):
     assert [c.get("name") for c in errored] == ["missing.json"]
 
 
-@pytest.mark.parametrize("fmt", ["text", "json", "sarif", "github", "junit"])
+@pytest.mark.parametrize("fmt", ["text", "json", "sarif", "github", "junit", "gitlab"])
 def test_output_file_for_every_format(project, fmt):
     out = project / f"report.{fmt}"
     result = _run("--format", fmt, "--output", str(out), ".")
@@ -186,7 +186,7 @@ def test_output_file_for_every_format(project, fmt):
     assert result.stdout == ""
     text = out.read_text(encoding="utf-8")
     assert "raw.json" in text
-    if fmt in ("json", "sarif"):
+    if fmt in ("json", "sarif", "gitlab"):
         json.loads(text)
     if fmt == "junit":
         ET.fromstring(text.encode())
