@@ -304,6 +304,29 @@ def test_gitlab_report_is_an_empty_array_when_clean(tmp_path, monkeypatch):
     assert code == 0 and json.loads(out) == []
 
 
+def _readme_gitlab_job() -> dict:
+    yaml = pytest.importorskip("yaml")
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    snippet = next(block.split("```", 1)[0] for block in readme.split("```yaml")[1:]
+                   if block.lstrip().startswith("# .gitlab-ci.yml"))
+    return yaml.safe_load(snippet)["iamlint"]
+
+
+def test_readme_gitlab_snippet_writes_the_reports_it_uploads(repo, monkeypatch):
+    import shlex
+
+    job = _readme_gitlab_job()
+    reports = job["artifacts"]["reports"]
+    assert set(reports) >= {"codequality", "junit"}
+    (command,) = [line for line in job["script"] if line.startswith("iamlint ")]
+    monkeypatch.chdir(repo)
+    code, out = _check(*shlex.split(command)[2:])
+    assert code == 1 and "IAM201" in out  # the text report goes to the job log
+    issues = json.loads((repo / reports["codequality"]).read_text())
+    assert {i["location"]["path"] for i in issues} == {"infra/iam/admin.json", "other/minor.json"}
+    ET.parse(repo / reports["junit"])
+
+
 def test_no_base_id_is_declared_when_every_file_is_outside_the_roots(tmp_path, monkeypatch):
     far = tmp_path / "far"
     far.mkdir()
