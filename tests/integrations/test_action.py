@@ -102,10 +102,11 @@ def test_defaults_check_the_workspace_and_fail_on_findings(installed, tmp_path):
     assert outputs == {"sarif-file": ""}
 
 
-def test_sarif_file_is_written_for_the_upload_step(installed, tmp_path):
+def test_sarif_file_is_written_for_the_upload_step_and_the_log_keeps_the_text(installed, tmp_path):
     proc, workspace, outputs = _check(installed, tmp_path, **{"sarif-file": "reports/iamlint.sarif",
                                                              "paths": "examples/admin-policy.json"})
     assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert re.search(r"^examples/admin-policy\.json:\d+:\d+: IAM201", proc.stdout, re.M), proc.stdout
     sarif = json.loads((workspace / "reports" / "iamlint.sarif").read_text())
     assert sarif["version"] == "2.1.0"
     results = sarif["runs"][0]["results"]
