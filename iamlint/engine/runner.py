@@ -196,15 +196,29 @@ def _statement_pointer(pointer: str) -> str:
     return pointer
 
 
+#: a finding's message is cut to about this many characters (a rule may quote a
+#: value of the input, and a value can be megabytes long)
+MAX_MESSAGE = 1000
+
+
+def bounded_message(message: str, limit: int = MAX_MESSAGE) -> str:
+    """``message`` itself, or its beginning and end around a note of how much
+    was left out, when it is longer than ``limit``."""
+    if len(message) <= limit:
+        return message
+    head, tail = limit * 3 // 4, limit // 5
+    return f"{message[:head]} … ({len(message) - head - tail:,} characters left out) … {message[-tail:]}"
+
+
 def make_finding(doc: Document, rule: Rule, rep: Report, config: Config) -> Finding:
     span = rep.span or doc.locate(rep.pointer, rep.at_key)
     severity = rep.severity or config.severity_of(rule.id, rule.severity)
-    fp = _finding_fingerprint(doc, rule.id, rep)
+    fp = _finding_fingerprint(doc, rule.id, rep)  # of the whole message, as before
     return Finding(
         rule=rule.id,
         name=rule.name,
         severity=severity,
-        message=rep.message,
+        message=bounded_message(rep.message),
         file=doc.file,
         span=span,
         pointer=rep.pointer,
@@ -219,10 +233,10 @@ def _related(doc: Document, item) -> Related:
     with its pointer resolved to a span (when the document is known)."""
     target, pointer, message = item
     if isinstance(target, Document):
-        return Related(target.file, target.locate(pointer), message, pointer)
+        return Related(target.file, target.locate(pointer), bounded_message(message), pointer)
     if target == doc.file:
-        return Related(doc.file, doc.locate(pointer), message, pointer)
-    return Related(str(target), None, message, pointer)
+        return Related(doc.file, doc.locate(pointer), bounded_message(message), pointer)
+    return Related(str(target), None, bounded_message(message), pointer)
 
 
 def applicable(rule: Rule, doc: Document) -> bool:
