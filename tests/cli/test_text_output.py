@@ -175,6 +175,15 @@ def test_rule_docs_say_whether_there_is_a_fix():
         (root / "docs" / "rules" / "README.md").read_text(encoding="utf-8")
 
 
+def test_rules_listing_marks_the_fixable_rules():
+    r = CliRunner().invoke(main, ["rules"])
+    lines = {line.split()[0]: line for line in r.stdout.splitlines()}
+    assert " [*] " in lines["IAM004"] and " [*] " in lines["IAM310"]
+    assert "[*]" not in lines["IAM201"] and "[*]" not in lines["IAM306"]
+    listed = {x["id"]: x for x in json.loads(CliRunner().invoke(main, ["rules", "--format", "json"]).stdout)}
+    assert (listed["IAM004"]["fix"], listed["IAM306"]["fix"], listed["IAM201"]["fix"]) == ("fix", "quickfix", None)
+
+
 # --------------------------------------------------------------------------
 # hyperlinks
 # --------------------------------------------------------------------------
@@ -208,6 +217,15 @@ def _env(tmp_path, **extra):
     env = {k: v for k, v in os.environ.items()
            if k not in ("CI", "NO_COLOR", "FORCE_HYPERLINK", "TERM_PROGRAM", "VTE_VERSION", "WT_SESSION")}
     return {**env, "IAMLINT_CACHE_DIR": str(tmp_path / "cache"), **extra}
+
+
+def test_a_terminal_that_shows_links_gets_the_rule_doc_as_a_link(tmp_path):
+    (tmp_path / "p.json").write_text(ADMIN)
+    out = _in_pty(["check", "--no-cache", "p.json"], _env(tmp_path, TERM="xterm-256color", TERM_PROGRAM="vscode"),
+                  tmp_path)
+    assert OSC8.findall(out) == ["https://github.com/iamlint/iamlint/blob/main/docs/rules/IAM201.md", ""]
+    link = "\x1b]8;;https://github.com/iamlint/iamlint/blob/main/docs/rules/IAM201.md\x1b\\"
+    assert f"{link}IAM201 administrator-access\x1b]8;;\x1b\\" in out
 
 
 @pytest.mark.parametrize("extra", [{"TERM": "xterm-256color"},  # not known to show links
