@@ -234,11 +234,14 @@ def _summary(run: RunResult, fixable: int) -> str:
     """The last line: counts by severity, files, and how many ``--fix`` fixes."""
     n = len(run.findings)
     files = _plural(run.linted_files, "file")
+    # files read but holding no IAM material (tsconfig.json, a workflow ...): skipped silently
+    without = sum(1 for f in run.files if f.skipped and not f.error)
+    rest = f"; {_plural(without, 'file')} without IAM content." if without else "."
     if not n:
-        return f"No findings in {files} ({_plural(run.documents, 'policy', 'policies')})."
+        return f"No findings in {files} ({_plural(run.documents, 'policy', 'policies')}){rest}"
     by_sev = {s: sum(1 for f in run.findings if f.severity == s) for s in ("error", "warning", "info")}
     detail = ", ".join(_plural(v, k) for k, v in by_sev.items() if v)
-    line = f"Found {_plural(n, 'finding')} ({detail}) in {files}."
+    line = f"Found {_plural(n, 'finding')} ({detail}) in {files}{rest}"
     if fixable:
         line += f" [*] {fixable} fixable with `--fix`."
     return line

@@ -27,20 +27,25 @@ class SourceResult:
 
 
 def read_source(path: str, data: bytes, kind: str | None = None, explicit: bool = True) -> SourceResult:
-    """Read ``data`` (the bytes of ``path``) into policy documents."""
+    """Read ``data`` (the bytes of ``path``) into policy documents.
+
+    ``explicit`` (the file was named rather than found by a walk) is kept for
+    callers and cache keys but decides nothing: a file is IAM or not by its
+    content (or a forced ``kind``), whether pre-commit names it or a walk
+    finds it (issue 15)."""
     from iamlint.parsing.jsontext import DecodeError, decode_bytes
     from iamlint.sources import rawjson
 
     try:
         text = decode_bytes(data)
     except DecodeError as exc:
-        return rawjson.undecodable(path, str(exc), kind, explicit, data)
+        return rawjson.undecodable(path, str(exc), kind, data)
     lower = path.lower()
     stripped = text.lstrip("\ufeff \t\r\n")
     if lower.endswith((".yaml", ".yml", ".template")) or lower.endswith(".tf") or lower.endswith(".hcl"):
         return _read_iac(path, text, kind)
     if stripped.startswith(("{", "[")) or lower.endswith(".json") or not stripped:
-        return rawjson.read(path, text, kind, explicit)
+        return rawjson.read(path, text, kind)
     return _read_iac(path, text, kind)
 
 

@@ -18,7 +18,7 @@ from iamlint.engine.document import Document, NodeLocator, Notice, PrefixLocator
 from iamlint.findings import Span
 from iamlint.model.policy import Opaque, escape_pointer_token
 from iamlint.model.role import Attachment, Role
-from iamlint.sources import SourceResult
+from iamlint.sources import SourceResult, markers
 from iamlint.sources.intrinsics import Resolver, Unevaluated, budget_for, is_intrinsic
 
 _START = Span(1, 1, 1, 2)
@@ -119,7 +119,7 @@ def read(path: str, text: str, kind: str | None) -> SourceResult:
 
         result = parse(text)
         if result.problems:
-            if not any(m in text for m in _TEMPLATE_MARKERS):
+            if not markers.yaml_is_iam(text):  # only templates are read here
                 return SourceResult(skipped=True, text=text)
             return _syntax(path, text, result.problems, result.locator)
         if looks_like_template(result.value):
@@ -131,7 +131,8 @@ def read(path: str, text: str, kind: str | None) -> SourceResult:
 
     loaded = yamlpos.load(text)
     if loaded.problems:
-        if loaded.multiple_documents and "AWSTemplateFormatVersion" not in text:
+        if not markers.yaml_is_iam(text) or (loaded.multiple_documents and "AWSTemplateFormatVersion" not in text):
+            # a workflow or compose file that mentions AWS:: is not a template
             return SourceResult(skipped=True, text=text)
         return _syntax(path, text, loaded.problems, loaded.locator)
     if not looks_like_template(loaded.value):

@@ -4,31 +4,35 @@ from __future__ import annotations
 from iamlint.engine.document import Document
 from iamlint.findings import Span
 from iamlint.model.policy import detect_kind
-from iamlint.sources import SourceResult
+from iamlint.sources import SourceResult, markers
 
 
-def _looks_like_policy_text(text: str) -> bool:
-    return "Statement" in text
+def _is_iam(text: str, kind: str | None) -> bool:
+    """Whether a file that cannot be parsed gets its syntax finding: a kind
+    forced by ``--kind`` or the configuration makes it a policy by decree,
+    else its text decides (the same rule for a named and a walked file)."""
+    return kind is not None or markers.json_is_iam(text)
 
 
-def undecodable(path: str, message: str, kind: str | None, explicit: bool, data: bytes) -> SourceResult:
-    """Bytes that are not UTF-8 text: a syntax finding if the file was named or
-    looks like a policy, else skipped (a binary file found while walking a tree)."""
+def undecodable(path: str, message: str, kind: str | None, data: bytes) -> SourceResult:
+    """Bytes that are not UTF-8 text: a syntax finding if they look like IAM
+    material, else skipped (a binary file, named or found by a walk).  NUL
+    bytes are dropped before the test, so UTF-16 policy text is recognised."""
     from iamlint.parsing.jsontext import SyntaxProblem
 
-    if not explicit and b"Statement" not in data:
+    if not _is_iam(data.replace(b"\x00", b"").decode("latin-1"), kind):
         return SourceResult(skipped=True)
     doc = Document(path, None, kind or "identity", syntax_problems=[SyntaxProblem(message, Span(1, 1, 1, 2))])
     return SourceResult(documents=[doc])
 
 
-def read(path: str, text: str, kind: str | None, explicit: bool) -> SourceResult:
+def read(path: str, text: str, kind: str | None) -> SourceResult:
     from iamlint.parsing.jsontext import parse
 
     result = parse(text)
     if result.problems:
-        if not explicit and not _looks_like_policy_text(text):
-            return SourceResult(skipped=True, text=text)
+        if not _is_iam(text, kind):
+            return SourceResult(skipped=True, text=text)  # tsconfig.json, .vscode/settings.json ...
         doc = Document(path, None, kind or "identity", result.locator, syntax_problems=result.problems)
         return SourceResult(documents=[doc], text=text)
     value = result.value

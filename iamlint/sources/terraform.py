@@ -159,7 +159,12 @@ def read(path: str, text: str, kind: str | None) -> SourceResult:
         return SourceResult(error="Terraform file nested too deeply to analyse", text=text)
     if home.error is not None:
         from iamlint.parsing.jsontext import SyntaxProblem
+        from iamlint.sources.markers import hcl_is_iam
 
+        if kind is None and not hcl_is_iam(text):
+            # no IAM text at all: a construct the HCL parser does not take in
+            # a file iamlint has nothing to say about is not an error (issue 15)
+            return SourceResult(skipped=True, text=text)
         message, span = home.error
         doc = Document(path, None, kind or "identity", syntax_problems=[SyntaxProblem(message, span)], kind_source="location")
         return SourceResult(documents=[doc], text=text)
