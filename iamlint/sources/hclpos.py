@@ -434,36 +434,31 @@ def parse_hcl(path: str, text: str) -> HclFile:
     return HclFile(path, text, blocks, lines)
 
 
-_CACHE: dict[tuple, HclFile] = {}
+#: parsed files of one directory (a Terraform module): path -> (text, parse)
+_CACHE: dict[str, tuple[str, HclFile]] = {}
+_CACHE_DIRECTORY: list[str] = [""]
 
 
 def parse_cached(path: str, text: str) -> HclFile:
-    """Parse ``text`` of ``path``, once per (path, text) in this process: a file
-    linted and then read again as a sibling of another file is parsed once."""
-    key = (os.path.abspath(path), len(text), hash(text))
-    hit = _CACHE.get(key)
-    if hit is not None:
-        return hit
-    parsed = parse_hcl(path, text)
-    if len(_CACHE) > 512:
+    """Parse ``text`` of ``path``, once while its module is being read: a file
+    linted and then read again as a sibling of another file is parsed once.
+
+    The cache holds one text per path (an editor's every version would
+    otherwise pile up) and the files of one directory only: a directory walk
+    reads a module's files together, and a long run (the language server, a
+    whole repository) keeps at most one module's parse trees alive, which
+    can be large (a deeply nested 40 KB file is ~25 MB of tree)."""
+    key = os.path.abspath(path)
+    directory = os.path.dirname(key)
+    if directory != _CACHE_DIRECTORY[0]:
         _CACHE.clear()
-    _CACHE[key] = parsed
+        _CACHE_DIRECTORY[0] = directory
+    hit = _CACHE.get(key)
+    if hit is not None and hit[0] == text:
+        return hit[1]
+    parsed = parse_hcl(path, text)
+    _CACHE[key] = (text, parsed)
     return parsed
-
-
-def parse_file_cached(path: str) -> HclFile | None:
-    """A sibling file from disk (None when unreadable or too large)."""
-    try:
-        if os.path.getsize(path) > 2 * 1024 * 1024:
-            return None
-        with open(path, encoding="utf-8", errors="replace") as fh:
-            text = fh.read()
-    except OSError:
-        return None
-    try:
-        return parse_cached(path, text.lstrip("\ufeff"))
-    except RecursionError:
-        return None
 
 
 def source_text(node: Any, text: str) -> str:
