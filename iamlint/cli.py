@@ -143,6 +143,8 @@ def _load_config(config_file: str | None, paths: tuple[str, ...]):
 @click.option("--stdin-filename", help="File name to report for input read from '-'.")
 @click.option("--show-source", is_flag=True, help="Print the offending line with a caret.")
 @click.option("--quiet", "-q", is_flag=True, help="Print findings only, no summary; nothing when clean.")
+@click.option("--verbose", "-v", is_flag=True,
+              help="List on stderr the files skipped because they hold no IAM content.")
 @click.option("--color", type=click.Choice(["auto", "always", "never"]), default="auto", show_default=True)
 @click.option("--max-file-size", type=int, default=10 * 1024 * 1024, show_default=True,
               help="Skip files larger than this many bytes.")
@@ -164,7 +166,7 @@ def _load_config(config_file: str | None, paths: tuple[str, ...]):
 @_errors_exit_2
 def check(paths, formats, output, fail_on, kind, select, extend_select, ignore, config_file, stdin_filename,
           show_source, quiet, color, max_file_size, baseline_file, write_baseline, use_cache=True, jobs=None, apply_fixes=False,
-          show_diff=False, statistics=False) -> None:
+          show_diff=False, statistics=False, verbose=False) -> None:
     """Lint policy files, templates and directories (default: the current directory)."""
     from iamlint.api import FileReport, describe_os_error, iter_files, lint_data, merge_included, read_stream
     from iamlint.engine.registry import Registry, RuleLoadError
@@ -287,6 +289,8 @@ def check(paths, formats, output, fail_on, kind, select, extend_select, ignore, 
     for r in reports:
         if r.error:
             _report_error(r.path, r.error)
+        elif verbose and r.skipped:  # the same rule named or walked (tsconfig.json, a workflow ...)
+            _say(f"iamlint: {r.path}: skipped, no IAM content")
     if not candidates and not reports and not quiet:
         # ruff: "No Python files found"; a file without IAM content was checked (the summary counts it)
         _say("iamlint: no files to check")

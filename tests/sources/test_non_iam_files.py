@@ -123,3 +123,14 @@ def test_summary_counts_files_without_iam_content(tmp_path):
     result = CliRunner().invoke(main, ["check", "--no-cache", *paths])
     assert result.exit_code == 0, result.output
     assert "2 files without IAM content" in result.output
+
+
+def test_verbose_lists_the_files_without_iam_content_on_stderr(tmp_path):
+    paths = _write(tmp_path, {"tsconfig.json": NOT_IAM["tsconfig.json"], "main.tf": NOT_IAM["main.tf"],
+                              "policy.json": BROKEN_IAM["policy.json"]})
+    result = CliRunner().invoke(main, ["check", "--no-cache", "--verbose", "--format", "json", *paths])
+    assert result.exit_code == 1, result.output
+    assert [f["file"] for f in json.loads(result.stdout)["findings"]] == [paths[2]]  # stdout stays JSON
+    assert result.stderr.splitlines() == [f"iamlint: {p}: skipped, no IAM content" for p in paths[:2]]
+    quiet = CliRunner().invoke(main, ["check", "--no-cache", "--format", "json", *paths])
+    assert quiet.stderr == ""
