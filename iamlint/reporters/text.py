@@ -247,6 +247,16 @@ def _summary(run: RunResult, fixable: int) -> str:
     return line
 
 
+def _source_block(src: str, f, c: bool) -> tuple[list[str], int]:
+    """The ``--show-source`` lines of finding ``f`` on source line ``src``
+    and the width of their gutter (the ``help:`` line aligns with it)."""
+    src = src[:-1] if src.endswith("\r") else src
+    shown, caret = _source_and_caret(src, f.span, c, f.severity)
+    num = f"{f.span.line:>5} | "
+    gutter = len(num) - 2
+    return [f"{_DIM if c else ''}{num}{_RESET if c else ''}{shown}", " " * gutter + "| " + caret], gutter
+
+
 def render(run: RunResult) -> str:
     out: list[str] = []
     texts = {f.path: f.text for f in run.files}
@@ -263,10 +273,9 @@ def render(run: RunResult) -> str:
         remedy = remedy or (getattr(rule, "help", "") if rule is not None else "")
         title = f"{f.rule} {escape(f.name)}" if f.name else f.rule
         if links and rule is not None:
-            url = urls.get(rule.id)
-            if url is None:
-                url = urls[rule.id] = _rule_url(rule)
-            title = _link(url, title)
+            if rule.id not in urls:
+                urls[rule.id] = _rule_url(rule)
+            title = _link(urls[rule.id], title)
         title = f"{_BOLD}{title}{_RESET}" if c else title
         sev = f"{_COLORS[f.severity]}{f.severity}{_RESET}" if c else f.severity
         mark = ""
@@ -276,20 +285,14 @@ def render(run: RunResult) -> str:
         owner = f" ({escape(f.owner)})" if f.owner else ""
         out.append(f"{escape(f.file, line_start=True)}:{f.span.line}:{f.span.column}: {title} [{sev}]{mark} "
                    f"{escape(what)}{owner}")
-        shown_source = False
+        gutter = 0
         if run.show_source:
             lines = lines_cache.setdefault(f.file, _source_lines(texts.get(f.file)))
             if 0 < f.span.line <= len(lines):
-                src = lines[f.span.line - 1]
-                src = src[:-1] if src.endswith("\r") else src
-                shown, caret = _source_and_caret(src, f.span, c, f.severity)
-                num = f"{f.span.line:>5} | "
-                out.append(f"{_DIM if c else ''}{num}{_RESET if c else ''}{shown}")
-                out.append(" " * (len(num) - 2) + "| " + caret)
-                shown_source = True
+                block, gutter = _source_block(lines[f.span.line - 1], f, c)
+                out += block
         if remedy:
             label = f"{_BOLD}help{_RESET}" if c else "help"
-            lead = " " * 6 + "= " if shown_source else "  "
-            out.append(f"{lead}{label}: {escape(remedy)}")
+            out.append(f"{' ' * gutter + '= ' if gutter else '  '}{label}: {escape(remedy)}")
     out.append(_summary(run, fixable))
     return "\n".join(out) + "\n"

@@ -327,3 +327,20 @@ def test_short_lines_are_shown_whole(tmp_path):
     _, out = _check(tmp_path, ADMIN, "--show-source")
     shown, _ = _source_of(out, "IAM201")
     assert shown == f"    1 | {ADMIN}" and "…" not in out
+
+
+def test_the_help_line_aligns_with_a_wide_line_number_gutter():
+    from iamlint.api import FileReport
+    from iamlint.findings import Finding, Span
+    from iamlint.reporters import RunResult
+    from iamlint.reporters.text import render
+
+    text = "\n" * 123455 + '  "Effect": "allow"\n'
+    finding = Finding("IAM011", "invalid-effect", "error", "`Effect` must be exactly \"Allow\"", "p.json",
+                      Span(123456, 13, 123456, 20))
+    run = RunResult(files=[FileReport("p.json", [finding], 1, text=text)], findings=[finding], documents=1,
+                    registry=REGISTRY, show_source=True)
+    lines = render(run).splitlines()
+    assert lines[1:4] == ['123456 |   "Effect": "allow"',
+                          "       |             ^^^^^^^",
+                          '       = help: write "Allow" or "Deny"']
