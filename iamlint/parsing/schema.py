@@ -462,10 +462,10 @@ def _translate(error: ValidationError) -> Iterator[SchemaProblem]:
 def _render(template: str, path: Sequence[str | int], instance: object) -> str:
     """Fill ``{name}`` and ``{actual}`` in an annotation (plain replacement: messages contain JSON braces)."""
     name = next((part for part in reversed(path) if isinstance(part, str)), "")
-    return template.replace("{name}", name).replace("{actual}", _json_type(instance))
+    return template.replace("{name}", name).replace("{actual}", json_type(instance))
 
 
-def _json_type(value: object) -> str:
+def json_type(value: object) -> str:
     """The JSON type of a parsed value, with its article: "a string", "an object", "null"."""
     if value is None:
         return "null"

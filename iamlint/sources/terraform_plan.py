@@ -14,6 +14,7 @@ from typing import Any, Iterator
 from iamlint.engine.document import Document
 from iamlint.findings import Span
 from iamlint.model.role import Attachment, Role
+from iamlint.parsing.schema import json_type
 from iamlint.sources import SourceResult
 from iamlint.sources.hclpos import WholeLocator
 from iamlint.sources.terraform import ATTACHMENTS, IDENTITY, INLINE_TARGET, PRINCIPAL_TYPES, RESOURCE
@@ -47,7 +48,7 @@ def _resources(module: Any, base: str, wrong: list[tuple[str, str]]) -> Iterator
     for member in ("resources", "child_modules"):
         items = module.get(member)
         if items is not None and not isinstance(items, list):
-            wrong.append((f"{base}/{member}", f"`{member}` must be a list, not {_json_type(items)}"))
+            wrong.append((f"{base}/{member}", f"`{member}` must be a list, not {json_type(items)}"))
     resources = module.get("resources")
     for i, res in enumerate(resources if isinstance(resources, list) else ()):
         if isinstance(res, dict):
@@ -55,19 +56,6 @@ def _resources(module: Any, base: str, wrong: list[tuple[str, str]]) -> Iterator
     children = module.get("child_modules")
     for j, child in enumerate(children if isinstance(children, list) else ()):
         yield from _resources(child, f"{base}/child_modules/{j}", wrong)
-
-
-def _json_type(value: Any) -> str:
-    """How a wrong value is named in a message: its JSON type."""
-    if isinstance(value, bool):
-        return "a boolean"
-    if isinstance(value, (int, float)):
-        return "a number"
-    if isinstance(value, str):
-        return "a string"
-    if isinstance(value, dict):
-        return "an object"
-    return "a list" if isinstance(value, list) else "null"
 
 
 def read_json(path: str, text: str, value: dict, parse_result: Any, kind: str | None) -> SourceResult:
@@ -110,7 +98,7 @@ def read_json(path: str, text: str, value: dict, parse_result: Any, kind: str | 
         raw = values.get(attr)
         ptr = f"{base}/{attr}"
         if raw is not None and not isinstance(raw, str):
-            shape_problem(ptr, f"`{attr}` must be a JSON string, not {_json_type(raw)}", address)
+            shape_problem(ptr, f"`{attr}` must be a JSON string, not {json_type(raw)}", address)
             return None
         if raw is None or not raw.strip():
             return None
@@ -140,7 +128,7 @@ def read_json(path: str, text: str, value: dict, parse_result: Any, kind: str | 
             inlines = values.get("inline_policy")
             if inlines is not None and not isinstance(inlines, list):
                 shape_problem(f"{base}/inline_policy",
-                              f"`inline_policy` must be a list of blocks, not {_json_type(inlines)}", address)
+                              f"`inline_policy` must be a list of blocks, not {json_type(inlines)}", address)
             for k, inline in enumerate(inlines if isinstance(inlines, list) else ()):
                 if isinstance(inline, dict):
                     policy(address, inline, f"{base}/inline_policy/{k}", "policy", "identity", rtype)
