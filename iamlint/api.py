@@ -15,6 +15,7 @@ from typing import Iterable, Iterator
 from iamlint.config import Config
 from iamlint.engine.registry import Registry
 from iamlint.findings import Finding
+from iamlint.regularfile import NotRegular, TooLarge, read_regular
 
 LINTED_SUFFIXES = (".json", ".yaml", ".yml", ".template", ".tf")
 SKIP_DIRS = {".git", ".hg", ".svn", "node_modules", ".terraform", ".venv", "venv", ".tox", ".nox",
@@ -260,45 +261,20 @@ def read_regular_file(path: str, max_size: int = DEFAULT_MAX_FILE_SIZE) -> bytes
     raises :class:`ReadError` (missing, unreadable, not a regular file, over
     ``max_size``).
 
-    Opened with ``O_NONBLOCK`` so that opening a FIFO returns at once instead
-    of waiting for a writer, then ``fstat``: anything but a regular file (a
-    FIFO, a socket, a device such as ``/dev/zero``) is refused before a byte
-    is read, so no read can block or go on forever.  One open, one fstat and
-    one read of the size it reports (plain descriptors, no buffered file
-    objects); a file that grows while it is read is read only up to the limit.
-    Shared by the linter, the result cache and Terraform's ``file()``.
+    :func:`iamlint.regularfile.read_regular` (never blocks, reads nothing but
+    a regular file), with its failures worded for the user.
     """
     try:
-        fd = os.open(path, _READ_FLAGS)
+        return read_regular(path, max_size)[0]
     except FileNotFoundError:
         raise ReadError("no such file or directory") from None
+    except NotRegular as exc:
+        raise ReadError(_not_regular(exc.mode)) from None
+    except TooLarge as exc:
+        size = f"{exc.size:,} bytes" if exc.size is not None else f"more than {max_size:,} bytes"
+        raise ReadError(f"skipped: {size} is over --max-file-size ({max_size:,} bytes)") from None
     except OSError as exc:
         raise ReadError(f"cannot read: {describe_os_error(exc)}") from None
-    try:
-        info = os.fstat(fd)
-        if not stat.S_ISREG(info.st_mode):
-            raise ReadError(_not_regular(info.st_mode))
-        size = info.st_size
-        if size > max_size:
-            raise ReadError(f"skipped: {size:,} bytes is over --max-file-size ({max_size:,} bytes)")
-        # ask for one byte more than the size: a regular file that returns
-        # exactly its size is read whole (no second read to see the end)
-        data = os.read(fd, size + 1) if size > 0 else b""
-        if len(data) == size:
-            return data
-        # it grew or a short read: read on up to the limit
-        while len(data) <= max_size:
-            chunk = os.read(fd, min(max_size + 1 - len(data), 1 << 20))
-            if not chunk:
-                break
-            data += chunk
-    except OSError as exc:
-        raise ReadError(f"cannot read: {describe_os_error(exc)}") from None
-    finally:
-        os.close(fd)
-    if len(data) > max_size:
-        raise ReadError(f"skipped: more than {max_size:,} bytes is over --max-file-size ({max_size:,} bytes)")
-    return data
 
 
 def read_stream(stream, name: str = "-", max_size: int = DEFAULT_MAX_FILE_SIZE) -> bytes | FileReport:
@@ -319,10 +295,6 @@ def read_file(path: str, max_size: int = DEFAULT_MAX_FILE_SIZE) -> bytes | FileR
         return read_regular_file(path, max_size)
     except ReadError as exc:
         return FileReport(path, error=str(exc))
-
-
-_READ_FLAGS = (os.O_RDONLY | getattr(os, "O_BINARY", 0) | getattr(os, "O_CLOEXEC", 0)
-               | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0))
 
 
 def lint_path(path: str, config: Config, registry: Registry, kind: str | None = None,

@@ -435,24 +435,14 @@ class FixRefused(Exception):
 
 
 def _read_regular(path: str, follow: bool = True) -> tuple[bytes, os.stat_result]:
-    """The bytes and the status of the regular file ``path``.  Opened without
-    blocking (a FIFO or a device is refused, never waited on), and, with
-    ``follow=False``, only when the name itself is not a symbolic link."""
-    flags = os.O_RDONLY | getattr(os, "O_BINARY", 0) | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_CLOEXEC", 0) \
-        | getattr(os, "O_NONBLOCK", 0)
-    if not follow:
-        flags |= getattr(os, "O_NOFOLLOW", 0)
-    fd = os.open(path, flags)
+    """The bytes and the status of the regular file ``path`` (see
+    :mod:`iamlint.regularfile`); anything else is refused, never waited on."""
+    from iamlint.regularfile import NotRegular, read_regular
+
     try:
-        info = os.fstat(fd)
-        if not stat.S_ISREG(info.st_mode):
-            raise FixRefused("not fixed: not a regular file")
-        chunks = []
-        while chunk := os.read(fd, max(info.st_size + 1, 1 << 16)):
-            chunks.append(chunk)
-        return b"".join(chunks), info
-    finally:
-        os.close(fd)
+        return read_regular(path, follow=follow)
+    except NotRegular:
+        raise FixRefused("not fixed: not a regular file") from None
 
 
 def _tree_root(directory: str) -> str:

@@ -39,7 +39,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import stat
 from functools import lru_cache
 from typing import Any
 
@@ -49,6 +48,7 @@ from iamlint.engine.document import Document, Notice
 from iamlint.findings import Span
 from iamlint.model.policy import Opaque, detect_kind, join_pointer
 from iamlint.model.role import Attachment, Role
+from iamlint.regularfile import NotRegular, TooLarge, read_regular
 from iamlint.sources import SourceResult
 from iamlint.sources.hclpos import (
     Attribute,
@@ -1493,8 +1493,6 @@ def repository_root(directory: str) -> str:
         here = parent
 
 
-_OPEN_FLAGS = (os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOFOLLOW", 0)
-               | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0))
 
 
 def read_included(path: str, module_dir: str) -> tuple[str | None, str | None]:
@@ -1533,29 +1531,13 @@ def read_confined(path: str, module_dir: str, limit: int) -> tuple[bytes | None,
     if not inside:
         return None, "the path is outside the repository" + (f" (it resolves to {real})" if real != os.path.abspath(path) else "")
     try:
-        fd = os.open(real, _OPEN_FLAGS)
-    except OSError:
-        return None, None
-    try:
-        info = os.fstat(fd)
-        if not stat.S_ISREG(info.st_mode):
-            return None, "it is not a regular file"
-        if info.st_size > limit:
-            return None, f"it is larger than {limit:,} bytes"
-        chunks, total = [], 0
-        while total <= limit:
-            chunk = os.read(fd, limit + 1 - total)
-            if not chunk:
-                break
-            chunks.append(chunk)
-            total += len(chunk)
-    except OSError:
-        return None, None
-    finally:
-        os.close(fd)
-    if total > limit:
+        return read_regular(real, limit, follow=False)[0], None
+    except NotRegular:
+        return None, "it is not a regular file"
+    except TooLarge:
         return None, f"it is larger than {limit:,} bytes"
-    return b"".join(chunks), None
+    except OSError:
+        return None, None
 
 
 def _parse_sibling(path: str, module_dir: str) -> HclFile | None:
