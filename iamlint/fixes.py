@@ -446,16 +446,11 @@ def _read_regular(path: str, follow: bool = True) -> tuple[bytes, os.stat_result
 
 
 def _tree_root(directory: str) -> str:
-    """The working tree a path belongs to: the nearest directory (of the path as
-    given, links not resolved) that holds ``.git``, else the directory itself."""
-    here = os.path.abspath(directory)
-    while True:
-        if os.path.lexists(os.path.join(here, ".git")):
-            return os.path.realpath(here)
-        parent = os.path.dirname(here)
-        if parent == here:
-            return os.path.realpath(directory)
-        here = parent
+    """The working tree a path belongs to: its repository (of the path as
+    given, links not resolved), else the directory itself; as a real path."""
+    from iamlint.repository import find_repository
+
+    return os.path.realpath(find_repository(directory) or directory)
 
 
 def _write_target(path: str) -> str:

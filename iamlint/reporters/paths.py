@@ -20,14 +20,12 @@ from collections import Counter
 from pathlib import Path
 from urllib.parse import quote
 
+from iamlint.repository import find_repository
+
 #: the SARIF base id of the main root (the name GitHub code scanning documents)
 SRCROOT = "%SRCROOT%"
 #: what a reporter writes for input read from stdin without --stdin-filename
 STDIN = "stdin"
-
-
-def _is_repository(directory: str) -> bool:
-    return os.path.exists(os.path.join(directory, ".git"))
 
 
 class RepoPaths:
@@ -41,7 +39,6 @@ class RepoPaths:
 
     def __init__(self, paths=(), cwd: str | None = None) -> None:
         self.cwd = os.path.realpath(cwd or os.getcwd())
-        self._repo_of_dir: dict[str, str | None] = {}
         self._relative: dict[str, tuple[str | None, str]] = {}  # a run names a file many times
         self._real: dict[str, str] = {}
         self.main: str | None = None
@@ -57,26 +54,10 @@ class RepoPaths:
 
     # -- lookups -------------------------------------------------------------------
 
-    def _repository(self, directory: str) -> str | None:
+    @staticmethod
+    def _repository(directory: str) -> str | None:
         """The nearest directory at or above ``directory`` with a ``.git``."""
-        seen = []
-        found = None
-        current = directory
-        while True:
-            if current in self._repo_of_dir:
-                found = self._repo_of_dir[current]
-                break
-            seen.append(current)
-            if _is_repository(current):
-                found = current
-                break
-            parent = os.path.dirname(current)
-            if parent == current:
-                break
-            current = parent
-        for d in seen:
-            self._repo_of_dir[d] = found
-        return found
+        return find_repository(directory)
 
     @staticmethod
     def _under(path: str, root: str) -> bool:

@@ -39,7 +39,6 @@ from __future__ import annotations
 import json
 import os
 import re
-from functools import lru_cache
 from typing import Any
 
 from lark import Token, Tree
@@ -49,6 +48,7 @@ from iamlint.findings import Span
 from iamlint.model.policy import Opaque, detect_kind, join_pointer
 from iamlint.model.role import Attachment, Role
 from iamlint.regularfile import NotRegular, TooLarge, read_regular
+from iamlint.repository import find_repository
 from iamlint.sources import SourceResult
 from iamlint.sources.hclpos import (
     Attribute,
@@ -1478,19 +1478,11 @@ def _esc(token: str) -> str:
     return token.replace("~", "~0").replace("/", "~1")
 
 
-@lru_cache(maxsize=256)
 def repository_root(directory: str) -> str:
-    """Where ``file()`` may read for a module in ``directory``: the nearest
-    directory (real path) holding ``.git``, else the module directory itself."""
+    """Where ``file()`` may read for a module in ``directory``: its repository
+    (found from the real path), else the module directory itself."""
     real = os.path.realpath(directory)
-    here = real
-    while True:
-        if os.path.lexists(os.path.join(here, ".git")):
-            return here
-        parent = os.path.dirname(here)
-        if parent == here:
-            return real
-        here = parent
+    return find_repository(real) or real
 
 
 
