@@ -20,6 +20,7 @@ process-wide memos of a previous run of the same text do not flatter the
 figure.  The generators are plain functions of ``(n, salt)`` returning
 ``(file name, bytes)``, importable by tests (``GENERATORS``).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -29,7 +30,8 @@ import math
 import os
 import sys
 import time
-from typing import Callable, NamedTuple
+from collections.abc import Callable
+from typing import NamedTuple
 
 #: the exponent a dimension may show, with room for the machine's noise
 LIMIT = 1.15
@@ -85,8 +87,15 @@ def one_line(n: int, salt: int = 0) -> tuple[str, bytes]:
 
 def statements(n: int, salt: int = 0) -> tuple[str, bytes]:
     """A policy of ``n`` statements, each with an unknown action and a bucket ARN."""
-    stmts = [{"Sid": f"S{i}", "Effect": "Allow", "Action": [f"s3:NoSuch{_tag(i, salt)}", "s3:GetObject"],
-              "Resource": f"arn:aws:s3:::bucket-{salt}-{i}/*"} for i in range(n)]
+    stmts = [
+        {
+            "Sid": f"S{i}",
+            "Effect": "Allow",
+            "Action": [f"s3:NoSuch{_tag(i, salt)}", "s3:GetObject"],
+            "Resource": f"arn:aws:s3:::bucket-{salt}-{i}/*",
+        }
+        for i in range(n)
+    ]
     return "policy.json", _dumps(_policy(stmts))
 
 
@@ -95,8 +104,7 @@ def condition_keys(n: int, salt: int = 0) -> tuple[str, bytes]:
     keys = {}
     for i in range(n):
         keys[f"aws:PrincipalTag/t{_tag(i, salt)}" if i % 2 else f"s3:nosuchkey{_tag(i, salt)}"] = f"v{i}"
-    stmt = {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*",
-            "Condition": {"StringEquals": keys}}
+    stmt = {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*", "Condition": {"StringEquals": keys}}
     return "policy.json", _dumps(_policy([stmt]))
 
 
@@ -106,12 +114,23 @@ def _cfn_resources(n: int, salt: int) -> dict:
         resources[f"Role{i}"] = {
             "Type": "AWS::IAM::Role",
             "Properties": {
-                "AssumeRolePolicyDocument": _policy([{
-                    "Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"},
-                    "Action": "sts:AssumeRole"}]),
-                "Policies": [{"PolicyName": f"p{i}", "PolicyDocument": _policy([{
-                    "Effect": "Allow", "Action": [f"s3:NoSuch{_tag(i, salt)}", "s3:GetObject"],
-                    "Resource": {"Fn::Sub": f"arn:aws:s3:::${{AWS::StackName}}-{i}/*"}}])}],
+                "AssumeRolePolicyDocument": _policy(
+                    [{"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]
+                ),
+                "Policies": [
+                    {
+                        "PolicyName": f"p{i}",
+                        "PolicyDocument": _policy(
+                            [
+                                {
+                                    "Effect": "Allow",
+                                    "Action": [f"s3:NoSuch{_tag(i, salt)}", "s3:GetObject"],
+                                    "Resource": {"Fn::Sub": f"arn:aws:s3:::${{AWS::StackName}}-{i}/*"},
+                                }
+                            ]
+                        ),
+                    }
+                ],
             },
         }
     return {"AWSTemplateFormatVersion": "2010-09-09", "Resources": resources}
@@ -156,7 +175,7 @@ def tf_roles(n: int, salt: int = 0) -> tuple[str, bytes]:
     policy resource and a customer managed policy attached by reference."""
     parts = []
     for i in range(n):
-        parts.append(f'''
+        parts.append(f"""
 resource "aws_iam_role" "r{i}" {{
   name = "role-{salt}-{i}"
   assume_role_policy = jsonencode({{
@@ -193,7 +212,7 @@ resource "aws_iam_role_policy_attachment" "a{i}" {{
   role       = aws_iam_role.r{i}.name
   policy_arn = aws_iam_policy.m{i}.arn
 }}
-''')
+""")
     return "main.tf", "".join(parts).encode()
 
 
@@ -202,12 +221,12 @@ def tf_statements(n: int, salt: int = 0) -> tuple[str, bytes]:
     by a policy resource."""
     parts = ['data "aws_iam_policy_document" "big" {\n']
     for i in range(n):
-        parts.append(f'''  statement {{
+        parts.append(f"""  statement {{
     sid       = "S{i}"
     actions   = ["s3:NoSuch{_tag(i, salt)}", "s3:GetObject"]
     resources = ["arn:aws:s3:::bucket-{i}/*"]
   }}
-''')
+""")
     parts.append('}\n\nresource "aws_iam_policy" "big" {\n  policy = data.aws_iam_policy_document.big.json\n}\n')
     return "main.tf", "".join(parts).encode()
 
@@ -219,7 +238,7 @@ def tf_locals(n: int, salt: int = 0) -> tuple[str, bytes]:
     lines += [f'  l{i} = "${{local.l{i - 1}}}"' if i % 50 else f'  l{i} = "b{i}-{salt}"' for i in range(1, n)]
     lines.append("}")
     resources = ", ".join(f'"arn:aws:s3:::${{local.l{i}}}/*"' for i in range(n))
-    lines.append(f'''
+    lines.append(f"""
 resource "aws_iam_policy" "p" {{
   policy = jsonencode({{
     Version = "2012-10-17"
@@ -229,7 +248,7 @@ resource "aws_iam_policy" "p" {{
       Resource = [{resources}]
     }}]
   }})
-}}''')
+}}""")
     return "main.tf", ("\n".join(lines) + "\n").encode()
 
 
@@ -262,7 +281,7 @@ def tf_heredoc(n: int, salt: int = 0) -> tuple[str, bytes]:
     interpolations of a local (embedded JSON: interpolations found, replaced
     and mapped back to the file)."""
     resources = ",\n        ".join(f'"arn:aws:s3:::${{local.bucket}}-{i}/*"' for i in range(n))
-    text = f'''locals {{
+    text = f"""locals {{
   bucket = "data-{salt}"
 }}
 
@@ -282,7 +301,7 @@ resource "aws_iam_policy" "p" {{
 }}
 EOF
 }}
-'''
+"""
     return "main.tf", text.encode()
 
 
@@ -291,20 +310,38 @@ def tf_plan(n: int, salt: int = 0) -> tuple[str, bytes]:
     an attached customer managed policy of the plan."""
     resources = []
     for i in range(n):
-        trust = _policy([{"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"},
-                          "Action": "sts:AssumeRole"}])
+        trust = _policy(
+            [{"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"}]
+        )
         inline = _policy([{"Effect": "Allow", "Action": [f"s3:NoSuch{_tag(i, salt)}"], "Resource": "*"}])
         managed = _policy([{"Effect": "Allow", "Action": "sqs:SendMessage", "Resource": "*"}])
         arn = f"arn:aws:iam::123456789012:policy/m{i}"
         resources += [
-            {"address": f"aws_iam_role.r{i}", "mode": "managed", "type": "aws_iam_role", "name": f"r{i}",
-             "values": {"name": f"r{i}", "assume_role_policy": json.dumps(trust),
-                        "inline_policy": [{"name": "p", "policy": json.dumps(inline)}]}},
-            {"address": f"aws_iam_policy.m{i}", "mode": "managed", "type": "aws_iam_policy", "name": f"m{i}",
-             "values": {"name": f"m{i}", "arn": arn, "policy": json.dumps(managed)}},
-            {"address": f"aws_iam_role_policy_attachment.a{i}", "mode": "managed",
-             "type": "aws_iam_role_policy_attachment", "name": f"a{i}",
-             "values": {"role": f"r{i}", "policy_arn": arn}},
+            {
+                "address": f"aws_iam_role.r{i}",
+                "mode": "managed",
+                "type": "aws_iam_role",
+                "name": f"r{i}",
+                "values": {
+                    "name": f"r{i}",
+                    "assume_role_policy": json.dumps(trust),
+                    "inline_policy": [{"name": "p", "policy": json.dumps(inline)}],
+                },
+            },
+            {
+                "address": f"aws_iam_policy.m{i}",
+                "mode": "managed",
+                "type": "aws_iam_policy",
+                "name": f"m{i}",
+                "values": {"name": f"m{i}", "arn": arn, "policy": json.dumps(managed)},
+            },
+            {
+                "address": f"aws_iam_role_policy_attachment.a{i}",
+                "mode": "managed",
+                "type": "aws_iam_role_policy_attachment",
+                "name": f"a{i}",
+                "values": {"role": f"r{i}", "policy_arn": arn},
+            },
         ]
     plan = {"format_version": "1.2", "planned_values": {"root_module": {"resources": resources}}}
     return "plan.json", _dumps(plan)
@@ -314,15 +351,26 @@ def account_dump(n: int, salt: int = 0) -> tuple[str, bytes]:
     """A get-account-authorization-details dump with ``n`` roles."""
     roles = []
     for i in range(n):
-        roles.append({
-            "RoleName": f"r{i}", "Arn": f"arn:aws:iam::123456789012:role/r{i}", "Path": "/",
-            "AssumeRolePolicyDocument": _policy([{"Effect": "Allow",
-                                                  "Principal": {"Service": "ec2.amazonaws.com"},
-                                                  "Action": "sts:AssumeRole"}]),
-            "RolePolicyList": [{"PolicyName": "p", "PolicyDocument": _policy([{
-                "Effect": "Allow", "Action": [f"s3:NoSuch{_tag(i, salt)}"], "Resource": "*"}])}],
-            "AttachedManagedPolicies": [], "InstanceProfileList": [],
-        })
+        roles.append(
+            {
+                "RoleName": f"r{i}",
+                "Arn": f"arn:aws:iam::123456789012:role/r{i}",
+                "Path": "/",
+                "AssumeRolePolicyDocument": _policy(
+                    [{"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"}]
+                ),
+                "RolePolicyList": [
+                    {
+                        "PolicyName": "p",
+                        "PolicyDocument": _policy(
+                            [{"Effect": "Allow", "Action": [f"s3:NoSuch{_tag(i, salt)}"], "Resource": "*"}]
+                        ),
+                    }
+                ],
+                "AttachedManagedPolicies": [],
+                "InstanceProfileList": [],
+            }
+        )
     dump = {"UserDetailList": [], "GroupDetailList": [], "RoleDetailList": roles, "Policies": []}
     return "account.json", _dumps(dump)
 
@@ -356,7 +404,7 @@ GENERATORS: dict[str, Dimension] = {
 # measuring
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _empty_directory() -> str:
     """Where the generated files are said to be: an empty directory, so that
     a Terraform file's module has no other files (the current directory may)."""
@@ -435,10 +483,24 @@ def instructions(name: str, n: int) -> int:
 
     with tempfile.TemporaryDirectory() as tmp:
         out = subprocess.run(
-            ["setarch", "-R", "valgrind", "--tool=cachegrind", "--cache-sim=no",
-             f"--cachegrind-out-file={tmp}/cg.out", sys.executable, "-c", _ONE_RUN,
-             os.path.dirname(os.path.abspath(__file__)), name, str(n)],
-            capture_output=True, text=True, env={**os.environ, "PYTHONHASHSEED": "0"})
+            [
+                "setarch",
+                "-R",
+                "valgrind",
+                "--tool=cachegrind",
+                "--cache-sim=no",
+                f"--cachegrind-out-file={tmp}/cg.out",
+                sys.executable,
+                "-c",
+                _ONE_RUN,
+                os.path.dirname(os.path.abspath(__file__)),
+                name,
+                str(n),
+            ],
+            capture_output=True,
+            text=True,
+            env={**os.environ, "PYTHONHASHSEED": "0"},
+        )
     for line in out.stderr.splitlines():
         if "I   refs:" in line or "I refs:" in line:
             return int(line.split(":", 1)[1].strip().replace(",", ""))
@@ -454,20 +516,30 @@ def measure_instructions(name: str, sizes: tuple[int, ...]) -> list[tuple[float,
 
 def exponents(sizes: tuple[int, ...], seconds: list[float]) -> list[float]:
     """The growth exponent between each pair of successive sizes."""
-    return [math.log(t2 / t1) / math.log(n2 / n1)
-            for (n1, t1), (n2, t2) in zip(zip(sizes, seconds), zip(sizes[1:], seconds[1:]))]
+    return [
+        math.log(t2 / t1) / math.log(n2 / n1)
+        for (n1, t1), (n2, t2) in zip(zip(sizes, seconds), zip(sizes[1:], seconds[1:]))
+    ]
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="the two smaller sizes only, one run each")
-    parser.add_argument("--only", action="append", choices=sorted(GENERATORS), metavar="DIM",
-                        help=f"measure only this dimension (repeatable): {', '.join(GENERATORS)}")
+    parser.add_argument(
+        "--only",
+        action="append",
+        choices=sorted(GENERATORS),
+        metavar="DIM",
+        help=f"measure only this dimension (repeatable): {', '.join(GENERATORS)}",
+    )
     parser.add_argument("--repeats", type=int, default=3, help="runs per size, the best counts (default 3)")
     parser.add_argument("--check", action="store_true", help=f"exit 1 if any exponent exceeds {LIMIT}")
-    parser.add_argument("--instructions", action="store_true",
-                        help="count instructions under valgrind instead of CPU seconds (deterministic; "
-                             "about 30x slower, so with --quick unless you have time)")
+    parser.add_argument(
+        "--instructions",
+        action="store_true",
+        help="count instructions under valgrind instead of CPU seconds (deterministic; "
+        "about 30x slower, so with --quick unless you have time)",
+    )
     args = parser.parse_args(argv)
     repeats = 1 if args.quick else args.repeats
 
@@ -489,9 +561,12 @@ def main(argv: list[str] | None = None) -> int:
         seconds = [t for t, _ in results]
         exps = exponents(sizes, seconds)
         worst = max([worst, *exps])
-        print(f"{name:<14} {' / '.join(f'{n:,}' for n in sizes):>22}  "
-              f"{' / '.join(f'{t:.3f}' for t in seconds):>26}  {results[-1][1] if results[-1][1] is not None else '-':>8}  "
-              f"{'  '.join(f'{e:.2f}' for e in exps)}", flush=True)
+        print(
+            f"{name:<14} {' / '.join(f'{n:,}' for n in sizes):>22}  "
+            f"{' / '.join(f'{t:.3f}' for t in seconds):>26}  {results[-1][1] if results[-1][1] is not None else '-':>8}  "
+            f"{'  '.join(f'{e:.2f}' for e in exps)}",
+            flush=True,
+        )
     print(f"worst exponent: {worst:.2f} (limit {LIMIT})")
     return 1 if args.check and worst > LIMIT else 0
 

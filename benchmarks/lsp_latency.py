@@ -9,18 +9,19 @@ from the last keystroke to the diagnostics for the final buffer.
 
     .venv/bin/python benchmarks/lsp_latency.py [--runs 50]
 """
+
 from __future__ import annotations
 
 import argparse
 import json
 import os
+import queue
 import statistics
 import subprocess
 import sys
 import tempfile
 import threading
 import time
-import queue
 from pathlib import Path
 
 
@@ -28,9 +29,10 @@ class RawClient:
     """A minimal LSP client over a subprocess's stdio."""
 
     def __init__(self, cmd: list[str], cwd: str | None = None):
-        self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-                                     cwd=cwd)
-        self.messages: "queue.Queue[dict]" = queue.Queue()
+        self.proc = subprocess.Popen(
+            cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, cwd=cwd
+        )
+        self.messages: queue.Queue[dict] = queue.Queue()
         self._id = 0
         threading.Thread(target=self._read, daemon=True).start()
 
@@ -79,13 +81,19 @@ class RawClient:
                 return msg
 
     def diagnostics(self, uri: str, version: int | None = None, timeout: float = 30) -> dict:
-        return self.wait(lambda m: m.get("method") == "textDocument/publishDiagnostics"
-                         and m["params"]["uri"] == uri
-                         and (version is None or m["params"].get("version") == version), timeout)
+        return self.wait(
+            lambda m: (
+                m.get("method") == "textDocument/publishDiagnostics"
+                and m["params"]["uri"] == uri
+                and (version is None or m["params"].get("version") == version)
+            ),
+            timeout,
+        )
 
     def initialize(self, root: str) -> dict:
-        result = self.request("initialize", {"processId": os.getpid(), "rootUri": Path(root).as_uri(),
-                                             "capabilities": {}})
+        result = self.request(
+            "initialize", {"processId": os.getpid(), "rootUri": Path(root).as_uri(), "capabilities": {}}
+        )
         self.notify("initialized", {})
         return result
 
@@ -102,13 +110,18 @@ def policy_10kb() -> str:
     statements = []
     i = 0
     while True:
-        statements.append({
-            "Sid": f"Read{i}",
-            "Effect": "Allow",
-            "Action": ["s3:GetObject", "s3:ListBucket", "dynamodb:GetItem", "dynamodb:Query"],
-            "Resource": [f"arn:aws:s3:::bucket-{i}", f"arn:aws:s3:::bucket-{i}/*",
-                         f"arn:aws:dynamodb:us-east-1:111122223333:table/t{i}"],
-        })
+        statements.append(
+            {
+                "Sid": f"Read{i}",
+                "Effect": "Allow",
+                "Action": ["s3:GetObject", "s3:ListBucket", "dynamodb:GetItem", "dynamodb:Query"],
+                "Resource": [
+                    f"arn:aws:s3:::bucket-{i}",
+                    f"arn:aws:s3:::bucket-{i}/*",
+                    f"arn:aws:dynamodb:us-east-1:111122223333:table/t{i}",
+                ],
+            }
+        )
         i += 1
         text = json.dumps({"Version": "2012-10-17", "Statement": statements}, indent=2)
         if len(text) >= 10_000:
@@ -127,8 +140,9 @@ def main() -> None:
         uri = path.as_uri()
         client = RawClient(exe, cwd=tmp)
         client.initialize(tmp)
-        client.notify("textDocument/didOpen", {"textDocument": {"uri": uri, "languageId": "json", "version": 1,
-                                                                "text": text}})
+        client.notify(
+            "textDocument/didOpen", {"textDocument": {"uri": uri, "languageId": "json", "version": 1, "text": text}}
+        )
         client.diagnostics(uri, timeout=60)
         version = 1
         # the edit toggles a Sid's digit; full-text sync would be similar
@@ -138,10 +152,21 @@ def main() -> None:
         def edit(ch: str) -> None:
             nonlocal version
             version += 1
-            client.notify("textDocument/didChange", {
-                "textDocument": {"uri": uri, "version": version},
-                "contentChanges": [{"range": {"start": {"line": line, "character": col},
-                                              "end": {"line": line, "character": col + 1}}, "text": ch}]})
+            client.notify(
+                "textDocument/didChange",
+                {
+                    "textDocument": {"uri": uri, "version": version},
+                    "contentChanges": [
+                        {
+                            "range": {
+                                "start": {"line": line, "character": col},
+                                "end": {"line": line, "character": col + 1},
+                            },
+                            "text": ch,
+                        }
+                    ],
+                },
+            )
 
         single = []
         for n in range(args.runs + 5):
@@ -163,11 +188,15 @@ def main() -> None:
         client.close()
     single.sort()
     print(f"policy: {len(text):,} bytes, {len(json.loads(text)['Statement'])} statements")
-    print(f"single edit didChange -> publishDiagnostics over {len(single)} runs: "
-          f"median {statistics.median(single):.1f} ms, p90 {single[int(len(single) * 0.9) - 1]:.1f} ms, "
-          f"min {single[0]:.1f} ms")
-    print(f"typing burst (5 keystrokes 20 ms apart), last keystroke -> diagnostics of the final buffer: "
-          f"median {statistics.median(bursts):.1f} ms")
+    print(
+        f"single edit didChange -> publishDiagnostics over {len(single)} runs: "
+        f"median {statistics.median(single):.1f} ms, p90 {single[int(len(single) * 0.9) - 1]:.1f} ms, "
+        f"min {single[0]:.1f} ms"
+    )
+    print(
+        f"typing burst (5 keystrokes 20 ms apart), last keystroke -> diagnostics of the final buffer: "
+        f"median {statistics.median(bursts):.1f} ms"
+    )
 
 
 if __name__ == "__main__":

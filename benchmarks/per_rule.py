@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """Where the time goes: seconds per rule over the managed-policy corpus (one process).
 
-    .venv/bin/python benchmarks/per_rule.py
+.venv/bin/python benchmarks/per_rule.py
 """
+
 from __future__ import annotations
 
 import collections

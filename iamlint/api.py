@@ -3,14 +3,15 @@
 ``lint_bytes`` is a pure function of its inputs (text in, findings out); the
 registry and configuration are loaded once by the caller.
 """
+
 from __future__ import annotations
 
 import functools
 import gc
 import os
 import stat
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Iterable, Iterator
 
 from iamlint.config import Config
 from iamlint.engine.registry import Registry
@@ -18,8 +19,23 @@ from iamlint.findings import Finding
 from iamlint.regularfile import NotRegular, TooLarge, read_regular
 
 LINTED_SUFFIXES = (".json", ".yaml", ".yml", ".template", ".tf")
-SKIP_DIRS = {".git", ".hg", ".svn", "node_modules", ".terraform", ".venv", "venv", ".tox", ".nox",
-             "__pycache__", ".mypy_cache", ".pytest_cache", ".ruff_cache", ".hypothesis", ".iamlint_cache"}
+SKIP_DIRS = {
+    ".git",
+    ".hg",
+    ".svn",
+    "node_modules",
+    ".terraform",
+    ".venv",
+    "venv",
+    ".tox",
+    ".nox",
+    "__pycache__",
+    ".mypy_cache",
+    ".pytest_cache",
+    ".ruff_cache",
+    ".hypothesis",
+    ".iamlint_cache",
+}
 DEFAULT_MAX_FILE_SIZE = 10 * 1024 * 1024
 
 
@@ -59,6 +75,7 @@ def _cycle_collector_paused(lint):
     file (issue 14).  Batch runs tune the collector after their first file
     (parallel.tune_gc); this covers the first file, a single file and the
     language server."""
+
     @functools.wraps(lint)
     def paused(*args, **kwargs):
         if not gc.isenabled():
@@ -125,6 +142,7 @@ def merge_included(reports: list[FileReport]) -> None:
     policy.json``, pre-commit with only that file changed) is reported on its
     own, as before; ``iamlint check main.tf`` reports the included file too.
     """
+
     def key(path: str) -> str:
         return os.path.normcase(os.path.abspath(path))
 
@@ -147,8 +165,13 @@ def merge_included(reports: list[FileReport]) -> None:
         r.findings = kept
 
 
-def lint_text(text: str, path: str = "policy.json", config: Config | None = None,
-              kind: str | None = None, registry: Registry | None = None) -> list[Finding]:
+def lint_text(
+    text: str,
+    path: str = "policy.json",
+    config: Config | None = None,
+    kind: str | None = None,
+    registry: Registry | None = None,
+) -> list[Finding]:
     """Convenience for tests, the language server and library users."""
     return lint_bytes(path, text.encode("utf-8", "surrogatepass"), config, registry, kind).findings
 
@@ -157,8 +180,9 @@ def _is_venv(dirpath: str) -> bool:
     return os.path.exists(os.path.join(dirpath, "pyvenv.cfg"))
 
 
-def iter_files(paths: Iterable[str], config: Config,
-               errors: list[FileReport] | None = None) -> Iterator[tuple[str, bool]]:
+def iter_files(
+    paths: Iterable[str], config: Config, errors: list[FileReport] | None = None
+) -> Iterator[tuple[str, bool]]:
     """(path, explicit) for every file to lint; directories are walked
     recursively, skipping VCS, dependency and virtual-environment folders.
 
@@ -211,15 +235,14 @@ def _walk(top: str, config: Config, errors: list[FileReport] | None) -> Iterator
         filenames.sort()
         yield dirpath, filenames
         subdirs = [
-            os.path.join(dirpath, d) for d in sorted(dirnames)
-            if d not in SKIP_DIRS and not d.endswith(".egg-info")
+            os.path.join(dirpath, d) for d in sorted(dirnames) if d not in SKIP_DIRS and not d.endswith(".egg-info")
         ]
         subdirs = [d for d in subdirs if not _is_venv(d) and not config.excluded(d, True)]
         stack.extend(reversed(subdirs))
 
 
 def _entry_kind(entry: os.DirEntry) -> str | None:
-    """"dir" (a real directory, walked), "file" (a regular file or a link to
+    """ "dir" (a real directory, walked), "file" (a regular file or a link to
     one, linted) or None (passed over: FIFOs, sockets, devices, links to
     anything else).  A dangling link, or an entry that cannot be examined,
     counts as a file, so that reading it says why it could not be linted."""
@@ -247,8 +270,13 @@ class ReadError(Exception):
     not repeat the path."""
 
 
-_KIND_NAMES = ((stat.S_ISDIR, "a directory"), (stat.S_ISFIFO, "a FIFO"), (stat.S_ISSOCK, "a socket"),
-               (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"))
+_KIND_NAMES = (
+    (stat.S_ISDIR, "a directory"),
+    (stat.S_ISFIFO, "a FIFO"),
+    (stat.S_ISSOCK, "a socket"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+)
 
 
 def _not_regular(mode: int) -> str:
@@ -285,7 +313,9 @@ def read_stream(stream, name: str = "-", max_size: int = DEFAULT_MAX_FILE_SIZE) 
     except OSError as exc:
         return FileReport(name, error=f"cannot read: {describe_os_error(exc)}")
     if len(data) > max_size:
-        return FileReport(name, error=f"skipped: more than {max_size:,} bytes is over --max-file-size ({max_size:,} bytes)")
+        return FileReport(
+            name, error=f"skipped: more than {max_size:,} bytes is over --max-file-size ({max_size:,} bytes)"
+        )
     return data
 
 
@@ -297,16 +327,23 @@ def read_file(path: str, max_size: int = DEFAULT_MAX_FILE_SIZE) -> bytes | FileR
         return FileReport(path, error=str(exc))
 
 
-def lint_path(path: str, config: Config, registry: Registry, kind: str | None = None,
-              explicit: bool = True, max_size: int = DEFAULT_MAX_FILE_SIZE) -> FileReport:
+def lint_path(
+    path: str,
+    config: Config,
+    registry: Registry,
+    kind: str | None = None,
+    explicit: bool = True,
+    max_size: int = DEFAULT_MAX_FILE_SIZE,
+) -> FileReport:
     data = read_file(path, max_size)
     if isinstance(data, FileReport):
         return data
     return lint_data(path, data, config, registry, kind, explicit)
 
 
-def lint_data(path: str, data: bytes, config: Config, registry: Registry, kind: str | None = None,
-              explicit: bool = True) -> FileReport:
+def lint_data(
+    path: str, data: bytes, config: Config, registry: Registry, kind: str | None = None, explicit: bool = True
+) -> FileReport:
     """:func:`lint_bytes` for a file's bytes, turning any failure into a one-line error."""
     try:
         return lint_bytes(path, data, config, registry, kind, explicit)

@@ -11,12 +11,13 @@ value, see :func:`iamlint.engine.runner.fingerprint`), as a multiset: a
 baseline entry with ``count: 2`` absorbs two identical findings, a third one
 is new.  Lines moving do not change a fingerprint.
 """
+
 from __future__ import annotations
 
 import json
 from collections import Counter
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Iterable
 
 from iamlint.findings import Finding
 
@@ -33,10 +34,7 @@ def build(findings: Iterable[Finding]) -> dict:
     for f in findings:
         counts[f.fingerprint] += 1
         info.setdefault(f.fingerprint, (f.rule, f.file.replace("\\", "/")))
-    entries = [
-        {"fingerprint": fp, "rule": info[fp][0], "file": info[fp][1], "count": n}
-        for fp, n in counts.items()
-    ]
+    entries = [{"fingerprint": fp, "rule": info[fp][0], "file": info[fp][1], "count": n} for fp, n in counts.items()]
     entries.sort(key=lambda e: (e["file"], e["rule"], e["fingerprint"]))
     return {"version": VERSION, "tool": "iamlint", "findings": entries}
 

@@ -29,6 +29,7 @@ leave it, must not bring back an old entry).  The caches:
 ``IAMLINT_NO_CACHE=1``, or :func:`disabled` (``iamlint check --no-cache``),
 turns every one of them off: no cache file is read or written.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -101,8 +102,11 @@ def package_digest(package: Path, suffixes: tuple[str, ...] = ()) -> str:
     marker = f"{package.name}/__init__.py,".encode()
     try:
         with os.scandir(package.parent) as found:
-            infos = sorted(e.name for e in found if e.name.lower().endswith(".dist-info")
-                           and e.name.lower().partition("-")[0] == package.name.lower())
+            infos = sorted(
+                e.name
+                for e in found
+                if e.name.lower().endswith(".dist-info") and e.name.lower().partition("-")[0] == package.name.lower()
+            )
     except OSError:
         infos = []
     for info in infos:
@@ -126,7 +130,7 @@ def tree_digest(root: Path, suffixes: tuple[str, ...] = ()) -> str:
                 continue
             path = os.path.join(dirpath, name)
             blob = file_bytes(path)
-            label = path[len(top):].encode("utf-8", "surrogateescape")  # the name below root
+            label = path[len(top) :].encode("utf-8", "surrogateescape")  # the name below root
             digest.update(len(label).to_bytes(8, "little") + label)
             digest.update(b"\xff" * 8 if blob is None else len(blob).to_bytes(8, "little"))
             digest.update(blob or b"")

@@ -3,6 +3,7 @@
 Heavy modules are imported inside the commands so that ``--version`` and
 ``--help`` stay instant.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -43,8 +44,9 @@ class FormatSpec(click.ParamType):
             return value
         fmt, sep, path = str(value).partition(":")
         if fmt not in FORMATS:
-            self.fail(f"{fmt!r} is not one of {', '.join(map(repr, FORMATS))} "
-                      f"(write FORMAT or FORMAT:PATH)", param, ctx)
+            self.fail(
+                f"{fmt!r} is not one of {', '.join(map(repr, FORMATS))} (write FORMAT or FORMAT:PATH)", param, ctx
+            )
         if sep and not path:
             self.fail(f"{value!r}: no file name after the colon (write {fmt}:PATH)", param, ctx)
         return Output(fmt, None if path in ("", "-") else path)
@@ -63,8 +65,14 @@ def _print_version(ctx: click.Context, _param, value: bool) -> None:
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.option("--version", is_flag=True, expose_value=False, is_eager=True, callback=_print_version,
-              help="Show iamlint's version and the IAM catalog's data version.")
+@click.option(
+    "--version",
+    is_flag=True,
+    expose_value=False,
+    is_eager=True,
+    callback=_print_version,
+    help="Show iamlint's version and the IAM catalog's data version.",
+)
 def main() -> None:
     """iamlint: an offline linter for AWS IAM trust, permission and resource policies."""
 
@@ -92,6 +100,7 @@ def _errors_exit_2(command):
     an uncaught exception, like click's for Ctrl-C, would be 1).  A reader
     that stops early (``| head``) ends the run quietly with exit 2 (the report
     was not delivered); Ctrl-C is 130 as in shells."""
+
     @functools.wraps(command)
     def guarded(*args, **kwargs):
         try:
@@ -109,6 +118,7 @@ def _errors_exit_2(command):
         except Exception as exc:
             _say(f"iamlint: {_internal_error(exc)}")
             sys.exit(2)
+
     return guarded
 
 
@@ -128,13 +138,26 @@ def _load_config(config_file: str | None, paths: tuple[str, ...]):
 
 @main.command()
 @click.argument("paths", nargs=-1, type=click.Path())
-@click.option("--format", "formats", type=FormatSpec(), multiple=True,
-              help="Output format [default: text]; repeat it for several reports in one run, "
-                   "each FORMAT:PATH written to PATH (`--format text --format sarif:iamlint.sarif`).")
-@click.option("--output", "-o", type=click.Path(dir_okay=False),
-              help="Write the report to FILE (one --format only); missing parent directories are created.")
-@click.option("--fail-on", type=click.Choice(FAIL_LEVELS), default=None,
-              help="Lowest severity that makes the exit code 1 [default: warning].")
+@click.option(
+    "--format",
+    "formats",
+    type=FormatSpec(),
+    multiple=True,
+    help="Output format [default: text]; repeat it for several reports in one run, "
+    "each FORMAT:PATH written to PATH (`--format text --format sarif:iamlint.sarif`).",
+)
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(dir_okay=False),
+    help="Write the report to FILE (one --format only); missing parent directories are created.",
+)
+@click.option(
+    "--fail-on",
+    type=click.Choice(FAIL_LEVELS),
+    default=None,
+    help="Lowest severity that makes the exit code 1 [default: warning].",
+)
 @click.option("--kind", type=click.Choice(KINDS), help="Treat every policy as this kind instead of detecting it.")
 @click.option("--select", multiple=True, help="Only these rules (ids or prefixes, comma-separated).")
 @click.option("--extend-select", multiple=True, help="Add these rules to the selection.")
@@ -143,41 +166,96 @@ def _load_config(config_file: str | None, paths: tuple[str, ...]):
 @click.option("--stdin-filename", help="File name to report for input read from '-'.")
 @click.option("--show-source", is_flag=True, help="Print the offending line with a caret.")
 @click.option("--quiet", "-q", is_flag=True, help="Print findings only, no summary; nothing when clean.")
-@click.option("--verbose", "-v", is_flag=True,
-              help="List on stderr the files skipped because they hold no IAM content.")
+@click.option(
+    "--verbose", "-v", is_flag=True, help="List on stderr the files skipped because they hold no IAM content."
+)
 @click.option("--color", type=click.Choice(["auto", "always", "never"]), default="auto", show_default=True)
-@click.option("--max-file-size", type=int, default=10 * 1024 * 1024, show_default=True,
-              help="Skip files larger than this many bytes.")
-@click.option("--baseline", "baseline_file", type=click.Path(dir_okay=False),
-              help="Report only findings that are not in this baseline file.")
-@click.option("--write-baseline", type=click.Path(dir_okay=False, writable=True),
-              help="Record the current findings in FILE (exit 0) for later --baseline runs.")
-@click.option("--no-cache", "use_cache", is_flag=True, flag_value=False, default=True,
-              help="Read and write no cache (rule packs, catalog index, results): lint every file.")
-@click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
-              help="Worker processes for many files [default: all cores].")
-@click.option("--fix", "apply_fixes", is_flag=True,
-              help="Apply the safe fixes (missing Version, SAML:aud) to the files, then report what remains.")
-@click.option("--diff", "show_diff", is_flag=True,
-              help="Print the safe fixes as a unified diff without writing (exit 1 when there is one).")
-@click.option("--statistics", is_flag=True,
-              help="Print one line per rule (count, id, [*] when --fix can fix it, name) instead of the findings; "
-                   "reports written to files are unchanged.")
+@click.option(
+    "--max-file-size",
+    type=int,
+    default=10 * 1024 * 1024,
+    show_default=True,
+    help="Skip files larger than this many bytes.",
+)
+@click.option(
+    "--baseline",
+    "baseline_file",
+    type=click.Path(dir_okay=False),
+    help="Report only findings that are not in this baseline file.",
+)
+@click.option(
+    "--write-baseline",
+    type=click.Path(dir_okay=False, writable=True),
+    help="Record the current findings in FILE (exit 0) for later --baseline runs.",
+)
+@click.option(
+    "--no-cache",
+    "use_cache",
+    is_flag=True,
+    flag_value=False,
+    default=True,
+    help="Read and write no cache (rule packs, catalog index, results): lint every file.",
+)
+@click.option(
+    "--jobs",
+    "-j",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Worker processes for many files [default: all cores].",
+)
+@click.option(
+    "--fix",
+    "apply_fixes",
+    is_flag=True,
+    help="Apply the safe fixes (missing Version, SAML:aud) to the files, then report what remains.",
+)
+@click.option(
+    "--diff",
+    "show_diff",
+    is_flag=True,
+    help="Print the safe fixes as a unified diff without writing (exit 1 when there is one).",
+)
+@click.option(
+    "--statistics",
+    is_flag=True,
+    help="Print one line per rule (count, id, [*] when --fix can fix it, name) instead of the findings; "
+    "reports written to files are unchanged.",
+)
 @_errors_exit_2
-def check(paths, formats, output, fail_on, kind, select, extend_select, ignore, config_file, stdin_filename,
-          show_source, quiet, color, max_file_size, baseline_file, write_baseline, use_cache=True, jobs=None, apply_fixes=False,
-          show_diff=False, statistics=False, verbose=False) -> None:
+def check(
+    paths,
+    formats,
+    output,
+    fail_on,
+    kind,
+    select,
+    extend_select,
+    ignore,
+    config_file,
+    stdin_filename,
+    show_source,
+    quiet,
+    color,
+    max_file_size,
+    baseline_file,
+    write_baseline,
+    use_cache=True,
+    jobs=None,
+    apply_fixes=False,
+    show_diff=False,
+    statistics=False,
+    verbose=False,
+) -> None:
     """Lint policy files, templates and directories (default: the current directory)."""
+    from iamlint import baseline as baseline_mod
     from iamlint.api import FileReport, describe_os_error, iter_files, lint_data, merge_included, read_stream
+    from iamlint.baseline import BaselineError
+    from iamlint.configfile import ConfigError, ConfigResolver
     from iamlint.engine.registry import Registry, RuleLoadError
     from iamlint.findings import SEVERITY_RANK
     from iamlint.parallel import default_jobs, lint_items
-    from iamlint.resultcache import ResultCache
     from iamlint.reporters import RunResult
-
-    from iamlint import baseline as baseline_mod
-    from iamlint.baseline import BaselineError
-    from iamlint.configfile import ConfigError, ConfigResolver
+    from iamlint.resultcache import ResultCache
 
     outputs = _resolve_outputs(formats, output)
     stdout_fmt = next((o.fmt for o in outputs if o.path is None), None)
@@ -226,6 +304,7 @@ def check(paths, formats, output, fail_on, kind, select, extend_select, ignore, 
                 reason = describe_os_error(exc) if isinstance(exc, OSError) else "not a valid path"
                 reports.append(FileReport(target, error=reason))
                 continue
+
             def lint_one(path, explicit):
                 config = resolver.for_path(path, False)  # iter_files yields files only
                 registry = registries.get(id(config))
@@ -234,8 +313,9 @@ def check(paths, formats, output, fail_on, kind, select, extend_select, ignore, 
                 try:
                     report = results.lint_path(path, config, registry, kind, explicit, max_file_size)
                     if (apply_fixes or show_diff) and report.findings and not report.error:
-                        report = _fix_one(report, config, registry, kind, explicit, max_file_size,
-                                          write=apply_fixes and not show_diff)
+                        report = _fix_one(
+                            report, config, registry, kind, explicit, max_file_size, write=apply_fixes and not show_diff
+                        )
                 except Exception as exc:  # last resort: a bug costs this file, not the run
                     report = FileReport(path, error=_internal_error(exc))
                 return report, config.fail_on
@@ -284,8 +364,13 @@ def check(paths, formats, output, fail_on, kind, select, extend_select, ignore, 
                 _report_error(r.path, r.error)
         sys.exit(2 if any(r.error for r in reports) else (1 if diffs else 0))
     findings = [f for r in reports for f in r.findings]
-    run = RunResult(files=reports, findings=findings, documents=sum(r.documents for r in reports),
-                    registry=registry, show_source=show_source)
+    run = RunResult(
+        files=reports,
+        findings=findings,
+        documents=sum(r.documents for r in reports),
+        registry=registry,
+        show_source=show_source,
+    )
     for r in reports:
         if r.error:
             _report_error(r.path, r.error)
@@ -302,7 +387,9 @@ def check(paths, formats, output, fail_on, kind, select, extend_select, ignore, 
     # --fail-on, else the fail-on of each file's configuration
     failing = any(
         SEVERITY_RANK[f.severity] >= SEVERITY_RANK.get(fail_on or fail_levels.get(id(r), "warning"), 99)
-        for r in reports for f in r.findings)
+        for r in reports
+        for f in r.findings
+    )
     sys.exit(1 if failing else 0)
 
 
@@ -316,14 +403,18 @@ def _resolve_outputs(formats: tuple[Output, ...], output: str | None) -> list[Ou
     outputs = list(dict.fromkeys(formats)) or [Output("text")]
     if output:
         if len(outputs) > 1 or outputs[0].path is not None:
-            _say("iamlint: --output takes a single --format without :PATH; "
-                 "for several reports write --format FORMAT:PATH for each")
+            _say(
+                "iamlint: --output takes a single --format without :PATH; "
+                "for several reports write --format FORMAT:PATH for each"
+            )
             sys.exit(2)
         outputs = [Output(outputs[0].fmt, output)]
     to_stdout = [o.fmt for o in outputs if o.path is None]
     if len(to_stdout) > 1:
-        _say(f"iamlint: only one report can go to standard output ({', '.join(to_stdout)}); "
-             f"give the others a file: --format FORMAT:PATH")
+        _say(
+            f"iamlint: only one report can go to standard output ({', '.join(to_stdout)}); "
+            f"give the others a file: --format FORMAT:PATH"
+        )
         sys.exit(2)
     seen: dict[str, str] = {}
     for o in outputs:
@@ -412,8 +503,9 @@ def _write_outputs(outputs: list[Output], run, color: str, quiet: bool, statisti
 
         data = stats.render(run, as_json=stdout_fmt == "json").encode("utf-8", "backslashreplace")
     elif stdout_fmt is not None:
-        use_color = color == "always" or (color == "auto" and stdout_fmt == "text"
-                                          and sys.stdout.isatty() and not os.environ.get("NO_COLOR"))
+        use_color = color == "always" or (
+            color == "auto" and stdout_fmt == "text" and sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+        )
         data = _render_one(stdout_fmt, run, use_color, quiet, use_color and _hyperlinks(sys.stdout))
     if stdout_fmt is None and not quiet and ok:  # (a failed write already said why the run failed)
         summary = _render_one("text", run, False, False).decode("utf-8").rstrip("\n").rpartition("\n")[2]
@@ -449,8 +541,10 @@ def _fix_one(report, config, registry, kind, explicit, max_file_size, write: boo
 
     result = fixes.fix_file(report.path, config, registry, write=write)
     for fix in result.manual:
-        _say(f"iamlint: {report.path}:{fix.span.line}:{fix.span.column}: {fix.rule} not fixed automatically: "
-             f"the fix needs your values ({fix.title}); use the quick fix of `iamlint lsp` in your editor")
+        _say(
+            f"iamlint: {report.path}:{fix.span.line}:{fix.span.column}: {fix.rule} not fixed automatically: "
+            f"the fix needs your values ({fix.title}); use the quick fix of `iamlint lsp` in your editor"
+        )
     if result.error:
         # a fix that could not be computed or was refused (see fixes.fix_file): an
         # error of this file (exit 2), reported with the findings it still has
@@ -485,35 +579,52 @@ def _run_registry(config_file: str | None):
 
 @main.command("rules")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
-@click.option("--config", "config_file", type=click.Path(dir_okay=False),
-              help="Configuration file whose extend-rules to include.")
+@click.option(
+    "--config", "config_file", type=click.Path(dir_okay=False), help="Configuration file whose extend-rules to include."
+)
 @_errors_exit_2
 def rules_cmd(fmt: str, config_file: str | None) -> None:
     """List every rule: id, name, severity, kinds, summary."""
     import json
 
-    from iamlint.reporters.text import escape
-
     from iamlint.docs import fix_kind
+    from iamlint.reporters.text import escape
 
     registry = _run_registry(config_file)
     if fmt == "json":
-        click.echo(json.dumps([
-            {"id": r.id, "name": r.name, "severity": r.severity, "kinds": list(r.kinds),
-             "summary": r.summary, "pack": r.pack, "fix": fix_kind(r)}
-            for r in registry], indent=2))
+        click.echo(
+            json.dumps(
+                [
+                    {
+                        "id": r.id,
+                        "name": r.name,
+                        "severity": r.severity,
+                        "kinds": list(r.kinds),
+                        "summary": r.summary,
+                        "pack": r.pack,
+                        "fix": fix_kind(r),
+                    }
+                    for r in registry
+                ],
+                indent=2,
+            )
+        )
         return
     for r in registry:
         fix = "[*]" if fix_kind(r) == "fix" else ""  # as on the findings `--fix` can fix
         # user rule packs (extend-rules) come from the checked repository: escaped like findings
-        click.echo(escape(f"{r.id:<8} {r.name:<40} {r.severity:<8} {fix:<3} {','.join(r.kinds):<28} {r.summary}",
-                          line_start=True))
+        click.echo(
+            escape(
+                f"{r.id:<8} {r.name:<40} {r.severity:<8} {fix:<3} {','.join(r.kinds):<28} {r.summary}", line_start=True
+            )
+        )
 
 
 @main.command("rule")
 @click.argument("rule_id")
-@click.option("--config", "config_file", type=click.Path(dir_okay=False),
-              help="Configuration file whose extend-rules to include.")
+@click.option(
+    "--config", "config_file", type=click.Path(dir_okay=False), help="Configuration file whose extend-rules to include."
+)
 @_errors_exit_2
 def rule_cmd(rule_id: str, config_file: str | None) -> None:
     """Print the full documentation of one rule, with its examples."""
@@ -545,6 +656,9 @@ def run() -> None:
     try:
         main()
     except ModuleNotFoundError as exc:
-        click.echo(f"iamlint: missing dependency ({exc}); install iamlint with its dependencies: "
-                   f"pip install iamlint (or pip install -e . in a checkout)", err=True)
+        click.echo(
+            f"iamlint: missing dependency ({exc}); install iamlint with its dependencies: "
+            f"pip install iamlint (or pip install -e . in a checkout)",
+            err=True,
+        )
         sys.exit(2)

@@ -3,13 +3,15 @@
 Loading from ``pyproject.toml`` / ``.iamlint.toml`` lives in
 :mod:`iamlint.configfile`; this module is the in-memory shape and its logic.
 """
+
 from __future__ import annotations
 
 import difflib
 import fnmatch
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
-from typing import Any, Iterable
+from typing import Any
 
 
 def _matches(rule_id: str, selectors: list[str]) -> int:
@@ -83,7 +85,7 @@ class Config:
     #: the file the configuration came from (None: defaults)
     source: str | None = None
 
-    def copy(self, **changes: Any) -> "Config":
+    def copy(self, **changes: Any) -> Config:
         return replace(self, **changes)
 
     def rule_enabled(self, rule_id: str, path: str | None = None) -> bool:

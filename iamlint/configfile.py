@@ -11,15 +11,17 @@ Per-rule options live in one table, ``[tool.iamlint.options]`` (``options``
 at the top of ``.iamlint.toml``): option names are the ones rules declare
 (``iamlint rule ID`` lists them) and mean the same for every rule using them.
 """
+
 from __future__ import annotations
 
 import difflib
 import json
 import os
 import stat
+from collections.abc import Callable, Iterable
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any
 
 from iamlint.config import Config, selects_any, unknown_selector_message
 
@@ -228,7 +230,9 @@ def check_options(config: Config, registry) -> None:
             raise ConfigError(f"{where}{table} unknown option `{name}`{_did_you_mean(name, declared)}")
         expected = declared[name].get("type")
         if expected and not _type_ok(value, expected):
-            raise ConfigError(f"{where}{table} option `{name}`: expected {expected}, got {type(value).__name__} {value!r}")
+            raise ConfigError(
+                f"{where}{table} option `{name}`: expected {expected}, got {type(value).__name__} {value!r}"
+            )
 
 
 def check_selectors(config: Config, registry) -> None:
@@ -253,8 +257,17 @@ def check_selectors(config: Config, registry) -> None:
 
 
 _TYPES = {
-    "array": list, "list": list, "string": str, "str": str, "boolean": bool, "bool": bool,
-    "integer": int, "int": int, "number": (int, float), "object": dict, "table": dict,
+    "array": list,
+    "list": list,
+    "string": str,
+    "str": str,
+    "boolean": bool,
+    "bool": bool,
+    "integer": int,
+    "int": int,
+    "number": (int, float),
+    "object": dict,
+    "table": dict,
 }
 
 

@@ -1,4 +1,5 @@
 """Rule documentation, rendered from the rule file (like ``ruff rule``)."""
+
 from __future__ import annotations
 
 from iamlint.engine.registry import Rule
@@ -27,9 +28,9 @@ def fix_kind(rule: Rule) -> str | None:
 
 FIX_TEXT = {
     "fix": "Fix: available. `iamlint check --fix` fixes it (`--diff` shows the change first); "
-           "findings it can fix are marked `[*]`.",
+    "findings it can fix are marked `[*]`.",
     "quickfix": "Fix: in the editor only. `iamlint lsp` offers a quick fix that needs your values; "
-                "`--fix` does not write it.",
+    "`--fix` does not write it.",
     None: "Fix: none; the policy must be changed by hand.",
 }
 
@@ -54,7 +55,9 @@ def rule_markdown(rule: Rule) -> str:
     parts.append("\n\n".join(_fence(e) for e in rule.examples["good"]))
     if rule.options:
         parts.append("## Options")
-        parts.append("\n".join(f"- `{k}`: {v['description']} (default: {v.get('default')!r})" for k, v in rule.options.items()))
+        parts.append(
+            "\n".join(f"- `{k}`: {v['description']} (default: {v.get('default')!r})" for k, v in rule.options.items())
+        )
     parts.append("## References")
     parts.append("\n".join(f"- {u}" for u in d["references"]))
     return "\n\n".join(parts) + "\n"

@@ -3,6 +3,7 @@
 Lines and columns are 1-based; ``end_column`` is exclusive (the column just
 after the last character), as in SARIF regions.
 """
+
 from __future__ import annotations
 
 from typing import NamedTuple
@@ -18,7 +19,7 @@ class Span(NamedTuple):
     end_column: int
 
     @classmethod
-    def point(cls, line: int, column: int) -> "Span":
+    def point(cls, line: int, column: int) -> Span:
         return cls(line, column, line, column + 1)
 
 

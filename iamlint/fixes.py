@@ -24,14 +24,16 @@ lines the user wrote are not reformatted.
 Offsets are indices into the decoded text (code points); spans are iamlint
 spans (1-based lines and columns, end column exclusive).
 """
+
 from __future__ import annotations
 
 import difflib
 import json
 import os
 import stat
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable
+from typing import Any
 
 from iamlint.findings import Finding, Span
 
@@ -88,25 +90,30 @@ def line_ending(text: str, starts: list[int], line: int) -> str:
     ending of the line before it (LF for a one-line file)."""
     for n in (line, line - 1):
         if 1 <= n < len(starts):
-            return "\r\n" if text[starts[n] - 2:starts[n]] == "\r\n" else "\n"
+            return "\r\n" if text[starts[n] - 2 : starts[n]] == "\r\n" else "\n"
     return "\n"
 
 
 def apply_edits(text: str, edits: Iterable[TextEdit]) -> str:
     out = text
     for e in sorted(edits, key=lambda e: (e.start, e.end), reverse=True):
-        out = out[:e.start] + e.new_text + out[e.end:]
+        out = out[: e.start] + e.new_text + out[e.end :]
     return out
 
 
 def _overlaps(a: Span, b: Span) -> bool:
-    return (a.line, a.column) < (b.end_line, b.end_column) and (b.line, b.column) < (a.end_line, a.end_column) \
+    return (
+        ((a.line, a.column) < (b.end_line, b.end_column)
+        and (b.line, b.column) < (a.end_line, a.end_column))
         or (a.line, a.column) == (b.line, b.column)
+    )
 
 
 def _inside(inner: Span, outer: Span) -> bool:
-    return (outer.line, outer.column) <= (inner.line, inner.column) and \
-        (inner.end_line, inner.end_column) <= (outer.end_line, outer.end_column)
+    return (outer.line, outer.column) <= (inner.line, inner.column) and (inner.end_line, inner.end_column) <= (
+        outer.end_line,
+        outer.end_column,
+    )
 
 
 def _escape(token: str) -> str:
@@ -118,8 +125,7 @@ def _escape(token: str) -> str:
 # --------------------------------------------------------------------------
 
 
-def _insert_member(text: str, starts: list[int], doc, pointer: str, key: str, value: Any,
-                   path: str) -> TextEdit | None:
+def _insert_member(text: str, starts: list[int], doc, pointer: str, key: str, value: Any, path: str) -> TextEdit | None:
     """An edit that makes ``key: value`` the first member of the mapping at
     ``pointer`` of ``doc``; None when the mapping's text cannot be placed."""
     mapping = doc.value_at(pointer)
@@ -150,7 +156,11 @@ def _insert_member(text: str, starts: list[int], doc, pointer: str, key: str, va
     line_start = starts[kspan.line - 1]
     before = text[line_start:kstart]
     own_line = before.strip() == "" or (not flow and before.strip().strip("-").strip() == "")
-    rendered_key = f"{quote}{key}{quote}" if quote else (json.dumps(key) if (":" in key or hcl and not key.isidentifier()) else key)
+    rendered_key = (
+        f"{quote}{key}{quote}"
+        if quote
+        else (json.dumps(key) if (":" in key or (hcl and not key.isidentifier())) else key)
+    )
     rendered_value = json.dumps(value, ensure_ascii=False)
     member = f"{rendered_key}{' = ' if sep == '=' else ': '}{rendered_value}"
     if own_line:
@@ -249,8 +259,16 @@ def _fix_oidc_subject(text, starts, doc, path, finding) -> list[Fix]:
     edit = _add_condition(text, starts, doc, ptr, stmt, f"{GITHUB_OIDC}:sub", GITHUB_SUB_PLACEHOLDER, path)
     if edit is None:
         return []
-    return [Fix(finding.rule, "Pin the GitHub OIDC trust to one repository and branch (sub condition skeleton)",
-                [edit], finding.span, False, finding)]
+    return [
+        Fix(
+            finding.rule,
+            "Pin the GitHub OIDC trust to one repository and branch (sub condition skeleton)",
+            [edit],
+            finding.span,
+            False,
+            finding,
+        )
+    ]
 
 
 def _fix_saml_audience(text, starts, doc, path, finding) -> list[Fix]:
@@ -376,8 +394,14 @@ def ignore_fix(path: str, text: str, finding: Finding, config=None, registry=Non
     indent = content[: len(content) - len(content.lstrip(" \t"))]
     eol = line_ending(text, starts, line)
     edit = TextEdit(start, start, f"{indent}# iamlint: ignore[{finding.rule}]{eol}")
-    fix = Fix(finding.rule, f"Ignore {finding.rule} here (# iamlint: ignore[{finding.rule}])", [edit],
-              finding.span, False, finding)
+    fix = Fix(
+        finding.rule,
+        f"Ignore {finding.rule} here (# iamlint: ignore[{finding.rule}])",
+        [edit],
+        finding.span,
+        False,
+        finding,
+    )
     if registry is not None:
         try:
             before = report or _lint(path, text, config, registry)
@@ -413,8 +437,11 @@ class FileFix:
     def diff(self) -> str:
         if not self.changed:
             return ""
-        return "".join(difflib.unified_diff(self.old.splitlines(True), self.new.splitlines(True),
-                                            f"a/{self.path}", f"b/{self.path}"))
+        return "".join(
+            difflib.unified_diff(
+                self.old.splitlines(True), self.new.splitlines(True), f"a/{self.path}", f"b/{self.path}"
+            )
+        )
 
 
 def _compatible(fixes: list[Fix]) -> list[Fix]:
@@ -509,7 +536,7 @@ def _replace(target: str, old: bytes, info: os.stat_result, new: bytes) -> None:
         try:
             view = memoryview(new)
             while view:
-                view = view[os.write(fd, view):]
+                view = view[os.write(fd, view) :]
             mine = os.fstat(fd)
             if hasattr(os, "fchown") and (info.st_uid, info.st_gid) != (mine.st_uid, mine.st_gid):
                 os.fchown(fd, info.st_uid, info.st_gid)

@@ -7,10 +7,11 @@ and the reports come back in input order, so output is the same as with one
 job.  Where ``fork`` is unavailable (Windows, macOS default) the files are
 linted in this process.
 """
+
 from __future__ import annotations
 
 import os
-from typing import Callable, Sequence
+from collections.abc import Callable, Sequence
 
 #: (path, explicit) items and the per-item lint function, inherited by forked workers
 _WORK: dict = {}
@@ -40,11 +41,12 @@ def tune_gc() -> None:
 def _run_chunk(bounds: tuple[int, int]) -> list:
     lint_one = _WORK["lint_one"]
     items = _WORK["items"]
-    return [lint_one(path, explicit) for path, explicit in items[bounds[0]:bounds[1]]]
+    return [lint_one(path, explicit) for path, explicit in items[bounds[0] : bounds[1]]]
 
 
-def lint_items(items: Sequence[tuple[str, bool]], lint_one: Callable, jobs: int,
-               progress: Callable[[int], None] | None = None) -> list:
+def lint_items(
+    items: Sequence[tuple[str, bool]], lint_one: Callable, jobs: int, progress: Callable[[int], None] | None = None
+) -> list:
     """``[lint_one(path, explicit) for path, explicit in items]``, in ``jobs`` processes."""
     items = list(items)
     results: list = []

@@ -9,13 +9,19 @@ that opening a FIFO returns at once instead of waiting for a writer, then
 buffered file objects: one open, one fstat and, for a file of the size it
 reports, one read.
 """
+
 from __future__ import annotations
 
 import os
 import stat
 
-_FLAGS = (os.O_RDONLY | getattr(os, "O_BINARY", 0) | getattr(os, "O_CLOEXEC", 0)
-          | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0))
+_FLAGS = (
+    os.O_RDONLY
+    | getattr(os, "O_BINARY", 0)
+    | getattr(os, "O_CLOEXEC", 0)
+    | getattr(os, "O_NONBLOCK", 0)
+    | getattr(os, "O_NOCTTY", 0)
+)
 
 
 class NotRegular(OSError):
@@ -35,8 +41,9 @@ class TooLarge(OSError):
         self.limit, self.size = limit, size
 
 
-def read_regular(path: str | os.PathLike, limit: int | None = None,
-                 follow: bool = True) -> tuple[bytes, os.stat_result]:
+def read_regular(
+    path: str | os.PathLike, limit: int | None = None, follow: bool = True
+) -> tuple[bytes, os.stat_result]:
     """The bytes and the status of the regular file ``path``.
 
     Raises OSError (FileNotFoundError, PermissionError ...), :class:`NotRegular`,

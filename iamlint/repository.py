@@ -2,6 +2,7 @@
 (a directory, or a file as in a worktree or submodule).  Asked by ``--fix``
 (where a symbolic link may point), by Terraform's ``file()`` (where it may
 read) and by the reporters (what paths are relative to)."""
+
 from __future__ import annotations
 
 import os

@@ -13,6 +13,7 @@ Terraform files are never cached: their findings depend on sibling files of
 the module (references, ``file()`` includes) that are not part of the key.
 ``--no-cache`` or ``IAMLINT_NO_CACHE=1`` turns the cache off.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -46,21 +47,32 @@ def _rules_stamp(registry) -> str:
     stamp = getattr(registry, "_result_stamp", None)
     if stamp is None:
         stamp = getattr(registry, "content_key", None) or cache.key(
-            *(part for rule in registry for part in (rule.id, rule.source, cache.file_bytes(rule.source))))
+            *(part for rule in registry for part in (rule.id, rule.source, cache.file_bytes(rule.source)))
+        )
         registry._result_stamp = stamp
     return stamp
 
 
 def _context(config, registry, kind: str | None, explicit: bool) -> str:
     cfg = json.dumps(dataclasses.asdict(config), sort_keys=True, default=str)
-    return hashlib.sha256("\x1f".join([_code_stamp(), _rules_stamp(registry), cfg, str(kind), str(explicit)])
-                          .encode()).hexdigest()
+    return hashlib.sha256(
+        "\x1f".join([_code_stamp(), _rules_stamp(registry), cfg, str(kind), str(explicit)]).encode()
+    ).hexdigest()
 
 
 def _finding_to_json(f: Finding) -> list:
-    return [f.rule, f.name, f.severity, f.message, f.file, list(f.span), f.pointer, f.owner,
-            f.fingerprint, [[r.file, list(r.span) if r.span else None, r.message, r.pointer]
-                            for r in f.related]]
+    return [
+        f.rule,
+        f.name,
+        f.severity,
+        f.message,
+        f.file,
+        list(f.span),
+        f.pointer,
+        f.owner,
+        f.fingerprint,
+        [[r.file, list(r.span) if r.span else None, r.message, r.pointer] for r in f.related],
+    ]
 
 
 class DamagedEntry(Exception):
@@ -73,8 +85,7 @@ def _expect(ok: bool) -> None:
 
 
 def _is_span(value) -> bool:
-    return (isinstance(value, list) and len(value) == 4
-            and all(type(n) is int for n in value))
+    return isinstance(value, list) and len(value) == 4 and all(type(n) is int for n in value)
 
 
 def _finding_from_json(d) -> Finding:
@@ -83,13 +94,33 @@ def _finding_from_json(d) -> Finding:
     crash or a wrong report."""
     _expect(isinstance(d, list) and len(d) == 10)
     rule, name, severity, message, file, span, pointer, owner, fp, related = d
-    _expect(all(isinstance(v, str) for v in (rule, name, message, file, pointer, owner, fp))
-            and severity in SEVERITIES and _is_span(span) and isinstance(related, list))
+    _expect(
+        all(isinstance(v, str) for v in (rule, name, message, file, pointer, owner, fp))
+        and severity in SEVERITIES
+        and _is_span(span)
+        and isinstance(related, list)
+    )
     for r in related:
-        _expect(isinstance(r, list) and len(r) == 4 and isinstance(r[0], str)
-                and (r[1] is None or _is_span(r[1])) and isinstance(r[2], str) and isinstance(r[3], str))
-    return Finding(rule, name, severity, message, file, Span(*span), pointer, owner, fp,
-                   tuple(Related(r[0], Span(*r[1]) if r[1] else None, r[2], r[3]) for r in related))
+        _expect(
+            isinstance(r, list)
+            and len(r) == 4
+            and isinstance(r[0], str)
+            and (r[1] is None or _is_span(r[1]))
+            and isinstance(r[2], str)
+            and isinstance(r[3], str)
+        )
+    return Finding(
+        rule,
+        name,
+        severity,
+        message,
+        file,
+        Span(*span),
+        pointer,
+        owner,
+        fp,
+        tuple(Related(r[0], Span(*r[1]) if r[1] else None, r[2], r[3]) for r in related),
+    )
 
 
 def _cached_report(path: str, entry, digest: str, context: str, data: bytes) -> FileReport | None:
@@ -99,14 +130,19 @@ def _cached_report(path: str, entry, digest: str, context: str, data: bytes) -> 
         return None
     payload = entry[2]
     try:
-        _expect(isinstance(payload, dict) and isinstance(payload.get("findings"), list)
-                and type(payload.get("documents")) is int and payload["documents"] >= 0
-                and type(payload.get("skipped")) is bool)
+        _expect(
+            isinstance(payload, dict)
+            and isinstance(payload.get("findings"), list)
+            and type(payload.get("documents")) is int
+            and payload["documents"] >= 0
+            and type(payload.get("skipped")) is bool
+        )
         findings = [_finding_from_json(f) for f in payload["findings"]]
     except DamagedEntry:
         return None
-    return FileReport(path, findings, payload["documents"], skipped=payload["skipped"],
-                      text=data.decode("utf-8", "replace"))
+    return FileReport(
+        path, findings, payload["documents"], skipped=payload["skipped"], text=data.decode("utf-8", "replace")
+    )
 
 
 class ResultCache:
@@ -142,9 +178,18 @@ class ResultCache:
             return cached
         report = lint_data(path, data, config, registry, kind, explicit)
         if report.error is None and not report.included:
-            report.cache_entry = (path, [digest, context, {
-                "findings": [_finding_to_json(f) for f in report.findings],
-                "documents": report.documents, "skipped": report.skipped}])
+            report.cache_entry = (
+                path,
+                [
+                    digest,
+                    context,
+                    {
+                        "findings": [_finding_to_json(f) for f in report.findings],
+                        "documents": report.documents,
+                        "skipped": report.skipped,
+                    },
+                ],
+            )
         return report
 
     def remember(self, report: FileReport) -> None:

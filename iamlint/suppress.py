@@ -15,11 +15,12 @@ IAM012 (unused-suppression, info) at the id in the comment or the metadata,
 so stale suppressions get cleaned up.  Suppressions of rules that did not run
 for the file (not selected, ignored by configuration) are not reported.
 """
+
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Iterable
 
 from iamlint.findings import Finding, Span
 
@@ -34,12 +35,12 @@ _ID = re.compile(r"[A-Za-z]+[0-9]*")
 class Suppression:
     """One id of a suppression comment or metadata list."""
 
-    rule: str                 # id or id prefix, upper case
-    span: Span                # where the id is written
-    lines: frozenset = frozenset()   # comment: finding start lines it covers
+    rule: str  # id or id prefix, upper case
+    span: Span  # where the id is written
+    lines: frozenset = frozenset()  # comment: finding start lines it covers
     owner: str | None = None  # metadata: the resource (document owner) it covers
     reason: str = ""
-    source: str = "comment"   # "comment" or "metadata"
+    source: str = "comment"  # "comment" or "metadata"
     used: bool = False
 
     def covers(self, finding: Finding) -> bool:
@@ -79,8 +80,14 @@ def comment_suppressions(path: str, text: str | None) -> list[Suppression]:
         ids_start = m.start("ids")
         for idm in _ID.finditer(m.group("ids")):
             col = ids_start + idm.start() + 1
-            out.append(Suppression(idm.group(0).upper(), Span(number, col, number, col + len(idm.group(0))),
-                                   frozenset(covered), reason=reason))
+            out.append(
+                Suppression(
+                    idm.group(0).upper(),
+                    Span(number, col, number, col + len(idm.group(0))),
+                    frozenset(covered),
+                    reason=reason,
+                )
+            )
     return out
 
 
@@ -180,21 +187,34 @@ def unused_findings(path: str, unused: list[Suppression], registry, config) -> l
         known = [r for r in registry if r.id.upper().startswith(s.rule)]
         where = "comment" if s.source == "comment" else f"Metadata of {s.owner}"
         if not known:
-            message = (f"The suppression names `{s.rule}`, which is not a rule id; "
-                       f"fix the id or remove it from the {where}.")
+            message = (
+                f"The suppression names `{s.rule}`, which is not a rule id; fix the id or remove it from the {where}."
+            )
         elif not any(config.rule_enabled(r.id, path) for r in known):
             continue  # the rule did not run here: nothing can be said
         elif s.source == "comment":
-            message = (f"The suppression of `{s.rule}` silences nothing on line {min(s.lines)}; "
-                       "remove it (the finding it was written for is gone or moved).")
+            message = (
+                f"The suppression of `{s.rule}` silences nothing on line {min(s.lines)}; "
+                "remove it (the finding it was written for is gone or moved)."
+            )
         else:
-            message = (f"The suppression of `{s.rule}` in the Metadata of {s.owner} silences nothing; "
-                       "remove it from the ignore list.")
-        out.append(Finding(
-            rule=rule.id, name=rule.name, severity=config.severity_of(rule.id, rule.severity),
-            message=message, file=path, span=s.span, pointer="", owner=s.owner or "",
-            fingerprint=fingerprint(rule.id, path, s.owner or "", "", [s.source, s.rule, bool(known)]),
-        ))
+            message = (
+                f"The suppression of `{s.rule}` in the Metadata of {s.owner} silences nothing; "
+                "remove it from the ignore list."
+            )
+        out.append(
+            Finding(
+                rule=rule.id,
+                name=rule.name,
+                severity=config.severity_of(rule.id, rule.severity),
+                message=message,
+                file=path,
+                span=s.span,
+                pointer="",
+                owner=s.owner or "",
+                fingerprint=fingerprint(rule.id, path, s.owner or "", "", [s.source, s.rule, bool(known)]),
+            )
+        )
     return out
 
 

@@ -22,6 +22,7 @@ For every policy the catalog keeps:
 * ``g`` what it grants, compactly: service -> access-level letters, upper-case on
   every resource (see ``iamlint.knowledge.managed.compact_grants``).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -41,7 +42,9 @@ def _rules_firing(name: str, text: str, registry, config) -> list[str]:
     from iamlint.api import lint_bytes
 
     report = lint_bytes(f"{name}.json", text.encode("utf-8"), config, registry, "identity")
-    return sorted({f.rule for f in report.findings if f.severity in ("warning", "error") and f.rule[:4] in ("IAM1", "IAM2")})
+    return sorted(
+        {f.rule for f in report.findings if f.severity in ("warning", "error") and f.rule[:4] in ("IAM1", "IAM2")}
+    )
 
 
 def build(corpus: Path, manifest: Path) -> dict:
@@ -64,7 +67,7 @@ def build(corpus: Path, manifest: Path) -> dict:
         summary = summarise(value)
         summary.rules = _rules_firing(name, text, registry, config)
         arn = entry.get("arn") or f"arn:aws:iam::aws:policy/{name}"
-        rest = arn.split(":policy", 1)[1]           # "/service-role/Name"
+        rest = arn.split(":policy", 1)[1]  # "/service-role/Name"
         ppath = rest[: rest.rfind("/") + 1] or "/"
         record = {"p": ppath, "s": summary.to_json(), "g": compact_grants(value)}
         if ppath == "/":
@@ -77,7 +80,10 @@ def build(corpus: Path, manifest: Path) -> dict:
         newest = max(newest, entry.get("updatedate") or entry.get("createdate") or "")
     return {
         "format": 1,
-        "source": "AWS managed policies: " + str(meta.get("source_repo", "")) + " @ " + str(meta.get("source_commit", "")),
+        "source": "AWS managed policies: "
+        + str(meta.get("source_repo", ""))
+        + " @ "
+        + str(meta.get("source_commit", "")),
         "newest_update": newest,
         "count": len(policies),
         "policies": policies,

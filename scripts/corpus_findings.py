@@ -10,6 +10,7 @@ span, pointer, message, fingerprint, severity) and prints, per folder, the
 totals and the first differences; it exits 1 when anything differs, so a
 change that must not move findings can be checked in one line.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -27,8 +28,19 @@ FIELDS = ("file", "rule", "line", "column", "end_line", "end_column", "pointer",
 
 def snapshot(out: Path, corpus: Path) -> int:
     out.mkdir(parents=True, exist_ok=True)
-    iamlint = [sys.executable, "-m", "iamlint", "check", "--no-cache", "--format", "json", "--fail-on", "never",
-               "--jobs", "1"]
+    iamlint = [
+        sys.executable,
+        "-m",
+        "iamlint",
+        "check",
+        "--no-cache",
+        "--format",
+        "json",
+        "--fail-on",
+        "never",
+        "--jobs",
+        "1",
+    ]
     status = 0
     for folder in FOLDERS:
         # the path as written is part of every finding (file, fingerprint): relative to the checkout
@@ -51,8 +63,10 @@ def compare(old: Path, new: Path, show: int = 15) -> int:
     for folder in FOLDERS:
         a, b = _findings(old / f"{folder}.json"), _findings(new / f"{folder}.json")
         removed, added = a - b, b - a
-        print(f"{folder}: {sum(a.values())} -> {sum(b.values())}, "
-              f"removed {sum(removed.values())}, added {sum(added.values())}")
+        print(
+            f"{folder}: {sum(a.values())} -> {sum(b.values())}, "
+            f"removed {sum(removed.values())}, added {sum(added.values())}"
+        )
         for sign, diff in (("-", removed), ("+", added)):
             for item in sorted(diff)[:show]:
                 print(f"  {sign} {dict(zip(FIELDS, item))}")

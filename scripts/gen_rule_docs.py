@@ -7,6 +7,7 @@ fails when they are out of date.  Run after adding or editing a rule file:
 
     .venv/bin/python scripts/gen_rule_docs.py [--check]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -25,13 +26,18 @@ def expected() -> dict[str, str]:
 
     rules = sorted(load_pack(ROOT / "rules", "builtin"), key=lambda r: r.id)
     pages = {f"{r.id}.md": HEADER + rule_markdown(r) for r in rules}
-    index = [HEADER + "# iamlint rules\n",
-             "Fix: `--fix` = `iamlint check --fix` fixes it; editor = a quick fix of `iamlint lsp` only.\n",
-             "| id | name | severity | fix | summary |", "|---|---|---|---|---|"]
+    index = [
+        HEADER + "# iamlint rules\n",
+        "Fix: `--fix` = `iamlint check --fix` fixes it; editor = a quick fix of `iamlint lsp` only.\n",
+        "| id | name | severity | fix | summary |",
+        "|---|---|---|---|---|",
+    ]
     pipe = "\\|"
     fix = {"fix": "`--fix`", "quickfix": "editor", None: ""}
-    index += [f"| [{r.id}]({r.id}.md) | {r.name} | {r.severity} | {fix[fix_kind(r)]} | {r.summary.replace('|', pipe)} |"
-              for r in rules]
+    index += [
+        f"| [{r.id}]({r.id}.md) | {r.name} | {r.severity} | {fix[fix_kind(r)]} | {r.summary.replace('|', pipe)} |"
+        for r in rules
+    ]
     pages["README.md"] = "\n".join(index) + "\n"
     return pages
 
@@ -40,8 +46,11 @@ def stale() -> list[str]:
     """Files that are missing, different or left over."""
     want = expected()
     have = {p.name for p in DOCS.glob("*.md")} if DOCS.is_dir() else set()
-    problems = [name for name, text in want.items()
-                if not (DOCS / name).is_file() or (DOCS / name).read_text(encoding="utf-8") != text]
+    problems = [
+        name
+        for name, text in want.items()
+        if not (DOCS / name).is_file() or (DOCS / name).read_text(encoding="utf-8") != text
+    ]
     problems += sorted(have - set(want))
     return sorted(problems)
 

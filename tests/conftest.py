@@ -1,4 +1,5 @@
 """Shared fixtures.  Rule examples are discovered in tests/rules/test_rule_examples.py."""
+
 from __future__ import annotations
 
 import atexit

@@ -1,5 +1,6 @@
 """Reasoning over what policies allow (shared by the over-privilege, escalation
 and whole-role rules)."""
+
 from iamlint.analysis.permissions import (  # noqa: F401
     EscalationMatch,
     EscalationMethod,

@@ -31,13 +31,15 @@ method match" are bit tests. Questions about other actions, or about a
 specific resource, take the general pattern-matching path; both answer the
 same (tests/analysis/test_permissions_fast_paths.py).
 """
+
 from __future__ import annotations
 
 import functools
 import itertools
 import operator
 import re
-from typing import Any, Callable, Iterable, Iterator, NamedTuple
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any, NamedTuple
 
 from iamlint.knowledge import catalog, globs, read_data
 from iamlint.knowledge.catalog import ActionSet
@@ -49,15 +51,15 @@ __all__ = [
     "Permissions",
     "SensitiveAction",
     "action_set",
-    "covers_action",
-    "is_full_wildcard",
     "allowing_statements",
+    "covers_action",
     "escalation_methods",
     "grants_admin",
     "is_broad_resource",
-    "narrowing_conditions",
+    "is_full_wildcard",
     "is_full_wildcard_pattern",
     "is_read_only",
+    "narrowing_conditions",
     "privesc_methods",
     "sensitive_actions",
     "statement_allows",
@@ -120,7 +122,7 @@ class _Matcher:
     """Cheap concrete-action matching for one statement (no catalog, no
     per-statement regex compilation: per-pattern regexes are shared)."""
 
-    __slots__ = ("exact", "prefixes", "globs", "negated")
+    __slots__ = ("exact", "globs", "negated", "prefixes")
 
     def __init__(self, stmt: Statement) -> None:
         lowered = dict.fromkeys(p.lower() for p in action_strings(stmt))
@@ -140,8 +142,11 @@ class _Matcher:
         self.negated = stmt.not_action
 
     def allows(self, action_lower: str) -> bool:
-        listed = (action_lower in self.exact or action_lower.startswith(self.prefixes)
-                  or any(g.fullmatch(action_lower) for g in self.globs))
+        listed = (
+            action_lower in self.exact
+            or action_lower.startswith(self.prefixes)
+            or any(g.fullmatch(action_lower) for g in self.globs)
+        )
         return listed != self.negated
 
 
@@ -253,11 +258,19 @@ def statement_covers_resource(stmt: Statement, resource: str | None) -> bool:
 #: Condition keys that, tested positively, narrow the resources a statement
 #: applies to (attribute-based access control, calls made only through an AWS
 #: service, resources of one account or organisation).
-RESOURCE_NARROWING_KEYS = frozenset({
-    "aws:resourceaccount", "aws:resourceorgid", "aws:resourceorgpaths",
-    "aws:calledvia", "aws:calledviafirst", "aws:calledvialast", "aws:viaawsservice",
-    "kms:viaservice", "iam:policyarn",
-})
+RESOURCE_NARROWING_KEYS = frozenset(
+    {
+        "aws:resourceaccount",
+        "aws:resourceorgid",
+        "aws:resourceorgpaths",
+        "aws:calledvia",
+        "aws:calledviafirst",
+        "aws:calledvialast",
+        "aws:viaawsservice",
+        "kms:viaservice",
+        "iam:policyarn",
+    }
+)
 _NEGATED_OPERATOR = re.compile(r"Not(Equals|Like|IpAddress)", re.IGNORECASE)
 
 
@@ -374,7 +387,6 @@ class SensitiveAction(NamedTuple):
     action: str
     category: str  # "credentials-exposure" | "secret-read"
     description: str
-
 
 
 @functools.cache
@@ -535,9 +547,13 @@ def _method_plans() -> tuple[tuple[EscalationMethod, tuple[tuple[tuple[str, int 
     """Per method, its groups as (alternative, target bit or None, broad?) triples."""
     bits = _targets()[0]
     return tuple(
-        (method, tuple(
-            tuple((alt, bits.get(alt.lower()), alt.lower() in method.broad_resource) for alt in group)
-            for group in method.requires))
+        (
+            method,
+            tuple(
+                tuple((alt, bits.get(alt.lower()), alt.lower() in method.broad_resource) for alt in group)
+                for group in method.requires
+            ),
+        )
         for method in privesc_methods()
     )
 
@@ -552,10 +568,15 @@ def _method_prefilters() -> tuple[tuple[tuple[int, int], ...] | None, ...]:
         if any(bit is None for g in groups for _, bit, _ in g):
             out.append(None)
             continue
-        out.append(tuple(
-            (functools.reduce(operator.or_, (bit for _, bit, is_broad in g if not is_broad), 0),
-             functools.reduce(operator.or_, (bit for _, bit, is_broad in g if is_broad), 0))
-            for g in groups))
+        out.append(
+            tuple(
+                (
+                    functools.reduce(operator.or_, (bit for _, bit, is_broad in g if not is_broad), 0),
+                    functools.reduce(operator.or_, (bit for _, bit, is_broad in g if is_broad), 0),
+                )
+                for g in groups
+            )
+        )
     return tuple(out)
 
 
@@ -624,8 +645,7 @@ def _prime(stmt: Statement) -> None:
     elif "_iamlint_full_admin" not in d:
         # statement_is_admin: covers every resource and lists a full wildcard
         # (flagged by the bit above the targets' in the pattern masks)
-        d["_iamlint_full_admin"] = (has_actions and ((not star) if not_resource else star)
-                                    and raw_mask > everything)
+        d["_iamlint_full_admin"] = has_actions and ((not star) if not_resource else star) and raw_mask > everything
     d["_iamlint_target_mask"] = mask
 
 
@@ -635,8 +655,11 @@ def statement_is_admin(stmt: Statement) -> bool:
     memoised per statement. The effect is not looked at."""
     cached = stmt.__dict__.get("_iamlint_full_admin")
     if cached is None:
-        cached = (("Action" in stmt.raw or "NotAction" in stmt.raw)
-                  and statement_covers_resource(stmt, "*") and is_full_wildcard(stmt))
+        cached = (
+            ("Action" in stmt.raw or "NotAction" in stmt.raw)
+            and statement_covers_resource(stmt, "*")
+            and is_full_wildcard(stmt)
+        )
         stmt.__dict__["_iamlint_full_admin"] = cached
     return cached
 
@@ -677,8 +700,10 @@ class Permissions:
         self._any_service: list[Statement] = []
         # Denies certain to apply: no condition, covering every resource
         self._hard_denies = [
-            s for s in self.denies
-            if "Condition" not in s.raw and statement_covers_resource(s, "*")
+            s
+            for s in self.denies
+            if "Condition" not in s.raw
+            and statement_covers_resource(s, "*")
             and ("Action" in s.raw or "NotAction" in s.raw)
         ]
         self._cache: dict = {}
@@ -729,7 +754,8 @@ class Permissions:
             if not hit and resource is not None and not _all_stars(resource):
                 hit = any(
                     _matcher(s).allows(lower) and statement_covers_resource(s, resource)
-                    for s in self.denies if "Condition" not in s.raw
+                    for s in self.denies
+                    if "Condition" not in s.raw
                 )
             self._cache[key] = hit
         return hit
@@ -739,8 +765,7 @@ class Permissions:
         return bool(self._hard_denies)
 
     # -- allows ------------------------------------------------------------
-    def allowing_statements(self, action: str, resource: str | None = None,
-                            broad: bool = False) -> list[Statement]:
+    def allowing_statements(self, action: str, resource: str | None = None, broad: bool = False) -> list[Statement]:
         """Allow statements granting ``action`` on ``resource``, after Denies.
 
         ``action`` may be a pattern (``iam:Attach*``): a statement qualifies
@@ -765,7 +790,8 @@ class Permissions:
                 found = [s for s, mask, _ in self._granting if mask & bit]
         else:
             found = [
-                s for s in self._candidates(action)
+                s
+                for s in self._candidates(action)
                 if statement_matches(s, action, resource) and (not broad or statement_has_broad_resource(s))
             ]
         if found and self._hard_denies:
@@ -803,9 +829,7 @@ class Permissions:
         certain Deny takes some action away."""
         key = ("admin",)
         if key not in self._cache:
-            self._cache[key] = [
-                s for s in self.allows if statement_is_admin(s)
-            ] if not self._hard_denies else []
+            self._cache[key] = [s for s in self.allows if statement_is_admin(s)] if not self._hard_denies else []
         return self._cache[key]
 
     def escalation_methods(self) -> list[EscalationMatch]:
@@ -898,8 +922,9 @@ def _perms(policies: Policy | Iterable[Policy] | Permissions) -> Permissions:
     return policies if isinstance(policies, Permissions) else Permissions(policies)
 
 
-def allowing_statements(policies: Policy | Iterable[Policy] | Permissions, action: str,
-                        resource: str | None = None) -> list[Statement]:
+def allowing_statements(
+    policies: Policy | Iterable[Policy] | Permissions, action: str, resource: str | None = None
+) -> list[Statement]:
     return _perms(policies).allowing_statements(action, resource)
 
 

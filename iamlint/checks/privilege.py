@@ -5,13 +5,14 @@ Every check here looks only at Allow statements (a Deny never grants), and asks
 document certainly removes the risk (unconditional, on every resource). A
 conditional Deny such as a region lock removes nothing and is never reported.
 """
+
 from __future__ import annotations
 
 import bisect
 import functools
 import itertools
 import re
-from typing import Iterable, Iterator
+from collections.abc import Iterable, Iterator
 
 from iamlint.analysis.permissions import (
     Permissions,
@@ -36,12 +37,22 @@ from iamlint.model.policy import Statement
 # Condition keys that narrow which resources a statement applies to, so that
 # `Resource: "*"` is not really "every resource" (attribute-based access
 # control, calls made through a named service, resources of one account/org).
-_RESOURCE_NARROWING_KEYS = frozenset({
-    "aws:resourceaccount", "aws:resourceorgid", "aws:resourceorgpaths",
-    "aws:calledvia", "aws:calledviafirst", "aws:calledvialast",
-    "kms:viaservice", "iam:passedtoservice", "iam:associatedresourcearn",
-    "ec2:resourcetag", "aws:sourcevpce", "aws:sourcevpc",
-})
+_RESOURCE_NARROWING_KEYS = frozenset(
+    {
+        "aws:resourceaccount",
+        "aws:resourceorgid",
+        "aws:resourceorgpaths",
+        "aws:calledvia",
+        "aws:calledviafirst",
+        "aws:calledvialast",
+        "kms:viaservice",
+        "iam:passedtoservice",
+        "iam:associatedresourcearn",
+        "ec2:resourcetag",
+        "aws:sourcevpce",
+        "aws:sourcevpc",
+    }
+)
 _NEGATED_OPERATOR = re.compile(r"Not(Equals|Like|IpAddress)", re.IGNORECASE)
 _SERVICE_WIDE = re.compile(r"^([A-Za-z0-9-]+):\*+$")
 
@@ -154,14 +165,18 @@ def administrator_access(ctx: Context) -> Iterator[Report]:
             pointer, at_key = stmt.ptr("NotAction"), True
         else:
             pointer, at_key = next(
-                ((v.pointer, False) for v in stmt.actions
-                 if isinstance(v.value, str) and is_full_wildcard_pattern(v.value)),
+                (
+                    (v.pointer, False)
+                    for v in stmt.actions
+                    if isinstance(v.value, str) and is_full_wildcard_pattern(v.value)
+                ),
                 (stmt.ptr("Action"), True),
             )
         what = "grants every action on every resource (administrator access)"
         severity = None
-        denied = [statement_label(d) for d in perms.denies
-                  if "Condition" not in d.raw and statement_covers_resource(d, "*")]
+        denied = [
+            statement_label(d) for d in perms.denies if "Condition" not in d.raw and statement_covers_resource(d, "*")
+        ]
         if denied:
             what = f"grants every action on every resource except what {_listing(denied)} denies"
             severity = "warning"
@@ -219,7 +234,7 @@ def _service_wide(patterns: tuple[str, ...]) -> tuple[tuple[int, str, str], ...]
 
 def _raw_index(raw: list, position: int) -> int:
     """Index in the raw ``Action`` list of its ``position``-th string value."""
-    if all(map(isinstance, raw[:position + 1], itertools.repeat(str))):
+    if all(map(isinstance, raw[: position + 1], itertools.repeat(str))):
         return position
     strings = [i for i, v in enumerate(raw) if isinstance(v, str)]
     return strings[position]
@@ -277,7 +292,7 @@ def _access_facts(action_lower: str) -> tuple[str, str, bool] | None:
 
 
 def _write_kind(facts: tuple[str, str, bool] | None) -> str:
-    """"pm" / "write" for write or permissions-management actions that
+    """ "pm" / "write" for write or permissions-management actions that
     support resource-level permissions (tagging-only writes excluded), else ""."""
     if facts is None or not facts[2]:
         return ""
@@ -333,8 +348,15 @@ def _expand(pattern: str) -> Iterable[str]:
     """``catalog.expand`` of a lower-case pattern; the common ``service:Prefix*``
     shape is answered from the service's sorted action names (no regex)."""
     service, sep, action = pattern.partition(":")
-    if (sep and action.endswith("*") and "*" not in action[:-1] and "?" not in action and ":" not in action
-            and "*" not in service and "?" not in service):
+    if (
+        sep
+        and action.endswith("*")
+        and "*" not in action[:-1]
+        and "?" not in action
+        and ":" not in action
+        and "*" not in service
+        and "?" not in service
+    ):
         fast = catalog.expand_prefix(pattern[:-1])
         if fast is not None:
             return fast
@@ -401,8 +423,11 @@ def _write_message(found: tuple[tuple[str, str], ...]) -> tuple[str, str | None]
     """(message, severity) of IAM205 for the (sorted) granted write actions."""
     pm = sorted(a for a, k in found if k == "pm")
     ordered = pm + sorted(a for a, k in found if k != "pm")
-    kinds = "write and permissions-management" if pm and len(pm) < len(found) else (
-        "permissions-management" if pm else "write")
+    kinds = (
+        "write and permissions-management"
+        if pm and len(pm) < len(found)
+        else ("permissions-management" if pm else "write")
+    )
     return (
         f"`Resource: *` applies {len(found)} {kinds} action{'s' if len(found) > 1 else ''} "
         f"({_listing(ordered, 3)}) to every resource although they support resource-level permissions; "
@@ -488,7 +513,11 @@ def credentials_exposure(ctx: Context) -> Iterator[Report]:
         broad = _broad_value(stmt)
         shown = f"`{broad.value}`" if broad is not None else "every resource but the `NotResource` ones"
         secrets = [sa for sa in found if sa.category == "secret-read"]
-        what = "read every secret and credential it can reach" if secrets else "obtain credentials of any principal or database it covers"
+        what = (
+            "read every secret and credential it can reach"
+            if secrets
+            else "obtain credentials of any principal or database it covers"
+        )
         pointer, at_key = _action_pointer(stmt, found[0].action)
         yield Report(
             pointer,
@@ -509,14 +538,16 @@ def privilege_escalation(ctx: Context) -> Iterator[Report]:
         return  # already administrator (IAM201): every method is moot
     for match in perms.escalation_methods():
         first = match.statements[0]
-        action_in_first = next(
-            (a for a in match.actions if covers_action(first, a)), match.actions[0])
+        action_in_first = next((a for a in match.actions if covers_action(first, a)), match.actions[0])
         pointer, at_key = _action_pointer(first, action_in_first)
         names = [statement_label(s) for s in match.statements]
         granted_by = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
         related = tuple(
-            (ctx.document.file, _action_pointer(s, next((a for a in match.actions if covers_action(s, a)), match.actions[0]))[0],
-             f"{statement_label(s)} grants part of {match.method.id}")
+            (
+                ctx.document.file,
+                _action_pointer(s, next((a for a in match.actions if covers_action(s, a)), match.actions[0]))[0],
+                f"{statement_label(s)} grants part of {match.method.id}",
+            )
             for s in match.statements[1:]
         )
         yield Report(

@@ -1,8 +1,9 @@
 """Resource policies (IAM5xx): bucket, queue, topic, key, repository ... policies."""
+
 from __future__ import annotations
 
 import re
-from typing import Iterator
+from collections.abc import Iterator
 
 from iamlint.analysis.permissions import covers_action, is_full_wildcard, statement_label
 from iamlint.engine.report import Report
@@ -12,14 +13,32 @@ from iamlint.model.policy import Condition, Statement, Value
 # Condition keys that, tested positively, limit who can use an Allow granted to
 # "*": the caller's organisation/account/ARN, the calling resource (confused
 # deputy protection for service principals), or the network path.
-RESTRICTING_KEYS = frozenset({
-    "aws:principalorgid", "aws:principalorgpaths", "aws:principalaccount", "aws:principalarn",
-    "aws:userid", "aws:username", "aws:principalservicename", "aws:principalservicenameslist",
-    "aws:sourcearn", "aws:sourceaccount", "aws:sourceowner", "aws:sourceorgid", "aws:sourceorgpaths",
-    "aws:sourcevpce", "aws:sourcevpc", "aws:sourceip", "aws:vpcsourceip",
-    "kms:calleraccount", "s3:dataaccesspointaccount", "s3:dataaccesspointarn",
-    "sns:endpoint", "sqs:sourcearn",
-})
+RESTRICTING_KEYS = frozenset(
+    {
+        "aws:principalorgid",
+        "aws:principalorgpaths",
+        "aws:principalaccount",
+        "aws:principalarn",
+        "aws:userid",
+        "aws:username",
+        "aws:principalservicename",
+        "aws:principalservicenameslist",
+        "aws:sourcearn",
+        "aws:sourceaccount",
+        "aws:sourceowner",
+        "aws:sourceorgid",
+        "aws:sourceorgpaths",
+        "aws:sourcevpce",
+        "aws:sourcevpc",
+        "aws:sourceip",
+        "aws:vpcsourceip",
+        "kms:calleraccount",
+        "s3:dataaccesspointaccount",
+        "s3:dataaccesspointarn",
+        "sns:endpoint",
+        "sqs:sourcearn",
+    }
+)
 #: Bool keys that restrict only when required to be true
 RESTRICTING_BOOL_KEYS = frozenset({"aws:principalisawsservice"})
 _OPEN_NETWORKS = frozenset({"0.0.0.0/0", "::/0"})
@@ -108,8 +127,11 @@ def public_resource_policy(ctx: Context) -> Iterator[Report]:
             continue
         acts = "every action except " if stmt.not_action else ""
         acts += ", ".join(stmt.action_strings()[:3]) + (" ..." if len(stmt.action_strings()) > 3 else "")
-        who = ("everyone except the `NotPrincipal` principals" if stmt.principal_key == "NotPrincipal"
-               else f"anyone (`{principal.value}`)")
+        who = (
+            "everyone except the `NotPrincipal` principals"
+            if stmt.principal_key == "NotPrincipal"
+            else f"anyone (`{principal.value}`)"
+        )
         yield Report(
             principal.pointer,
             f"{_cap(statement_label(stmt))} lets {who} call {acts or 'its actions'} with no condition "

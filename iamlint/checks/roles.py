@@ -10,10 +10,12 @@ What a role can do is summarised by :func:`iamlint.knowledge.managed.summarise`
 customer managed documents, merged with the catalog summaries of the AWS
 managed policies it attaches, and limited by its permissions boundary.
 """
+
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any, Iterator
+from typing import Any
 
 from iamlint.engine.document import Document
 from iamlint.engine.report import Report
@@ -32,8 +34,16 @@ _EXAMPLE_ARN = {
     "rds": "arn:aws:rds-db:REGION:ACCOUNT:dbuser:DB-ID/my-user",
     "kinesis": "arn:aws:kinesis:REGION:ACCOUNT:stream/my-stream",
 }
-_RESOURCE_WORD = {"s3": "buckets", "dynamodb": "tables", "secretsmanager": "secrets", "kms": "keys",
-                  "ssm": "parameters", "sqs": "queues", "rds": "databases", "kinesis": "streams"}
+_RESOURCE_WORD = {
+    "s3": "buckets",
+    "dynamodb": "tables",
+    "secretsmanager": "secrets",
+    "kms": "keys",
+    "ssm": "parameters",
+    "sqs": "queues",
+    "rds": "databases",
+    "kinesis": "streams",
+}
 
 
 def _label(role) -> str:
@@ -60,26 +70,35 @@ def _grade(s: Summary) -> tuple[str, str] | None:
         return "error", "every action outside a short exclusion list (NotAction), including read and write of all data"
     parts = []
     if s.data_full:
-        parts.append("read and write of all " + mp._join([DATA_SERVICES[d][0] for d in s.data_full]) + " in the account")
+        parts.append(
+            "read and write of all " + mp._join([DATA_SERVICES[d][0] for d in s.data_full]) + " in the account"
+        )
     passrole = [m for m in s.escalation if m.startswith("passrole-")]
     if passrole:
-        parts.append("passing any role to a service (privilege escalation: "
-                     + "; ".join(mp.escalation_names(passrole[:1])) + ")")
+        parts.append(
+            "passing any role to a service (privilege escalation: " + "; ".join(mp.escalation_names(passrole[:1])) + ")"
+        )
     if parts:
         return "warning", " and ".join(parts)
     reads = s.data_read
     if s.read_only and reads and (len(reads) >= 2 or any(r in mp.SECRET_SERVICES for r in reads)):
-        return "info", "read access to the data itself (" + mp._join([DATA_SERVICES[d][0] for d in reads]) + "), not only to configuration"
+        return "info", "read access to the data itself (" + mp._join(
+            [DATA_SERVICES[d][0] for d in reads]
+        ) + "), not only to configuration"
     return None
 
 
 def _alternative(policy: mp.ManagedPolicy, s: Summary) -> str:
     if s.admin or s.not_action:
-        return ("grant only the actions this principal uses (IAM Access Analyzer can generate such a policy "
-                "from its CloudTrail activity)")
+        return (
+            "grant only the actions this principal uses (IAM Access Analyzer can generate such a policy "
+            "from its CloudTrail activity)"
+        )
     if s.iam_write or any(m.startswith("iam-") for m in s.escalation):
-        return ("use IAMReadOnlyAccess, or an inline policy limited to the roles it manages "
-                "(arn:aws:iam::ACCOUNT:role/my-app/*) with an iam:PermissionsBoundary condition")
+        return (
+            "use IAMReadOnlyAccess, or an inline policy limited to the roles it manages "
+            "(arn:aws:iam::ACCOUNT:role/my-app/*) with an iam:PermissionsBoundary condition"
+        )
     if s.data_full:
         counterpart = mp.read_only_counterpart(policy)
         svc = s.data_full[0]
@@ -87,15 +106,15 @@ def _alternative(policy: mp.ManagedPolicy, s: Summary) -> str:
         return f"attach {counterpart} if it only reads, or {scoped}" if counterpart else f"use {scoped}"
     if s.read_only and s.data_read:
         return "if it only needs to see configuration, attach ViewOnlyAccess or SecurityAudit instead"
-    return ("scope `iam:PassRole` to the roles it must pass (arn:aws:iam::ACCOUNT:role/my-app-*) "
-            "in an inline policy")
+    return "scope `iam:PassRole` to the roles it must pass (arn:aws:iam::ACCOUNT:role/my-app-*) in an inline policy"
 
 
 def _aws_operated(role) -> bool:
     """Service-linked roles and IAM Identity Center roles (/aws-reserved/):
     AWS creates and changes them, not the account's templates."""
-    return bool(role.meta.get("service_linked") or role.service_linked
-                or (role.path or "").startswith("/aws-reserved/"))
+    return bool(
+        role.meta.get("service_linked") or role.service_linked or (role.path or "").startswith("/aws-reserved/")
+    )
 
 
 def overbroad_managed_policy(ctx) -> Iterator[tuple[Report, Document]]:
@@ -116,8 +135,7 @@ def overbroad_managed_policy(ctx) -> Iterator[tuple[Report, Document]]:
         if graded is None:
             continue
         severity, grants = graded
-        message = (f"AWS managed policy `{policy.name}` grants {_label(role)} {grants}; "
-                   f"{_alternative(policy, s)}")
+        message = f"AWS managed policy `{policy.name}` grants {_label(role)} {grants}; {_alternative(policy, s)}"
         yield Report(att.pointer, message, severity=severity), role.resource
 
 
@@ -144,13 +162,27 @@ def unknown_managed_policy(ctx) -> Iterator[tuple[Report, Document]]:
         partition = mp.parse_arn(arn)[0]
         if res.policy is None:
             name = mp.parse_arn(arn)[2]
-            hint = f"; did you mean `{mp.get(res.suggestion).arn(partition)}`?" if res.suggestion else \
-                "; check the name against the IAM console or `aws iam list-policies --scope AWS`"
-            yield Report(att.pointer, f"`{arn}` is not an AWS managed policy (no policy named `{name}`), "
-                                      f"so attaching it fails{hint}"), role.resource
+            hint = (
+                f"; did you mean `{mp.get(res.suggestion).arn(partition)}`?"
+                if res.suggestion
+                else "; check the name against the IAM console or `aws iam list-policies --scope AWS`"
+            )
+            yield (
+                Report(
+                    att.pointer,
+                    f"`{arn}` is not an AWS managed policy (no policy named `{name}`), so attaching it fails{hint}",
+                ),
+                role.resource,
+            )
         elif res.wrong_path:
-            yield Report(att.pointer, f"AWS managed policy `{res.policy.name}` lives at path `{res.policy.path}`: "
-                                      f"write `{res.policy.arn(partition)}`; the ARN as written does not exist"), role.resource
+            yield (
+                Report(
+                    att.pointer,
+                    f"AWS managed policy `{res.policy.name}` lives at path `{res.policy.path}`: "
+                    f"write `{res.policy.arn(partition)}`; the ARN as written does not exist",
+                ),
+                role.resource,
+            )
 
 
 def deprecated_managed_policy(ctx) -> Iterator[tuple[Report, Document]]:
@@ -164,8 +196,14 @@ def deprecated_managed_policy(ctx) -> Iterator[tuple[Report, Document]]:
             continue
         newer = _successor(policy.name)
         hint = f"; attach `{newer}` instead" if newer else "; replace it with a current AWS managed policy or your own"
-        yield Report(att.pointer, f"AWS managed policy `{policy.name}` is deprecated: AWS no longer updates it and "
-                                  f"it cannot be attached to new principals{hint}"), role.resource
+        yield (
+            Report(
+                att.pointer,
+                f"AWS managed policy `{policy.name}` is deprecated: AWS no longer updates it and "
+                f"it cannot be attached to new principals{hint}",
+            ),
+            role.resource,
+        )
 
 
 def _successor(name: str) -> str | None:
@@ -240,8 +278,14 @@ def power_parts(role, seen: set | None = None) -> list[Part] | None:
         combined = mp.summarise([d.policy for d in docs])
         extra = [m for m in combined.escalation if not any(m in p.summary.escalation for p in parts)]
         if extra:
-            parts.append(Part("its policies together", docs[0], _first_evidence(combined, ("escalation",)),
-                              Summary(escalation=extra, read_only=False)))
+            parts.append(
+                Part(
+                    "its policies together",
+                    docs[0],
+                    _first_evidence(combined, ("escalation",)),
+                    Summary(escalation=extra, read_only=False),
+                )
+            )
     boundary = _boundary_summary(role)
     if boundary is False:
         return None
@@ -250,7 +294,7 @@ def power_parts(role, seen: set | None = None) -> list[Part] | None:
     return parts
 
 
-def _boundary_summary(role) -> Summary | None | bool:
+def _boundary_summary(role) -> Summary | bool | None:
     """The boundary's summary, None without a boundary, False when unknown."""
     att = role.boundary
     if att is None:
@@ -322,9 +366,13 @@ def exposed_powerful_role(ctx) -> Iterator[tuple[Report, Document]]:
     if role.principal_type != "role" or role.trust is None or _aws_operated(role):
         return
     excluded = {str(x).upper() for x in (ctx.option("not-exposure") or ())}
-    exposures = [f for f in ctx.findings_for(role.trust)
-                 if f.rule.startswith("IAM3") and f.rule.upper() not in excluded
-                 and SEVERITY_RANK.get(f.severity, 0) >= SEVERITY_RANK["warning"]]
+    exposures = [
+        f
+        for f in ctx.findings_for(role.trust)
+        if f.rule.startswith("IAM3")
+        and f.rule.upper() not in excluded
+        and SEVERITY_RANK.get(f.severity, 0) >= SEVERITY_RANK["warning"]
+    ]
     if not exposures:
         return
     exposures.sort(key=lambda f: (-SEVERITY_RANK.get(f.severity, 0), f.span))
@@ -340,8 +388,10 @@ def exposed_powerful_role(ctx) -> Iterator[tuple[Report, Document]]:
     if _rank(s) == 1 and category not in ("public", "oidc"):
         return  # data reads only matter behind a public or federated trust
     span = part.document.locate(part.pointer)
-    message = (f"role `{role.name}` {exposed} ({exposure.rule} {exposure.name}) and {_power_words(s)} "
-               f"through {part.label} (line {span.line}): fix the trust first, then reduce the permissions")
+    message = (
+        f"role `{role.name}` {exposed} ({exposure.rule} {exposure.name}) and {_power_words(s)} "
+        f"through {part.label} (line {span.line}): fix the trust first, then reduce the permissions"
+    )
     related = (
         (role.trust, exposure.pointer, f"trust: {exposure.message}"),
         (part.document, part.pointer, f"granted by {part.label} at line {span.line}, column {span.column}"),
@@ -371,9 +421,11 @@ def user_with_powerful_permissions(ctx) -> Iterator[tuple[Report, Document]]:
     part = _strongest(parts)
     if part is None or _rank(part.summary) < 2:
         if keys:
-            message = (f"IAM user `{role.name}` has a long-term access key declared ({', '.join(map(str, keys))}): "
-                       f"keys leak and never expire; use a role instead (OIDC federation for CI, an instance "
-                       f"profile or task role for workloads, IAM Identity Center for people)")
+            message = (
+                f"IAM user `{role.name}` has a long-term access key declared ({', '.join(map(str, keys))}): "
+                f"keys leak and never expire; use a role instead (OIDC federation for CI, an instance "
+                f"profile or task role for workloads, IAM Identity Center for people)"
+            )
             if key_at:
                 yield Report(key_at[1], message, at_key=True), key_at[0]
             else:
@@ -381,9 +433,11 @@ def user_with_powerful_permissions(ctx) -> Iterator[tuple[Report, Document]]:
         return
     creds = "has an access key declared" if keys else "can hold long-term access keys and a password"
     pointer = "/UserName" if isinstance(role.resource.value, dict) and "UserName" in role.resource.value else ""
-    message = (f"IAM user `{role.name}` {creds} and {_power_words(part.summary)} through {part.label}: "
-               f"long-term credentials leak and never expire; use a role instead (IAM Identity Center for people, "
-               f"OIDC federation for CI, an instance profile or task role for workloads)")
+    message = (
+        f"IAM user `{role.name}` {creds} and {_power_words(part.summary)} through {part.label}: "
+        f"long-term credentials leak and never expire; use a role instead (IAM Identity Center for people, "
+        f"OIDC federation for CI, an instance profile or task role for workloads)"
+    )
     span = part.document.locate(part.pointer)
     related = ((part.document, part.pointer, f"granted by {part.label} at line {span.line}, column {span.column}"),)
     if keys and key_at:

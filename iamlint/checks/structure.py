@@ -1,9 +1,9 @@
 """Checks for syntax and structure (IAM0xx)."""
+
 from __future__ import annotations
 
 import re
-from collections import defaultdict
-from typing import Iterator
+from collections.abc import Iterator
 
 from iamlint.engine.report import Report
 from iamlint.engine.runner import Context
@@ -82,7 +82,9 @@ def invalid_version(ctx: Context) -> Iterator[Report]:
             hint = f"; remove the whitespace: {stripped!r}"
         elif re.fullmatch(r"\d{4}-\d{2}-\d{2}", stripped):
             hint = '; the only current version is "2012-10-17"'
-        yield Report("/Version", f'`Version` {version!r} is not a policy language version ("2012-10-17" or "2008-10-17"){hint}')
+        yield Report(
+            "/Version", f'`Version` {version!r} is not a policy language version ("2012-10-17" or "2008-10-17"){hint}'
+        )
 
 
 def old_version(ctx: Context) -> Iterator[Report]:
@@ -94,7 +96,10 @@ def old_version(ctx: Context) -> Iterator[Report]:
         if uses_variables
         else ""
     )
-    yield Report("/Version", 'policy language version "2008-10-17" is outdated and disables policy variables; use "2012-10-17".' + extra)
+    yield Report(
+        "/Version",
+        'policy language version "2008-10-17" is outdated and disables policy variables; use "2012-10-17".' + extra,
+    )
 
 
 def _all_strings(value) -> str:
@@ -118,7 +123,10 @@ def duplicate_sid(ctx: Context) -> Iterator[Report]:
         if not sid:
             continue
         if sid in seen:
-            yield Report(st.ptr("Sid"), f"duplicate `Sid` {sid!r}: statement ids must be unique within a policy (first used at {seen[sid]})")
+            yield Report(
+                st.ptr("Sid"),
+                f"duplicate `Sid` {sid!r}: statement ids must be unique within a policy (first used at {seen[sid]})",
+            )
         else:
             seen[sid] = st.pointer
 
@@ -129,13 +137,20 @@ def invalid_sid(ctx: Context) -> Iterator[Report]:
         if sid is not None and not _SID_IAM.match(sid):
             bad = sorted({c for c in sid if not c.isascii() or not c.isalnum()})
             shown = ", ".join(f"`{c}`" if c != " " else "space" for c in bad)
-            yield Report(st.ptr("Sid"), f"`Sid` {sid!r} contains {shown}: IAM accepts only letters A-Z, a-z and digits 0-9 in a Sid")
+            yield Report(
+                st.ptr("Sid"),
+                f"`Sid` {sid!r} contains {shown}: IAM accepts only letters A-Z, a-z and digits 0-9 in a Sid",
+            )
 
 
 def duplicate_key(ctx: Context) -> Iterator[Report]:
     for obj_pointer, key, span in ctx.document.duplicates:
         where = obj_pointer or "the document"
-        yield Report(f"{obj_pointer}/{key}", f"duplicate key `{key}` in {where}: AWS silently keeps only the last value", span=span)
+        yield Report(
+            f"{obj_pointer}/{key}",
+            f"duplicate key `{key}` in {where}: AWS silently keeps only the last value",
+            span=span,
+        )
 
 
 def empty_element(ctx: Context) -> Iterator[Report]:
@@ -162,7 +177,10 @@ def empty_element(ctx: Context) -> Iterator[Report]:
                     elif isinstance(block, dict):
                         for ckey, cval in block.items():
                             if isinstance(cval, list) and not cval:
-                                yield Report(st.ptr(key, op, ckey), f"condition key `{ckey}` has an empty list of values: it can never match")
+                                yield Report(
+                                    st.ptr(key, op, ckey),
+                                    f"condition key `{ckey}` has an empty list of values: it can never match",
+                                )
 
 
 def _empty_hint(key: str) -> str:

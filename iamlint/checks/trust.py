@@ -12,11 +12,12 @@ unknown: never a wildcard, never reported as specific.
 Service-linked roles (``meta["service_linked"]``, set by sources for the path
 ``/aws-service-role/``) are AWS-managed and never second-guessed.
 """
+
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Iterable, Iterator
 
 from iamlint.engine.report import Report
 from iamlint.engine.runner import Context
@@ -26,17 +27,36 @@ from iamlint.model.policy import Condition, Opaque, Statement, Value
 
 _WILD = re.compile(r"[*?]")
 _ACCOUNT = re.compile(r"^\d{12}$")
-_PRINCIPAL_ARN = re.compile(r"^arn:(?P<partition>[^:]*):(?P<service>iam|sts)::(?P<account>[^:]*):(?P<rest>.*)$", re.IGNORECASE)
+_PRINCIPAL_ARN = re.compile(
+    r"^arn:(?P<partition>[^:]*):(?P<service>iam|sts)::(?P<account>[^:]*):(?P<rest>.*)$", re.IGNORECASE
+)
 _PLACEHOLDER = re.compile(r"\$\{[^}]*\}")
 
-NEGATED = {"stringnotequals", "stringnotlike", "stringnotequalsignorecase", "arnnotequals", "arnnotlike",
-           "numericnotequals", "datenotequals", "notipaddress"}
+NEGATED = {
+    "stringnotequals",
+    "stringnotlike",
+    "stringnotequalsignorecase",
+    "arnnotequals",
+    "arnnotlike",
+    "numericnotequals",
+    "datenotequals",
+    "notipaddress",
+}
 LIKE = {"stringlike", "arnlike", "arnequals"}
 
 # keys that pin who the caller is when the principal is a wildcard (issue 4, rule 1)
-PIN_KEYS = ("aws:principalorgid", "aws:principalorgpaths", "aws:principalaccount", "aws:principalarn",
-            "aws:sourceaccount", "aws:sourcearn", "aws:sourceorgid", "aws:sourceorgpaths", "sts:externalid",
-            "aws:userid")
+PIN_KEYS = (
+    "aws:principalorgid",
+    "aws:principalorgpaths",
+    "aws:principalaccount",
+    "aws:principalarn",
+    "aws:sourceaccount",
+    "aws:sourcearn",
+    "aws:sourceorgid",
+    "aws:sourceorgpaths",
+    "sts:externalid",
+    "aws:userid",
+)
 # keys that make a cross-account trust deliberate
 CROSS_ACCOUNT_KEYS = ("sts:externalid", "aws:principalorgid", "aws:principalorgpaths", "aws:principalarn")
 MFA_KEYS = ("aws:multifactorauthpresent", "aws:multifactorauthage")
@@ -48,6 +68,7 @@ ASSUME_ACTIONS = (ASSUME, ASSUME_WEB, ASSUME_SAML)
 
 
 # -- helpers ------------------------------------------------------------------
+
 
 def _service_linked(ctx: Context) -> bool:
     return bool(ctx.document.meta.get("service_linked"))
@@ -84,8 +105,8 @@ def _null_required(st: Statement, key: str) -> bool:
 class KeyState:
     """How a statement constrains one condition key."""
 
-    strong: list[Condition] = field(default_factory=list)    # must be present and match
-    weak: list[Condition] = field(default_factory=list)      # pass when the key is absent
+    strong: list[Condition] = field(default_factory=list)  # must be present and match
+    weak: list[Condition] = field(default_factory=list)  # pass when the key is absent
     negated: list[Condition] = field(default_factory=list)
 
     @property
@@ -103,9 +124,7 @@ def key_state(st: Statement, keys: Iterable[str]) -> KeyState:
                 continue
             if op in NEGATED:
                 state.negated.append(c)
-            elif c.if_exists:
-                state.weak.append(c)
-            elif c.qualifier.lower() == "forallvalues" and not required:
+            elif c.if_exists or (c.qualifier.lower() == "forallvalues" and not required):
                 state.weak.append(c)
             else:
                 state.strong.append(c)
@@ -140,8 +159,7 @@ def _unknown_conditions(st: Statement) -> bool:
     if isinstance(block, Opaque):
         return True
     if isinstance(block, dict):
-        return any(isinstance(op, Opaque) or isinstance(keys, Opaque) or "${" in str(op)
-                   for op, keys in block.items())
+        return any(isinstance(op, Opaque) or isinstance(keys, Opaque) or "${" in str(op) for op, keys in block.items())
     return False
 
 
@@ -218,6 +236,7 @@ def _trusted_accounts(ctx: Context) -> set[str]:
 
 # -- IAM301 wildcard principal ------------------------------------------------
 
+
 def wildcard_principal(ctx: Context) -> Iterator[Report]:
     for st in _allow_statements(ctx):
         wild = [v for t, v in st.principals if _ptype(t) in ("*", "aws") and v.value == "*"]
@@ -233,6 +252,7 @@ def wildcard_principal(ctx: Context) -> Iterator[Report]:
 
 
 # -- IAM302 wildcard inside a principal ARN ------------------------------------
+
 
 def wildcard_in_principal_arn(ctx: Context) -> Iterator[Report]:
     for st in _allow_statements(ctx):
@@ -251,6 +271,7 @@ def wildcard_in_principal_arn(ctx: Context) -> Iterator[Report]:
 
 # -- IAM303 Allow with NotPrincipal -------------------------------------------
 
+
 def allow_with_not_principal(ctx: Context) -> Iterator[Report]:
     if _service_linked(ctx):
         return
@@ -266,6 +287,7 @@ def allow_with_not_principal(ctx: Context) -> Iterator[Report]:
 
 
 # -- IAM304/IAM305 cross-account trust ----------------------------------------
+
 
 def _cross_account(ctx: Context):
     trusted = _trusted_accounts(ctx)
@@ -283,7 +305,11 @@ def cross_account_trust(ctx: Context) -> Iterator[Report]:
     for st, v, account in _cross_account(ctx):
         if _pinned(st, CROSS_ACCOUNT_KEYS + MFA_KEYS):
             continue
-        who = ("every principal of account " + account) if _is_whole_account(v.value) else f"{v.value!r} (account {account})"
+        who = (
+            ("every principal of account " + account)
+            if _is_whole_account(v.value)
+            else f"{v.value!r} (account {account})"
+        )
         yield Report(
             v.pointer,
             f"this trust lets {who} assume the role with no `sts:ExternalId`, `aws:PrincipalOrgID`, "
@@ -307,6 +333,7 @@ def whole_account_trust(ctx: Context) -> Iterator[Report]:
 
 # -- web identity (IAM306-IAM309) ----------------------------------------------
 
+
 @dataclass
 class _Claim:
     name: str
@@ -320,9 +347,7 @@ def _claim_keys(st: Statement, host: str, claim: str, loose: bool) -> list[str]:
     keys = []
     for c in st.conditions:
         k = c.key_lower
-        if k == want:
-            keys.append(c.key)
-        elif (loose or "${" in k) and k.rsplit(":", 1)[-1] == claim and k.rsplit(":", 1)[0] != "aws":
+        if k == want or ((loose or "${" in k) and k.rsplit(":", 1)[-1] == claim and k.rsplit(":", 1)[0] != "aws"):
             keys.append(c.key)
     return sorted(set(keys))
 
@@ -433,21 +458,27 @@ def oidc_condition_passes_without_claim(ctx: Context) -> Iterator[Report]:
             if c.spec.get("role") not in ("subject", "audience") or c.state.strong:
                 continue
             for cond in c.state.weak:
-                why = ("`...IfExists` passes when the token has no such claim"
-                       if cond.if_exists else "`ForAllValues:` is true when the claim is absent")
+                why = (
+                    "`...IfExists` passes when the token has no such claim"
+                    if cond.if_exists
+                    else "`ForAllValues:` is true when the claim is absent"
+                )
                 yield Report(
                     cond.pointer,
                     f"`{cond.operator}` on `{cond.key}` does not require the claim: {why}; use "
-                    f"`StringEquals` (or add a `Null` condition `{cond.key}`: \"false\")",
+                    f'`StringEquals` (or add a `Null` condition `{cond.key}`: "false")',
                     at_key=True,
                 )
 
 
 # -- IAM310 SAML without SAML:aud ----------------------------------------------
 
+
 def saml_trust_without_audience(ctx: Context) -> Iterator[Report]:
     for st in _allow_statements(ctx):
-        saml = [v for t, v in st.principals if _ptype(t) == "federated" and kb.classify_federated(v.value).kind == "saml"]
+        saml = [
+            v for t, v in st.principals if _ptype(t) == "federated" and kb.classify_federated(v.value).kind == "saml"
+        ]
         if not saml:
             continue
         if _pinned_saml(st):
@@ -472,6 +503,7 @@ def _pinned_saml(st: Statement) -> bool:
 
 # -- IAM311 principal / action mismatch ----------------------------------------
 
+
 def principal_action_mismatch(ctx: Context) -> Iterator[Report]:
     for st in _allow_statements(ctx):
         if _has_opaque_action(st):
@@ -490,13 +522,29 @@ def principal_action_mismatch(ctx: Context) -> Iterator[Report]:
                 else:
                     continue
             elif pt in ("aws", "service", "*"):
-                need, label = ASSUME, {"aws": "an AWS principal", "service": "a service principal", "*": "a wildcard principal"}[pt]
+                need, label = (
+                    ASSUME,
+                    {"aws": "an AWS principal", "service": "a service principal", "*": "a wildcard principal"}[pt],
+                )
             else:
                 continue
             if need in allowed:
                 continue
-            listed = ", ".join(sorted("`" + a.replace("sts:assumerole", "sts:AssumeRole").replace("withwebidentity", "WithWebIdentity").replace("withsaml", "WithSAML") + "`" for a in allowed))
-            proper = {ASSUME: "sts:AssumeRole", ASSUME_WEB: "sts:AssumeRoleWithWebIdentity", ASSUME_SAML: "sts:AssumeRoleWithSAML"}[need]
+            listed = ", ".join(
+                sorted(
+                    "`"
+                    + a.replace("sts:assumerole", "sts:AssumeRole")
+                    .replace("withwebidentity", "WithWebIdentity")
+                    .replace("withsaml", "WithSAML")
+                    + "`"
+                    for a in allowed
+                )
+            )
+            proper = {
+                ASSUME: "sts:AssumeRole",
+                ASSUME_WEB: "sts:AssumeRoleWithWebIdentity",
+                ASSUME_SAML: "sts:AssumeRoleWithSAML",
+            }[need]
             yield Report(
                 v.pointer,
                 f"{label} ({v.value!r}) can only assume a role with `{proper}`, but this statement allows "
@@ -553,6 +601,7 @@ def malformed_service_principal(ctx: Context) -> Iterator[Report]:
 
 
 # -- IAM313 confused deputy ----------------------------------------------------
+
 
 def service_trust_confused_deputy(ctx: Context) -> Iterator[Report]:
     keys = kb.confused_deputy_condition_keys()

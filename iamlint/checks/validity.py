@@ -6,11 +6,12 @@ holding an unresolved ``${...}`` substitution are skipped or treated as
 wildcards: a check that cannot know stays silent (a false positive costs more
 than a miss).
 """
+
 from __future__ import annotations
 
 import difflib
 import functools
-from typing import Iterator
+from collections.abc import Iterator
 
 from iamlint.engine.report import Report
 from iamlint.engine.runner import Context
@@ -60,7 +61,7 @@ class _Entry:
     """One scalar of a statement element; its JSON pointer is built only when
     a finding needs it (the corpus holds ~61,000 action entries)."""
 
-    __slots__ = ("value", "_st", "_key", "_index")
+    __slots__ = ("_index", "_key", "_st", "value")
 
     def __init__(self, value, st: Statement, key: str, index: int | None) -> None:
         self.value, self._st, self._key, self._index = value, st, key, index
@@ -135,12 +136,14 @@ def unknown_service_prefix(ctx: Context) -> Iterator[Report]:
     for st, v, hint in _actions_with(ctx, UNKNOWN_PREFIX):
         service = v.value.partition(":")[0]
         if hint:
-            fixed = hint + v.value[len(service):]
+            fixed = hint + v.value[len(service) :]
             tail = f"; did you mean `{fixed}`?"
         else:
             tail = "; check the prefix in the Service Authorization Reference"
         effect = _grant_effect(st)
-        yield Report(v.pointer, f"`{v.value}`: `{service}` is not a known AWS service prefix, so this entry {effect}{tail}")
+        yield Report(
+            v.pointer, f"`{v.value}`: `{service}` is not a known AWS service prefix, so this entry {effect}{tail}"
+        )
 
 
 def retired_service(ctx: Context) -> Iterator[Report]:
@@ -156,7 +159,11 @@ def retired_service(ctx: Context) -> Iterator[Report]:
 def unknown_action(ctx: Context) -> Iterator[Report]:
     for st, v, hint in _actions_with(ctx, UNKNOWN_ACTION):
         service = v.value.partition(":")[0].lower()
-        tail = f"; did you mean `{hint}`?" if hint else f"; see the {catalog.service_name(service) or service} actions in the Service Authorization Reference"
+        tail = (
+            f"; did you mean `{hint}`?"
+            if hint
+            else f"; see the {catalog.service_name(service) or service} actions in the Service Authorization Reference"
+        )
         yield Report(v.pointer, f"`{v.value}` is not an action of `{service}`, so this entry {_grant_effect(st)}{tail}")
     for st, v, _ in _actions_with(ctx, NOT_AN_ACTION):
         yield Report(
@@ -167,7 +174,10 @@ def unknown_action(ctx: Context) -> Iterator[Report]:
 
 def pattern_matches_nothing(ctx: Context) -> Iterator[Report]:
     for st, v, _ in _actions_with(ctx, MATCHES_NOTHING):
-        yield Report(v.pointer, f"the pattern `{v.value}` matches no action of the IAM catalog, so this entry {_grant_effect(st)}; check its spelling")
+        yield Report(
+            v.pointer,
+            f"the pattern `{v.value}` matches no action of the IAM catalog, so this entry {_grant_effect(st)}; check its spelling",
+        )
 
 
 def _grant_effect(st: Statement) -> str:
@@ -189,7 +199,7 @@ def malformed_arn(ctx: Context) -> Iterator[Report]:
         raw = st.raw.get(key)
         for index, value in enumerate(raw) if isinstance(raw, list) else ((None, raw),):
             if isinstance(value, str):
-                problems = arns._arn_problems(value)  # noqa: SLF001 - the memoised tuple, no list copy
+                problems = arns._arn_problems(value)
                 if problems:
                     v = _Entry(value, st, key, index)
                     yield Report(v.pointer, f"`{st.resource_key}` value `{v.value}` {'; it '.join(problems)}")
@@ -253,7 +263,7 @@ def _decidable_resources(st: Statement) -> tuple[str, ...] | None:
 def _decidable(texts: tuple[str, ...]) -> tuple[str, ...] | None:
     for text in texts:
         parts = arns.split_arn(text)
-        if parts is None or arns.has_wildcard(parts.service) or arns._arn_problems(text):  # noqa: SLF001 - no list copy
+        if parts is None or arns.has_wildcard(parts.service) or arns._arn_problems(text):
             return None
     return texts
 
@@ -383,9 +393,9 @@ def _suggest_key(key: str) -> str | None:
     prefix = lower.partition(":")[0]
     candidates: dict[str, str] = {}
     try:
-        tables = [catalog._global_keys()]  # noqa: SLF001
+        tables = [catalog._global_keys()]
         if catalog.service_exists(prefix):
-            tables.append(catalog._service_keys(prefix))  # noqa: SLF001
+            tables.append(catalog._service_keys(prefix))
         for table in tables:
             for info in table.exact.values():
                 candidates.setdefault(info.key.lower(), info.key)
@@ -412,7 +422,7 @@ class _Condition:
     # the statement's pointer, not the statement: the statement keeps its views
     # (``_iam1_conditions``), and a reference back would make every statement
     # with a condition a reference cycle, freed only by the garbage collector
-    __slots__ = ("_base", "_op", "_key", "_keys", "operator", "key", "key_lower")
+    __slots__ = ("_base", "_key", "_keys", "_op", "key", "key_lower", "operator")
 
     def __init__(self, st: Statement, op, key, keys: dict) -> None:
         self._base, self._op, self._key, self._keys = st.pointer, op, key, keys
@@ -484,7 +494,11 @@ def unknown_condition_key(ctx: Context) -> Iterator[Report]:
                 continue
             hint = _suggest_key(key)
             tail = f"; did you mean `{hint}`?" if hint else "; check the key in the Service Authorization Reference"
-            yield Report(cond.pointer, f"condition key `{key}` is not a global key or a key of any AWS service: it is never present in a request, so this condition does not test what it seems to{tail}", at_key=True)
+            yield Report(
+                cond.pointer,
+                f"condition key `{key}` is not a global key or a key of any AWS service: it is never present in a request, so this condition does not test what it seems to{tail}",
+                at_key=True,
+            )
 
 
 def unknown_condition_operator(ctx: Context) -> Iterator[Report]:
@@ -501,15 +515,37 @@ def unknown_condition_operator(ctx: Context) -> Iterator[Report]:
                 continue
             pointer = st.ptr("Condition", op)
             if parsed.operator is not None and parsed.if_exists:
-                yield Report(pointer, f"`{op}`: `{parsed.operator.name}` cannot take the `IfExists` suffix; use `{parsed.operator.name}`", at_key=True)
+                yield Report(
+                    pointer,
+                    f"`{op}`: `{parsed.operator.name}` cannot take the `IfExists` suffix; use `{parsed.operator.name}`",
+                    at_key=True,
+                )
                 continue
             hint = suggest_operator(op)
             tail = f"; did you mean `{hint}`?" if hint else "; see the IAM condition operators reference"
-            yield Report(pointer, f"`{op}` is not an IAM condition operator, so AWS rejects this policy{tail}", at_key=True)
+            yield Report(
+                pointer, f"`{op}` is not an IAM condition operator, so AWS rejects this policy{tail}", at_key=True
+            )
 
 
-_TYPE_WORDS = {"IPAddress": "IP address", "ARN": "ARN", "Bool": "Boolean", "Numeric": "numeric", "Date": "date", "String": "string", "Binary": "binary"}
-_OPERATOR_FOR_TYPE = {"IPAddress": "IpAddress", "ARN": "ArnEquals/ArnLike", "Bool": "Bool", "Numeric": "Numeric*", "Date": "Date*", "String": "String*", "Binary": "BinaryEquals"}
+_TYPE_WORDS = {
+    "IPAddress": "IP address",
+    "ARN": "ARN",
+    "Bool": "Boolean",
+    "Numeric": "numeric",
+    "Date": "date",
+    "String": "string",
+    "Binary": "binary",
+}
+_OPERATOR_FOR_TYPE = {
+    "IPAddress": "IpAddress",
+    "ARN": "ArnEquals/ArnLike",
+    "Bool": "Bool",
+    "Numeric": "Numeric*",
+    "Date": "Date*",
+    "String": "String*",
+    "Binary": "BinaryEquals",
+}
 
 
 def _type_verdict(cond) -> tuple[str, str] | None:
@@ -594,4 +630,7 @@ def invalid_condition_value(ctx: Context) -> Iterator[Report]:
                 problem = value_problem(parsed.operator.family, v.value)
                 if problem:
                     shown = v.value if isinstance(v.value, str) else str(v.value).lower()
-                    yield Report(v.pointer, f"`{cond.operator}` value `{shown}` for `{cond.key}` {problem}, so the condition never matches it")
+                    yield Report(
+                        v.pointer,
+                        f"`{cond.operator}` value `{shown}` for `{cond.key}` {problem}, so the condition never matches it",
+                    )

@@ -1,4 +1,5 @@
 """A policy document handed to the rules, whatever file it came from."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field

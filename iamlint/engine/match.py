@@ -12,13 +12,15 @@ Each predicate returns ``(matched, witness)``: the witness is the JSON pointer
 of the node that made it true; the finding points at the first witness (or at
 the element named by ``at:``).
 """
+
 from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable, Iterator
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any
 
 from iamlint.engine.report import Report
 from iamlint.knowledge import globs
@@ -30,8 +32,15 @@ Predicate = Callable[["_Ctx", Statement], Result]
 
 _REPORT_KEYS = ("message", "at")
 _ACCOUNT = re.compile(r"^(?:arn:[^:]*:iam::)?([0-9]{12})(?::.*)?$")
-_NEGATED_OPS = ("StringNotEquals", "StringNotLike", "StringNotEqualsIgnoreCase", "ArnNotEquals", "ArnNotLike",
-                "NumericNotEquals", "DateNotEquals")
+_NEGATED_OPS = (
+    "StringNotEquals",
+    "StringNotLike",
+    "StringNotEqualsIgnoreCase",
+    "ArnNotEquals",
+    "ArnNotLike",
+    "NumericNotEquals",
+    "DateNotEquals",
+)
 _LIKE_OPS = ("StringLike", "ArnLike", "ArnEquals")  # ArnEquals accepts wildcards like ArnLike
 
 
@@ -62,8 +71,10 @@ def validate_match(match: Any, source: str = "<rule>") -> None:
     report_schema = v.schema["$defs"]["report"]
     from jsonschema import Draft202012Validator
 
-    problems += [("", e) for e in Draft202012Validator(report_schema).iter_errors(
-        {k: match[k] for k in _REPORT_KEYS if k in match})]
+    problems += [
+        ("", e)
+        for e in Draft202012Validator(report_schema).iter_errors({k: match[k] for k in _REPORT_KEYS if k in match})
+    ]
     if not problems:
         return
     _, err = min(problems, key=lambda p: (len(list(p[1].absolute_path)), str(list(p[1].absolute_path))))
@@ -128,6 +139,7 @@ def _p_kind(spec) -> Predicate:
 def _p_effect(spec) -> Predicate:
     def pred(ctx, st):
         return (st.effect == spec, st.ptr("Effect") if st.effect == spec else None)
+
     return pred
 
 
@@ -137,6 +149,7 @@ def _p_sid(spec) -> Predicate:
     def pred(ctx, st):
         ok = st.sid is not None and any(glob_match(p, st.sid) for p in pats)
         return ok, st.ptr("Sid") if ok else None
+
     return pred
 
 
@@ -184,6 +197,7 @@ def _p_principal(spec) -> Predicate:
             elif _principal_ok(ptype, val.value, spec):
                 return True, val.pointer
         return False, None
+
     return pred
 
 
@@ -215,6 +229,7 @@ def _p_allows(spec) -> Predicate:
             return False, None  # a Deny never grants
         ptr = _actions_covered(st, wanted)
         return ptr is not None, ptr
+
     return pred
 
 
@@ -224,6 +239,7 @@ def _p_actions(spec) -> Predicate:
     def pred(ctx, st):
         ptr = _actions_covered(st, wanted)
         return ptr is not None, ptr
+
     return pred
 
 
@@ -256,6 +272,7 @@ def _p_resource(spec) -> Predicate:
                 continue
             return True, v.pointer
         return False, None
+
     return pred
 
 
@@ -284,8 +301,11 @@ def _p_condition(spec) -> Predicate:
     values = _as_list(spec["value"]) if "value" in spec else None
 
     def pred(ctx, st):
-        found = [c for c in st.conditions if glob_match(key, c.key, ci=True)
-                 and (ops is None or any(glob_match(o, c.operator, ci=True) for o in ops))]
+        found = [
+            c
+            for c in st.conditions
+            if glob_match(key, c.key, ci=True) and (ops is None or any(glob_match(o, c.operator, ci=True) for o in ops))
+        ]
         if values is not None:
             for c in found:
                 ptr = _condition_admits(c, values)
@@ -295,6 +315,7 @@ def _p_condition(spec) -> Predicate:
         if found:
             return (True, found[0].pointer) if present else (False, None)
         return (False, None) if present else (True, None)
+
     return pred
 
 
@@ -311,6 +332,7 @@ def _p_any(spec) -> Predicate:
             if ok:
                 return True, w
         return False, None
+
     return pred
 
 
@@ -320,13 +342,22 @@ def _p_not(spec) -> Predicate:
     def pred(ctx, st):
         ok, _ = inner(ctx, st)
         return (not ok), None
+
     return pred
 
 
 _PREDICATES = {
-    "kind": _p_kind, "effect": _p_effect, "sid": _p_sid, "principal": _p_principal,
-    "allows": _p_allows, "actions": _p_actions, "resource": _p_resource, "condition": _p_condition,
-    "all": _p_all, "any": _p_any, "not": _p_not,
+    "kind": _p_kind,
+    "effect": _p_effect,
+    "sid": _p_sid,
+    "principal": _p_principal,
+    "allows": _p_allows,
+    "actions": _p_actions,
+    "resource": _p_resource,
+    "condition": _p_condition,
+    "all": _p_all,
+    "any": _p_any,
+    "not": _p_not,
 }
 
 
@@ -340,6 +371,7 @@ def _compile(spec: dict) -> Predicate:
 def _p_all_compiled(preds: list[Predicate]) -> Predicate:
     """Every predicate holds; the witness is the first one that is not just
     the ``Effect`` (an effect rarely is what the finding is about)."""
+
     def pred(ctx, st):
         witness = weak = None
         for p in preds:
@@ -351,6 +383,7 @@ def _p_all_compiled(preds: list[Predicate]) -> Predicate:
             else:
                 witness = witness or w
         return True, witness or weak
+
     return pred
 
 
@@ -381,9 +414,14 @@ class _SafeDict(dict):
 def _render(template: str, doc, st: Statement, pointer: str) -> str:
     value = doc.value_at(pointer)
     text = value if isinstance(value, str) else json.dumps(value, default=str) if value is not None else ""
-    label = f"statement {st.sid!r}" if st.sid else (f"statement {st.index + 1}" if st.index is not None else "the statement")
-    message = " ".join(template.format_map(_SafeDict(value=text, sid=st.sid or "", statement=label,
-                                                      kind=doc.kind)).split())
+    label = (
+        f"statement {st.sid!r}"
+        if st.sid
+        else (f"statement {st.index + 1}" if st.index is not None else "the statement")
+    )
+    message = " ".join(
+        template.format_map(_SafeDict(value=text, sid=st.sid or "", statement=label, kind=doc.kind)).split()
+    )
     return message[:1].upper() + message[1:]
 
 

@@ -6,16 +6,18 @@ is registered through the same ``iamlint.rules`` entry-point group that
 third-party packs use; ``extend-rules`` directories from the configuration are
 loaded the same way.  Every rule file is validated against ``rule-schema.json``.
 """
+
 from __future__ import annotations
 
 import hashlib
 import importlib
 import json
 import os
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any
 
 ENTRY_POINT_GROUP = "iamlint.rules"
 BUILTIN_PACK = "iamlint.builtin_rules"
@@ -83,7 +85,7 @@ def _yaml_load(text: str) -> Any:
     import yaml
 
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    return yaml.load(text, Loader=loader)  # noqa: S506 - safe loader only
+    return yaml.load(text, Loader=loader)
 
 
 def load_rule_file(path: Path, pack: str = "builtin") -> Rule:
@@ -198,8 +200,12 @@ def _load_pack(directory: Path, pack: str) -> tuple[list[Rule], str]:
     from iamlint import cache
 
     contents = [_rule_file_bytes(p) for p in files]
-    stamp = cache.key(str(directory), *_validation_inputs(), str(len(files)),
-                      *(part for p, raw in zip(files, contents) for part in (str(p), raw)))
+    stamp = cache.key(
+        str(directory),
+        *_validation_inputs(),
+        str(len(files)),
+        *(part for p, raw in zip(files, contents) for part in (str(p), raw)),
+    )
     # one entry per pack directory, replaced when its stamp changes
     name = "rules-" + hashlib.sha256(str(directory.resolve()).encode()).hexdigest()[:16] + ".json"
     cached = cache.read_json(name)
@@ -282,8 +288,11 @@ def _zip_stamp(path: str, in_egg: bool) -> list[str | bytes | None]:
 
     try:
         with zipfile.ZipFile(path) as archive:
-            return [f"{info.filename}\0{info.CRC}\0{info.file_size}" for info in archive.infolist()
-                    if _is_metadata(info.filename.split("/", 1)[0], in_egg)]
+            return [
+                f"{info.filename}\0{info.CRC}\0{info.file_size}"
+                for info in archive.infolist()
+                if _is_metadata(info.filename.split("/", 1)[0], in_egg)
+            ]
     except (OSError, zipfile.BadZipFile):
         return [None]
 
@@ -316,7 +325,7 @@ class Registry:
         self.rules = dict(sorted(self.rules.items()))
 
     @classmethod
-    def load(cls, extend_rules: Iterable[str | Path] = (), entry_points: bool = True) -> "Registry":
+    def load(cls, extend_rules: Iterable[str | Path] = (), entry_points: bool = True) -> Registry:
         from iamlint import cache
 
         rules: list[Rule] = []

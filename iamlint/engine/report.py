@@ -3,10 +3,10 @@
 Checks never compute line numbers; the engine resolves the pointer to a span
 through the document's locator.
 """
+
 from __future__ import annotations
 
 from typing import NamedTuple
-
 
 from iamlint.findings import Span
 

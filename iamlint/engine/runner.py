@@ -1,12 +1,14 @@
 """Runs the enabled rules over documents and turns reports into findings."""
+
 from __future__ import annotations
 
 import hashlib
 import json
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any, Iterable
+from typing import Any
 
 from iamlint.config import Config
 from iamlint.engine.document import Document
@@ -77,7 +79,7 @@ def _fingerprint_path(file: str) -> str:
         if folded == os.path.normcase(cwd):
             norm = "."
         elif folded.startswith(os.path.normcase(head)):
-            norm = norm[len(head):]
+            norm = norm[len(head) :]
     return norm.replace("\\", "/")
 
 
@@ -122,8 +124,11 @@ def _fingerprint_value_parts(doc: Document, rep: Report) -> str | tuple[str, str
         return json.dumps([rep.message, message])
     stmt_ptr = _statement_pointer(rep.pointer)
     value = doc.value_at(rep.pointer)
-    if stmt_ptr == rep.pointer and isinstance(value, (dict, list)) and not (
-            rep.pointer.count("/") == 2 or (rep.pointer == "/Statement" and isinstance(value, dict))):
+    if (
+        stmt_ptr == rep.pointer
+        and isinstance(value, (dict, list))
+        and not (rep.pointer.count("/") == 2 or (rep.pointer == "/Statement" and isinstance(value, dict)))
+    ):
         return json.dumps([[rep.message], message])
     return stmt_ptr, _canonical_json(doc, rep.pointer) + "]," + json.dumps(message) + "]"
 
@@ -290,8 +295,9 @@ def enabled_rules(registry: Registry, config: Config, path: str | None = None) -
     return rules
 
 
-def run_roles(roles: list, rules: Iterable[Rule], config: Config,
-              document_findings: dict | None = None) -> list[Finding]:
+def run_roles(
+    roles: list, rules: Iterable[Rule], config: Config, document_findings: dict | None = None
+) -> list[Finding]:
     """Whole-role rules (``scope: role``): called once per assembled role, after
     the document rules, whose findings they may combine (compound findings)."""
     findings: list[Finding] = []

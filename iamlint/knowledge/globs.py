@@ -33,16 +33,26 @@ the *following* wildcard to cross colons, so a segment followed by a
 each STAR_NC is a whole field (``:${Region}:``) and that segment starts at a
 colon, so it has one place to match.
 """
+
 from __future__ import annotations
 
 import functools
 import itertools
 import re
 import sys
-from typing import Callable, Container, Iterable, Iterator
+from collections.abc import Callable, Container, Iterable, Iterator
 
-__all__ = ["ANY", "STAR", "STAR_NC", "compile_glob", "compile_line_glob", "compile_tokens", "compile_union",
-           "glob_match", "tokens_of"]
+__all__ = [
+    "ANY",
+    "STAR",
+    "STAR_NC",
+    "compile_glob",
+    "compile_line_glob",
+    "compile_tokens",
+    "compile_union",
+    "glob_match",
+    "tokens_of",
+]
 
 #: Wildcard tokens: any run, one character, any run without ':'. A literal
 #: character is its own one-character token, so a literal ``*`` stays literal.

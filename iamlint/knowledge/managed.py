@@ -13,18 +13,22 @@ managed policy never pays for it.
 managed documents, so a managed policy and an inline copy of it are judged
 the same way.
 """
+
 from __future__ import annotations
 
 import difflib
 import functools
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any, Iterable
+from typing import Any
 
 from iamlint.knowledge import read_data
 
 #: ``arn:<partition>:iam::aws:policy/<path/>Name``
-_AWS_MANAGED_ARN = re.compile(r"^arn:(aws|aws-cn|aws-us-gov|aws-iso|aws-iso-b|aws-iso-e|aws-iso-f|aws-eusc):iam::aws:policy/(.*)$", re.I)
+_AWS_MANAGED_ARN = re.compile(
+    r"^arn:(aws|aws-cn|aws-us-gov|aws-iso|aws-iso-b|aws-iso-e|aws-iso-f|aws-eusc):iam::aws:policy/(.*)$", re.I
+)
 _ANY_POLICY_ARN = re.compile(r"^arn:[^:]*:iam::([^:]*):policy/(.*)$", re.I)
 
 # --------------------------------------------------------------------------
@@ -34,10 +38,16 @@ _ANY_POLICY_ARN = re.compile(r"^arn:[^:]*:iam::([^:]*):policy/(.*)$", re.I)
 #: service -> (human name, data-read actions, data-write actions)
 DATA_SERVICES: dict[str, tuple[str, tuple[str, ...], tuple[str, ...]]] = {
     "s3": ("S3 objects", ("s3:GetObject",), ("s3:PutObject", "s3:DeleteObject")),
-    "dynamodb": ("DynamoDB tables", ("dynamodb:GetItem", "dynamodb:Scan", "dynamodb:Query"),
-                 ("dynamodb:PutItem", "dynamodb:DeleteItem", "dynamodb:UpdateItem")),
-    "secretsmanager": ("Secrets Manager secrets", ("secretsmanager:GetSecretValue",),
-                       ("secretsmanager:PutSecretValue", "secretsmanager:DeleteSecret")),
+    "dynamodb": (
+        "DynamoDB tables",
+        ("dynamodb:GetItem", "dynamodb:Scan", "dynamodb:Query"),
+        ("dynamodb:PutItem", "dynamodb:DeleteItem", "dynamodb:UpdateItem"),
+    ),
+    "secretsmanager": (
+        "Secrets Manager secrets",
+        ("secretsmanager:GetSecretValue",),
+        ("secretsmanager:PutSecretValue", "secretsmanager:DeleteSecret"),
+    ),
     "kms": ("KMS keys", ("kms:Decrypt",), ("kms:ScheduleKeyDeletion", "kms:PutKeyPolicy")),
     "ssm": ("SSM parameters", ("ssm:GetParameter", "ssm:GetParameters"), ("ssm:PutParameter", "ssm:DeleteParameter")),
     "sqs": ("SQS queues", ("sqs:ReceiveMessage",), ("sqs:SendMessage", "sqs:DeleteQueue")),
@@ -94,14 +104,14 @@ def compact_grants(value: Any) -> dict[str, str]:
 class Summary:
     """What a set of grants adds up to (the catalog stores one per policy)."""
 
-    admin: bool = False               # every action on every resource, unconditionally
-    not_action: bool = False          # an Allow with NotAction
-    iam_write: bool = False           # IAM write / permissions management on any resource
-    escalation: list[str] = field(default_factory=list)   # escalation methods
-    data_full: list[str] = field(default_factory=list)    # read + write of a data service on every resource
-    data_read: list[str] = field(default_factory=list)    # data reads on every resource
-    read_only: bool = True            # no Write / Permissions management / Tagging action
-    rules: list[str] = field(default_factory=list)        # iamlint rules (warning+) firing on the document
+    admin: bool = False  # every action on every resource, unconditionally
+    not_action: bool = False  # an Allow with NotAction
+    iam_write: bool = False  # IAM write / permissions management on any resource
+    escalation: list[str] = field(default_factory=list)  # escalation methods
+    data_full: list[str] = field(default_factory=list)  # read + write of a data service on every resource
+    data_read: list[str] = field(default_factory=list)  # data reads on every resource
+    read_only: bool = True  # no Write / Permissions management / Tagging action
+    rules: list[str] = field(default_factory=list)  # iamlint rules (warning+) firing on the document
     #: finding -> the Statements granting it (runtime analysis only, not stored)
     evidence: dict = field(default_factory=dict, repr=False, compare=False)
 
@@ -116,12 +126,16 @@ class Summary:
         return out
 
     @classmethod
-    def from_json(cls, raw: dict) -> "Summary":
+    def from_json(cls, raw: dict) -> Summary:
         return cls(
-            admin=bool(raw.get("admin")), not_action=bool(raw.get("not_action")),
-            iam_write=bool(raw.get("iam_write")), read_only=bool(raw.get("read_only")),
-            escalation=list(raw.get("escalation", ())), data_full=list(raw.get("data_full", ())),
-            data_read=list(raw.get("data_read", ())), rules=list(raw.get("rules", ())),
+            admin=bool(raw.get("admin")),
+            not_action=bool(raw.get("not_action")),
+            iam_write=bool(raw.get("iam_write")),
+            read_only=bool(raw.get("read_only")),
+            escalation=list(raw.get("escalation", ())),
+            data_full=list(raw.get("data_full", ())),
+            data_read=list(raw.get("data_read", ())),
+            rules=list(raw.get("rules", ())),
         )
 
     @property
@@ -133,7 +147,7 @@ class Summary:
         """Administrator, permissions management, escalation or full data access."""
         return bool(self.admin or self.iam_write or self.escalation or self.data_full)
 
-    def intersect(self, other: "Summary") -> "Summary":
+    def intersect(self, other: Summary) -> Summary:
         """What survives a permissions boundary summarised by ``other``."""
         if other.admin:
             return self
@@ -149,7 +163,7 @@ class Summary:
             read_only=self.read_only or other.read_only,
         )
 
-    def merge(self, other: "Summary") -> "Summary":
+    def merge(self, other: Summary) -> Summary:
         return Summary(
             admin=self.admin or other.admin,
             not_action=self.not_action or other.not_action,
@@ -166,9 +180,18 @@ class Summary:
 
 
 _READ_VERBS = ("get", "list", "describe", "batchget", "view", "search", "lookup", "query", "scan", "select")
-_IAM_WRITE = ("iam:AttachRolePolicy", "iam:PutRolePolicy", "iam:CreatePolicyVersion", "iam:AttachUserPolicy",
-              "iam:PutUserPolicy", "iam:CreateUser", "iam:CreateRole", "iam:UpdateAssumeRolePolicy",
-              "iam:CreateAccessKey", "iam:DeleteRolePermissionsBoundary")
+_IAM_WRITE = (
+    "iam:AttachRolePolicy",
+    "iam:PutRolePolicy",
+    "iam:CreatePolicyVersion",
+    "iam:AttachUserPolicy",
+    "iam:PutUserPolicy",
+    "iam:CreateUser",
+    "iam:CreateRole",
+    "iam:UpdateAssumeRolePolicy",
+    "iam:CreateAccessKey",
+    "iam:DeleteRolePermissionsBoundary",
+)
 
 
 def summarise(policies: Any) -> Summary:
@@ -275,7 +298,7 @@ def _join(items: list[str]) -> str:
 @dataclass
 class ManagedPolicy:
     name: str
-    path: str                 # "/", "/service-role/", "/job-function/", ...
+    path: str  # "/", "/service-role/", "/job-function/", ...
     deprecated: bool
     summary: Summary
     grants: dict
@@ -387,15 +410,23 @@ def suggest(name: str) -> str | None:
         return lowered[close[0]]
     # a well-known policy name with an extra/missing suffix ("AmazonS3FullAcces")
     for lower, canonical in lowered.items():
-        if len(name) > 6 and (lower.startswith(name.lower()) or name.lower().startswith(lower)) and abs(len(lower) - len(name)) <= 3:
+        if (
+            len(name) > 6
+            and (lower.startswith(name.lower()) or name.lower().startswith(lower))
+            and abs(len(lower) - len(name)) <= 3
+        ):
             return canonical
     return None
 
 
 def read_only_counterpart(policy: ManagedPolicy) -> str | None:
     """``AmazonS3FullAccess`` -> ``AmazonS3ReadOnlyAccess`` when that exists."""
-    for old, new in (("FullAccess", "ReadOnlyAccess"), ("FullAccess", "ReadOnly"), ("ReadWrite", "ReadOnly"),
-                     ("FullAccess", "ReadOnlyAccessPolicy")):
+    for old, new in (
+        ("FullAccess", "ReadOnlyAccess"),
+        ("FullAccess", "ReadOnly"),
+        ("ReadWrite", "ReadOnly"),
+        ("FullAccess", "ReadOnlyAccessPolicy"),
+    ):
         if old in policy.name:
             candidate = get(policy.name.replace(old, new))
             if candidate is not None and not candidate.deprecated:

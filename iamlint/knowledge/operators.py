@@ -13,6 +13,7 @@ keys the text comparison still works but the typed operator is meant).
 
 Reference: https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition_operators.html
 """
+
 from __future__ import annotations
 
 import difflib
@@ -41,25 +42,48 @@ class Operator(NamedTuple):
     if_exists: bool = True  # whether "...IfExists" is allowed
 
 
-def _ops(family: str, names: tuple[str, ...], accepts: set[str], tolerates: set[str] = frozenset(), if_exists: bool = True):
+def _ops(
+    family: str, names: tuple[str, ...], accepts: set[str], tolerates: set[str] = frozenset(), if_exists: bool = True
+):
     return {n.lower(): Operator(n, family, frozenset(accepts), frozenset(tolerates), if_exists) for n in names}
 
 
 OPERATORS: dict[str, Operator] = {
     **_ops(
         "String",
-        ("StringEquals", "StringNotEquals", "StringEqualsIgnoreCase", "StringNotEqualsIgnoreCase", "StringLike", "StringNotLike"),
+        (
+            "StringEquals",
+            "StringNotEquals",
+            "StringEqualsIgnoreCase",
+            "StringNotEqualsIgnoreCase",
+            "StringLike",
+            "StringNotLike",
+        ),
         {"String", "ARN"},
         {"Bool", "Numeric", "Date", "IPAddress", "Binary"},
     ),
     **_ops(
         "Numeric",
-        ("NumericEquals", "NumericNotEquals", "NumericLessThan", "NumericLessThanEquals", "NumericGreaterThan", "NumericGreaterThanEquals"),
+        (
+            "NumericEquals",
+            "NumericNotEquals",
+            "NumericLessThan",
+            "NumericLessThanEquals",
+            "NumericGreaterThan",
+            "NumericGreaterThanEquals",
+        ),
         {"Numeric"},
     ),
     **_ops(
         "Date",
-        ("DateEquals", "DateNotEquals", "DateLessThan", "DateLessThanEquals", "DateGreaterThan", "DateGreaterThanEquals"),
+        (
+            "DateEquals",
+            "DateNotEquals",
+            "DateLessThan",
+            "DateLessThanEquals",
+            "DateGreaterThan",
+            "DateGreaterThanEquals",
+        ),
         {"Date"},
     ),
     **_ops("Bool", ("Bool",), {"Bool"}),

@@ -11,6 +11,7 @@ only answers questions about them:
 * :func:`confused_deputy_service` — the documentation entry for a service
   principal that should be pinned with ``aws:SourceArn``/``aws:SourceAccount``.
 """
+
 from __future__ import annotations
 
 import re
@@ -27,7 +28,7 @@ class Provider(NamedTuple):
     id: str
     name: str
     category: str
-    claims: dict            # claim name (lower case) -> claim spec (dict)
+    claims: dict  # claim name (lower case) -> claim spec (dict)
     docs: tuple[str, ...]
     require_any_of: tuple[str, ...] = ()
     missing_severity: str | None = None
@@ -41,12 +42,11 @@ class Provider(NamedTuple):
 class Federated(NamedTuple):
     """What a ``Principal.Federated`` string names."""
 
-    kind: str               # "saml" | "oidc" | "unknown"
-    host: str = ""          # OIDC: the condition-key prefix (provider URL without https://)
+    kind: str  # "saml" | "oidc" | "unknown"
+    host: str = ""  # OIDC: the condition-key prefix (provider URL without https://)
     provider: Provider | None = None
     #: the host contains an unresolved IaC placeholder (``${...}``)
     unresolved: bool = False
-
 
 
 def _provider(raw: dict) -> Provider:
@@ -126,6 +126,7 @@ def wildcard_grade(claim: dict, value: str) -> tuple[str, str]:
 
 
 # -- confused deputy -------------------------------------------------------
+
 
 @lru_cache(maxsize=1)
 def _confused_deputy() -> tuple[dict, tuple[str, ...], str]:

@@ -1,4 +1,5 @@
 """The iamlint language server (``iamlint lsp``); see :mod:`iamlint.lsp.server`."""
+
 from __future__ import annotations
 
 

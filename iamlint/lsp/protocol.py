@@ -18,11 +18,13 @@ Both hook into pygls through its extension points: the protocol class a
 ``LanguageServer`` takes (``protocol_cls``) and the stdin stream ``start_io``
 takes.
 """
+
 from __future__ import annotations
 
 import logging
 import re
-from typing import Any, BinaryIO, Callable
+from collections.abc import Callable
+from typing import Any, BinaryIO
 
 import attrs
 from cattrs.v import format_exception, transform_error
@@ -98,8 +100,11 @@ class IamlintProtocol(LanguageServerProtocol):
         if not hasattr(message, "jsonrpc"):  # a JSON value that is no JSON-RPC message at all
             log.warning("ignoring a message that is not JSON-RPC 2.0: %.200r", message)
             if isinstance(message, dict) and "method" in message and "id" in message:
-                self.send_error(message["id"] if isinstance(message["id"], (str, int)) else None,
-                                INVALID_REQUEST, "Invalid request: not a JSON-RPC 2.0 message")
+                self.send_error(
+                    message["id"] if isinstance(message["id"], (str, int)) else None,
+                    INVALID_REQUEST,
+                    "Invalid request: not a JSON-RPC 2.0 message",
+                )
             return
         super().handle_message(message)
 
@@ -160,7 +165,7 @@ class BoundedStdin:
         match = HEADER.search(line)
         if match and match.start():
             log.warning("skipping %d bytes before a message header", match.start())
-            return line[match.start():]
+            return line[match.start() :]
         return line
 
     def read(self, n: int) -> bytes:

@@ -37,6 +37,7 @@ interval: requests are answered within milliseconds, not instantly.  A worker
 thread cannot be stopped, so a pathological document holds its one worker until
 its lint ends; it cannot take the others.)
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -134,8 +135,12 @@ class _Lines:
 def _to_span(r: types.Range, lines: _Lines):
     from iamlint.findings import Span
 
-    return Span(r.start.line + 1, lines.code_point_column(r.start.line, r.start.character) + 1,
-                r.end.line + 1, lines.code_point_column(r.end.line, r.end.character) + 1)
+    return Span(
+        r.start.line + 1,
+        lines.code_point_column(r.start.line, r.start.character) + 1,
+        r.end.line + 1,
+        lines.code_point_column(r.end.line, r.end.character) + 1,
+    )
 
 
 def _overlap(a, b) -> bool:
@@ -234,8 +239,12 @@ class ConfigWatch:
 
 class IamlintLanguageServer(LanguageServer):
     def __init__(self) -> None:
-        super().__init__("iamlint", __version__, text_document_sync_kind=types.TextDocumentSyncKind.Incremental,
-                         protocol_cls=IamlintProtocol)
+        super().__init__(
+            "iamlint",
+            __version__,
+            text_document_sync_kind=types.TextDocumentSyncKind.Incremental,
+            protocol_cls=IamlintProtocol,
+        )
         self._resolver = None
         self._pending: dict[str, asyncio.TimerHandle] = {}
         self._last_run: dict[str, float] = {}
@@ -369,8 +378,9 @@ class IamlintLanguageServer(LanguageServer):
             snap = self.snapshot(uri)
         except Exception as exc:
             log.exception("cannot read %s", uri)
-            self.text_document_publish_diagnostics(types.PublishDiagnosticsParams(
-                uri=uri, diagnostics=[_internal_error(exc)]))
+            self.text_document_publish_diagnostics(
+                types.PublishDiagnosticsParams(uri=uri, diagnostics=[_internal_error(exc)])
+            )
             return
         future = asyncio.get_running_loop().run_in_executor(self._workers, self.analyse, snap)
         self._inflight[uri] = (snap, future)
@@ -397,8 +407,9 @@ class IamlintLanguageServer(LanguageServer):
 
     def publish(self, analysis: Analysis) -> None:
         snap = analysis.snapshot
-        self.text_document_publish_diagnostics(types.PublishDiagnosticsParams(
-            uri=snap.uri, diagnostics=analysis.diagnostics, version=snap.version))
+        self.text_document_publish_diagnostics(
+            types.PublishDiagnosticsParams(uri=snap.uri, diagnostics=analysis.diagnostics, version=snap.version)
+        )
 
     async def analysis(self, uri: str) -> Analysis | None:
         """The analysis of the current buffer: cached, the lint in flight, or a new lint (None if not open)."""
@@ -420,16 +431,18 @@ class IamlintLanguageServer(LanguageServer):
 
         analysis = Analysis(snap)
         try:
-            analysis.report = lint_bytes(snap.path, snap.text.encode("utf-8", "surrogatepass"), snap.config,
-                                         snap.registry)
+            analysis.report = lint_bytes(
+                snap.path, snap.text.encode("utf-8", "surrogatepass"), snap.config, snap.registry
+            )
         except RecursionError:
             analysis.error = "document nested too deeply to analyse"
         except Exception as exc:  # a bug in iamlint must not take the editor's server down
             log.exception("lint failed for %s", snap.uri)
             analysis.error = f"internal error ({type(exc).__name__}: {exc}); please report it"
         try:
-            analysis.diagnostics = self.diagnostics(analysis.report, analysis.error, _Lines(snap.text, snap.encoding),
-                                                    snap.registry)
+            analysis.diagnostics = self.diagnostics(
+                analysis.report, analysis.error, _Lines(snap.text, snap.encoding), snap.registry
+            )
         except Exception as exc:
             log.exception("diagnostics failed for %s", snap.uri)
             analysis.diagnostics = [_internal_error(exc)]
@@ -440,8 +453,14 @@ class IamlintLanguageServer(LanguageServer):
 
         top = types.Range(start=types.Position(line=0, character=0), end=types.Position(line=0, character=1))
         if error or (report is not None and report.error):
-            return [types.Diagnostic(range=top, message=f"iamlint: {error or report.error}",
-                                     severity=types.DiagnosticSeverity.Error, source="iamlint")]
+            return [
+                types.Diagnostic(
+                    range=top,
+                    message=f"iamlint: {error or report.error}",
+                    severity=types.DiagnosticSeverity.Error,
+                    source="iamlint",
+                )
+            ]
         out = []
         for f in report.findings:
             rule = registry.get(f.rule) if registry is not None else None
@@ -454,21 +473,23 @@ class IamlintLanguageServer(LanguageServer):
                 except Exception:
                     href = rule_url(rule)
             owner = f" ({f.owner})" if f.owner else ""
-            out.append(types.Diagnostic(
-                range=lines.span_range(f.span),
-                message=f.message + owner,
-                severity=SEVERITY.get(f.severity, types.DiagnosticSeverity.Warning),
-                code=f.rule,
-                code_description=types.CodeDescription(href=href) if href else None,
-                source="iamlint",
-                tags=[types.DiagnosticTag.Unnecessary] if f.name == "unused-suppression" else None,
-                data={"name": f.name, "pointer": f.pointer, "fingerprint": f.fingerprint},
-                related_information=self._related(f, report.path, lines) or None,
-            ))
+            out.append(
+                types.Diagnostic(
+                    range=lines.span_range(f.span),
+                    message=f.message + owner,
+                    severity=SEVERITY.get(f.severity, types.DiagnosticSeverity.Warning),
+                    code=f.rule,
+                    code_description=types.CodeDescription(href=href) if href else None,
+                    source="iamlint",
+                    tags=[types.DiagnosticTag.Unnecessary] if f.name == "unused-suppression" else None,
+                    data={"name": f.name, "pointer": f.pointer, "fingerprint": f.fingerprint},
+                    related_information=self._related(f, report.path, lines) or None,
+                )
+            )
         return out
 
     @staticmethod
-    def _related(finding, path: str, lines: "_Lines") -> list:
+    def _related(finding, path: str, lines: _Lines) -> list:
         """Related locations (e.g. the granting policy of a compound finding)."""
         import os
         from pathlib import Path
@@ -480,11 +501,16 @@ class IamlintLanguageServer(LanguageServer):
             if os.path.abspath(rel.file) == os.path.abspath(path):
                 rng = lines.span_range(rel.span)
             else:
-                rng = types.Range(start=types.Position(line=rel.span.line - 1, character=rel.span.column - 1),
-                                  end=types.Position(line=rel.span.end_line - 1, character=rel.span.end_column - 1))
-            out.append(types.DiagnosticRelatedInformation(
-                location=types.Location(uri=Path(os.path.abspath(rel.file)).as_uri(), range=rng),
-                message=rel.message))
+                rng = types.Range(
+                    start=types.Position(line=rel.span.line - 1, character=rel.span.column - 1),
+                    end=types.Position(line=rel.span.end_line - 1, character=rel.span.end_column - 1),
+                )
+            out.append(
+                types.DiagnosticRelatedInformation(
+                    location=types.Location(uri=Path(os.path.abspath(rel.file)).as_uri(), range=rng),
+                    message=rel.message,
+                )
+            )
         return out
 
     # -- code actions -----------------------------------------------------
@@ -502,8 +528,7 @@ class IamlintLanguageServer(LanguageServer):
             analysis = await self.analysis(uri)
             if analysis is None:
                 return []
-            return await asyncio.get_running_loop().run_in_executor(self._workers, self.code_actions, params,
-                                                                    analysis)
+            return await asyncio.get_running_loop().run_in_executor(self._workers, self.code_actions, params, analysis)
 
     def code_actions(self, params: types.CodeActionParams, analysis: Analysis) -> list[types.CodeAction]:
         from iamlint import fixes as fixes_mod
@@ -516,8 +541,9 @@ class IamlintLanguageServer(LanguageServer):
         wanted = _to_span(params.range, lines)
         context = list(params.context.diagnostics or ()) if params.context else []
         only = set(params.context.only or ()) if params.context and params.context.only else None
-        if only is not None and not any(k in (types.CodeActionKind.QuickFix, "quickfix") or
-                                        str(k).startswith("quickfix") for k in only):
+        if only is not None and not any(
+            k in (types.CodeActionKind.QuickFix, "quickfix") or str(k).startswith("quickfix") for k in only
+        ):
             return []
 
         def related_diagnostics(finding) -> list[types.Diagnostic]:
@@ -525,9 +551,17 @@ class IamlintLanguageServer(LanguageServer):
             return [d for d in context if d.code == finding.rule and d.range == r]
 
         def workspace_edit(edits) -> types.WorkspaceEdit:
-            return types.WorkspaceEdit(changes={uri: [
-                types.TextEdit(range=types.Range(start=lines.offset_position(e.start), end=lines.offset_position(e.end)),
-                               new_text=e.new_text) for e in edits]})
+            return types.WorkspaceEdit(
+                changes={
+                    uri: [
+                        types.TextEdit(
+                            range=types.Range(start=lines.offset_position(e.start), end=lines.offset_position(e.end)),
+                            new_text=e.new_text,
+                        )
+                        for e in edits
+                    ]
+                }
+            )
 
         actions = []
         relevant = [f for f in report.findings if _overlap(f.span, wanted)]
@@ -536,9 +570,15 @@ class IamlintLanguageServer(LanguageServer):
         for fix in fixes_mod.fixes_for(path, text, config, registry, report):
             if fix.finding is None or not any(f is fix.finding or f == fix.finding for f in relevant):
                 continue
-            actions.append(types.CodeAction(
-                title=f"iamlint: {fix.title}", kind=types.CodeActionKind.QuickFix,
-                diagnostics=related_diagnostics(fix.finding), is_preferred=fix.safe, edit=workspace_edit(fix.edits)))
+            actions.append(
+                types.CodeAction(
+                    title=f"iamlint: {fix.title}",
+                    kind=types.CodeActionKind.QuickFix,
+                    diagnostics=related_diagnostics(fix.finding),
+                    is_preferred=fix.safe,
+                    edit=workspace_edit(fix.edits),
+                )
+            )
         seen = set()
         for f in relevant:
             if (f.rule, f.span.line) in seen or f.name in ("json-syntax", "unused-suppression"):
@@ -546,9 +586,14 @@ class IamlintLanguageServer(LanguageServer):
             seen.add((f.rule, f.span.line))
             fix = fixes_mod.ignore_fix(path, text, f, config, registry, report)
             if fix is not None:
-                actions.append(types.CodeAction(
-                    title=f"iamlint: {fix.title}", kind=types.CodeActionKind.QuickFix,
-                    diagnostics=related_diagnostics(f), edit=workspace_edit(fix.edits)))
+                actions.append(
+                    types.CodeAction(
+                        title=f"iamlint: {fix.title}",
+                        kind=types.CodeActionKind.QuickFix,
+                        diagnostics=related_diagnostics(f),
+                        edit=workspace_edit(fix.edits),
+                    )
+                )
         return actions
 
     # -- hover ------------------------------------------------------------
@@ -582,7 +627,9 @@ def _internal_error(exc: BaseException) -> types.Diagnostic:
     return types.Diagnostic(
         range=types.Range(start=types.Position(line=0, character=0), end=types.Position(line=0, character=1)),
         message=f"iamlint: internal error ({type(exc).__name__}: {exc}); please report it",
-        severity=types.DiagnosticSeverity.Error, source="iamlint")
+        severity=types.DiagnosticSeverity.Error,
+        source="iamlint",
+    )
 
 
 def action_hover(name: str, catalog=None) -> str | None:
@@ -604,17 +651,26 @@ def action_hover(name: str, catalog=None) -> str | None:
         summary = ", ".join(f"{n} {lvl}" for lvl, n in sorted(levels.items(), key=lambda kv: -kv[1]))
         shown = ", ".join(f"`{catalog.action_info(a).full if catalog.action_info(a) else a}`" for a in matched[:12])
         more = f" and {len(matched) - 12} more" if len(matched) > 12 else ""
-        return f"**`{name}`** matches {len(matched)} action{'s' if len(matched) != 1 else ''} ({summary})\n\n{shown}{more}"
+        return (
+            f"**`{name}`** matches {len(matched)} action{'s' if len(matched) != 1 else ''} ({summary})\n\n{shown}{more}"
+        )
     info = catalog.action_info(name)
     if info is None:
         return None
     parts = [f"**{info.full}** — access level: **{info.access_level}**", "", info.description]
     if info.resource_types:
-        parts += ["", "Resource types: " + ", ".join(
-            f"`{r.name}`{' (required)' if r.required else ''}" for r in info.resource_types if r.name)]
+        parts += [
+            "",
+            "Resource types: "
+            + ", ".join(f"`{r.name}`{' (required)' if r.required else ''}" for r in info.resource_types if r.name),
+        ]
     if info.condition_keys:
-        parts += ["", "Condition keys: " + ", ".join(f"`{k}`" for k in info.condition_keys[:15])
-                  + (" …" if len(info.condition_keys) > 15 else "")]
+        parts += [
+            "",
+            "Condition keys: "
+            + ", ".join(f"`{k}`" for k in info.condition_keys[:15])
+            + (" …" if len(info.condition_keys) > 15 else ""),
+        ]
     return "\n".join(parts)
 
 
@@ -634,12 +690,19 @@ def create_server() -> IamlintLanguageServer:
         caps = ls.client_capabilities
         watched = getattr(getattr(caps, "workspace", None), "did_change_watched_files", None)
         if watched is not None and getattr(watched, "dynamic_registration", False):
-            ls.client_register_capability(types.RegistrationParams(registrations=[types.Registration(
-                id="iamlint-config-watch",
-                method=types.WORKSPACE_DID_CHANGE_WATCHED_FILES,
-                register_options=types.DidChangeWatchedFilesRegistrationOptions(watchers=[
-                    types.FileSystemWatcher(glob_pattern=f"**/{name}") for name in CONFIG_NAMES]),
-            )]))
+            ls.client_register_capability(
+                types.RegistrationParams(
+                    registrations=[
+                        types.Registration(
+                            id="iamlint-config-watch",
+                            method=types.WORKSPACE_DID_CHANGE_WATCHED_FILES,
+                            register_options=types.DidChangeWatchedFilesRegistrationOptions(
+                                watchers=[types.FileSystemWatcher(glob_pattern=f"**/{name}") for name in CONFIG_NAMES]
+                            ),
+                        )
+                    ]
+                )
+            )
 
     @server.feature(types.SHUTDOWN)
     def shutdown(ls: IamlintLanguageServer, params: Any) -> None:
@@ -686,8 +749,9 @@ def create_server() -> IamlintLanguageServer:
         if any(_is_config(c.uri) for c in params.changes):
             ls.reload_config()
 
-    @server.feature(types.TEXT_DOCUMENT_CODE_ACTION,
-                    types.CodeActionOptions(code_action_kinds=[types.CodeActionKind.QuickFix]))
+    @server.feature(
+        types.TEXT_DOCUMENT_CODE_ACTION, types.CodeActionOptions(code_action_kinds=[types.CodeActionKind.QuickFix])
+    )
     async def code_action(ls: IamlintLanguageServer, params: types.CodeActionParams):
         try:
             return await ls.code_actions_async(params) or None

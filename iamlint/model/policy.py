@@ -7,13 +7,15 @@ pointer it came from, so a rule can report a node and the engine turns the
 pointer into a line and column.  Building the model never raises: a document of
 the wrong shape simply yields fewer elements (the schema rule reports the shape).
 """
+
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any, Iterator, NamedTuple
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any, NamedTuple
 
 
-class cached_property:  # noqa: N801 - a drop-in for functools.cached_property
+class cached_property:
     """``functools.cached_property`` without its per-instance lock (removed in
     Python 3.12 too): computed on first access and stored in the instance's
     ``__dict__``, which later lookups read directly. Documents and statements
@@ -109,10 +111,10 @@ def _values(container: dict, key: str, base: str) -> list[Value]:
 
 
 class Condition(NamedTuple):
-    operator: str          # as written, e.g. "ForAnyValue:StringLike"
-    key: str               # as written, e.g. "token.actions.githubusercontent.com:sub"
+    operator: str  # as written, e.g. "ForAnyValue:StringLike"
+    key: str  # as written, e.g. "token.actions.githubusercontent.com:sub"
     values: tuple[Value, ...]
-    pointer: str           # /Statement/0/Condition/<op>/<key>
+    pointer: str  # /Statement/0/Condition/<op>/<key>
 
     @property
     def base_operator(self) -> str:
@@ -140,7 +142,7 @@ class Condition(NamedTuple):
 @dataclass
 class Statement:
     raw: dict
-    index: int | None      # None when Statement is a single object
+    index: int | None  # None when Statement is a single object
     pointer: str
 
     @property

@@ -6,6 +6,7 @@ every policy is a :class:`~iamlint.engine.document.Document`, and attachments
 point into ``resource``, a document of kind ``"role"`` whose value is the
 resource's own definition (template properties, Terraform block, dump entry).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -18,8 +19,8 @@ from iamlint.engine.document import Document
 class Attachment:
     """A managed policy attached by ARN (or name, for SAM)."""
 
-    arn: Any                      # str, or model.policy.Opaque when unresolved
-    pointer: str                  # where the ARN is written, inside ``Role.resource``
+    arn: Any  # str, or model.policy.Opaque when unresolved
+    pointer: str  # where the ARN is written, inside ``Role.resource``
     #: the policy document when the ARN names a customer managed policy defined
     #: in the same input (resolved by the source), else None
     document: Document | None = None
@@ -27,15 +28,15 @@ class Attachment:
 
 @dataclass
 class Role:
-    name: str                     # logical id, Terraform address or IAM name
+    name: str  # logical id, Terraform address or IAM name
     file: str
-    resource: Document            # kind "role": the resource definition, for locating attachments
+    resource: Document  # kind "role": the resource definition, for locating attachments
     principal_type: str = "role"  # role | user | group
     trust: Document | None = None
     inline: list[Document] = field(default_factory=list)
     managed: list[Attachment] = field(default_factory=list)
     boundary: Attachment | None = None
-    path: str | None = None       # IAM path, e.g. "/aws-service-role/"
+    path: str | None = None  # IAM path, e.g. "/aws-service-role/"
     #: users: the groups they belong to (names), for dumps
     groups: list[str] = field(default_factory=list)
     meta: dict = field(default_factory=dict)

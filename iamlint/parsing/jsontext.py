@@ -19,17 +19,18 @@ Positions: lines are 1-based and separated by LF (a CR before it is ordinary
 whitespace, so CRLF files get the same columns); columns are 1-based and count
 Unicode code points; a leading byte-order mark is not a column.
 """
+
 from __future__ import annotations
 
 import codecs
 import json
 import re
 from bisect import bisect_right
+from collections.abc import Generator
 from dataclasses import dataclass
 from itertools import accumulate, islice
 from json.decoder import scanstring
-from typing import Generator, NamedTuple
-
+from typing import NamedTuple
 
 from iamlint.findings import Span
 
@@ -39,7 +40,6 @@ from iamlint.findings import Span
 MAX_DEPTH = 256
 
 _BOM = "\ufeff"
-
 
 
 # --------------------------------------------------------------------------
@@ -420,7 +420,7 @@ class JsonLocator:
             match = _simple_member(text, pos)
             if match is not None:
                 key_start, key_end = match.span(1)
-                key = text[key_start + 1:key_end - 1]
+                key = text[key_start + 1 : key_end - 1]
                 if "\\" in key:
                     key = scanstring(text, key_start + 1)[0]
                 members[key] = (*match.span(2), key_start, key_end)
@@ -433,7 +433,7 @@ class JsonLocator:
             if match is None:
                 raise ValueError("object key expected")
             key_start, key_end = match.span(1)
-            key = text[key_start + 1:key_end - 1]
+            key = text[key_start + 1 : key_end - 1]
             if "\\" in key:
                 key = scanstring(text, key_start + 1)[0]
             value_start = match.end()
@@ -624,8 +624,6 @@ def _nesting_exceeds_limit(text: str) -> bool:
         return False
     brackets = _NOT_BRACKET.sub("", _JSON_STRING.sub("", text))
     return max(accumulate(map(_DEPTH_STEP.__getitem__, brackets)), default=0) > MAX_DEPTH
-
-
 
 
 def __getattr__(name: str):

@@ -4,6 +4,7 @@ duplicate-key positions and a reference locator.
 :mod:`iamlint.parsing.jsontext` parses with the C ``json`` module and imports
 this module only when ``json`` fails or a duplicate key was seen.
 """
+
 from __future__ import annotations
 
 import functools
@@ -251,9 +252,7 @@ def _token_problem(text: str, token: Token, last: Token | None, parser: Interact
     if token.type in _VALUE_STARTS and accepts == {"COLON"}:
         return SyntaxProblem(f"missing colon before {_show_token(token)}", _token_span(token))
     if token.type in _VALUE_STARTS and "STRING" in accepts and "NUMBER" not in accepts:
-        return SyntaxProblem(
-            f"object keys must be double-quoted strings, not {_show_token(token)}", _token_span(token)
-        )
+        return SyntaxProblem(f"object keys must be double-quoted strings, not {_show_token(token)}", _token_span(token))
     return SyntaxProblem(f"unexpected {_show_token(token)}: expected {_describe(accepts)}", _token_span(token))
 
 

@@ -33,6 +33,7 @@ document that fails it, to say why, and only then are ``jsonschema`` and
 ``referencing`` imported (importing them costs more than checking the AWS managed
 policies).
 """
+
 from __future__ import annotations
 
 import difflib
@@ -62,8 +63,17 @@ _Check = Callable[[object], bool]
 
 #: Keywords that only annotate or locate subschemas: the fast check ignores them.
 _ANNOTATIONS = frozenset(
-    {"$schema", "$id", "$defs", "$comment", "title",
-     "x-iamlint-message", "x-iamlint-label", "x-iamlint-category", "x-iamlint-member"}
+    {
+        "$schema",
+        "$id",
+        "$defs",
+        "$comment",
+        "title",
+        "x-iamlint-message",
+        "x-iamlint-label",
+        "x-iamlint-category",
+        "x-iamlint-member",
+    }
 )
 
 
@@ -217,7 +227,7 @@ def _compile_code(schema: dict, resolver) -> tuple[str, CodeType]:
 
 def _load_check(entry: str, code: CodeType) -> _Check:
     namespace: dict[str, object] = {"_MISSING": _MISSING}
-    exec(code, namespace)  # noqa: S102 - our own generated code
+    exec(code, namespace)
     return namespace[entry]  # type: ignore[return-value]
 
 
@@ -252,7 +262,13 @@ _MISSING = object()
 
 #: Python classes (as source) of each JSON type used by the schemas; ``bool`` is
 #: excluded from ``number`` separately, as JSON Schema does.
-_TYPE_SOURCE = {"object": ("dict",), "array": ("list",), "string": ("str",), "number": ("int", "float"), "boolean": ("bool",)}
+_TYPE_SOURCE = {
+    "object": ("dict",),
+    "array": ("list",),
+    "string": ("str",),
+    "number": ("int", "float"),
+    "boolean": ("bool",),
+}
 
 
 class _CodeGen:
@@ -330,7 +346,9 @@ class _CodeGen:
                 resolved = resolver.lookup(value)
                 out += self.block(resolved.contents, resolved.resolver, var, depth)
             elif keyword == "type":
-                out.append(f"{pad}if not ({_type_source([value] if isinstance(value, str) else value, var)}): return False")
+                out.append(
+                    f"{pad}if not ({_type_source([value] if isinstance(value, str) else value, var)}): return False"
+                )
             elif keyword == "const" and isinstance(value, str):
                 out.append(f"{pad}if not (isinstance({var}, str) and {var} == {value!r}): return False")
             elif keyword == "not":

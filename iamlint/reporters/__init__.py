@@ -1,4 +1,5 @@
 """Output formats.  Each reporter module has ``render(run) -> str``."""
+
 from __future__ import annotations
 
 import importlib
@@ -13,7 +14,7 @@ FORMATS = ("text", "json", "sarif", "github", "junit", "gitlab")
 class RunResult:
     """Everything a reporter may need about one run."""
 
-    files: list = field(default_factory=list)        # FileReport, in order
+    files: list = field(default_factory=list)  # FileReport, in order
     findings: list[Finding] = field(default_factory=list)
     documents: int = 0
     registry: object = None

@@ -4,6 +4,7 @@
 warnings are ``::warning`` and info findings ``::notice``.  Property values
 and messages are escaped as the Actions runner expects.
 """
+
 from __future__ import annotations
 
 from iamlint.reporters import RunResult

@@ -17,6 +17,7 @@ other errors ``critical``, security warnings ``major``, other warnings
 ``minor``, notes ``info``.  A file that could not be checked is a
 ``critical`` issue on its first line (``check_name`` ``iamlint-error``).
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -54,8 +55,10 @@ def _fallback_fingerprint(*parts) -> str:
 
 def render(run: RunResult) -> str:
     rules = {r.id: r for r in run.registry} if run.registry is not None else {}
-    paths = RepoPaths([f.file for f in run.findings] + [r.path for r in run.files if r.error],
-                      None if run.root in ("", ".") else run.root)
+    paths = RepoPaths(
+        [f.file for f in run.findings] + [r.path for r in run.files if r.error],
+        None if run.root in ("", ".") else run.root,
+    )
     seen: dict[str, int] = {}
     issues = []
     for f in run.findings:
@@ -63,27 +66,31 @@ def render(run: RunResult) -> str:
         owner = f" ({f.owner})" if f.owner else ""
         security = rule is not None and is_security_rule(rule)
         fingerprint = f.fingerprint or _fallback_fingerprint(f.rule, f.file, f.span, f.message)
-        issues.append({
-            "type": "issue",
-            "description": f"{f.rule} {f.name}: {f.message}{owner}",
-            "check_name": f.rule,
-            "categories": ["Security"] if security else ["Bug Risk"],
-            "fingerprint": _unique(fingerprint, seen),
-            "severity": gitlab_severity(_score(f, rule)),
-            "location": {
-                "path": paths.display(f.file),
-                "lines": {"begin": max(f.span.line, 1), "end": max(f.span.end_line, f.span.line, 1)},
-            },
-        })
+        issues.append(
+            {
+                "type": "issue",
+                "description": f"{f.rule} {f.name}: {f.message}{owner}",
+                "check_name": f.rule,
+                "categories": ["Security"] if security else ["Bug Risk"],
+                "fingerprint": _unique(fingerprint, seen),
+                "severity": gitlab_severity(_score(f, rule)),
+                "location": {
+                    "path": paths.display(f.file),
+                    "lines": {"begin": max(f.span.line, 1), "end": max(f.span.end_line, f.span.line, 1)},
+                },
+            }
+        )
     for r in run.files:
         if r.error:
-            issues.append({
-                "type": "issue",
-                "description": f"iamlint could not check this file: {r.error}",
-                "check_name": "iamlint-error",
-                "categories": ["Bug Risk"],
-                "fingerprint": _unique(_fallback_fingerprint("iamlint-error", r.path), seen),
-                "severity": "critical",
-                "location": {"path": paths.display(r.path), "lines": {"begin": 1, "end": 1}},
-            })
+            issues.append(
+                {
+                    "type": "issue",
+                    "description": f"iamlint could not check this file: {r.error}",
+                    "check_name": "iamlint-error",
+                    "categories": ["Bug Risk"],
+                    "fingerprint": _unique(_fallback_fingerprint("iamlint-error", r.path), seen),
+                    "severity": "critical",
+                    "location": {"path": paths.display(r.path), "lines": {"begin": 1, "end": 1}},
+                }
+            )
     return dumps_indent2(issues) + "\n"

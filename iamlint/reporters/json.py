@@ -1,4 +1,5 @@
 """The stable JSON contract (see README, "JSON output")."""
+
 from __future__ import annotations
 
 from iamlint import __version__
@@ -24,9 +25,21 @@ def finding_dict(f) -> dict:
     d["fingerprint"] = f.fingerprint
     if f.related:
         d["related"] = [
-            {"file": r.file, "pointer": r.pointer, "message": r.message,
-             **({"line": r.span.line, "column": r.span.column, "end_line": r.span.end_line,
-                 "end_column": r.span.end_column} if r.span else {})}
+            {
+                "file": r.file,
+                "pointer": r.pointer,
+                "message": r.message,
+                **(
+                    {
+                        "line": r.span.line,
+                        "column": r.span.column,
+                        "end_line": r.span.end_line,
+                        "end_column": r.span.end_column,
+                    }
+                    if r.span
+                    else {}
+                ),
+            }
             for r in f.related
         ]
     return d

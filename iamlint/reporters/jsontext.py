@@ -7,6 +7,7 @@ and real outputs) by appending to one list, leaving strings to the C escaper.
 It knows the JSON types the reporters emit: dict (string keys), list, tuple,
 str, int, float, bool and None; anything else goes to ``json.dumps``.
 """
+
 from __future__ import annotations
 
 import json

@@ -16,6 +16,7 @@ most control characters, a raw newline inside a message would break the
 one-line-per-finding failure text, and a CI log that shows the report must
 not run a line starting with ``::`` as a workflow command.
 """
+
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
@@ -31,8 +32,11 @@ def _clean(text: str) -> str:
     """XML 1.0 cannot hold control characters or lone surrogates (the last
     line of defence: text from the files is already escaped)."""
     return "".join(
-        ch if (ch in "\t\n\r" or 0x20 <= ord(ch) <= 0xD7FF or 0xE000 <= ord(ch) <= 0xFFFD or ord(ch) > 0xFFFF)
-        else "\ufffd" for ch in text)
+        ch
+        if (ch in "\t\n\r" or 0x20 <= ord(ch) <= 0xD7FF or 0xE000 <= ord(ch) <= 0xFFFD or ord(ch) > 0xFFFF)
+        else "\ufffd"
+        for ch in text
+    )
 
 
 def _line(f, paths: RepoPaths) -> str:
@@ -52,8 +56,14 @@ def render(run: RunResult) -> str:
     for r in listed:
         counts["tests"] += 1
         findings = by_file.get(r.path, [])
-        case = ET.SubElement(suite, "testcase", classname="iamlint", name=_clean(escape(r.path)),
-                             file=_clean(escape(paths.display(r.path))), time="0")
+        case = ET.SubElement(
+            suite,
+            "testcase",
+            classname="iamlint",
+            name=_clean(escape(r.path)),
+            file=_clean(escape(paths.display(r.path))),
+            time="0",
+        )
         if findings:
             case.set("line", str(findings[0].span.line))
         if r.error:
@@ -64,15 +74,21 @@ def render(run: RunResult) -> str:
             counts["failures"] += 1
             n = len(findings)
             worst = "error" if any(f.severity == "error" for f in findings) else "warning"
-            ET.SubElement(case, "failure", message=f"{n} finding{'s' if n != 1 else ''}", type=worst).text = \
-                _clean("\n".join(_line(f, paths) for f in findings))
+            ET.SubElement(case, "failure", message=f"{n} finding{'s' if n != 1 else ''}", type=worst).text = _clean(
+                "\n".join(_line(f, paths) for f in findings)
+            )
         elif findings:
             ET.SubElement(case, "system-out").text = _clean("\n".join(_line(f, paths) for f in findings))
     for k, v in counts.items():
         suite.set(k, str(v))
     suite.set("time", "0")
-    root = ET.Element("testsuites", name="iamlint", tests=str(counts["tests"]),
-                      failures=str(counts["failures"]), errors=str(counts["errors"]))
+    root = ET.Element(
+        "testsuites",
+        name="iamlint",
+        tests=str(counts["tests"]),
+        failures=str(counts["failures"]),
+        errors=str(counts["errors"]),
+    )
     root.append(suite)
     ET.indent(root)
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"

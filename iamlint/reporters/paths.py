@@ -13,6 +13,7 @@ submodule or a nested checkout is still named from the outer repository, the
 one CI checked out.  A file in no repository is named relative to the working
 directory when it is under it; any other file has no root (an absolute path).
 """
+
 from __future__ import annotations
 
 import os

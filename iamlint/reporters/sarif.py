@@ -16,6 +16,7 @@ GitHub reads the score of a rule's descriptor; a finding whose severity is
 not its rule's (a graded rule, a ``severity`` setting) carries its own score
 in the result's ``properties`` as well, so the two never disagree.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -30,8 +31,17 @@ LEVELS = {"error": "error", "warning": "warning", "info": "note"}
 FINGERPRINT_KEY = "iamlintFingerprint/v1"
 
 #: tags that make a rule a security rule (GitHub shows those as security alerts)
-SECURITY_TAGS = {"security", "trust", "over-privilege", "privilege-escalation", "public-access", "credentials",
-                 "least-privilege", "data-access", "compound"}
+SECURITY_TAGS = {
+    "security",
+    "trust",
+    "over-privilege",
+    "privilege-escalation",
+    "public-access",
+    "credentials",
+    "least-privilege",
+    "data-access",
+    "compound",
+}
 #: tags of the worst risks: an error with one of them is "critical" (>= 9.0)
 CRITICAL_TAGS = {"privilege-escalation", "public-access", "credentials"}
 
@@ -159,21 +169,27 @@ def render(run: RunResult) -> str:
             result["relatedLocations"] = related
         results.append(result)
     notifications = [
-        {"level": "error", "message": {"text": f"{r.path}: {r.error}"},
-         "locations": [_location(artifacts, r.path, None)]}
-        for r in run.files if r.error
+        {
+            "level": "error",
+            "message": {"text": f"{r.path}: {r.error}"},
+            "locations": [_location(artifacts, r.path, None)],
+        }
+        for r in run.files
+        if r.error
     ]
     invocation: dict = {"executionSuccessful": not notifications}
     if notifications:
         invocation["toolExecutionNotifications"] = notifications
     sarif_run: dict = {
-        "tool": {"driver": {
-            "name": "iamlint",
-            "version": __version__,
-            "semanticVersion": __version__,
-            "informationUri": "https://github.com/iamlint/iamlint",
-            "rules": [_rule_descriptor(r) for r in rules],
-        }},
+        "tool": {
+            "driver": {
+                "name": "iamlint",
+                "version": __version__,
+                "semanticVersion": __version__,
+                "informationUri": "https://github.com/iamlint/iamlint",
+                "rules": [_rule_descriptor(r) for r in rules],
+            }
+        },
     }
     bases = artifacts.original_uri_base_ids()
     if bases:

@@ -10,6 +10,7 @@ findings (:data:`iamlint.fixes.FIXABLE_RULES`), and the rule's name.  Nothing
 when there are no findings.  ``as_json``: a list of ``{"count", "rule",
 "name", "fixable"}`` objects in the same order.
 """
+
 from __future__ import annotations
 
 import json
@@ -28,8 +29,14 @@ def rows(run: RunResult) -> list[dict]:
     for rule_id, count in sorted(counts.items(), key=lambda item: (-item[1], item[0])):
         rule = run.registry.get(rule_id) if run.registry is not None else None
         name = rule.name if rule is not None else names.get(rule_id) or ""
-        out.append({"count": count, "rule": rule_id, "name": name,
-                    "fixable": is_fixable(rule if rule is not None else rule_id)})
+        out.append(
+            {
+                "count": count,
+                "rule": rule_id,
+                "name": name,
+                "fixable": is_fixable(rule if rule is not None else rule_id),
+            }
+        )
     return out
 
 
@@ -45,6 +52,10 @@ def render(run: RunResult, as_json: bool = False) -> str:
     id_width = max(len(r["rule"]) for r in table)
     # user rule packs come from the checked repository: ids and names escaped like findings
     return "".join(
-        escape(f"{r['count']:>{width}}  {r['rule']:<{id_width}}  {'[*]' if r['fixable'] else '[ ]'} {r['name']}",
-               line_start=True) + "\n"
-        for r in table)
+        escape(
+            f"{r['count']:>{width}}  {r['rule']:<{id_width}}  {'[*]' if r['fixable'] else '[ ]'} {r['name']}",
+            line_start=True,
+        )
+        + "\n"
+        for r in table
+    )

@@ -17,6 +17,7 @@ or a file name must not be able to move the cursor, clear the terminal, set
 its title or start a line that a CI runner executes (GitHub Actions runs a
 stdout line starting with ``::`` as a workflow command).
 """
+
 from __future__ import annotations
 
 import os
@@ -46,7 +47,8 @@ _ELLIPSIS = "…"
 #: ``…; did you mean `s3:GetObject`?``)
 _REMEDY_START = re.compile(
     r"(?:add|attach|check|did you mean|fix|grant only|if it only|keep|leave|limit|list|move|name|pin|remove"
-    r"|replace|scope|see|use|write)\b")
+    r"|replace|scope|see|use|write)\b"
+)
 
 
 def _visible(match: re.Match) -> str:
@@ -69,7 +71,7 @@ def escape(text: str, line_start: bool = False) -> str:
         command = _COMMAND_START.match(text)
         if command:
             end = command.end()
-            text = text[:end - 2] + "\\x3a:" + text[end:]
+            text = text[: end - 2] + "\\x3a:" + text[end:]
     return text
 
 
@@ -96,7 +98,7 @@ def split_remedy(message: str) -> tuple[str, str]:
         if quoted:
             if ch == quoted:
                 quoted = ""
-        elif ch in "`\"":
+        elif ch in '`"':
             quoted = ch
         elif ch in "([{":
             depth += 1
@@ -104,11 +106,11 @@ def split_remedy(message: str) -> tuple[str, str]:
             depth = max(0, depth - 1)
         elif depth == 0 and i > 0 and _REMEDY_START.match(message, i + 2):
             if ch == ";":
-                return message[:i].rstrip(), message[i + 2:].strip()
+                return message[:i].rstrip(), message[i + 2 :].strip()
             if colon is None:
                 colon = i
     if colon is not None:  # "what: remedy", when there is no "; remedy"
-        return message[:colon].rstrip(), message[colon + 2:].strip()
+        return message[:colon].rstrip(), message[colon + 2 :].strip()
     return message, ""
 
 
@@ -204,8 +206,8 @@ def _source_and_caret(src: str, span, c: bool, severity: str) -> tuple[str, str]
     lo, hi = _window(len(src), start, end)
     head = _ELLIPSIS if lo > 0 else ""
     tail = _ELLIPSIS if hi < len(src) else ""
-    before, marked = head + escape(src[lo:start]), escape(src[start:min(end, hi)])
-    after = escape(src[min(end, hi):hi]) + tail
+    before, marked = head + escape(src[lo:start]), escape(src[start : min(end, hi)])
+    after = escape(src[min(end, hi) : hi]) + tail
     pad = "".join(ch if ch == "\t" else " " for ch in before)
     caret = pad + "^" * max(1, len(marked))
     return before + marked + after, (f"{_COLORS[severity]}{caret}{_RESET}" if c else caret)
@@ -283,8 +285,10 @@ def render(run: RunResult) -> str:
             fixable += 1
             mark = " [*]"
         owner = f" ({escape(f.owner)})" if f.owner else ""
-        out.append(f"{escape(f.file, line_start=True)}:{f.span.line}:{f.span.column}: {title} [{sev}]{mark} "
-                   f"{escape(what)}{owner}")
+        out.append(
+            f"{escape(f.file, line_start=True)}:{f.span.line}:{f.span.column}: {title} [{sev}]{mark} "
+            f"{escape(what)}{owner}"
+        )
         gutter = 0
         if run.show_source:
             lines = lines_cache.setdefault(f.file, _source_lines(texts.get(f.file)))

@@ -5,6 +5,7 @@ file may be a raw policy, a CloudFormation template, a Terraform plan or an
 account authorization dump.  Each reader returns :class:`SourceResult`; a file
 that holds no IAM material is ``skipped`` silently.
 """
+
 from __future__ import annotations
 
 import importlib

@@ -22,6 +22,7 @@ documentation example has ``AttachedManagedPolicies`` as an object),
 principal), documents as URL-encoded JSON strings (older CLI versions), and
 entries of the wrong type (skipped).
 """
+
 from __future__ import annotations
 
 import json
@@ -78,7 +79,7 @@ class _Dump:
         self.duplicates = duplicates or []
         self.documents: list[Document] = []
         self.roles: list[Role] = []
-        self.customer: dict[str, Document] = {}     # policy ARN (lower) -> default version document
+        self.customer: dict[str, Document] = {}  # policy ARN (lower) -> default version document
         self.groups: dict[str, Role] = {}
         self.truncated = bool(value.get("IsTruncated")) if isinstance(value, dict) else False
 
@@ -90,16 +91,33 @@ class _Dump:
             meta = {**(meta or {}), "encoded": True}
         else:
             locator = PrefixLocator(self.locator, pointer)
-        dups = [(p[len(pointer):], k, s) for (p, k, s) in self.duplicates
-                if p == pointer or p.startswith(pointer + "/")]
-        doc = Document(self.path, value, kind, locator, owner=owner, kind_source="location",
-                       duplicates=dups, fallback_span=self.locator.span(pointer) or _START, meta=meta or {})
+        dups = [
+            (p[len(pointer) :], k, s) for (p, k, s) in self.duplicates if p == pointer or p.startswith(pointer + "/")
+        ]
+        doc = Document(
+            self.path,
+            value,
+            kind,
+            locator,
+            owner=owner,
+            kind_source="location",
+            duplicates=dups,
+            fallback_span=self.locator.span(pointer) or _START,
+            meta=meta or {},
+        )
         self.documents.append(doc)
         return doc
 
     def _resource(self, entry: dict, pointer: str, owner: str) -> Document:
-        return Document(self.path, entry, "role", PrefixLocator(self.locator, pointer), owner=owner,
-                        kind_source="location", fallback_span=self.locator.span(pointer) or _START)
+        return Document(
+            self.path,
+            entry,
+            "role",
+            PrefixLocator(self.locator, pointer),
+            owner=owner,
+            kind_source="location",
+            fallback_span=self.locator.span(pointer) or _START,
+        )
 
     def _attachments(self, entry: dict, key: str = "AttachedManagedPolicies") -> list[Attachment]:
         out = []
@@ -144,8 +162,13 @@ class _Dump:
                 chosen = versions[0]
             if chosen is None or "Document" not in chosen[0]:
                 continue
-            doc = self._document(chosen[0]["Document"], f"{chosen[1]}/Document", "identity", f"policy/{name}",
-                                 {"policy_name": name, "policy_arn": arn, "version": chosen[0].get("VersionId")})
+            doc = self._document(
+                chosen[0]["Document"],
+                f"{chosen[1]}/Document",
+                "identity",
+                f"policy/{name}",
+                {"policy_name": name, "policy_arn": arn, "version": chosen[0].get("VersionId")},
+            )
             if isinstance(arn, str):
                 self.customer[arn.lower()] = doc
 
@@ -167,20 +190,31 @@ class _Dump:
         if len(arn_parts) > 4 and arn_parts[4].isdigit():
             meta["account_id"] = arn_parts[4]  # the dumped account: trust rules treat it as own (IAM304)
         if ptype == "role" and "AssumeRolePolicyDocument" in entry:
-            role.trust = self._document(entry["AssumeRolePolicyDocument"], f"{pointer}/AssumeRolePolicyDocument",
-                                        "trust", owner, dict(meta))
+            role.trust = self._document(
+                entry["AssumeRolePolicyDocument"], f"{pointer}/AssumeRolePolicyDocument", "trust", owner, dict(meta)
+            )
         inline_key = {"role": "RolePolicyList", "user": "UserPolicyList", "group": "GroupPolicyList"}[ptype]
         for item, iptr in _as_list(entry.get(inline_key), f"{pointer}/{inline_key}"):
             if isinstance(item, dict) and "PolicyDocument" in item:
                 pname = item.get("PolicyName") if isinstance(item.get("PolicyName"), str) else None
-                role.inline.append(self._document(item["PolicyDocument"], f"{iptr}/PolicyDocument", "identity",
-                                                  owner, {**meta, "policy_name": pname}))
+                role.inline.append(
+                    self._document(
+                        item["PolicyDocument"],
+                        f"{iptr}/PolicyDocument",
+                        "identity",
+                        owner,
+                        {**meta, "policy_name": pname},
+                    )
+                )
         role.managed = self._attachments(entry)
         boundary = entry.get("PermissionsBoundary")
         if isinstance(boundary, dict) and "PermissionsBoundaryArn" in boundary:
             arn = boundary["PermissionsBoundaryArn"]
-            role.boundary = Attachment(arn, "/PermissionsBoundary/PermissionsBoundaryArn",
-                                       self.customer.get(arn.lower()) if isinstance(arn, str) else None)
+            role.boundary = Attachment(
+                arn,
+                "/PermissionsBoundary/PermissionsBoundaryArn",
+                self.customer.get(arn.lower()) if isinstance(arn, str) else None,
+            )
         if ptype == "role":
             profiles = []
             for item, _ in _as_list(entry.get("InstanceProfileList"), ""):

@@ -8,11 +8,13 @@ locator maps pointers inside the policy to the template's lines and columns.
 Every ``AWS::IAM::Role``/``User``/``Group`` (and SAM function role) is also
 assembled into a :class:`~iamlint.model.role.Role`.
 """
+
 from __future__ import annotations
 
 import json
 import re
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from iamlint.engine.document import Document, NodeLocator, Notice, PrefixLocator
 from iamlint.findings import Span
@@ -56,14 +58,30 @@ PRINCIPAL_TYPES = {"AWS::IAM::Role": "role", "AWS::IAM::User": "user", "AWS::IAM
 
 #: AWS managed policies that SAM names without their path: only a fallback for
 #: names the shipped managed-policy catalog does not know (yet)
-SAM_SERVICE_ROLE_POLICIES = frozenset({
-    "AWSLambdaBasicExecutionRole", "AWSLambdaVPCAccessExecutionRole", "AWSLambdaRole",
-    "AWSLambdaDynamoDBExecutionRole", "AWSLambdaKinesisExecutionRole", "AWSLambdaSQSQueueExecutionRole",
-    "AWSLambdaENIManagementAccess", "AWSLambdaMSKExecutionRole", "AWSLambdaBasicDurableExecutionRolePolicy",
-    "AWSXrayWriteOnlyAccess", "AWSConfigRole", "AWSIoTRuleActions", "AWSIoTLogging", "AWSBatchServiceRole",
-    "AWSGlueServiceRole", "AmazonEC2ContainerServiceRole", "AmazonEC2ContainerServiceforEC2Role",
-    "AmazonECSTaskExecutionRolePolicy", "AWSCodeDeployRole", "AWSCodeDeployRoleForLambda",
-})
+SAM_SERVICE_ROLE_POLICIES = frozenset(
+    {
+        "AWSLambdaBasicExecutionRole",
+        "AWSLambdaVPCAccessExecutionRole",
+        "AWSLambdaRole",
+        "AWSLambdaDynamoDBExecutionRole",
+        "AWSLambdaKinesisExecutionRole",
+        "AWSLambdaSQSQueueExecutionRole",
+        "AWSLambdaENIManagementAccess",
+        "AWSLambdaMSKExecutionRole",
+        "AWSLambdaBasicDurableExecutionRolePolicy",
+        "AWSXrayWriteOnlyAccess",
+        "AWSConfigRole",
+        "AWSIoTRuleActions",
+        "AWSIoTLogging",
+        "AWSBatchServiceRole",
+        "AWSGlueServiceRole",
+        "AmazonEC2ContainerServiceRole",
+        "AmazonEC2ContainerServiceforEC2Role",
+        "AmazonECSTaskExecutionRolePolicy",
+        "AWSCodeDeployRole",
+        "AWSCodeDeployRoleForLambda",
+    }
+)
 _MANAGED_NAME = re.compile(r"[\w+=,.@-]+")
 _TEMPLATE_MARKERS = ("AWSTemplateFormatVersion", "AWS::")
 
@@ -106,7 +124,9 @@ def looks_like_template(value: Any) -> bool:
     if "AWSTemplateFormatVersion" in value and isinstance(resources, (dict, type(None))):
         return True
     return isinstance(resources, dict) and any(
-        isinstance(r, dict) and isinstance(r.get("Type"), str) and r["Type"].startswith(("AWS::", "Custom::", "Alexa::"))
+        isinstance(r, dict)
+        and isinstance(r.get("Type"), str)
+        and r["Type"].startswith(("AWS::", "Custom::", "Alexa::"))
         for r in resources.values()
     )
 
@@ -209,8 +229,9 @@ class _Extractor:
         self.links: list[Callable[[], None]] = []
 
     # -- helpers -------------------------------------------------------------
-    def _document(self, lid: str, resource: dict, pointer: str, raw: Any, kind: str,
-                  extra_meta: dict | None = None) -> Document | None:
+    def _document(
+        self, lid: str, resource: dict, pointer: str, raw: Any, kind: str, extra_meta: dict | None = None
+    ) -> Document | None:
         """The policy written at template ``pointer`` (None when it is absent or
         wholly unresolvable, e.g. ``!If`` around the whole document)."""
         value = self.resolver.resolve(raw)
@@ -225,12 +246,23 @@ class _Extractor:
                 return None
             locator = NodeLocator(self.locator, pointer)
         fallback = self.locator.span(pointer) or self.locator.span(_ptr("Resources", lid)) or _START
-        duplicates = [(p[len(pointer):], k, s) for p, k, s in self.duplicates
-                      if p == pointer or p.startswith(pointer + "/")]
+        duplicates = [
+            (p[len(pointer) :], k, s) for p, k, s in self.duplicates if p == pointer or p.startswith(pointer + "/")
+        ]
         meta = {"ignore": _ignore_list(resource), "resource_type": resource.get("Type"), "logical_id": lid}
         meta.update(extra_meta or {})
-        doc = Document(self.path, value, kind, locator, owner=lid, kind_source="location",
-                       duplicates=duplicates, fallback_span=fallback, meta=meta, notices=notices)
+        doc = Document(
+            self.path,
+            value,
+            kind,
+            locator,
+            owner=lid,
+            kind_source="location",
+            duplicates=duplicates,
+            fallback_span=fallback,
+            meta=meta,
+            notices=notices,
+        )
         self.documents.append(doc)
         return doc
 
@@ -252,10 +284,14 @@ class _Extractor:
                 stack.extend(node.values() if isinstance(node, dict) else node)
         fallback = self.locator.span(pointer) or _START
         budget = self.resolver.budget
-        return [Notice(f"{u.function} here would take iamlint past its evaluation budget for this template "
-                       f"({budget:,} bytes of values): the value is not evaluated and is treated as unknown",
-                       self._span_of(u.node) or fallback)
-                for u in found.values()]
+        return [
+            Notice(
+                f"{u.function} here would take iamlint past its evaluation budget for this template "
+                f"({budget:,} bytes of values): the value is not evaluated and is treated as unknown",
+                self._span_of(u.node) or fallback,
+            )
+            for u in found.values()
+        ]
 
     def _span_of(self, node: Any) -> Span | None:
         """Where a node of the template (found by identity) is written."""
@@ -268,8 +304,11 @@ class _Extractor:
                     continue
                 self._pointers[id(item)] = pointer
                 if isinstance(item, dict):
-                    stack.extend((v, f"{pointer}/{escape_pointer_token(k)}") for k, v in item.items()
-                                 if isinstance(v, (dict, list)))
+                    stack.extend(
+                        (v, f"{pointer}/{escape_pointer_token(k)}")
+                        for k, v in item.items()
+                        if isinstance(v, (dict, list))
+                    )
                 else:
                     stack.extend((v, f"{pointer}/{i}") for i, v in enumerate(item) if isinstance(v, (dict, list)))
         pointer = self._pointers.get(id(node))
@@ -277,10 +316,16 @@ class _Extractor:
 
     def _resource_document(self, lid: str, resource: dict) -> Document:
         base = _ptr("Resources", lid)
-        return Document(self.path, self.resolver.resolve(resource), "role", PrefixLocator(self.locator, base),
-                        owner=lid, kind_source="location",
-                        fallback_span=self.locator.span(base) or _START,
-                        meta={"ignore": _ignore_list(resource), "resource_type": resource.get("Type"), "logical_id": lid})
+        return Document(
+            self.path,
+            self.resolver.resolve(resource),
+            "role",
+            PrefixLocator(self.locator, base),
+            owner=lid,
+            kind_source="location",
+            fallback_span=self.locator.span(base) or _START,
+            meta={"ignore": _ignore_list(resource), "resource_type": resource.get("Type"), "logical_id": lid},
+        )
 
     def _target(self, ref: Any, principal_type: str) -> Role | None:
         """The role/user/group of this template that ``ref`` names."""
@@ -340,7 +385,9 @@ class _Extractor:
                 self._sam_function(lid, res, props, base)
             elif rtype == "AWS::Events::EventBusPolicy":
                 if "Statement" in props:
-                    self._document(lid, res, base, {"Version": "2012-10-17", "Statement": props["Statement"]}, "resource")
+                    self._document(
+                        lid, res, base, {"Version": "2012-10-17", "Statement": props["Statement"]}, "resource"
+                    )
             elif rtype in RESOURCE_POLICIES:
                 for name in RESOURCE_POLICIES[rtype]:
                     if name in props:
@@ -370,24 +417,32 @@ class _Extractor:
         path = path if isinstance(path, str) else None
         service_linked = bool(path and path.startswith("/aws-service-role/"))
         extra = {"service_linked": True} if service_linked else {}
-        role = Role(lid, self.path, resource_doc, principal_type=ptype, path=path,
-                    meta={"ignore": _ignore_list(res), **extra})
+        role = Role(
+            lid, self.path, resource_doc, principal_type=ptype, path=path, meta={"ignore": _ignore_list(res), **extra}
+        )
         self.roles[lid] = role
         name_key = {"role": "RoleName", "user": "UserName", "group": "GroupName"}[ptype]
         name = self.resolver.resolve(props.get(name_key))
         if isinstance(name, str):
             self.names[(ptype, name)] = lid
         if ptype == "role" and "AssumeRolePolicyDocument" in props:
-            role.trust = self._document(lid, res, f"{base}/AssumeRolePolicyDocument",
-                                        props["AssumeRolePolicyDocument"], "trust", extra)
+            role.trust = self._document(
+                lid, res, f"{base}/AssumeRolePolicyDocument", props["AssumeRolePolicyDocument"], "trust", extra
+            )
         for item, pointer in _as_list(props.get("Policies"), f"{base}/Policies"):
             if isinstance(item, dict) and "PolicyDocument" in item:
                 pname = self.resolver.resolve(item.get("PolicyName"))
-                doc = self._document(lid, res, f"{pointer}/PolicyDocument", item["PolicyDocument"], "identity",
-                                     {**extra, "policy_name": pname if isinstance(pname, str) else None})
+                doc = self._document(
+                    lid,
+                    res,
+                    f"{pointer}/PolicyDocument",
+                    item["PolicyDocument"],
+                    "identity",
+                    {**extra, "policy_name": pname if isinstance(pname, str) else None},
+                )
                 if doc is not None:
                     role.inline.append(doc)
-        rel = f"/Properties"
+        rel = "/Properties"
         raw_arns = props.get("ManagedPolicyArns")
         resolved_arns = self.resolver.resolve(raw_arns)
         if isinstance(raw_arns, list):
@@ -405,21 +460,28 @@ class _Extractor:
                     role.groups.append(group)
 
     def _resolved_name(self, item: Any) -> str | None:
-        if isinstance(item, dict) and set(item) == {"Ref"} and isinstance(item["Ref"], str) and item["Ref"] in self.roles:
+        if (
+            isinstance(item, dict)
+            and set(item) == {"Ref"}
+            and isinstance(item["Ref"], str)
+            and item["Ref"] in self.roles
+        ):
             return item["Ref"]
         value = self.resolver.resolve(item)
         return value if isinstance(value, str) else None
 
     # -- policies --------------------------------------------------------------
     def _policy_resource(self, lid: str, res: dict, props: dict, base: str, managed: bool) -> None:
-        doc = self._document(lid, res, f"{base}/PolicyDocument", props.get("PolicyDocument"), "identity",
-                             {"managed_policy": managed})
+        doc = self._document(
+            lid, res, f"{base}/PolicyDocument", props.get("PolicyDocument"), "identity", {"managed_policy": managed}
+        )
         if doc is None:
             return
         if managed:
             self.managed_docs[lid] = doc
         for key, ptype in POLICY_TARGETS.items():
             for item, _ in _as_list(props.get(key), ""):
+
                 def link(item: Any = item, ptype: str = ptype) -> None:
                     target = self._target(item, ptype)
                     if target is None:
@@ -428,6 +490,7 @@ class _Extractor:
                         target.managed.append(Attachment(Opaque("${" + lid + "}"), "", doc))
                     else:
                         target.inline.append(doc)
+
                 self.links.append(link)
 
     def _inline_policy_resource(self, lid: str, res: dict, props: dict, base: str, name_key: str, ptype: str) -> None:
@@ -452,8 +515,13 @@ class _Extractor:
             label = name if isinstance(name, str) else f"UserName of {lid}"
             user = self.roles.get(f"#user:{label}")
             if user is None:
-                user = Role(label, self.path, key_doc, principal_type="user",
-                            meta={"ignore": _ignore_list(res), "external_user": True})
+                user = Role(
+                    label,
+                    self.path,
+                    key_doc,
+                    principal_type="user",
+                    meta={"ignore": _ignore_list(res), "external_user": True},
+                )
                 self.roles[f"#user:{label}"] = user
         user.meta.setdefault("access_keys", []).append(lid)
         # the finding lands on the key's logical id (Report at_key, pointer "")
@@ -471,7 +539,11 @@ class _Extractor:
             principal_value: Any = "*"
             principal_ptr = "/Statement/0/Principal"
         else:
-            ptype = "Service" if isinstance(principal, str) and principal.endswith((".amazonaws.com", ".amazon.com")) else "AWS"
+            ptype = (
+                "Service"
+                if isinstance(principal, str) and principal.endswith((".amazonaws.com", ".amazon.com"))
+                else "AWS"
+            )
             principal_value = {ptype: principal}
             principal_ptr = f"/Statement/0/Principal/{ptype}"
         statement: dict[str, Any] = {
@@ -481,9 +553,13 @@ class _Extractor:
             "Resource": resolve(props.get("FunctionName", Opaque("${FunctionName}"))),
         }
         mapping = {
-            "": base, "/Statement": base, "/Statement/0": base,
-            "/Statement/0/Principal": f"{base}/Principal", principal_ptr: f"{base}/Principal",
-            "/Statement/0/Action": f"{base}/Action", "/Statement/0/Resource": f"{base}/FunctionName",
+            "": base,
+            "/Statement": base,
+            "/Statement/0": base,
+            "/Statement/0/Principal": f"{base}/Principal",
+            principal_ptr: f"{base}/Principal",
+            "/Statement/0/Action": f"{base}/Action",
+            "/Statement/0/Resource": f"{base}/FunctionName",
         }
         conditions: dict[str, dict[str, Any]] = {}
         for prop, operator, key in (
@@ -500,11 +576,22 @@ class _Extractor:
             statement["Condition"] = conditions
             mapping["/Statement/0/Condition"] = base
         value = {"Version": "2012-10-17", "Statement": [statement]}
-        doc = Document(self.path, value, "resource", MappedLocator(self.locator, mapping), owner=lid,
-                       kind_source="location", fallback_span=self.locator.span(base) or _START,
-                       notices=self._notices(value, base),
-                       meta={"ignore": _ignore_list(res), "resource_type": res.get("Type"), "logical_id": lid,
-                             "synthesized": True})
+        doc = Document(
+            self.path,
+            value,
+            "resource",
+            MappedLocator(self.locator, mapping),
+            owner=lid,
+            kind_source="location",
+            fallback_span=self.locator.span(base) or _START,
+            notices=self._notices(value, base),
+            meta={
+                "ignore": _ignore_list(res),
+                "resource_type": res.get("Type"),
+                "logical_id": lid,
+                "synthesized": True,
+            },
+        )
         self.documents.append(doc)
 
     # -- SAM ---------------------------------------------------------------------
@@ -515,10 +602,12 @@ class _Extractor:
             return
         role: Role | None = None
         if "Role" not in props:  # SAM creates the execution role
-            role = Role(lid, self.path, self._resource_document(lid, res), meta={"sam": True, "ignore": _ignore_list(res)})
+            role = Role(
+                lid, self.path, self._resource_document(lid, res), meta={"sam": True, "ignore": _ignore_list(res)}
+            )
             self.roles[lid] = role
         for item, pointer in _as_list(props["Policies"], f"{base}/Policies"):
-            rel = pointer[len(_ptr("Resources", lid)):]
+            rel = pointer[len(_ptr("Resources", lid)) :]
             if isinstance(item, dict) and not is_intrinsic(item):
                 if "Statement" in item:
                     doc = self._document(lid, res, pointer, item, "identity", {"sam": True})

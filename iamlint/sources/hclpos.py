@@ -15,19 +15,19 @@ Embedded JSON (heredocs, ``templatefile``) is parsed with
 :mod:`iamlint.parsing.jsontext` after interpolations are replaced; an
 :class:`EditMap` maps positions of the edited text back to the file.
 """
+
 from __future__ import annotations
 
-import json
 import os
 import re
 from bisect import bisect_right
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterator
+from typing import Any
 
 from lark import Token, Tree
 
 from iamlint.findings import Span
-from iamlint.model.policy import Opaque, join_pointer
 
 # --------------------------------------------------------------------------
 # positions
@@ -309,8 +309,8 @@ def unescape(text: str) -> str:
 @dataclass
 class Attribute:
     name: str
-    node: Tree            # the attribute tree
-    expr: Any             # the expression node
+    node: Tree  # the attribute tree
+    expr: Any  # the expression node
     file: str
 
     @property
@@ -329,7 +329,7 @@ class Block:
     node: Tree
     file: str
     attrs: dict[str, Attribute] = field(default_factory=dict)
-    blocks: list["Block"] = field(default_factory=list)
+    blocks: list[Block] = field(default_factory=list)
 
     @property
     def span(self) -> Span | None:
@@ -339,13 +339,17 @@ class Block:
     def header_span(self) -> Span | None:
         """The block's type and labels (first line)."""
         first = node_span(self.node.children[0])
-        names = [c for c in self.node.children if isinstance(c, Tree) and c.data in ("identifier", "string", "keyword", "literal_value")]
+        names = [
+            c
+            for c in self.node.children
+            if isinstance(c, Tree) and c.data in ("identifier", "string", "keyword", "literal_value")
+        ]
         last = node_span(names[-1]) if names else first
         if first is None or last is None:
             return self.span
         return Span(first.line, first.column, last.end_line, last.end_column)
 
-    def sub(self, type_: str) -> list["Block"]:
+    def sub(self, type_: str) -> list[Block]:
         return [b for b in self.blocks if b.type == type_]
 
     @property
@@ -410,8 +414,14 @@ def parse_hcl(path: str, text: str) -> HclFile:
     except UnexpectedCharacters as exc:
         line, col = exc.line, exc.column
         ch = text[exc.pos_in_stream] if exc.pos_in_stream is not None and exc.pos_in_stream < len(text) else ""
-        msg = f"Terraform syntax error: unexpected character {ch!r}" if ch else "Terraform syntax error: unexpected end of file"
-        return HclFile(path, text, [], lines, (msg + " (the file is not valid HCL)", Span.point(max(line, 1), max(col, 1))))
+        msg = (
+            f"Terraform syntax error: unexpected character {ch!r}"
+            if ch
+            else "Terraform syntax error: unexpected end of file"
+        )
+        return HclFile(
+            path, text, [], lines, (msg + " (the file is not valid HCL)", Span.point(max(line, 1), max(col, 1)))
+        )
     except UnexpectedToken as exc:
         tok = exc.token
         line, col = getattr(tok, "line", None) or exc.line, getattr(tok, "column", None) or exc.column
@@ -421,10 +431,21 @@ def parse_hcl(path: str, text: str) -> HclFile:
         else:
             shown = str(tok).strip() or tok.type
             what = f"unexpected {shown[:40]!r}"
-        return HclFile(path, text, [], lines, (f"Terraform syntax error: {what} (the file is not valid HCL)", Span.point(max(line or 1, 1), max(col or 1, 1))))
+        return HclFile(
+            path,
+            text,
+            [],
+            lines,
+            (
+                f"Terraform syntax error: {what} (the file is not valid HCL)",
+                Span.point(max(line or 1, 1), max(col or 1, 1)),
+            ),
+        )
     except (UnexpectedEOF, UnexpectedInput, LarkError) as exc:
         line, col = lines.position(len(text))
-        return HclFile(path, text, [], lines, (f"Terraform syntax error: {str(exc).splitlines()[0][:120]}", Span.point(line, col)))
+        return HclFile(
+            path, text, [], lines, (f"Terraform syntax error: {str(exc).splitlines()[0][:120]}", Span.point(line, col))
+        )
     body = tree.children[0] if tree.children else None
     blocks: list[Block] = []
     if isinstance(body, Tree):
@@ -465,7 +486,7 @@ def source_text(node: Any, text: str) -> str:
     off = node_offsets(node)
     if off is None:
         return "<expression>"
-    return text[off[0]:off[1]].strip()
+    return text[off[0] : off[1]].strip()
 
 
 def heredoc_body(token: Token) -> tuple[str, int] | None:
@@ -479,7 +500,7 @@ def heredoc_body(token: Token) -> tuple[str, int] | None:
         return None
     delim = m.group(1)
     body_start = nl + 1
-    tail = re.search(r"(?:^|\n)[ \t]*" + re.escape(delim) + r"\r?\n?$", raw[body_start - 1:])
+    tail = re.search(r"(?:^|\n)[ \t]*" + re.escape(delim) + r"\r?\n?$", raw[body_start - 1 :])
     body_end = body_start - 1 + tail.start() if tail else len(raw)
     if body_end < body_start:
         body_end = body_start

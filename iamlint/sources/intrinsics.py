@@ -43,6 +43,7 @@ is built: an intrinsic whose value would pass the budget is
 for, so the reader can say so, IAM013), and so is whatever becomes unknown
 because of it.
 """
+
 from __future__ import annotations
 
 import re
@@ -115,7 +116,7 @@ class Resolver:
         self._taint: Unevaluated | None = None
         params = template.get("Parameters")
         self.parameters: dict[str, Any] = {}
-        for name, spec in (params.items() if isinstance(params, dict) else ()):
+        for name, spec in params.items() if isinstance(params, dict) else ():
             if not isinstance(spec, dict) or "Default" not in spec:
                 continue
             default, ptype = spec["Default"], str(spec.get("Type", "String"))
@@ -176,8 +177,9 @@ class Resolver:
                     value = self._taint  # unknown because an input was not evaluated
                 self.remaining -= size
                 # a scalar is known whatever its inputs were; anything else may hold them
-                taint = value if isinstance(value, Unevaluated) else (
-                    None if isinstance(value, _SCALARS) else self._taint)
+                taint = (
+                    value if isinstance(value, Unevaluated) else (None if isinstance(value, _SCALARS) else self._taint)
+                )
             finally:
                 self._taint = outer
             self._memo[id(node)] = (node, value, taint)
@@ -266,7 +268,7 @@ class Resolver:
             piece = self._sub_piece(match.group(1), variables)
             if piece is None:
                 return Opaque(_short(template))
-            pieces += (template[at:match.start()], piece)
+            pieces += (template[at : match.start()], piece)
             at = match.end()
         pieces.append(template[at:])
         if not self._fits(_SLOT + sum(map(len, pieces))):
@@ -312,7 +314,12 @@ class Resolver:
         index, items = self._resolve(arg[0]), self._resolve(arg[1])
         if isinstance(index, str) and index.isdigit():
             index = int(index)
-        if isinstance(index, int) and not isinstance(index, bool) and isinstance(items, list) and 0 <= index < len(items):
+        if (
+            isinstance(index, int)
+            and not isinstance(index, bool)
+            and isinstance(items, list)
+            and 0 <= index < len(items)
+        ):
             return items[index]
         return Opaque("!Select")
 

@@ -9,14 +9,24 @@ or found by a directory walk, so the answer is a cheap textual test that
 needs no parse.  A kind forced by ``--kind`` or a ``kinds`` pattern in the
 configuration is decided by the callers (the file is a policy by decree).
 """
+
 from __future__ import annotations
 
 import re
 
 #: keys and values only a policy document, a CloudFormation template, a
 #: Terraform plan or an account authorization dump holds
-_JSON_MARKERS = ("Statement", '"Effect"', "2012-10-17", "2008-10-17", "AWSTemplateFormatVersion",
-                 "RoleDetailList", "UserDetailList", "GroupDetailList", "aws_iam_")
+_JSON_MARKERS = (
+    "Statement",
+    '"Effect"',
+    "2012-10-17",
+    "2008-10-17",
+    "AWSTemplateFormatVersion",
+    "RoleDetailList",
+    "UserDetailList",
+    "GroupDetailList",
+    "aws_iam_",
+)
 _HCL_MARKERS = ("aws_iam_", "policy", "assume_role")
 _RESOURCES = re.compile(r"""["']?Resources["']?\s*:""")
 

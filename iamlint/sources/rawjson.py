@@ -1,4 +1,5 @@
 """Raw JSON files: a policy document, or JSON that other readers recognise."""
+
 from __future__ import annotations
 
 from iamlint.engine.document import Document
@@ -57,9 +58,16 @@ def read(path: str, text: str, kind: str | None) -> SourceResult:
 def _other_reader(value: dict):
     """CloudFormation JSON, Terraform plan JSON and account dumps."""
     try:
-        if "Resources" in value and isinstance(value.get("Resources"), dict) and (
-            "AWSTemplateFormatVersion" in value
-            or any(isinstance(r, dict) and str(r.get("Type", "")).startswith(("AWS::", "Custom::")) for r in value["Resources"].values())
+        if (
+            "Resources" in value
+            and isinstance(value.get("Resources"), dict)
+            and (
+                "AWSTemplateFormatVersion" in value
+                or any(
+                    isinstance(r, dict) and str(r.get("Type", "")).startswith(("AWS::", "Custom::"))
+                    for r in value["Resources"].values()
+                )
+            )
         ):
             from iamlint.sources.cloudformation import read_json as reader
 

@@ -34,6 +34,7 @@ first resource using it), e.g. ``aws_vpc_endpoint`` for an endpoint policy.
 Users get ``meta["access_keys"]``/``meta["access_key_at"]`` from the
 ``aws_iam_access_key`` resources of the module (IAM405).
 """
+
 from __future__ import annotations
 
 import json
@@ -58,8 +59,8 @@ from iamlint.sources.hclpos import (
     LineTable,
     MapLocator,
     ShiftLocator,
-    WholeLocator,
     Where,
+    WholeLocator,
     find_interpolations,
     heredoc_body,
     json_string_states,
@@ -67,7 +68,6 @@ from iamlint.sources.hclpos import (
     node_offsets,
     node_span,
     parse_cached,
-    parse_hcl,
     source_text,
     subtrees,
     unescape,
@@ -122,7 +122,11 @@ ATTACHMENTS = {
     "aws_iam_group_policy_attachment": (("group",), "group"),
     "aws_iam_policy_attachment": (("roles", "users", "groups"), None),
 }
-INLINE_TARGET = {"aws_iam_role_policy": ("role", "role"), "aws_iam_user_policy": ("user", "user"), "aws_iam_group_policy": ("group", "group")}
+INLINE_TARGET = {
+    "aws_iam_role_policy": ("role", "role"),
+    "aws_iam_user_policy": ("user", "user"),
+    "aws_iam_group_policy": ("group", "group"),
+}
 ACCOUNT = "${AccountId}"
 MAX_SIBLINGS = 200
 #: What evaluating the expressions of one .tf file may build: no value larger
@@ -166,7 +170,9 @@ def read(path: str, text: str, kind: str | None) -> SourceResult:
             # a file iamlint has nothing to say about is not an error (issue 15)
             return SourceResult(skipped=True, text=text)
         message, span = home.error
-        doc = Document(path, None, kind or "identity", syntax_problems=[SyntaxProblem(message, span)], kind_source="location")
+        doc = Document(
+            path, None, kind or "identity", syntax_problems=[SyntaxProblem(message, span)], kind_source="location"
+        )
         return SourceResult(documents=[doc], text=text)
     try:
         reader = TerraformReader(path, home, kind)
@@ -393,8 +399,12 @@ class TerraformReader:
     def _over_budget(self, node: Any, file: str) -> Opaque:
         """The Opaque value of ``node`` whose value would exceed the budget, noticed there."""
         text = _short(source_text(node, self.text_of(file)))
-        self._notice(file, node_span(node), f"`{text}` was not evaluated: its value would exceed the evaluation "
-                     f"budget ({self.budget:,} bytes for this file); it is treated as unknown")
+        self._notice(
+            file,
+            node_span(node),
+            f"`{text}` was not evaluated: its value would exceed the evaluation "
+            f"budget ({self.budget:,} bytes for this file); it is treated as unknown",
+        )
         return Opaque(text)
 
     def _notice(self, file: str, span: Span | None, message: str) -> None:
@@ -429,7 +439,9 @@ class TerraformReader:
             if file == doc.file and span is not None:
                 notice = Notice(message, span)
             else:
-                where = f" ({os.path.basename(file)}:{span.line})" if span is not None and not file.startswith("<") else ""
+                where = (
+                    f" ({os.path.basename(file)}:{span.line})" if span is not None and not file.startswith("<") else ""
+                )
                 notice = Notice(message + where, doc.fallback_span)
             if notice not in doc.notices:
                 doc.notices.append(notice)
@@ -737,7 +749,12 @@ class TerraformReader:
                     return None
                 path = self.attr_value(block, "path")
                 path = path if isinstance(path, str) and path.startswith("/") and path.endswith("/") else "/"
-                what = {"aws_iam_role": "role", "aws_iam_user": "user", "aws_iam_group": "group", "aws_iam_policy": "policy"}[rtype]
+                what = {
+                    "aws_iam_role": "role",
+                    "aws_iam_user": "user",
+                    "aws_iam_group": "group",
+                    "aws_iam_policy": "policy",
+                }[rtype]
                 return f"arn:aws:iam::{ACCOUNT}:{what}{path}{pname}"
             if name == "policy" and rtype == "aws_iam_policy":
                 attr = block.attrs.get("policy")
@@ -756,8 +773,9 @@ class TerraformReader:
         return value if isinstance(value, (str, int, float, bool)) else None
 
     # -- policy documents -----------------------------------------------
-    def policy_document(self, expr: Any, file: str, kind: str, owner: str, attr: Attribute | None,
-                        resource_type: str | None = None) -> Document | None:
+    def policy_document(
+        self, expr: Any, file: str, kind: str, owner: str, attr: Attribute | None, resource_type: str | None = None
+    ) -> Document | None:
         """The document ``expr`` evaluates to; ``resource_type`` (the Terraform
         type of the resource whose attribute holds it) goes into
         ``meta["resource_type"]`` unless the document already has one (a
@@ -775,7 +793,9 @@ class TerraformReader:
             doc.meta.setdefault("resource_type", resource_type)
         return doc
 
-    def _new_doc(self, file: str, value: Any, kind: str, locator: Any, owner: str, attr: Attribute | None, **kw: Any) -> Document:
+    def _new_doc(
+        self, file: str, value: Any, kind: str, locator: Any, owner: str, attr: Attribute | None, **kw: Any
+    ) -> Document:
         fallback = (attr.key_span if attr is not None else None) or Span(1, 1, 1, 2)
         return Document(file, value, kind, locator, owner=owner, kind_source="location", fallback_span=fallback, **kw)
 
@@ -809,7 +829,11 @@ class TerraformReader:
             return self.embedded_json(body, offset, file, kind, owner, attr, template_vars=None)
         if node.data == "string":
             pieces = subtrees(node)
-            if len(pieces) == 1 and isinstance(pieces[0].children[0], Tree) and pieces[0].children[0].data == "interpolation":
+            if (
+                len(pieces) == 1
+                and isinstance(pieces[0].children[0], Tree)
+                and pieces[0].children[0].data == "interpolation"
+            ):
                 inner = subtrees(pieces[0].children[0])
                 if inner:
                     return self.policy_document(inner[0], file, kind, owner, attr)
@@ -823,9 +847,20 @@ class TerraformReader:
             if result.problems:
                 if "${" in value:
                     return None
-                return self._new_doc(file, None, kind, WholeLocator(span), owner, attr,
-                                     syntax_problems=[SyntaxProblem(result.problems[0].message + " (in this string)", span or Span(1, 1, 1, 2))])
-            return self._new_doc(file, result.value, kind, WholeLocator(span, attr.key_span if attr else None), owner, attr)
+                return self._new_doc(
+                    file,
+                    None,
+                    kind,
+                    WholeLocator(span),
+                    owner,
+                    attr,
+                    syntax_problems=[
+                        SyntaxProblem(result.problems[0].message + " (in this string)", span or Span(1, 1, 1, 2))
+                    ],
+                )
+            return self._new_doc(
+                file, result.value, kind, WholeLocator(span, attr.key_span if attr else None), owner, attr
+            )
         if node.data in ("identifier", "get_attr_expr_term", "index_expr_term"):
             trav = self.traversal(node)
             if trav is None:
@@ -846,8 +881,9 @@ class TerraformReader:
             return None
         return None
 
-    def file_document(self, fname: str, args: list, file: str, kind: str, owner: str, attr: Attribute | None,
-                      node: Any = None) -> Document | None:
+    def file_document(
+        self, fname: str, args: list, file: str, kind: str, owner: str, attr: Attribute | None, node: Any = None
+    ) -> Document | None:
         """The policy in the JSON file that ``file()``/``templatefile()`` names:
         read only when it is a regular file inside the repository (see
         :func:`read_included`); else an Opaque document with a notice naming
@@ -877,24 +913,50 @@ class TerraformReader:
             from iamlint.parsing.jsontext import parse
 
             result = parse(content)
-            doc = Document(full, result.value, kind, result.locator, owner=owner, kind_source="location",
-                           syntax_problems=result.problems, duplicates=result.duplicates)
+            doc = Document(
+                full,
+                result.value,
+                kind,
+                result.locator,
+                owner=owner,
+                kind_source="location",
+                syntax_problems=result.problems,
+                duplicates=result.duplicates,
+            )
         if doc is not None:
             doc.meta["included_from"] = self.path
         return doc
 
-    def _refused_file(self, call: str, why: str, node: Any, file: str, kind: str, owner: str,
-                      attr: Attribute | None) -> Document:
+    def _refused_file(
+        self, call: str, why: str, node: Any, file: str, kind: str, owner: str, attr: Attribute | None
+    ) -> Document:
         """The document of a ``file()`` that was not read: unknown, and noticed at the call."""
         key = attr.key_span if attr is not None else None
         span = node_span(node) if node is not None else None
         fallback = key or span or Span(1, 1, 1, 2)
-        self._notice(file, span or fallback, f"`{_short(call, 200)}` was not read: {why}; the policy is treated as unknown")
-        return Document(file, Opaque(_short(call)), kind, WholeLocator(span or fallback, key), owner=owner,
-                        kind_source="location", fallback_span=fallback)
+        self._notice(
+            file, span or fallback, f"`{_short(call, 200)}` was not read: {why}; the policy is treated as unknown"
+        )
+        return Document(
+            file,
+            Opaque(_short(call)),
+            kind,
+            WholeLocator(span or fallback, key),
+            owner=owner,
+            kind_source="location",
+            fallback_span=fallback,
+        )
 
-    def embedded_json(self, body: str, offset: int, file: str, kind: str, owner: str, attr: Attribute | None,
-                      template_vars: dict | None) -> Document | None:
+    def embedded_json(
+        self,
+        body: str,
+        offset: int,
+        file: str,
+        kind: str,
+        owner: str,
+        attr: Attribute | None,
+        template_vars: dict | None,
+    ) -> Document | None:
         """JSON written in a heredoc or template: interpolations resolved where
         possible, else kept (inside strings) or made opaque (outside)."""
         from iamlint.parsing.jsontext import SyntaxProblem, parse
@@ -909,8 +971,10 @@ class TerraformReader:
                 continue
             if what == "directive":
                 return None
-            expr_text = body[start + 2:end - 1].strip()
-            value, text = self._interpolated(expr_text, template_vars, in_string(start), (start, end), lines, offset, file)
+            expr_text = body[start + 2 : end - 1].strip()
+            value, text = self._interpolated(
+                expr_text, template_vars, in_string(start), (start, end), lines, offset, file
+            )
             if text is not None:
                 edits.append((start, end, text))
             elif in_string(start):
@@ -927,14 +991,38 @@ class TerraformReader:
         if result.problems:
             problem = result.problems[0]
             span = locator._map(problem.span) or fallback
-            return Document(file, None, kind, locator, owner=owner, kind_source="location", fallback_span=fallback,
-                            syntax_problems=[SyntaxProblem(problem.message, span)])
+            return Document(
+                file,
+                None,
+                kind,
+                locator,
+                owner=owner,
+                kind_source="location",
+                fallback_span=fallback,
+                syntax_problems=[SyntaxProblem(problem.message, span)],
+            )
         value = _replace_placeholders(result.value, placeholders) if placeholders else result.value
-        return Document(file, value, kind, locator, owner=owner, kind_source="location", fallback_span=fallback,
-                        duplicates=[(p, k, locator._map(s) or fallback) for p, k, s in result.duplicates])
+        return Document(
+            file,
+            value,
+            kind,
+            locator,
+            owner=owner,
+            kind_source="location",
+            fallback_span=fallback,
+            duplicates=[(p, k, locator._map(s) or fallback) for p, k, s in result.duplicates],
+        )
 
-    def _interpolated(self, expr_text: str, template_vars: dict | None, inside: bool, where: tuple[int, int],
-                      lines: LineTable, offset: int, file: str) -> tuple[Any, str | None]:
+    def _interpolated(
+        self,
+        expr_text: str,
+        template_vars: dict | None,
+        inside: bool,
+        where: tuple[int, int],
+        lines: LineTable,
+        offset: int,
+        file: str,
+    ) -> tuple[Any, str | None]:
         """(value, JSON text to put in its place or None) of one ``${...}`` of
         embedded JSON (inside a JSON string: the escaped characters).  Its
         notices, and a text past the budget, are noticed at the interpolation."""
@@ -963,13 +1051,20 @@ class TerraformReader:
                 except (TypeError, ValueError):
                     pass
         # a template variable is copied in here; a reference was charged where it was evaluated
-        if text is not None and (len(text) > self.budget
-                                 or template_vars is not None and not self._afford(len(text), end - start)):
+        if text is not None and (
+            len(text) > self.budget or (template_vars is not None and not self._afford(len(text), end - start))
+        ):
             text, over = None, True
         span = lines.span(offset + start, offset + end)
         if over:
-            notes.append((file, span, f"`${{{_short(expr_text)}}}` was not evaluated: its value would exceed the "
-                                      f"evaluation budget ({self.budget:,} bytes for this file); it is treated as unknown"))
+            notes.append(
+                (
+                    file,
+                    span,
+                    f"`${{{_short(expr_text)}}}` was not evaluated: its value would exceed the "
+                    f"evaluation budget ({self.budget:,} bytes for this file); it is treated as unknown",
+                )
+            )
         for _file, _span, message in notes:
             self._notice(file, span, message)
         return value, text
@@ -1004,7 +1099,9 @@ class TerraformReader:
                     if rtype == "aws_iam_role":
                         if "assume_role_policy" in b.attrs:
                             attrs.append((b.attrs["assume_role_policy"], "trust"))
-                        attrs += [(i.attrs["policy"], "identity") for i in b.sub("inline_policy") if "policy" in i.attrs]
+                        attrs += [
+                            (i.attrs["policy"], "identity") for i in b.sub("inline_policy") if "policy" in i.attrs
+                        ]
                     elif rtype in IDENTITY and IDENTITY[rtype] in b.attrs:
                         attrs.append((b.attrs[IDENTITY[rtype]], "identity"))
                     elif rtype in RESOURCE and RESOURCE[rtype] in b.attrs:
@@ -1039,16 +1136,25 @@ class TerraformReader:
                 final, kind_source = detect_kind(value), "content"
         # the resource that uses it (aws_s3_bucket_policy, aws_vpc_endpoint ...), else the data source type
         rtype = self._usage_type.get(block.labels[1]) if len(block.labels) >= 2 else None
-        return Document(block.file, value, final, MapLocator(block.file, entries), owner=block.address,
-                        kind_source=kind_source, fallback_span=block.header_span or Span(1, 1, 1, 2),
-                        meta={"resource_type": rtype or block.labels[0]})
+        return Document(
+            block.file,
+            value,
+            final,
+            MapLocator(block.file, entries),
+            owner=block.address,
+            kind_source=kind_source,
+            fallback_span=block.header_span or Span(1, 1, 1, 2),
+            meta={"resource_type": rtype or block.labels[0]},
+        )
 
     def synthesize(self, block: Block) -> tuple[dict, dict[str, Where]]:
         file = block.file
         entries: dict[str, Where] = {"": Where(file, block.header_span, block.header_span)}
         doc: dict[str, Any] = {}
         version = block.attrs.get("version")
-        doc["Version"] = self.eval(version.expr, file, "/Version", entries, version.key_span) if version else "2012-10-17"
+        doc["Version"] = (
+            self.eval(version.expr, file, "/Version", entries, version.key_span) if version else "2012-10-17"
+        )
         if version is None:
             entries["/Version"] = Where(file, block.header_span, block.header_span)
         pid = block.attrs.get("policy_id")
@@ -1085,8 +1191,11 @@ class TerraformReader:
                 other = self.policy_document(item, attr.file, "identity", block.address, attr)
                 if other is None or not isinstance(other.value, dict):
                     # an unknown document: unknown statements, never "no statements"
-                    add(Opaque(source_text(item, self.text_of(attr.file))),
-                        {"": Where(attr.file, node_span(item), attr.key_span)}, False)
+                    add(
+                        Opaque(source_text(item, self.text_of(attr.file))),
+                        {"": Where(attr.file, node_span(item), attr.key_span)},
+                        False,
+                    )
                     continue
                 raw = other.value.get("Statement")
                 raw = [raw] if isinstance(raw, dict) else raw if isinstance(raw, list) else []
@@ -1132,7 +1241,9 @@ class TerraformReader:
             rel["/Effect"] = Where(file, header, header)
         for hcl_name, key in (("not_principals", "NotPrincipal"), ("principals", "Principal")):
             blocks = [(b, False) for b in st.sub(hcl_name)] + [
-                (d.sub("content")[0], True) for d in st.sub("dynamic") if d.labels[:1] == [hcl_name] and d.sub("content")
+                (d.sub("content")[0], True)
+                for d in st.sub("dynamic")
+                if d.labels[:1] == [hcl_name] and d.sub("content")
             ]
             if not blocks:
                 continue
@@ -1169,8 +1280,12 @@ class TerraformReader:
                 out[key] = "*"
             else:
                 out[key] = principal
-        for hcl_name, key in (("actions", "Action"), ("not_actions", "NotAction"),
-                              ("resources", "Resource"), ("not_resources", "NotResource")):
+        for hcl_name, key in (
+            ("actions", "Action"),
+            ("not_actions", "NotAction"),
+            ("resources", "Resource"),
+            ("not_resources", "NotResource"),
+        ):
             attr = st.attrs.get(hcl_name)
             if attr is not None:
                 out[key] = self.eval(attr.expr, file, f"/{key}", rel, attr.key_span)
@@ -1243,7 +1358,11 @@ class TerraformReader:
             st["Principal"] = "*"
             entries[st_ptr + "/Principal"] = Where(file, pattr.span, pattr.key_span)
         else:
-            ptype = "Service" if isinstance(principal, str) and principal.endswith((".amazonaws.com", ".amazonaws.com.cn")) else "AWS"
+            ptype = (
+                "Service"
+                if isinstance(principal, str) and principal.endswith((".amazonaws.com", ".amazonaws.com.cn"))
+                else "AWS"
+            )
             st["Principal"] = {ptype: principal}
             entries[st_ptr + "/Principal"] = Where(file, pattr.span, pattr.key_span)
             entries[f"{st_ptr}/Principal/{ptype}"] = entries.pop(st_ptr + "/Principal/x")
@@ -1257,8 +1376,11 @@ class TerraformReader:
                 fn = f"arn:aws:lambda:${{Region}}:{ACCOUNT}:function:{fn}"
             st["Resource"] = fn
         cond: dict[str, dict] = {}
-        for attr_name, op, ckey in (("source_arn", "ArnLike", "AWS:SourceArn"), ("source_account", "StringEquals", "AWS:SourceAccount"),
-                                    ("principal_org_id", "StringEquals", "aws:PrincipalOrgID")):
+        for attr_name, op, ckey in (
+            ("source_arn", "ArnLike", "AWS:SourceArn"),
+            ("source_account", "StringEquals", "AWS:SourceAccount"),
+            ("principal_org_id", "StringEquals", "aws:PrincipalOrgID"),
+        ):
             a = block.attrs.get(attr_name)
             if a is not None:
                 ptr = f"{st_ptr}/Condition/{op}/{_esc(ckey)}"
@@ -1266,9 +1388,16 @@ class TerraformReader:
         if cond:
             st["Condition"] = cond
         value = {"Version": "2012-10-17", "Statement": [st]}
-        return Document(file, value, "resource", MapLocator(file, entries), owner=block.address, kind_source="location",
-                        fallback_span=block.header_span or Span(1, 1, 1, 2),
-                        meta={"synthesized": "aws_lambda_permission", "resource_type": "aws_lambda_permission"})
+        return Document(
+            file,
+            value,
+            "resource",
+            MapLocator(file, entries),
+            owner=block.address,
+            kind_source="location",
+            fallback_span=block.header_span or Span(1, 1, 1, 2),
+            meta={"synthesized": "aws_lambda_permission", "resource_type": "aws_lambda_permission"},
+        )
 
     # -- roles ------------------------------------------------------------------
     def principal_target(self, expr: Any, file: str, rtype: str) -> tuple[str | None, str | None]:
@@ -1297,8 +1426,16 @@ class TerraformReader:
         if iam_name:
             value["name"] = iam_name
         path = self.attr_value(block, "path")
-        resource = Document(file, value, "role", MapLocator(file, entries), owner=block.address, kind_source="location",
-                            fallback_span=block.header_span or Span(1, 1, 1, 2), meta={"resource_type": rtype})
+        resource = Document(
+            file,
+            value,
+            "role",
+            MapLocator(file, entries),
+            owner=block.address,
+            kind_source="location",
+            fallback_span=block.header_span or Span(1, 1, 1, 2),
+            meta={"resource_type": rtype},
+        )
         role = Role(block.address, file, resource, principal_type=ptype, path=path if isinstance(path, str) else None)
         if rtype == "aws_iam_role":
             attr = block.attrs.get("assume_role_policy")
@@ -1447,12 +1584,23 @@ class TerraformReader:
         literal = next((lit for _r, lit, _n in targets if lit is not None), None)
         name = literal or (source_text(attr.expr, self.text_of(attr.file)) if attr is not None else block.address)
         entries = {"": Where(block.file, block.header_span, block.header_span)}
-        resource = Document(block.file, {"type": "aws_iam_access_key", "address": block.address}, "role",
-                            MapLocator(block.file, entries), owner=block.address, kind_source="location",
-                            fallback_span=block.header_span or Span(1, 1, 1, 2),
-                            meta={"resource_type": "aws_iam_access_key"})
-        return Role(name, block.file, resource, principal_type="user",
-                    meta={"access_keys": [block.address], "access_key_at": (resource, ""), "external_user": True})
+        resource = Document(
+            block.file,
+            {"type": "aws_iam_access_key", "address": block.address},
+            "role",
+            MapLocator(block.file, entries),
+            owner=block.address,
+            kind_source="location",
+            fallback_span=block.header_span or Span(1, 1, 1, 2),
+            meta={"resource_type": "aws_iam_access_key"},
+        )
+        return Role(
+            name,
+            block.file,
+            resource,
+            principal_type="user",
+            meta={"access_keys": [block.address], "access_key_at": (resource, ""), "external_user": True},
+        )
 
     @staticmethod
     def _matches(target: tuple, tfname: str, iam_name: str | None) -> bool:
@@ -1483,8 +1631,6 @@ def repository_root(directory: str) -> str:
     (found from the real path), else the module directory itself."""
     real = os.path.realpath(directory)
     return find_repository(real) or real
-
-
 
 
 def read_included(path: str, module_dir: str) -> tuple[str | None, str | None]:
@@ -1521,7 +1667,9 @@ def read_confined(path: str, module_dir: str, limit: int) -> tuple[bytes | None,
     except ValueError:  # another drive
         inside = False
     if not inside:
-        return None, "the path is outside the repository" + (f" (it resolves to {real})" if real != os.path.abspath(path) else "")
+        return None, "the path is outside the repository" + (
+            f" (it resolves to {real})" if real != os.path.abspath(path) else ""
+        )
     try:
         return read_regular(real, limit, follow=False)[0], None
     except NotRegular:
@@ -1549,7 +1697,7 @@ def _parse_sibling(path: str, module_dir: str) -> HclFile | None:
 def _short(text: str, limit: int = 60) -> str:
     """An expression as named in a message: one line, at most ``limit`` characters."""
     text = " ".join(text.split())
-    return text if len(text) <= limit else text[:limit - 3] + "..."
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def _distinct(values: list) -> list:
@@ -1591,7 +1739,7 @@ def _relative_entries(other: Document, base: str) -> dict[str, Where]:
     if isinstance(loc, MapLocator):
         for p, w in loc.entries.items():
             if p == base or p.startswith(base + "/"):
-                out[p[len(base):]] = w
+                out[p[len(base) :]] = w
         return out
     stack = [("", other.value_at(base))]
     while stack:

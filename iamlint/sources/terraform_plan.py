@@ -6,10 +6,12 @@ located at its string in the plan file (every pointer of such a document maps
 to that string: the plan holds the policy as escaped text).  A resource present
 in both places is read once, from ``planned_values``.
 """
+
 from __future__ import annotations
 
 import re
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 from iamlint.engine.document import Document
 from iamlint.findings import Span
@@ -90,9 +92,18 @@ def read_json(path: str, text: str, value: dict, parse_result: Any, kind: str | 
         from iamlint.parsing.jsontext import SyntaxProblem
 
         span = locator.span(pointer) or Span(1, 1, 1, 2)
-        documents.append(Document(path, None, "identity", WholeLocator(span, locator.key_span(pointer)), owner=owner,
-                                  kind_source="location", fallback_span=span,
-                                  syntax_problems=[SyntaxProblem(message + " (Terraform plan of the wrong shape)", span)]))
+        documents.append(
+            Document(
+                path,
+                None,
+                "identity",
+                WholeLocator(span, locator.key_span(pointer)),
+                owner=owner,
+                kind_source="location",
+                fallback_span=span,
+                syntax_problems=[SyntaxProblem(message + " (Terraform plan of the wrong shape)", span)],
+            )
+        )
 
     def policy(address: str, values: dict, base: str, attr: str, kind_: str, rtype: str) -> Document | None:
         raw = values.get(attr)
@@ -108,13 +119,28 @@ def read_json(path: str, text: str, value: dict, parse_result: Any, kind: str | 
         result = parse(raw)
         fallback = span or Span(1, 1, 1, 2)
         if result.problems:
-            doc = Document(path, None, kind_, WholeLocator(span, key), owner=address, kind_source="location",
-                           fallback_span=fallback,
-                           syntax_problems=[SyntaxProblem(result.problems[0].message + " (in this JSON string)", fallback)],
-                           meta={"resource_type": rtype})
+            doc = Document(
+                path,
+                None,
+                kind_,
+                WholeLocator(span, key),
+                owner=address,
+                kind_source="location",
+                fallback_span=fallback,
+                syntax_problems=[SyntaxProblem(result.problems[0].message + " (in this JSON string)", fallback)],
+                meta={"resource_type": rtype},
+            )
         else:
-            doc = Document(path, result.value, kind_, WholeLocator(span, key), owner=address, kind_source="location",
-                           fallback_span=fallback, meta={"resource_type": rtype})
+            doc = Document(
+                path,
+                result.value,
+                kind_,
+                WholeLocator(span, key),
+                owner=address,
+                kind_source="location",
+                fallback_span=fallback,
+                meta={"resource_type": rtype},
+            )
         documents.append(doc)
         by_address.setdefault(address, []).append(doc)
         return doc
@@ -127,8 +153,11 @@ def read_json(path: str, text: str, value: dict, parse_result: Any, kind: str | 
             policy(address, values, base, "assume_role_policy", "trust", rtype)
             inlines = values.get("inline_policy")
             if inlines is not None and not isinstance(inlines, list):
-                shape_problem(f"{base}/inline_policy",
-                              f"`inline_policy` must be a list of blocks, not {json_type(inlines)}", address)
+                shape_problem(
+                    f"{base}/inline_policy",
+                    f"`inline_policy` must be a list of blocks, not {json_type(inlines)}",
+                    address,
+                )
             for k, inline in enumerate(inlines if isinstance(inlines, list) else ()):
                 if isinstance(inline, dict):
                     policy(address, inline, f"{base}/inline_policy/{k}", "policy", "identity", rtype)
@@ -136,7 +165,10 @@ def read_json(path: str, text: str, value: dict, parse_result: Any, kind: str | 
             policy(address, values, base, IDENTITY[rtype], "identity", rtype)
         elif rtype in RESOURCE:
             policy(address, values, base, RESOURCE[rtype], "resource", rtype)
-        elif rtype == "aws_organizations_policy" and values.get("type", "SERVICE_CONTROL_POLICY") == "SERVICE_CONTROL_POLICY":
+        elif (
+            rtype == "aws_organizations_policy"
+            and values.get("type", "SERVICE_CONTROL_POLICY") == "SERVICE_CONTROL_POLICY"
+        ):
             policy(address, values, base, "content", "scp", rtype)
         if rtype in PRINCIPAL_TYPES:
             roles.append((address, values, base, rtype))
@@ -148,19 +180,33 @@ def read_json(path: str, text: str, value: dict, parse_result: Any, kind: str | 
         ptype = PRINCIPAL_TYPES[rtype]
         name = values.get("name")
         extra: dict[str, str] = {}
-        resource = Document(path, dict(values), "role", _PrefixLocator(locator, base, extra), owner=address,
-                            kind_source="location", fallback_span=locator.span(base) or Span(1, 1, 1, 2),
-                            meta={"resource_type": rtype})
-        role = Role(address, path, resource, principal_type=ptype,
-                    path=values.get("path") if isinstance(values.get("path"), str) else None)
+        resource = Document(
+            path,
+            dict(values),
+            "role",
+            _PrefixLocator(locator, base, extra),
+            owner=address,
+            kind_source="location",
+            fallback_span=locator.span(base) or Span(1, 1, 1, 2),
+            meta={"resource_type": rtype},
+        )
+        role = Role(
+            address,
+            path,
+            resource,
+            principal_type=ptype,
+            path=values.get("path") if isinstance(values.get("path"), str) else None,
+        )
         docs = by_address.get(address, [])
         if rtype == "aws_iam_role":
             role.trust = next((d for d in docs if d.kind == "trust"), None)
             role.inline = [d for d in docs if d.kind == "identity"]
             arns = values.get("managed_policy_arns")
             if isinstance(arns, list):
-                role.managed += [Attachment(a, f"/managed_policy_arns/{i}", _policy_doc(a, policies, by_address))
-                                 for i, a in enumerate(arns)]
+                role.managed += [
+                    Attachment(a, f"/managed_policy_arns/{i}", _policy_doc(a, policies, by_address))
+                    for i, a in enumerate(arns)
+                ]
         boundary = values.get("permissions_boundary")
         if isinstance(boundary, str) and boundary:
             role.boundary = Attachment(boundary, "/permissions_boundary", _policy_doc(boundary, policies, by_address))
@@ -172,7 +218,11 @@ def read_json(path: str, text: str, value: dict, parse_result: Any, kind: str | 
             candidates = found
         for other in candidates:
             ovalues, obase, otype = found[other]
-            if otype in INLINE_TARGET and INLINE_TARGET[otype][1] == ptype and ovalues.get(INLINE_TARGET[otype][0]) == name:
+            if (
+                otype in INLINE_TARGET
+                and INLINE_TARGET[otype][1] == ptype
+                and ovalues.get(INLINE_TARGET[otype][0]) == name
+            ):
                 role.inline += [d for d in by_address.get(other, []) if d not in role.inline]
             elif otype in ATTACHMENTS:
                 names, only = ATTACHMENTS[otype]
@@ -186,8 +236,13 @@ def read_json(path: str, text: str, value: dict, parse_result: Any, kind: str | 
                     attachments.append(arn)
                     extra[f"/attachments/{n}"] = f"{obase}/policy_arn"
                     role.managed.append(Attachment(arn, f"/attachments/{n}", _policy_doc(arn, policies, by_address)))
-            elif (otype == "aws_iam_access_key" and ptype == "user" and name is not None
-                  and ovalues.get("user") == name and ovalues.get("status") != "Inactive"):
+            elif (
+                otype == "aws_iam_access_key"
+                and ptype == "user"
+                and name is not None
+                and ovalues.get("user") == name
+                and ovalues.get("status") != "Inactive"
+            ):
                 # IAM405: located at the key resource's "address" in the plan
                 extra[f"/access_keys/{len(access_keys)}"] = re.sub(r"/(values|change/after)$", "", obase) + "/address"
                 access_keys.append(other)

@@ -23,6 +23,7 @@ on the line and column the person wrote.
 Positions: lines and columns are 1-based and count code points, as PyYAML's
 marks do.  (YAML also breaks lines at U+0085, U+2028 and U+2029.)
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -50,8 +51,24 @@ INTRINSIC_TAGS = {
     **{
         f"!{name}": f"Fn::{name}"
         for name in (
-            "Sub", "GetAtt", "Join", "If", "Select", "Split", "ImportValue", "FindInMap", "Base64",
-            "Cidr", "GetAZs", "Equals", "And", "Or", "Not", "Transform", "Length", "ToJsonString",
+            "Sub",
+            "GetAtt",
+            "Join",
+            "If",
+            "Select",
+            "Split",
+            "ImportValue",
+            "FindInMap",
+            "Base64",
+            "Cidr",
+            "GetAZs",
+            "Equals",
+            "And",
+            "Or",
+            "Not",
+            "Transform",
+            "Length",
+            "ToJsonString",
             "ForEach",
         )
     },
@@ -74,7 +91,7 @@ class YamlResult:
     problems: list[SyntaxProblem]
     #: (pointer of the mapping, key, span of the later key) for repeated keys
     duplicates: list[tuple[str, str, Span]] = field(default_factory=list)
-    locator: "YamlLocator" = field(default_factory=lambda: YamlLocator({}))
+    locator: YamlLocator = field(default_factory=lambda: YamlLocator({}))
     #: True when the text holds more than one YAML document (``---``)
     multiple_documents: bool = False
 
@@ -124,9 +141,16 @@ def load(text: str, max_alias_nodes: int = MAX_ALIAS_NODES) -> YamlResult:
     try:
         value = converter.convert(root, "", None)
     except _TooManyAliases as exc:
-        return YamlResult(None, [SyntaxProblem(
-            f"YAML aliases expand to more than {max_alias_nodes:,} values (an alias bomb?): "
-            "the template was not read", _span(exc.node))])
+        return YamlResult(
+            None,
+            [
+                SyntaxProblem(
+                    f"YAML aliases expand to more than {max_alias_nodes:,} values (an alias bomb?): "
+                    "the template was not read",
+                    _span(exc.node),
+                )
+            ],
+        )
     except RecursionError:
         return YamlResult(None, [SyntaxProblem("YAML nesting is too deep to read", Span(1, 1, 1, 2))])
     return YamlResult(value, [], converter.duplicates, YamlLocator(converter.nodes))
@@ -137,8 +161,11 @@ def _problem(exc: yaml.YAMLError) -> SyntaxProblem:
     problem = getattr(exc, "problem", None)
     context = getattr(exc, "context", None)
     if isinstance(exc, yaml.reader.ReaderError):
-        text = f"YAML syntax error: {exc.reason} (character #x{ord(exc.character):04x})" if isinstance(exc.character, str) \
+        text = (
+            f"YAML syntax error: {exc.reason} (character #x{ord(exc.character):04x})"
+            if isinstance(exc.character, str)
             else f"YAML syntax error: {exc.reason}"
+        )
         return SyntaxProblem(text, Span(1, 1, 1, 2))
     if problem:
         text = f"YAML syntax error: {problem}"
@@ -158,7 +185,7 @@ def _problem(exc: yaml.YAMLError) -> SyntaxProblem:
 def _scalar(node: ScalarNode) -> Any:
     """null, bool, int and float as YAML 1.1 resolves them; anything else
     (str, timestamp, local or unknown tags) is the text as written."""
-    kind = node.tag[len(_YAML):] if node.tag.startswith(_YAML) else ""
+    kind = node.tag[len(_YAML) :] if node.tag.startswith(_YAML) else ""
     try:
         if kind == "null":
             return None

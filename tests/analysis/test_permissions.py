@@ -1,4 +1,5 @@
 """The shared permissions API: allows / denies / escalation / read-only."""
+
 from __future__ import annotations
 
 from iamlint.analysis.permissions import (
@@ -55,7 +56,9 @@ def test_unconditional_deny_removes_conditional_does_not():
     hard = Permissions(P(allow("iam:*"), deny("iam:PassRole")))
     assert not hard.allowing_statements("iam:PassRole")
     assert hard.allowing_statements("iam:CreateRole")
-    soft = Permissions(P(allow("iam:*"), deny("iam:PassRole", Condition={"Bool": {"aws:MultiFactorAuthPresent": "false"}})))
+    soft = Permissions(
+        P(allow("iam:*"), deny("iam:PassRole", Condition={"Bool": {"aws:MultiFactorAuthPresent": "false"}}))
+    )
     assert soft.allowing_statements("iam:PassRole")
     scoped = Permissions(P(allow("iam:*"), deny("iam:PassRole", "arn:aws:iam::1:role/x")))
     assert scoped.allowing_statements("iam:PassRole")
@@ -76,8 +79,12 @@ def test_deny_statements_never_allow():
 
 def test_admin_and_region_lock():
     lock = deny("*", Condition={"StringNotEquals": {"aws:RequestedRegion": "eu-west-1"}})
-    lock = {"Effect": "Deny", "NotAction": ["iam:*"], "Resource": "*",
-            "Condition": {"StringNotEquals": {"aws:RequestedRegion": "eu-west-1"}}}
+    lock = {
+        "Effect": "Deny",
+        "NotAction": ["iam:*"],
+        "Resource": "*",
+        "Condition": {"StringNotEquals": {"aws:RequestedRegion": "eu-west-1"}},
+    }
     assert grants_admin(P(allow("*"), lock))
     assert not grants_admin(P(allow("*"), deny("iam:*")))
     assert not grants_admin(P(allow("*", "arn:aws:s3:::b")))
@@ -96,8 +103,10 @@ def test_escalation_across_statements_and_policies():
 
 
 def test_escalation_needs_broad_resource_for_the_victim_action():
-    narrow = P(allow(["lambda:CreateFunction", "lambda:InvokeFunction"]),
-               allow("iam:PassRole", "arn:aws:iam::111122223333:role/app"))
+    narrow = P(
+        allow(["lambda:CreateFunction", "lambda:InvokeFunction"]),
+        allow("iam:PassRole", "arn:aws:iam::111122223333:role/app"),
+    )
     assert not any(m.method.id == "passrole-lambda-invoke" for m in escalation_methods(narrow))
     typed = P(allow("iam:AttachUserPolicy", "arn:aws:iam::111122223333:user/*"))
     assert [m.method.id for m in escalation_methods(typed)] == ["iam-attach-user-policy"]
@@ -114,7 +123,13 @@ def test_opaque_values_are_not_wildcards():
 
 
 def test_wrong_types_do_not_crash():
-    for value in (None, [], "x", {"Statement": "x"}, {"Statement": [1, None, {"Effect": "Allow", "Action": 5, "Resource": {}}]}):
+    for value in (
+        None,
+        [],
+        "x",
+        {"Statement": "x"},
+        {"Statement": [1, None, {"Effect": "Allow", "Action": 5, "Resource": {}}]},
+    ):
         perms = Permissions(Policy(value))
         assert not perms.allowing_statements("*")
         assert perms.escalation_methods() == []

@@ -1,6 +1,7 @@
 """The precomputed fast paths of the permissions API (target-action bit masks,
 per-statement facts, the ``*``-only glob matcher) answer exactly as the
 general pattern-matching path does."""
+
 from __future__ import annotations
 
 import itertools
@@ -31,8 +32,9 @@ def targets():
 
 def reference_allowing(perms: Permissions, action: str, broad: bool) -> list:
     """allowing_statements by the general path: match every Allow, then Denies."""
-    found = [s for s in perms.allows
-             if statement_matches(s, action, None) and (not broad or statement_has_broad_resource(s))]
+    found = [
+        s for s in perms.allows if statement_matches(s, action, None) and (not broad or statement_has_broad_resource(s))
+    ]
     if found and perms.has_hard_denies:
         found = [s for s in found if not perms.denied(action)]
     return found
@@ -42,17 +44,34 @@ POLICIES = [
     P({"Effect": "Allow", "Action": ["IAM:Pass*", "lambda:Create*", "lambda:InvokeFunction"], "Resource": "*"}),
     P({"Effect": "Allow", "NotAction": ["iam:*", "sts:*"], "Resource": "*"}),
     P({"Effect": "Allow", "NotAction": "iam:PassRole", "NotResource": "arn:aws:s3:::b/*"}),
-    P({"Effect": "Allow", "Action": "*", "Resource": "arn:aws:iam::*:role/*"},
-      {"Effect": "Deny", "Action": "iam:Create*", "Resource": "*"}),
-    P({"Effect": "Allow", "Action": ["iam:passrole", "ec2:RunInstances"], "Resource": "*",
-       "Condition": {"StringEquals": {"aws:ResourceTag/team": "a"}}}),
-    P({"Effect": "Allow", "Action": ["i?m:Attach*Policy", "*:CreateAccessKey", "secretsmanager:*"],
-       "Resource": ["arn:aws:iam::1:user/x", "*"]}),
-    P({"Effect": "Allow", "Action": Opaque("${var.a}"), "Resource": "*"},
-      {"Effect": "Allow", "Action": ["ssm:*", Opaque("x")], "Resource": Opaque("y")},
-      {"Effect": "Allow", "Action": "ssm:SendCommand"}),
-    P({"Effect": "Allow", "Action": "iam:*", "Resource": "arn:aws:iam::1:role/app"},
-      {"Effect": "Allow", "Action": "ia*", "Resource": "**"}),
+    P(
+        {"Effect": "Allow", "Action": "*", "Resource": "arn:aws:iam::*:role/*"},
+        {"Effect": "Deny", "Action": "iam:Create*", "Resource": "*"},
+    ),
+    P(
+        {
+            "Effect": "Allow",
+            "Action": ["iam:passrole", "ec2:RunInstances"],
+            "Resource": "*",
+            "Condition": {"StringEquals": {"aws:ResourceTag/team": "a"}},
+        }
+    ),
+    P(
+        {
+            "Effect": "Allow",
+            "Action": ["i?m:Attach*Policy", "*:CreateAccessKey", "secretsmanager:*"],
+            "Resource": ["arn:aws:iam::1:user/x", "*"],
+        }
+    ),
+    P(
+        {"Effect": "Allow", "Action": Opaque("${var.a}"), "Resource": "*"},
+        {"Effect": "Allow", "Action": ["ssm:*", Opaque("x")], "Resource": Opaque("y")},
+        {"Effect": "Allow", "Action": "ssm:SendCommand"},
+    ),
+    P(
+        {"Effect": "Allow", "Action": "iam:*", "Resource": "arn:aws:iam::1:role/app"},
+        {"Effect": "Allow", "Action": "ia*", "Resource": "**"},
+    ),
 ]
 
 
@@ -71,7 +90,8 @@ def test_escalation_and_sensitive_agree_with_general_matching():
         for method in pm.privesc_methods():
             expected = all(
                 any(reference_allowing(perms, a, a.lower() in method.broad_resource) for a in group)
-                for group in method.requires)
+                for group in method.requires
+            )
             got = any(m.method.id == method.id for m in perms.escalation_methods())
             assert got == expected, method.id
         sensitive = {sa.action for sa, _ in perms.sensitive_access(broad=True)}
@@ -79,19 +99,27 @@ def test_escalation_and_sensitive_agree_with_general_matching():
 
 
 def test_statement_facts_match_their_definitions():
-    for policy in POLICIES + [P({"Effect": "Allow", "Action": ["**", "s3:*"], "Resource": ["x", "***"]}),
-                              P({"Effect": "Allow", "Action": "*:*", "NotResource": "*"}),
-                              P({"Effect": "Allow", "Action": "*", "NotResource": "arn:aws:s3:::b"})]:
+    for policy in POLICIES + [
+        P({"Effect": "Allow", "Action": ["**", "s3:*"], "Resource": ["x", "***"]}),
+        P({"Effect": "Allow", "Action": "*:*", "NotResource": "*"}),
+        P({"Effect": "Allow", "Action": "*", "NotResource": "arn:aws:s3:::b"}),
+    ]:
         for stmt in Permissions(policy).allows:  # primed by the constructor
             assert has_star_resource_value(stmt) == any(
-                isinstance(v.value, str) and v.value != "" and set(v.value) == {"*"} for v in stmt.resources)
-            expected_admin = (("Action" in stmt.raw or "NotAction" in stmt.raw)
-                              and statement_covers_resource(stmt, "*") and pm.is_full_wildcard(stmt))
+                isinstance(v.value, str) and v.value != "" and set(v.value) == {"*"} for v in stmt.resources
+            )
+            expected_admin = (
+                ("Action" in stmt.raw or "NotAction" in stmt.raw)
+                and statement_covers_resource(stmt, "*")
+                and pm.is_full_wildcard(stmt)
+            )
             assert statement_is_admin(stmt) == expected_admin, stmt.raw
 
 
 def test_admin_spellings():
-    assert statement_is_admin(Permissions(P({"Effect": "Allow", "Action": ["s3:x", "**:*"], "Resource": "*"})).allows[0])
+    assert statement_is_admin(
+        Permissions(P({"Effect": "Allow", "Action": ["s3:x", "**:*"], "Resource": "*"})).allows[0]
+    )
     assert not statement_is_admin(Permissions(P({"Effect": "Allow", "Action": "*", "NotResource": "*"})).allows[0])
     assert statement_is_admin(Permissions(P({"Effect": "Allow", "Action": "*", "NotResource": "arn:x"})).allows[0])
     assert not statement_is_admin(Permissions(P({"Effect": "Allow", "Action": "*:*:*", "Resource": "*"})).allows[0])

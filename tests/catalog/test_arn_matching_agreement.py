@@ -1,6 +1,7 @@
 """The ARN matcher's fast paths (masked patterns, one-step closure, bit masks
 built in one pass, early accept on a final placeholder) answer exactly what a
 plain set-of-positions NFA over the same tokens answers."""
+
 from __future__ import annotations
 
 import json
@@ -76,10 +77,25 @@ def _corpus_resources() -> list[str]:
 
 
 EDGE_PATTERNS = [
-    "*", "**", "arn:*", "arn:aws:*", "arn:*:*:*:*:*", "arn:aws:s3:::a**b", "arn:aws:s3:::${aws:username}*",
-    "arn:aws:s3:::?", "arn:aws:s3:::bucket/${x}/*?", "arn:aws:logs:*", "arn:aws:logs:?:*:log-group:*",
-    "arn:aws:iam::*:role/*", "arn:aws:iam::123456789012:role/x", "arn:aws:s3:::*/*", "arn:aws:s3:::b?cket/*",
-    "arn:aws:secretsmanager:*:*:secret:name*", "arn:aws:ec2:*::image/*", "arn:aws:s3:::x:y", "arn:aws:s3::::",
+    "*",
+    "**",
+    "arn:*",
+    "arn:aws:*",
+    "arn:*:*:*:*:*",
+    "arn:aws:s3:::a**b",
+    "arn:aws:s3:::${aws:username}*",
+    "arn:aws:s3:::?",
+    "arn:aws:s3:::bucket/${x}/*?",
+    "arn:aws:logs:*",
+    "arn:aws:logs:?:*:log-group:*",
+    "arn:aws:iam::*:role/*",
+    "arn:aws:iam::123456789012:role/x",
+    "arn:aws:s3:::*/*",
+    "arn:aws:s3:::b?cket/*",
+    "arn:aws:secretsmanager:*:*:secret:name*",
+    "arn:aws:ec2:*::image/*",
+    "arn:aws:s3:::x:y",
+    "arn:aws:s3::::",
 ]
 EDGE_FORMATS = [
     "arn:${Partition}:svc:${Region}:${Account}:${A}${B}",

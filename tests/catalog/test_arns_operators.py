@@ -1,4 +1,5 @@
 """ARN parsing/matching and the condition operator table."""
+
 from __future__ import annotations
 
 import pytest
@@ -102,13 +103,24 @@ def test_suggest_operator():
 @pytest.mark.parametrize(
     "family,value,ok",
     [
-        ("Bool", "true", True), ("Bool", False, True), ("Bool", "yes", False),
-        ("Numeric", "10", True), ("Numeric", 3.5, True), ("Numeric", "abc", False),
-        ("Date", "2025-01-31T00:00:00Z", True), ("Date", "2025-01-31", True), ("Date", "1700000000", True),
+        ("Bool", "true", True),
+        ("Bool", False, True),
+        ("Bool", "yes", False),
+        ("Numeric", "10", True),
+        ("Numeric", 3.5, True),
+        ("Numeric", "abc", False),
+        ("Date", "2025-01-31T00:00:00Z", True),
+        ("Date", "2025-01-31", True),
+        ("Date", "1700000000", True),
         ("Date", "yesterday", False),
-        ("IpAddress", "203.0.113.0/24", True), ("IpAddress", "2001:db8::/32", True), ("IpAddress", "10.0.0.1", True),
-        ("IpAddress", "10.0.0.0/33", False), ("IpAddress", "vpc-123", False),
-        ("Arn", "arn:aws:iam::*:role/x", True), ("Arn", "*", True), ("Arn", "role/x", False),
+        ("IpAddress", "203.0.113.0/24", True),
+        ("IpAddress", "2001:db8::/32", True),
+        ("IpAddress", "10.0.0.1", True),
+        ("IpAddress", "10.0.0.0/33", False),
+        ("IpAddress", "vpc-123", False),
+        ("Arn", "arn:aws:iam::*:role/x", True),
+        ("Arn", "*", True),
+        ("Arn", "role/x", False),
         ("Numeric", "${aws:MultiFactorAuthAge}", True),
     ],
 )

@@ -1,5 +1,6 @@
 """The IAM1xx rules read conditions through light views of the raw block; they
 must give exactly what ``Statement.conditions`` gives."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -14,16 +15,29 @@ CORPUS = Path(__file__).resolve().parents[3] / "shared" / "corpus"
 
 
 def _facts(conditions) -> list[tuple]:
-    return [(c.operator, c.key, c.key_lower, c.pointer, tuple((v.value, v.pointer) for v in c.values)) for c in conditions]
+    return [
+        (c.operator, c.key, c.key_lower, c.pointer, tuple((v.value, v.pointer) for v in c.values)) for c in conditions
+    ]
 
 
 ODD = {
     "Version": "2012-10-17",
     "Statement": [
-        {"Effect": "Allow", "Action": "*", "Resource": "*", "Condition": {
-            "StringEquals": {"a/b~c:key": ["x", 1, True, None, {"k": 1}], "aws:SourceIp": "1.2.3.4", "k:none": None},
-            "Bool": {}, "Null": "not-an-object", 5: {7: "seven"},
-        }},
+        {
+            "Effect": "Allow",
+            "Action": "*",
+            "Resource": "*",
+            "Condition": {
+                "StringEquals": {
+                    "a/b~c:key": ["x", 1, True, None, {"k": 1}],
+                    "aws:SourceIp": "1.2.3.4",
+                    "k:none": None,
+                },
+                "Bool": {},
+                "Null": "not-an-object",
+                5: {7: "seven"},
+            },
+        },
         {"Effect": "Allow", "Action": "*", "Resource": "*", "Condition": ["not", "a", "dict"]},
         {"Effect": "Allow", "Action": "*", "Resource": "*"},
     ],

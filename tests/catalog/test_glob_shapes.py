@@ -1,5 +1,6 @@
 """Action globs of the common shapes are answered by string tests instead of
 regular expressions; the answers must be the regex's, in the same order."""
+
 from __future__ import annotations
 
 import re

@@ -1,6 +1,7 @@
 """Condition-key templates (``aws:RequestTag/${TagKey}``) match by string tests;
 they must agree with the regular expression the template stands for: its
 literal parts in order, at least one character for each placeholder."""
+
 from __future__ import annotations
 
 import re
@@ -29,8 +30,12 @@ parts = st.text(alphabet=ALPHABET, max_size=3)
 
 
 @settings(max_examples=400, deadline=None)
-@given(first=parts, inner=st.lists(parts.filter(bool), max_size=3).map(tuple), last=parts,
-       key=st.text(alphabet=ALPHABET, max_size=14))
+@given(
+    first=parts,
+    inner=st.lists(parts.filter(bool), max_size=3).map(tuple),
+    last=parts,
+    key=st.text(alphabet=ALPHABET, max_size=14),
+)
 def test_string_tests_agree_with_the_template_regex(first, inner, last, key):
     assert _fits(key, first, inner, last) == bool(_regex(first, inner, last).fullmatch(key))
 

@@ -7,6 +7,7 @@
 * Every other IAM1xx finding of severity warning or error is listed, with a
   reason, in expected_managed_findings.json; anything else is a false positive.
 """
+
 from __future__ import annotations
 
 import json
@@ -19,8 +20,12 @@ from iamlint.config import Config
 HERE = Path(__file__).parent
 EXPECTED_UNKNOWN = HERE.parent / "knowledge" / "expected_unknown_actions.json"
 EXPECTED_FINDINGS = HERE / "expected_managed_findings.json"
-ACTION_RULES = {"IAM101": "unknown_prefix_actions", "IAM102": "unknown_prefix_actions",
-                "IAM103": "unknown_actions", "IAM104": "patterns_matching_nothing"}
+ACTION_RULES = {
+    "IAM101": "unknown_prefix_actions",
+    "IAM102": "unknown_prefix_actions",
+    "IAM103": "unknown_actions",
+    "IAM104": "patterns_matching_nothing",
+}
 
 
 def _value_at(document, pointer):
@@ -50,7 +55,9 @@ def test_managed_policies_iam1(corpus, registry):
     for section, actions in found.items():
         as_lists = {k: sorted(v) for k, v in sorted(actions.items())}
         assert as_lists == expected[section], f"{section} differs from {EXPECTED_UNKNOWN.name}"
-    pinned = [{k: e[k] for k in ("rule", "policy", "pointer")} for e in json.loads(EXPECTED_FINDINGS.read_text())["findings"]]
+    pinned = [
+        {k: e[k] for k in ("rule", "policy", "pointer")} for e in json.loads(EXPECTED_FINDINGS.read_text())["findings"]
+    ]
     assert other == pinned
 
 

@@ -1,4 +1,5 @@
 """Behaviour of the IAM1xx checks beyond the rule-file examples."""
+
 from __future__ import annotations
 
 import json
@@ -50,7 +51,9 @@ def test_not_an_action_and_pattern_matching_nothing():
 
 
 def test_notaction_message_says_it_excludes_nothing():
-    [f] = _findings({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "NotAction": "iam:CreateUsr", "Resource": "*"}]})
+    [f] = _findings(
+        {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "NotAction": "iam:CreateUsr", "Resource": "*"}]}
+    )
     assert "excludes nothing" in f.message
 
 
@@ -61,10 +64,20 @@ def test_unresolved_substitutions_are_skipped():
 
 
 def test_opaque_values_are_skipped():
-    value = {"Version": "2012-10-17", "Statement": [{
-        "Effect": "Allow", "Action": [Opaque("!Ref A"), "s3:GetObject"], "Resource": [Opaque("!GetAtt B.Arn")],
-        "Condition": {"StringEquals": {"aws:SourceAccount": Opaque("!Ref C")}, Opaque("x") if False else "Bool": {"aws:SecureTransport": Opaque("y")}},
-    }]}
+    value = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Action": [Opaque("!Ref A"), "s3:GetObject"],
+                "Resource": [Opaque("!GetAtt B.Arn")],
+                "Condition": {
+                    "StringEquals": {"aws:SourceAccount": Opaque("!Ref C")},
+                    Opaque("x") if False else "Bool": {"aws:SecureTransport": Opaque("y")},
+                },
+            }
+        ],
+    }
     doc = Document("template.yaml", value, "identity")
     rules = [r for r in REGISTRY if r.id.startswith("IAM1")]
     assert run_document(doc, rules, Config()) == []
@@ -93,15 +106,18 @@ def test_star_only_action_with_arn_of_other_shape_is_not_reported():
 
 
 def test_condition_checks():
-    policy = _stmt(Action="s3:GetObject", Condition={
-        "StringEqual": {"aws:SourceAccount": "123456789012"},
-        "DateGreaterThan": {"aws:SecureTransport": "2020-01-01"},
-        "StringEquals": {"aws:SourceIpAddress": "1.2.3.4", "aws:ViaAWSService": "true"},
-        "ForAllValues:StringEquals": {"aws:RequestedRegion": "eu-west-1"},
-        "ForAnyValue:StringEquals": {"aws:PrincipalOrgID": "o-123"},
-        "Bool": {"aws:MultiFactorAuthPresent": "yes"},
-        "NullIfExists": {"aws:TokenIssueTime": "true"},
-    })
+    policy = _stmt(
+        Action="s3:GetObject",
+        Condition={
+            "StringEqual": {"aws:SourceAccount": "123456789012"},
+            "DateGreaterThan": {"aws:SecureTransport": "2020-01-01"},
+            "StringEquals": {"aws:SourceIpAddress": "1.2.3.4", "aws:ViaAWSService": "true"},
+            "ForAllValues:StringEquals": {"aws:RequestedRegion": "eu-west-1"},
+            "ForAnyValue:StringEquals": {"aws:PrincipalOrgID": "o-123"},
+            "Bool": {"aws:MultiFactorAuthPresent": "yes"},
+            "NullIfExists": {"aws:TokenIssueTime": "true"},
+        },
+    )
     got = {(f.rule, f.severity, f.pointer.rsplit("/", 2)[-2]) for f in _findings(policy)}
     assert got == {
         ("IAM109", "error", "Condition"),  # StringEqual (pointer is the operator)
@@ -119,18 +135,39 @@ def test_condition_checks():
 
 
 def test_identity_provider_claims_are_not_judged():
-    trust = {"Version": "2012-10-17", "Statement": [{
-        "Effect": "Allow", "Principal": {"Federated": "arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com"},
-        "Action": "sts:AssumeRoleWithWebIdentity",
-        "Condition": {"ForAnyValue:StringLike": {"token.actions.githubusercontent.com:sub": "repo:o/r:*"},
-                      "StringEquals": {"cognito-identity.amazonaws.com:amr": "authenticated"}}}]}
+    trust = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": {
+                    "Federated": "arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com"
+                },
+                "Action": "sts:AssumeRoleWithWebIdentity",
+                "Condition": {
+                    "ForAnyValue:StringLike": {"token.actions.githubusercontent.com:sub": "repo:o/r:*"},
+                    "StringEquals": {"cognito-identity.amazonaws.com:amr": "authenticated"},
+                },
+            }
+        ],
+    }
     assert _findings(trust, kind="trust") == []
 
 
 def test_bad_shapes_do_not_crash():
     for policy in (
-        {"Statement": "x"}, {"Statement": [{"Action": 5, "Resource": {"a": 1}, "Condition": []}]},
-        {"Statement": [{"Effect": "Allow", "Action": [None, ["s3:x"]], "Resource": [3], "Condition": {"Bool": 5, "StringLike": {"a": {"b": 1}}}}]},
+        {"Statement": "x"},
+        {"Statement": [{"Action": 5, "Resource": {"a": 1}, "Condition": []}]},
+        {
+            "Statement": [
+                {
+                    "Effect": "Allow",
+                    "Action": [None, ["s3:x"]],
+                    "Resource": [3],
+                    "Condition": {"Bool": 5, "StringLike": {"a": {"b": 1}}},
+                }
+            ]
+        },
         [1, 2],
     ):
         _findings(policy)

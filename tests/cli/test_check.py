@@ -1,4 +1,5 @@
 """`iamlint check`: output contract, exit codes, broken input."""
+
 from __future__ import annotations
 
 import json
@@ -36,7 +37,9 @@ def test_version_names_catalog_version():
 
 def test_trailing_comma_json_contract(tmp_path):
     p = tmp_path / "p.json"
-    p.write_text('{\n  "Version": "2012-10-17",\n  "Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*",}]\n}\n')
+    p.write_text(
+        '{\n  "Version": "2012-10-17",\n  "Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*",}]\n}\n'
+    )
     r = run("check", "--format", "json", str(p))
     assert r.exit_code == 1, r.output
     data = json.loads(r.output)
@@ -69,7 +72,9 @@ def test_ec2_trust_is_clean_and_resource_is_reported_at_key(tmp_path):
 
 def test_text_format_and_show_source(tmp_path):
     p = tmp_path / "p.json"
-    p.write_text('{"Version": "2012-10-17", "Statement": [{"Effect": "allow", "Action": "s3:ListBucket", "Resource": "*"}]}')
+    p.write_text(
+        '{"Version": "2012-10-17", "Statement": [{"Effect": "allow", "Action": "s3:ListBucket", "Resource": "*"}]}'
+    )
     r = run("check", "--show-source", str(p))
     assert r.exit_code == 1
     first = r.output.splitlines()[0]
@@ -80,7 +85,7 @@ def test_text_format_and_show_source(tmp_path):
 def test_fail_on_levels(tmp_path):
     p = tmp_path / "p.json"
     p.write_text('{"Statement": [{"Effect": "Allow", "Action": "s3:ListBucket", "Resource": "arn:aws:s3:::b"}]}')
-    assert run("check", "--select", "IAM004", str(p)).exit_code == 1           # warning >= warning
+    assert run("check", "--select", "IAM004", str(p)).exit_code == 1  # warning >= warning
     assert run("check", "--select", "IAM004", "--fail-on", "error", str(p)).exit_code == 0
     assert run("check", "--select", "IAM004", "--fail-on", "never", str(p)).exit_code == 0
 
@@ -93,7 +98,15 @@ def test_non_policy_json_is_skipped_silently(tmp_path):
 
 
 def test_stdin_with_filename():
-    r = run("check", "--format", "json", "--stdin-filename", "from-stdin.json", "-", input=EC2_TRUST.replace("Allow", "allow"))
+    r = run(
+        "check",
+        "--format",
+        "json",
+        "--stdin-filename",
+        "from-stdin.json",
+        "-",
+        input=EC2_TRUST.replace("Allow", "allow"),
+    )
     data = json.loads(r.output)
     assert data["findings"][0]["file"] == "from-stdin.json"
     assert r.exit_code == 1
@@ -123,14 +136,20 @@ def test_broken_input_never_tracebacks_and_run_goes_on(tmp_path, name, content):
     bad = tmp_path / name
     bad.write_bytes(content)
     good = tmp_path / "z-admin.json"
-    good.write_text('{"Version": "2012-10-17", "Statement": [{"Effect": "allow", "Action": "s3:ListBucket", "Resource": "*"}]}')
-    proc = subprocess.run([sys.executable, "-m", "iamlint", "check", "--format", "json", str(bad), str(good)],
-                          capture_output=True, text=True, timeout=60)
+    good.write_text(
+        '{"Version": "2012-10-17", "Statement": [{"Effect": "allow", "Action": "s3:ListBucket", "Resource": "*"}]}'
+    )
+    proc = subprocess.run(
+        [sys.executable, "-m", "iamlint", "check", "--format", "json", str(bad), str(good)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert "Traceback" not in proc.stderr, proc.stderr
     assert proc.returncode in (1, 2)
     data = json.loads(proc.stdout)
     files = {f["file"] for f in data["findings"]}
-    assert str(good) in files                     # the other file was still checked
+    assert str(good) in files  # the other file was still checked
     bad_reported = str(bad) in files or str(bad) in proc.stderr
     # a file without IAM material is skipped silently (issue 15); the others are reported
     assert bad_reported == (name not in ("empty.json", "deep.json")), (proc.stdout, proc.stderr)
@@ -139,8 +158,9 @@ def test_broken_input_never_tracebacks_and_run_goes_on(tmp_path, name, content):
 
 
 def test_missing_file_is_exit_2_with_one_line(tmp_path):
-    r = subprocess.run([sys.executable, "-m", "iamlint", "check", str(tmp_path / "nope.json")],
-                       capture_output=True, text=True)
+    r = subprocess.run(
+        [sys.executable, "-m", "iamlint", "check", str(tmp_path / "nope.json")], capture_output=True, text=True
+    )
     assert r.returncode == 2
     assert r.stderr.strip().count("\n") == 0 and "nope.json" in r.stderr
 
@@ -157,11 +177,16 @@ def test_directory_walk_skips_vendor_dirs(tmp_path):
 def test_jobs_gives_the_same_output_as_one_process(tmp_path):
     for i in range(40):
         (tmp_path / f"p{i:02}.json").write_text(
-            '{"Statement": [{"Effect": "allow", "Action": "s3:ListBucket", "Resource": "*", "Sid": "s%d"}]}' % i)
+            '{"Statement": [{"Effect": "allow", "Action": "s3:ListBucket", "Resource": "*", "Sid": "s%d"}]}' % i
+        )
     outs = []
     for jobs in ("1", "2"):
-        proc = subprocess.run([sys.executable, "-m", "iamlint", "check", "--format", "json", "-j", jobs, str(tmp_path)],
-                              capture_output=True, text=True, timeout=120)
+        proc = subprocess.run(
+            [sys.executable, "-m", "iamlint", "check", "--format", "json", "-j", jobs, str(tmp_path)],
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
         assert proc.returncode == 1, proc.stderr
         outs.append(proc.stdout)
     assert outs[0] == outs[1]

@@ -1,4 +1,5 @@
 """The README's first command runs `iamlint check examples/`: keep what it shows meaningful."""
+
 from __future__ import annotations
 
 import json

@@ -1,4 +1,5 @@
 """The reporters' indented JSON writer gives exactly ``json.dumps(indent=2, ensure_ascii=False)``."""
+
 from __future__ import annotations
 
 import json
@@ -12,10 +13,12 @@ from iamlint.reporters import json as json_reporter
 from iamlint.reporters import sarif as sarif_reporter
 from iamlint.reporters.jsontext import dumps_indent2
 
-_leaves = (st.none() | st.booleans() | st.integers() | st.text()
-           | st.floats(allow_nan=False, allow_infinity=False))
-_values = st.recursive(_leaves, lambda inner: st.lists(inner, max_size=4)
-                       | st.dictionaries(st.text(max_size=8), inner, max_size=4), max_leaves=30)
+_leaves = st.none() | st.booleans() | st.integers() | st.text() | st.floats(allow_nan=False, allow_infinity=False)
+_values = st.recursive(
+    _leaves,
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4),
+    max_leaves=30,
+)
 
 
 @settings(max_examples=300, deadline=None)
@@ -34,10 +37,21 @@ def test_values_json_cannot_write_plainly_fall_back_to_json_dumps():
 
 
 def test_reporters_output_is_unchanged():
-    policy = json.dumps({"Version": "2012-10-17", "Statement": [
-        {"Sid": "Ünïcode\u2028", "Effect": "Allow", "Action": ["iam:PassRole", "s3:*", "lambda:CreateFunction",
-                                                                 "lambda:InvokeFunction"], "Resource": "*"},
-        {"Effect": "Allow", "Action": "ec2:RunInstances", "Resource": "arn:aws:s3:::bucket/*"}]}, indent=2)
+    policy = json.dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Sid": "Ünïcode\u2028",
+                    "Effect": "Allow",
+                    "Action": ["iam:PassRole", "s3:*", "lambda:CreateFunction", "lambda:InvokeFunction"],
+                    "Resource": "*",
+                },
+                {"Effect": "Allow", "Action": "ec2:RunInstances", "Resource": "arn:aws:s3:::bucket/*"},
+            ],
+        },
+        indent=2,
+    )
     findings = lint_text(policy, "policy.json")
     assert len(findings) > 3 and any(f.related for f in findings)
     run = RunResult(files=[], findings=findings, documents=1)

@@ -1,5 +1,6 @@
 """The content-hash result cache: unchanged files are not linted again, and
 anything that decides a file's findings invalidates its entry."""
+
 from __future__ import annotations
 
 import json
@@ -38,8 +39,8 @@ def test_unchanged_file_is_served_from_the_cache(tmp_path, counted):
     p.write_text(POLICY)
     first = _check(str(p))
     second = _check(str(p))
-    assert counted == [str(p)]                  # linted once
-    assert first == second                      # same findings, same exit code
+    assert counted == [str(p)]  # linted once
+    assert first == second  # same findings, same exit code
 
 
 def test_changed_content_config_or_no_cache_lints_again(tmp_path, counted):
@@ -60,7 +61,9 @@ def test_changed_content_config_or_no_cache_lints_again(tmp_path, counted):
 
 def test_terraform_is_never_cached(tmp_path, counted):
     tf = tmp_path / "main.tf"
-    tf.write_text('resource "aws_iam_policy" "p" {\n  policy = jsonencode({Version = "2012-10-17", Statement = []})\n}\n')
+    tf.write_text(
+        'resource "aws_iam_policy" "p" {\n  policy = jsonencode({Version = "2012-10-17", Statement = []})\n}\n'
+    )
     _check(str(tf))
     _check(str(tf))
     assert counted == [str(tf), str(tf)]  # module siblings are not part of the key

@@ -4,6 +4,7 @@
 ignore nothing: an id or prefix that names no loaded rule is now one line
 with a did-you-mean and exit 2, on the command line and in configuration
 files, as ruff does."""
+
 from __future__ import annotations
 
 import json
@@ -86,25 +87,30 @@ def test_extend_select_and_comma_lists_are_checked_item_by_item(project):
     _one_line_error(_check("--extend-select", "IAM201,IAM2O1", "admin.json"), "--extend-select", "`IAM2O1`")
 
 
-@pytest.mark.parametrize("args", [["--select", "ALL"], ["--select", "iam2"], ["--select", "IAM20"],
-                                  ["--select", "IAM201", "--ignore", "IAM3"]])
+@pytest.mark.parametrize(
+    "args",
+    [["--select", "ALL"], ["--select", "iam2"], ["--select", "IAM20"], ["--select", "IAM201", "--ignore", "IAM3"]],
+)
 def test_known_ids_and_prefixes_still_select(project, args):
     r = _check("--format", "json", *args, "admin.json")
     assert r.exit_code == 1, r.stderr
     assert "IAM201" in {f["rule"] for f in json.loads(r.stdout)["findings"]}
 
 
-@pytest.mark.parametrize("toml,needles", [
-    # ids that look like ids but name no rule: checked against the loaded rules
-    ('select = ["IAMXYZ"]\n', ["key `select`", "unknown rule id or prefix `IAMXYZ`"]),
-    ('extend-select = ["IAM2088"]\n', ["key `extend-select`", "`IAM2088`", "did you mean `IAM208`?"]),
-    ('[per-file-ignores]\n"*.json" = ["IAM3011"]\n', ["key `per-file-ignores.*.json`", "`IAM3011`"]),
-    ('[severity]\nIAM999 = "error"\n', ["key `severity`", "unknown rule id `IAM999`"]),
-    # malformed ones: rejected by the configuration schema, now with a did-you-mean too
-    ('ignore = ["304"]\n', ["key `ignore", "did you mean `IAM304`?"]),
-    ('extend-select = ["IAM2O1"]\n', ["key `extend-select", "'IAM2O1' is not a rule id or id prefix"]),
-    ('[severity]\nIAM3 = "error"\n', ["key `severity`", "'IAM3' is not a rule id (e.g. IAM301)"]),
-])
+@pytest.mark.parametrize(
+    "toml,needles",
+    [
+        # ids that look like ids but name no rule: checked against the loaded rules
+        ('select = ["IAMXYZ"]\n', ["key `select`", "unknown rule id or prefix `IAMXYZ`"]),
+        ('extend-select = ["IAM2088"]\n', ["key `extend-select`", "`IAM2088`", "did you mean `IAM208`?"]),
+        ('[per-file-ignores]\n"*.json" = ["IAM3011"]\n', ["key `per-file-ignores.*.json`", "`IAM3011`"]),
+        ('[severity]\nIAM999 = "error"\n', ["key `severity`", "unknown rule id `IAM999`"]),
+        # malformed ones: rejected by the configuration schema, now with a did-you-mean too
+        ('ignore = ["304"]\n', ["key `ignore", "did you mean `IAM304`?"]),
+        ('extend-select = ["IAM2O1"]\n', ["key `extend-select", "'IAM2O1' is not a rule id or id prefix"]),
+        ('[severity]\nIAM3 = "error"\n', ["key `severity`", "'IAM3' is not a rule id (e.g. IAM301)"]),
+    ],
+)
 def test_unknown_ids_in_the_configuration_name_file_and_key(project, toml, needles):
     (project / ".iamlint.toml").write_text(toml)
     _one_line_error(_check("admin.json"), ".iamlint.toml", *needles)
@@ -123,8 +129,9 @@ def test_config_given_with_config_is_checked_too(project):
 def test_ids_of_a_user_rule_pack_are_known(project):
     (project / "rules").mkdir()
     (project / "rules" / "ACME001-acme-test-rule.yaml").write_text(CUSTOM_RULE)
-    (project / ".iamlint.toml").write_text('extend-rules = ["rules"]\nextend-select = ["ACME"]\n'
-                                           '[severity]\nACME001 = "error"\n')
+    (project / ".iamlint.toml").write_text(
+        'extend-rules = ["rules"]\nextend-select = ["ACME"]\n[severity]\nACME001 = "error"\n'
+    )
     r = _check("--format", "json", "--select", "ACME001", "admin.json")
     assert r.exit_code == 0, r.stderr
     assert json.loads(r.stdout)["findings"] == []

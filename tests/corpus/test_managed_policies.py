@@ -2,6 +2,7 @@
 
 A syntax, schema or structure finding on any of them is a false positive.
 """
+
 from __future__ import annotations
 
 from iamlint.api import lint_path

@@ -1,4 +1,5 @@
 """Baselines: record findings, then report only new ones; fingerprints survive lines moving."""
+
 from __future__ import annotations
 
 import json
@@ -90,11 +91,14 @@ def test_fingerprint_changes_when_the_offending_statement_changes():
     assert len(before & after) == 1
 
 
-@pytest.mark.parametrize("content,needle", [
-    ("not json", "not a JSON baseline"),
-    ('{"version": 9, "findings": []}', "not an iamlint baseline"),
-    ('{"version": 1, "findings": [{"rule": "IAM004"}]}', "findings/0: missing `fingerprint`"),
-])
+@pytest.mark.parametrize(
+    "content,needle",
+    [
+        ("not json", "not a JSON baseline"),
+        ('{"version": 9, "findings": []}', "not an iamlint baseline"),
+        ('{"version": 1, "findings": [{"rule": "IAM004"}]}', "findings/0: missing `fingerprint`"),
+    ],
+)
 def test_bad_baseline_exits_2_with_one_line(repo, content, needle):
     (repo / "baseline.json").write_text(content)
     r = run("check", "--baseline", "baseline.json", "policies")
@@ -121,8 +125,22 @@ def test_two_findings_of_one_rule_at_one_node_differ_but_numbers_do_not_count():
     assert fp("path A via Statement[0] line 3") == fp("path A via Statement[1] line 9")
 
 
-@pytest.mark.parametrize("given", ["p.json", "./a/p.json", "a/../b/p.json", "{cwd}/a/p.json", "{cwd}", "{cwd}/",
-                                   "{parent}/other/p.json", "/elsewhere/p.json", "-", "<stdin>", ""])
+@pytest.mark.parametrize(
+    "given",
+    [
+        "p.json",
+        "./a/p.json",
+        "a/../b/p.json",
+        "{cwd}/a/p.json",
+        "{cwd}",
+        "{cwd}/",
+        "{parent}/other/p.json",
+        "/elsewhere/p.json",
+        "-",
+        "<stdin>",
+        "",
+    ],
+)
 def test_fingerprint_path_is_relpath_under_the_working_directory(given, tmp_path, monkeypatch):
     """The fingerprint's file part: what os.path.relpath gives for a path under
     the current directory, the normalised path elsewhere (a prefix test stands

@@ -1,4 +1,5 @@
 """Configuration files: discovery per checked file, validation, CLI overrides, options."""
+
 from __future__ import annotations
 
 import json
@@ -105,14 +106,17 @@ def test_exclude_and_kinds(project):
     assert data["findings"]
 
 
-@pytest.mark.parametrize("text,needle", [
-    ('ignor = ["IAM004"]\n', "unknown key `ignor` (did you mean `ignore`?)"),
-    ('fail-on = "sometimes"\n', "key `fail-on`"),
-    ('select = "IAM004"\n', "key `select`"),
-    ('ignore = ["IAM 004"]\n', "key `ignore.0`"),
-    ('[severity]\nIAM004 = "fatal"\n', "key `severity.IAM004`"),
-    ('ignore = [\n', "invalid TOML"),
-])
+@pytest.mark.parametrize(
+    "text,needle",
+    [
+        ('ignor = ["IAM004"]\n', "unknown key `ignor` (did you mean `ignore`?)"),
+        ('fail-on = "sometimes"\n', "key `fail-on`"),
+        ('select = "IAM004"\n', "key `select`"),
+        ('ignore = ["IAM 004"]\n', "key `ignore.0`"),
+        ('[severity]\nIAM004 = "fatal"\n', "key `severity.IAM004`"),
+        ("ignore = [\n", "invalid TOML"),
+    ],
+)
 def test_malformed_config_exits_2_with_one_line_naming_file_and_key(project, text, needle):
     (project / ".iamlint.toml").write_text(text)
     r = CliRunner().invoke(main, ["check", "policies"])
@@ -178,7 +182,8 @@ def test_option_reaches_the_check_through_ctx_option(project, monkeypatch):
     (project / "rules").mkdir()
     (project / "rules" / "TST001-forbidden-sid.yaml").write_text(OPTION_RULE)
     (project / "policies" / "a.json").write_text(
-        '{"Version": "2012-10-17", "Statement": [{"Sid": "Legacy", "Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}]}')
+        '{"Version": "2012-10-17", "Statement": [{"Sid": "Legacy", "Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}]}'
+    )
     (project / ".iamlint.toml").write_text('extend-rules = ["rules"]\n')
     r, data = check("policies")
     assert "TST001" not in rules_of(data)  # default NOPE

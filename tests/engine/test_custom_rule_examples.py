@@ -1,5 +1,6 @@
 """The shipped declarative examples (examples/custom-rules) load from an
 extend-rules directory, with no Python, and their own bad/good examples hold."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -34,8 +35,9 @@ def test_three_declarative_examples_ship_without_python():
 @pytest.mark.parametrize("rule,verdict,index,example", CASES)
 def test_custom_rule_example(rule, verdict, index, example):
     config = Config(options=dict(example.get("config", {})))
-    report = lint_bytes(example.get("file", "policy.json"), example["content"].encode(), config, REGISTRY,
-                        example.get("kind"))
+    report = lint_bytes(
+        example.get("file", "policy.json"), example["content"].encode(), config, REGISTRY, example.get("kind")
+    )
     assert report.error is None, report.error
     hits = [f for f in report.findings if f.rule == rule.id]
     if verdict == "bad":
@@ -59,16 +61,19 @@ def test_extend_rules_directory_from_config_end_to_end(tmp_path, monkeypatch):
     (tmp_path / "pyproject.toml").write_text('[tool.iamlint]\nextend-rules = ["iam-rules"]\n')
     (tmp_path / "infra").mkdir()
     (tmp_path / "infra" / "app.json").write_text(
-        '{"Version": "2012-10-17", "Statement": [\n'
-        ' {"Effect": "Allow", "Action": "iam:PassRole", "Resource": "*"}]}\n')
+        '{"Version": "2012-10-17", "Statement": [\n {"Effect": "Allow", "Action": "iam:PassRole", "Resource": "*"}]}\n'
+    )
     (tmp_path / "infra" / "trust.json").write_text(
         '{"Version": "2012-10-17", "Statement": [{"Effect": "Allow",\n'
-        ' "Principal": {"AWS": "arn:aws:iam::999988887777:root"}, "Action": "sts:AssumeRole"}]}\n')
+        ' "Principal": {"AWS": "arn:aws:iam::999988887777:root"}, "Action": "sts:AssumeRole"}]}\n'
+    )
     monkeypatch.chdir(tmp_path)
     listed = json.loads(CliRunner().invoke(main, ["rules", "--format", "json"]).stdout)
     assert {"ORG001", "ORG002", "ORG003"} <= {r["id"] for r in listed}
     r = CliRunner().invoke(main, ["check", "--format", "json", "--select", "ORG", "infra"])
-    found = sorted((f["rule"], f["file"].replace("\\", "/").rsplit("/", 1)[-1], f["line"])
-                   for f in json.loads(r.stdout)["findings"])
+    found = sorted(
+        (f["rule"], f["file"].replace("\\", "/").rsplit("/", 1)[-1], f["line"])
+        for f in json.loads(r.stdout)["findings"]
+    )
     assert found == [("ORG002", "app.json", 2), ("ORG003", "trust.json", 2)]
     assert r.exit_code == 1

@@ -1,12 +1,22 @@
 """Finding records: equality and hashing leave out the related locations."""
+
 from __future__ import annotations
 
 from iamlint.findings import Finding, Related, Span
 
 
 def test_findings_differing_only_in_related_locations_are_one():
-    base = dict(rule="IAM208", name="privilege-escalation", severity="error", message="m", file="p.json",
-                span=Span(3, 5, 3, 20), pointer="/Statement/0", owner="", fingerprint="abc")
+    base = dict(
+        rule="IAM208",
+        name="privilege-escalation",
+        severity="error",
+        message="m",
+        file="p.json",
+        span=Span(3, 5, 3, 20),
+        pointer="/Statement/0",
+        owner="",
+        fingerprint="abc",
+    )
     a = Finding(**base, related=(Related("p.json", Span(9, 1, 9, 2), "the other statement", "/Statement/1"),))
     b = Finding(**base)
     assert a == b and not (a != b) and hash(a) == hash(b) and len({a, b}) == 1
@@ -26,14 +36,16 @@ def test_a_message_quoting_a_huge_value_is_bounded_and_keeps_its_fingerprint():
     from iamlint.engine import runner
 
     value = "arn:aws:s4" + "x" * 300_000
-    text = json.dumps({"Version": "2012-10-17",
-                       "Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": value}]})
+    text = json.dumps(
+        {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": value}]}
+    )
     (finding,) = [f for f in lint_text(text) if f.rule == "IAM105"]
     assert len(finding.message) <= runner.MAX_MESSAGE
     assert finding.message.startswith("`Resource` value `arn:aws:s4xxx") and "characters left out" in finding.message
     short = lint_text(text.replace(value, "arn:aws:s4xxx"))
     assert [f.message for f in short if f.rule == "IAM105"][0] == runner.bounded_message(
-        [f.message for f in short if f.rule == "IAM105"][0])
+        [f.message for f in short if f.rule == "IAM105"][0]
+    )
 
 
 def test_bounded_message_leaves_short_messages_alone_and_says_how_much_it_cut():

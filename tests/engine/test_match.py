@@ -1,4 +1,5 @@
 """The declarative vocabulary, evaluated with IAM semantics."""
+
 from __future__ import annotations
 
 import json
@@ -6,19 +7,28 @@ import json
 import pytest
 
 from iamlint.api import lint_text
+from iamlint.config import Config
 from iamlint.engine.document import Document
 from iamlint.engine.match import compile_match
 from iamlint.engine.registry import Registry, Rule, RuleLoadError, load_rule_file
 from iamlint.engine.runner import Context
-from iamlint.config import Config
 from iamlint.model.policy import Opaque
 
 ALL_KINDS = ("identity", "trust", "resource", "scp")
 
 
 def rule(match) -> Rule:
-    return Rule(id="TST100", name="test-rule", severity="warning", kinds=ALL_KINDS, summary="the test rule matched",
-                docs={}, examples={}, source="<test>", match=match)
+    return Rule(
+        id="TST100",
+        name="test-rule",
+        severity="warning",
+        kinds=ALL_KINDS,
+        summary="the test rule matched",
+        docs={},
+        examples={},
+        source="<test>",
+        match=match,
+    )
 
 
 def fire(match, *statements, kind=None):
@@ -33,15 +43,19 @@ def allow(action, resource="*", **extra):
 
 # -- allows / actions --------------------------------------------------------
 
-@pytest.mark.parametrize("action,expected", [
-    ("iam:PassRole", True),
-    ("IAM:passrole", True),          # case-insensitive
-    ("iam:Pass*", True),             # wildcard in the policy
-    ("*", True),
-    (["s3:GetObject", "iam:*"], True),
-    ("iam:GetRole", False),
-    ("iam:PassRoles", False),
-])
+
+@pytest.mark.parametrize(
+    "action,expected",
+    [
+        ("iam:PassRole", True),
+        ("IAM:passrole", True),  # case-insensitive
+        ("iam:Pass*", True),  # wildcard in the policy
+        ("*", True),
+        (["s3:GetObject", "iam:*"], True),
+        ("iam:GetRole", False),
+        ("iam:PassRoles", False),
+    ],
+)
 def test_allows_uses_action_semantics(action, expected):
     assert bool(fire({"allows": "iam:PassRole"}, allow(action))) is expected
 
@@ -49,7 +63,7 @@ def test_allows_uses_action_semantics(action, expected):
 def test_allows_a_pattern_and_notaction_complement():
     m = {"allows": "iam:Attach*"}
     assert fire(m, allow("iam:AttachRolePolicy"))
-    assert fire(m, {"Effect": "Allow", "NotAction": "s3:*", "Resource": "*"})       # NotAction grants iam:*
+    assert fire(m, {"Effect": "Allow", "NotAction": "s3:*", "Resource": "*"})  # NotAction grants iam:*
     assert not fire(m, {"Effect": "Allow", "NotAction": "iam:*", "Resource": "*"})
     assert not fire(m, allow("iam:GetRole"))
 
@@ -62,11 +76,17 @@ def test_a_deny_never_allows_but_actions_sees_it():
 
 def test_finding_points_at_the_granting_action_value():
     policy = '{\n "Version": "2012-10-17",\n "Statement": [{\n  "Effect": "Allow",\n  "Action": [\n   "s3:GetObject",\n   "iam:Pass*"\n  ],\n  "Resource": "*"\n }]\n}\n'
-    found = [f for f in lint_text(policy, registry=Registry([rule({"all": [{"effect": "Allow"}, {"allows": "iam:PassRole"}]})]))]
+    found = [
+        f
+        for f in lint_text(
+            policy, registry=Registry([rule({"all": [{"effect": "Allow"}, {"allows": "iam:PassRole"}]})])
+        )
+    ]
     assert [(f.line, f.pointer) for f in found] == [(7, "/Statement/0/Action/1")]
 
 
 # -- resources -----------------------------------------------------------------
+
 
 def test_resource_star_means_every_resource():
     m = {"all": [{"allows": "s3:GetObject"}, {"resource": "*"}]}
@@ -88,6 +108,7 @@ def test_resource_covers_and_matches():
 
 # -- principals --------------------------------------------------------------------
 
+
 def trust(principal, **extra):
     return {"Effect": "Allow", "Principal": principal, "Action": "sts:AssumeRole", **extra}
 
@@ -96,8 +117,10 @@ def test_principal_type_and_value_patterns():
     m = {"principal": {"type": "Service", "value": "*.amazonaws.com"}}
     assert fire(m, trust({"Service": "lambda.amazonaws.com"}))
     assert not fire(m, trust({"AWS": "arn:aws:iam::111122223333:root"}))
-    assert fire({"principal": {"type": "AWS", "value": "arn:aws:iam::*:root"}},
-                trust({"AWS": ["arn:aws:iam::111122223333:ROOT"]}))
+    assert fire(
+        {"principal": {"type": "AWS", "value": "arn:aws:iam::*:root"}},
+        trust({"AWS": ["arn:aws:iam::111122223333:ROOT"]}),
+    )
 
 
 def test_principal_star_is_only_the_wildcard():
@@ -112,7 +135,7 @@ def test_account_not_in_list():
     assert not fire(m, trust({"AWS": ["111122223333", "arn:aws:iam::111122223333:role/x"]}))
     assert fire(m, trust({"AWS": "arn:aws:iam::999988887777:root"}))
     assert fire(m, trust({"AWS": "999988887777"}))
-    assert fire(m, trust("*"))                                   # everyone is not a listed account
+    assert fire(m, trust("*"))  # everyone is not a listed account
     assert not fire(m, trust({"Service": "ec2.amazonaws.com"}))  # no account at all
 
 
@@ -122,8 +145,11 @@ SUB = "token.actions.githubusercontent.com:sub"
 
 
 def oidc(condition=None):
-    st = {"Effect": "Allow", "Principal": {"Federated": "arn:aws:iam::111122223333:oidc-provider/token.actions.githubusercontent.com"},
-          "Action": "sts:AssumeRoleWithWebIdentity"}
+    st = {
+        "Effect": "Allow",
+        "Principal": {"Federated": "arn:aws:iam::111122223333:oidc-provider/token.actions.githubusercontent.com"},
+        "Action": "sts:AssumeRoleWithWebIdentity",
+    }
     if condition is not None:
         st["Condition"] = condition
     return st
@@ -137,16 +163,19 @@ def test_condition_present_and_absent_case_insensitive_key():
     assert fire(present, oidc(cond)) and not fire(absent, oidc(cond))
 
 
-@pytest.mark.parametrize("operator,values,expected", [
-    ("StringEquals", "repo:org/app:ref:refs/heads/main", True),   # literal value inside the pattern
-    ("StringEquals", "repo:org/*", False),                         # '*' is a literal for StringEquals
-    ("StringLike", "repo:org/*", True),                            # the pattern admits the wanted values
-    ("StringLike", "repo:other/*", False),
-    ("StringLike", ["repo:other/*", "repo:org/app:*"], True),      # list values are OR-ed
-    ("StringNotEquals", "repo:org/app:ref:refs/heads/main", False),
-    ("StringEqualsIgnoreCase", "REPO:ORG/APP:REF:REFS/HEADS/MAIN", True),
-    ("StringEquals", "REPO:ORG/APP:REF:REFS/HEADS/MAIN", False),   # case-sensitive operator
-])
+@pytest.mark.parametrize(
+    "operator,values,expected",
+    [
+        ("StringEquals", "repo:org/app:ref:refs/heads/main", True),  # literal value inside the pattern
+        ("StringEquals", "repo:org/*", False),  # '*' is a literal for StringEquals
+        ("StringLike", "repo:org/*", True),  # the pattern admits the wanted values
+        ("StringLike", "repo:other/*", False),
+        ("StringLike", ["repo:other/*", "repo:org/app:*"], True),  # list values are OR-ed
+        ("StringNotEquals", "repo:org/app:ref:refs/heads/main", False),
+        ("StringEqualsIgnoreCase", "REPO:ORG/APP:REF:REFS/HEADS/MAIN", True),
+        ("StringEquals", "REPO:ORG/APP:REF:REFS/HEADS/MAIN", False),  # case-sensitive operator
+    ],
+)
 def test_condition_value_is_operator_aware(operator, values, expected):
     m = {"condition": {"key": SUB, "value": "repo:org/app:*"}}
     assert bool(fire(m, oidc({operator: {SUB: values}}))) is expected
@@ -160,6 +189,7 @@ def test_condition_operator_filter():
 
 # -- combinators, kind, unknown values -------------------------------------------------
 
+
 def test_all_any_not_and_kind():
     m = {"any": [{"allows": "iam:PassRole"}, {"allows": "kms:Decrypt"}]}
     assert fire(m, allow("kms:Decrypt")) and not fire(m, allow("s3:GetObject"))
@@ -170,12 +200,23 @@ def test_all_any_not_and_kind():
 
 
 def test_unresolved_values_never_match():
-    value = {"Version": "2012-10-17", "Statement": [
-        {"Effect": "Allow", "Action": Opaque("${var.action}"), "Resource": "*",
-         "Principal": {"AWS": Opaque("${var.account}")}}]}
+    value = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Action": Opaque("${var.action}"),
+                "Resource": "*",
+                "Principal": {"AWS": Opaque("${var.account}")},
+            }
+        ],
+    }
     doc = Document("main.tf", value, "resource")
-    for m in ({"allows": "iam:PassRole"}, {"principal": {"type": "AWS", "account-not-in": ["111122223333"]}},
-              {"principal": "*"}):
+    for m in (
+        {"allows": "iam:PassRole"},
+        {"principal": {"type": "AWS", "account-not-in": ["111122223333"]}},
+        {"principal": "*"},
+    ):
         r = rule(m)
         assert list(compile_match(m, r)(Context(doc, r, Config()))) == [], m
 
@@ -199,14 +240,21 @@ examples: {bad: [{content: "{}"}], good: [{content: "{}"}]}
 """
 
 
-@pytest.mark.parametrize("match,field,text", [
-    ("match:\n  all:\n    - allow: iam:PassRole\n", "match/all/0", "unknown key `allow` (did you mean `allows`?)"),
-    ("match:\n  effect: allow\n", "match/effect", "'allow' is not one of"),
-    ("match:\n  condition: {present: false}\n", "match/condition", "'key' is a required property"),
-    ("match:\n  principal: {type: AWS, account-not-in: ['12']}\n", "match/principal/account-not-in/0", "does not match"),
-    ("match:\n  message: only a message\n", "match", "at least one predicate"),
-    ("match:\n  allows: iam:PassRole\n  at: everywhere\n", "match/at", "is not one of"),
-])
+@pytest.mark.parametrize(
+    "match,field,text",
+    [
+        ("match:\n  all:\n    - allow: iam:PassRole\n", "match/all/0", "unknown key `allow` (did you mean `allows`?)"),
+        ("match:\n  effect: allow\n", "match/effect", "'allow' is not one of"),
+        ("match:\n  condition: {present: false}\n", "match/condition", "'key' is a required property"),
+        (
+            "match:\n  principal: {type: AWS, account-not-in: ['12']}\n",
+            "match/principal/account-not-in/0",
+            "does not match",
+        ),
+        ("match:\n  message: only a message\n", "match", "at least one predicate"),
+        ("match:\n  allows: iam:PassRole\n  at: everywhere\n", "match/at", "is not one of"),
+    ],
+)
 def test_bad_match_block_names_file_and_field(tmp_path, match, field, text):
     p = tmp_path / "TST200-bad-match.yaml"
     p.write_text(RULE_HEAD + match)

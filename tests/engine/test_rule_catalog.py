@@ -1,4 +1,5 @@
 """`iamlint rules` and `iamlint rule ID` cover every rule, with the fixed doc headings."""
+
 from __future__ import annotations
 
 import json
@@ -59,7 +60,9 @@ def test_duplicate_id_is_a_load_error(tmp_path):
 
 def test_bad_rule_file_names_file_and_field(tmp_path):
     p = tmp_path / "X001-bad.yaml"
-    p.write_text(open(next(iter(REGISTRY)).source, encoding="utf-8").read().replace("severity: ", "severity: fatal-", 1))
+    p.write_text(
+        open(next(iter(REGISTRY)).source, encoding="utf-8").read().replace("severity: ", "severity: fatal-", 1)
+    )
     with pytest.raises(RuleLoadError) as exc:
         load_rule_file(p)
     assert str(p) in str(exc.value) and "field `severity`" in str(exc.value)

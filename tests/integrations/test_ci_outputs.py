@@ -10,6 +10,7 @@
   attributes; files without IAM content are not listed.
 - GitLab Code Quality: the fields the merge-request widget reads.
 """
+
 from __future__ import annotations
 
 import json
@@ -29,8 +30,7 @@ VENDORED_SCHEMA = ROOT / "tests" / "fixtures" / "sarif-schema-2.1.0.json"
 #: findings: IAM004 (warning, no Version) and IAM201 (error, administrator access)
 ADMIN = '{"Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}\n'
 #: findings: IAM004 only
-MINOR = ('{"Statement": [{"Effect": "Allow", "Action": "s3:GetObject",\n'
-         '  "Resource": "arn:aws:s3:::b/*"}]}\n')
+MINOR = '{"Statement": [{"Effect": "Allow", "Action": "s3:GetObject",\n  "Resource": "arn:aws:s3:::b/*"}]}\n'
 #: IAM401 is a warning rule; attaching AdministratorAccess grades the finding up to an error
 ADMIN_ATTACHMENT = """AWSTemplateFormatVersion: "2010-09-09"
 Resources:
@@ -70,9 +70,14 @@ def _sarif(*args: str) -> dict:
 
 def _artifacts(sarif: dict) -> set[tuple[str, str | None]]:
     run = sarif["runs"][0]
-    return {(loc["physicalLocation"]["artifactLocation"]["uri"],
-             loc["physicalLocation"]["artifactLocation"].get("uriBaseId"))
-            for r in run["results"] for loc in r["locations"]}
+    return {
+        (
+            loc["physicalLocation"]["artifactLocation"]["uri"],
+            loc["physicalLocation"]["artifactLocation"].get("uriBaseId"),
+        )
+        for r in run["results"]
+        for loc in r["locations"]
+    }
 
 
 @pytest.fixture
@@ -171,7 +176,9 @@ def test_error_notifications_carry_repository_relative_locations(repo, monkeypat
     pytest.importorskip("jsonschema").validate(sarif, _schema())
     (note,) = sarif["runs"][0]["invocations"][0]["toolExecutionNotifications"]
     assert note["locations"][0]["physicalLocation"]["artifactLocation"] == {
-        "uri": "other/missing.json", "uriBaseId": "%SRCROOT%"}
+        "uri": "other/missing.json",
+        "uriBaseId": "%SRCROOT%",
+    }
 
 
 # -- severities ---------------------------------------------------------------------
@@ -224,11 +231,13 @@ def test_a_configured_severity_carries_its_score_too(tmp_path, monkeypatch):
 
 # -- JUnit --------------------------------------------------------------------------
 
+
 def test_junit_lists_checked_iam_files_with_file_and_line(repo, monkeypatch):
     (repo / "other" / "package.json").write_text(NOT_IAM)
     (repo / "other" / "good.json").write_text(
         '{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:GetObject",'
-        ' "Resource": "arn:aws:s3:::b/*"}]}\n')
+        ' "Resource": "arn:aws:s3:::b/*"}]}\n'
+    )
     monkeypatch.chdir(repo / "infra")
     code, out = _check("--format", "junit", ".", "../other")
     assert code == 1
@@ -257,6 +266,7 @@ def test_junit_errors_are_still_listed(repo, monkeypatch):
 
 
 # -- GitLab Code Quality --------------------------------------------------------------
+
 
 def test_gitlab_code_quality_report(repo, monkeypatch):
     monkeypatch.chdir(repo / "infra")
@@ -298,7 +308,8 @@ def test_gitlab_fingerprints_are_unique_even_for_identical_findings(tmp_path, mo
 def test_gitlab_report_is_an_empty_array_when_clean(tmp_path, monkeypatch):
     (tmp_path / "p.json").write_text(
         '{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:GetObject",'
-        ' "Resource": "arn:aws:s3:::b/*"}]}\n')
+        ' "Resource": "arn:aws:s3:::b/*"}]}\n'
+    )
     monkeypatch.chdir(tmp_path)
     code, out = _check("--format", "gitlab", "p.json")
     assert code == 0 and json.loads(out) == []
@@ -307,8 +318,11 @@ def test_gitlab_report_is_an_empty_array_when_clean(tmp_path, monkeypatch):
 def _readme_gitlab_job() -> dict:
     yaml = pytest.importorskip("yaml")
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    snippet = next(block.split("```", 1)[0] for block in readme.split("```yaml")[1:]
-                   if block.lstrip().startswith("# .gitlab-ci.yml"))
+    snippet = next(
+        block.split("```", 1)[0]
+        for block in readme.split("```yaml")[1:]
+        if block.lstrip().startswith("# .gitlab-ci.yml")
+    )
     return yaml.safe_load(snippet)["iamlint"]
 
 

@@ -1,4 +1,5 @@
 """``iamlint check --fix`` / ``--diff`` and the fixes shared with the language server."""
+
 from __future__ import annotations
 
 import json
@@ -59,12 +60,15 @@ def _rules(path) -> list[str]:
     return [f["rule"] for f in out["findings"]]
 
 
-@pytest.mark.parametrize("name,content,rule", [
-    ("policy.json", NO_VERSION, "IAM004"),
-    ("inline.json", NO_VERSION_INLINE, "IAM004"),
-    ("template.yaml", SAML_YAML, "IAM310"),
-    ("main.tf", TF_NO_VERSION, "IAM004"),
-])
+@pytest.mark.parametrize(
+    "name,content,rule",
+    [
+        ("policy.json", NO_VERSION, "IAM004"),
+        ("inline.json", NO_VERSION_INLINE, "IAM004"),
+        ("template.yaml", SAML_YAML, "IAM310"),
+        ("main.tf", TF_NO_VERSION, "IAM004"),
+    ],
+)
 def test_fix_writes_the_safe_fix_and_reports_it(tmp_path, name, content, rule):
     path = tmp_path / name
     path.write_text(content)
@@ -93,7 +97,8 @@ def test_fixed_texts_are_what_a_person_would_write(tmp_path):
     assert y.read_text() == SAML_YAML.replace(
         "          - Effect: Allow\n",
         '          - Condition: {"StringEquals": {"SAML:aud": "https://signin.aws.amazon.com/saml"}}\n'
-        "            Effect: Allow\n")
+        "            Effect: Allow\n",
+    )
 
 
 def test_diff_prints_a_unified_diff_and_does_not_write(tmp_path, monkeypatch):
@@ -131,10 +136,9 @@ def test_fix_respects_configuration(tmp_path):
 
 
 def test_github_sub_skeleton_is_offered_for_the_editor():
-    from iamlint.api import default_registry
+    from iamlint.api import default_registry, lint_text
     from iamlint.config import Config
     from iamlint.fixes import apply_edits, fixes_for
-    from iamlint.api import lint_text
 
     fixes = fixes_for("trust.json", GITHUB_NO_SUB, Config(), default_registry())
     [fix] = [f for f in fixes if f.rule == "IAM306"]
@@ -161,11 +165,14 @@ def test_ignore_comment_fix_for_yaml_and_not_for_json():
     assert ignore_fix("p.json", NO_VERSION, json_report.findings[0], Config(), reg, json_report) is None
 
 
-@pytest.mark.parametrize("path,content", [
-    ("policy.json", NO_VERSION),
-    ("template.yaml", SAML_YAML),
-    ("main.tf", TF_NO_VERSION),
-])
+@pytest.mark.parametrize(
+    "path,content",
+    [
+        ("policy.json", NO_VERSION),
+        ("template.yaml", SAML_YAML),
+        ("main.tf", TF_NO_VERSION),
+    ],
+)
 def test_fixes_shared_with_the_editor_keep_crlf_line_endings(path, content):
     """The language server's quick fixes use the same edits: inserted lines end
     like the file's lines (no LF inside a CRLF file)."""

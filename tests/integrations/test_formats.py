@@ -1,5 +1,6 @@
 """CI formats: SARIF 2.1.0 (validated against the official schema), GitHub
 workflow commands, JUnit XML, and --output for every format."""
+
 from __future__ import annotations
 
 import json
@@ -90,8 +91,15 @@ def test_sarif_driver_describes_every_rule(project):
     rules = run["tool"]["driver"]["rules"]
     assert {r["id"] for r in rules} >= {r.id for r in default_registry()}
     for r in rules:
-        for key in ("id", "name", "shortDescription", "fullDescription", "helpUri", "defaultConfiguration",
-                    "properties"):
+        for key in (
+            "id",
+            "name",
+            "shortDescription",
+            "fullDescription",
+            "helpUri",
+            "defaultConfiguration",
+            "properties",
+        ):
             assert key in r, (r["id"], key)
         assert r["shortDescription"]["text"] and r["fullDescription"]["text"]
         assert r["helpUri"] == f"https://github.com/iamlint/iamlint/blob/main/docs/rules/{r['id']}.md"
@@ -104,7 +112,9 @@ def test_sarif_driver_describes_every_rule(project):
     # a trust rule is a security rule and scores higher than a syntax rule
     assert "security" in by_id["IAM306"]["properties"]["tags"]
     assert float(by_id["IAM306"]["properties"]["security-severity"]) >= 7.0
-    assert float(by_id["IAM306"]["properties"]["security-severity"]) > float(by_id["IAM001"]["properties"]["security-severity"])
+    assert float(by_id["IAM306"]["properties"]["security-severity"]) > float(
+        by_id["IAM001"]["properties"]["security-severity"]
+    )
 
 
 def test_sarif_results_carry_rule_level_region_and_fingerprint(project):
@@ -120,8 +130,12 @@ def test_sarif_results_carry_rule_level_region_and_fingerprint(project):
         loc = res["locations"][0]["physicalLocation"]
         assert loc["artifactLocation"]["uri"] == f["file"].removeprefix("./")
         assert loc["artifactLocation"]["uriBaseId"] == "%SRCROOT%"
-        assert loc["region"] == {"startLine": f["line"], "startColumn": f["column"],
-                                 "endLine": f["end_line"], "endColumn": f["end_column"]}
+        assert loc["region"] == {
+            "startLine": f["line"],
+            "startColumn": f["column"],
+            "endLine": f["end_line"],
+            "endColumn": f["end_column"],
+        }
         assert res["partialFingerprints"] == {"iamlintFingerprint/v1": f["fingerprint"]}
     tf = [r for r in run["results"] if r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == "main.tf"]
     assert any(r["locations"][0]["physicalLocation"]["region"]["startLine"] == 7 for r in tf)
@@ -138,7 +152,8 @@ def test_github_workflow_commands(project):
         file = f["file"].replace(":", "%3A").replace(",", "%2C")
         assert line.startswith(
             f"::{command} file={file},line={f['line']},col={f['column']},endLine={f['end_line']},"
-            f"endColumn={f['end_column']},title={f['rule']}::"), line
+            f"endColumn={f['end_column']},title={f['rule']}::"
+        ), line
         assert "\n" not in line
 
 
@@ -206,6 +221,7 @@ def test_progress_bar_never_in_machine_formats_or_without_a_tty(project, monkeyp
 
 def test_progress_bar_on_a_terminal_in_text_format(project, monkeypatch):
     import io
+
     import iamlint.cli as cli
 
     class TTY(io.StringIO):

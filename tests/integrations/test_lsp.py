@@ -1,9 +1,9 @@
 """``iamlint lsp`` driven over stdio with raw JSON-RPC (the client of benchmarks/lsp_latency.py)."""
+
 from __future__ import annotations
 
 import importlib.util
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -53,14 +53,18 @@ def lsp(tmp_path):
 
 def _open(lsp, path: Path, text: str, language: str = "json") -> list[dict]:
     path.write_text(text)
-    lsp.notify("textDocument/didOpen", {"textDocument": {"uri": path.as_uri(), "languageId": language,
-                                                         "version": 1, "text": text}})
+    lsp.notify(
+        "textDocument/didOpen",
+        {"textDocument": {"uri": path.as_uri(), "languageId": language, "version": 1, "text": text}},
+    )
     return lsp.diagnostics(path.as_uri(), timeout=60)["params"]["diagnostics"]
 
 
 def _change(lsp, path: Path, text: str, version: int) -> list[dict]:
-    lsp.notify("textDocument/didChange", {"textDocument": {"uri": path.as_uri(), "version": version},
-                                          "contentChanges": [{"text": text}]})
+    lsp.notify(
+        "textDocument/didChange",
+        {"textDocument": {"uri": path.as_uri(), "version": version}, "contentChanges": [{"text": text}]},
+    )
     return lsp.diagnostics(path.as_uri(), version)["params"]["diagnostics"]
 
 
@@ -86,7 +90,7 @@ def test_diagnostics_on_open_with_exact_range_code_and_docs_link(lsp, tmp_path):
 def test_change_relints_the_unsaved_buffer(lsp, tmp_path):
     path = tmp_path / "policy.json"
     assert [d["code"] for d in _open(lsp, path, NO_VERSION)] == ["IAM004"]
-    fixed = NO_VERSION.replace('{\n', '{\n  "Version": "2012-10-17",\n', 1)
+    fixed = NO_VERSION.replace("{\n", '{\n  "Version": "2012-10-17",\n', 1)
     assert _change(lsp, path, fixed, 2) == []
     assert path.read_text() == NO_VERSION  # the file on disk was not read
     broken = fixed.replace('"Allow",', '"Allow",,')
@@ -99,7 +103,9 @@ def test_unparseable_and_undecodable_input_yield_one_diagnostic(lsp, tmp_path):
     assert len(diags) == 1 and diags[0]["code"] == "IAM001"
     diags = _open(lsp, tmp_path / "bad.yaml", "Resources:\n  - [unclosed\n", "yaml")
     assert len(diags) <= 1
-    diags = _open(lsp, tmp_path / "bad.tf", 'resource "aws_iam_role" "x" {\n  assume_role_policy = <<EOF\n', "terraform")
+    diags = _open(
+        lsp, tmp_path / "bad.tf", 'resource "aws_iam_role" "x" {\n  assume_role_policy = <<EOF\n', "terraform"
+    )
     assert len(diags) <= 1
     # the server is still alive and linting
     assert [d["code"] for d in _open(lsp, tmp_path / "ok.json", NO_VERSION)] == ["IAM004"]
@@ -108,9 +114,10 @@ def test_unparseable_and_undecodable_input_yield_one_diagnostic(lsp, tmp_path):
 def test_code_action_adds_the_version_and_the_result_is_clean(lsp, tmp_path):
     path = tmp_path / "policy.json"
     diags = _open(lsp, path, NO_VERSION)
-    resp = lsp.request("textDocument/codeAction", {
-        "textDocument": {"uri": path.as_uri()}, "range": diags[0]["range"],
-        "context": {"diagnostics": diags}})
+    resp = lsp.request(
+        "textDocument/codeAction",
+        {"textDocument": {"uri": path.as_uri()}, "range": diags[0]["range"], "context": {"diagnostics": diags}},
+    )
     actions = resp["result"]
     [action] = [a for a in actions if "Version" in a["title"]]
     assert action["kind"] == "quickfix" and action["isPreferred"]
@@ -118,9 +125,13 @@ def test_code_action_adds_the_version_and_the_result_is_clean(lsp, tmp_path):
     [edit] = action["edit"]["changes"][path.as_uri()]
     assert edit["range"]["start"] == edit["range"]["end"] == {"line": 1, "character": 2}
     assert edit["newText"] == '"Version": "2012-10-17",\n  '
-    lsp.notify("textDocument/didChange", {
-        "textDocument": {"uri": path.as_uri(), "version": 2},
-        "contentChanges": [{"range": edit["range"], "text": edit["newText"]}]})
+    lsp.notify(
+        "textDocument/didChange",
+        {
+            "textDocument": {"uri": path.as_uri(), "version": 2},
+            "contentChanges": [{"range": edit["range"], "text": edit["newText"]}],
+        },
+    )
     assert lsp.diagnostics(path.as_uri(), 2)["params"]["diagnostics"] == []
 
 
@@ -128,16 +139,20 @@ def test_code_actions_for_github_sub_and_ignore_comment_in_yaml(lsp, tmp_path):
     path = tmp_path / "trust.json"
     diags = _open(lsp, path, GITHUB_NO_SUB)
     d = next(d for d in diags if d["code"] == "IAM306")
-    actions = lsp.request("textDocument/codeAction", {"textDocument": {"uri": path.as_uri()}, "range": d["range"],
-                                                      "context": {"diagnostics": [d]}})["result"]
+    actions = lsp.request(
+        "textDocument/codeAction",
+        {"textDocument": {"uri": path.as_uri()}, "range": d["range"], "context": {"diagnostics": [d]}},
+    )["result"]
     titles = [a["title"] for a in actions]
     assert any("sub condition" in t for t in titles), titles
     assert not any("ignore" in t.lower() for t in titles)  # JSON has no comments
     ypath = tmp_path / "template.yaml"
     ydiags = _open(lsp, ypath, SAML_YAML, "yaml")
     yd = next(d for d in ydiags if d["code"] == "IAM310")
-    yactions = lsp.request("textDocument/codeAction", {"textDocument": {"uri": ypath.as_uri()}, "range": yd["range"],
-                                                       "context": {"diagnostics": [yd]}})["result"]
+    yactions = lsp.request(
+        "textDocument/codeAction",
+        {"textDocument": {"uri": ypath.as_uri()}, "range": yd["range"], "context": {"diagnostics": [yd]}},
+    )["result"]
     ignore = next(a for a in yactions if "ignore" in a["title"].lower())
     [edit] = ignore["edit"]["changes"][ypath.as_uri()]
     assert edit["newText"] == "              # iamlint: ignore[IAM310]\n"
@@ -150,27 +165,32 @@ def test_hover_on_an_action_shows_description_and_access_level(lsp, tmp_path):
     _open(lsp, path, NO_VERSION)
     line = NO_VERSION.splitlines()[1]
     col = line.index("s3:GetObject") + 4
-    resp = lsp.request("textDocument/hover", {"textDocument": {"uri": path.as_uri()},
-                                              "position": {"line": 1, "character": col}})
+    resp = lsp.request(
+        "textDocument/hover", {"textDocument": {"uri": path.as_uri()}, "position": {"line": 1, "character": col}}
+    )
     value = resp["result"]["contents"]["value"]
     assert "s3:GetObject" in value and "Read" in value
     from iamlint.knowledge.catalog import action_info
 
     assert action_info("s3:GetObject").description in value
-    nothing = lsp.request("textDocument/hover", {"textDocument": {"uri": path.as_uri()},
-                                                 "position": {"line": 1, "character": line.index("Effect")}})
+    nothing = lsp.request(
+        "textDocument/hover",
+        {"textDocument": {"uri": path.as_uri()}, "position": {"line": 1, "character": line.index("Effect")}},
+    )
     assert nothing["result"] is None
 
 
 def test_workspace_configuration_is_honoured_and_reloaded(lsp, tmp_path):
     (tmp_path / ".iamlint.toml").write_text('ignore = ["IAM004"]\n')
-    lsp.notify("workspace/didChangeWatchedFiles", {"changes": [
-        {"uri": (tmp_path / ".iamlint.toml").as_uri(), "type": 1}]})
+    lsp.notify(
+        "workspace/didChangeWatchedFiles", {"changes": [{"uri": (tmp_path / ".iamlint.toml").as_uri(), "type": 1}]}
+    )
     path = tmp_path / "policy.json"
     assert _open(lsp, path, NO_VERSION) == []
     (tmp_path / ".iamlint.toml").write_text('select = ["ALL"]\n')
-    lsp.notify("workspace/didChangeWatchedFiles", {"changes": [
-        {"uri": (tmp_path / ".iamlint.toml").as_uri(), "type": 2}]})
+    lsp.notify(
+        "workspace/didChangeWatchedFiles", {"changes": [{"uri": (tmp_path / ".iamlint.toml").as_uri(), "type": 2}]}
+    )
     assert [d["code"] for d in lsp.diagnostics(path.as_uri())["params"]["diagnostics"]] == ["IAM004"]
     # saving a configuration file reloads too
     (tmp_path / ".iamlint.toml").write_text('ignore = ["IAM004"]\n')
@@ -180,23 +200,32 @@ def test_workspace_configuration_is_honoured_and_reloaded(lsp, tmp_path):
 
 def test_non_policy_files_get_no_diagnostics_and_utf16_columns(lsp, tmp_path):
     assert _open(lsp, tmp_path / "package.json", '{"name": "x"}\n') == []
-    text = '{\n  "Statement": [{"Sid": "\U0001F600x", "Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}]\n}\n'
+    text = (
+        '{\n  "Statement": [{"Sid": "\U0001f600x", "Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}]\n}\n'
+    )
     diags = _open(lsp, tmp_path / "emoji.json", text)
     sid = next(d for d in diags if d["code"] == "IAM008")
     # the emoji is one code point for iamlint and two UTF-16 code units for the client
-    assert sid["range"]["start"]["character"] == text.splitlines()[1].index('"\U0001F600')
+    assert sid["range"]["start"]["character"] == text.splitlines()[1].index('"\U0001f600')
     assert sid["range"]["end"]["character"] == text.splitlines()[1].index('x"') + 2 + 1
 
 
 def test_rapid_changes_are_coalesced_into_the_latest_buffer(lsp, tmp_path):
     path = tmp_path / "policy.json"
     _open(lsp, path, NO_VERSION)
-    fixed = NO_VERSION.replace('{\n', '{\n  "Version": "2012-10-17",\n', 1)
+    fixed = NO_VERSION.replace("{\n", '{\n  "Version": "2012-10-17",\n', 1)
     for v in range(2, 8):
-        lsp.notify("textDocument/didChange", {"textDocument": {"uri": path.as_uri(), "version": v},
-                                              "contentChanges": [{"text": NO_VERSION if v % 2 else fixed}]})
-    lsp.notify("textDocument/didChange", {"textDocument": {"uri": path.as_uri(), "version": 8},
-                                          "contentChanges": [{"text": fixed}]})
+        lsp.notify(
+            "textDocument/didChange",
+            {
+                "textDocument": {"uri": path.as_uri(), "version": v},
+                "contentChanges": [{"text": NO_VERSION if v % 2 else fixed}],
+            },
+        )
+    lsp.notify(
+        "textDocument/didChange",
+        {"textDocument": {"uri": path.as_uri(), "version": 8}, "contentChanges": [{"text": fixed}]},
+    )
     final = lsp.diagnostics(path.as_uri(), 8, timeout=10)
     assert final["params"]["diagnostics"] == []
 
@@ -227,12 +256,18 @@ def test_a_pyproject_and_a_nearer_config_are_noticed_and_every_open_document_rel
     assert _ids(_open(lsp, inner, NO_VERSION)) == ["IAM004"]
     (tmp_path / "pyproject.toml").write_text('[project]\nname = "x"\n\n[tool.iamlint]\nignore = ["IAM004"]\n')
     # a change to one document relints both with the new configuration
-    lsp.notify("textDocument/didChange", {"textDocument": {"uri": inner.as_uri(), "version": 2},
-                                          "contentChanges": [{"text": NO_VERSION}]})
+    lsp.notify(
+        "textDocument/didChange",
+        {"textDocument": {"uri": inner.as_uri(), "version": 2}, "contentChanges": [{"text": NO_VERSION}]},
+    )
     published = {}
-    lsp.wait(lambda m: m.get("method") == "textDocument/publishDiagnostics"
-             and published.setdefault(m["params"]["uri"], m["params"]["diagnostics"]) is not None
-             and len(published) == 2)
+    lsp.wait(
+        lambda m: (
+            m.get("method") == "textDocument/publishDiagnostics"
+            and published.setdefault(m["params"]["uri"], m["params"]["diagnostics"]) is not None
+            and len(published) == 2
+        )
+    )
     assert published == {top.as_uri(): [], inner.as_uri(): []}
     # a configuration created nearer to one document takes over for it at its next open
     (sub / ".iamlint.toml").write_text('select = ["ALL"]\n')
@@ -247,8 +282,14 @@ def test_config_watchers_are_registered_when_the_client_can_watch(tmp_path):
 
     client = _client_module().RawClient([sys.executable, "-m", "iamlint", "lsp"], cwd=str(tmp_path))
     try:
-        client.request("initialize", {"processId": None, "rootUri": tmp_path.as_uri(), "capabilities": {
-            "workspace": {"didChangeWatchedFiles": {"dynamicRegistration": True}}}})
+        client.request(
+            "initialize",
+            {
+                "processId": None,
+                "rootUri": tmp_path.as_uri(),
+                "capabilities": {"workspace": {"didChangeWatchedFiles": {"dynamicRegistration": True}}},
+            },
+        )
         client.notify("initialized", {})
         msg = client.wait(lambda m: m.get("method") == "client/registerCapability", timeout=30)
         [reg] = msg["params"]["registrations"]
@@ -260,8 +301,9 @@ def test_config_watchers_are_registered_when_the_client_can_watch(tmp_path):
         path = tmp_path / "policy.json"
         assert _open(client, path, NO_VERSION) == []
         (tmp_path / ".iamlint.toml").write_text('select = ["ALL"]\n')
-        client.notify("workspace/didChangeWatchedFiles", {"changes": [
-            {"uri": (tmp_path / ".iamlint.toml").as_uri(), "type": 2}]})
+        client.notify(
+            "workspace/didChangeWatchedFiles", {"changes": [{"uri": (tmp_path / ".iamlint.toml").as_uri(), "type": 2}]}
+        )
         assert _ids(client.diagnostics(path.as_uri())["params"]["diagnostics"]) == ["IAM004"]
     finally:
         client.close()

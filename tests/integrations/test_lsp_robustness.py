@@ -18,6 +18,7 @@ blocks, for a statement with ``"Sid": "Slow"``, until the test creates a gate
 file: no test hook in the server and no timing assumption.  Every read has a
 generous hang-guard timeout; nothing asserts how long anything took.
 """
+
 from __future__ import annotations
 
 import importlib.util
@@ -69,8 +70,10 @@ def slow(ctx):
                 time.sleep(0.01)
             yield Report(st.ptr("Sid"), "slow statement linted")
 """
-SLOW_POLICY = ('{\n  "Version": "2012-10-17",\n  "Statement": [{"Sid": "Slow", "Effect": "Allow", '
-               '"Action": "s3:GetObject", "Resource": "arn:aws:s3:::b/*"}]\n}\n')
+SLOW_POLICY = (
+    '{\n  "Version": "2012-10-17",\n  "Statement": [{"Sid": "Slow", "Effect": "Allow", '
+    '"Action": "s3:GetObject", "Resource": "arn:aws:s3:::b/*"}]\n}\n'
+)
 
 
 class Client(RawClient):
@@ -79,10 +82,15 @@ class Client(RawClient):
     def __init__(self, cwd: Path, env: dict | None = None):
         self.stderr_path = cwd / "server-stderr.txt"
         self._stderr = open(self.stderr_path, "wb")
-        self.proc = subprocess.Popen([sys.executable, "-m", "iamlint", "lsp"], stdin=subprocess.PIPE,
-                                     stdout=subprocess.PIPE, stderr=self._stderr, cwd=str(cwd),
-                                     env={**os.environ, **(env or {})})
-        self.messages: "queue.Queue[dict]" = queue.Queue()
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "iamlint", "lsp"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=self._stderr,
+            cwd=str(cwd),
+            env={**os.environ, **(env or {})},
+        )
+        self.messages: queue.Queue[dict] = queue.Queue()
         self.seen: list[dict] = []
         self._id = 1000
         threading.Thread(target=self._read, daemon=True).start()
@@ -122,8 +130,10 @@ def lsp(tmp_path):
 
 def _open(lsp, path: Path, text: str, version: int = 1) -> None:
     path.write_text(text)
-    lsp.notify("textDocument/didOpen", {"textDocument": {"uri": path.as_uri(), "languageId": "json",
-                                                         "version": version, "text": text}})
+    lsp.notify(
+        "textDocument/didOpen",
+        {"textDocument": {"uri": path.as_uri(), "languageId": "json", "version": version, "text": text}},
+    )
 
 
 def _hover_params(path: Path, line: int = 1, character: int = 0) -> dict:
@@ -139,25 +149,38 @@ def _assert_alive(lsp, path: Path) -> None:
 
 RANGE0 = {"start": {"line": 0, "character": 0}, "end": {"line": 0, "character": 1}}
 INVALID_REQUESTS = {
-    "hover-negative-line": ("textDocument/hover", lambda uri: {
-        "textDocument": {"uri": uri}, "position": {"line": -1, "character": 0}}),
-    "hover-negative-character": ("textDocument/hover", lambda uri: {
-        "textDocument": {"uri": uri}, "position": {"line": 0, "character": -5}}),
+    "hover-negative-line": (
+        "textDocument/hover",
+        lambda uri: {"textDocument": {"uri": uri}, "position": {"line": -1, "character": 0}},
+    ),
+    "hover-negative-character": (
+        "textDocument/hover",
+        lambda uri: {"textDocument": {"uri": uri}, "position": {"line": 0, "character": -5}},
+    ),
     "hover-params-5": ("textDocument/hover", lambda uri: 5),
     "hover-no-position": ("textDocument/hover", lambda uri: {"textDocument": {"uri": uri}}),
     "code-action-params-5": ("textDocument/codeAction", lambda uri: 5),
-    "code-action-context-5": ("textDocument/codeAction", lambda uri: {
-        "textDocument": {"uri": uri}, "range": RANGE0, "context": 5}),
-    "code-action-malformed-diagnostic": ("textDocument/codeAction", lambda uri: {
-        "textDocument": {"uri": uri}, "range": RANGE0, "context": {"diagnostics": [{"x": 1}]}}),
-    "code-action-diagnostics-not-a-list": ("textDocument/codeAction", lambda uri: {
-        "textDocument": {"uri": uri}, "range": RANGE0, "context": {"diagnostics": "all"}}),
-    "code-action-no-context": ("textDocument/codeAction", lambda uri: {
-        "textDocument": {"uri": uri}, "range": RANGE0}),
-    "code-action-negative-range": ("textDocument/codeAction", lambda uri: {
-        "textDocument": {"uri": uri}, "range": {"start": {"line": -3, "character": 0},
-                                                "end": {"line": 0, "character": 0}},
-        "context": {"diagnostics": []}}),
+    "code-action-context-5": (
+        "textDocument/codeAction",
+        lambda uri: {"textDocument": {"uri": uri}, "range": RANGE0, "context": 5},
+    ),
+    "code-action-malformed-diagnostic": (
+        "textDocument/codeAction",
+        lambda uri: {"textDocument": {"uri": uri}, "range": RANGE0, "context": {"diagnostics": [{"x": 1}]}},
+    ),
+    "code-action-diagnostics-not-a-list": (
+        "textDocument/codeAction",
+        lambda uri: {"textDocument": {"uri": uri}, "range": RANGE0, "context": {"diagnostics": "all"}},
+    ),
+    "code-action-no-context": ("textDocument/codeAction", lambda uri: {"textDocument": {"uri": uri}, "range": RANGE0}),
+    "code-action-negative-range": (
+        "textDocument/codeAction",
+        lambda uri: {
+            "textDocument": {"uri": uri},
+            "range": {"start": {"line": -3, "character": 0}, "end": {"line": 0, "character": 0}},
+            "context": {"diagnostics": []},
+        },
+    ),
     "completion-wrong-shape": ("textDocument/completion", lambda uri: {"textDocument": 5}),
     "completion-params-list": ("textDocument/completion", lambda uri: [uri, 0, 0]),
 }
@@ -199,8 +222,9 @@ def test_an_absurd_content_length_is_refused_and_the_server_goes_on(lsp, tmp_pat
     path = tmp_path / "policy.json"
     _open(lsp, path, NO_VERSION)
     lsp.diagnostics(path.as_uri(), timeout=GUARD)
-    body = json.dumps({"jsonrpc": "2.0", "id": 55, "method": "textDocument/hover",
-                       "params": _hover_params(path)}).encode()
+    body = json.dumps(
+        {"jsonrpc": "2.0", "id": 55, "method": "textDocument/hover", "params": _hover_params(path)}
+    ).encode()
     lsp.send_raw(b"Content-Length: 99999999999\r\n\r\n" + body)
     refused = lsp.wait(lambda m: "error" in m and "id" in m and m["id"] is None)  # JSON-RPC's null id
     assert refused["error"]["code"] == -32600
@@ -237,8 +261,7 @@ def test_hover_on_a_document_that_is_not_open_is_empty_and_reads_nothing(lsp, tm
     on_disk = tmp_path / "on-disk.json"
     on_disk.write_text(NO_VERSION)
     line = NO_VERSION.splitlines()[1]
-    hover = lsp.request("textDocument/hover", _hover_params(on_disk, 1, line.index("s3:GetObject") + 3),
-                        timeout=GUARD)
+    hover = lsp.request("textDocument/hover", _hover_params(on_disk, 1, line.index("s3:GetObject") + 3), timeout=GUARD)
     assert hover["result"] is None  # the editor has not opened it: the server does not read the disk
     assert "Traceback" not in lsp.stderr()
 
@@ -246,7 +269,7 @@ def test_hover_on_a_document_that_is_not_open_is_empty_and_reads_nothing(lsp, tm
 def test_an_absurd_content_length_then_end_of_input_exits_cleanly(tmp_path):
     client = Client(tmp_path)
     client.initialize(str(tmp_path))
-    client.send_raw(b"Content-Length: 99999999999\r\n\r\n{\"jsonrpc\": \"2.0\"")
+    client.send_raw(b'Content-Length: 99999999999\r\n\r\n{"jsonrpc": "2.0"')
     client.proc.stdin.close()
     client.proc.wait(timeout=GUARD)
     err = client.stderr()
@@ -274,21 +297,30 @@ def slow_lsp(tmp_path):
 def test_a_slow_document_does_not_block_requests_on_another_document(slow_lsp, tmp_path):
     fast = tmp_path / "fast.json"
     _open(slow_lsp, fast, NO_VERSION)
-    assert [d["code"] for d in slow_lsp.diagnostics(fast.as_uri(), timeout=GUARD)["params"]["diagnostics"]] \
-        == ["IAM004"]
+    assert [d["code"] for d in slow_lsp.diagnostics(fast.as_uri(), timeout=GUARD)["params"]["diagnostics"]] == [
+        "IAM004"
+    ]
     slow = tmp_path / "slow.json"
     _open(slow_lsp, slow, SLOW_POLICY)  # its lint now waits for the gate
     _assert_alive(slow_lsp, fast)
-    actions = slow_lsp.request("textDocument/codeAction", {
-        "textDocument": {"uri": fast.as_uri()}, "range": RANGE0, "context": {"diagnostics": []}}, timeout=GUARD)
+    actions = slow_lsp.request(
+        "textDocument/codeAction",
+        {"textDocument": {"uri": fast.as_uri()}, "range": RANGE0, "context": {"diagnostics": []}},
+        timeout=GUARD,
+    )
     assert "result" in actions
     # a change on the fast document is linted and published while the slow one is still blocked
-    fixed = NO_VERSION.replace('{\n', '{\n  "Version": "2012-10-17",\n', 1)
-    slow_lsp.notify("textDocument/didChange", {"textDocument": {"uri": fast.as_uri(), "version": 2},
-                                               "contentChanges": [{"text": fixed}]})
+    fixed = NO_VERSION.replace("{\n", '{\n  "Version": "2012-10-17",\n', 1)
+    slow_lsp.notify(
+        "textDocument/didChange",
+        {"textDocument": {"uri": fast.as_uri(), "version": 2}, "contentChanges": [{"text": fixed}]},
+    )
     assert slow_lsp.diagnostics(fast.as_uri(), 2, timeout=GUARD)["params"]["diagnostics"] == []
-    assert not [m for m in slow_lsp.seen if m.get("method") == "textDocument/publishDiagnostics"
-                and m["params"]["uri"] == slow.as_uri()]
+    assert not [
+        m
+        for m in slow_lsp.seen
+        if m.get("method") == "textDocument/publishDiagnostics" and m["params"]["uri"] == slow.as_uri()
+    ]
     slow_lsp.gate.touch()
     codes = [d["code"] for d in slow_lsp.diagnostics(slow.as_uri(), 1, timeout=GUARD)["params"]["diagnostics"]]
     assert "TST901" in codes
@@ -297,20 +329,27 @@ def test_a_slow_document_does_not_block_requests_on_another_document(slow_lsp, t
 def test_only_the_latest_version_of_a_document_being_linted_is_published(slow_lsp, tmp_path):
     slow = tmp_path / "slow.json"
     _open(slow_lsp, slow, SLOW_POLICY)  # version 1 blocks on the gate
-    texts = {2: SLOW_POLICY.replace('"Resource"', '"Resource" ', 1),
-             3: SLOW_POLICY.replace("s3:GetObject", "s3:PutObject"),
-             4: SLOW_POLICY.replace('  "Version": "2012-10-17",\n', "")}
+    texts = {
+        2: SLOW_POLICY.replace('"Resource"', '"Resource" ', 1),
+        3: SLOW_POLICY.replace("s3:GetObject", "s3:PutObject"),
+        4: SLOW_POLICY.replace('  "Version": "2012-10-17",\n', ""),
+    }
     for version, text in texts.items():
-        slow_lsp.notify("textDocument/didChange", {"textDocument": {"uri": slow.as_uri(), "version": version},
-                                                   "contentChanges": [{"text": text}]})
+        slow_lsp.notify(
+            "textDocument/didChange",
+            {"textDocument": {"uri": slow.as_uri(), "version": version}, "contentChanges": [{"text": text}]},
+        )
     # a request after the changes: when it is answered, the server has taken all of them in
     slow_lsp.request("textDocument/hover", _hover_params(slow), timeout=GUARD)
     slow_lsp.gate.touch()
     final = slow_lsp.diagnostics(slow.as_uri(), 4, timeout=GUARD)["params"]["diagnostics"]
     assert sorted(d["code"] for d in final) == ["IAM004", "TST901"]
     slow_lsp.request("textDocument/hover", _hover_params(slow), timeout=GUARD)  # a round trip after it
-    published = [m["params"].get("version") for m in slow_lsp.seen
-                 if m.get("method") == "textDocument/publishDiagnostics" and m["params"]["uri"] == slow.as_uri()]
+    published = [
+        m["params"].get("version")
+        for m in slow_lsp.seen
+        if m.get("method") == "textDocument/publishDiagnostics" and m["params"]["uri"] == slow.as_uri()
+    ]
     assert published == [4]
 
 

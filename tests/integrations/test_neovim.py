@@ -5,6 +5,7 @@ server's quick fix, fills in the repository, saves, and the diagnostic goes.
 
 ``.ci/run`` installs Neovim; the test is skipped only when ``nvim`` is missing.
 """
+
 from __future__ import annotations
 
 import json
@@ -39,15 +40,26 @@ def test_neovim_receives_the_oidc_diagnostic_and_it_disappears_after_fix_and_sav
     policy = tmp_path / "deploy-trust.json"
     policy.write_text(POLICY)
     out = tmp_path / "result.txt"
-    env = {**os.environ,
-           "IAMLINT_POLICY": str(policy), "IAMLINT_OUT": str(out),
-           "IAMLINT_CMD": json.dumps([sys.executable, "-m", "iamlint", "lsp"]),
-           "XDG_CACHE_HOME": str(tmp_path / "cache"), "XDG_STATE_HOME": str(tmp_path / "state"),
-           "XDG_DATA_HOME": str(tmp_path / "data"), "XDG_CONFIG_HOME": str(tmp_path / "config"),
-           "HOME": str(tmp_path)}
-    proc = subprocess.run([nvim, "--headless", "--clean", "-c", f"luafile {HERE / 'nvim' / 'iamlint_e2e.lua'}"],
-                          env=env, cwd=tmp_path, capture_output=True, text=True, timeout=180,
-                          stdin=subprocess.DEVNULL)
+    env = {
+        **os.environ,
+        "IAMLINT_POLICY": str(policy),
+        "IAMLINT_OUT": str(out),
+        "IAMLINT_CMD": json.dumps([sys.executable, "-m", "iamlint", "lsp"]),
+        "XDG_CACHE_HOME": str(tmp_path / "cache"),
+        "XDG_STATE_HOME": str(tmp_path / "state"),
+        "XDG_DATA_HOME": str(tmp_path / "data"),
+        "XDG_CONFIG_HOME": str(tmp_path / "config"),
+        "HOME": str(tmp_path),
+    }
+    proc = subprocess.run(
+        [nvim, "--headless", "--clean", "-c", f"luafile {HERE / 'nvim' / 'iamlint_e2e.lua'}"],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=180,
+        stdin=subprocess.DEVNULL,
+    )
     assert out.is_file(), (proc.returncode, proc.stdout, proc.stderr)
     lines = out.read_text().splitlines()
     assert lines[-1] == "RESULT ok", lines
@@ -69,9 +81,9 @@ def test_neovim_receives_the_oidc_diagnostic_and_it_disappears_after_fix_and_sav
 def _readme_neovim_snippet() -> str:
     """The Lua block that follows "Neovim" in the README's editor section."""
     readme = (HERE.parents[1] / "README.md").read_text(encoding="utf-8")
-    editors = readme[readme.index("### Editors"):]
+    editors = readme[readme.index("### Editors") :]
     start = editors.index("```lua\n", editors.index("Neovim")) + len("```lua\n")
-    return editors[start:editors.index("```", start)]
+    return editors[start : editors.index("```", start)]
 
 
 def test_with_the_readme_setup_a_changed_config_file_applies_without_a_restart(tmp_path):
@@ -89,15 +101,27 @@ def test_with_the_readme_setup_a_changed_config_file_applies_without_a_restart(t
     policy = project / "deploy-trust.json"
     policy.write_text(POLICY)
     out = tmp_path / "result.txt"
-    env = {**os.environ,
-           "IAMLINT_SNIPPET": str(snippet), "IAMLINT_POLICY": str(policy), "IAMLINT_OUT": str(out),
-           "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
-           "XDG_CACHE_HOME": str(tmp_path / "cache"), "XDG_STATE_HOME": str(tmp_path / "state"),
-           "XDG_DATA_HOME": str(tmp_path / "data"), "XDG_CONFIG_HOME": str(tmp_path / "config"),
-           "HOME": str(tmp_path)}
-    proc = subprocess.run([nvim, "--headless", "--clean", "-c", f"luafile {HERE / 'nvim' / 'iamlint_config_e2e.lua'}"],
-                          env=env, cwd=project, capture_output=True, text=True, timeout=180,
-                          stdin=subprocess.DEVNULL)
+    env = {
+        **os.environ,
+        "IAMLINT_SNIPPET": str(snippet),
+        "IAMLINT_POLICY": str(policy),
+        "IAMLINT_OUT": str(out),
+        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
+        "XDG_CACHE_HOME": str(tmp_path / "cache"),
+        "XDG_STATE_HOME": str(tmp_path / "state"),
+        "XDG_DATA_HOME": str(tmp_path / "data"),
+        "XDG_CONFIG_HOME": str(tmp_path / "config"),
+        "HOME": str(tmp_path),
+    }
+    proc = subprocess.run(
+        [nvim, "--headless", "--clean", "-c", f"luafile {HERE / 'nvim' / 'iamlint_config_e2e.lua'}"],
+        env=env,
+        cwd=project,
+        capture_output=True,
+        text=True,
+        timeout=180,
+        stdin=subprocess.DEVNULL,
+    )
     assert out.is_file(), (proc.returncode, proc.stdout, proc.stderr)
     lines = out.read_text().splitlines()
     assert lines == ["REPORTED", "IGNORED", "REPORTED AGAIN", "RESULT ok"], lines

@@ -7,6 +7,7 @@ repository is a temporary git repository holding the current working tree
 disk, not only what was committed.  The target repository holds the sample
 files of ``precommit_repo/`` plus files without IAM material.
 """
+
 from __future__ import annotations
 
 import os
@@ -19,9 +20,13 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLES = Path(__file__).resolve().parent / "precommit_repo"
-GIT_ENV = {"GIT_AUTHOR_NAME": "iamlint tests", "GIT_AUTHOR_EMAIL": "tests@example.invalid",
-           "GIT_COMMITTER_NAME": "iamlint tests", "GIT_COMMITTER_EMAIL": "tests@example.invalid",
-           "GIT_CONFIG_NOSYSTEM": "1"}
+GIT_ENV = {
+    "GIT_AUTHOR_NAME": "iamlint tests",
+    "GIT_AUTHOR_EMAIL": "tests@example.invalid",
+    "GIT_COMMITTER_NAME": "iamlint tests",
+    "GIT_COMMITTER_EMAIL": "tests@example.invalid",
+    "GIT_CONFIG_NOSYSTEM": "1",
+}
 
 
 def _git(args, cwd, env):
@@ -29,8 +34,9 @@ def _git(args, cwd, env):
 
 
 def _working_tree_files() -> list[str]:
-    out = subprocess.run(["git", "ls-files", "-co", "--exclude-standard", "-z"], cwd=ROOT, check=True,
-                         capture_output=True).stdout.decode()
+    out = subprocess.run(
+        ["git", "ls-files", "-co", "--exclude-standard", "-z"], cwd=ROOT, check=True, capture_output=True
+    ).stdout.decode()
     return [f for f in out.split("\0") if f and (ROOT / f).is_file()]
 
 

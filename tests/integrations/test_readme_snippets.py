@@ -9,6 +9,7 @@ install snippet, pre-commit for the hook): about half a minute each.  The
 GitHub Actions snippet is run in test_action.py, the Neovim one in
 test_neovim.py.
 """
+
 from __future__ import annotations
 
 import os
@@ -20,7 +21,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from actions_support import GIT_ENV, ROOT, clone_of_working_tree, git
 
 README = (ROOT / "README.md").read_text(encoding="utf-8")
@@ -31,7 +31,7 @@ POLICY_GOOD = (Path(__file__).resolve().parent / "precommit_repo" / "good-github
 def _block(after: str, language: str) -> str:
     """The first ``language`` code block of the README after the text ``after``."""
     start = README.index(f"```{language}\n", README.index(after)) + len(f"```{language}\n")
-    return README[start:README.index("```", start)]
+    return README[start : README.index("```", start)]
 
 
 @pytest.fixture(scope="module")
@@ -54,17 +54,27 @@ def test_the_install_snippet_installs_a_working_iamlint(user):
     snippet = _block("## Install", "sh")
     assert "pip install iamlint" not in snippet
     # "In the directory that holds the clone as `iamlint/`": run there, as written
-    proc = subprocess.run(["bash", "-euo", "pipefail", "-c", snippet], cwd=clone.parent, env=env,
-                          capture_output=True, text=True, timeout=900)
+    proc = subprocess.run(
+        ["bash", "-euo", "pipefail", "-c", snippet],
+        cwd=clone.parent,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert re.search(r"^iamlint \d+\.\d+", proc.stdout, re.M), proc.stdout
     iamlint = home / ".local" / "share" / "iamlint-venv" / "bin" / "iamlint"
-    check = subprocess.run([str(iamlint), "check", "--no-cache", str(ROOT / "examples" / "admin-policy.json")],
-                           env=env, capture_output=True, text=True, timeout=120)
+    check = subprocess.run(
+        [str(iamlint), "check", "--no-cache", str(ROOT / "examples" / "admin-policy.json")],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert check.returncode == 1 and "IAM201" in check.stdout, check.stdout + check.stderr
     # the rule pack ships inside the installed package, not read from the clone
-    rules = subprocess.run([str(iamlint), "rules"], env=env, capture_output=True, text=True, timeout=120,
-                           cwd=home)
+    rules = subprocess.run([str(iamlint), "rules"], env=env, capture_output=True, text=True, timeout=120, cwd=home)
     assert rules.returncode == 0 and "IAM306" in rules.stdout, rules.stderr
 
 
@@ -88,16 +98,25 @@ def test_the_precommit_snippet_blocks_a_bad_commit_and_lets_a_good_one_through(u
     except ImportError:
         pytest.skip("pre-commit is not installed")
     home, clone, _, env = user
-    env = {**env, "PRE_COMMIT_HOME": str(home / "pre-commit-cache"),
-           "PATH": f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"}
+    env = {
+        **env,
+        "PRE_COMMIT_HOME": str(home / "pre-commit-cache"),
+        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}",
+    }
     project = tmp_path / "infra"
     project.mkdir()
     git(["init", "-q", "-b", "main"], project, env)
     (project / ".pre-commit-config.yaml").write_text(_precommit_config(clone, env))
     git(["add", ".pre-commit-config.yaml"], project, env)
     git(["commit", "-q", "--no-verify", "-m", "pre-commit"], project, env)
-    install = subprocess.run([sys.executable, "-m", "pre_commit", "install"], cwd=project, env=env,
-                             capture_output=True, text=True, timeout=120)
+    install = subprocess.run(
+        [sys.executable, "-m", "pre_commit", "install"],
+        cwd=project,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert install.returncode == 0, install.stdout + install.stderr
 
     (project / "deploy-trust.json").write_text(POLICY_NO_SUB)

@@ -1,4 +1,5 @@
 """docs/rules/<ID>.md (the helpUri of SARIF and the LSP codeDescription) is up to date."""
+
 from __future__ import annotations
 
 import importlib.util

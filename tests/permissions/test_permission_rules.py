@@ -1,5 +1,6 @@
 """Over-privilege (IAM201-207), privilege escalation (IAM208) and public
 resource policies (IAM501): the acceptance points of the permissions issue."""
+
 from __future__ import annotations
 
 import json
@@ -28,12 +29,16 @@ def rules(findings):
 
 # -- acceptance: managed policies -------------------------------------------------
 
-@pytest.mark.parametrize("name,rule,words", [
-    ("AdministratorAccess", "IAM201", "administrator access"),
-    ("PowerUserAccess", "IAM203", "every action of every service except iam:*, organizations:*, account:*"),
-    ("IAMFullAccess", "IAM208", "Privilege escalation"),
-    ("AmazonS3FullAccess", "IAM202", "`s3:*` on `Resource: *`"),
-])
+
+@pytest.mark.parametrize(
+    "name,rule,words",
+    [
+        ("AdministratorAccess", "IAM201", "administrator access"),
+        ("PowerUserAccess", "IAM203", "every action of every service except iam:*, organizations:*, account:*"),
+        ("IAMFullAccess", "IAM208", "Privilege escalation"),
+        ("AmazonS3FullAccess", "IAM202", "`s3:*` on `Resource: *`"),
+    ],
+)
 def test_managed_policy_acceptance(corpus, registry, name, rule, words):
     report = lint_path(str(corpus / "aws-managed-policies" / f"{name}.json"), SELECT, registry)
     hits = [f for f in report.findings if f.rule == rule]
@@ -56,6 +61,7 @@ def test_managed_policy_corpus_has_no_errors_and_read_only_has_no_escalation(cor
 
 # -- privilege escalation ---------------------------------------------------------
 
+
 def test_attach_wildcard_is_escalation():
     found = lint(policy({"Effect": "Allow", "Action": "iam:Attach*", "Resource": "*"}))
     methods = {f.message.split("(")[1].split(")")[0] for f in found if f.rule == "IAM208"}
@@ -63,10 +69,17 @@ def test_attach_wildcard_is_escalation():
 
 
 def test_split_lambda_passrole_is_reported_once_naming_both_statements():
-    found = lint(policy(
-        {"Sid": "Functions", "Effect": "Allow", "Action": ["lambda:CreateFunction", "lambda:InvokeFunction"], "Resource": "*"},
-        {"Effect": "Allow", "Action": "iam:PassRole", "Resource": "*"},
-    ))
+    found = lint(
+        policy(
+            {
+                "Sid": "Functions",
+                "Effect": "Allow",
+                "Action": ["lambda:CreateFunction", "lambda:InvokeFunction"],
+                "Resource": "*",
+            },
+            {"Effect": "Allow", "Action": "iam:PassRole", "Resource": "*"},
+        )
+    )
     hits = [f for f in found if f.rule == "IAM208" and "passrole-lambda-invoke" in f.message]
     assert len(hits) == 1
     msg = hits[0].message
@@ -79,10 +92,12 @@ def test_split_lambda_passrole_is_reported_once_naming_both_statements():
 def test_escalation_through_not_action_and_removed_by_deny():
     found = lint(policy({"Effect": "Allow", "NotAction": "s3:*", "Resource": "*"}))
     assert any(f.rule == "IAM208" and "iam-create-policy-version" in f.message for f in found)
-    found = lint(policy(
-        {"Effect": "Allow", "Action": "iam:CreatePolicyVersion", "Resource": "*"},
-        {"Effect": "Deny", "Action": "iam:*", "Resource": "*"},
-    ))
+    found = lint(
+        policy(
+            {"Effect": "Allow", "Action": "iam:CreatePolicyVersion", "Resource": "*"},
+            {"Effect": "Deny", "Action": "iam:*", "Resource": "*"},
+        )
+    )
     assert not [f for f in found if f.rule == "IAM208"]
 
 
@@ -94,7 +109,8 @@ def test_admin_is_not_also_reported_as_escalation():
 # -- over-privilege ----------------------------------------------------------------
 
 REGION_LOCK = {
-    "Sid": "RegionLock", "Effect": "Deny",
+    "Sid": "RegionLock",
+    "Effect": "Deny",
     "NotAction": ["iam:*", "sts:*", "organizations:*", "cloudfront:*", "route53:*", "support:*"],
     "Resource": "*",
     "Condition": {"StringNotEquals": {"aws:RequestedRegion": ["eu-west-1", "eu-central-1"]}},
@@ -111,8 +127,11 @@ def test_region_lock_does_not_remove_the_allow_risk():
 
 
 def test_unconditional_deny_lowers_admin():
-    found = lint(policy({"Effect": "Allow", "Action": "*", "Resource": "*"},
-                        {"Effect": "Deny", "Action": "iam:*", "Resource": "*"}))
+    found = lint(
+        policy(
+            {"Effect": "Allow", "Action": "*", "Resource": "*"}, {"Effect": "Deny", "Action": "iam:*", "Resource": "*"}
+        )
+    )
     admin = [f for f in found if f.rule == "IAM201"]
     assert [f.severity for f in admin] == ["warning"]
     assert "except what Statement[1] denies" in admin[0].message
@@ -123,26 +142,42 @@ def test_unconditional_deny_lowers_admin():
 
 
 def test_deny_statements_are_never_over_privilege():
-    found = lint(policy(
-        {"Effect": "Deny", "Action": "*", "Resource": "*"},
-        {"Effect": "Deny", "Action": ["s3:*", "iam:PassRole", "secretsmanager:GetSecretValue", "iam:Attach*"], "Resource": "*"},
-        {"Effect": "Deny", "NotAction": "s3:GetObject", "NotResource": "arn:aws:s3:::b/*"},
-    ))
+    found = lint(
+        policy(
+            {"Effect": "Deny", "Action": "*", "Resource": "*"},
+            {
+                "Effect": "Deny",
+                "Action": ["s3:*", "iam:PassRole", "secretsmanager:GetSecretValue", "iam:Attach*"],
+                "Resource": "*",
+            },
+            {"Effect": "Deny", "NotAction": "s3:GetObject", "NotResource": "arn:aws:s3:::b/*"},
+        )
+    )
     assert found == []
 
 
 def test_service_wide_is_case_insensitive_and_skips_resource_scoped():
-    found = lint(policy({"Effect": "Allow", "Action": "S3:*", "Resource": "*"},
-                        {"Effect": "Allow", "Action": "sqs:*", "Resource": "arn:aws:sqs:*:1:q"}))
+    found = lint(
+        policy(
+            {"Effect": "Allow", "Action": "S3:*", "Resource": "*"},
+            {"Effect": "Allow", "Action": "sqs:*", "Resource": "arn:aws:sqs:*:1:q"},
+        )
+    )
     assert [(f.rule, f.pointer) for f in found] == [("IAM202", "/Statement/0/Action")]
 
 
 def test_not_resource_and_pass_role_messages():
-    found = lint(policy(
-        {"Effect": "Allow", "Action": "iam:PassRole", "NotResource": "arn:aws:iam::1:role/admin"},
-        {"Effect": "Allow", "Action": "iam:PassRole", "Resource": "*",
-         "Condition": {"StringEquals": {"iam:PassedToService": "ecs-tasks.amazonaws.com"}}},
-    ))
+    found = lint(
+        policy(
+            {"Effect": "Allow", "Action": "iam:PassRole", "NotResource": "arn:aws:iam::1:role/admin"},
+            {
+                "Effect": "Allow",
+                "Action": "iam:PassRole",
+                "Resource": "*",
+                "Condition": {"StringEquals": {"iam:PassedToService": "ecs-tasks.amazonaws.com"}},
+            },
+        )
+    )
     by = {(f.rule, f.pointer): f for f in found}
     assert "every resource except arn:aws:iam::1:role/admin" in by[("IAM204", "/Statement/0/NotResource")].message
     assert by[("IAM206", "/Statement/0/Action")].severity == "warning"
@@ -152,27 +187,51 @@ def test_not_resource_and_pass_role_messages():
 
 
 def test_write_on_all_resources_uses_the_catalog():
-    found = lint(policy({"Effect": "Allow", "Action": ["sqs:SendMessage", "ec2:DescribeInstances", "iam:PutRolePolicy"],
-                         "Resource": "*"}))
+    found = lint(
+        policy(
+            {
+                "Effect": "Allow",
+                "Action": ["sqs:SendMessage", "ec2:DescribeInstances", "iam:PutRolePolicy"],
+                "Resource": "*",
+            }
+        )
+    )
     hit = [f for f in found if f.rule == "IAM205"]
     assert len(hit) == 1 and hit[0].severity == "warning"  # iam:PutRolePolicy is permissions management
     assert "iam:PutRolePolicy" in hit[0].message and "sqs:SendMessage" in hit[0].message
     assert "ec2:DescribeInstances" not in hit[0].message
-    tagged = lint(policy({"Effect": "Allow", "Action": "sqs:SendMessage", "Resource": "*",
-                          "Condition": {"StringEquals": {"aws:ResourceTag/team": "orders"}}}))
+    tagged = lint(
+        policy(
+            {
+                "Effect": "Allow",
+                "Action": "sqs:SendMessage",
+                "Resource": "*",
+                "Condition": {"StringEquals": {"aws:ResourceTag/team": "orders"}},
+            }
+        )
+    )
     assert not [f for f in tagged if f.rule == "IAM205"]
 
 
 def test_credentials_exposure_one_finding_per_statement():
-    found = lint(policy({"Effect": "Allow", "Action": ["ssm:GetParameter*", "kms:Decrypt"], "Resource": "*"},
-                        {"Effect": "Allow", "Action": "kms:Decrypt", "Resource": "*",
-                         "Condition": {"StringEquals": {"kms:ViaService": "ssm.eu-west-1.amazonaws.com"}}}))
+    found = lint(
+        policy(
+            {"Effect": "Allow", "Action": ["ssm:GetParameter*", "kms:Decrypt"], "Resource": "*"},
+            {
+                "Effect": "Allow",
+                "Action": "kms:Decrypt",
+                "Resource": "*",
+                "Condition": {"StringEquals": {"kms:ViaService": "ssm.eu-west-1.amazonaws.com"}},
+            },
+        )
+    )
     hits = [f for f in found if f.rule == "IAM207"]
     assert len(hits) == 1 and hits[0].pointer.startswith("/Statement/0/")
     assert "kms:Decrypt" in hits[0].message and "ssm:GetParameter" in hits[0].message
 
 
 # -- resource policies -------------------------------------------------------------
+
 
 def bucket(principal, condition=None, effect="Allow"):
     stmt = {"Effect": effect, "Principal": principal, "Action": "s3:GetObject", "Resource": "arn:aws:s3:::b/*"}
@@ -188,24 +247,30 @@ def test_public_bucket(principal):
     assert "public" in found[0].message
 
 
-@pytest.mark.parametrize("condition", [
-    {"StringEquals": {"aws:PrincipalOrgID": "o-abc"}},
-    {"ArnLike": {"aws:SourceArn": "arn:aws:cloudfront::111122223333:distribution/E1"}},
-    {"StringEquals": {"aws:SourceVpce": ["vpce-1"]}},
-    {"StringEquals": {"AWS:SourceAccount": "111122223333"}},
-    {"IpAddress": {"aws:SourceIp": "203.0.113.0/24"}},
-])
+@pytest.mark.parametrize(
+    "condition",
+    [
+        {"StringEquals": {"aws:PrincipalOrgID": "o-abc"}},
+        {"ArnLike": {"aws:SourceArn": "arn:aws:cloudfront::111122223333:distribution/E1"}},
+        {"StringEquals": {"aws:SourceVpce": ["vpce-1"]}},
+        {"StringEquals": {"AWS:SourceAccount": "111122223333"}},
+        {"IpAddress": {"aws:SourceIp": "203.0.113.0/24"}},
+    ],
+)
 def test_restricted_bucket_is_not_public(condition):
     assert lint(bucket("*", condition)) == []
 
 
-@pytest.mark.parametrize("condition", [
-    {"StringNotEquals": {"aws:PrincipalOrgID": "o-abc"}},
-    {"StringEqualsIfExists": {"aws:SourceVpce": "vpce-1"}},
-    {"StringLike": {"aws:SourceArn": "*"}},
-    {"IpAddress": {"aws:SourceIp": "0.0.0.0/0"}},
-    {"Bool": {"aws:SecureTransport": "true"}},
-])
+@pytest.mark.parametrize(
+    "condition",
+    [
+        {"StringNotEquals": {"aws:PrincipalOrgID": "o-abc"}},
+        {"StringEqualsIfExists": {"aws:SourceVpce": "vpce-1"}},
+        {"StringLike": {"aws:SourceArn": "*"}},
+        {"IpAddress": {"aws:SourceIp": "0.0.0.0/0"}},
+        {"Bool": {"aws:SecureTransport": "true"}},
+    ],
+)
 def test_weak_conditions_do_not_restrict(condition):
     assert [f.rule for f in lint(bucket("*", condition))] == ["IAM501"]
 
@@ -226,17 +291,28 @@ def test_public_finding_points_at_the_principal():
 
 # -- memoised per Action list / per pattern: a Deny of one document never leaks into another
 
+
 def test_write_on_all_resources_memo_is_not_shared_across_denies():
     actions = ["iam:DeleteRole", "iam:PutRolePolicy", "s3:PutObject"]
-    denied = lint(policy({"Effect": "Allow", "Action": actions, "Resource": "*"},
-                         {"Effect": "Deny", "Action": "iam:PutRolePolicy", "Resource": "*"}))
+    denied = lint(
+        policy(
+            {"Effect": "Allow", "Action": actions, "Resource": "*"},
+            {"Effect": "Deny", "Action": "iam:PutRolePolicy", "Resource": "*"},
+        )
+    )
     plain = lint(policy({"Effect": "Allow", "Action": actions, "Resource": "*"}))
-    again = lint(policy({"Effect": "Allow", "Action": actions, "Resource": "*"},
-                        {"Effect": "Deny", "Action": "iam:PutRolePolicy", "Resource": "*"}))
+    again = lint(
+        policy(
+            {"Effect": "Allow", "Action": actions, "Resource": "*"},
+            {"Effect": "Deny", "Action": "iam:PutRolePolicy", "Resource": "*"},
+        )
+    )
     msg = lambda found: [f.message for f in found if f.rule == "IAM205"]
-    assert msg(plain) == ["`Resource: *` applies 3 write and permissions-management actions "
-                          "(iam:PutRolePolicy, iam:DeleteRole, s3:PutObject) to every resource although they "
-                          "support resource-level permissions; name the ARNs they need"]
+    assert msg(plain) == [
+        "`Resource: *` applies 3 write and permissions-management actions "
+        "(iam:PutRolePolicy, iam:DeleteRole, s3:PutObject) to every resource although they "
+        "support resource-level permissions; name the ARNs they need"
+    ]
     assert msg(denied) == msg(again) and len(msg(denied)) == 1
     assert msg(denied)[0].startswith("`Resource: *` applies 2 write actions (iam:DeleteRole, s3:PutObject)")
 
@@ -264,8 +340,22 @@ def test_access_facts_agree_with_action_info():
     assert privilege._access_facts("nosuchservice:getthing") is None
 
 
-@pytest.mark.parametrize("pattern", ["ec2:describe*", "iam:*", "s3:put*", "iam:createrole*", "ec2:zzz*",
-                                     "nosuch:get*", "ec2:*instances", "s3:get?bject", "ec2:a:b*", "*:get*", "s3:*"])
+@pytest.mark.parametrize(
+    "pattern",
+    [
+        "ec2:describe*",
+        "iam:*",
+        "s3:put*",
+        "iam:createrole*",
+        "ec2:zzz*",
+        "nosuch:get*",
+        "ec2:*instances",
+        "s3:get?bject",
+        "ec2:a:b*",
+        "*:get*",
+        "s3:*",
+    ],
+)
 def test_prefix_expansion_agrees_with_the_catalog(pattern):
     from iamlint.checks import privilege
     from iamlint.knowledge import catalog

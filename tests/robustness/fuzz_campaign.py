@@ -28,6 +28,7 @@ Run it by hand for longer, with another seed::
 The test suite runs it with a fixed seed for about a minute
 (``tests/robustness/test_fuzz.py``).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -41,8 +42,9 @@ import sys
 import tempfile
 import time
 import traceback
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[2]
 CORPUS = ROOT.parent / "shared" / "corpus"
@@ -52,6 +54,7 @@ MAX_SEED_BYTES = 200_000
 
 
 # --------------------------------------------------------------------------- seeds
+
 
 def _kind_of(path: Path) -> str:
     name = path.name.lower()
@@ -70,8 +73,11 @@ def collect_seeds(rng: random.Random, corpus: Path = CORPUS) -> list[tuple[str, 
         folders = sorted(p for p in corpus.iterdir() if p.is_dir() and p.name not in ("manifests", "derived"))
     local = [ROOT / "examples", ROOT / "tests" / "sources" / "fixtures", ROOT / "tests" / "roles" / "fixtures"]
     for folder in folders + local:
-        files = sorted(p for p in folder.rglob("*") if p.is_file() and p.suffix.lower() in (
-            ".json", ".yaml", ".yml", ".template", ".tf", ".tpl"))
+        files = sorted(
+            p
+            for p in folder.rglob("*")
+            if p.is_file() and p.suffix.lower() in (".json", ".yaml", ".yml", ".template", ".tf", ".tpl")
+        )
         files = [p for p in files if p.stat().st_size <= MAX_SEED_BYTES]
         if folder in folders and len(files) > PER_FOLDER:
             files = rng.sample(files, PER_FOLDER)
@@ -84,8 +90,26 @@ def collect_seeds(rng: random.Random, corpus: Path = CORPUS) -> list[tuple[str, 
 # ----------------------------------------------------------------------- mutations
 
 HOSTILE_TEXT = [
-    "\u202e", "\u200b", "\ufeff", "\x00", "\x1b]0;pwn\x07", "\x1b[2J", "\r", "\u2028", "e\u0301" * 50,
-    "\U0001f600", "\ud800", "::error file=x::y", "${", "%{", "}}", "\\", '"', "'", "*?" * 20, "ä" * 1000,
+    "\u202e",
+    "\u200b",
+    "\ufeff",
+    "\x00",
+    "\x1b]0;pwn\x07",
+    "\x1b[2J",
+    "\r",
+    "\u2028",
+    "e\u0301" * 50,
+    "\U0001f600",
+    "\ud800",
+    "::error file=x::y",
+    "${",
+    "%{",
+    "}}",
+    "\\",
+    '"',
+    "'",
+    "*?" * 20,
+    "ä" * 1000,
 ]
 HOSTILE_JSON_STRINGS = ['"\\ud800"', '"\\udfff\\ud800"', '"\\u0000"', '"\\u001b[31m"', '"a\\u202eb"']
 HUGE_NUMBERS = [b"1e400", b"-1e400", b"1" * 5000, b"1e-400", b"0." + b"0" * 4000 + b"1", b"123456789" * 100 + b".5"]
@@ -116,12 +140,31 @@ def _json_nodes(value: Any, pointer: list) -> list[list]:
 
 
 def _replacement(rng: random.Random) -> Any:
-    return rng.choice([
-        None, True, 0, -1, 1.5, "", "*", [], {}, [[]], {"": {}}, "x" * 10_000, 10**30,
-        [rng.choice(HOSTILE_TEXT)] * 3, {"Fn::Sub": "${AWS::Region}" * 50}, {"Ref": "AWS::NoValue"},
-        {"Fn::Join": ["", [{"Ref": "X"}] * 100]}, {"Fn::If": ["C", "*", {"Ref": "AWS::NoValue"}]},
-        "arn:aws:iam::*:role/*", "${aws:username}", {"StringLike": {"*": "*"}},
-    ])
+    return rng.choice(
+        [
+            None,
+            True,
+            0,
+            -1,
+            1.5,
+            "",
+            "*",
+            [],
+            {},
+            [[]],
+            {"": {}},
+            "x" * 10_000,
+            10**30,
+            [rng.choice(HOSTILE_TEXT)] * 3,
+            {"Fn::Sub": "${AWS::Region}" * 50},
+            {"Ref": "AWS::NoValue"},
+            {"Fn::Join": ["", [{"Ref": "X"}] * 100]},
+            {"Fn::If": ["C", "*", {"Ref": "AWS::NoValue"}]},
+            "arn:aws:iam::*:role/*",
+            "${aws:username}",
+            {"StringLike": {"*": "*"}},
+        ]
+    )
 
 
 def _swap_type(rng: random.Random, data: bytes, name: str) -> bytes:
@@ -144,21 +187,22 @@ def _swap_type(rng: random.Random, data: bytes, name: str) -> bytes:
         except (KeyError, IndexError, TypeError):
             pass
     return json.dumps(value, ensure_ascii=rng.random() < 0.5, indent=rng.choice([None, 2])).encode(
-        "utf-8", "surrogatepass")
+        "utf-8", "surrogatepass"
+    )
 
 
 def _deep_nesting(rng: random.Random, data: bytes, name: str) -> bytes:
     depth = rng.choice([200, 2_000, 20_000])
     if _kind_of(Path(name)) == "hcl":
         deep = b"[" * depth + b"]" * depth
-        return data + b'\nlocals {\n  deep = ' + deep + b"\n}\n"
+        return data + b"\nlocals {\n  deep = " + deep + b"\n}\n"
     if _kind_of(Path(name)) == "yaml":
         return data + b"\nDeep: " + b"[" * depth + b"]" * depth + b"\n"
     at = data.find(b"[") if rng.random() < 0.5 else data.find(b"{", 1)
     if at < 0:
         at = 0
     inner = rng.choice([b"[" * depth + b"]" * depth, b'{"a":' * depth + b"1" + b"}" * depth])
-    return data[: at + 1] + inner + b"," + data[at + 1:]
+    return data[: at + 1] + inner + b"," + data[at + 1 :]
 
 
 def _huge_number(rng: random.Random, data: bytes, name: str) -> bytes:
@@ -167,7 +211,7 @@ def _huge_number(rng: random.Random, data: bytes, name: str) -> bytes:
     if not digits:
         return data + number
     i = rng.choice(digits)
-    return data[:i] + number + data[i + 1:]
+    return data[:i] + number + data[i + 1 :]
 
 
 def _hostile_unicode(rng: random.Random, data: bytes, name: str) -> bytes:
@@ -194,26 +238,34 @@ def _encoding(rng: random.Random, data: bytes, name: str) -> bytes:
 
 YAML_SNIPPETS = [
     b"\nX: !!python/object/apply:os.system ['echo PWNED']\n",
-    b"\nX: !!binary AAAA\n", b"\nX: !Ref\n", b"\nX: !GetAtt [a, b, c, d]\n", b"\nX: !Sub [1, 2]\n",
+    b"\nX: !!binary AAAA\n",
+    b"\nX: !Ref\n",
+    b"\nX: !GetAtt [a, b, c, d]\n",
+    b"\nX: !Sub [1, 2]\n",
     b"\nA: &a [x, x, x, x, x, x, x, x]\nB: &b [*a, *a, *a, *a, *a, *a, *a, *a]\nC: &c [*b, *b, *b, *b, *b, *b, *b, *b]\n"
     b"D: !Join ['', [*c, *c, *c, *c, *c, *c, *c, *c]]\n",
     b"\nBase: &base {Effect: Allow, Action: '*', Resource: '*'}\nM: {<<: *base, <<: *base}\nN: {<<: [*base, *undefined]}\n",
-    b"\nX: *undefined_alias\n", b"\n? [complex, key]\n: value\n", b"\n--- \nsecond: doc\n",
+    b"\nX: *undefined_alias\n",
+    b"\n? [complex, key]\n: value\n",
+    b"\n--- \nsecond: doc\n",
     b"\nX: !FindInMap [M, !Ref K, !Select [0, !Split [',', !Sub '${A},${B}']]]\n",
-    b"\nX: !If [C, !If [C, !If [C, '*', '*'], '*'], '*']\n", b"\n%TAG ! tag:evil.example,2000:\n",
+    b"\nX: !If [C, !If [C, !If [C, '*', '*'], '*'], '*']\n",
+    b"\n%TAG ! tag:evil.example,2000:\n",
 ]
 
 HCL_SNIPPETS = [
     b'\nresource "aws_iam_policy" "h" {\n  policy = <<EOF\n{"Statement": [${local.x}]}\nEOF\n}\n',
     b'\nresource "aws_iam_policy" "h" {\n  policy = <<-EOT\n    {"Version": "2012-10-17"\n',
     b'\nlocals {\n  a = "${"${"${local.a}"}"}"\n  b = [for x in var.y : x if x != ""]\n}\n',
-    b'\nlocals {\n  m = {for k, v in var.m : k\n    => v}\n}\n',
+    b"\nlocals {\n  m = {for k, v in var.m : k\n    => v}\n}\n",
     b'\nresource "aws_iam_role_policy" "r" {\n  policy = templatefile("${path.module}/../../../etc/passwd", {})\n}\n',
     b'\nresource "aws_iam_role_policy" "r" {\n  policy = file("/dev/zero")\n}\n',
     b'\ndata "aws_iam_policy_document" "d" {\n  dynamic "statement" {\n    for_each = var.s\n    content { actions = statement.value }\n  }\n}\n',
-    b'\nlocals {\n  x = jsonencode({Statement = [for i in range(1000000) : i]})\n}\n',
+    b"\nlocals {\n  x = jsonencode({Statement = [for i in range(1000000) : i]})\n}\n",
     b'\nresource "aws_iam_role" "r" {\n  assume_role_policy = jsonencode(local.undefined)\n}\n',
-    b'\n%{ for x in y }${x}%{ endfor }\n', b'\nx = "\\u{1F600}"\n', b'\nresource "a" "b" {\n',
+    b"\n%{ for x in y }${x}%{ endfor }\n",
+    b'\nx = "\\u{1F600}"\n',
+    b'\nresource "a" "b" {\n',
 ]
 
 
@@ -233,8 +285,17 @@ def _format_specific(rng: random.Random, data: bytes, name: str) -> bytes:
 
 
 MUTATIONS: list[Callable[[random.Random, bytes, str], bytes]] = [
-    _flip_bytes, _truncate, _swap_type, _swap_type, _deep_nesting, _huge_number, _hostile_unicode,
-    _encoding, _format_specific, _format_specific, _format_specific,
+    _flip_bytes,
+    _truncate,
+    _swap_type,
+    _swap_type,
+    _deep_nesting,
+    _huge_number,
+    _hostile_unicode,
+    _encoding,
+    _format_specific,
+    _format_specific,
+    _format_specific,
 ]
 
 
@@ -243,7 +304,7 @@ def mutate(rng: random.Random, seeds: list[tuple[str, bytes]]) -> tuple[str, byt
     applied = []
     if rng.random() < 0.08:  # splice two seeds
         other = rng.choice(seeds)[1]
-        data = data[: rng.randrange(len(data) + 1)] + other[rng.randrange(len(other) + 1):]
+        data = data[: rng.randrange(len(data) + 1)] + other[rng.randrange(len(other) + 1) :]
         applied.append("splice")
     for _ in range(rng.randint(1, 3)):
         m = rng.choice(MUTATIONS)
@@ -253,6 +314,7 @@ def mutate(rng: random.Random, seeds: list[tuple[str, bytes]]) -> tuple[str, byt
 
 
 # -------------------------------------------------------------------------- worker
+
 
 def _lint_one(workdir: str, name: str, data: bytes) -> None:
     """Lint and render one input; raises what the public API raises."""
@@ -271,8 +333,14 @@ def _lint_one(workdir: str, name: str, data: bytes) -> None:
             report = api.lint_bytes(path, data, Config(), api.default_registry())
         except RecursionError:
             return
-        run = RunResult(files=[report], findings=list(report.findings), documents=report.documents,
-                        registry=api.default_registry(), show_source=True, root=directory)
+        run = RunResult(
+            files=[report],
+            findings=list(report.findings),
+            documents=report.documents,
+            registry=api.default_registry(),
+            show_source=True,
+            root=directory,
+        )
         for fmt in FORMATS:
             render(fmt, run)
     finally:
@@ -331,9 +399,17 @@ class Worker:
 
 # ------------------------------------------------------------------------ campaign
 
-def campaign(seed: int, seconds: float, timeout: float = 5.0, max_rss_mb: float = 500.0,
-             save: str | None = None, max_inputs: int | None = None, log=print,
-             lint: str = "_lint_one") -> list[dict]:
+
+def campaign(
+    seed: int,
+    seconds: float,
+    timeout: float = 5.0,
+    max_rss_mb: float = 500.0,
+    save: str | None = None,
+    max_inputs: int | None = None,
+    log=print,
+    lint: str = "_lint_one",
+) -> list[dict]:
     """Run the campaign; the failures (dicts with reason, input name, mutations)."""
     rng = random.Random(seed)
     seeds = collect_seeds(rng)
@@ -369,8 +445,15 @@ def campaign(seed: int, seconds: float, timeout: float = 5.0, max_rss_mb: float 
             elif rss_mb is not None and rss_mb > max_rss_mb:
                 reason = f"peak memory {rss_mb:.0f} MB > {max_rss_mb:.0f} MB"
             if reason:
-                failures.append({"reason": reason, "name": name, "mutations": applied,
-                                 "seconds": round(elapsed, 2), "bytes": len(data)})
+                failures.append(
+                    {
+                        "reason": reason,
+                        "name": name,
+                        "mutations": applied,
+                        "seconds": round(elapsed, 2),
+                        "bytes": len(data),
+                    }
+                )
                 log(f"FAIL #{count} {name} {applied}: {reason.strip().splitlines()[-1]}")
                 if save:
                     os.makedirs(save, exist_ok=True)

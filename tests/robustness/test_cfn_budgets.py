@@ -7,6 +7,7 @@ The big cases run in a child process whose peak resident memory is measured
 under an address-space limit so that a regression fails instead of exhausting
 the machine, and under a generous hang-guard timeout.
 """
+
 from __future__ import annotations
 
 import json
@@ -28,8 +29,12 @@ PEAK_RSS_MB = 500
 #: address-space limit of the child: a regression raises MemoryError in it
 ADDRESS_SPACE = 3 << 30
 
-BAD_POLICY = {"Type": "AWS::IAM::ManagedPolicy", "Properties": {"PolicyDocument": {
-    "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}}}
+BAD_POLICY = {
+    "Type": "AWS::IAM::ManagedPolicy",
+    "Properties": {
+        "PolicyDocument": {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}
+    },
+}
 
 #: runs iamlint in a grandchild and prints the grandchild's peak RSS (KiB) last on stderr
 _MEASURE = """
@@ -44,9 +49,15 @@ sys.exit(proc.returncode)
 
 
 def _policy(resource) -> dict:
-    return {"Type": "AWS::IAM::ManagedPolicy", "Properties": {"PolicyDocument": {
-        "Version": "2012-10-17",
-        "Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": resource}]}}}
+    return {
+        "Type": "AWS::IAM::ManagedPolicy",
+        "Properties": {
+            "PolicyDocument": {
+                "Version": "2012-10-17",
+                "Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": resource}],
+            }
+        },
+    }
 
 
 def doubling_template(depth: int, leaf: str = "arn:aws:s3:::b") -> str:
@@ -56,17 +67,25 @@ def doubling_template(depth: int, leaf: str = "arn:aws:s3:::b") -> str:
         ref = f'{{"Fn::FindInMap": ["M", "L{i - 1}", "v"]}}'
         lines.append(f'  "L{i}": {{"v": {{"Fn::Join": ["", [{ref}, {ref}]]}}}}')
     resources = {"P": _policy({"Fn::FindInMap": ["M", f"L{depth}", "v"]}), "Bad": BAD_POLICY}
-    return ('{"AWSTemplateFormatVersion": "2010-09-09",\n"Mappings": {"M": {\n' + ",\n".join(lines)
-            + '\n}},\n"Resources": ' + json.dumps(resources, indent=1) + "\n}\n")
+    return (
+        '{"AWSTemplateFormatVersion": "2010-09-09",\n"Mappings": {"M": {\n'
+        + ",\n".join(lines)
+        + '\n}},\n"Resources": '
+        + json.dumps(resources, indent=1)
+        + "\n}\n"
+    )
 
 
 def sub_template(references: int = 100_000, value_length: int = 4096) -> str:
     """One ``Fn::Sub`` naming a 4 KB parameter 100,000 times (400 KB of text)."""
-    return json.dumps({
-        "AWSTemplateFormatVersion": "2010-09-09",
-        "Parameters": {"x": {"Type": "String", "Default": "a" * value_length}},
-        "Resources": {"P": _policy({"Fn::Sub": "arn:aws:s3:::" + "${x}" * references}), "Bad": BAD_POLICY},
-    }, indent=1)
+    return json.dumps(
+        {
+            "AWSTemplateFormatVersion": "2010-09-09",
+            "Parameters": {"x": {"Type": "String", "Default": "a" * value_length}},
+            "Resources": {"P": _policy({"Fn::Sub": "arn:aws:s3:::" + "${x}" * references}), "Bad": BAD_POLICY},
+        },
+        indent=1,
+    )
 
 
 def yaml_join_template(aliases: int = 10_000, length: int = 10 * 1024) -> str:
@@ -92,8 +111,9 @@ def _line(text: str, *needles: str) -> int:
 def _lint_in_child(tmp_path, name: str, text: str) -> tuple[list[dict], float]:
     path = tmp_path / name
     path.write_text(text)
-    proc = subprocess.run([sys.executable, "-c", _MEASURE, str(path)], capture_output=True, text=True,
-                          timeout=300, cwd=tmp_path)
+    proc = subprocess.run(
+        [sys.executable, "-c", _MEASURE, str(path)], capture_output=True, text=True, timeout=300, cwd=tmp_path
+    )
     assert "Traceback" not in proc.stderr and "MemoryError" not in proc.stderr, proc.stderr[-2000:]
     assert proc.returncode == 0, proc.stderr[-2000:]
     peak_mb = int(proc.stderr.split("peak-rss-kib")[-1]) / 1024
@@ -167,10 +187,15 @@ def test_a_node_reached_twice_is_evaluated_once(monkeypatch):
 
 def test_the_memo_does_not_change_results():
     template = {
-        "Parameters": {"Env": {"Type": "String", "Default": "prod"},
-                       "Names": {"Type": "CommaDelimitedList", "Default": "a,b"}},
-        "Mappings": {"M": {"prod": {"arn": {"Fn::Sub": "arn:${AWS::Partition}:s3:::${Env}-bucket"},
-                                    "list": ["x", {"Ref": "Env"}]}}},
+        "Parameters": {
+            "Env": {"Type": "String", "Default": "prod"},
+            "Names": {"Type": "CommaDelimitedList", "Default": "a,b"},
+        },
+        "Mappings": {
+            "M": {
+                "prod": {"arn": {"Fn::Sub": "arn:${AWS::Partition}:s3:::${Env}-bucket"}, "list": ["x", {"Ref": "Env"}]}
+            }
+        },
     }
     value = [
         {"Fn::FindInMap": ["M", {"Ref": "Env"}, "arn"]},
@@ -183,8 +208,14 @@ def test_the_memo_does_not_change_results():
         {"Fn::If": ["C", "a", "b"]},
     ]
     expected = [
-        "arn:aws:s3:::prod-bucket", "arn:aws:s3:::prod-bucket", ["x", "prod"], "x,prod", "b", ["a", "b"],
-        "prod/${R.Arn}", Opaque("!If"),
+        "arn:aws:s3:::prod-bucket",
+        "arn:aws:s3:::prod-bucket",
+        ["x", "prod"],
+        "x,prod",
+        "b",
+        ["a", "b"],
+        "prod/${R.Arn}",
+        Opaque("!If"),
     ]
     resolver = Resolver(template)
     assert resolver.resolve(value) == expected
@@ -232,7 +263,7 @@ def test_a_whole_policy_past_the_budget_is_reported():
         "AWSTemplateFormatVersion: '2010-09-09'\n"
         f"Parameters:\n  Big:\n    Type: String\n    Default: {'a' * 4096}\n"
         "Resources:\n  P:\n    Type: AWS::IAM::ManagedPolicy\n    Properties:\n"
-        f"      PolicyDocument: !Sub '{{\"Statement\": \"{'${Big}' * 300}\"}}'\n"
+        f'      PolicyDocument: !Sub \'{{"Statement": "{"${Big}" * 300}"}}\'\n'
     )
     report = lint_bytes("t.yaml", text.encode(), Config(), Registry.load())
     assert report.error is None
@@ -269,8 +300,13 @@ def test_a_mapping_merged_many_times_is_merged_once(monkeypatch):
     from iamlint.sources import yamlpos
 
     keys = 500
-    text = ("Base: &a\n" + "".join(f"  k{i}: v{i}\n" for i in range(keys))
-            + "Other:\n  own: 1\n  <<: [" + ", ".join(["*a"] * 600) + "]\n  <<: *a\n")
+    text = (
+        "Base: &a\n"
+        + "".join(f"  k{i}: v{i}\n" for i in range(keys))
+        + "Other:\n  own: 1\n  <<: ["
+        + ", ".join(["*a"] * 600)
+        + "]\n  <<: *a\n"
+    )
     calls = []
     original = yamlpos._key
     monkeypatch.setattr(yamlpos, "_key", lambda node: calls.append(1) or original(node))

@@ -6,6 +6,7 @@ directory, an edit or a deletion while iamlint works, symlinked, hard-linked,
 read-only and non-regular files, and CRLF files.  Every refusal is one line on
 stderr naming the file, the rest of the run goes on, and the exit code is 2.
 """
+
 from __future__ import annotations
 
 import json
@@ -44,8 +45,11 @@ def _no_temp_files(directory: Path, *expected: str) -> bool:
 
 def _refused(result, path) -> list[str]:
     """The stderr lines that name ``path`` and are not 'fixed' reports."""
-    return [line for line in result.stderr.splitlines()
-            if str(path) in line and " fixed " not in line and "would fix" not in line]
+    return [
+        line
+        for line in result.stderr.splitlines()
+        if str(path) in line and " fixed " not in line and "would fix" not in line
+    ]
 
 
 def _assert_refused(result, path, *words):
@@ -85,8 +89,9 @@ def test_fifo_at_the_old_temporary_name_does_not_block(tmp_path):
     planted = tmp_path / ("policy.json" + OLD_TMP)
     os.mkfifo(planted)
     # a subprocess with a hang guard: the old code blocked forever opening the FIFO
-    run = subprocess.run([sys.executable, "-m", "iamlint", "check", "--fix", str(policy)],
-                         capture_output=True, text=True, timeout=120)
+    run = subprocess.run(
+        [sys.executable, "-m", "iamlint", "check", "--fix", str(policy)], capture_output=True, text=True, timeout=120
+    )
     assert run.returncode == 0, run.stderr
     assert policy.read_text() == FIXED
     assert stat.S_ISFIFO(planted.lstat().st_mode)
@@ -366,8 +371,9 @@ def test_a_refused_fix_is_an_error_next_to_the_findings_it_leaves(tmp_path):
 def test_an_explicit_fifo_is_an_error_and_stays_a_fifo(tmp_path):
     fifo = tmp_path / "policy.json"
     os.mkfifo(fifo)
-    run = subprocess.run([sys.executable, "-m", "iamlint", "check", "--fix", str(fifo)],
-                         capture_output=True, text=True, timeout=120)
+    run = subprocess.run(
+        [sys.executable, "-m", "iamlint", "check", "--fix", str(fifo)], capture_output=True, text=True, timeout=120
+    )
     assert run.returncode == 2, run.stderr
     assert "Traceback" not in run.stderr
     [line] = [x for x in run.stderr.splitlines() if str(fifo) in x]
@@ -379,12 +385,14 @@ def test_a_fifo_is_never_written(tmp_path):
     block on the FIFO nor replace it by a regular file."""
     fifo = tmp_path / "policy.json"
     os.mkfifo(fifo)
-    code = ("import sys\n"
-            "from iamlint.api import default_registry\n"
-            "from iamlint.config import Config\n"
-            "from iamlint.fixes import fix_file\n"
-            "r = fix_file(sys.argv[1], Config(), default_registry())\n"
-            "print(r.error)\n")
+    code = (
+        "import sys\n"
+        "from iamlint.api import default_registry\n"
+        "from iamlint.config import Config\n"
+        "from iamlint.fixes import fix_file\n"
+        "r = fix_file(sys.argv[1], Config(), default_registry())\n"
+        "print(r.error)\n"
+    )
     run = subprocess.run([sys.executable, "-c", code, str(fifo)], capture_output=True, text=True, timeout=120)
     assert run.returncode == 0, run.stderr
     assert "not a regular file" in run.stdout
@@ -466,12 +474,15 @@ TF_JSONENCODE = """resource "aws_iam_policy" "read" {
 """
 
 
-@pytest.mark.parametrize("name,content", [
-    ("policy.json", NO_VERSION),
-    ("template.yaml", SAML_YAML),
-    ("heredoc.tf", TF_HEREDOC),
-    ("main.tf", TF_JSONENCODE),
-])
+@pytest.mark.parametrize(
+    "name,content",
+    [
+        ("policy.json", NO_VERSION),
+        ("template.yaml", SAML_YAML),
+        ("heredoc.tf", TF_HEREDOC),
+        ("main.tf", TF_JSONENCODE),
+    ],
+)
 def test_crlf_files_get_crlf_lines(tmp_path, name, content):
     path = tmp_path / name
     crlf = content.replace("\n", "\r\n").encode()

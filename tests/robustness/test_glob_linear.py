@@ -2,6 +2,7 @@
 answer as the old backtracking translation (``*`` -> ``.*``) did, and the
 patterns that made that translation exponential lint in well under a second.
 """
+
 from __future__ import annotations
 
 import itertools
@@ -28,7 +29,9 @@ def _old_source(pattern: str) -> str:
 
 def _old_tokens_source(tokens: tuple[str, ...]) -> str:
     """arns._format_regex's old translation of ARN format tokens."""
-    return "".join(".*" if t == STAR else "[^:]*" if t == STAR_NC else "." if t == ANY else re.escape(t) for t in tokens)
+    return "".join(
+        ".*" if t == STAR else "[^:]*" if t == STAR_NC else "." if t == ANY else re.escape(t) for t in tokens
+    )
 
 
 # Small alphabets: short strings exercise every overlap of segments and colons.
@@ -98,9 +101,7 @@ def _backtracking_quantifiers(source: str) -> int:
         if c == "\\":
             i += 2
             continue
-        if source.startswith("(?>", i) or source.startswith("(?=", i):
-            depth += 1
-        elif c == "(" and depth:
+        if source.startswith("(?>", i) or source.startswith("(?=", i) or (c == "(" and depth):
             depth += 1
         elif c == ")" and depth:
             depth -= 1
@@ -173,8 +174,22 @@ def _check(tmp_path, document: str, rules: dict[str, dict] | None = None) -> set
             (tmp_path / "rules" / f"{rule_id}.yaml").write_text(_rule(rule_id, match))
         (tmp_path / ".iamlint.toml").write_text('extend-rules = ["rules"]\n')
     proc = subprocess.run(
-        [sys.executable, "-m", "iamlint", "check", "--no-cache", "--format", "json", "--fail-on", "never", "policy.json"],
-        capture_output=True, text=True, timeout=HANG_GUARD, cwd=tmp_path,
+        [
+            sys.executable,
+            "-m",
+            "iamlint",
+            "check",
+            "--no-cache",
+            "--format",
+            "json",
+            "--fail-on",
+            "never",
+            "policy.json",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=HANG_GUARD,
+        cwd=tmp_path,
     )
     assert proc.returncode == 0 and "Traceback" not in proc.stderr, proc.stderr[-2000:]
     return {f["rule"] for f in json.loads(proc.stdout)["findings"]}
@@ -198,10 +213,16 @@ def test_not_action_pattern_of_star_question_runs(tmp_path):
 
 
 def test_trust_action_pattern_of_star_question_runs(tmp_path):
-    found = _check(tmp_path, _policy({
-        "Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::123456789012:root"},
-        "Action": "*?" * 18 + "x",  # trust.py matched this against each assume action: 13 s each
-    }))
+    found = _check(
+        tmp_path,
+        _policy(
+            {
+                "Effect": "Allow",
+                "Principal": {"AWS": "arn:aws:iam::123456789012:root"},
+                "Action": "*?" * 18 + "x",  # trust.py matched this against each assume action: 13 s each
+            }
+        ),
+    )
     some_action = any(len(full) >= 18 and full.lower().endswith("x") for full in catalog.expand("*"))
     assert ("IAM104" in found) == (not some_action)
 
@@ -210,8 +231,10 @@ def test_resource_pattern_against_a_declarative_rule(tmp_path):
     wanted = "arn:aws:s3:::" + "b" * 200
     found = _check(
         tmp_path,
-        _policy({"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::" + STARS_ANY},
-                {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::" + STARS}),
+        _policy(
+            {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::" + STARS_ANY},
+            {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::" + STARS},
+        ),
         {"ORG901": {"resource": {"covers": wanted}}},
     )
     assert "ORG901" not in found  # neither pattern covers a name ending in "b"
@@ -221,8 +244,10 @@ def test_principal_against_a_declarative_rule_of_star_runs(tmp_path):
     found = _check(
         tmp_path,
         _policy({"Effect": "Allow", "Principal": {"AWS": LONG_ARN}, "Action": "sts:AssumeRole"}),
-        {"ORG902": {"principal": {"value": "*a*a*a*a*a*a*a*" + STARS_ANY}},
-         "ORG903": {"principal": {"value": "*?*a*a*a*a*a*a*a*A"}}},
+        {
+            "ORG902": {"principal": {"value": "*a*a*a*a*a*a*a*" + STARS_ANY}},
+            "ORG903": {"principal": {"value": "*?*a*a*a*a*a*a*a*A"}},
+        },
     )
     assert "ORG902" not in found and "ORG903" in found  # principal values match case-insensitively
 
@@ -231,10 +256,14 @@ def test_condition_value_pattern_against_a_declarative_rule(tmp_path):
     wanted = "arn:aws:iam::123456789012:role/" + "c" * 200
     found = _check(
         tmp_path,
-        _policy({
-            "Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::123456789012:root"}, "Action": "sts:AssumeRole",
-            "Condition": {"ArnLike": {"aws:PrincipalArn": ["arn:aws:iam::" + STARS_ANY, "arn:aws:iam::" + STARS]}},
-        }),
+        _policy(
+            {
+                "Effect": "Allow",
+                "Principal": {"AWS": "arn:aws:iam::123456789012:root"},
+                "Action": "sts:AssumeRole",
+                "Condition": {"ArnLike": {"aws:PrincipalArn": ["arn:aws:iam::" + STARS_ANY, "arn:aws:iam::" + STARS]}},
+            }
+        ),
         {"ORG904": {"condition": {"key": "aws:PrincipalArn", "value": wanted}}},
     )
     assert "ORG904" not in found  # neither value pattern admits a name ending in "c"

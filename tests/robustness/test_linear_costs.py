@@ -8,6 +8,7 @@ come from that benchmark's generators, and every test also checks that the
 answers (positions, fingerprints, assembled roles) are exactly what the
 straightforward way gives.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -26,7 +27,7 @@ from iamlint.engine.registry import Registry
 from iamlint.parsing.jsontext import JsonLocator, parse
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
-import complexity  # noqa: E402  (the benchmark's generators)
+import complexity
 
 
 @pytest.fixture(scope="module")
@@ -101,8 +102,11 @@ def test_parse_locator_positions_agree_with_full_indexing_on_long_lines():
     """The positions of parse()'s lazy locator, looked up in any order, are
     those of the full index on one-line and CRLF texts with a byte-order mark."""
     value = json.loads(complexity.one_line(300, 2)[1])
-    texts = [json.dumps(value), "\ufeff" + json.dumps(value, indent=1).replace("\n", "\r\n"),
-             json.dumps(value, indent=2).replace(', "', ',\n"', 50)]
+    texts = [
+        json.dumps(value),
+        "\ufeff" + json.dumps(value, indent=1).replace("\n", "\r\n"),
+        json.dumps(value, indent=2).replace(', "', ',\n"', 50),
+    ]
     pointers = [""] + [f"/Statement/0/Action/{i}" for i in range(300)] + ["/Statement/0/Resource", "/Version"]
     rnd = random.Random(3)
     for text in texts:
@@ -131,7 +135,7 @@ class _CountingHash:
         _CountingHash.hashed += len(data)
         self._inner.update(data)
 
-    def copy(self) -> "_CountingHash":
+    def copy(self) -> _CountingHash:
         return _CountingHash(inner=self._inner.copy())
 
     def hexdigest(self) -> str:
@@ -166,12 +170,15 @@ def _old_fingerprint(finding, value, heads: dict | None = None) -> str:
     return runner.fingerprint(finding.rule, finding.file, finding.owner, finding.pointer, text)
 
 
-@pytest.mark.parametrize("dimension, n", [
-    ("actions", 300),  # one rule, one pointer shape: every finding shares the statement's hashing
-    ("arns", 2000),
-    ("principals", 2000),
-    ("conditions", 3000),  # a pointer per key: the large statement enters as its digest
-])
+@pytest.mark.parametrize(
+    "dimension, n",
+    [
+        ("actions", 300),  # one rule, one pointer shape: every finding shares the statement's hashing
+        ("arns", 2000),
+        ("principals", 2000),
+        ("conditions", 3000),  # a pointer per key: the large statement enters as its digest
+    ],
+)
 def test_fingerprints_hash_each_statement_a_bounded_number_of_times(monkeypatch, registry, dimension, n):
     name, data = complexity.GENERATORS[dimension].generate(n, 3)
     value = json.loads(data)
@@ -244,7 +251,7 @@ def test_terraform_principals_named_by_literal_name_and_several_resources(tmp_pa
     """The index answers what the scan did: a principal named by its IAM name
     (a string) or by reference, by several resources, in module order, and a
     resource naming several principals (aws_iam_policy_attachment)."""
-    text = '''
+    text = """
 resource "aws_iam_role" "a" { name = "role-a" }
 resource "aws_iam_role" "b" { name = "role-b" }
 resource "aws_iam_user" "u" { name = "deployer" }
@@ -267,13 +274,17 @@ resource "aws_iam_access_key" "off" {
   user   = aws_iam_user.u.name
   status = "Inactive"
 }
-'''
+"""
     result = _read(tmp_path, "main.tf", text.encode())
     roles = {role.name: role for role in result.roles}
     a, b, u = roles["aws_iam_role.a"], roles["aws_iam_role.b"], roles["aws_iam_user.u"]
     assert [d.owner for d in a.inline] == ["aws_iam_role_policy.first", "aws_iam_role_policy.second"]
-    assert [m.arn for m in a.managed] == [m.arn for m in b.managed] == [m.arn for m in u.managed] == [
-        "arn:aws:iam::aws:policy/ReadOnlyAccess"]
+    assert (
+        [m.arn for m in a.managed]
+        == [m.arn for m in b.managed]
+        == [m.arn for m in u.managed]
+        == ["arn:aws:iam::aws:policy/ReadOnlyAccess"]
+    )
     assert b.inline == []
     assert u.meta["access_keys"] == ["aws_iam_access_key.k"]
 
@@ -304,24 +315,58 @@ def test_terraform_plan_roles_look_up_their_resources(monkeypatch, tmp_path):
         role = roles[f"aws_iam_role.r{i}"]
         assert len(role.inline) == 1 and role.trust is not None
         assert [(a.arn, a.document.owner) for a in role.managed] == [
-            (f"arn:aws:iam::123456789012:policy/m{i}", f"aws_iam_policy.m{i}")]
+            (f"arn:aws:iam::123456789012:policy/m{i}", f"aws_iam_policy.m{i}")
+        ]
 
 
 def test_terraform_plan_managed_policy_found_by_arn_or_name_first_in_plan_order(tmp_path):
     def policy(action):
-        return json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": action, "Resource": "*"}]})
+        return json.dumps(
+            {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": action, "Resource": "*"}]}
+        )
 
     resources = [
-        {"address": "aws_iam_policy.by_name", "type": "aws_iam_policy", "name": "by_name",
-         "values": {"name": "shared", "arn": "arn:aws:iam::111122223333:policy/other", "policy": policy("s3:GetObject")}},
-        {"address": "aws_iam_policy.by_arn", "type": "aws_iam_policy", "name": "by_arn",
-         "values": {"name": "x", "arn": "arn:aws:iam::111122223333:policy/shared", "policy": policy("s3:PutObject")}},
-        {"address": "aws_iam_role.r", "type": "aws_iam_role", "name": "r",
-         "values": {"name": "r", "managed_policy_arns": ["arn:aws:iam::111122223333:policy/shared",
-                                                         "arn:aws:iam::111122223333:policy/x",
-                                                         "arn:aws:iam::111122223333:policy/none"],
-                    "assume_role_policy": json.dumps({"Version": "2012-10-17", "Statement": [
-                        {"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"}]})}},
+        {
+            "address": "aws_iam_policy.by_name",
+            "type": "aws_iam_policy",
+            "name": "by_name",
+            "values": {
+                "name": "shared",
+                "arn": "arn:aws:iam::111122223333:policy/other",
+                "policy": policy("s3:GetObject"),
+            },
+        },
+        {
+            "address": "aws_iam_policy.by_arn",
+            "type": "aws_iam_policy",
+            "name": "by_arn",
+            "values": {"name": "x", "arn": "arn:aws:iam::111122223333:policy/shared", "policy": policy("s3:PutObject")},
+        },
+        {
+            "address": "aws_iam_role.r",
+            "type": "aws_iam_role",
+            "name": "r",
+            "values": {
+                "name": "r",
+                "managed_policy_arns": [
+                    "arn:aws:iam::111122223333:policy/shared",
+                    "arn:aws:iam::111122223333:policy/x",
+                    "arn:aws:iam::111122223333:policy/none",
+                ],
+                "assume_role_policy": json.dumps(
+                    {
+                        "Version": "2012-10-17",
+                        "Statement": [
+                            {
+                                "Effect": "Allow",
+                                "Principal": {"Service": "ec2.amazonaws.com"},
+                                "Action": "sts:AssumeRole",
+                            }
+                        ],
+                    }
+                ),
+            },
+        },
     ]
     plan = {"format_version": "1.2", "planned_values": {"root_module": {"resources": resources}}}
     result = _read(tmp_path, "plan.json", json.dumps(plan).encode())
@@ -386,7 +431,7 @@ def test_interpolations_of_a_long_heredoc_are_found_in_one_pass():
 
     n = 3000
     body = complexity.tf_heredoc(n, 1)[1].decode()
-    body = body[body.index("<<EOF") + 6:body.index("\nEOF")]
+    body = body[body.index("<<EOF") + 6 : body.index("\nEOF")]
     _CountingFinds.scanned = 0
     found = list(find_interpolations(_CountingFinds(body)))
     assert len(found) == n and {kind for _s, _e, kind in found} == {"interp"}
@@ -394,15 +439,22 @@ def test_interpolations_of_a_long_heredoc_are_found_in_one_pass():
     assert _CountingFinds.scanned <= 3 * len(body)  # was about n * len(body) / 2
 
 
-@pytest.mark.parametrize("text, expected", [
-    ('a ${x} b %{ if y } c $${z} %%{w} ${"}"} ${', [(2, 6, "interp"), (9, 18, "directive"), (21, 22, "escape"),
-                                                     (27, 28, "escape"), (33, 39, "interp")]),
-    ("%{a}%{b}${c}", [(0, 4, "directive"), (4, 8, "directive"), (8, 12, "interp")]),
-    ("${a}%{b}${c}%%{d}$${e}", [(0, 4, "interp"), (4, 8, "directive"), (8, 12, "interp"), (12, 13, "escape"),
-                                (17, 18, "escape")]),
-    ("$${a} ${b}", [(0, 1, "escape"), (6, 10, "interp")]),
-    ("no interpolation", []),
-])
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        (
+            'a ${x} b %{ if y } c $${z} %%{w} ${"}"} ${',
+            [(2, 6, "interp"), (9, 18, "directive"), (21, 22, "escape"), (27, 28, "escape"), (33, 39, "interp")],
+        ),
+        ("%{a}%{b}${c}", [(0, 4, "directive"), (4, 8, "directive"), (8, 12, "interp")]),
+        (
+            "${a}%{b}${c}%%{d}$${e}",
+            [(0, 4, "interp"), (4, 8, "directive"), (8, 12, "interp"), (12, 13, "escape"), (17, 18, "escape")],
+        ),
+        ("$${a} ${b}", [(0, 1, "escape"), (6, 10, "interp")]),
+        ("no interpolation", []),
+    ],
+)
 def test_interpolations_and_escapes_are_found_in_order(text, expected):
     """What the search of both openings at every step found (its answers, kept)."""
     from iamlint.sources.hclpos import find_interpolations
@@ -455,12 +507,27 @@ def test_suppressions_apply_as_testing_each_against_each():
         for _ in range(rnd.randint(0, 8)):
             rule = rnd.choice(["IAM1", "IAM101", "IAM105", "IAM3"])
             if rnd.random() < 0.3:
-                suppressions.append(Suppression(rule, Span(1, 1, 1, 2), owner=rnd.choice(["a", "b", ""]), source="metadata"))
+                suppressions.append(
+                    Suppression(rule, Span(1, 1, 1, 2), owner=rnd.choice(["a", "b", ""]), source="metadata")
+                )
             else:
-                suppressions.append(Suppression(rule, Span(1, 1, 1, 2), frozenset(rnd.sample(range(1, 8), rnd.randint(0, 2)))))
-        findings = [Finding(rule=rnd.choice(["IAM101", "IAM105", "IAM301", "IAM012"]), name="x", severity="error",
-                            message=str(i), file="f", span=Span(rnd.randint(1, 8), 1, 1, 2), pointer="",
-                            owner=rnd.choice(["a", "b", ""]), fingerprint=str(i)) for i in range(rnd.randint(0, 12))]
+                suppressions.append(
+                    Suppression(rule, Span(1, 1, 1, 2), frozenset(rnd.sample(range(1, 8), rnd.randint(0, 2))))
+                )
+        findings = [
+            Finding(
+                rule=rnd.choice(["IAM101", "IAM105", "IAM301", "IAM012"]),
+                name="x",
+                severity="error",
+                message=str(i),
+                file="f",
+                span=Span(rnd.randint(1, 8), 1, 1, 2),
+                pointer="",
+                owner=rnd.choice(["a", "b", ""]),
+                fingerprint=str(i),
+            )
+            for i in range(rnd.randint(0, 12))
+        ]
         expected = _naive_apply(findings, suppressions)
         for s in suppressions:
             s.used = False
@@ -479,7 +546,11 @@ def test_a_run_of_suppression_comments_is_read_in_one_pass(monkeypatch):
     original = suppress._is_comment_line
     monkeypatch.setattr(suppress, "_is_comment_line", lambda line: calls.append(1) or original(line))
     n = 2000
-    text = "Resources:\n" + "".join(f"  # iamlint: ignore[IAM{100 + i % 50}]\n" for i in range(n)) + "  Role:\n    # iamlint: ignore[IAM3]\n"
+    text = (
+        "Resources:\n"
+        + "".join(f"  # iamlint: ignore[IAM{100 + i % 50}]\n" for i in range(n))
+        + "  Role:\n    # iamlint: ignore[IAM3]\n"
+    )
     found = suppress.comment_suppressions("t.yaml", text)
     assert len(found) == n + 1
     assert {s.lines for s in found[:n]} == {frozenset({n + 2})}  # the line of "Role:"
@@ -509,8 +580,11 @@ def test_policy_document_statements_are_merged_by_sid_without_rescanning(monkeyp
     from iamlint.sources import terraform
 
     original = terraform.TerraformReader.statement
-    monkeypatch.setattr(terraform.TerraformReader, "statement",
-                        lambda self, *args, **kw: _CountingStatement(original(self, *args, **kw)))
+    monkeypatch.setattr(
+        terraform.TerraformReader,
+        "statement",
+        lambda self, *args, **kw: _CountingStatement(original(self, *args, **kw)),
+    )
     _CountingStatement.sid_reads = 0
     n = 400
     result = _read(tmp_path, "main.tf", complexity.tf_statements(n, 1)[1])
@@ -582,6 +656,12 @@ def test_policy_document_sources_statements_and_overrides_merge_by_sid(tmp_path)
     result = _read(tmp_path, "main.tf", MERGED_DOCUMENTS.encode())
     (doc,) = [d for d in result.documents if d.owner == "data.aws_iam_policy_document.main"]
     assert [(st.get("Sid"), st["Action"]) for st in doc.value["Statement"]] == [
-        ("A", ["sqs:SendMessage"]), ("B", ["s3:DeleteObject"]), ("A", ["s3:GetObject"]), ("B", ["s3:PutObject"]),
-        (None, ["sns:Publish"]), ("D", ["ec2:StopInstances"]), ("C", ["s3:ListBucket"])]
+        ("A", ["sqs:SendMessage"]),
+        ("B", ["s3:DeleteObject"]),
+        ("A", ["s3:GetObject"]),
+        ("B", ["s3:PutObject"]),
+        (None, ["sns:Publish"]),
+        ("D", ["ec2:StopInstances"]),
+        ("C", ["s3:ListBucket"]),
+    ]
     assert [doc.locate(f"/Statement/{i}/Action").line for i in range(7)] == [31, 17, 4, 9, 35, 45, 22]

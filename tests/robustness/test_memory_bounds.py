@@ -2,6 +2,7 @@
 language server lints every version of a buffer, a repository run reads
 thousands of files (issue 14: the fuzz campaign's worker grew by ~25 MB for
 every deeply nested .tf file it had seen)."""
+
 from __future__ import annotations
 
 from iamlint.sources import hclpos

@@ -1,6 +1,7 @@
 """Linting leaves no reference cycles behind: what a file's run builds is freed
 by reference counting as soon as the run is over, without waiting for the
 garbage collector (which then has less to scan in a batch run)."""
+
 from __future__ import annotations
 
 import gc
@@ -11,13 +12,28 @@ from iamlint.api import lint_bytes
 from iamlint.config import Config
 from iamlint.engine.registry import Registry
 
-POLICY = json.dumps({"Version": "2012-10-17", "Statement": [
-    {"Effect": "Allow", "Action": ["s3:GetObject", "iam:PassRole", "ec2:*"], "Resource": "*",
-     "Condition": {"StringEquals": {"aws:RequestedRegion": "eu-west-1", "aws:NoSuchKey": "x"},
-                   "Bool": {"aws:SecureTransport": "true"}}},
-    {"Effect": "Deny", "NotAction": "s3:*", "Resource": "arn:aws:s3:::bucket/*",
-     "Condition": {"IpAddress": {"aws:SourceIp": ["10.0.0.0/8"]}}},
-]}).encode()
+POLICY = json.dumps(
+    {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Action": ["s3:GetObject", "iam:PassRole", "ec2:*"],
+                "Resource": "*",
+                "Condition": {
+                    "StringEquals": {"aws:RequestedRegion": "eu-west-1", "aws:NoSuchKey": "x"},
+                    "Bool": {"aws:SecureTransport": "true"},
+                },
+            },
+            {
+                "Effect": "Deny",
+                "NotAction": "s3:*",
+                "Resource": "arn:aws:s3:::bucket/*",
+                "Condition": {"IpAddress": {"aws:SourceIp": ["10.0.0.0/8"]}},
+            },
+        ],
+    }
+).encode()
 
 #: the shipped example: roles, managed-policy attachments (resolved by the
 #: reader's link closures) and a trust condition

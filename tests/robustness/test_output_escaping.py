@@ -6,6 +6,7 @@ A raw ESC starts terminal control sequences (``ESC [2J`` clears the screen,
 line, and GitHub Actions runs a stdout line starting with ``::`` as a
 workflow command.  Text and JUnit output show them as visible escapes
 (``\\x1b``, ``\\x07``, ``\\n``); JUnit stays well-formed XML."""
+
 from __future__ import annotations
 
 import os
@@ -26,8 +27,13 @@ OUR_COLORS = re.compile(r"\x1b\[[0-9;]*m")
 
 
 def _iamlint(*args, cwd):
-    proc = subprocess.run([sys.executable, "-m", "iamlint", "check", "--no-cache", *args], capture_output=True,
-                          timeout=60, cwd=cwd, env={**os.environ, "IAMLINT_CACHE_DIR": str(cwd / "cache")})
+    proc = subprocess.run(
+        [sys.executable, "-m", "iamlint", "check", "--no-cache", *args],
+        capture_output=True,
+        timeout=60,
+        cwd=cwd,
+        env={**os.environ, "IAMLINT_CACHE_DIR": str(cwd / "cache")},
+    )
     assert b"Traceback" not in proc.stderr, proc.stderr[-2000:]
     return proc.returncode, proc.stdout.decode("utf-8"), proc.stderr.decode("utf-8")
 
@@ -42,8 +48,10 @@ def _assert_confined(output: str) -> None:
 def _terraform_with(value: str) -> str:
     # HCL strings may hold raw control characters; the action's text reaches
     # the finding message (unknown action) and the --show-source line
-    return ('resource "aws_iam_policy" "p" {\n  name = "x"\n  policy = jsonencode({Version = "2012-10-17", '
-            f'Statement = [{{Effect = "Allow", Action = "s3:Get{value}Object", Resource = "*"}}]}})\n}}\n')
+    return (
+        'resource "aws_iam_policy" "p" {\n  name = "x"\n  policy = jsonencode({Version = "2012-10-17", '
+        f'Statement = [{{Effect = "Allow", Action = "s3:Get{value}Object", Resource = "*"}}]}})\n}}\n'
+    )
 
 
 @pytest.fixture
@@ -66,8 +74,10 @@ def test_a_policy_value_cannot_drive_the_terminal_in_text_output(tmp_path, hosti
 def test_json_escapes_in_a_policy_are_escaped_too(tmp_path):
     # "\u001b" in JSON text decodes to a raw ESC in the message
     p = tmp_path / "p.json"
-    p.write_text('{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Resource": "*", '
-                 '"Action": "s3:Get\\u001b[2J\\u0007\\n::error::x"}]}')
+    p.write_text(
+        '{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Resource": "*", '
+        '"Action": "s3:Get\\u001b[2J\\u0007\\n::error::x"}]}'
+    )
     code, out, err = _iamlint(str(p), cwd=tmp_path)
     assert code == 1 and err == ""
     _assert_confined(out)
@@ -93,8 +103,9 @@ def test_a_file_name_cannot_drive_the_terminal_or_start_a_workflow_command(tmp_p
     tree = tmp_path / "tree"
     tree.mkdir()
     name = "::error::pwned\x1b[2J\n::warning::x.json"
-    (tree / name).write_text('{"Version": "2012-10-17", "Statement": [{"Effect": "allow", '
-                             '"Action": "s3:ListBucket", "Resource": "*"}]}')
+    (tree / name).write_text(
+        '{"Version": "2012-10-17", "Statement": [{"Effect": "allow", "Action": "s3:ListBucket", "Resource": "*"}]}'
+    )
     for fmt in ("text", "junit"):
         code, out, err = _iamlint("--format", fmt, name, cwd=tree)
         assert code == 1 and err == ""
@@ -124,24 +135,30 @@ def test_junit_output_is_well_formed_and_escaped(tmp_path, hostile_value):
     assert len(failure.text.splitlines()) == 1
 
 
-@pytest.mark.parametrize("text, shown", [
-    ("plain", "plain"),
-    ("tab\tkept", "tab\tkept"),
-    ("\x00\x1b\x7f\x85\x9f", "\\x00\\x1b\\x7f\\x85\\x9f"),
-    ("a\nb\rc", "a\\nb\\rc"),
-    ("\u2028\u202e\u2066", "\\u2028\\u202e\\u2066"),
-    ("ünïcödé ✓", "ünïcödé ✓"),
-])
+@pytest.mark.parametrize(
+    "text, shown",
+    [
+        ("plain", "plain"),
+        ("tab\tkept", "tab\tkept"),
+        ("\x00\x1b\x7f\x85\x9f", "\\x00\\x1b\\x7f\\x85\\x9f"),
+        ("a\nb\rc", "a\\nb\\rc"),
+        ("\u2028\u202e\u2066", "\\u2028\\u202e\\u2066"),
+        ("ünïcödé ✓", "ünïcödé ✓"),
+    ],
+)
 def test_escape_shows_every_control_character_visibly(text, shown):
     assert escape(text) == shown
 
 
-@pytest.mark.parametrize("text, shown", [
-    ("::error::x", "\\x3a:error::x"),
-    ("  \t::set-output", "  \t\\x3a:set-output"),
-    ("a::b", "a::b"),
-    (":x", ":x"),
-])
+@pytest.mark.parametrize(
+    "text, shown",
+    [
+        ("::error::x", "\\x3a:error::x"),
+        ("  \t::set-output", "  \t\\x3a:set-output"),
+        ("a::b", "a::b"),
+        (":x", ":x"),
+    ],
+)
 def test_escape_at_line_start_defuses_a_workflow_command(text, shown):
     assert escape(text, line_start=True) == shown
     assert escape(text) == text
@@ -152,20 +169,32 @@ def test_a_repository_rule_pack_cannot_drive_the_terminal(tmp_path):
     # messages go through the same escaping as everything else
     (tmp_path / "rules").mkdir()
     yaml = pytest.importorskip("yaml")
-    rule = yaml.safe_load((Path(__file__).resolve().parents[2] / "examples" / "custom-rules"
-                           / "ORG002-sensitive-action-on-all-resources.yaml").read_text(encoding="utf-8"))
+    rule = yaml.safe_load(
+        (
+            Path(__file__).resolve().parents[2]
+            / "examples"
+            / "custom-rules"
+            / "ORG002-sensitive-action-on-all-resources.yaml"
+        ).read_text(encoding="utf-8")
+    )
     rule["summary"] = "\x1b]0;pwned\x07\n::error::" + rule["summary"]
     rule["match"]["message"] = "\x1b[2J\n::error::" + rule["match"]["message"]
     rule = yaml.safe_dump(rule, allow_unicode=False)
     (tmp_path / "rules" / "ORG002-sensitive-action-on-all-resources.yaml").write_text(rule, encoding="utf-8")
     (tmp_path / ".iamlint.toml").write_text('extend-rules = ["rules"]\n')
     policy = tmp_path / "p.json"
-    policy.write_text('{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", '
-                      '"Action": "kms:Decrypt", "Resource": "*"}]}')
+    policy.write_text(
+        '{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "kms:Decrypt", "Resource": "*"}]}'
+    )
     outputs = []
     for args in (["rules"], ["rule", "ORG002"], ["check", "--no-cache", "--select", "ORG002", str(policy)]):
-        proc = subprocess.run([sys.executable, "-m", "iamlint", *args], capture_output=True, timeout=60,
-                              cwd=tmp_path, env={**os.environ, "IAMLINT_CACHE_DIR": str(tmp_path / "cache")})
+        proc = subprocess.run(
+            [sys.executable, "-m", "iamlint", *args],
+            capture_output=True,
+            timeout=60,
+            cwd=tmp_path,
+            env={**os.environ, "IAMLINT_CACHE_DIR": str(tmp_path / "cache")},
+        )
         assert proc.returncode in (0, 1) and proc.stderr == b"", proc.stderr[-2000:]
         outputs.append(proc.stdout.decode("utf-8"))
         _assert_confined(outputs[-1])
@@ -173,4 +202,6 @@ def test_a_repository_rule_pack_cannot_drive_the_terminal(tmp_path):
     assert "\\x1b]0;pwned\\x07\\n::error::A statement allows" in rules
     # the documentation keeps its lines: the newline stays one, the `::` after it does not start a command
     assert "\\x1b]0;pwned\\x07\n\\x3a:error::A statement allows" in doc
-    assert "ORG002 sensitive-action-on-all-resources [warning] \\x1b[2J" in check  # (the message's whitespace is folded by the match engine)
+    assert (
+        "ORG002 sensitive-action-on-all-resources [warning] \\x1b[2J" in check
+    )  # (the message's whitespace is folded by the match engine)

@@ -4,6 +4,7 @@ and JSON Schemas, plus mutations of valid policies.
 Invariants: no exception escapes, every finding has a valid position inside
 the file, output is deterministic.
 """
+
 from __future__ import annotations
 
 import json
@@ -37,7 +38,7 @@ def _lint(text: str, name: str = "policy.json", kind: str | None = None):
         assert (s.end_line, s.end_column) >= (s.line, s.column), f
         assert s.end_line <= len(lines) + 1, f
     again = lint_bytes(name, data, CONFIG, REGISTRY, kind)
-    assert again.findings == report.findings          # deterministic
+    assert again.findings == report.findings  # deterministic
     return report
 
 
@@ -50,18 +51,54 @@ def test_grammar_generated_json(text):
 def _policy_shapes():
     """The shapes policy-common.json describes, built by hand: hypothesis-jsonschema
     0.23 does not work with current hypothesis releases."""
-    scalar = st.one_of(st.text(max_size=20), st.sampled_from(["*", "s3:GetObject", "iam:*", "arn:aws:s3:::b/*", "sts:AssumeRole"]))
+    scalar = st.one_of(
+        st.text(max_size=20), st.sampled_from(["*", "s3:GetObject", "iam:*", "arn:aws:s3:::b/*", "sts:AssumeRole"])
+    )
     str_or_list = st.one_of(scalar, st.lists(scalar, max_size=4))
-    principal = st.one_of(st.just("*"), st.dictionaries(st.sampled_from(["AWS", "Service", "Federated", "CanonicalUser"]), str_or_list, max_size=3))
+    principal = st.one_of(
+        st.just("*"),
+        st.dictionaries(st.sampled_from(["AWS", "Service", "Federated", "CanonicalUser"]), str_or_list, max_size=3),
+    )
     condition = st.dictionaries(
-        st.sampled_from(["StringEquals", "StringLike", "ForAnyValue:StringLike", "Bool", "NumericLessThan", "IpAddress", "Null", "DateGreaterThan"]),
-        st.dictionaries(st.sampled_from(["aws:SourceIp", "aws:SecureTransport", "token.actions.githubusercontent.com:sub", "s3:prefix", "aws:PrincipalOrgID"]),
-                        st.one_of(scalar, st.booleans(), st.integers(), st.lists(scalar, max_size=3)), max_size=3),
-        max_size=3)
+        st.sampled_from(
+            [
+                "StringEquals",
+                "StringLike",
+                "ForAnyValue:StringLike",
+                "Bool",
+                "NumericLessThan",
+                "IpAddress",
+                "Null",
+                "DateGreaterThan",
+            ]
+        ),
+        st.dictionaries(
+            st.sampled_from(
+                [
+                    "aws:SourceIp",
+                    "aws:SecureTransport",
+                    "token.actions.githubusercontent.com:sub",
+                    "s3:prefix",
+                    "aws:PrincipalOrgID",
+                ]
+            ),
+            st.one_of(scalar, st.booleans(), st.integers(), st.lists(scalar, max_size=3)),
+            max_size=3,
+        ),
+        max_size=3,
+    )
     statement = st.fixed_dictionaries(
         {"Effect": st.sampled_from(["Allow", "Deny", "allow"])},
-        optional={"Sid": st.text(max_size=8), "Action": str_or_list, "NotAction": str_or_list, "Resource": str_or_list,
-                  "NotResource": str_or_list, "Principal": principal, "NotPrincipal": principal, "Condition": condition},
+        optional={
+            "Sid": st.text(max_size=8),
+            "Action": str_or_list,
+            "NotAction": str_or_list,
+            "Resource": str_or_list,
+            "NotResource": str_or_list,
+            "Principal": principal,
+            "NotPrincipal": principal,
+            "Condition": condition,
+        },
     )
     return st.fixed_dictionaries(
         {"Statement": st.one_of(statement, st.lists(statement, max_size=4))},
@@ -75,7 +112,21 @@ def test_schema_shaped_policies(doc, kind, indent):
     _lint(json.dumps(doc, indent=indent or None), kind=kind)
 
 
-VALID = json.dumps({"Version": "2012-10-17", "Statement": [{"Sid": "A", "Effect": "Allow", "Action": ["s3:GetObject", "iam:PassRole"], "Resource": "*", "Condition": {"StringEquals": {"aws:PrincipalOrgID": "o-1"}}}]}, indent=2)
+VALID = json.dumps(
+    {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "A",
+                "Effect": "Allow",
+                "Action": ["s3:GetObject", "iam:PassRole"],
+                "Resource": "*",
+                "Condition": {"StringEquals": {"aws:PrincipalOrgID": "o-1"}},
+            }
+        ],
+    },
+    indent=2,
+)
 
 
 @SETTINGS
@@ -84,5 +135,5 @@ def test_mutated_policies(edits):
     text = VALID
     for pos, delete, insert in edits:
         pos = min(pos, len(text))
-        text = text[:pos] + insert + text[pos + delete:]
+        text = text[:pos] + insert + text[pos + delete :]
     _lint(text)

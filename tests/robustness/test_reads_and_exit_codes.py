@@ -4,6 +4,7 @@ the path on stderr, exit 2, and the run goes on with the other files.
 
 Each case runs iamlint in a subprocess with a generous hang-guard timeout
 (the fixed code answers in about a second)."""
+
 from __future__ import annotations
 
 import glob
@@ -23,8 +24,15 @@ HANG_GUARD = 60
 
 def _iamlint(*args, cwd, env=None, prefix=(), stdin=None):
     env = {**os.environ, **(env or {})}
-    return subprocess.run([*prefix, sys.executable, "-m", "iamlint", "check", *args], capture_output=True,
-                          text=True, timeout=HANG_GUARD, cwd=cwd, env=env, input=stdin)
+    return subprocess.run(
+        [*prefix, sys.executable, "-m", "iamlint", "check", *args],
+        capture_output=True,
+        text=True,
+        timeout=HANG_GUARD,
+        cwd=cwd,
+        env=env,
+        input=stdin,
+    )
 
 
 def _assert_one_line_errors(proc, *names):
@@ -46,6 +54,7 @@ def no_cache_dir(tmp_path):
 
 
 # --- FIFOs and devices ----------------------------------------------------------
+
 
 @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs on this platform")
 @pytest.mark.parametrize("cache", [[], ["--no-cache"]])
@@ -97,6 +106,7 @@ def test_stdin_still_works_and_is_bounded_by_the_size_limit(tmp_path, no_cache_d
 
 
 # --- file-system errors during a walk -----------------------------------------------
+
 
 def _without_permission_bypass():
     """A command prefix under which file permissions apply to this test's
@@ -212,8 +222,11 @@ DAMAGED_ENTRIES = {
     "a short list": lambda entry: entry[:1],
     "documents is a string": lambda entry: [entry[0], entry[1], {**entry[2], "documents": "x"}],
     "findings is a string": lambda entry: [entry[0], entry[1], {**entry[2], "findings": "x"}],
-    "a finding of wrong types": lambda entry: [entry[0], entry[1], {**entry[2], "findings": [
-        [1, 2, "bogus", None, 5, ["a", "b", 1, 1], 7, 8, 9, []]]}],
+    "a finding of wrong types": lambda entry: [
+        entry[0],
+        entry[1],
+        {**entry[2], "findings": [[1, 2, "bogus", None, 5, ["a", "b", 1, 1], 7, 8, 9, []]]},
+    ],
     "skipped is a string": lambda entry: [entry[0], entry[1], {**entry[2], "skipped": "no"}],
     "the payload is a list": lambda entry: [entry[0], entry[1], []],
 }
@@ -254,13 +267,20 @@ def test_a_damaged_cache_shard_is_ignored(tmp_path, files):
 
 # --- the last-resort guard --------------------------------------------------------------
 
+
 def _run_with_patch(tmp_path, patch: str, *args, command="check"):
     """``iamlint COMMAND ARGS`` in a subprocess after ``patch`` (Python source) breaks part of it."""
-    code = (f"import sys\n{patch}\nfrom iamlint.cli import run\n"
-            f"sys.argv = ['iamlint', {command!r}, *sys.argv[1:]]\nrun()\n")
-    return subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True,
-                          timeout=HANG_GUARD, cwd=tmp_path,
-                          env={**os.environ, "IAMLINT_CACHE_DIR": str(tmp_path / "cache")})
+    code = (
+        f"import sys\n{patch}\nfrom iamlint.cli import run\nsys.argv = ['iamlint', {command!r}, *sys.argv[1:]]\nrun()\n"
+    )
+    return subprocess.run(
+        [sys.executable, "-c", code, *args],
+        capture_output=True,
+        text=True,
+        timeout=HANG_GUARD,
+        cwd=tmp_path,
+        env={**os.environ, "IAMLINT_CACHE_DIR": str(tmp_path / "cache")},
+    )
 
 
 def test_an_unexpected_error_in_one_file_is_one_line_and_the_run_goes_on(tmp_path):

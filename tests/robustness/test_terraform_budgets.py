@@ -6,6 +6,7 @@ Each case runs the real command line (no traceback, exit code as the README
 says: 1 when there are findings at or above warning, else 0) with a generous
 hang-guard timeout; none of them asserts a time.
 """
+
 from __future__ import annotations
 
 import json
@@ -20,17 +21,19 @@ from iamlint.model.policy import Opaque
 from iamlint.sources import terraform
 
 #: a resource with a finding of its own (IAM103): the rest of the file is linted
-OTHER = '''
+OTHER = """
 resource "aws_iam_policy" "other" {
   name   = "other"
   policy = jsonencode({Version = "2012-10-17", Statement = [{Effect = "Allow", Action = "s3:GetObjectt", Resource = "*"}]})
 }
-'''
+"""
 #: a policy whose finding must never appear when it lies outside the repository
-OUTSIDE_POLICY = json.dumps({"Version": "2012-10-17", "Statement": [
-    {"Effect": "Allow", "Action": "s3:OutsideMarkerAction", "Resource": "*"}]})
-INSIDE_POLICY = json.dumps({"Version": "2012-10-17", "Statement": [
-    {"Effect": "Allow", "Action": "s3:InsideMarkerAction", "Resource": "*"}]})
+OUTSIDE_POLICY = json.dumps(
+    {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:OutsideMarkerAction", "Resource": "*"}]}
+)
+INSIDE_POLICY = json.dumps(
+    {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:InsideMarkerAction", "Resource": "*"}]}
+)
 
 
 def _policy_tf(expr: str, name: str = "app") -> str:
@@ -46,7 +49,10 @@ def _repo(tmp_path: Path) -> Path:
 def _check(*paths: Path, env: dict | None = None) -> tuple[subprocess.CompletedProcess, list[dict]]:
     proc = subprocess.run(
         [sys.executable, "-m", "iamlint", "check", "--no-cache", "--format", "json", *map(str, paths)],
-        capture_output=True, text=True, timeout=120, env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
     )
     assert "Traceback" not in proc.stderr, proc.stderr[-2000:]
     assert "internal error" not in proc.stderr, proc.stderr[-2000:]
@@ -58,8 +64,9 @@ def _rules(findings: list[dict], rule: str) -> list[dict]:
 
 
 def _assert_other_linted(findings: list[dict], path: Path) -> None:
-    assert any(f["rule"] == "IAM103" and f["file"] == str(path) and "GetObjectt" in f["message"] for f in findings), \
+    assert any(f["rule"] == "IAM103" and f["file"] == str(path) and "GetObjectt" in f["message"] for f in findings), (
         "the other resource of the file was not linted"
+    )
 
 
 # -- exponential evaluation ----------------------------------------------------
@@ -70,8 +77,10 @@ def _doubling_locals(depth: int, resource_expr: str | None = None) -> str:
     lines += [f"  a{i} = [local.a{i - 1}, local.a{i - 1}]" for i in range(1, depth + 1)]
     lines.append("}")
     expr = resource_expr or f"local.a{depth}"
-    body = ("jsonencode({Version = \"2012-10-17\", Statement = [{Effect = \"Allow\", Action = \"s3:GetObject\", "
-            f"Resource = {expr}}}]}})")
+    body = (
+        'jsonencode({Version = "2012-10-17", Statement = [{Effect = "Allow", Action = "s3:GetObject", '
+        f"Resource = {expr}}}]}})"
+    )
     return "\n".join(lines) + "\n" + _policy_tf(body) + OTHER
 
 
@@ -79,8 +88,10 @@ def _doubling_strings(depth: int) -> str:
     lines = ["locals {", '  s0 = "abcdefgh"']
     lines += [f'  s{i} = "${{local.s{i - 1}}}${{local.s{i - 1}}}"' for i in range(1, depth + 1)]
     lines.append("}")
-    body = ("jsonencode({Version = \"2012-10-17\", Statement = [{Effect = \"Allow\", Action = \"s3:GetObject\", "
-            f'Resource = "arn:aws:s3:::${{local.s{depth}}}"}}]}})')
+    body = (
+        'jsonencode({Version = "2012-10-17", Statement = [{Effect = "Allow", Action = "s3:GetObject", '
+        f'Resource = "arn:aws:s3:::${{local.s{depth}}}"}}]}})'
+    )
     return "\n".join(lines) + "\n" + _policy_tf(body) + OTHER
 
 
@@ -111,9 +122,9 @@ def test_a_budget_notice_from_a_sibling_file_names_the_place(tmp_path):
     main.tf (where the document is) and names locals.tf and its line."""
     repo = _repo(tmp_path)
     chain = _doubling_locals(18)
-    (repo / "locals.tf").write_text(chain[:chain.index("}\n") + 2])
+    (repo / "locals.tf").write_text(chain[: chain.index("}\n") + 2])
     tf = repo / "main.tf"
-    tf.write_text(chain[chain.index("}\n") + 2:])
+    tf.write_text(chain[chain.index("}\n") + 2 :])
     proc, findings = _check(tf)
     notices = _rules(findings, "IAM013")
     assert notices and all(f["file"] == str(tf) and "(locals.tf:" in f["message"] for f in notices)
@@ -138,7 +149,7 @@ def test_doubling_within_the_budget_is_fully_evaluated(tmp_path):
     assert not doc.notices
     tf.write_text(_doubling_strings(6))
     doc, st = _statement(tf)
-    assert st["Resource"] == "arn:aws:s3:::" + "abcdefgh" * 2 ** 6
+    assert st["Resource"] == "arn:aws:s3:::" + "abcdefgh" * 2**6
     assert not doc.notices
 
 
@@ -146,9 +157,13 @@ def test_a_value_met_inside_a_reference_cycle_is_not_memoised(tmp_path):
     """local.a and local.b refer to each other: reached from local.x the cycle is
     cut at `local.b`, reached from local.y at `local.a`, with or without a memo."""
     tf = tmp_path / "main.tf"
-    tf.write_text('locals {\n  a = local.b\n  b = local.a\n  x = [local.a]\n  y = [local.b]\n}\n'
-                  + _policy_tf('jsonencode({Version = "2012-10-17", Statement = [{Effect = "Allow", '
-                               'Action = "s3:GetObject", Resource = local.x, NotResource = local.y}]})'))
+    tf.write_text(
+        "locals {\n  a = local.b\n  b = local.a\n  x = [local.a]\n  y = [local.b]\n}\n"
+        + _policy_tf(
+            'jsonencode({Version = "2012-10-17", Statement = [{Effect = "Allow", '
+            'Action = "s3:GetObject", Resource = local.x, NotResource = local.y}]})'
+        )
+    )
     _doc, st = _statement(tf)
     assert st["Resource"] == [Opaque("local.b")]
     assert st["NotResource"] == [Opaque("local.a")]
@@ -160,8 +175,13 @@ def test_many_uses_of_a_large_local_are_charged_to_the_budget(tmp_path):
     interpolation keeps its text, as any unknown one does), with a notice."""
     big = "x" * (terraform.EVAL_BUDGET_MIN // 8)
     text = f'locals {{\n  big = "{big}"\n}}\n' + "".join(
-        _policy_tf(f'jsonencode({{Version = "2012-10-17", Statement = [{{Effect = "Allow", Action = "s3:GetObject", '
-                   f'Resource = "arn:aws:s3:::${{local.big}}"}}]}})', f"p{i}") for i in range(40))
+        _policy_tf(
+            'jsonencode({Version = "2012-10-17", Statement = [{Effect = "Allow", Action = "s3:GetObject", '
+            'Resource = "arn:aws:s3:::${local.big}"}]})',
+            f"p{i}",
+        )
+        for i in range(40)
+    )
     tf = tmp_path / "main.tf"
     tf.write_text(text)
     result = terraform.read(str(tf), text, None)
@@ -178,8 +198,9 @@ def test_a_template_variable_copied_many_times_is_charged_to_the_budget(tmp_path
     """templatefile() with a 128 KB variable used by 40 statements: the copies
     past the budget keep their ${x} text, and a notice says so in the template."""
     repo = _repo(tmp_path)
-    statements = ",\n".join('{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::${x}"}'
-                            for _ in range(40))
+    statements = ",\n".join(
+        '{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::${x}"}' for _ in range(40)
+    )
     (repo / "policy.json.tpl").write_text('{"Version": "2012-10-17", "Statement": [\n' + statements + "\n]}\n")
     big = "x" * (terraform.EVAL_BUDGET_MIN // 8)
     tf = repo / "main.tf"
@@ -195,9 +216,16 @@ def test_a_template_variable_copied_many_times_is_charged_to_the_budget(tmp_path
 
 def test_an_integer_too_long_to_convert_is_unknown(tmp_path):
     tf = tmp_path / "main.tf"
-    tf.write_text('locals {\n  n = ' + "9" * 5000 + '\n}\n' + _policy_tf(
-        'jsonencode({Version = "2012-10-17", Statement = [{Effect = "Allow", Action = "s3:GetObject", '
-        'Resource = "arn:aws:s3:::${local.n}"}]})') + OTHER)
+    tf.write_text(
+        "locals {\n  n = "
+        + "9" * 5000
+        + "\n}\n"
+        + _policy_tf(
+            'jsonencode({Version = "2012-10-17", Statement = [{Effect = "Allow", Action = "s3:GetObject", '
+            'Resource = "arn:aws:s3:::${local.n}"}]})'
+        )
+        + OTHER
+    )
     proc, findings = _check(tf)
     assert proc.returncode == 1
     _assert_other_linted(findings, tf)
@@ -260,8 +288,9 @@ def test_file_of_proc_self_environ_is_never_read(tmp_path):
     assert not any(f["file"].startswith("/proc") for f in findings)
 
 
-@pytest.mark.parametrize("call", ['file("../outside.json")', 'templatefile("../outside.json", {})',
-                                  'file("${path.module}/../outside.json")'])
+@pytest.mark.parametrize(
+    "call", ['file("../outside.json")', 'templatefile("../outside.json", {})', 'file("${path.module}/../outside.json")']
+)
 def test_a_relative_path_out_of_the_repository_is_not_read(tmp_path, call):
     (tmp_path / "outside.json").write_text(OUTSIDE_POLICY)
     tf = _repo(tmp_path) / "main.tf"
@@ -303,9 +332,13 @@ def test_sibling_tf_files_that_are_fifos_or_devices_are_not_read(tmp_path):
     os.symlink(tmp_path / "outside.tf", repo / "outside.tf")
     (repo / "locals.tf").write_text('locals {\n  bucket = "arn:aws:s3:::inside-bucket/*"\n}\n')
     tf = repo / "main.tf"
-    tf.write_text(_policy_tf('jsonencode({Version = "2012-10-17", Statement = [{Effect = "Allow", '
-                             'Action = "s3:GetObject", Resource = [local.bucket, "arn:aws:s3:::${local.secret}"]}]})')
-                  + OTHER)
+    tf.write_text(
+        _policy_tf(
+            'jsonencode({Version = "2012-10-17", Statement = [{Effect = "Allow", '
+            'Action = "s3:GetObject", Resource = [local.bucket, "arn:aws:s3:::${local.secret}"]}]})'
+        )
+        + OTHER
+    )
     proc, findings = _check(tf)  # the timeout is the hang guard
     assert proc.returncode == 1
     _assert_other_linted(findings, tf)
@@ -379,9 +412,18 @@ def test_a_file_over_the_size_limit_is_not_read(tmp_path, monkeypatch):
 
 # -- plan JSON of the wrong shape -----------------------------------------------
 
-GOOD_RESOURCE = {"address": "aws_iam_policy.other", "mode": "managed", "type": "aws_iam_policy", "name": "other",
-                 "values": {"name": "other", "policy": json.dumps({"Version": "2012-10-17", "Statement": [
-                     {"Effect": "Allow", "Action": "s3:GetObjectt", "Resource": "*"}]})}}
+GOOD_RESOURCE = {
+    "address": "aws_iam_policy.other",
+    "mode": "managed",
+    "type": "aws_iam_policy",
+    "name": "other",
+    "values": {
+        "name": "other",
+        "policy": json.dumps(
+            {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:GetObjectt", "Resource": "*"}]}
+        ),
+    },
+}
 
 
 def _role(values: dict) -> dict:
@@ -393,14 +435,27 @@ PLAN_SHAPES = {
     "child_modules-object": ({"resources": [GOOD_RESOURCE], "child_modules": {"resources": []}}, '"child_modules"'),
     "child-resources-number": ({"resources": [GOOD_RESOURCE], "child_modules": [{"resources": 1}]}, '"resources": 1'),
     "resources-string": ({"child_modules": [{"resources": [GOOD_RESOURCE]}, {"resources": "x"}]}, '"resources": "x"'),
-    "inline_policy-true": ({"resources": [GOOD_RESOURCE, _role({"name": "r", "inline_policy": True})]},
-                           '"inline_policy"'),
-    "inline_policy-object": ({"resources": [GOOD_RESOURCE, _role({"name": "r", "inline_policy": {"policy": "{}"}})]},
-                             '"inline_policy"'),
-    "policy-number": ({"resources": [GOOD_RESOURCE, {**GOOD_RESOURCE, "address": "aws_iam_policy.n",
-                                                     "values": {"name": "n", "policy": 5}}]}, '"policy": 5'),
-    "assume_role_policy-object": ({"resources": [GOOD_RESOURCE, _role({"name": "r", "assume_role_policy": {}})]},
-                                  '"assume_role_policy"'),
+    "inline_policy-true": (
+        {"resources": [GOOD_RESOURCE, _role({"name": "r", "inline_policy": True})]},
+        '"inline_policy"',
+    ),
+    "inline_policy-object": (
+        {"resources": [GOOD_RESOURCE, _role({"name": "r", "inline_policy": {"policy": "{}"}})]},
+        '"inline_policy"',
+    ),
+    "policy-number": (
+        {
+            "resources": [
+                GOOD_RESOURCE,
+                {**GOOD_RESOURCE, "address": "aws_iam_policy.n", "values": {"name": "n", "policy": 5}},
+            ]
+        },
+        '"policy": 5',
+    ),
+    "assume_role_policy-object": (
+        {"resources": [GOOD_RESOURCE, _role({"name": "r", "assume_role_policy": {}})]},
+        '"assume_role_policy"',
+    ),
 }
 
 
@@ -419,11 +474,19 @@ def test_plan_json_of_the_wrong_shape_is_a_finding_at_the_value(tmp_path, shape)
     _assert_other_linted(findings, path)
 
 
-@pytest.mark.parametrize("root_module", [
-    {"planned_values": {"root_module": {"child_modules": True}}},
-    {"planned_values": {"root_module": {"child_modules": [{"resources": 1}]}}},
-    {"planned_values": {"root_module": {"resources": [{"type": "aws_iam_role", "values": {"inline_policy": True}}]}}},
-], ids=["child_modules-true", "resources-1", "inline_policy-true"])
+@pytest.mark.parametrize(
+    "root_module",
+    [
+        {"planned_values": {"root_module": {"child_modules": True}}},
+        {"planned_values": {"root_module": {"child_modules": [{"resources": 1}]}}},
+        {
+            "planned_values": {
+                "root_module": {"resources": [{"type": "aws_iam_role", "values": {"inline_policy": True}}]}
+            }
+        },
+    ],
+    ids=["child_modules-true", "resources-1", "inline_policy-true"],
+)
 def test_the_plans_of_the_issue_are_findings(tmp_path, root_module):
     path = tmp_path / "plan.json"
     path.write_text(json.dumps(root_module))

@@ -1,4 +1,5 @@
 """Whole-role analysis and the managed policy catalog (IAM4xx)."""
+
 from __future__ import annotations
 
 import json
@@ -24,10 +25,14 @@ def _lint(text: str, name: str = "authz.json"):
 
 def _dump_role(trust_statement: dict, arns=(), inline=(), boundary=None, name="app") -> str:
     entry = {
-        "RoleName": name, "Path": "/", "Arn": f"arn:aws:iam::111122223333:role/{name}",
+        "RoleName": name,
+        "Path": "/",
+        "Arn": f"arn:aws:iam::111122223333:role/{name}",
         "AssumeRolePolicyDocument": {"Version": "2012-10-17", "Statement": [trust_statement]},
-        "RolePolicyList": [{"PolicyName": f"p{i}", "PolicyDocument": {"Version": "2012-10-17", "Statement": st}}
-                           for i, st in enumerate(inline)],
+        "RolePolicyList": [
+            {"PolicyName": f"p{i}", "PolicyDocument": {"Version": "2012-10-17", "Statement": st}}
+            for i, st in enumerate(inline)
+        ],
         "AttachedManagedPolicies": [{"PolicyName": a.rsplit("/", 1)[-1], "PolicyArn": a} for a in arns],
     }
     if boundary:
@@ -96,10 +101,15 @@ Resources:
     assert hits[0].span.line == 13 and "AmazonS3ReadOnlyAccess" in hits[0].message
 
 
-@pytest.mark.parametrize("arns", [
-    ["ReadOnlyAccess"], ["job-function/ViewOnlyAccess"], ["SecurityAudit"],
-    ["AmazonS3ReadOnlyAccess", "AmazonDynamoDBReadOnlyAccess"],
-])
+@pytest.mark.parametrize(
+    "arns",
+    [
+        ["ReadOnlyAccess"],
+        ["job-function/ViewOnlyAccess"],
+        ["SecurityAudit"],
+        ["AmazonS3ReadOnlyAccess", "AmazonDynamoDBReadOnlyAccess"],
+    ],
+)
 def test_read_only_policies_are_not_reported_at_warning_or_above(arns):
     for trust in (EC2, VENDOR):
         findings = _lint(_dump_role(trust, [AWS + a for a in arns]))
@@ -117,26 +127,40 @@ def test_read_only_access_is_info_because_it_reads_all_data():
 # -- attachments ---------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("name,severity,words", [
-    ("AdministratorAccess", "error", "administrator access"),
-    ("PowerUserAccess", "error", "NotAction"),
-    ("IAMFullAccess", "error", "IAM permissions management"),
-    ("AmazonDynamoDBFullAccess", "warning", "DynamoDB tables"),
-    ("SecretsManagerReadWrite", "warning", "Secrets Manager secrets"),
-])
+@pytest.mark.parametrize(
+    "name,severity,words",
+    [
+        ("AdministratorAccess", "error", "administrator access"),
+        ("PowerUserAccess", "error", "NotAction"),
+        ("IAMFullAccess", "error", "IAM permissions management"),
+        ("AmazonDynamoDBFullAccess", "warning", "DynamoDB tables"),
+        ("SecretsManagerReadWrite", "warning", "Secrets Manager secrets"),
+    ],
+)
 def test_attachment_graded_by_what_it_grants(name, severity, words):
     hits = [f for f in _lint(_dump_role(EC2, [AWS + name])) if f.rule == "IAM401"]
     assert len(hits) == 1 and hits[0].severity == severity and words in hits[0].message, hits
 
 
 def test_service_role_policies_are_not_reported():
-    findings = _lint(_dump_role(EC2, [AWS + "service-role/AmazonEC2RoleforSSM", AWS + "service-role/AWSLambdaBasicExecutionRole"]))
+    findings = _lint(
+        _dump_role(EC2, [AWS + "service-role/AmazonEC2RoleforSSM", AWS + "service-role/AWSLambdaBasicExecutionRole"])
+    )
     assert not [f for f in findings if f.rule == "IAM401"]
 
 
 def test_unknown_and_deprecated_and_wrong_path():
-    findings = _lint(_dump_role(EC2, [AWS + "AmazonS3ReadOnlyAcess", AWS + "AWSLambdaBasicExecutionRole",
-                                      AWS + "AWSLambdaReadOnlyAccess", "arn:aws:iam::111122223333:policy/mine"]))
+    findings = _lint(
+        _dump_role(
+            EC2,
+            [
+                AWS + "AmazonS3ReadOnlyAcess",
+                AWS + "AWSLambdaBasicExecutionRole",
+                AWS + "AWSLambdaReadOnlyAccess",
+                "arn:aws:iam::111122223333:policy/mine",
+            ],
+        )
+    )
     unknown = [f.message for f in findings if f.rule == "IAM402"]
     assert len(unknown) == 2
     assert any("did you mean `arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess`" in m for m in unknown)
@@ -157,10 +181,15 @@ def test_cross_account_without_external_id_and_escalation():
 
 
 def test_escalation_split_over_two_inline_policies():
-    findings = _lint(_dump_role(VENDOR, inline=[
-        [{"Effect": "Allow", "Action": "iam:PassRole", "Resource": "*"}],
-        [{"Effect": "Allow", "Action": ["ec2:RunInstances"], "Resource": "*"}],
-    ]))
+    findings = _lint(
+        _dump_role(
+            VENDOR,
+            inline=[
+                [{"Effect": "Allow", "Action": "iam:PassRole", "Resource": "*"}],
+                [{"Effect": "Allow", "Action": ["ec2:RunInstances"], "Resource": "*"}],
+            ],
+        )
+    )
     compound = [f for f in findings if f.rule == "IAM404"]
     assert len(compound) == 1 and "its policies together" in compound[0].message
 
@@ -176,7 +205,9 @@ def test_public_trust_and_data_read():
 def test_boundary_limits_power_and_unknown_boundary_makes_it_unknown():
     limited = _lint(_dump_role(VENDOR, [AWS + "AdministratorAccess"], boundary=AWS + "SecurityAudit"))
     assert not [f for f in limited if f.rule == "IAM404"]
-    unknown = _lint(_dump_role(VENDOR, [AWS + "AdministratorAccess"], boundary="arn:aws:iam::111122223333:policy/not-in-dump"))
+    unknown = _lint(
+        _dump_role(VENDOR, [AWS + "AdministratorAccess"], boundary="arn:aws:iam::111122223333:policy/not-in-dump")
+    )
     assert not [f for f in unknown if f.rule == "IAM404"]
     open_boundary = _lint(_dump_role(VENDOR, [AWS + "AdministratorAccess"], boundary=AWS + "AdministratorAccess"))
     assert len([f for f in open_boundary if f.rule == "IAM404"]) == 1
@@ -184,12 +215,31 @@ def test_boundary_limits_power_and_unknown_boundary_makes_it_unknown():
 
 def test_users_in_powerful_groups_and_narrow_users():
     dump = {
-        "GroupDetailList": [{"GroupName": "ops", "Path": "/", "GroupPolicyList": [], "AttachedManagedPolicies": [
-            {"PolicyName": "IAMFullAccess", "PolicyArn": AWS + "IAMFullAccess"}]}],
+        "GroupDetailList": [
+            {
+                "GroupName": "ops",
+                "Path": "/",
+                "GroupPolicyList": [],
+                "AttachedManagedPolicies": [{"PolicyName": "IAMFullAccess", "PolicyArn": AWS + "IAMFullAccess"}],
+            }
+        ],
         "UserDetailList": [
-            {"UserName": "alice", "Path": "/", "GroupList": ["ops"], "UserPolicyList": [], "AttachedManagedPolicies": []},
-            {"UserName": "bob", "Path": "/", "GroupList": [], "UserPolicyList": [], "AttachedManagedPolicies": [
-                {"PolicyName": "AmazonS3ReadOnlyAccess", "PolicyArn": AWS + "AmazonS3ReadOnlyAccess"}]},
+            {
+                "UserName": "alice",
+                "Path": "/",
+                "GroupList": ["ops"],
+                "UserPolicyList": [],
+                "AttachedManagedPolicies": [],
+            },
+            {
+                "UserName": "bob",
+                "Path": "/",
+                "GroupList": [],
+                "UserPolicyList": [],
+                "AttachedManagedPolicies": [
+                    {"PolicyName": "AmazonS3ReadOnlyAccess", "PolicyArn": AWS + "AmazonS3ReadOnlyAccess"}
+                ],
+            },
         ],
     }
     findings = _lint(json.dumps(dump, indent=1))
@@ -204,7 +254,10 @@ def test_users_in_powerful_groups_and_narrow_users():
 def test_catalog_lookup_by_arn_any_partition_and_case_and_name():
     assert managed.lookup("arn:aws:iam::aws:policy/AdministratorAccess").summary.admin
     assert managed.lookup("ARN:AWS-CN:IAM::AWS:POLICY/administratoraccess").name == "AdministratorAccess"
-    assert managed.lookup("arn:aws-us-gov:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole").path == "/service-role/"
+    assert (
+        managed.lookup("arn:aws-us-gov:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole").path
+        == "/service-role/"
+    )
     assert managed.lookup("ViewOnlyAccess").path == "/job-function/"
     assert managed.lookup("arn:aws:iam::123456789012:policy/AdministratorAccess") is None
     assert managed.lookup(None) is None and managed.lookup("") is None
@@ -234,7 +287,7 @@ def test_catalog_is_loaded_lazily():
     code = (
         "import sys\n"
         "from iamlint.api import lint_text\n"
-        "lint_text('{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\",\"Action\":\"s3:GetObject\",\"Resource\":\"*\"}]}')\n"
+        'lint_text(\'{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"*"}]}\')\n'
         "from iamlint.knowledge import managed\n"
         "assert managed._raw.cache_info().currsize == 0, 'loaded without attachments'\n"
     )
@@ -244,18 +297,50 @@ def test_catalog_is_loaded_lazily():
 def test_build_script_reruns_on_a_small_corpus(tmp_path):
     corpus = tmp_path / "policies"
     corpus.mkdir()
-    (corpus / "AdminThing.json").write_text(json.dumps(
-        {"Version": "2012-10-17", "Statement": {"Effect": "Allow", "Action": "*", "Resource": "*"}}))
-    (corpus / "Reader.json").write_text(json.dumps(
-        {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": ["s3:Get*", "s3:List*"], "Resource": "*"}]}))
+    (corpus / "AdminThing.json").write_text(
+        json.dumps({"Version": "2012-10-17", "Statement": {"Effect": "Allow", "Action": "*", "Resource": "*"}})
+    )
+    (corpus / "Reader.json").write_text(
+        json.dumps(
+            {
+                "Version": "2012-10-17",
+                "Statement": [{"Effect": "Allow", "Action": ["s3:Get*", "s3:List*"], "Resource": "*"}],
+            }
+        )
+    )
     manifest = tmp_path / "manifest.json"
-    manifest.write_text(json.dumps({"source_repo": "test", "source_commit": "0", "policies": [
-        {"name": "AdminThing", "arn": "arn:aws:iam::aws:policy/job-function/AdminThing", "deprecated": True},
-        {"name": "Reader", "arn": "arn:aws:iam::aws:policy/Reader", "deprecated": False},
-    ]}))
+    manifest.write_text(
+        json.dumps(
+            {
+                "source_repo": "test",
+                "source_commit": "0",
+                "policies": [
+                    {
+                        "name": "AdminThing",
+                        "arn": "arn:aws:iam::aws:policy/job-function/AdminThing",
+                        "deprecated": True,
+                    },
+                    {"name": "Reader", "arn": "arn:aws:iam::aws:policy/Reader", "deprecated": False},
+                ],
+            }
+        )
+    )
     out = tmp_path / "out.json"
-    subprocess.run([sys.executable, str(REPO / "scripts" / "build_managed_catalog.py"), "--corpus", str(corpus),
-                    "--manifest", str(manifest), "--out", str(out)], check=True, cwd=REPO, capture_output=True)
+    subprocess.run(
+        [
+            sys.executable,
+            str(REPO / "scripts" / "build_managed_catalog.py"),
+            "--corpus",
+            str(corpus),
+            "--manifest",
+            str(manifest),
+            "--out",
+            str(out),
+        ],
+        check=True,
+        cwd=REPO,
+        capture_output=True,
+    )
     data = json.loads(out.read_text())
     assert data["count"] == 2
     admin, reader = data["policies"]["AdminThing"], data["policies"]["Reader"]
@@ -273,8 +358,13 @@ def test_user_with_declared_access_key_is_reported_even_without_power():
         def __init__(self, role):
             self.role = role
 
-    user = Role("Deployer", "template.yaml", Document("template.yaml", {"Type": "AWS::IAM::User"}, "role"),
-                principal_type="user", meta={"access_keys": ["DeployerKey"]})
+    user = Role(
+        "Deployer",
+        "template.yaml",
+        Document("template.yaml", {"Type": "AWS::IAM::User"}, "role"),
+        principal_type="user",
+        meta={"access_keys": ["DeployerKey"]},
+    )
     reports = list(user_with_powerful_permissions(Ctx(user)))
     assert len(reports) == 1 and "DeployerKey" in reports[0][0].message and "OIDC" in reports[0][0].message
     user.meta.pop("access_keys")

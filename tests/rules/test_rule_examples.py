@@ -3,6 +3,7 @@
 Rules are discovered from the registry, so a new rule file is tested the moment
 it exists; documentation cannot drift from behaviour.
 """
+
 from __future__ import annotations
 
 import pytest

@@ -1,4 +1,5 @@
 """Account authorization dumps: every document located in the dump, principals assembled."""
+
 from __future__ import annotations
 
 import json
@@ -6,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from iamlint.api import lint_bytes, lint_path, default_registry
+from iamlint.api import default_registry, lint_bytes, lint_path
 from iamlint.config import Config
 from iamlint.sources import read_source
 
@@ -46,7 +47,7 @@ def test_aws_cli_example_oddities():
     admins = by[("group", "Admins")]
     assert [a.arn for a in admins.managed] == ["arn:aws:iam::aws:policy/AdministratorAccess"]
     assert admins.managed[0].pointer == "/AttachedManagedPolicies/PolicyArn"
-    assert admins.meta["truncated"] is True          # IsTruncated: true
+    assert admins.meta["truncated"] is True  # IsTruncated: true
     role = by[("role", "EC2role")]
     assert role.meta["instance_profiles"] == ["EC2role"]
     assert role.trust is not None and role.trust.kind == "trust"
@@ -67,16 +68,24 @@ def test_positions_point_into_the_dump():
     s3 = [f for f in report.findings if f.rule == "IAM401" and "AmazonS3FullAccess" in f.message]
     assert len(s3) == 1
     f = s3[0]
-    assert lines[f.span.line - 1][f.span.column - 1:].startswith('"arn:aws:iam::aws:policy/AmazonS3FullAccess"')
+    assert lines[f.span.line - 1][f.span.column - 1 :].startswith('"arn:aws:iam::aws:policy/AmazonS3FullAccess"')
     assert f.owner == "role/EC2role"
 
 
 def _role_entry(**extra):
     entry = {
-        "RoleName": "app", "Path": "/", "Arn": "arn:aws:iam::111122223333:role/app",
-        "AssumeRolePolicyDocument": {"Version": "2012-10-17", "Statement": [
-            {"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"}]},
-        "RolePolicyList": [], "AttachedManagedPolicies": [], "InstanceProfileList": [],
+        "RoleName": "app",
+        "Path": "/",
+        "Arn": "arn:aws:iam::111122223333:role/app",
+        "AssumeRolePolicyDocument": {
+            "Version": "2012-10-17",
+            "Statement": [
+                {"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"}
+            ],
+        },
+        "RolePolicyList": [],
+        "AttachedManagedPolicies": [],
+        "InstanceProfileList": [],
     }
     entry.update(extra)
     return entry
@@ -86,7 +95,11 @@ def test_url_encoded_documents_are_decoded_and_located_at_the_string():
     from urllib.parse import quote
 
     inline = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}
-    dump = {"RoleDetailList": [_role_entry(RolePolicyList=[{"PolicyName": "all", "PolicyDocument": quote(json.dumps(inline))}])]}
+    dump = {
+        "RoleDetailList": [
+            _role_entry(RolePolicyList=[{"PolicyName": "all", "PolicyDocument": quote(json.dumps(inline))}])
+        ]
+    }
     source, text = _read(dump)
     role = source.roles[0]
     assert role.inline[0].value == inline and role.inline[0].meta["encoded"]
@@ -100,18 +113,37 @@ def test_url_encoded_documents_are_decoded_and_located_at_the_string():
 def test_customer_managed_policy_default_version_resolves_attachment():
     arn = "arn:aws:iam::111122223333:policy/deploy"
     dump = {
-        "RoleDetailList": [_role_entry(AttachedManagedPolicies=[{"PolicyName": "deploy", "PolicyArn": arn}],
-                                       PermissionsBoundary={"PermissionsBoundaryType": "Policy",
-                                                            "PermissionsBoundaryArn": arn})],
-        "Policies": [{
-            "PolicyName": "deploy", "Arn": arn, "DefaultVersionId": "v2",
-            "PolicyVersionList": [
-                {"VersionId": "v1", "IsDefaultVersion": False,
-                 "Document": {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}},
-                {"VersionId": "v2", "IsDefaultVersion": True,
-                 "Document": {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}]}},
-            ],
-        }],
+        "RoleDetailList": [
+            _role_entry(
+                AttachedManagedPolicies=[{"PolicyName": "deploy", "PolicyArn": arn}],
+                PermissionsBoundary={"PermissionsBoundaryType": "Policy", "PermissionsBoundaryArn": arn},
+            )
+        ],
+        "Policies": [
+            {
+                "PolicyName": "deploy",
+                "Arn": arn,
+                "DefaultVersionId": "v2",
+                "PolicyVersionList": [
+                    {
+                        "VersionId": "v1",
+                        "IsDefaultVersion": False,
+                        "Document": {
+                            "Version": "2012-10-17",
+                            "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}],
+                        },
+                    },
+                    {
+                        "VersionId": "v2",
+                        "IsDefaultVersion": True,
+                        "Document": {
+                            "Version": "2012-10-17",
+                            "Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}],
+                        },
+                    },
+                ],
+            }
+        ],
     }
     source, _ = _read(dump)
     role = source.roles[0]
@@ -126,18 +158,37 @@ def test_customer_managed_policy_default_version_resolves_attachment():
 def test_wrong_shapes_do_not_crash():
     for dump in (
         {"RoleDetailList": "oops", "UserDetailList": [1, None, "x"], "GroupDetailList": {}},
-        {"RoleDetailList": [{"RoleName": 5, "AssumeRolePolicyDocument": "%%not json", "RolePolicyList": [7],
-                             "AttachedManagedPolicies": [{"PolicyArn": None}, "x"], "PermissionsBoundary": "x"}]},
-        {"UserDetailList": [{"UserName": "u", "GroupList": ["missing", 3]}], "Policies": [{"Arn": 1, "PolicyVersionList": "x"}]},
+        {
+            "RoleDetailList": [
+                {
+                    "RoleName": 5,
+                    "AssumeRolePolicyDocument": "%%not json",
+                    "RolePolicyList": [7],
+                    "AttachedManagedPolicies": [{"PolicyArn": None}, "x"],
+                    "PermissionsBoundary": "x",
+                }
+            ]
+        },
+        {
+            "UserDetailList": [{"UserName": "u", "GroupList": ["missing", 3]}],
+            "Policies": [{"Arn": 1, "PolicyVersionList": "x"}],
+        },
     ):
         report = _lint(dump)
         assert report.error is None
 
 
 def test_service_linked_roles_are_marked():
-    dump = {"RoleDetailList": [_role_entry(Path="/aws-service-role/elasticbeanstalk.amazonaws.com/",
-                                           AttachedManagedPolicies=[{"PolicyName": "AdministratorAccess",
-                                                                     "PolicyArn": "arn:aws:iam::aws:policy/AdministratorAccess"}])]}
+    dump = {
+        "RoleDetailList": [
+            _role_entry(
+                Path="/aws-service-role/elasticbeanstalk.amazonaws.com/",
+                AttachedManagedPolicies=[
+                    {"PolicyName": "AdministratorAccess", "PolicyArn": "arn:aws:iam::aws:policy/AdministratorAccess"}
+                ],
+            )
+        ]
+    }
     source, _ = _read(dump)
     assert source.roles[0].meta["service_linked"] is True
     assert all(d.meta.get("service_linked") for d in source.documents)

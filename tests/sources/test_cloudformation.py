@@ -1,4 +1,5 @@
 """CloudFormation / SAM reader: documents, kinds, roles, intrinsics, positions, detection."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -79,9 +80,15 @@ def test_role_assembly(roles_result):
 def test_documents_kinds_owner_and_meta(roles_result):
     kinds = sorted((d.owner, d.kind) for d in roles_result.documents)
     assert kinds == [
-        ("AdminRole", "identity"), ("AdminRole", "trust"), ("AttachedInline", "identity"),
-        ("BucketPolicy", "resource"), ("Function", "identity"), ("GithubRole", "trust"),
-        ("LocalManaged", "identity"), ("PublicInvoke", "resource"), ("ScopedInvoke", "resource"),
+        ("AdminRole", "identity"),
+        ("AdminRole", "trust"),
+        ("AttachedInline", "identity"),
+        ("BucketPolicy", "resource"),
+        ("Function", "identity"),
+        ("GithubRole", "trust"),
+        ("LocalManaged", "identity"),
+        ("PublicInvoke", "resource"),
+        ("ScopedInvoke", "resource"),
     ]  # the SAM policy template S3ReadPolicy is skipped quietly
     assert all(d.kind_source == "location" for d in roles_result.documents)
     admin_trust = next(d for d in _docs(roles_result, "AdminRole") if d.kind == "trust")
@@ -97,7 +104,8 @@ def test_intrinsics_in_documents(roles_result):
     github = next(d for d in _docs(roles_result, "GithubRole"))
     st = github.value["Statement"]
     assert st[0]["Principal"]["Federated"] == (
-        "arn:aws:iam::${AWS::AccountId}:oidc-provider/token.actions.githubusercontent.com")
+        "arn:aws:iam::${AWS::AccountId}:oidc-provider/token.actions.githubusercontent.com"
+    )
     assert st[1]["Principal"]["AWS"] == "arn:aws:iam::${TrustedAccount}:root"
     assert isinstance(st[1]["Condition"], Opaque)  # !If
 
@@ -112,7 +120,8 @@ def test_lambda_permission_is_a_located_resource_policy(roles_result):
     assert st["Principal"] == {"Service": "s3.amazonaws.com"}
     assert set(st["Condition"]["ArnLike"]) == {"AWS:SourceArn"}
     assert scoped.locate("/Statement/0/Condition/ArnLike/AWS:SourceArn").line == _line_of(
-        "roles.yaml", "SourceArn: !GetAtt Bucket.Arn")
+        "roles.yaml", "SourceArn: !GetAtt Bucket.Arn"
+    )
     assert scoped.locate("/Statement/0/Principal/Service").line == _line_of("roles.yaml", "Principal: s3.amazonaws.com")
 
 
@@ -165,7 +174,8 @@ def test_json_and_yaml_corpus_pairs_are_equivalent(corpus):
         docs_y = sorted((d.owner, d.kind, repr(d.value)) for d in ry.documents)
         assert docs_j == docs_y, stem.name
         assert _keys(lint_bytes(str(j), j.read_bytes()).findings) == _keys(
-            lint_bytes(str(y), y.read_bytes()).findings), stem.name
+            lint_bytes(str(y), y.read_bytes()).findings
+        ), stem.name
 
 
 def test_whole_corpus_reads_without_parse_errors(corpus):
@@ -199,12 +209,18 @@ def test_duplicate_keys_in_a_yaml_policy_are_reported(tmp_path):
 
 
 def test_resolver():
-    r = Resolver({
-        "Parameters": {"Env": {"Type": "String", "Default": "prod"}, "Ids": {"Type": "CommaDelimitedList", "Default": "a,b"},
-                       "NoDefault": {"Type": "String"}, "Empty": {"Type": "String", "Default": ""}},
-        "Mappings": {"M": {"prod": {"Arn": "arn:aws:s3:::x"}}},
-        "Resources": {"Bucket": {"Type": "AWS::S3::Bucket"}},
-    })
+    r = Resolver(
+        {
+            "Parameters": {
+                "Env": {"Type": "String", "Default": "prod"},
+                "Ids": {"Type": "CommaDelimitedList", "Default": "a,b"},
+                "NoDefault": {"Type": "String"},
+                "Empty": {"Type": "String", "Default": ""},
+            },
+            "Mappings": {"M": {"prod": {"Arn": "arn:aws:s3:::x"}}},
+            "Resources": {"Bucket": {"Type": "AWS::S3::Bucket"}},
+        }
+    )
     assert r.resolve({"Fn::Sub": "ec2.${AWS::URLSuffix}"}) == "ec2.amazonaws.com"
     assert r.resolve({"Ref": "Env"}) == "prod"
     assert r.resolve({"Ref": "Ids"}) == ["a", "b"]
@@ -221,27 +237,33 @@ def test_resolver():
     assert isinstance(r.resolve({"Fn::Sub": 42}), Opaque)  # wrong shape: opaque, never an error
     # a Statement element that is not an intrinsic is walked, not taken for one
     assert r.resolve({"Condition": {"Bool": {"aws:SecureTransport": False}}}) == {
-        "Condition": {"Bool": {"aws:SecureTransport": False}}}
+        "Condition": {"Bool": {"aws:SecureTransport": False}}
+    }
 
 
 # --------------------------------------------------------------------------
 # detection and hostile YAML
 
 
-@pytest.mark.parametrize("name,text", [
-    ("docker-compose.yml", "services:\n  web:\n    image: nginx\n    ports: ['80:80']\n"),
-    ("ci.yml", "on: push\njobs:\n  b:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo ${{ x }}\n"),
-    ("k8s.yaml", "apiVersion: v1\nkind: Pod\n---\napiVersion: v1\nkind: Service\n"),
-    ("broken-other.yaml", "key: [unclosed\n"),
-    ("mentions.yaml", "notes: uses AWS::IAM::Role somewhere\n"),
-])
+@pytest.mark.parametrize(
+    "name,text",
+    [
+        ("docker-compose.yml", "services:\n  web:\n    image: nginx\n    ports: ['80:80']\n"),
+        ("ci.yml", "on: push\njobs:\n  b:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo ${{ x }}\n"),
+        ("k8s.yaml", "apiVersion: v1\nkind: Pod\n---\napiVersion: v1\nkind: Service\n"),
+        ("broken-other.yaml", "key: [unclosed\n"),
+        ("mentions.yaml", "notes: uses AWS::IAM::Role somewhere\n"),
+    ],
+)
 def test_non_cloudformation_yaml_is_skipped_quietly(name, text):
     result = read_source(name, text.encode(), explicit=False)
     assert result.skipped and not result.documents
 
 
 def test_json_template_with_template_extension():
-    text = '{"Resources": {"P": {"Type": "AWS::IAM::ManagedPolicy", "Properties": {"PolicyDocument": {"Statement": []}}}}}'
+    text = (
+        '{"Resources": {"P": {"Type": "AWS::IAM::ManagedPolicy", "Properties": {"PolicyDocument": {"Statement": []}}}}}'
+    )
     result = read_source("stack.template", text.encode())
     assert [(d.owner, d.kind) for d in result.documents] == [("P", "identity")]
 
@@ -261,8 +283,11 @@ def test_alias_bomb_stops_with_a_finding():
     levels = ['a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
     for prev, name in zip("abcdefgh", "bcdefghi"):
         levels.append(f"{name}: &{name} [" + ",".join([f"*{prev}"] * 9) + "]")
-    text = "AWSTemplateFormatVersion: '2010-09-09'\n" + "\n".join(levels) + (
-        "\nResources:\n  R:\n    Type: AWS::IAM::Role\n    Properties:\n      Tags: *i\n")
+    text = (
+        "AWSTemplateFormatVersion: '2010-09-09'\n"
+        + "\n".join(levels)
+        + ("\nResources:\n  R:\n    Type: AWS::IAM::Role\n    Properties:\n      Tags: *i\n")
+    )
     findings = lint_bytes("bomb.yaml", text.encode()).findings
     assert [f.rule for f in findings] == ["IAM001"]
     assert "alias" in findings[0].message
@@ -356,7 +381,9 @@ def test_access_keys_are_recorded_on_their_users_and_reported_at_the_key():
     lines = ACCESS_KEYS_YAML.splitlines()
     # at the logical id of the first key of each user
     assert sorted((f.line, f.column) for f in findings) == [
-        (lines.index("  DeployerKey:") + 1, 3), (lines.index("  ExternalKey:") + 1, 3)]
+        (lines.index("  DeployerKey:") + 1, 3),
+        (lines.index("  ExternalKey:") + 1, 3),
+    ]
     deployer = next(f for f in findings if "`Deployer`" in f.message)
     assert "DeployerKey, ByNameKey" in deployer.message and deployer.owner == "DeployerKey"
     for f in findings:
@@ -364,7 +391,9 @@ def test_access_keys_are_recorded_on_their_users_and_reported_at_the_key():
 
 
 def test_powerful_user_with_access_key_is_one_finding_naming_the_key():
-    text = ACCESS_KEYS_YAML + """\
+    text = (
+        ACCESS_KEYS_YAML
+        + """\
   Admin:
     Type: AWS::IAM::User
     Properties:
@@ -374,8 +403,10 @@ def test_powerful_user_with_access_key_is_one_finding_naming_the_key():
     Properties:
       UserName: !Ref Admin
 """
-    findings = [f for f in lint_bytes("template.yaml", text.encode()).findings
-                if f.rule == "IAM405" and "`Admin`" in f.message]
+    )
+    findings = [
+        f for f in lint_bytes("template.yaml", text.encode()).findings if f.rule == "IAM405" and "`Admin`" in f.message
+    ]
     assert len(findings) == 1
     [f] = findings
     assert "has an access key declared and holds administrator access" in f.message

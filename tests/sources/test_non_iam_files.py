@@ -6,6 +6,7 @@ for both: a broken file gets its syntax finding only when its text carries
 IAM material (policy keys, a CloudFormation template, ``aws_iam_*`` or policy
 text in HCL) or the user forced a ``--kind``.
 """
+
 from __future__ import annotations
 
 import json
@@ -26,8 +27,7 @@ NOT_IAM = {
     "deep.json": b"[" * 1000 + b"]" * 1000,
     "logo.json": bytes(range(256)) * 4,
     ".github/workflows/ci.yml": (
-        b"name: ci\non: [push]\njobs:\n  test:\n    runs-on: ubuntu-latest\n    steps:\n"
-        b"\t- uses: actions/checkout@v4\n"
+        b"name: ci\non: [push]\njobs:\n  test:\n    runs-on: ubuntu-latest\n    steps:\n\t- uses: actions/checkout@v4\n"
     ),
     # a deploy workflow that mentions a resource type is still not a template
     ".github/workflows/deploy.yml": (
@@ -37,7 +37,7 @@ NOT_IAM = {
     "docker-compose.yaml": b"services:\n  web:\n    image: nginx\n\tports: ['80:80']\n",
     "main.tf": (
         b'variable "subnets" {\n  type = map(string)\n}\n\n'
-        b'locals {\n  by_az = { for k, v in var.subnets : k\n    => v }\n}\n\n'
+        b"locals {\n  by_az = { for k, v in var.subnets : k\n    => v }\n}\n\n"
         b'resource "aws_instance" "web" {\n  ami = "ami-123"\n}\n'
     ),
 }
@@ -45,8 +45,7 @@ NOT_IAM = {
 BROKEN_IAM = {
     "policy.json": b'{\n  "Version": "2012-10-17",\n  "Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "*",}]\n}\n',
     "template.yaml": (
-        b"AWSTemplateFormatVersion: '2010-09-09'\nResources:\n  R:\n    Type: AWS::IAM::Role\n"
-        b"   Properties: [\n"
+        b"AWSTemplateFormatVersion: '2010-09-09'\nResources:\n  R:\n    Type: AWS::IAM::Role\n   Properties: [\n"
     ),
     "role.tf": b'resource "aws_iam_role" "r" {\n  name = "r"\n  assume_role_policy = <<EOF\n{}\n',
 }
@@ -126,8 +125,14 @@ def test_summary_counts_files_without_iam_content(tmp_path):
 
 
 def test_verbose_lists_the_files_without_iam_content_on_stderr(tmp_path):
-    paths = _write(tmp_path, {"tsconfig.json": NOT_IAM["tsconfig.json"], "main.tf": NOT_IAM["main.tf"],
-                              "policy.json": BROKEN_IAM["policy.json"]})
+    paths = _write(
+        tmp_path,
+        {
+            "tsconfig.json": NOT_IAM["tsconfig.json"],
+            "main.tf": NOT_IAM["main.tf"],
+            "policy.json": BROKEN_IAM["policy.json"],
+        },
+    )
     result = CliRunner().invoke(main, ["check", "--no-cache", "--verbose", "--format", "json", *paths])
     assert result.exit_code == 1, result.output
     assert [f["file"] for f in json.loads(result.stdout)["findings"]] == [paths[2]]  # stdout stays JSON

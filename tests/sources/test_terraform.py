@@ -1,4 +1,5 @@
 """Terraform HCL and plan JSON sources: documents, kinds, positions, roles."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -33,7 +34,7 @@ def line_of(path: Path, needle: str, start: int = 1) -> int:
 def text_at(path: Path, span) -> str:
     lines = path.read_text().splitlines()
     assert span.line == span.end_line
-    return lines[span.line - 1][span.column - 1:span.end_column - 1]
+    return lines[span.line - 1][span.column - 1 : span.end_column - 1]
 
 
 def rules_at(findings, rule: str) -> list[int]:
@@ -52,7 +53,9 @@ def test_jsonencode_trust_resolves_github_provider_and_locates_principal():
     assert principal == {"Federated": "arn:aws:iam::${AccountId}:oidc-provider/token.actions.githubusercontent.com"}
     principal_line = line_of(path, "Principal =")
     assert trust.locate("/Statement/0/Principal").line == principal_line
-    assert text_at(path, trust.locate("/Statement/0/Principal/Federated")) == "aws_iam_openid_connect_provider.github.arn"
+    assert (
+        text_at(path, trust.locate("/Statement/0/Principal/Federated")) == "aws_iam_openid_connect_provider.github.arn"
+    )
     assert text_at(path, trust.locate("/Statement/0/Principal", at_key=True)) == "Principal"
     assert text_at(path, trust.locate("/Statement/0/Action")) == '"sts:AssumeRoleWithWebIdentity"'
     [role] = result.roles
@@ -82,7 +85,10 @@ def test_policy_document_is_synthesized_and_located():
     assert text_at(path, doc.locate("/Statement/0/Action", at_key=True)) == "actions"
     assert text_at(path, doc.locate("/Statement/1/Action/1")) == '"s3:PutBucketPolicy"'
     assert text_at(path, doc.locate("/Statement/1/Condition/StringNotEquals/aws:PrincipalOrgID")) == '["o-abc123"]'
-    assert text_at(path, doc.locate("/Statement/1/Condition/StringNotEquals/aws:PrincipalOrgID", at_key=True)) == '"aws:PrincipalOrgID"'
+    assert (
+        text_at(path, doc.locate("/Statement/1/Condition/StringNotEquals/aws:PrincipalOrgID", at_key=True))
+        == '"aws:PrincipalOrgID"'
+    )
     # the reference in aws_iam_policy.admin is the same document, reported once
     assert sum(1 for d in result.documents if d.value == doc.value) == 1
 
@@ -94,7 +100,7 @@ def test_admin_policy_document_finding_at_actions_line():
 
 
 def test_principals_and_dynamic_blocks():
-    text = '''
+    text = """
 data "aws_iam_policy_document" "trust" {
   statement {
     actions = ["sts:AssumeRole"]
@@ -140,7 +146,7 @@ data "aws_iam_policy_document" "trust" {
 resource "aws_iam_role" "r" {
   assume_role_policy = data.aws_iam_policy_document.trust.json
 }
-'''
+"""
     result = read_source("main.tf", text.encode())
     doc = doc_of(result, "data.aws_iam_policy_document.trust")
     assert doc.kind == "trust"
@@ -194,15 +200,18 @@ def test_hcl_syntax_error_is_a_finding_not_a_traceback():
     assert "Terraform syntax error" in report.findings[0].message
 
 
-@pytest.mark.parametrize("text", [
-    'resource "aws_iam_policy" "p" {\n  policy = jsonencode(' + "[" * 3000 + "]" * 3000 + ")\n}\n",
-    'resource "aws_iam_policy" "p" {\n  policy = jsonencode({a = ' + "{b = " * 400 + "1" + "}" * 400 + "})\n}\n",
-    'resource "aws_iam_policy" "p" {\n  policy = <<EOF\n' + "[" * 5000 + "\nEOF\n}\n",
-    'resource "aws_iam_policy" "p" {\n  policy = "${' * 50,
-    'locals {\n  a = local.b\n  b = local.a\n}\nresource "aws_iam_policy" "p" {\n  policy = local.a\n}\n',
-    "resource {{{",
-    "",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        'resource "aws_iam_policy" "p" {\n  policy = jsonencode(' + "[" * 3000 + "]" * 3000 + ")\n}\n",
+        'resource "aws_iam_policy" "p" {\n  policy = jsonencode({a = ' + "{b = " * 400 + "1" + "}" * 400 + "})\n}\n",
+        'resource "aws_iam_policy" "p" {\n  policy = <<EOF\n' + "[" * 5000 + "\nEOF\n}\n",
+        'resource "aws_iam_policy" "p" {\n  policy = "${' * 50,
+        'locals {\n  a = local.b\n  b = local.a\n}\nresource "aws_iam_policy" "p" {\n  policy = local.a\n}\n',
+        "resource {{{",
+        "",
+    ],
+)
 def test_hostile_hcl_never_raises(text):
     report = lint_bytes("main.tf", text.encode())
     assert report.error is None or "nested too deeply" in report.error
@@ -224,7 +233,10 @@ def test_module_file_templatefile_siblings_and_roles():
     assert not [d for d in result.documents if d.owner == "data.aws_iam_policy_document.assume"]
     [role] = result.roles
     assert role.trust.file.endswith("policies.tf") and role.trust.kind == "trust"
-    assert [a.arn for a in role.managed] == ["arn:aws:iam::aws:policy/ReadOnlyAccess", "arn:aws:iam::${AccountId}:policy/from-file"]
+    assert [a.arn for a in role.managed] == [
+        "arn:aws:iam::aws:policy/ReadOnlyAccess",
+        "arn:aws:iam::${AccountId}:policy/from-file",
+    ]
     assert role.managed[1].document is from_file
     perm = doc_of(result, "aws_lambda_permission.public", "resource")
     assert perm.value["Statement"][0]["Principal"] == "*"
@@ -242,11 +254,18 @@ def test_plan_json_documents_roles_and_positions():
     path = FIX / "plan" / "plan.json"
     result = read(path)
     owners = sorted((d.owner, d.kind) for d in result.documents)
-    assert owners == [("aws_iam_role.open", "trust"), ("aws_s3_bucket_policy.b", "resource"), ("module.m.aws_iam_policy.admin", "identity")]
+    assert owners == [
+        ("aws_iam_role.open", "trust"),
+        ("aws_s3_bucket_policy.b", "resource"),
+        ("module.m.aws_iam_policy.admin", "identity"),
+    ]
     trust = doc_of(result, "aws_iam_role.open")
     assert trust.locate("/Statement/0/Principal").line == line_of(path, '"assume_role_policy"')
     [role] = result.roles
-    assert [a.arn for a in role.managed] == ["arn:aws:iam::aws:policy/AdministratorAccess", "arn:aws:iam::aws:policy/IAMFullAccess"]
+    assert [a.arn for a in role.managed] == [
+        "arn:aws:iam::aws:policy/AdministratorAccess",
+        "arn:aws:iam::aws:policy/IAMFullAccess",
+    ]
     assert role.resource.locate(role.managed[1].pointer).line == line_of(path, "IAMFullAccess")
     findings = lint_bytes(str(path), path.read_bytes()).findings
     assert rules_at(findings, "IAM001") == [line_of(path, '\\"Statement\\": [}')]
@@ -272,7 +291,7 @@ def test_terraform_corpus_reads_without_errors():
 # -- access keys (IAM405), resource types, VPC endpoints, included files ----------
 
 
-ACCESS_KEYS_TF = '''\
+ACCESS_KEYS_TF = """\
 resource "aws_iam_user" "deployer" {
   name = "deployer"
 }
@@ -301,7 +320,7 @@ resource "aws_iam_access_key" "quiet" {
   user   = aws_iam_user.quiet.name
   status = "Inactive"
 }
-'''
+"""
 
 
 def test_access_keys_are_recorded_on_their_users_and_reported_at_the_key(tmp_path):
@@ -348,7 +367,7 @@ def test_every_document_names_its_resource_type():
 
 def test_resource_type_of_documents_and_roles(tmp_path):
     path = tmp_path / "main.tf"
-    path.write_text('''\
+    path.write_text("""\
 data "aws_iam_policy_document" "bucket" {
   statement {
     actions   = ["s3:GetObject"]
@@ -378,15 +397,18 @@ resource "aws_lambda_permission" "p" {
   principal     = "s3.amazonaws.com"
   source_arn    = "arn:aws:s3:::b"
 }
-''')
+""")
     result = read(path)
     types = {d.owner: d.meta.get("resource_type") for d in result.documents}
-    assert types == {"data.aws_iam_policy_document.bucket": "aws_s3_bucket_policy",
-                     "aws_iam_role.r": "aws_iam_role", "aws_lambda_permission.p": "aws_lambda_permission"}
+    assert types == {
+        "data.aws_iam_policy_document.bucket": "aws_s3_bucket_policy",
+        "aws_iam_role.r": "aws_iam_role",
+        "aws_lambda_permission.p": "aws_lambda_permission",
+    }
     assert result.roles[0].resource.meta["resource_type"] == "aws_iam_role"
 
 
-VPCE_TF = '''\
+VPCE_TF = """\
 resource "aws_vpc_endpoint" "s3" {
   vpc_id       = "vpc-123"
   service_name = "com.amazonaws.eu-west-1.s3"
@@ -416,7 +438,7 @@ resource "aws_vpc_endpoint_policy" "sqs" {
   vpc_endpoint_id = "vpce-123"
   policy          = data.aws_iam_policy_document.endpoint.json
 }
-'''
+"""
 
 
 def test_vpc_endpoint_policies_are_resource_documents_without_public_finding(tmp_path):
@@ -424,15 +446,20 @@ def test_vpc_endpoint_policies_are_resource_documents_without_public_finding(tmp
     path.write_text(VPCE_TF)
     result = read(path)
     kinds = {d.owner: (d.kind, d.meta.get("resource_type")) for d in result.documents}
-    assert kinds == {"aws_vpc_endpoint.s3": ("resource", "aws_vpc_endpoint"),
-                     "data.aws_iam_policy_document.endpoint": ("resource", "aws_vpc_endpoint_policy")}
+    assert kinds == {
+        "aws_vpc_endpoint.s3": ("resource", "aws_vpc_endpoint"),
+        "data.aws_iam_policy_document.endpoint": ("resource", "aws_vpc_endpoint_policy"),
+    }
     findings = lint_bytes(str(path), path.read_bytes()).findings
     assert not [f for f in findings if f.rule == "IAM501"], findings
     # the same statements in a bucket policy are public: IAM501 fires there
     bucket = tmp_path / "bucket" / "main.tf"
     bucket.parent.mkdir()
-    bucket.write_text(VPCE_TF.replace('"aws_vpc_endpoint" "s3"', '"aws_s3_bucket_policy" "s3"')
-                      .replace('"aws_vpc_endpoint_policy" "sqs"', '"aws_sqs_queue_policy" "sqs"'))
+    bucket.write_text(
+        VPCE_TF.replace('"aws_vpc_endpoint" "s3"', '"aws_s3_bucket_policy" "s3"').replace(
+            '"aws_vpc_endpoint_policy" "sqs"', '"aws_sqs_queue_policy" "sqs"'
+        )
+    )
     public = [f for f in lint_bytes(str(bucket), bucket.read_bytes()).findings if f.rule == "IAM501"]
     assert len(public) == 2, public
 
@@ -440,16 +467,40 @@ def test_vpc_endpoint_policies_are_resource_documents_without_public_finding(tmp
 def test_vpc_endpoint_policy_in_a_plan_is_a_resource_document(tmp_path):
     import json
 
-    policy = {"Version": "2012-10-17", "Statement": [
-        {"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject", "Resource": "*"}]}
-    plan = {"format_version": "1.2", "planned_values": {"root_module": {"resources": [
-        {"address": "aws_vpc_endpoint.s3", "mode": "managed", "type": "aws_vpc_endpoint", "name": "s3",
-         "values": {"policy": json.dumps(policy)}},
-        {"address": "aws_iam_user.u", "mode": "managed", "type": "aws_iam_user", "name": "u",
-         "values": {"name": "u"}},
-        {"address": "aws_iam_access_key.u", "mode": "managed", "type": "aws_iam_access_key", "name": "u",
-         "values": {"user": "u", "status": "Active"}},
-    ]}}}
+    policy = {
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject", "Resource": "*"}],
+    }
+    plan = {
+        "format_version": "1.2",
+        "planned_values": {
+            "root_module": {
+                "resources": [
+                    {
+                        "address": "aws_vpc_endpoint.s3",
+                        "mode": "managed",
+                        "type": "aws_vpc_endpoint",
+                        "name": "s3",
+                        "values": {"policy": json.dumps(policy)},
+                    },
+                    {
+                        "address": "aws_iam_user.u",
+                        "mode": "managed",
+                        "type": "aws_iam_user",
+                        "name": "u",
+                        "values": {"name": "u"},
+                    },
+                    {
+                        "address": "aws_iam_access_key.u",
+                        "mode": "managed",
+                        "type": "aws_iam_access_key",
+                        "name": "u",
+                        "values": {"user": "u", "status": "Active"},
+                    },
+                ]
+            }
+        },
+    }
     path = tmp_path / "plan.json"
     path.write_text(json.dumps(plan, indent=2))
     result = read(path)
@@ -473,7 +524,7 @@ def test_included_policy_file_is_reported_once_in_a_directory_run(tmp_path):
 
     from iamlint.cli import main
 
-    (tmp_path / "main.tf").write_text('''\
+    (tmp_path / "main.tf").write_text("""\
 resource "aws_iam_role" "app" {
   name               = "app"
   assume_role_policy = file("${path.module}/trust.json")
@@ -483,12 +534,14 @@ resource "aws_iam_policy" "app" {
   name   = "app"
   policy = file("policy.json")
 }
-''')
+""")
     (tmp_path / "policy.json").write_text(
-        '{\n  "Version": "2012-10-17",\n  "Statement": [\n    {"Effect": "Allow", "Action": "*", "Resource": "*"}\n  ]\n}\n')
+        '{\n  "Version": "2012-10-17",\n  "Statement": [\n    {"Effect": "Allow", "Action": "*", "Resource": "*"}\n  ]\n}\n'
+    )
     (tmp_path / "trust.json").write_text(
         '{\n  "Version": "2012-10-17",\n  "Statement": [\n'
-        '    {"Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "sts:AssumeRole"}\n  ]\n}\n')
+        '    {"Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "sts:AssumeRole"}\n  ]\n}\n'
+    )
 
     def run(*args):
         result = CliRunner().invoke(main, ["check", "--format", "json", "--jobs", "1", *args])

@@ -1,5 +1,6 @@
 """Issue 4 acceptance: trusts that must stay quiet and trusts that must fire,
 linted with *every* rule (``kind=None``: the kind is detected from content)."""
+
 from __future__ import annotations
 
 import json
@@ -30,28 +31,41 @@ QUIET = {
     "ec2": {"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"},
     "lambda": {"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"},
     "github-pinned": {
-        "Effect": "Allow", "Principal": {"Federated": GH}, "Action": "sts:AssumeRoleWithWebIdentity",
-        "Condition": {"StringEquals": {
-            "token.actions.githubusercontent.com:aud": "sts.amazonaws.com",
-            "token.actions.githubusercontent.com:sub": "repo:octo-org/octo-repo:ref:refs/heads/main"}},
+        "Effect": "Allow",
+        "Principal": {"Federated": GH},
+        "Action": "sts:AssumeRoleWithWebIdentity",
+        "Condition": {
+            "StringEquals": {
+                "token.actions.githubusercontent.com:aud": "sts.amazonaws.com",
+                "token.actions.githubusercontent.com:sub": "repo:octo-org/octo-repo:ref:refs/heads/main",
+            }
+        },
     },
     "cognito": {
-        "Effect": "Allow", "Principal": {"Federated": "cognito-identity.amazonaws.com"},
+        "Effect": "Allow",
+        "Principal": {"Federated": "cognito-identity.amazonaws.com"},
         "Action": "sts:AssumeRoleWithWebIdentity",
-        "Condition": {"StringEquals": {"cognito-identity.amazonaws.com:aud": "us-east-1:12345678-abcd-abcd-abcd-123456789012"},
-                      "ForAnyValue:StringLike": {"cognito-identity.amazonaws.com:amr": "authenticated"}},
+        "Condition": {
+            "StringEquals": {"cognito-identity.amazonaws.com:aud": "us-east-1:12345678-abcd-abcd-abcd-123456789012"},
+            "ForAnyValue:StringLike": {"cognito-identity.amazonaws.com:amr": "authenticated"},
+        },
     },
     "saml": {
-        "Effect": "Allow", "Principal": {"Federated": "arn:aws:iam::111122223333:saml-provider/Okta"},
+        "Effect": "Allow",
+        "Principal": {"Federated": "arn:aws:iam::111122223333:saml-provider/Okta"},
         "Action": "sts:AssumeRoleWithSAML",
         "Condition": {"StringEquals": {"SAML:aud": "https://signin.aws.amazon.com/saml"}},
     },
     "cross-account-role-external-id": {
-        "Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::444455556666:role/VendorAuditor"},
-        "Action": "sts:AssumeRole", "Condition": {"StringEquals": {"sts:ExternalId": "a1b2c3-customer-42"}},
+        "Effect": "Allow",
+        "Principal": {"AWS": "arn:aws:iam::444455556666:role/VendorAuditor"},
+        "Action": "sts:AssumeRole",
+        "Condition": {"StringEquals": {"sts:ExternalId": "a1b2c3-customer-42"}},
     },
     "wildcard-org": {
-        "Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "sts:AssumeRole",
+        "Effect": "Allow",
+        "Principal": {"AWS": "*"},
+        "Action": "sts:AssumeRole",
         "Condition": {"StringEquals": {"aws:PrincipalOrgID": "o-a1b2c3d4e5"}},
     },
 }
@@ -67,27 +81,84 @@ def test_accepted_trusts_have_no_warning_or_error(name):
 # (name, statement, rule, text on the expected line)
 FIRE = [
     ("principal-star", {"Effect": "Allow", "Principal": "*", "Action": "sts:AssumeRole"}, "IAM301", '"Principal": "*"'),
-    ("aws-star-in-list", {"Effect": "Allow", "Principal": {"AWS": ["arn:aws:iam::111122223333:role/ci", "*"]},
-                          "Action": "sts:AssumeRole"}, "IAM301", '"*"'),
-    ("github-only-aud", {"Effect": "Allow", "Principal": {"Federated": GH}, "Action": "sts:AssumeRoleWithWebIdentity",
-                         "Condition": {"StringEquals": {"token.actions.githubusercontent.com:aud": "sts.amazonaws.com"}}},
-     "IAM306", '"Federated"'),
-    ("github-repo-star", {"Effect": "Allow", "Principal": {"Federated": GH}, "Action": "sts:AssumeRoleWithWebIdentity",
-                          "Condition": {"StringEquals": {"token.actions.githubusercontent.com:aud": "sts.amazonaws.com"},
-                                        "StringLike": {"token.actions.githubusercontent.com:sub": "repo:*"}}},
-     "IAM308", '"repo:*"'),
-    ("cognito-no-aud", {"Effect": "Allow", "Principal": {"Federated": "cognito-identity.amazonaws.com"},
-                        "Action": "sts:AssumeRoleWithWebIdentity",
-                        "Condition": {"ForAnyValue:StringLike": {"cognito-identity.amazonaws.com:amr": "authenticated"}}},
-     "IAM307", '"Federated"'),
-    ("google-no-aud", {"Effect": "Allow", "Principal": {"Federated": "accounts.google.com"},
-                       "Action": "sts:AssumeRoleWithWebIdentity"}, "IAM307", '"Federated"'),
-    ("saml-no-aud", {"Effect": "Allow", "Principal": {"Federated": "arn:aws:iam::111122223333:saml-provider/Okta"},
-                     "Action": "sts:AssumeRoleWithSAML"}, "IAM310", '"Federated"'),
-    ("other-root", {"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::444455556666:root"},
-                    "Action": "sts:AssumeRole"}, "IAM304", '"AWS"'),
-    ("not-principal", {"Effect": "Allow", "NotPrincipal": {"AWS": "arn:aws:iam::111122223333:role/x"},
-                       "Action": "sts:AssumeRole"}, "IAM303", '"NotPrincipal"'),
+    (
+        "aws-star-in-list",
+        {
+            "Effect": "Allow",
+            "Principal": {"AWS": ["arn:aws:iam::111122223333:role/ci", "*"]},
+            "Action": "sts:AssumeRole",
+        },
+        "IAM301",
+        '"*"',
+    ),
+    (
+        "github-only-aud",
+        {
+            "Effect": "Allow",
+            "Principal": {"Federated": GH},
+            "Action": "sts:AssumeRoleWithWebIdentity",
+            "Condition": {"StringEquals": {"token.actions.githubusercontent.com:aud": "sts.amazonaws.com"}},
+        },
+        "IAM306",
+        '"Federated"',
+    ),
+    (
+        "github-repo-star",
+        {
+            "Effect": "Allow",
+            "Principal": {"Federated": GH},
+            "Action": "sts:AssumeRoleWithWebIdentity",
+            "Condition": {
+                "StringEquals": {"token.actions.githubusercontent.com:aud": "sts.amazonaws.com"},
+                "StringLike": {"token.actions.githubusercontent.com:sub": "repo:*"},
+            },
+        },
+        "IAM308",
+        '"repo:*"',
+    ),
+    (
+        "cognito-no-aud",
+        {
+            "Effect": "Allow",
+            "Principal": {"Federated": "cognito-identity.amazonaws.com"},
+            "Action": "sts:AssumeRoleWithWebIdentity",
+            "Condition": {"ForAnyValue:StringLike": {"cognito-identity.amazonaws.com:amr": "authenticated"}},
+        },
+        "IAM307",
+        '"Federated"',
+    ),
+    (
+        "google-no-aud",
+        {
+            "Effect": "Allow",
+            "Principal": {"Federated": "accounts.google.com"},
+            "Action": "sts:AssumeRoleWithWebIdentity",
+        },
+        "IAM307",
+        '"Federated"',
+    ),
+    (
+        "saml-no-aud",
+        {
+            "Effect": "Allow",
+            "Principal": {"Federated": "arn:aws:iam::111122223333:saml-provider/Okta"},
+            "Action": "sts:AssumeRoleWithSAML",
+        },
+        "IAM310",
+        '"Federated"',
+    ),
+    (
+        "other-root",
+        {"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::444455556666:root"}, "Action": "sts:AssumeRole"},
+        "IAM304",
+        '"AWS"',
+    ),
+    (
+        "not-principal",
+        {"Effect": "Allow", "NotPrincipal": {"AWS": "arn:aws:iam::111122223333:role/x"}, "Action": "sts:AssumeRole"},
+        "IAM303",
+        '"NotPrincipal"',
+    ),
 ]
 
 
@@ -102,9 +173,15 @@ def test_risky_trusts_fire_at_the_offending_line(name, statement, rule, needle):
 
 def test_repo_star_is_graded_error_and_org_star_warning_and_repo_branch_star_info():
     def grade(value):
-        st = {"Effect": "Allow", "Principal": {"Federated": GH}, "Action": "sts:AssumeRoleWithWebIdentity",
-              "Condition": {"StringEquals": {"token.actions.githubusercontent.com:aud": "sts.amazonaws.com"},
-                            "StringLike": {"token.actions.githubusercontent.com:sub": value}}}
+        st = {
+            "Effect": "Allow",
+            "Principal": {"Federated": GH},
+            "Action": "sts:AssumeRoleWithWebIdentity",
+            "Condition": {
+                "StringEquals": {"token.actions.githubusercontent.com:aud": "sts.amazonaws.com"},
+                "StringLike": {"token.actions.githubusercontent.com:sub": value},
+            },
+        }
         hits = [f for f in lint_text(_doc(st), kind="trust") if f.rule == "IAM308"]
         return hits[0].severity if hits else None
 
