@@ -17,11 +17,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from iamlint.engine.document import Document
 from iamlint.engine.report import Report
 from iamlint.findings import SEVERITY_RANK
 from iamlint.knowledge import managed as mp
 from iamlint.knowledge.managed import DATA_SERVICES, Summary
+from iamlint.model.document import Document
 
 #: a scoped ARN to show in messages, per data service
 _EXAMPLE_ARN = {

@@ -11,10 +11,10 @@ from functools import lru_cache
 from typing import Any
 
 from iamlint.config import Config
-from iamlint.engine.document import Document
 from iamlint.engine.registry import Registry, Rule
 from iamlint.engine.report import Report
 from iamlint.findings import Finding, Related
+from iamlint.model.document import Document
 
 
 @dataclass(slots=True)

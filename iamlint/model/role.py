@@ -2,7 +2,7 @@
 
 Sources (CloudFormation, Terraform, account dumps) assemble these; whole-role
 rules (``scope: role``) receive one at a time.  Positions stay with documents:
-every policy is a :class:`~iamlint.engine.document.Document`, and attachments
+every policy is a :class:`~iamlint.model.document.Document`, and attachments
 point into ``resource``, a document of kind ``"role"`` whose value is the
 resource's own definition (template properties, Terraform block, dump entry).
 """
@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from iamlint.engine.document import Document
+from iamlint.model.document import Document
 
 
 @dataclass

@@ -11,7 +11,7 @@ from __future__ import annotations
 import importlib
 from dataclasses import dataclass, field
 
-from iamlint.engine.document import Document
+from iamlint.model.document import Document
 
 
 @dataclass

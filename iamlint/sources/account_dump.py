@@ -29,8 +29,8 @@ import json
 import urllib.parse
 from typing import Any
 
-from iamlint.engine.document import Document, NodeLocator, PrefixLocator
 from iamlint.findings import Span
+from iamlint.model.document import Document, NodeLocator, PrefixLocator
 from iamlint.model.policy import join_pointer
 from iamlint.model.role import Attachment, Role
 from iamlint.sources import SourceResult

@@ -16,8 +16,8 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from iamlint.engine.document import Document, NodeLocator, Notice, PrefixLocator
 from iamlint.findings import Span
+from iamlint.model.document import Document, NodeLocator, Notice, PrefixLocator
 from iamlint.model.policy import Opaque, escape_pointer_token
 from iamlint.model.role import Attachment, Role
 from iamlint.sources import SourceResult, markers

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from iamlint.engine.document import Document
 from iamlint.findings import Span
+from iamlint.model.document import Document
 from iamlint.model.policy import detect_kind
 from iamlint.sources import SourceResult, markers
 

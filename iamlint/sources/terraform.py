@@ -25,7 +25,7 @@ Offline evaluation is bounded, because the files are often someone else's
 file, nothing larger than the file's budget (``EVAL_BUDGET_MIN``) is built,
 and ``file()``/``templatefile()`` (and the sibling files) are read only when
 they are regular files inside the repository.  What is not evaluated is
-Opaque and its document carries a :class:`~iamlint.engine.document.Notice`
+Opaque and its document carries a :class:`~iamlint.model.document.Notice`
 (IAM013) at the expression.
 
 Every document carries ``meta["resource_type"]``: the Terraform type of the
@@ -44,8 +44,8 @@ from typing import Any
 
 from lark import Token, Tree
 
-from iamlint.engine.document import Document, Notice
 from iamlint.findings import Span
+from iamlint.model.document import Document, Notice
 from iamlint.model.policy import Opaque, detect_kind, join_pointer
 from iamlint.model.role import Attachment, Role
 from iamlint.regularfile import NotRegular, TooLarge, read_regular

@@ -13,8 +13,8 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from iamlint.engine.document import Document
 from iamlint.findings import Span
+from iamlint.model.document import Document
 from iamlint.model.role import Attachment, Role
 from iamlint.parsing.schema import json_type
 from iamlint.sources import SourceResult

@@ -6,9 +6,9 @@ import json
 
 from iamlint.api import lint_text
 from iamlint.config import Config
-from iamlint.engine.document import Document
 from iamlint.engine.registry import Registry
 from iamlint.engine.runner import run_document
+from iamlint.model.document import Document
 from iamlint.model.policy import Opaque
 
 REGISTRY = Registry.load()

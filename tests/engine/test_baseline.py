@@ -113,10 +113,10 @@ def test_missing_baseline_file_exits_2(repo):
 
 def test_two_findings_of_one_rule_at_one_node_differ_but_numbers_do_not_count():
     from iamlint.config import Config
-    from iamlint.engine.document import Document
     from iamlint.engine.registry import Registry
     from iamlint.engine.report import Report
     from iamlint.engine.runner import make_finding
+    from iamlint.model.document import Document
 
     rule = Registry.load().get("IAM010")
     doc = Document("p.json", json.loads(policy(OLD)), "identity")

@@ -8,10 +8,10 @@ import pytest
 
 from iamlint.api import lint_text
 from iamlint.config import Config
-from iamlint.engine.document import Document
 from iamlint.engine.match import compile_match
 from iamlint.engine.registry import Registry, Rule, RuleLoadError, load_rule_file
 from iamlint.engine.runner import Context
+from iamlint.model.document import Document
 from iamlint.model.policy import Opaque
 
 ALL_KINDS = ("identity", "trust", "resource", "scp")

@@ -351,7 +351,7 @@ def test_build_script_reruns_on_a_small_corpus(tmp_path):
 
 def test_user_with_declared_access_key_is_reported_even_without_power():
     from iamlint.checks.roles import user_with_powerful_permissions
-    from iamlint.engine.document import Document
+    from iamlint.model.document import Document
     from iamlint.model.role import Role
 
     class Ctx:

@@ -8,11 +8,11 @@ import pytest
 
 from iamlint.api import lint_text
 from iamlint.config import Config
-from iamlint.engine.document import Document
 from iamlint.engine.registry import Registry
 from iamlint.engine.runner import run_document
 from iamlint.knowledge import providers as kb
 from iamlint.knowledge import read_data
+from iamlint.model.document import Document
 from iamlint.model.policy import Opaque
 
 GH = "arn:aws:iam::111122223333:oidc-provider/token.actions.githubusercontent.com"
