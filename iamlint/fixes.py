@@ -574,7 +574,7 @@ def fix_file(path: str, config, registry, write: bool = True) -> FileFix:
     """Apply the safe fixes to ``path`` (only when ``write``); the file is left
     untouched unless the whole result verifies and can be written safely
     (otherwise ``error`` says why, and nothing was written)."""
-    from iamlint.parsing.jsontext import DecodeError, decode_bytes
+    from iamlint.parsing.decode import DecodeError, decode_bytes
 
     result = FileFix(path)
     try:

@@ -1,8 +1,8 @@
 """The Lark reference parser for strict JSON: human syntax-error messages,
 duplicate-key positions and a reference locator.
 
-:mod:`iamlint.parsing.jsontext` parses with the C ``json`` module and imports
-this module only when ``json`` fails or a duplicate key was seen.
+:func:`iamlint.parsing.parse.parse` decodes with the C ``json`` module and
+imports this module only when ``json`` fails or a duplicate key was seen.
 """
 
 from __future__ import annotations
@@ -18,14 +18,9 @@ from lark.exceptions import UnexpectedCharacters, UnexpectedToken
 from lark.parsers.lalr_interactive_parser import InteractiveParser
 
 from iamlint.findings import Span
-from iamlint.parsing.jsontext import (
-    _BOM,
-    MAX_DEPTH,
-    SyntaxProblem,
-    _array_index,
-    _escape_pointer_token,
-    parse_pointer,
-)
+from iamlint.parsing.decode import BOM
+from iamlint.parsing.pointer import array_index, escape_token, parse_pointer
+from iamlint.parsing.strict import MAX_DEPTH, SyntaxProblem
 
 LarkNode = Union[Tree, Token]
 """A node of the Lark tree: ``object``/``array``/``member`` trees, scalar tokens."""
@@ -58,7 +53,7 @@ _VALUE_STARTS = frozenset({"LBRACE", "LSQB", "STRING", "NUMBER", "TRUE", "FALSE"
 def lark_tree(text: str) -> LarkNode:
     """Parse ``text`` with the Lark grammar; ``ValueError`` (with the human
     message and position) when it is not strict JSON."""
-    tree, problem = _lark_parse(text[1:] if text.startswith(_BOM) else text)
+    tree, problem = lark_parse(text[1:] if text.startswith(BOM) else text)
     if problem is not None:
         span = problem.span
         raise ValueError(f"{problem.message} (line {span.line}, column {span.column})")
@@ -66,7 +61,7 @@ def lark_tree(text: str) -> LarkNode:
     return tree
 
 
-def _lark_parse(text: str) -> tuple[LarkNode | None, SyntaxProblem | None]:
+def lark_parse(text: str) -> tuple[LarkNode | None, SyntaxProblem | None]:
     """Feed the tokens to the LALR parser one by one, tracking the nesting depth;
     turn the first error into a :class:`SyntaxProblem`."""
     interactive = _lark_parser().parse_interactive(text)
@@ -101,7 +96,7 @@ def _node_span(node: LarkNode) -> Span:
     return Span(meta.line, meta.column, meta.end_line, meta.end_column)
 
 
-def _duplicate_keys(root: LarkNode) -> list[tuple[str, str, Span]]:
+def duplicate_keys(root: LarkNode) -> list[tuple[str, str, Span]]:
     """Every key that repeats an earlier key of its object, in document order."""
     found: list[tuple[str, str, Span]] = []
     stack: list[tuple[LarkNode, str]] = [(root, "")]
@@ -119,13 +114,14 @@ def _duplicate_keys(root: LarkNode) -> list[tuple[str, str, Span]]:
             if key in seen:
                 found.append((pointer, key, _token_span(key_token)))
             seen.add(key)
-            stack.append((value, f"{pointer}/{_escape_pointer_token(key)}"))
+            stack.append((value, f"{pointer}/{escape_token(key)}"))
     found.sort(key=lambda duplicate: duplicate[2])
     return found
 
 
 class LarkLocator:
-    """The reference locator: same API as :class:`JsonLocator`, answered from
+    """The reference locator: same API as
+    :class:`~iamlint.parsing.locate.JsonLocator`, answered from
     the full Lark tree.  Raises ``ValueError`` when the text is not valid."""
 
     def __init__(self, text: str) -> None:
@@ -155,7 +151,7 @@ class LarkLocator:
                     return None
                 key, node = members[token].children
             elif isinstance(node, Tree) and node.data == "array":
-                index = _array_index(token)
+                index = array_index(token)
                 if index is None or index >= len(node.children):
                     return None
                 node, key = node.children[index], None

@@ -34,7 +34,7 @@ def read_source(path: str, data: bytes, kind: str | None = None, explicit: bool 
     callers and cache keys but decides nothing: a file is IAM or not by its
     content (or a forced ``kind``), whether pre-commit names it or a walk
     finds it (issue 15)."""
-    from iamlint.parsing.jsontext import DecodeError, decode_bytes
+    from iamlint.parsing.decode import DecodeError, decode_bytes
     from iamlint.sources import rawjson
 
     try:

@@ -19,7 +19,7 @@ def undecodable(path: str, message: str, kind: str | None, data: bytes) -> Sourc
     """Bytes that are not UTF-8 text: a syntax finding if they look like IAM
     material, else skipped (a binary file, named or found by a walk).  NUL
     bytes are dropped before the test, so UTF-16 policy text is recognised."""
-    from iamlint.parsing.jsontext import SyntaxProblem
+    from iamlint.parsing.strict import SyntaxProblem
 
     if not _is_iam(data.replace(b"\x00", b"").decode("latin-1"), kind):
         return SourceResult(skipped=True)
@@ -28,7 +28,7 @@ def undecodable(path: str, message: str, kind: str | None, data: bytes) -> Sourc
 
 
 def read(path: str, text: str, kind: str | None) -> SourceResult:
-    from iamlint.parsing.jsontext import parse
+    from iamlint.parsing.parse import parse
 
     result = parse(text)
     if result.problems:

@@ -24,7 +24,8 @@ from iamlint.api import lint_bytes
 from iamlint.config import Config
 from iamlint.engine import runner
 from iamlint.engine.registry import Registry
-from iamlint.parsing.jsontext import JsonLocator, parse
+from iamlint.parsing.locate import JsonLocator
+from iamlint.parsing.parse import parse
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
 import complexity
