@@ -119,7 +119,7 @@ def _metadata_span(doc, index: int) -> Span:
         for p in (join_pointer(ptr, index), ptr):
             try:
                 found = base.span(p)
-            except Exception:  # a locator that cannot answer: fall back
+            except Exception:  # noqa: BLE001 (a locator that cannot answer, whatever the reason: fall back)
                 found = None
             if found is not None:
                 return found

@@ -214,7 +214,8 @@ def service_wide_access(ctx: Context) -> Iterator[Report]:
             yield Report(
                 stmt.ptr("Action") if isinstance(raw, str) else stmt.ptr("Action", _raw_index(raw, position)),
                 f"`{value}` on `Resource: *` grants every action of {catalog.service_name(service) or service} "
-                f"({detail}, including those added later) on every resource; list the actions the workload needs and the resources it uses",
+                f"({detail}, including those added later) on every resource; "
+                "list the actions the workload needs and the resources it uses",
             )
 
 
@@ -250,10 +251,7 @@ def allow_with_not_action(ctx: Context) -> Iterator[Report]:
         if not stmt.not_action:
             continue
         excluded = action_strings(stmt)
-        if not excluded:
-            what = "every action"
-        else:
-            what = f"every action of every service except {_listing(excluded)}"
+        what = f"every action of every service except {_listing(excluded)}" if excluded else "every action"
         where = "every resource" if statement_covers_resource(stmt, "*") else "its resources"
         yield Report(
             stmt.ptr("NotAction"),

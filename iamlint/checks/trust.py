@@ -95,9 +95,12 @@ def _op(cond: Condition) -> str:
 def _null_required(st: Statement, key: str) -> bool:
     """A ``Null`` condition with ``false`` requires the key to be present."""
     for c in st.conditions_on(key):
-        if _op(c) == "null" and not c.if_exists:
-            if any(v.value is False or (isinstance(v.value, str) and v.value.lower() == "false") for v in c.values):
-                return True
+        if (
+            _op(c) == "null"
+            and not c.if_exists
+            and any(v.value is False or (isinstance(v.value, str) and v.value.lower() == "false") for v in c.values)
+        ):
+            return True
     return False
 
 
@@ -427,7 +430,7 @@ _SEVERITY_ORDER = {"info": 0, "warning": 1, "error": 2}
 
 
 def oidc_claim_wildcard(ctx: Context) -> Iterator[Report]:
-    for st, v, fed in _web_identity_principals(ctx):
+    for st, _v, fed in _web_identity_principals(ctx):
         for c in _claims(st, fed):
             if c.spec.get("role") not in ("subject", "audience"):
                 continue
@@ -453,7 +456,7 @@ def oidc_claim_wildcard(ctx: Context) -> Iterator[Report]:
 
 
 def oidc_condition_passes_without_claim(ctx: Context) -> Iterator[Report]:
-    for st, v, fed in _web_identity_principals(ctx):
+    for st, _v, fed in _web_identity_principals(ctx):
         for c in _claims(st, fed):
             if c.spec.get("role") not in ("subject", "audience") or c.state.strong:
                 continue
@@ -495,10 +498,7 @@ def _pinned_saml(st: Statement) -> bool:
     if _unknown_conditions(st):
         return True
     state = key_state(st, ["saml:aud"])
-    for cond in state.strong:
-        if cond.values and all(_value_pins(cond, v) for v in cond.values):
-            return True
-    return False
+    return any(cond.values and all(_value_pins(cond, v) for v in cond.values) for cond in state.strong)
 
 
 # -- IAM311 principal / action mismatch ----------------------------------------

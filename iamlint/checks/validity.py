@@ -147,12 +147,13 @@ def unknown_service_prefix(ctx: Context) -> Iterator[Report]:
 
 
 def retired_service(ctx: Context) -> Iterator[Report]:
-    for st, v, _ in _actions_with(ctx, RETIRED):
+    for _st, v, _ in _actions_with(ctx, RETIRED):
         service = v.value.partition(":")[0]
         name = catalog.service_name(service) or service
         yield Report(
             v.pointer,
-            f"`{v.value}`: {name} (prefix `{service}`) is a retired service that no longer has IAM actions; remove this entry",
+            f"`{v.value}`: {name} (prefix `{service}`) is a retired service that no longer has IAM actions; "
+            "remove this entry",
         )
 
 
@@ -165,7 +166,7 @@ def unknown_action(ctx: Context) -> Iterator[Report]:
             else f"; see the {catalog.service_name(service) or service} actions in the Service Authorization Reference"
         )
         yield Report(v.pointer, f"`{v.value}` is not an action of `{service}`, so this entry {_grant_effect(st)}{tail}")
-    for st, v, _ in _actions_with(ctx, NOT_AN_ACTION):
+    for _st, v, _ in _actions_with(ctx, NOT_AN_ACTION):
         yield Report(
             v.pointer,
             f"`{v.value}` is not an action: write actions as `service:ActionName`, e.g. `s3:GetObject`",
@@ -176,7 +177,8 @@ def pattern_matches_nothing(ctx: Context) -> Iterator[Report]:
     for st, v, _ in _actions_with(ctx, MATCHES_NOTHING):
         yield Report(
             v.pointer,
-            f"the pattern `{v.value}` matches no action of the IAM catalog, so this entry {_grant_effect(st)}; check its spelling",
+            f"the pattern `{v.value}` matches no action of the IAM catalog, "
+            f"so this entry {_grant_effect(st)}; check its spelling",
         )
 
 
@@ -404,7 +406,7 @@ def _suggest_key(key: str) -> str | None:
     close = difflib.get_close_matches(lower, candidates.keys(), n=1, cutoff=0.75)
     if close:
         return candidates[close[0]]
-    head, slash, tail = lower.partition("/")
+    head, slash, _tail = lower.partition("/")
     if slash:
         heads = {c.partition("/")[0]: c for c in candidates if "/" in c}
         close = difflib.get_close_matches(head, heads.keys(), n=1, cutoff=0.8)
@@ -496,7 +498,9 @@ def unknown_condition_key(ctx: Context) -> Iterator[Report]:
             tail = f"; did you mean `{hint}`?" if hint else "; check the key in the Service Authorization Reference"
             yield Report(
                 cond.pointer,
-                f"condition key `{key}` is not a global key or a key of any AWS service: it is never present in a request, so this condition does not test what it seems to{tail}",
+                f"condition key `{key}` is not a global key or a key of any AWS service: "
+                "it is never present in a request, so this condition does not test what it seems to"
+                f"{tail}",
                 at_key=True,
             )
 
@@ -572,7 +576,8 @@ def _type_verdict(cond) -> tuple[str, str] | None:
             f"use a {use} operator so values are compared as {word} values"
         )
     return "error", (
-        f"`{cond.operator}` cannot compare `{cond.key}`, which is a {word} key, so this condition never matches as intended; "
+        f"`{cond.operator}` cannot compare `{cond.key}`, which is a {word} key, "
+        "so this condition never matches as intended; "
         f"use a {use} operator"
     )
 
@@ -632,5 +637,6 @@ def invalid_condition_value(ctx: Context) -> Iterator[Report]:
                     shown = v.value if isinstance(v.value, str) else str(v.value).lower()
                     yield Report(
                         v.pointer,
-                        f"`{cond.operator}` value `{shown}` for `{cond.key}` {problem}, so the condition never matches it",
+                        f"`{cond.operator}` value `{shown}` for `{cond.key}` {problem}, "
+                        "so the condition never matches it",
                     )

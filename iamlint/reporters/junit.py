@@ -42,7 +42,8 @@ def _clean(text: str) -> str:
 def _line(f, paths: RepoPaths) -> str:
     """One finding, named by its repository-relative path as the ``file`` attribute."""
     owner = f" ({escape(f.owner)})" if f.owner else ""
-    return f"{escape(paths.display(f.file), line_start=True)}:{f.span.line}:{f.span.column}: {f.rule} [{f.severity}] {escape(f.message)}{owner}"
+    where = f"{escape(paths.display(f.file), line_start=True)}:{f.span.line}:{f.span.column}"
+    return f"{where}: {f.rule} [{f.severity}] {escape(f.message)}{owner}"
 
 
 def render(run: RunResult) -> str:

@@ -61,10 +61,7 @@ def is_security_rule(rule) -> bool:
 def security_severity(rule, severity: str | None = None) -> str:
     """The score of ``rule`` at ``severity`` (default: the rule's own)."""
     worst, security, other = SCORES.get(severity or rule.severity, SCORES["info"])
-    if is_security_rule(rule):
-        score = worst if set(rule.tags) & CRITICAL_TAGS else security
-    else:
-        score = other
+    score = (worst if set(rule.tags) & CRITICAL_TAGS else security) if is_security_rule(rule) else other
     return f"{score:.1f}"
 
 
@@ -84,7 +81,7 @@ def _rule_descriptor(rule) -> dict:
     why = " ".join(str(rule.docs.get("why", "")).split())
     try:
         markdown = rule_markdown(rule)
-    except Exception:  # a third-party rule with unusual docs still gets a descriptor
+    except Exception:  # noqa: BLE001 (a third-party rule with unusual docs still gets a descriptor)
         markdown = rule.summary
     return {
         "id": rule.id,

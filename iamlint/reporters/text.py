@@ -187,10 +187,7 @@ def _window(length: int, start: int, end: int, width: int = SOURCE_WIDTH) -> tup
     if length <= width:
         return 0, length
     span = end - start
-    if span >= width:
-        lo = max(0, start - 10)
-    else:
-        lo = max(0, start - (width - span) // 2)
+    lo = max(0, start - 10) if span >= width else max(0, start - (width - span) // 2)
     lo = min(lo, length - width)
     return lo, lo + width
 

@@ -135,7 +135,7 @@ def read(path: str, text: str, kind: str | None) -> SourceResult:
     """A ``.yaml``/``.yml``/``.template`` file (or any text that is not JSON)."""
     stripped = text.lstrip("\ufeff \t\r\n")
     if stripped.startswith("{"):
-        from iamlint.parsing.jsontext import parse
+        from iamlint.parsing.parse import parse
 
         result = parse(text)
         if result.problems:
@@ -449,7 +449,7 @@ class _Extractor:
             for i, raw in enumerate(raw_arns):
                 role.managed.append(self._attachment(raw, f"{rel}/ManagedPolicyArns/{i}"))
         elif raw_arns is not None and isinstance(resolved_arns, list):  # e.g. a list parameter's default
-            for i, arn in enumerate(resolved_arns):
+            for arn in resolved_arns:
                 role.managed.append(Attachment(arn, f"{rel}/ManagedPolicyArns"))
         if "PermissionsBoundary" in props:
             role.boundary = self._attachment(props["PermissionsBoundary"], f"{rel}/PermissionsBoundary")

@@ -37,6 +37,7 @@ Users get ``meta["access_keys"]``/``meta["access_key_at"]`` from the
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -162,7 +163,7 @@ def read(path: str, text: str, kind: str | None) -> SourceResult:
     except RecursionError:
         return SourceResult(error="Terraform file nested too deeply to analyse", text=text)
     if home.error is not None:
-        from iamlint.parsing.jsontext import SyntaxProblem
+        from iamlint.parsing.strict import SyntaxProblem
         from iamlint.sources.markers import hcl_is_iam
 
         if kind is None and not hcl_is_iam(text):
@@ -294,7 +295,7 @@ class TerraformReader:
                     self.roles.append(self.role(block))
                 except RecursionError:
                     raise
-                except Exception:  # pragma: no cover - a role that cannot be assembled is skipped
+                except Exception:  # noqa: BLE001 (bad input never gives a traceback: a role that cannot be assembled is skipped)  # pragma: no cover
                     continue
             elif block.type == "resource" and len(block.labels) >= 2 and block.labels[0] == "aws_iam_access_key":
                 orphan = self.orphan_access_key(block)
@@ -312,7 +313,7 @@ class TerraformReader:
         self.documents.append(doc)
 
     def resource(self, block: Block) -> None:
-        rtype, name = block.labels[0], block.labels[1]
+        rtype = block.labels[0]
         owner = block.address
         if rtype == "aws_iam_role":
             attr = block.attrs.get("assume_role_policy")
@@ -840,7 +841,8 @@ class TerraformReader:
             value = self.eval_string(node, file)
             if not isinstance(value, str):
                 return None
-            from iamlint.parsing.jsontext import SyntaxProblem, parse
+            from iamlint.parsing.parse import parse
+            from iamlint.parsing.strict import SyntaxProblem
 
             result = parse(value)
             span = node_span(node)
@@ -910,7 +912,7 @@ class TerraformReader:
             self.lines.setdefault(full, lines)
             doc = self.embedded_json(content, 0, full, kind, owner, None, template_vars=template_vars)
         else:
-            from iamlint.parsing.jsontext import parse
+            from iamlint.parsing.parse import parse
 
             result = parse(content)
             doc = Document(
@@ -959,7 +961,8 @@ class TerraformReader:
     ) -> Document | None:
         """JSON written in a heredoc or template: interpolations resolved where
         possible, else kept (inside strings) or made opaque (outside)."""
-        from iamlint.parsing.jsontext import SyntaxProblem, parse
+        from iamlint.parsing.parse import parse
+        from iamlint.parsing.strict import SyntaxProblem
 
         in_string = json_string_states(body)
         edits: list[tuple[int, int, str]] = []
@@ -1046,10 +1049,8 @@ class TerraformReader:
             if not opaque and size > self.budget:
                 over = True
             elif not opaque:
-                try:
+                with contextlib.suppress(TypeError, ValueError):
                     text = json.dumps(value)
-                except (TypeError, ValueError):
-                    pass
         # a template variable is copied in here; a reference was charged where it was evaluated
         if text is not None and (
             len(text) > self.budget or (template_vars is not None and not self._afford(len(text), end - start))
@@ -1449,7 +1450,6 @@ class TerraformReader:
                         role.inline.append(doc)
             mattr = block.attrs.get("managed_policy_arns")
             if mattr is not None:
-                tmp: dict[str, Where] = {}
                 arns = self.eval(mattr.expr, file, "/managed_policy_arns", entries, mattr.key_span)
                 node = unwrap(mattr.expr)
                 items = subtrees(node) if isinstance(node, Tree) and node.data == "tuple" else []
@@ -1758,7 +1758,7 @@ def _snippet_expr(text: str) -> Any:
 
     try:
         tree = parses_to_tree(text)
-    except Exception:
+    except Exception:  # noqa: BLE001 (the HCL parser raises many kinds of errors; a snippet it cannot parse is no expression)
         return None
     body = tree.children[0] if tree.children else None
     if not isinstance(body, Tree):

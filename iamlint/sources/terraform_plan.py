@@ -9,6 +9,7 @@ in both places is read once, from ``planned_values``.
 
 from __future__ import annotations
 
+import contextlib
 import re
 from collections.abc import Iterator
 from typing import Any
@@ -89,7 +90,7 @@ def read_json(path: str, text: str, value: dict, parse_result: Any, kind: str | 
     def shape_problem(pointer: str, message: str, owner: str = "") -> None:
         """A value of the wrong JSON type: an IAM001 finding at it (the plan is
         malformed there); the rest of the plan is still read."""
-        from iamlint.parsing.jsontext import SyntaxProblem
+        from iamlint.parsing.strict import SyntaxProblem
 
         span = locator.span(pointer) or Span(1, 1, 1, 2)
         documents.append(
@@ -113,7 +114,8 @@ def read_json(path: str, text: str, value: dict, parse_result: Any, kind: str | 
             return None
         if raw is None or not raw.strip():
             return None
-        from iamlint.parsing.jsontext import SyntaxProblem, parse
+        from iamlint.parsing.parse import parse
+        from iamlint.parsing.strict import SyntaxProblem
 
         span, key = locator.span(ptr), locator.key_span(ptr)
         result = parse(raw)
@@ -266,10 +268,8 @@ def _naming_index(found: dict) -> dict[tuple[str, Any], dict[str, None]]:
     index: dict[tuple[str, Any], dict[str, None]] = {}
 
     def add(ptype: str, target: Any, other: str) -> None:
-        try:
+        with contextlib.suppress(TypeError):  # a list or an object: equal to no hashable name
             index.setdefault((ptype, target), {})[other] = None
-        except TypeError:  # a list or an object: equal to no hashable name
-            pass
 
     for other, (ovalues, _obase, otype) in found.items():
         for ptype in ("role", "user", "group"):
@@ -296,10 +296,8 @@ def _policy_index(found: dict) -> tuple[dict[str, tuple[int, str]], dict[Any, tu
     for position, (address, (values, _base, rtype)) in enumerate(found.items()):
         if rtype == "aws_iam_policy":
             for table, key in ((by_arn, values.get("arn")), (by_name, values.get("name"))):
-                try:
+                with contextlib.suppress(TypeError):  # a list or an object: names nothing
                     table.setdefault(key, (position, address))
-                except TypeError:  # a list or an object: names nothing
-                    pass
     return by_arn, by_name
 
 

@@ -34,7 +34,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from iamlint.findings import Span
 from iamlint.model.policy import escape_pointer_token
-from iamlint.parsing.jsontext import SyntaxProblem
+from iamlint.parsing.strict import SyntaxProblem
 
 try:  # libyaml: about ten times faster, same marks
     from yaml import CSafeLoader as _Loader
@@ -258,7 +258,7 @@ class _Converter:
                     self.duplicates.append((pointer, key, _span(key_node)))
                 out[key] = self.convert(value_node, join(pointer, key), key_node)
             merged: set[int] = set()
-            for key_node, value_node in merges:  # explicit keys win over merged ones
+            for _key_node, value_node in merges:  # explicit keys win over merged ones
                 sources = value_node.value if isinstance(value_node, SequenceNode) else [value_node]
                 for source in sources:
                     # a source merged again adds nothing (its keys are all in
