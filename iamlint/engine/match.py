@@ -22,6 +22,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from iamlint.engine.errors import RuleLoadError
 from iamlint.engine.report import Report
 from iamlint.knowledge import globs
 from iamlint.knowledge.catalog import ActionSet
@@ -58,8 +59,6 @@ def _validator():
 
 def validate_match(match: Any, source: str = "<rule>") -> None:
     """Raise RuleLoadError naming the file and the field of the first problem."""
-    from iamlint.engine.registry import RuleLoadError
-
     if not isinstance(match, dict):
         raise RuleLoadError(f"{source}: field `match`: must be a mapping of predicates")
     body = {k: v for k, v in match.items() if k not in _REPORT_KEYS}

@@ -19,14 +19,13 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from iamlint.engine.errors import RuleLoadError as RuleLoadError  # re-exported: raised by every loader here
+from iamlint.engine.match import compile_match, validate_match
+
 ENTRY_POINT_GROUP = "iamlint.rules"
 BUILTIN_PACK = "iamlint.builtin_rules"
 #: The JSON Schema every rule file is validated against.
 RULE_SCHEMA = Path(__file__).parent / "rule-schema.json"
-
-
-class RuleLoadError(Exception):
-    """A rule file or pack could not be loaded; the message names file and field."""
 
 
 @dataclass
@@ -61,8 +60,6 @@ class Rule:
                 except (ImportError, AttributeError) as exc:
                     raise RuleLoadError(f"{self.source}: check: cannot import {self.check_ref}: {exc}") from exc
             else:
-                from iamlint.engine.match import compile_match
-
                 self._check = compile_match(self.match or {}, self)
         return self._check
 
@@ -122,8 +119,6 @@ def _read_rule_data(raw: bytes, path: Path) -> dict:
             msg = err.message
         raise RuleLoadError(f"{path}: field `{where}`: {msg}")
     if data.get("match") is not None:
-        from iamlint.engine.match import validate_match
-
         validate_match(data["match"], str(path))
     return data
 
