@@ -15,6 +15,7 @@ the element named by ``at:``).
 
 from __future__ import annotations
 
+import difflib
 import json
 import re
 from collections.abc import Callable, Iterator
@@ -51,7 +52,7 @@ class MatchError(Exception):
 
 @lru_cache(maxsize=1)
 def _validator():
-    from jsonschema import Draft202012Validator
+    from jsonschema import Draft202012Validator  # noqa: PLC0415 (heavy, ~60 ms here; only when a match block is validated)
 
     schema = json.loads((Path(__file__).parent / "match-schema.json").read_text(encoding="utf-8"))
     return Draft202012Validator(schema)
@@ -68,7 +69,7 @@ def validate_match(match: Any, source: str = "<rule>") -> None:
     v = _validator()
     problems += [("", e) for e in v.iter_errors(body)]
     report_schema = v.schema["$defs"]["report"]
-    from jsonschema import Draft202012Validator
+    from jsonschema import Draft202012Validator  # noqa: PLC0415 (heavy, see _validator)
 
     problems += [
         ("", e)
@@ -84,8 +85,6 @@ def validate_match(match: Any, source: str = "<rule>") -> None:
     path = "/".join(str(p) for p in ["match", *best.absolute_path])
     if best.validator == "additionalProperties":
         extra = sorted(set(best.instance) - set(best.schema.get("properties", {})))
-        import difflib
-
         close = difflib.get_close_matches(extra[0], list(best.schema.get("properties", {})), n=1) if extra else []
         hint = f" (did you mean `{close[0]}`?)" if close else ""
         msg = f"unknown key `{extra[0] if extra else '?'}`{hint}"

@@ -13,12 +13,14 @@ import hashlib
 import importlib
 import json
 import os
+import sys
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from iamlint import cache
 from iamlint.engine.errors import RuleLoadError as RuleLoadError  # re-exported: raised by every loader here
 from iamlint.engine.match import compile_match, validate_match
 
@@ -72,14 +74,14 @@ class Rule:
 
 @lru_cache(maxsize=1)
 def _rule_validator():
-    from jsonschema import Draft202012Validator
+    from jsonschema import Draft202012Validator  # noqa: PLC0415 (heavy, ~60 ms here; only when a rule file is validated, not on a cache hit)
 
     schema = json.loads(RULE_SCHEMA.read_text(encoding="utf-8"))
     return Draft202012Validator(schema)
 
 
 def _yaml_load(text: str) -> Any:
-    import yaml
+    import yaml  # noqa: PLC0415 (~13 ms; only when a rule file is read past the pack cache)
 
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     return yaml.load(text, Loader=loader)
@@ -94,8 +96,6 @@ def _unreadable(path: Path, exc: Exception) -> RuleLoadError:
 
 
 def _rule_file_bytes(path: Path) -> bytes:
-    from iamlint import cache
-
     try:
         return cache.read_regular(path)
     except OSError as exc:
@@ -160,10 +160,6 @@ def _code_key(module_name: str) -> str | bytes | None:
     """The content of the code an installed pack's ``check:`` entries can run:
     its top-level package (from its ``RECORD`` when installed from a wheel,
     see :func:`iamlint.cache.package_digest`), or its module file."""
-    import sys
-
-    from iamlint import cache
-
     top = sys.modules.get(module_name.partition(".")[0])
     paths = list(getattr(top, "__path__", None) or ())
     if paths:
@@ -176,8 +172,6 @@ def _validation_inputs() -> list[bytes | None]:
     """What decides whether a rule file is valid besides its content: the rule
     schema and the code that validates with it (this module, the checks of
     ``match:`` blocks)."""
-    from iamlint import cache
-
     return [cache.file_bytes(path) for path in (RULE_SCHEMA, Path(__file__), Path(__file__).with_name("match.py"))]
 
 
@@ -192,8 +186,6 @@ def _load_pack(directory: Path, pack: str) -> tuple[list[Rule], str]:
     if not directory.is_dir():
         raise RuleLoadError(f"{directory}: rule pack directory not found")
     files = sorted(p for p in directory.rglob("*.y*ml") if p.suffix in (".yaml", ".yml"))
-    from iamlint import cache
-
     contents = [_rule_file_bytes(p) for p in files]
     stamp = cache.key(
         str(directory),
@@ -223,10 +215,6 @@ def _installed_entry_points() -> list[tuple[str, str]]:
     (``*.dist-info``, ``*.egg-info``) in each ``sys.path`` entry and their
     ``entry_points.txt`` (:func:`_metadata_stamp`).
     """
-    import sys
-
-    from iamlint import cache
-
     parts: list[bytes | str | None] = []
     for entry in sys.path:
         stamp = _metadata_stamp(entry)
@@ -241,7 +229,7 @@ def _installed_entry_points() -> list[tuple[str, str]]:
     cached = cache.read_json(name)
     if isinstance(cached, dict) and cached.get("stamp") == key and isinstance(cached.get("found"), list):
         return [tuple(x) for x in cached["found"]]
-    from importlib.metadata import entry_points
+    from importlib.metadata import entry_points  # noqa: PLC0415 (~25 ms; only when the cache misses)
 
     found = sorted({(ep.name, ep.value) for ep in entry_points(group=ENTRY_POINT_GROUP)})
     cache.write_json(name, {"stamp": key, "found": found})
@@ -273,13 +261,11 @@ def _metadata_stamp(entry: str) -> list[str | bytes | None]:
         return _zip_stamp(path, in_egg)
     except OSError:
         return [None]
-    from iamlint import cache
-
     return [part for name in names for part in (name, cache.file_bytes(os.path.join(path, name, "entry_points.txt")))]
 
 
 def _zip_stamp(path: str, in_egg: bool) -> list[str | bytes | None]:
-    import zipfile  # only for a zip file on sys.path (rare)
+    import zipfile  # noqa: PLC0415 (~4 ms; only for a zip file on sys.path, which is rare)
 
     try:
         with zipfile.ZipFile(path) as archive:
@@ -321,8 +307,6 @@ class Registry:
 
     @classmethod
     def load(cls, extend_rules: Iterable[str | Path] = (), entry_points: bool = True) -> Registry:
-        from iamlint import cache
-
         rules: list[Rule] = []
         keys: list[str | bytes | None] = []
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -67,8 +68,6 @@ def _fingerprint_path(file: str) -> str:
     What ``os.path.relpath`` would give for a path under the current directory
     (and the path itself outside it), by a prefix test: relpath costs ~25 us a
     file, which a corpus run paid once per file."""
-    import os
-
     if file in ("", "-") or file.startswith("<"):
         return file
     norm = os.path.normpath(file)

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import json
+
+from iamlint.api import lint_text
+from iamlint.engine import runner
+from iamlint.engine.runner import bounded_message
 from iamlint.findings import Finding, Related, Span
 
 
@@ -19,9 +24,9 @@ def test_findings_differing_only_in_related_locations_are_one():
     )
     a = Finding(**base, related=(Related("p.json", Span(9, 1, 9, 2), "the other statement", "/Statement/1"),))
     b = Finding(**base)
-    assert a == b and not (a != b) and hash(a) == hash(b) and len({a, b}) == 1
+    assert a == b and not (a != b) and hash(a) == hash(b) and len({a, b}) == 1  # noqa: SIM202 (tests __ne__)
     c = Finding(**{**base, "message": "other"})
-    assert a != c and not (a == c) and len({a, c}) == 2
+    assert a != c and not (a == c) and len({a, c}) == 2  # noqa: SIM201 (tests __eq__)
     assert a.line == 3 and a.column == 5 and a.sort_key() == ("p.json", Span(3, 5, 3, 20), "IAM208", "m")
     assert a != ("IAM208",) and a != tuple(a)[:9]  # only findings equal findings
 
@@ -30,11 +35,6 @@ def test_a_message_quoting_a_huge_value_is_bounded_and_keeps_its_fingerprint():
     """A rule may quote the offending value; a 300 KB ARN must not make a 300 KB
     message (terminal, SARIF, editor hover).  The fingerprint is of the whole
     message, as before the bound."""
-    import json
-
-    from iamlint.api import lint_text
-    from iamlint.engine import runner
-
     value = "arn:aws:s4" + "x" * 300_000
     text = json.dumps(
         {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": value}]}
@@ -43,14 +43,11 @@ def test_a_message_quoting_a_huge_value_is_bounded_and_keeps_its_fingerprint():
     assert len(finding.message) <= runner.MAX_MESSAGE
     assert finding.message.startswith("`Resource` value `arn:aws:s4xxx") and "characters left out" in finding.message
     short = lint_text(text.replace(value, "arn:aws:s4xxx"))
-    assert [f.message for f in short if f.rule == "IAM105"][0] == runner.bounded_message(
-        [f.message for f in short if f.rule == "IAM105"][0]
-    )
+    message = next(f.message for f in short if f.rule == "IAM105")
+    assert message == runner.bounded_message(message)
 
 
 def test_bounded_message_leaves_short_messages_alone_and_says_how_much_it_cut():
-    from iamlint.engine.runner import bounded_message
-
     assert bounded_message("short") == "short"
     cut = bounded_message("a" * 5000 + "END", limit=100)
     assert len(cut) <= 100 + 40 and cut.endswith("END") and "(4,908 characters left out)" in cut
