@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from iamlint.engine.registry import Registry
+
 # iamlint's caches (compiled rule packs, catalog index, lint results) go to a
 # throw-away directory for the test session, inherited by subprocesses, so
 # tests neither read a developer's cache nor fill it.
@@ -22,14 +24,36 @@ CORPUS = REPO.parent / "shared" / "corpus"
 
 
 @pytest.fixture(scope="session")
-def registry():
-    from iamlint.engine.registry import Registry
-
+def registry() -> Registry:
     return Registry.load()
+
+
+CORPUS_MISSING = (
+    f"the shared corpus is missing: no directory {CORPUS} (../shared/corpus beside the repository). "
+    "The tests marked 'corpus' read it; to run without them, deselect them explicitly: -m 'not corpus'."
+)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """A test that asks for the ``corpus`` fixture is a corpus test (before
+    ``-m`` deselects, so ``-m 'not corpus'`` leaves it out)."""
+    for item in items:
+        if "corpus" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.corpus)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """A corpus test fails, with one message saying why, when the corpus is
+    missing: a CI run without it must not pass by skipping."""
+    if item.get_closest_marker("corpus") is not None and not CORPUS.is_dir():
+        pytest.fail(CORPUS_MISSING, pytrace=False)
 
 
 @pytest.fixture(scope="session")
 def corpus() -> Path:
+    """The shared corpus directory (``../shared/corpus``)."""
     if not CORPUS.is_dir():
-        pytest.skip("shared corpus not available")
+        pytest.fail(CORPUS_MISSING, pytrace=False)
     return CORPUS

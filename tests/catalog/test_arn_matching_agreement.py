@@ -108,9 +108,8 @@ EDGE_FORMATS = [
 ]
 
 
+@pytest.mark.corpus
 def test_fast_matcher_agrees_with_a_plain_nfa():
-    if not CORPUS.is_dir():
-        pytest.skip("shared corpus not available")
     rng = random.Random(3)
     formats = sorted({f for fs in catalog._arn_formats().values() for f in fs})
     resources = _corpus_resources()

@@ -53,9 +53,8 @@ def test_views_equal_statement_conditions_on_odd_shapes():
 
 
 @pytest.mark.parametrize("folder", ["aws-managed-policies", "cloudformation", "raw-policies"])
+@pytest.mark.corpus
 def test_views_equal_statement_conditions_on_the_corpus(folder):
-    if not (CORPUS / folder).is_dir():
-        pytest.skip("shared corpus not available")
     checked = 0
     for path in sorted((CORPUS / folder).glob("**/*"))[:400]:
         if not path.is_file() or path.suffix not in (".json", ".yaml", ".yml", ".template"):

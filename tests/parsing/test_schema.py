@@ -98,7 +98,7 @@ def test_principal_may_be_star_or_an_object_of_lists() -> None:
     assert validate(policy(statement, {**statement, "Principal": "*"}), "resource") == []
 
 
-@pytest.mark.skipif(not MANAGED, reason="corpus of AWS managed policies absent")
+@pytest.mark.corpus
 def test_every_aws_managed_policy_is_a_valid_identity_policy() -> None:
     problems = {path.name: validate(json.loads(path.read_text()), "identity") for path in MANAGED}
     assert len(problems) == 1645
@@ -113,7 +113,7 @@ def _raw_policies() -> Iterator[tuple[str, object]]:
             continue
 
 
-@pytest.mark.skipif(not RAW, reason="corpus of raw policies absent")
+@pytest.mark.corpus
 def test_raw_scp_rcp_and_resource_policies_have_no_type_problems() -> None:
     checked = 0
     for name, document in _raw_policies():
@@ -389,9 +389,8 @@ def _small_corpus_documents() -> list[object]:
     return documents
 
 
+@pytest.mark.corpus
 def test_fast_check_agrees_with_jsonschema_on_mutated_corpus_documents() -> None:
-    if not CORPUS.is_dir():
-        pytest.skip("shared corpus not available")
     import random
 
     documents = _small_corpus_documents()

@@ -26,7 +26,7 @@ def _lint(value_or_text, name="authz.json"):
     return lint_bytes(name, text.encode(), Config(), default_registry())
 
 
-@pytest.mark.skipif(not DUMPS, reason="shared corpus not available")
+@pytest.mark.corpus
 @pytest.mark.parametrize("path", DUMPS, ids=lambda p: p.name)
 def test_corpus_dumps_read_without_error(path):
     source = read_source(str(path), path.read_bytes())
@@ -39,7 +39,7 @@ def test_corpus_dumps_read_without_error(path):
         assert f.owner.split("/", 1)[0] in ("role", "user", "group", "policy"), f.owner
 
 
-@pytest.mark.skipif(not AWS_CLI.exists(), reason="shared corpus not available")
+@pytest.mark.corpus
 def test_aws_cli_example_oddities():
     source = read_source(str(AWS_CLI), AWS_CLI.read_bytes())
     by = {(r.principal_type, r.name): r for r in source.roles}
@@ -61,7 +61,7 @@ def test_aws_cli_example_oddities():
     assert owners == ["policy/S3-read-only-specific-bucket", "policy/create-update-delete-set-managed-policies"]
 
 
-@pytest.mark.skipif(not AWS_CLI.exists(), reason="shared corpus not available")
+@pytest.mark.corpus
 def test_positions_point_into_the_dump():
     report = lint_path(str(AWS_CLI), Config(), default_registry())
     lines = AWS_CLI.read_text().splitlines()

@@ -274,7 +274,7 @@ def test_plan_json_documents_roles_and_positions():
 # -- the corpus ----------------------------------------------------------------
 
 
-@pytest.mark.skipif(not CORPUS.is_dir(), reason="shared corpus not available")
+@pytest.mark.corpus
 def test_terraform_corpus_reads_without_errors():
     files = sorted(p for p in CORPUS.rglob("*") if p.suffix in (".tf", ".json"))
     assert len(files) == 129
