@@ -315,15 +315,16 @@ def _pattern_writes(pattern: str) -> tuple[tuple[str, str], ...]:
         # a concrete action: one catalog look-up, no expansion
         facts = _access_facts(pattern)
         kind = _write_kind(facts)
-        return ((facts[0], kind),) if kind else ()
+        return ((facts[0], kind),) if kind and facts is not None else ()  # a kind implies facts
     table = catalog.known_action_table()
     if table is None:
-        return tuple(sorted((a, k) for a in _expand(pattern) if (k := _resource_level_write(a))))
+        return tuple(sorted((a, w) for a in _expand(pattern) if (w := _resource_level_write(a))))
     # The expanded names are catalogued: read their facts straight from the
     # flat table, the kind decided once per access level.
     out = []
     for a in _expand(pattern):
         facts = table.get(a.lower())
+        k: str | None
         if facts is None:
             k = _resource_level_write(a)
         elif not facts[2]:
@@ -404,13 +405,13 @@ def _narrow_pattern_writes(pattern: str) -> tuple[tuple[str, str], ...]:
         if facts is None:
             facts = _access_facts(pattern.lower())
             kind = _write_kind(facts)
-            return ((facts[0], kind),) if kind else ()
+            return ((facts[0], kind),) if kind and facts is not None else ()  # a kind implies facts
         if not facts[2]:
             return ()
-        kind = _LEVEL_KINDS.get(facts[1])
-        if kind is None:
-            kind = _LEVEL_KINDS[facts[1]] = _write_kind((facts[0], facts[1], True))
-        return ((facts[0], kind),) if kind else ()
+        level_kind = _LEVEL_KINDS.get(facts[1])
+        if level_kind is None:
+            level_kind = _LEVEL_KINDS[facts[1]] = _write_kind((facts[0], facts[1], True))
+        return ((facts[0], level_kind),) if level_kind else ()
     if is_full_wildcard_pattern(pattern) or _SERVICE_WIDE.match(pattern):
         return ()
     return _pattern_writes(pattern.lower())

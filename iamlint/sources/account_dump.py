@@ -185,7 +185,7 @@ class _Dump:
             role.meta["truncated"] = True
         if path and path.startswith("/aws-service-role/"):
             role.meta["service_linked"] = True
-        meta = {"service_linked": True} if role.meta.get("service_linked") else {}
+        meta: dict[str, Any] = {"service_linked": True} if role.meta.get("service_linked") else {}
         arn_parts = role.meta["arn"].split(":") if isinstance(role.meta["arn"], str) else []
         if len(arn_parts) > 4 and arn_parts[4].isdigit():
             meta["account_id"] = arn_parts[4]  # the dumped account: trust rules treat it as own (IAM304)

@@ -311,8 +311,8 @@ class _Extractor:
                     )
                 else:
                     stack.extend((v, f"{pointer}/{i}") for i, v in enumerate(item) if isinstance(v, (dict, list)))
-        pointer = self._pointers.get(id(node))
-        return None if pointer is None else self.locator.span(pointer)
+        found = self._pointers.get(id(node))
+        return None if found is None else self.locator.span(found)
 
     def _resource_document(self, lid: str, resource: dict) -> Document:
         base = _ptr("Resources", lid)
@@ -409,7 +409,7 @@ class _Extractor:
         resource_doc = self._resource_document(lid, res)
         if rtype == "AWS::IAM::ServiceLinkedRole":
             service = self.resolver.resolve(props.get("AWSServiceName"))
-            path = f"/aws-service-role/{service}/" if isinstance(service, str) else "/aws-service-role/"
+            path: str | None = f"/aws-service-role/{service}/" if isinstance(service, str) else "/aws-service-role/"
             self.roles[lid] = Role(lid, self.path, resource_doc, path=path, meta={"service_linked": True})
             return
         ptype = PRINCIPAL_TYPES[rtype]
@@ -497,7 +497,13 @@ class _Extractor:
         doc = self._document(lid, res, f"{base}/PolicyDocument", props.get("PolicyDocument"), "identity")
         if doc is None or name_key not in props:
             return
-        self.links.append(lambda: (t := self._target(props[name_key], ptype)) and t.inline.append(doc))
+
+        def link() -> None:
+            target = self._target(props[name_key], ptype)
+            if target:
+                target.inline.append(doc)
+
+        self.links.append(link)
 
     # -- long-term credentials ---------------------------------------------------
     def _access_key(self, lid: str, res: dict, props: dict) -> None:

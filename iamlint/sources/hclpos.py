@@ -67,7 +67,8 @@ def node_span(node: Any) -> Span | None:
     if isinstance(node, Token):
         if node.line is None:
             return None
-        return Span(node.line, node.column, node.end_line, node.end_column)
+        # a token with a line has all four positions (lark types each as int | None)
+        return Span(node.line, node.column, node.end_line, node.end_column)  # type: ignore[arg-type]
     if isinstance(node, Tree):
         meta = node.meta
         if not getattr(meta, "empty", True):
@@ -81,7 +82,8 @@ def node_span(node: Any) -> Span | None:
 
 def node_offsets(node: Any) -> tuple[int, int] | None:
     if isinstance(node, Token):
-        return (node.start_pos, node.end_pos) if node.start_pos is not None else None
+        # a token with a start has an end (lark types each as int | None)
+        return (node.start_pos, node.end_pos) if node.start_pos is not None else None  # type: ignore[return-value]
     if isinstance(node, Tree) and not getattr(node.meta, "empty", True):
         return node.meta.start_pos, node.meta.end_pos
     return None

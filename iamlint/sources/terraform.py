@@ -41,7 +41,7 @@ import contextlib
 import json
 import os
 import re
-from typing import Any
+from typing import Any, cast
 
 from lark import Token, Tree
 
@@ -617,10 +617,10 @@ class TerraformReader:
         if fname == "merge":
             values = [self.eval(a, file, ptr, None) for a in args]
             if all(isinstance(v, dict) for v in values):
-                out: dict = {}
+                merged: dict = {}
                 for v in values:
-                    out.update(v)
-                return self._built(out, node, file)
+                    merged.update(v)
+                return self._built(merged, node, file)
         if fname in ("lower", "upper", "trimspace") and len(args) == 1:
             v = self.eval(args[0], file, ptr, None)
             if isinstance(v, str):
@@ -822,7 +822,7 @@ class TerraformReader:
                 return self.file_document(fname, args, file, kind, owner, attr, node)
             return None
         if node.data in ("heredoc_template", "heredoc_template_trim"):
-            tok = node.children[0]
+            tok = cast(Token, node.children[0])  # the parser's heredoc rules have one token
             found = heredoc_body(tok)
             if found is None:
                 return None
@@ -835,9 +835,9 @@ class TerraformReader:
                 and isinstance(pieces[0].children[0], Tree)
                 and pieces[0].children[0].data == "interpolation"
             ):
-                inner = subtrees(pieces[0].children[0])
-                if inner:
-                    return self.policy_document(inner[0], file, kind, owner, attr)
+                inner_trees = subtrees(pieces[0].children[0])
+                if inner_trees:
+                    return self.policy_document(inner_trees[0], file, kind, owner, attr)
             value = self.eval_string(node, file)
             if not isinstance(value, str):
                 return None
@@ -1309,9 +1309,10 @@ class TerraformReader:
                     # conditions are unknown as a whole
                     opaque = True
                     continue
+                assert tattr is not None and vattr is not None  # else test or var is None
                 op_ptr = f"/Condition/{_esc(test)}"
                 rel.setdefault(op_ptr, Where(file, node_span(cb.node), tattr.span))
-                tmp: dict[str, Where] = {}
+                tmp = {}
                 values = self.eval(valattr.expr, file, "", tmp)
                 values_list = values if isinstance(values, list) else [values]
                 bucket = condition.setdefault(test, {})

@@ -214,6 +214,7 @@ def read_json(path: str, text: str, value: dict, parse_result: Any, kind: str | 
             role.boundary = Attachment(boundary, "/permissions_boundary", _policy_doc(boundary, policies, by_address))
         attachments: list[Any] = []
         access_keys: list[str] = []
+        candidates: dict[str, Any]
         try:
             candidates = naming.get((ptype, name), {})
         except TypeError:  # a name that is a list or an object (a malformed plan): try every resource

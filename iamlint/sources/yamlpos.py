@@ -222,6 +222,7 @@ class _Converter:
             if self._alias_depth:
                 self._alias_nodes += 1
                 if self._alias_nodes > self._max:
+                    assert self._alias_root is not None  # set when the alias depth left zero
                     raise _TooManyAliases(self._alias_root)
             self.nodes[pointer] = (node, key_node)
             long_form = INTRINSIC_TAGS.get(node.tag)
