@@ -191,7 +191,7 @@ def _load_pack(directory: Path, pack: str) -> tuple[list[Rule], str]:
         str(directory),
         *_validation_inputs(),
         str(len(files)),
-        *(part for p, raw in zip(files, contents) for part in (str(p), raw)),
+        *(part for p, raw in zip(files, contents, strict=True) for part in (str(p), raw)),
     )
     # one entry per pack directory, replaced when its stamp changes
     name = "rules-" + hashlib.sha256(str(directory.resolve()).encode()).hexdigest()[:16] + ".json"
@@ -199,12 +199,12 @@ def _load_pack(directory: Path, pack: str) -> tuple[list[Rule], str]:
     datas = cached.get("rules") if isinstance(cached, dict) and cached.get("stamp") == stamp else None
     if isinstance(datas, list) and len(datas) == len(files):
         try:
-            return [_rule_from_data(data, p, pack) for data, p in zip(datas, files)], stamp
+            return [_rule_from_data(data, p, pack) for data, p in zip(datas, files, strict=True)], stamp
         except (KeyError, TypeError, AttributeError):
             pass  # a damaged entry: validate again
-    datas = [_read_rule_data(raw, p) for raw, p in zip(contents, files)]
+    datas = [_read_rule_data(raw, p) for raw, p in zip(contents, files, strict=True)]
     cache.write_json(name, {"stamp": stamp, "rules": datas})
-    return [_rule_from_data(data, p, pack) for data, p in zip(datas, files)], stamp
+    return [_rule_from_data(data, p, pack) for data, p in zip(datas, files, strict=True)], stamp
 
 
 def _installed_entry_points() -> list[tuple[str, str]]:

@@ -215,7 +215,7 @@ class Statement:
         base = self.ptr(key)
         if isinstance(raw, dict):
             out: list[tuple[str, Value]] = []
-            for ptype, vals in raw.items():
+            for ptype in raw:
                 out.extend((ptype, v) for v in _values(raw, ptype, base))
             return out
         return [("*", Value(raw, base))]

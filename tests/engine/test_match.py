@@ -75,7 +75,10 @@ def test_a_deny_never_allows_but_actions_sees_it():
 
 
 def test_finding_points_at_the_granting_action_value():
-    policy = '{\n "Version": "2012-10-17",\n "Statement": [{\n  "Effect": "Allow",\n  "Action": [\n   "s3:GetObject",\n   "iam:Pass*"\n  ],\n  "Resource": "*"\n }]\n}\n'
+    policy = (
+        '{\n "Version": "2012-10-17",\n "Statement": [{\n  "Effect": "Allow",\n'
+        '  "Action": [\n   "s3:GetObject",\n   "iam:Pass*"\n  ],\n  "Resource": "*"\n }]\n}\n'
+    )
     found = [
         f
         for f in lint_text(
