@@ -20,7 +20,7 @@ For every policy the catalog keeps:
   of iamlint's own rules (IAM1xx/IAM2xx, warning or error) that fire on the
   document through the public lint API;
 * ``g`` what it grants, compactly: service -> access-level letters, upper-case on
-  every resource (see ``iamlint.knowledge.managed.compact_grants``).
+  every resource (see ``iamlint.analysis.summary.compact_grants``).
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from iamlint.knowledge.managed import compact_grants, summarise  # noqa: E402
+from iamlint.analysis.summary import compact_grants, summarise  # noqa: E402
 
 
 def _rules_firing(name: str, text: str, registry, config) -> list[str]:

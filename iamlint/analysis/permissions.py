@@ -41,8 +41,9 @@ import re
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any, NamedTuple
 
-from iamlint.knowledge import catalog, globs, read_data
+from iamlint.knowledge import catalog, globs
 from iamlint.knowledge.catalog import ActionSet
+from iamlint.knowledge.escalation import EscalationMethod, SensitiveAction, privesc_methods, sensitive_actions
 from iamlint.model.policy import Policy, Statement
 
 __all__ = [
@@ -60,8 +61,6 @@ __all__ = [
     "is_full_wildcard_pattern",
     "is_read_only",
     "narrowing_conditions",
-    "privesc_methods",
-    "sensitive_actions",
     "statement_allows",
     "statement_label",
     "supports_resource_level",
@@ -364,54 +363,6 @@ def supports_resource_level(action: str) -> bool:
 def _access_level(action: str) -> str:
     facts = catalog.access_facts(action)
     return facts[1] if facts else ""
-
-
-# --------------------------------------------------------------------------
-# Knowledge data
-# --------------------------------------------------------------------------
-
-
-class EscalationMethod(NamedTuple):
-    id: str
-    name: str
-    #: all-of groups; each group is a tuple of alternatives (any-of)
-    requires: tuple[tuple[str, ...], ...]
-    #: actions whose resource decides whose privileges are gained: they count
-    #: only when allowed on a broad resource (``*``, ``role/*`` ...)
-    broad_resource: frozenset[str]
-    description: str
-    references: tuple[str, ...]
-
-
-class SensitiveAction(NamedTuple):
-    action: str
-    category: str  # "credentials-exposure" | "secret-read"
-    description: str
-
-
-@functools.cache
-def privesc_methods() -> tuple[EscalationMethod, ...]:
-    out = []
-    for m in read_data("privesc_methods.json")["methods"]:
-        out.append(
-            EscalationMethod(
-                id=m["id"],
-                name=m["name"],
-                requires=tuple(tuple(group) for group in m["requires"]),
-                broad_resource=frozenset(a.lower() for a in m.get("broad_resource", ())),
-                description=m["description"],
-                references=tuple(m["references"]),
-            )
-        )
-    return tuple(out)
-
-
-@functools.cache
-def sensitive_actions() -> tuple[SensitiveAction, ...]:
-    return tuple(
-        SensitiveAction(e["action"], e["category"], e["description"])
-        for e in read_data("sensitive_actions.json")["actions"]
-    )
 
 
 # --------------------------------------------------------------------------

@@ -1,17 +1,15 @@
-"""The AWS managed policy catalog, shipped offline, and what a policy grants.
+"""The AWS managed policy catalog, shipped offline.
 
 ``data/managed_policies.json`` is built by ``scripts/build_managed_catalog.py``
 from the AWS managed policies (re-run it when the corpus is refreshed).  For
 every policy it keeps the name, the ARN path, the deprecated flag, an analysis
-summary computed by iamlint itself (:func:`summarise` and the IAM2xx rules)
-and a compact form of what the policy grants.
+:class:`Summary` computed by iamlint itself
+(:func:`iamlint.analysis.summary.summarise` and the IAM2xx rules) and a
+compact form of what the policy grants
+(:func:`iamlint.analysis.summary.compact_grants`).
 
 The file is read lazily, on the first lookup: linting a file that attaches no
 managed policy never pays for it.
-
-:func:`summarise` is also what whole-role rules use on inline and customer
-managed documents, so a managed policy and an inline copy of it are judged
-the same way.
 """
 
 from __future__ import annotations
@@ -24,6 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from iamlint.knowledge import read_data
+from iamlint.knowledge.escalation import escalation_names
 
 #: ``arn:<partition>:iam::aws:policy/<path/>Name``
 _AWS_MANAGED_ARN = re.compile(
@@ -56,48 +55,6 @@ DATA_SERVICES: dict[str, tuple[str, tuple[str, ...], tuple[str, ...]]] = {
 }
 #: services whose reads expose secrets rather than business data
 SECRET_SERVICES = ("secretsmanager", "ssm", "kms")
-
-_WRITE_LEVELS = frozenset({"Write", "Permissions management", "Tagging"})
-
-
-# --------------------------------------------------------------------------
-# What a policy document grants
-# --------------------------------------------------------------------------
-
-
-_LEVEL_LETTER = {"List": "l", "Read": "r", "Write": "w", "Permissions management": "p", "Tagging": "t"}
-
-
-def compact_grants(value: Any) -> dict[str, str]:
-    """What a document grants, compactly: service -> access-level letters
-    (``l`` list, ``r`` read, ``w`` write, ``p`` permissions management, ``t``
-    tagging), upper-case when granted on every resource without a condition.
-    An Allow with ``NotAction`` adds ``"!": [patterns]`` (everything else)."""
-    from iamlint.analysis.permissions import action_set, statement_has_broad_resource
-    from iamlint.knowledge.catalog import action_info
-    from iamlint.model.policy import Policy
-
-    out: dict[str, set[str]] = {}
-    negated: list[str] = []
-    for st in Policy(value).allow_statements():
-        aset = action_set(st)
-        if st.not_action:
-            negated.extend(st.action_strings())
-            continue
-        strong = statement_has_broad_resource(st) and not st.raw.get("Condition")
-        if aset.is_full_wildcard:
-            out.setdefault("*", set()).update("LRWPT" if strong else "lrwpt")
-            continue
-        for action in aset.granted():
-            info = action_info(action)
-            if info is None:
-                continue
-            letter = _LEVEL_LETTER.get(info.access_level, "w")
-            out.setdefault(info.service, set()).add(letter.upper() if strong else letter)
-    result: dict[str, Any] = {svc: "".join(sorted(letters)) for svc, letters in sorted(out.items())}
-    if negated:
-        result["!"] = sorted(set(negated))
-    return result
 
 
 @dataclass
@@ -177,91 +134,6 @@ class Summary:
     def describe(self) -> str:
         """What it grants, for messages: "administrator access", ..."""
         return describe_power(self)
-
-
-_READ_VERBS = ("get", "list", "describe", "batchget", "view", "search", "lookup", "query", "scan", "select")
-_IAM_WRITE = (
-    "iam:AttachRolePolicy",
-    "iam:PutRolePolicy",
-    "iam:CreatePolicyVersion",
-    "iam:AttachUserPolicy",
-    "iam:PutUserPolicy",
-    "iam:CreateUser",
-    "iam:CreateRole",
-    "iam:UpdateAssumeRolePolicy",
-    "iam:CreateAccessKey",
-    "iam:DeleteRolePermissionsBoundary",
-)
-
-
-def summarise(policies: Any) -> Summary:
-    """Analyse one or more policies (``Policy`` objects, or decoded documents)
-    with iamlint's shared permission analysis (:mod:`iamlint.analysis.permissions`):
-    the same code the IAM2xx rules use, so a managed policy and an inline copy
-    of it are judged alike.  ``Summary.evidence`` maps each finding to the
-    statements granting it."""
-    from iamlint.analysis.permissions import Permissions, action_set
-    from iamlint.knowledge.catalog import action_info
-    from iamlint.model.policy import Policy
-
-    if isinstance(policies, Policy) or not isinstance(policies, (list, tuple)):
-        policies = [policies]
-    policies = [p if isinstance(p, Policy) else Policy(p) for p in policies]
-    perms = Permissions(policies)
-    s = Summary()
-    ev: dict[str, list] = {}
-    s.not_action = any(st.not_action for st in perms.allows)
-    admin = perms.admin_statements()
-    if admin:
-        s.admin = True
-        s.iam_write = True
-        s.data_full = list(DATA_SERVICES)
-        s.data_read = list(DATA_SERVICES)
-        s.read_only = False
-        ev["admin"] = list(admin)
-        s.evidence = ev
-        return s
-    for action in _IAM_WRITE:
-        stmts = perms.allowing_statements(action, broad=True)
-        if stmts:
-            s.iam_write = True
-            ev.setdefault("iam_write", stmts)
-    for match in perms.escalation_methods():
-        s.escalation.append(match.method.id)
-        ev.setdefault("escalation", list(match.statements))
-    for service, (_, reads, writes) in DATA_SERVICES.items():
-        read_stmts = [st for a in reads for st in perms.allowing_statements(a, broad=True)]
-        if read_stmts:
-            s.data_read.append(service)
-            ev.setdefault("data_read", read_stmts)
-            write_stmts = [perms.allowing_statements(a, broad=True) for a in writes]
-            if all(write_stmts):
-                s.data_full.append(service)
-                ev.setdefault("data_full", read_stmts)
-    # read-only: no write-level action granted, tolerating the catalog's few
-    # mislabelled reads matched by Get*/List* patterns (iot:ListSubscriptions ...)
-    if s.not_action or any(action_set(st).is_full_wildcard for st in perms.allows):
-        s.read_only = False
-    else:
-        writes = 0
-        for action in perms.granted():
-            info = action_info(action)
-            if info is None or info.access_level not in _WRITE_LEVELS:
-                continue
-            if info.access_level == "Permissions management":
-                writes += 100
-            elif not info.name.lower().startswith(_READ_VERBS):
-                writes += 1
-        s.read_only = writes <= 2
-    s.evidence = ev
-    return s
-
-
-def escalation_names(ids: Iterable[str]) -> list[str]:
-    from iamlint.analysis.permissions import privesc_methods
-
-    names = {m.id: m.name for m in privesc_methods()}
-    return [names.get(i, i) for i in ids]
 
 
 def describe_power(s: Summary) -> str:
@@ -393,7 +265,7 @@ def resolve(arn: str) -> Resolution | None:
     parsed = parse_arn(arn)
     if parsed is None:
         return None
-    partition, path, name = parsed
+    _partition, path, name = parsed
     policy = get(name) if name else None
     if policy is not None:
         return Resolution(policy, wrong_path=path.lower() != policy.path.lower())
@@ -441,3 +313,13 @@ def summary_of_arns(arns: Iterable[str]) -> Summary:
         if p is not None:
             out = out.merge(p.summary)
     return out
+
+
+def __getattr__(name: str) -> object:
+    """Transitional: ``summarise`` and ``compact_grants`` moved to
+    :mod:`iamlint.analysis.summary`; forwarded until no importer is left."""
+    if name in ("summarise", "compact_grants"):
+        from iamlint.analysis import summary  # noqa: PLC0415 (transitional forward, removed once unused)
+
+        return getattr(summary, name)
+    raise AttributeError(name)

@@ -9,11 +9,10 @@ from iamlint.analysis.permissions import (
     grants_admin,
     is_broad_resource,
     is_read_only,
-    privesc_methods,
-    sensitive_actions,
     statement_allows,
 )
 from iamlint.knowledge import catalog
+from iamlint.knowledge.escalation import privesc_methods, sensitive_actions
 from iamlint.model.policy import Opaque, Policy
 
 

@@ -19,6 +19,7 @@ from iamlint.analysis.permissions import (
     statement_matches,
     wildcard_match,
 )
+from iamlint.knowledge.escalation import privesc_methods, sensitive_actions
 from iamlint.model.policy import Opaque, Policy
 
 
@@ -87,7 +88,7 @@ def test_target_fast_path_agrees_with_general_matching(index):
 def test_escalation_and_sensitive_agree_with_general_matching():
     for policy in POLICIES:
         perms = Permissions(policy)
-        for method in pm.privesc_methods():
+        for method in privesc_methods():
             expected = all(
                 any(reference_allowing(perms, a, a.lower() in method.broad_resource) for a in group)
                 for group in method.requires
@@ -95,7 +96,7 @@ def test_escalation_and_sensitive_agree_with_general_matching():
             got = any(m.method.id == method.id for m in perms.escalation_methods())
             assert got == expected, method.id
         sensitive = {sa.action for sa, _ in perms.sensitive_access(broad=True)}
-        assert sensitive == {sa.action for sa in pm.sensitive_actions() if reference_allowing(perms, sa.action, True)}
+        assert sensitive == {sa.action for sa in sensitive_actions() if reference_allowing(perms, sa.action, True)}
 
 
 def test_statement_facts_match_their_definitions():

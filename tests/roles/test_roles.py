@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from iamlint.analysis.summary import summarise
 from iamlint.api import default_registry, lint_bytes
 from iamlint.config import Config
 from iamlint.knowledge import managed
@@ -280,7 +281,7 @@ def test_catalog_content_matches_iamlint_analysis():
     assert managed.get("AmazonS3ReadOnlyAccess").grants["s3"] == "LR"
     # recomputing one entry with the live analysis gives the stored summary
     value = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "*"}]}
-    assert managed.summarise(value).data_full == ["s3"]
+    assert summarise(value).data_full == ["s3"]
 
 
 def test_catalog_is_loaded_lazily():
