@@ -14,7 +14,7 @@ from functools import lru_cache
 from typing import Any
 
 
-def _matches(rule_id: str, selectors: list[str]) -> int:
+def _matches(rule_id: str, selectors: Iterable[str]) -> int:
     """Length of the longest selector that selects ``rule_id`` (0 = none).
 
     A selector is a full id or an id prefix (``IAM3``); ``ALL`` selects all.
@@ -64,7 +64,7 @@ def unknown_selector_message(selector: str, rule_ids: Iterable[str]) -> str:
 
 
 @lru_cache(maxsize=4096)
-def _enabled(rule_id: str, select: tuple, extend_select: tuple, ignore: tuple) -> bool:
+def _enabled(rule_id: str, select: tuple[str, ...], extend_select: tuple[str, ...], ignore: tuple[str, ...]) -> bool:
     selected = max(_matches(rule_id, select), _matches(rule_id, extend_select))
     return selected > 0 and selected > _matches(rule_id, ignore)
 

@@ -53,7 +53,7 @@ class Finding(NamedTuple):
     #: stable fingerprint for baselines / SARIF partialFingerprints
     fingerprint: str = ""
     #: extra locations (:class:`Related`), e.g. the granting policy of a compound finding
-    related: tuple = ()
+    related: tuple[Related, ...] = ()
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, Finding) and self[_COMPARED] == other[_COMPARED]
@@ -72,7 +72,7 @@ class Finding(NamedTuple):
     def column(self) -> int:
         return self.span.column
 
-    def sort_key(self):
+    def sort_key(self) -> tuple[str, Span, str, str]:
         return (self.file, self.span, self.rule, self.message)
 
 

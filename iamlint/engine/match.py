@@ -21,16 +21,20 @@ import re
 from collections.abc import Callable, Iterator
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from iamlint.engine.errors import RuleLoadError
 from iamlint.engine.report import Report
 from iamlint.knowledge import globs
 from iamlint.knowledge.catalog import ActionSet
-from iamlint.model.policy import Statement
+from iamlint.model.document import Document
+from iamlint.model.policy import Condition, Policy, Statement
 
+#: whether a predicate holds, and the pointer of the node that makes it hold
 Result = tuple[bool, "str | None"]
 Predicate = Callable[["_Ctx", Statement], Result]
+#: a predicate's part of a match block, as the schema (match-schema.json) allows it
+Spec = Any
 
 _REPORT_KEYS = ("message", "at")
 _ACCOUNT = re.compile(r"^(?:arn:[^:]*:iam::)?([0-9]{12})(?::.*)?$")
@@ -51,8 +55,8 @@ class MatchError(Exception):
 
 
 @lru_cache(maxsize=1)
-def _validator():
-    from jsonschema import Draft202012Validator  # noqa: PLC0415 (heavy, ~60 ms here; only when a match block is validated)
+def _validator() -> Any:  # a jsonschema validator (jsonschema has no type information)
+    from jsonschema import Draft202012Validator  # type: ignore[import-untyped]  # noqa: PLC0415 (heavy, ~60 ms here; only when a match block is validated)
 
     schema = json.loads((Path(__file__).parent / "match-schema.json").read_text(encoding="utf-8"))
     return Draft202012Validator(schema)
@@ -69,12 +73,7 @@ def validate_match(match: Any, source: str = "<rule>") -> None:
     v = _validator()
     problems += [("", e) for e in v.iter_errors(body)]
     report_schema = v.schema["$defs"]["report"]
-    from jsonschema import Draft202012Validator  # noqa: PLC0415 (heavy, see _validator)
-
-    problems += [
-        ("", e)
-        for e in Draft202012Validator(report_schema).iter_errors({k: match[k] for k in _REPORT_KEYS if k in match})
-    ]
+    problems += [("", e) for e in type(v)(report_schema).iter_errors({k: match[k] for k in _REPORT_KEYS if k in match})]
     if not problems:
         return
     _, err = min(problems, key=lambda p: (len(list(p[1].absolute_path)), str(list(p[1].absolute_path))))
@@ -98,7 +97,7 @@ def validate_match(match: Any, source: str = "<rule>") -> None:
 # --------------------------------------------------------------------------
 
 
-def _as_list(value: Any) -> list:
+def _as_list(value: Any) -> list[Any]:
     return list(value) if isinstance(value, list) else [value]
 
 
@@ -119,7 +118,7 @@ def _action_set(patterns: tuple[str, ...], negated: bool) -> ActionSet:
 
 
 class _Ctx:
-    def __init__(self, document):
+    def __init__(self, document: Document) -> None:
         self.document = document
         self.kind = document.kind
 
@@ -129,29 +128,29 @@ class _Ctx:
 # --------------------------------------------------------------------------
 
 
-def _p_kind(spec) -> Predicate:
+def _p_kind(spec: Spec) -> Predicate:
     kinds = set(_as_list(spec))
     return lambda ctx, st: (ctx.kind in kinds, None)
 
 
-def _p_effect(spec) -> Predicate:
-    def pred(ctx, st):
+def _p_effect(spec: Spec) -> Predicate:
+    def pred(ctx: _Ctx, st: Statement) -> Result:
         return (st.effect == spec, st.ptr("Effect") if st.effect == spec else None)
 
     return pred
 
 
-def _p_sid(spec) -> Predicate:
+def _p_sid(spec: Spec) -> Predicate:
     pats = _as_list(spec)
 
-    def pred(ctx, st):
+    def pred(ctx: _Ctx, st: Statement) -> Result:
         ok = st.sid is not None and any(glob_match(p, st.sid) for p in pats)
         return ok, st.ptr("Sid") if ok else None
 
     return pred
 
 
-def _principal_ok(ptype: str, value: Any, spec: dict) -> bool:
+def _principal_ok(ptype: str, value: Any, spec: dict[str, Any]) -> bool:
     if not isinstance(value, str):
         return False  # unresolved or malformed: unknown
     if "type" in spec:
@@ -178,14 +177,14 @@ def _principal_ok(ptype: str, value: Any, spec: dict) -> bool:
     return True
 
 
-def _p_principal(spec) -> Predicate:
+def _p_principal(spec: Spec) -> Predicate:
     if spec == "*":
         spec = {"value": "*"}
         exact_star = True
     else:
         exact_star = False
 
-    def pred(ctx, st):
+    def pred(ctx: _Ctx, st: Statement) -> Result:
         if st.principal_key != "Principal":
             return False, None
         for ptype, val in st.principals:
@@ -219,10 +218,10 @@ def _actions_covered(st: Statement, wanted: list[str]) -> str | None:
     return None
 
 
-def _p_allows(spec) -> Predicate:
+def _p_allows(spec: Spec) -> Predicate:
     wanted = _as_list(spec)
 
-    def pred(ctx, st):
+    def pred(ctx: _Ctx, st: Statement) -> Result:
         if not st.is_allow:
             return False, None  # a Deny never grants
         ptr = _actions_covered(st, wanted)
@@ -231,24 +230,24 @@ def _p_allows(spec) -> Predicate:
     return pred
 
 
-def _p_actions(spec) -> Predicate:
+def _p_actions(spec: Spec) -> Predicate:
     wanted = _as_list(spec)
 
-    def pred(ctx, st):
+    def pred(ctx: _Ctx, st: Statement) -> Result:
         ptr = _actions_covered(st, wanted)
         return ptr is not None, ptr
 
     return pred
 
 
-def _p_resource(spec) -> Predicate:
+def _p_resource(spec: Spec) -> Predicate:
     if isinstance(spec, dict):
         covers = _as_list(spec.get("covers", []))
         matches = _as_list(spec.get("matches", []))
     else:
         covers, matches = _as_list(spec), []
 
-    def pred(ctx, st):
+    def pred(ctx: _Ctx, st: Statement) -> Result:
         values = st.resources
         if not values:
             return False, None
@@ -274,7 +273,7 @@ def _p_resource(spec) -> Predicate:
     return pred
 
 
-def _condition_admits(cond, patterns: list[str]) -> str | None:
+def _condition_admits(cond: Condition, patterns: list[str]) -> str | None:
     base = cond.base_operator
     if base in _NEGATED_OPS:
         return None
@@ -292,13 +291,13 @@ def _condition_admits(cond, patterns: list[str]) -> str | None:
     return None
 
 
-def _p_condition(spec) -> Predicate:
+def _p_condition(spec: Spec) -> Predicate:
     key = spec["key"]
     present = spec.get("present", True)
     ops = _as_list(spec["operator"]) if "operator" in spec else None
     values = _as_list(spec["value"]) if "value" in spec else None
 
-    def pred(ctx, st):
+    def pred(ctx: _Ctx, st: Statement) -> Result:
         found = [
             c
             for c in st.conditions
@@ -317,14 +316,14 @@ def _p_condition(spec) -> Predicate:
     return pred
 
 
-def _p_all(spec) -> Predicate:
+def _p_all(spec: Spec) -> Predicate:
     return _p_all_compiled([_compile(p) for p in spec])
 
 
-def _p_any(spec) -> Predicate:
+def _p_any(spec: Spec) -> Predicate:
     preds = [_compile(p) for p in spec]
 
-    def pred(ctx, st):
+    def pred(ctx: _Ctx, st: Statement) -> Result:
         for p in preds:
             ok, w = p(ctx, st)
             if ok:
@@ -334,17 +333,17 @@ def _p_any(spec) -> Predicate:
     return pred
 
 
-def _p_not(spec) -> Predicate:
+def _p_not(spec: Spec) -> Predicate:
     inner = _compile(spec)
 
-    def pred(ctx, st):
+    def pred(ctx: _Ctx, st: Statement) -> Result:
         ok, _ = inner(ctx, st)
         return (not ok), None
 
     return pred
 
 
-_PREDICATES = {
+_PREDICATES: dict[str, Callable[[Spec], Predicate]] = {
     "kind": _p_kind,
     "effect": _p_effect,
     "sid": _p_sid,
@@ -359,7 +358,7 @@ _PREDICATES = {
 }
 
 
-def _compile(spec: dict) -> Predicate:
+def _compile(spec: dict[str, Any]) -> Predicate:
     preds = [_PREDICATES[k](v) for k, v in spec.items() if k not in _REPORT_KEYS]
     if len(preds) == 1:
         return preds[0]
@@ -370,8 +369,9 @@ def _p_all_compiled(preds: list[Predicate]) -> Predicate:
     """Every predicate holds; the witness is the first one that is not just
     the ``Effect`` (an effect rarely is what the finding is about)."""
 
-    def pred(ctx, st):
-        witness = weak = None
+    def pred(ctx: _Ctx, st: Statement) -> Result:
+        witness: str | None = None
+        weak: str | None = None
         for p in preds:
             ok, w = p(ctx, st)
             if not ok:
@@ -404,12 +404,12 @@ def _at_pointer(st: Statement, at: str) -> str:
     return st.pointer
 
 
-class _SafeDict(dict):
-    def __missing__(self, key):
+class _SafeDict(dict[str, str]):
+    def __missing__(self, key: str) -> str:
         return "{" + key + "}"
 
 
-def _render(template: str, doc, st: Statement, pointer: str) -> str:
+def _render(template: str, doc: Document, st: Statement, pointer: str) -> str:
     value = doc.value_at(pointer)
     text = value if isinstance(value, str) else json.dumps(value, default=str) if value is not None else ""
     label = (
@@ -423,14 +423,37 @@ def _render(template: str, doc, st: Statement, pointer: str) -> str:
     return message[:1].upper() + message[1:]
 
 
-def compile_match(match: dict, rule) -> Callable[[Any], Iterator[Report]]:
-    """The check function of a declarative rule."""
-    validate_match(match, getattr(rule, "source", "<rule>"))
-    predicate = _compile(match)
-    at = match.get("at")
-    template = match.get("message") or getattr(rule, "summary", "declarative rule matched")
+class CheckContext(Protocol):
+    """What a declarative rule's check reads of the runner's ``Context``."""
 
-    def check(ctx) -> Iterator[Report]:
+    @property
+    def document(self) -> Document: ...
+
+    @property
+    def policy(self) -> Policy: ...
+
+
+class RuleInfo(Protocol):
+    """What compiling a match block reads of its rule."""
+
+    @property
+    def id(self) -> str: ...
+
+    @property
+    def source(self) -> str: ...
+
+    @property
+    def summary(self) -> str: ...
+
+
+def compile_match(match: dict[str, Any], rule: RuleInfo) -> Callable[[CheckContext], Iterator[Report]]:
+    """The check function of a declarative rule."""
+    validate_match(match, rule.source)
+    predicate = _compile(match)
+    at: str | None = match.get("at")
+    template: str = match.get("message") or rule.summary
+
+    def check(ctx: CheckContext) -> Iterator[Report]:
         doc = ctx.document
         mctx = _Ctx(doc)
         for st in ctx.policy.statements:
@@ -440,5 +463,5 @@ def compile_match(match: dict, rule) -> Callable[[Any], Iterator[Report]]:
             pointer = _at_pointer(st, at) if at else (witness or st.pointer)
             yield Report(pointer, _render(template, doc, st, pointer))
 
-    check.__name__ = f"match_{getattr(rule, 'id', 'rule')}"
+    check.__name__ = f"match_{rule.id}"
     return check

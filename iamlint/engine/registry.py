@@ -14,7 +14,7 @@ import importlib
 import json
 import os
 import sys
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -23,11 +23,23 @@ from typing import Any
 from iamlint import cache
 from iamlint.engine.errors import RuleLoadError as RuleLoadError  # re-exported: raised by every loader here
 from iamlint.engine.match import compile_match, validate_match
+from iamlint.engine.report import Report
+from iamlint.model.document import Document
 
 ENTRY_POINT_GROUP = "iamlint.rules"
 BUILTIN_PACK = "iamlint.builtin_rules"
 #: The JSON Schema every rule file is validated against.
 RULE_SCHEMA = Path(__file__).parent / "rule-schema.json"
+
+
+#: A rule's check.  It is called with the runner's ``Context`` (checks are
+#: imported by name, so the argument is not typed here) and yields Reports, or
+#: returns None when it has nothing to say.  A ``scope: role`` rule's check is
+#: a :data:`RoleCheck`.
+Check = Callable[[Any], Iterable[Report] | None]
+#: The check of a ``scope: role`` rule: called with a ``RoleContext``, it yields
+#: (Report, Document the report's pointer belongs to) pairs.
+RoleCheck = Callable[[Any], Iterable[tuple[Report, Document]] | None]
 
 
 @dataclass
@@ -37,22 +49,22 @@ class Rule:
     severity: str
     kinds: tuple[str, ...]
     summary: str
-    docs: dict
-    examples: dict
+    docs: dict[str, Any]
+    examples: dict[str, Any]
     source: str
     scope: str = "document"
     tags: tuple[str, ...] = ()
-    options: dict = field(default_factory=dict)
+    options: dict[str, dict[str, Any]] = field(default_factory=dict)
     parse_errors: bool = False
     check_ref: str | None = None
-    match: dict | None = None
+    match: dict[str, Any] | None = None
     pack: str = "builtin"
     #: one line saying what to do about a finding (text output's ``help:``)
     help: str = ""
-    _check: Callable | None = field(default=None, repr=False)
+    _check: Check | None = field(default=None, repr=False)
 
     @property
-    def check(self) -> Callable:
+    def check(self) -> Check:
         """The check callable, imported on first use."""
         if self._check is None:
             if self.check_ref:
@@ -65,7 +77,7 @@ class Rule:
                 self._check = compile_match(self.match or {}, self)
         return self._check
 
-    def option(self, name: str, overrides: dict | None = None) -> Any:
+    def option(self, name: str, overrides: dict[str, Any] | None = None) -> Any:
         if overrides and name in overrides:
             return overrides[name]
         spec = self.options.get(name) or {}
@@ -73,8 +85,8 @@ class Rule:
 
 
 @lru_cache(maxsize=1)
-def _rule_validator():
-    from jsonschema import Draft202012Validator  # noqa: PLC0415 (heavy, ~60 ms here; only when a rule file is validated, not on a cache hit)
+def _rule_validator() -> Any:  # a jsonschema validator (jsonschema has no type information)
+    from jsonschema import Draft202012Validator  # type: ignore[import-untyped]  # noqa: PLC0415 (heavy, ~60 ms here; only when a rule file is validated, not on a cache hit)
 
     schema = json.loads(RULE_SCHEMA.read_text(encoding="utf-8"))
     return Draft202012Validator(schema)
@@ -102,7 +114,7 @@ def _rule_file_bytes(path: Path) -> bytes:
         raise _unreadable(path, exc) from exc
 
 
-def _read_rule_data(raw: bytes, path: Path) -> dict:
+def _read_rule_data(raw: bytes, path: Path) -> dict[str, Any]:
     """The rule file's content (``raw``, the bytes of ``path``), validated
     against rule-schema.json."""
     try:
@@ -118,12 +130,13 @@ def _read_rule_data(raw: bytes, path: Path) -> dict:
         else:
             msg = err.message
         raise RuleLoadError(f"{path}: field `{where}`: {msg}")
-    if data.get("match") is not None:
-        validate_match(data["match"], str(path))
-    return data
+    rule_data: dict[str, Any] = data  # valid: a mapping
+    if rule_data.get("match") is not None:
+        validate_match(rule_data["match"], str(path))
+    return rule_data
 
 
-def _rule_from_data(data: dict, path: Path, pack: str) -> Rule:
+def _rule_from_data(data: dict[str, Any], path: Path, pack: str) -> Rule:
     return Rule(
         id=data["id"],
         name=data["name"],
@@ -330,7 +343,7 @@ class Registry:
         registry.content_key = cache.key(*keys)
         return registry
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[Rule]:
         return iter(self.rules.values())
 
     def __len__(self) -> int:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import NamedTuple
 
 from iamlint.findings import Span
+from iamlint.model.document import Document
 
 
 class Report(NamedTuple):
@@ -20,5 +21,5 @@ class Report(NamedTuple):
     span: Span | None = None
     #: override the rule's severity for this report (graded rules)
     severity: str | None = None
-    #: extra (file, pointer, message) locations, e.g. for compound findings
-    related: tuple = ()
+    #: extra (document or file, pointer, message) locations, e.g. for compound findings
+    related: tuple[tuple[Document | str, str, str], ...] = ()

@@ -9,13 +9,15 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any
+from typing import Any, cast
 
 from iamlint.config import Config
-from iamlint.engine.registry import Registry, Rule
+from iamlint.engine.registry import Check, Registry, RoleCheck, Rule
 from iamlint.engine.report import Report
 from iamlint.findings import Finding, Related
 from iamlint.model.document import Document
+from iamlint.model.policy import Policy
+from iamlint.model.role import Role
 
 
 @dataclass(slots=True)
@@ -27,7 +29,7 @@ class Context:
     config: Config
 
     @property
-    def policy(self):
+    def policy(self) -> Policy:
         return self.document.policy
 
     @property
@@ -89,7 +91,7 @@ _canonical_encode = json.JSONEncoder(sort_keys=True, default=str).encode
 def _canonical_json(doc: Document, pointer: str) -> str:
     """The value at ``pointer`` as canonical JSON, once per document and pointer
     (several findings share one enclosing statement)."""
-    memo = doc.meta.setdefault("_canonical_json", {})
+    memo: dict[str, str] = doc.meta.setdefault("_canonical_json", {})
     text = memo.get(pointer)
     if text is None:
         try:
@@ -149,7 +151,7 @@ def _statement_head(doc: Document, stmt_ptr: str) -> str:
     statement anyway, so a statement crossing the size changes nothing more.
     (The largest statement in the shared corpus has 81 KB and no finding;
     every fingerprint there is the verbatim form.)"""
-    memo = doc.meta.setdefault("_statement_head", {})
+    memo: dict[str, str] = doc.meta.setdefault("_statement_head", {})
     head = memo.get(stmt_ptr)
     if head is None:
         text = _canonical_json(doc, stmt_ptr)
@@ -177,7 +179,7 @@ def _finding_fingerprint(doc: Document, rule_id: str, rep: Report) -> str:
         return fingerprint(rule_id, doc.file, doc.owner, rep.pointer, parts)
     stmt_ptr, tail = parts
     shape = _generic_pointer(rep.pointer)
-    memo = doc.meta.setdefault("_fingerprint_prefix", {})
+    memo: dict[tuple[str, str, str], hashlib._Hash] = doc.meta.setdefault("_fingerprint_prefix", {})
     key = (rule_id, shape, stmt_ptr)
     prefix = memo.get(key)
     if prefix is None:
@@ -232,7 +234,7 @@ def make_finding(doc: Document, rule: Rule, rep: Report, config: Config) -> Find
     )
 
 
-def _related(doc: Document, item) -> Related:
+def _related(doc: Document, item: tuple[Document | str, str, str]) -> Related:
     """A report's related entry -- ``(Document or file, pointer, message)`` --
     with its pointer resolved to a span (when the document is known)."""
     target, pointer, message = item
@@ -249,12 +251,12 @@ def applicable(rule: Rule, doc: Document) -> bool:
     return doc.value is not None or rule.parse_errors
 
 
-class RuleSet(tuple):
+class RuleSet(tuple[Rule, ...]):
     """The enabled rules of a configuration; remembers which apply to each kind."""
 
-    def for_document(self, doc: Document) -> tuple[tuple[Rule, Any], ...]:
+    def for_document(self, doc: Document) -> tuple[tuple[Rule, Check], ...]:
         """(rule, its check callable) of the rules that apply to ``doc``."""
-        by_kind = self.__dict__.setdefault("by_kind", {})
+        by_kind: dict[tuple[str, bool], tuple[tuple[Rule, Check], ...]] = self.__dict__.setdefault("by_kind", {})
         key = (doc.kind, doc.value is not None)
         todo = by_kind.get(key)
         if todo is None:
@@ -286,7 +288,7 @@ def enabled_rules(registry: Registry, config: Config, path: str | None = None) -
     every file without per-file ignores, so per-kind filtering happens once."""
     if path is not None and config.per_file_ignores:
         return RuleSet(r for r in registry if config.rule_enabled(r.id, path))
-    memo = registry.__dict__.setdefault("_enabled_memo", {})
+    memo: dict[tuple[tuple[str, ...], ...], RuleSet] = registry.__dict__.setdefault("_enabled_memo", {})
     key = (tuple(config.select), tuple(config.extend_select), tuple(config.ignore))
     rules = memo.get(key)
     if rules is None:
@@ -295,7 +297,7 @@ def enabled_rules(registry: Registry, config: Config, path: str | None = None) -
 
 
 def run_roles(
-    roles: list, rules: Iterable[Rule], config: Config, document_findings: dict | None = None
+    roles: list[Role], rules: Iterable[Rule], config: Config, document_findings: dict[int, list[Finding]] | None = None
 ) -> list[Finding]:
     """Whole-role rules (``scope: role``): called once per assembled role, after
     the document rules, whose findings they may combine (compound findings)."""
@@ -304,7 +306,8 @@ def run_roles(
     for role in roles:
         for rule in role_rules:
             ctx = RoleContext(role, rule, config, document_findings or {})
-            for rep, doc in rule.check(ctx) or ():
+            check = cast(RoleCheck, rule.check)  # a scope: role rule's check
+            for rep, doc in check(ctx) or ():
                 findings.append(make_finding(doc, rule, rep, config))
     return findings
 
@@ -314,11 +317,11 @@ class RoleContext:
     """What a role check sees; it yields (Report, Document) pairs, the
     document being the one the report's pointer belongs to."""
 
-    role: Any
+    role: Role
     rule: Rule
     config: Config
     #: document-rule findings by id() of the document (for compound findings)
-    document_findings: dict = field(default_factory=dict)
+    document_findings: dict[int, list[Finding]] = field(default_factory=dict)
 
     def findings_for(self, doc: Document | None) -> list[Finding]:
         """Document-rule findings on one of the role's documents."""

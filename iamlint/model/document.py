@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple, Protocol
 
@@ -55,6 +56,17 @@ class NodeLocator:
         return None
 
 
+class Problem(Protocol):
+    """A reason the file is not a policy document, and where (the parsers'
+    ``iamlint.parsing.strict.SyntaxProblem``)."""
+
+    @property
+    def message(self) -> str: ...
+
+    @property
+    def span(self) -> Span: ...
+
+
 class Notice(NamedTuple):
     """Something a source could not evaluate in this document's value and left
     opaque on purpose (an evaluation budget ran out, a ``file()`` outside the
@@ -82,15 +94,15 @@ class Document:
     #: where the kind came from: "content", "option" (--kind / config) or "location"
     kind_source: str = "content"
     #: syntax problems (iamlint.parsing.jsontext.SyntaxProblem) when value is None
-    syntax_problems: list = field(default_factory=list)
+    syntax_problems: Sequence[Problem] = field(default_factory=list)
     #: duplicate keys: (object pointer, key, span of the later key)
-    duplicates: list = field(default_factory=list)
+    duplicates: Sequence[tuple[str, str, Span]] = field(default_factory=list)
     #: span used when a pointer cannot be located (e.g. the policy property in a template)
     fallback_span: Span = field(default_factory=lambda: Span(1, 1, 1, 2))
     #: values the source left opaque on purpose (Notice), reported as IAM013
-    notices: list = field(default_factory=list)
+    notices: list[Notice] = field(default_factory=list)
     #: free-form facts from the source (e.g. resolved provider of a Terraform reference)
-    meta: dict = field(default_factory=dict)
+    meta: dict[str, Any] = field(default_factory=dict)
 
     @cached_property
     def policy(self) -> Policy:

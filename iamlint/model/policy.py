@@ -10,26 +10,34 @@ the wrong shape simply yields fewer elements (the schema rule reports the shape)
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any, NamedTuple
+from typing import Any, Generic, NamedTuple, TypeVar, overload
+
+_T = TypeVar("_T")
 
 
-class cached_property:
+class cached_property(Generic[_T]):
     """``functools.cached_property`` without its per-instance lock (removed in
     Python 3.12 too): computed on first access and stored in the instance's
     ``__dict__``, which later lookups read directly. Documents and statements
     are never shared between threads."""
 
-    def __init__(self, func):
+    def __init__(self, func: Callable[[Any], _T]) -> None:
         self.func = func
         self.attrname = func.__name__
         self.__doc__ = func.__doc__
 
-    def __set_name__(self, owner, name):
+    def __set_name__(self, owner: type, name: str) -> None:
         self.attrname = name
 
-    def __get__(self, instance, owner=None):
+    @overload
+    def __get__(self, instance: None, owner: type | None = None) -> cached_property[_T]: ...
+
+    @overload
+    def __get__(self, instance: object, owner: type | None = None) -> _T: ...
+
+    def __get__(self, instance: object, owner: type | None = None) -> _T | cached_property[_T]:
         if instance is None:
             return self
         value = instance.__dict__[self.attrname] = self.func(instance)
@@ -100,7 +108,7 @@ class Value(NamedTuple):
         return self.value if isinstance(self.value, str) else None
 
 
-def _values(container: dict, key: str, base: str) -> list[Value]:
+def _values(container: dict[str, Any], key: str, base: str) -> list[Value]:
     raw = container.get(key)
     pointer = join_pointer(base, key)
     if isinstance(raw, list):
@@ -141,7 +149,7 @@ class Condition(NamedTuple):
 
 @dataclass
 class Statement:
-    raw: dict
+    raw: dict[str, Any]
     index: int | None  # None when Statement is a single object
     pointer: str
 

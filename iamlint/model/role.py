@@ -39,7 +39,7 @@ class Role:
     path: str | None = None  # IAM path, e.g. "/aws-service-role/"
     #: users: the groups they belong to (names), for dumps
     groups: list[str] = field(default_factory=list)
-    meta: dict = field(default_factory=dict)
+    meta: dict[str, Any] = field(default_factory=dict)
 
     @property
     def service_linked(self) -> bool:
