@@ -24,14 +24,21 @@ figure.  The generators are plain functions of ``(n, salt)`` returning
 from __future__ import annotations
 
 import argparse
+import atexit
 import functools
+import itertools
 import json
 import math
 import os
+import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable
 from typing import NamedTuple
+
+from iamlint.api import default_registry, lint_data
+from iamlint.config import Config
 
 #: the exponent a dimension may show, with room for the machine's noise
 LIMIT = 1.15
@@ -408,9 +415,6 @@ GENERATORS: dict[str, Dimension] = {
 def _empty_directory() -> str:
     """Where the generated files are said to be: an empty directory, so that
     a Terraform file's module has no other files (the current directory may)."""
-    import atexit
-    import tempfile
-
     directory = tempfile.TemporaryDirectory(prefix="iamlint-complexity-")
     atexit.register(directory.cleanup)
     return directory.name
@@ -422,9 +426,6 @@ def lint_seconds(name: str, data: bytes) -> tuple[float, int]:
     CPU time of this process, not wall-clock time: on a machine shared with
     other work the wall clock also counts the time the process waited for a
     core, which swings by 2x within seconds and would decide the exponent."""
-    from iamlint.api import default_registry, lint_data
-    from iamlint.config import Config
-
     registry, config = default_registry(), Config()
     name = os.path.join(_empty_directory(), name)  # a .tf file's module: no sibling files
     start = time.process_time()
@@ -477,10 +478,6 @@ def instructions(name: str, n: int) -> int:
     ``n``-sized file of dimension ``name`` (valgrind's cachegrind, no cache
     simulation, fixed hash seed and address layout: the same count every run,
     however loaded the machine is)."""
-    import os
-    import subprocess
-    import tempfile
-
     with tempfile.TemporaryDirectory() as tmp:
         out = subprocess.run(
             [
@@ -518,7 +515,7 @@ def exponents(sizes: tuple[int, ...], seconds: list[float]) -> list[float]:
     """The growth exponent between each pair of successive sizes."""
     return [
         math.log(t2 / t1) / math.log(n2 / n1)
-        for (n1, t1), (n2, t2) in zip(zip(sizes, seconds), zip(sizes[1:], seconds[1:]))
+        for (n1, t1), (n2, t2) in itertools.pairwise(zip(sizes, seconds, strict=True))
     ]
 
 
@@ -554,16 +551,14 @@ def main(argv: list[str] | None = None) -> int:
     for name in names:
         dim = GENERATORS[name]
         sizes = dim.sizes[:2] if args.quick else dim.sizes
-        if args.instructions:
-            results = measure_instructions(name, sizes)
-        else:
-            results = measure(dim, sizes, repeats, salt)
+        results = measure_instructions(name, sizes) if args.instructions else measure(dim, sizes, repeats, salt)
         seconds = [t for t, _ in results]
         exps = exponents(sizes, seconds)
         worst = max([worst, *exps])
         print(
             f"{name:<14} {' / '.join(f'{n:,}' for n in sizes):>22}  "
-            f"{' / '.join(f'{t:.3f}' for t in seconds):>26}  {results[-1][1] if results[-1][1] is not None else '-':>8}  "
+            f"{' / '.join(f'{t:.3f}' for t in seconds):>26}  "
+            f"{results[-1][1] if results[-1][1] is not None else '-':>8}  "
             f"{'  '.join(f'{e:.2f}' for e in exps)}",
             flush=True,
         )

@@ -102,7 +102,7 @@ class RawClient:
             self.request("shutdown", {}, timeout=5)
             self.notify("exit", {})
             self.proc.wait(timeout=5)
-        except Exception:
+        except (OSError, TimeoutError, queue.Empty, subprocess.TimeoutExpired):  # a server that does not answer
             self.proc.kill()
 
 

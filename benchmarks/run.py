@@ -32,6 +32,8 @@ import tempfile
 import time
 from pathlib import Path
 
+import iamlint
+
 REPO = Path(__file__).resolve().parent.parent
 CORPUS = REPO.parent / "shared" / "corpus" / "aws-managed-policies"
 BIN = Path(sys.executable).parent
@@ -87,8 +89,6 @@ def instructions(code: str) -> int | None:
     """Instructions executed by one fresh-process run (valgrind's cachegrind,
     no cache simulation): a machine-independent measure, unlike seconds on a
     shared virtual machine whose speed drifts by 10-30% within minutes."""
-    import shutil
-
     if shutil.which("valgrind") is None:
         return None
     with tempfile.TemporaryDirectory() as tmp:
@@ -162,15 +162,13 @@ def main() -> int:
         print(f"corpus not found: {CORPUS}", file=sys.stderr)
         return 2
     try:
-        import parliament  # noqa: F401
+        import parliament  # noqa: F401, PLC0415 (optional: the bench extra; only checked for)
     except ImportError:
         print("parliament is not installed: pip install -e '.[bench]'", file=sys.stderr)
         return 2
     files = corpus_files()
     # an installed package has its bytecode compiled by pip; an editable checkout
     # (with PYTHONDONTWRITEBYTECODE set, as here) would recompile every module per run
-    import iamlint
-
     subprocess.run([sys.executable, "-m", "compileall", "-q", str(Path(iamlint.__file__).parent)], check=False)
     rep_corpus = 1 if args.quick else 5
     rep_small = 5 if args.quick else 11
@@ -184,7 +182,7 @@ def main() -> int:
     *iam_sides, par_runs = interleaved(
         [run_iam, run_iam, run_iam, lambda: fresh_process_run(PARLIAMENT_IN_PROCESS)], rep_corpus
     )
-    iam_runs = [run for turn in zip(*iam_sides) for run in turn]  # in the order they ran
+    iam_runs = [run for turn in zip(*iam_sides, strict=True) for run in turn]  # in the order they ran
     all_iam, all_par = [t for t, _ in iam_runs], [t for t, _ in par_runs]
     t_iam, t_par = statistics.median(all_iam), statistics.median(all_par)
     (n_iam,), (n_par, crashes) = iam_runs[-1][1], par_runs[-1][1]
@@ -204,15 +202,16 @@ def main() -> int:
         "sh",
         "env",
         f"IAMLINT_CACHE_DIR={build_cache}",
-    ] + iamlint_cmd
-    process(cold + [str(CORPUS)])  # builds the catalog index and the schema code
-    whole_j1 = median_process(cold + ["--jobs", "1", str(CORPUS)], rep_corpus)
-    whole = median_process(cold + [str(CORPUS)], rep_corpus)
-    _, rss = process(cold + ["--jobs", "1", str(CORPUS)])
-    every_cache_off = median_process(iamlint_cmd + ["--no-cache", "--jobs", "1", str(CORPUS)], rep_corpus)
+        *iamlint_cmd,
+    ]
+    process([*cold, str(CORPUS)])  # builds the catalog index and the schema code
+    whole_j1 = median_process([*cold, "--jobs", "1", str(CORPUS)], rep_corpus)
+    whole = median_process([*cold, str(CORPUS)], rep_corpus)
+    _, rss = process([*cold, "--jobs", "1", str(CORPUS)])
+    every_cache_off = median_process([*iamlint_cmd, "--no-cache", "--jobs", "1", str(CORPUS)], rep_corpus)
     shutil.rmtree(build_cache, ignore_errors=True)
     with tempfile.TemporaryDirectory() as cache_dir:
-        env_cmd = ["env", f"IAMLINT_CACHE_DIR={cache_dir}"] + iamlint_cmd + [str(CORPUS)]
+        env_cmd = ["env", f"IAMLINT_CACHE_DIR={cache_dir}", *iamlint_cmd, str(CORPUS)]
         process(env_cmd)  # fill the result cache
         warm = median_process(env_cmd, rep_corpus)
 
@@ -232,14 +231,13 @@ def main() -> int:
     print(f"{'benchmark':<42} {'iamlint':>10} {'parliament':>11} {'ratio':>8}")
     for name, a, b in rows:
         print(f"{name:<42} {a:>9.3f}s {b:>10.3f}s {b / a:>7.1f}x")
+    runs_iam, runs_par = ", ".join(f"{t:.2f}" for t in all_iam), ", ".join(f"{t:.2f}" for t in all_par)
+    print(f"  (runs: iamlint {runs_iam}; parliament {runs_par})")
+    ratios = ", ".join(f"{r:.1f}x" for r in pair_ratios)
+    print(f"  (ratio of each Parliament run to its three iamlint runs: {ratios})")
     print(
-        f"{'  (runs: iamlint ' + ', '.join(f'{t:.2f}' for t in all_iam) + '; parliament ' + ', '.join(f'{t:.2f}' for t in all_par) + ')'}"
-    )
-    print(
-        f"{'  (ratio of each Parliament run to its three iamlint runs: ' + ', '.join(f'{r:.1f}x' for r in pair_ratios) + ')'}"
-    )
-    print(
-        f"{'corpus, `iamlint check --jobs 1`, no cache':<42} {whole_j1:>9.3f}s {t_par:>10.3f}s {t_par / whole_j1:>7.1f}x"
+        f"{'corpus, `iamlint check --jobs 1`, no cache':<42} {whole_j1:>9.3f}s {t_par:>10.3f}s "
+        f"{t_par / whole_j1:>7.1f}x"
     )
     print(
         f"{'corpus, `iamlint check` (all cores), no cache':<42} {whole:>9.3f}s {t_par:>10.3f}s {t_par / whole:>7.1f}x"
@@ -271,7 +269,8 @@ def main() -> int:
     print(f"findings on the corpus: iamlint {n_iam}, parliament {n_par} (parliament crashed on {crashes} policies)")
     print(
         f"machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}; medians of {3 * rep_corpus} iamlint / "
-        f"{rep_corpus} Parliament (corpus, one process), {rep_corpus} (other corpus rows) and {rep_small} (small file) runs"
+        f"{rep_corpus} Parliament (corpus, one process), {rep_corpus} (other corpus rows) "
+        f"and {rep_small} (small file) runs"
     )
     return 0
 

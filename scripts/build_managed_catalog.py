@@ -35,12 +35,12 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from iamlint.analysis.summary import compact_grants, summarise  # noqa: E402
+from iamlint.api import default_registry, lint_bytes  # noqa: E402
+from iamlint.config import Config  # noqa: E402
 
 
 def _rules_firing(name: str, text: str, registry, config) -> list[str]:
     """iamlint's own permission rules on the document (warning or error)."""
-    from iamlint.api import lint_bytes
-
     report = lint_bytes(f"{name}.json", text.encode("utf-8"), config, registry, "identity")
     return sorted(
         {f.rule for f in report.findings if f.severity in ("warning", "error") and f.rule[:4] in ("IAM1", "IAM2")}
@@ -48,9 +48,6 @@ def _rules_firing(name: str, text: str, registry, config) -> list[str]:
 
 
 def build(corpus: Path, manifest: Path) -> dict:
-    from iamlint.api import default_registry
-    from iamlint.config import Config
-
     meta = json.loads(manifest.read_text("utf-8"))
     registry = default_registry()
     config = Config()

@@ -69,7 +69,7 @@ def compare(old: Path, new: Path, show: int = 15) -> int:
         )
         for sign, diff in (("-", removed), ("+", added)):
             for item in sorted(diff)[:show]:
-                print(f"  {sign} {dict(zip(FIELDS, item))}")
+                print(f"  {sign} {dict(zip(FIELDS, item, strict=True))}")
         differs |= bool(removed or added)
     return 1 if differs else 0
 
