@@ -20,6 +20,8 @@ import pytest
 import yaml
 from actions_support import EXPRESSION, ROOT, Actionlint, load_action, run_steps, working_tree_copy
 
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]
+
 INPUTS = {"paths", "fail-on", "format", "sarif-file", "args", "python"}
 
 

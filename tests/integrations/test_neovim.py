@@ -17,6 +17,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]
+
 HERE = Path(__file__).resolve().parent
 POLICY = """{
   "Version": "2012-10-17",

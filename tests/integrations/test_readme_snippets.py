@@ -23,6 +23,8 @@ from pathlib import Path
 import pytest
 from actions_support import GIT_ENV, ROOT, clone_of_working_tree, git
 
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]
+
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 POLICY_NO_SUB = (Path(__file__).resolve().parent / "precommit_repo" / "bad-github-trust.json").read_text()
 POLICY_GOOD = (Path(__file__).resolve().parent / "precommit_repo" / "good-github-trust.json").read_text()

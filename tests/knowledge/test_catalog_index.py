@@ -24,6 +24,8 @@ import pytest
 
 from iamlint.knowledge import catalog
 
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture(scope="module")
 def index():

@@ -13,6 +13,8 @@ from jsonschema import Draft202012Validator
 import iamlint.parsing
 from iamlint.parsing.schema import KINDS, SchemaProblem, _compile, _fast_check, _registry, _validator, validate
 
+pytestmark = pytest.mark.slow
+
 SCHEMA_DIR = Path(iamlint.parsing.__file__).parent / "schemas"
 SCHEMA_FILES = sorted(SCHEMA_DIR.glob("*.json"))
 CORPUS = Path("/work/shared/corpus")

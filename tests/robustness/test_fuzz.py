@@ -13,6 +13,8 @@ import os
 import fuzz_campaign  # tests/robustness is on sys.path (rootdir-relative imports)
 import pytest
 
+pytestmark = pytest.mark.slow
+
 
 def test_mutations_are_deterministic_for_a_seed():
     import random

@@ -19,6 +19,8 @@ from hypothesis import strategies as st
 from iamlint.knowledge import catalog, globs
 from iamlint.knowledge.globs import ANY, STAR, STAR_NC
 
+pytestmark = pytest.mark.slow
+
 HANG_GUARD = 60  # seconds; the fixed code takes well under one
 
 

@@ -30,6 +30,8 @@ from iamlint.parsing.parse import parse
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
 import complexity
 
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture(scope="module")
 def registry() -> Registry:

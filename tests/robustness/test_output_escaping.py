@@ -20,6 +20,8 @@ import pytest
 
 from iamlint.reporters.text import escape
 
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]
+
 HOSTILE = "\x1b]0;pwned\x07\x1b[2J\r\n::error file=x::injected\u202e\x9b"
 #: every character that must not reach the output raw (the newline only as a line end)
 RAW_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")

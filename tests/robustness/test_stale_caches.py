@@ -21,6 +21,8 @@ import pytest
 
 from iamlint.engine import registry as registry_mod
 
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]
+
 FIXTURE_PACK = Path(__file__).resolve().parents[1] / "fixtures" / "thirdparty_pack"
 
 RULE = """\
