@@ -44,13 +44,7 @@ def _code_stamp() -> str:
 def _rules_stamp(registry) -> str:
     """The rules' content: the registry's content key when it was loaded from
     packs (every rule file, the rule schema), else every rule file's content."""
-    stamp = getattr(registry, "_result_stamp", None)
-    if stamp is None:
-        stamp = getattr(registry, "content_key", None) or cache.key(
-            *(part for rule in registry for part in (rule.id, rule.source, cache.file_bytes(rule.source)))
-        )
-        registry._result_stamp = stamp
-    return stamp
+    return registry.rules_key
 
 
 def _context(config, registry, kind: str | None, explicit: bool) -> str:

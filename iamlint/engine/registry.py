@@ -16,11 +16,12 @@ import os
 import sys
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any
 
 from iamlint import cache
+from iamlint.config import Config
 from iamlint.engine.errors import RuleLoadError as RuleLoadError  # re-exported: raised by every loader here
 from iamlint.engine.match import compile_match, validate_match
 from iamlint.engine.report import Report
@@ -299,6 +300,39 @@ def _entry_point_packs() -> list[tuple[str, str]]:
     return packs
 
 
+def applicable(rule: Rule, doc: Document) -> bool:
+    """Whether document rule ``rule`` runs on ``doc``."""
+    if rule.scope != "document" or doc.kind not in rule.kinds:
+        return False
+    return doc.value is not None or rule.parse_errors
+
+
+class RuleSet:
+    """The enabled rules of a configuration; remembers which apply to each kind
+    of document."""
+
+    __slots__ = ("_by_kind", "rules")
+
+    def __init__(self, rules: Iterable[Rule]) -> None:
+        self.rules = tuple(rules)
+        #: (rule, check) of the rules that apply, by (document kind, parsed)
+        self._by_kind: dict[tuple[str, bool], tuple[tuple[Rule, Check], ...]] = {}
+
+    def __iter__(self) -> Iterator[Rule]:
+        return iter(self.rules)
+
+    def __len__(self) -> int:
+        return len(self.rules)
+
+    def for_document(self, doc: Document) -> tuple[tuple[Rule, Check], ...]:
+        """(rule, its check callable) of the rules that apply to ``doc``."""
+        key = (doc.kind, doc.value is not None)
+        todo = self._by_kind.get(key)
+        if todo is None:
+            todo = self._by_kind[key] = tuple((r, r.check) for r in self.rules if applicable(r, doc))
+        return todo
+
+
 class Registry:
     """All loaded rules, by id, in id order.
 
@@ -317,6 +351,8 @@ class Registry:
                 raise RuleLoadError(f"{rule.source}: duplicate rule id {rule.id} (also in {other.source})")
             self.rules[rule.id] = rule
         self.rules = dict(sorted(self.rules.items()))
+        #: :meth:`enabled` by (select, extend-select, ignore)
+        self._enabled: dict[tuple[tuple[str, ...], ...], RuleSet] = {}
 
     @classmethod
     def load(cls, extend_rules: Iterable[str | Path] = (), entry_points: bool = True) -> Registry:
@@ -351,3 +387,23 @@ class Registry:
 
     def get(self, rule_id: str) -> Rule | None:
         return self.rules.get(rule_id.upper())
+
+    @cached_property
+    def rules_key(self) -> str:
+        """The rules' content, for caches of what they decide: :attr:`content_key`
+        when the registry was loaded from packs (every rule file, the rule
+        schema), else every rule file's content."""
+        return self.content_key or cache.key(
+            *(part for rule in self for part in (rule.id, rule.source, cache.file_bytes(rule.source)))
+        )
+
+    def enabled(self, config: Config, path: str | None = None) -> RuleSet:
+        """The rules ``config`` enables for ``path``; the same RuleSet for every
+        file without per-file ignores, so per-kind filtering happens once."""
+        if path is not None and config.per_file_ignores:
+            return RuleSet(r for r in self if config.rule_enabled(r.id, path))
+        key = (tuple(config.select), tuple(config.extend_select), tuple(config.ignore))
+        rules = self._enabled.get(key)
+        if rules is None:
+            rules = self._enabled[key] = RuleSet(r for r in self if config.rule_enabled(r.id))
+        return rules

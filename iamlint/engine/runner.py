@@ -12,7 +12,7 @@ from functools import lru_cache
 from typing import Any, cast
 
 from iamlint.config import Config
-from iamlint.engine.registry import Check, Registry, RoleCheck, Rule
+from iamlint.engine.registry import Registry, RoleCheck, Rule, RuleSet, applicable
 from iamlint.engine.report import Report
 from iamlint.findings import Finding, Related
 from iamlint.model.document import Document
@@ -88,106 +88,111 @@ def _fingerprint_path(file: str) -> str:
 _canonical_encode = json.JSONEncoder(sort_keys=True, default=str).encode
 
 
-def _canonical_json(doc: Document, pointer: str) -> str:
-    """The value at ``pointer`` as canonical JSON, once per document and pointer
-    (several findings share one enclosing statement)."""
-    memo: dict[str, str] = doc.meta.setdefault("_canonical_json", {})
-    text = memo.get(pointer)
-    if text is None:
-        try:
-            text = _canonical_encode(doc.value_at(pointer))
-        except (TypeError, ValueError):
-            text = repr(doc.value_at(pointer))
-        memo[pointer] = text
-    return text
-
-
 _DIGITS = re.compile(r"[0-9]+")
-
-
-def _fingerprint_value(doc: Document, rep: Report) -> str:
-    """What the fingerprint hashes besides the pointer: the enclosing statement,
-    the offending value and the message with numbers blanked (two findings of one
-    rule at one node differ by message; line numbers and statement indexes in it
-    must not count).  A document-level container (the whole document, the
-    Statement list) changes with every edit, so only the message stands for it."""
-    parts = _fingerprint_value_parts(doc, rep)
-    return parts if isinstance(parts, str) else _statement_head(doc, parts[0]) + parts[1]
-
-
-def _fingerprint_value_parts(doc: Document, rep: Report) -> str | tuple[str, str]:
-    """:func:`_fingerprint_value` as one text, or, when it begins with the
-    enclosing statement, as ``(statement pointer, tail)``: the text is then
-    :func:`_statement_head` (shared by every finding in that statement, not
-    built per finding) followed by ``tail``, the value and the message."""
-    message = _DIGITS.sub("#", rep.message)
-    if doc.value is None:
-        return json.dumps([rep.message, message])
-    stmt_ptr = _statement_pointer(rep.pointer)
-    value = doc.value_at(rep.pointer)
-    if (
-        stmt_ptr == rep.pointer
-        and isinstance(value, (dict, list))
-        and not (rep.pointer.count("/") == 2 or (rep.pointer == "/Statement" and isinstance(value, dict)))
-    ):
-        return json.dumps([[rep.message], message])
-    return stmt_ptr, _canonical_json(doc, rep.pointer) + "]," + json.dumps(message) + "]"
-
 
 #: a statement whose canonical JSON is longer enters fingerprints as its digest
 LARGE_STATEMENT = 64 * 1024
 
 
-def _statement_head(doc: Document, stmt_ptr: str) -> str:
-    """How the fingerprinted value of a finding inside a statement begins: the
-    statement's canonical JSON, or for a statement over
-    :data:`LARGE_STATEMENT` characters its SHA-256 digest (as a JSON string).
-
-    A fingerprint's hashed text starts with the finding's pointer, so findings
-    at different pointers of one statement (each key of a Condition block)
-    cannot share the hashing of the statement text that follows it: n of them
-    in one statement would cost O(n^2).  The digest, computed once per
-    statement, keeps that bounded; a fingerprint changes with any edit of its
-    statement anyway, so a statement crossing the size changes nothing more.
-    (The largest statement in the shared corpus has 81 KB and no finding;
-    every fingerprint there is the verbatim form.)"""
-    memo: dict[str, str] = doc.meta.setdefault("_statement_head", {})
-    head = memo.get(stmt_ptr)
-    if head is None:
-        text = _canonical_json(doc, stmt_ptr)
-        if len(text) > LARGE_STATEMENT:
-            digest = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
-            text = '"sha256:' + digest + '"'
-        head = memo[stmt_ptr] = "[[" + text + ","
-    return head
-
-
-def _finding_fingerprint(doc: Document, rule_id: str, rep: Report) -> str:
-    """:func:`fingerprint` of a report, without hashing the enclosing statement
-    once per finding.
+class Fingerprinter:
+    """The :func:`fingerprint` of each finding on one document, without hashing
+    the enclosing statement once per finding.
 
     The hashed text is ``rule, file, owner, pointer with # for indexes`` and
     then the statement's canonical JSON: the same for every finding of one rule
     at the same kind of node in one statement (all the unknown actions of an
-    Action list).  That prefix is hashed once per document, rule, pointer
-    shape and statement, and each finding hashes only its own value and
-    message from a copy of it -- the same digest, at a cost that does not grow
-    with the statement (hashing it per finding made n findings in one
-    statement cost O(n^2))."""
-    parts = _fingerprint_value_parts(doc, rep)
-    if isinstance(parts, str):
-        return fingerprint(rule_id, doc.file, doc.owner, rep.pointer, parts)
-    stmt_ptr, tail = parts
-    shape = _generic_pointer(rep.pointer)
-    memo: dict[tuple[str, str, str], hashlib._Hash] = doc.meta.setdefault("_fingerprint_prefix", {})
-    key = (rule_id, shape, stmt_ptr)
-    prefix = memo.get(key)
-    if prefix is None:
-        raw = "\x1f".join([rule_id, _fingerprint_path(doc.file), doc.owner, shape, _statement_head(doc, stmt_ptr)])
-        prefix = memo[key] = hashlib.sha256(raw.encode("utf-8", "surrogatepass"))
-    digest = prefix.copy()
-    digest.update(tail.encode("utf-8", "surrogatepass"))
-    return digest.hexdigest()[:32]
+    Action list).  That prefix is hashed once per rule, pointer shape and
+    statement, and each finding hashes only its own value and message from a
+    copy of it -- the same digest, at a cost that does not grow with the
+    statement (hashing it per finding made n findings in one statement cost
+    O(n^2)).  One Fingerprinter serves the findings of one document in one run
+    (see :func:`run_document`)."""
+
+    __slots__ = ("_canonical", "_heads", "_prefixes", "doc")
+
+    def __init__(self, doc: Document) -> None:
+        self.doc = doc
+        #: canonical JSON by pointer (several findings share one enclosing statement)
+        self._canonical: dict[str, str] = {}
+        #: :meth:`_statement_head` by statement pointer
+        self._heads: dict[str, str] = {}
+        #: the hashed prefix by (rule id, pointer shape, statement pointer)
+        self._prefixes: dict[tuple[str, str, str], hashlib._Hash] = {}
+
+    def fingerprint(self, rule_id: str, rep: Report) -> str:
+        doc = self.doc
+        parts = self._value_parts(rep)
+        if isinstance(parts, str):
+            return fingerprint(rule_id, doc.file, doc.owner, rep.pointer, parts)
+        stmt_ptr, tail = parts
+        shape = _generic_pointer(rep.pointer)
+        key = (rule_id, shape, stmt_ptr)
+        prefix = self._prefixes.get(key)
+        if prefix is None:
+            raw = "\x1f".join([rule_id, _fingerprint_path(doc.file), doc.owner, shape, self._statement_head(stmt_ptr)])
+            prefix = self._prefixes[key] = hashlib.sha256(raw.encode("utf-8", "surrogatepass"))
+        digest = prefix.copy()
+        digest.update(tail.encode("utf-8", "surrogatepass"))
+        return digest.hexdigest()[:32]
+
+    def _value_parts(self, rep: Report) -> str | tuple[str, str]:
+        """What the fingerprint hashes besides the pointer: the enclosing
+        statement, the offending value and the message with numbers blanked (two
+        findings of one rule at one node differ by message; line numbers and
+        statement indexes in it must not count).  A document-level container
+        (the whole document, the Statement list) changes with every edit, so only
+        the message stands for it.
+
+        Returned as one text, or, when it begins with the enclosing statement, as
+        ``(statement pointer, tail)``: the text is then :meth:`_statement_head`
+        (shared by every finding in that statement, not built per finding)
+        followed by ``tail``, the value and the message."""
+        doc = self.doc
+        message = _DIGITS.sub("#", rep.message)
+        if doc.value is None:
+            return json.dumps([rep.message, message])
+        stmt_ptr = _statement_pointer(rep.pointer)
+        value = doc.value_at(rep.pointer)
+        if (
+            stmt_ptr == rep.pointer
+            and isinstance(value, (dict, list))
+            and not (rep.pointer.count("/") == 2 or (rep.pointer == "/Statement" and isinstance(value, dict)))
+        ):
+            return json.dumps([[rep.message], message])
+        return stmt_ptr, self._canonical_json(rep.pointer) + "]," + json.dumps(message) + "]"
+
+    def _canonical_json(self, pointer: str) -> str:
+        """The value at ``pointer`` as canonical JSON, once per pointer."""
+        text = self._canonical.get(pointer)
+        if text is None:
+            try:
+                text = _canonical_encode(self.doc.value_at(pointer))
+            except (TypeError, ValueError):
+                text = repr(self.doc.value_at(pointer))
+            self._canonical[pointer] = text
+        return text
+
+    def _statement_head(self, stmt_ptr: str) -> str:
+        """How the fingerprinted value of a finding inside a statement begins: the
+        statement's canonical JSON, or for a statement over
+        :data:`LARGE_STATEMENT` characters its SHA-256 digest (as a JSON string).
+
+        A fingerprint's hashed text starts with the finding's pointer, so findings
+        at different pointers of one statement (each key of a Condition block)
+        cannot share the hashing of the statement text that follows it: n of them
+        in one statement would cost O(n^2).  The digest, computed once per
+        statement, keeps that bounded; a fingerprint changes with any edit of its
+        statement anyway, so a statement crossing the size changes nothing more.
+        (The largest statement in the shared corpus has 81 KB and no finding;
+        every fingerprint there is the verbatim form.)"""
+        head = self._heads.get(stmt_ptr)
+        if head is None:
+            text = self._canonical_json(stmt_ptr)
+            if len(text) > LARGE_STATEMENT:
+                digest = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+                text = '"sha256:' + digest + '"'
+            head = self._heads[stmt_ptr] = "[[" + text + ","
+        return head
 
 
 def _generic_pointer(pointer: str) -> str:
@@ -216,10 +221,14 @@ def bounded_message(message: str, limit: int = MAX_MESSAGE) -> str:
     return f"{message[:head]} … ({len(message) - head - tail:,} characters left out) … {message[-tail:]}"
 
 
-def make_finding(doc: Document, rule: Rule, rep: Report, config: Config) -> Finding:
+def make_finding(
+    doc: Document, rule: Rule, rep: Report, config: Config, fingerprints: Fingerprinter | None = None
+) -> Finding:
+    """The finding of ``rep``; ``fingerprints`` is the document's, shared by all
+    its findings (a new one when not given)."""
     span = rep.span or doc.locate(rep.pointer, rep.at_key)
     severity = rep.severity or config.severity_of(rule.id, rule.severity)
-    fp = _finding_fingerprint(doc, rule.id, rep)  # of the whole message, as before
+    fp = (fingerprints or Fingerprinter(doc)).fingerprint(rule.id, rep)  # of the whole message, as before
     return Finding(
         rule=rule.id,
         name=rule.name,
@@ -245,25 +254,6 @@ def _related(doc: Document, item: tuple[Document | str, str, str]) -> Related:
     return Related(str(target), None, bounded_message(message), pointer)
 
 
-def applicable(rule: Rule, doc: Document) -> bool:
-    if rule.scope != "document" or doc.kind not in rule.kinds:
-        return False
-    return doc.value is not None or rule.parse_errors
-
-
-class RuleSet(tuple[Rule, ...]):
-    """The enabled rules of a configuration; remembers which apply to each kind."""
-
-    def for_document(self, doc: Document) -> tuple[tuple[Rule, Check], ...]:
-        """(rule, its check callable) of the rules that apply to ``doc``."""
-        by_kind: dict[tuple[str, bool], tuple[tuple[Rule, Check], ...]] = self.__dict__.setdefault("by_kind", {})
-        key = (doc.kind, doc.value is not None)
-        todo = by_kind.get(key)
-        if todo is None:
-            todo = by_kind[key] = tuple((r, r.check) for r in self if applicable(r, doc))
-        return todo
-
-
 def run_document(doc: Document, rules: Iterable[Rule], config: Config) -> list[Finding]:
     findings: list[Finding] = []
     if isinstance(rules, RuleSet):
@@ -271,6 +261,7 @@ def run_document(doc: Document, rules: Iterable[Rule], config: Config) -> list[F
     else:
         todo = tuple((r, r.check) for r in rules if applicable(r, doc))
     append = findings.append
+    fingerprints: Fingerprinter | None = None
     # one Context per document, its rule set before each check: every check's
     # reports are consumed before the next check runs
     ctx = Context(doc, None, config)  # type: ignore[arg-type]
@@ -279,21 +270,15 @@ def run_document(doc: Document, rules: Iterable[Rule], config: Config) -> list[F
         reports = check(ctx)
         if reports:
             for rep in reports:
-                append(make_finding(doc, rule, rep, config))
+                if fingerprints is None:
+                    fingerprints = Fingerprinter(doc)
+                append(make_finding(doc, rule, rep, config, fingerprints))
     return findings
 
 
 def enabled_rules(registry: Registry, config: Config, path: str | None = None) -> RuleSet:
-    """The rules the configuration enables for ``path``; the same RuleSet for
-    every file without per-file ignores, so per-kind filtering happens once."""
-    if path is not None and config.per_file_ignores:
-        return RuleSet(r for r in registry if config.rule_enabled(r.id, path))
-    memo: dict[tuple[tuple[str, ...], ...], RuleSet] = registry.__dict__.setdefault("_enabled_memo", {})
-    key = (tuple(config.select), tuple(config.extend_select), tuple(config.ignore))
-    rules = memo.get(key)
-    if rules is None:
-        rules = memo[key] = RuleSet(r for r in registry if config.rule_enabled(r.id))
-    return rules
+    """The rules the configuration enables for ``path`` (see :meth:`Registry.enabled`)."""
+    return registry.enabled(config, path)
 
 
 def run_roles(
@@ -303,12 +288,16 @@ def run_roles(
     the document rules, whose findings they may combine (compound findings)."""
     findings: list[Finding] = []
     role_rules = [r for r in rules if r.scope == "role"]
+    fingerprints: dict[int, Fingerprinter] = {}  # by id() of the document, while its findings are made
     for role in roles:
         for rule in role_rules:
             ctx = RoleContext(role, rule, config, document_findings or {})
             check = cast(RoleCheck, rule.check)  # a scope: role rule's check
             for rep, doc in check(ctx) or ():
-                findings.append(make_finding(doc, rule, rep, config))
+                fp = fingerprints.get(id(doc))
+                if fp is None or fp.doc is not doc:
+                    fp = fingerprints[id(doc)] = Fingerprinter(doc)
+                findings.append(make_finding(doc, rule, rep, config, fp))
     return findings
 
 
