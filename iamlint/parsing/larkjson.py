@@ -11,7 +11,7 @@ import functools
 import json
 import re
 import unicodedata
-from typing import NamedTuple, Union
+from typing import NamedTuple
 
 from lark import Lark, Token, Tree
 from lark.exceptions import UnexpectedCharacters, UnexpectedToken
@@ -22,7 +22,7 @@ from iamlint.parsing.decode import BOM
 from iamlint.parsing.pointer import array_index, escape_token, parse_pointer
 from iamlint.parsing.strict import MAX_DEPTH, SyntaxProblem
 
-LarkNode = Union[Tree, Token]
+LarkNode = Tree | Token
 """A node of the Lark tree: ``object``/``array``/``member`` trees, scalar tokens."""
 
 

@@ -179,10 +179,8 @@ class JsonLocator:
             return self._found[pointer]
         except KeyError:
             pass
-        if "~" in pointer or not pointer.startswith("/"):
-            tokens = parse_pointer(pointer)
-        else:
-            tokens = pointer[1:].split("/")
+        # the common pointer, without escapes, split directly
+        tokens = parse_pointer(pointer) if "~" in pointer or not pointer.startswith("/") else pointer[1:].split("/")
         text = self._text
         node: tuple | None
         if self._valid:

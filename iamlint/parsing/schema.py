@@ -37,14 +37,17 @@ policies).
 from __future__ import annotations
 
 import difflib
+import functools
 import json
 import marshal
 import sys
 from collections.abc import Callable, Iterator, Sequence
-from functools import cache
 from pathlib import Path
 from types import CodeType
 from typing import TYPE_CHECKING, NamedTuple
+
+from iamlint import cache
+from iamlint.model.policy import Opaque
 
 if TYPE_CHECKING:
     from jsonschema import Draft202012Validator
@@ -116,8 +119,6 @@ def validate(document: object, kind: str) -> list[SchemaProblem]:
 def _about_opaque(document: object, problem: SchemaProblem) -> bool:
     """A type problem at a value an IaC source could not resolve (model.policy.Opaque),
     or at a list/object holding one directly, is not a problem: the value is unknown."""
-    from iamlint.model.policy import Opaque
-
     if problem.category != "type":
         return False
     node = document
@@ -135,15 +136,15 @@ def _about_opaque(document: object, problem: SchemaProblem) -> bool:
     return any(isinstance(child, Opaque) for child in children)
 
 
-@cache
+@functools.cache
 def _validator(kind: str) -> Draft202012Validator:
     """The compiled validator of one kind, built on first use."""
-    from jsonschema import Draft202012Validator  # imported only when a document fails the fast check
+    from jsonschema import Draft202012Validator  # noqa: PLC0415 (~75 ms to import: only when a document fails the fast check)
 
     return Draft202012Validator({"$ref": _SCHEMA_ID.format(kind=kind)}, registry=_registry())
 
 
-@cache
+@functools.cache
 def _fast_check(kind: str) -> _Check:
     """The schema of one kind compiled to a yes/no check, built on first use."""
     return _cached_check(kind)
@@ -189,7 +190,7 @@ class _LocalResolver:
 _SCHEMA_DIR = Path(__file__).parent / "schemas"
 
 
-@cache
+@functools.cache
 def _schema_files() -> dict[str, dict]:
     """Every schema file of the package, by its ``$id``."""
     out = {}
@@ -237,8 +238,6 @@ def _cached_check(kind: str) -> _Check:
     ~0.2 ms. The entry is keyed (:func:`iamlint.cache.key`) by iamlint's and
     the Python version, this module's source and every schema file's name and
     content, so any change to them builds it again."""
-    from iamlint import cache
-
     parts: list[str | bytes | None] = [sys.version, kind]
     for path in (Path(__file__), *sorted(_SCHEMA_DIR.glob("*.json"))):
         parts += [path.name, cache.file_bytes(path)]
@@ -443,11 +442,11 @@ def _type_source(names: list[str], var: str) -> str:
     return test
 
 
-@cache
+@functools.cache
 def _registry() -> Registry:
     """Every schema file of the package, addressed by its ``$id``."""
-    from referencing import Registry, Resource
-    from referencing.jsonschema import DRAFT202012
+    from referencing import Registry, Resource  # noqa: PLC0415 (part of jsonschema's ~75 ms, as _validator)
+    from referencing.jsonschema import DRAFT202012  # noqa: PLC0415 (as above)
 
     resources = [Resource(contents=contents, specification=DRAFT202012) for contents in _schema_files().values()]
     return Registry().with_resources((resource.id(), resource) for resource in resources)

@@ -100,7 +100,8 @@ def test_escalation_and_sensitive_agree_with_general_matching():
 
 
 def test_statement_facts_match_their_definitions():
-    for policy in POLICIES + [
+    for policy in [
+        *POLICIES,
         P({"Effect": "Allow", "Action": ["**", "s3:*"], "Resource": ["x", "***"]}),
         P({"Effect": "Allow", "Action": "*:*", "NotResource": "*"}),
         P({"Effect": "Allow", "Action": "*", "NotResource": "arn:aws:s3:::b"}),

@@ -24,7 +24,10 @@ def _stmt(**members):
 
 
 def test_unknown_action_points_at_the_exact_string_and_suggests():
-    text = '{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": ["s3:ListBucket", "s3:GetObjects"], "Resource": "*"}]}'
+    text = (
+        '{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", '
+        '"Action": ["s3:ListBucket", "s3:GetObjects"], "Resource": "*"}]}'
+    )
     [f] = _findings(text)
     assert f.rule == "IAM103"
     assert "did you mean `s3:GetObject`?" in f.message

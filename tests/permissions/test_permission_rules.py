@@ -9,7 +9,9 @@ from collections import Counter
 import pytest
 
 from iamlint.api import lint_path, lint_text
+from iamlint.checks import privilege
 from iamlint.config import Config
+from iamlint.knowledge import catalog
 
 SELECT = Config(select=["IAM2", "IAM5"])
 
@@ -307,7 +309,10 @@ def test_write_on_all_resources_memo_is_not_shared_across_denies():
             {"Effect": "Deny", "Action": "iam:PutRolePolicy", "Resource": "*"},
         )
     )
-    msg = lambda found: [f.message for f in found if f.rule == "IAM205"]
+
+    def msg(found):
+        return [f.message for f in found if f.rule == "IAM205"]
+
     assert msg(plain) == [
         "`Resource: *` applies 3 write and permissions-management actions "
         "(iam:PutRolePolicy, iam:DeleteRole, s3:PutObject) to every resource although they "
@@ -326,11 +331,8 @@ def test_service_wide_pointer_skips_non_string_values():
 
 
 def test_access_facts_agree_with_action_info():
-    from iamlint.checks import privilege
-    from iamlint.knowledge import catalog
-
     checked = 0
-    for service in catalog.services()[::7] + ["iam", "s3", "ec2", "kms", "secretsmanager"]:
+    for service in [*catalog.services()[::7], "iam", "s3", "ec2", "kms", "secretsmanager"]:
         for full in sorted(catalog.expand(f"{service}:*")):
             info = catalog.action_info(full)
             assert privilege._access_facts(full.lower()) == (info.full, info.access_level, bool(info.resource_types))
@@ -357,7 +359,4 @@ def test_access_facts_agree_with_action_info():
     ],
 )
 def test_prefix_expansion_agrees_with_the_catalog(pattern):
-    from iamlint.checks import privilege
-    from iamlint.knowledge import catalog
-
     assert sorted(privilege._expand(pattern)) == sorted(catalog.expand(pattern))
