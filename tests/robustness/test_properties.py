@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from importlib.resources import files
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.lark import from_lark
@@ -18,6 +19,8 @@ from lark import Lark
 from iamlint.api import lint_bytes
 from iamlint.config import Config
 from iamlint.engine.registry import Registry
+
+pytestmark = pytest.mark.slow
 
 REGISTRY = Registry.load()
 CONFIG = Config()

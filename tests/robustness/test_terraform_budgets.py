@@ -20,6 +20,8 @@ import pytest
 from iamlint.model.policy import Opaque
 from iamlint.sources import terraform
 
+pytestmark = pytest.mark.slow
+
 #: a resource with a finding of its own (IAM103): the rest of the file is linted
 OTHER = """
 resource "aws_iam_policy" "other" {
