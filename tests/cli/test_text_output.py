@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import pty
 import re
 import subprocess
 import sys
@@ -15,9 +16,12 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from iamlint.api import FileReport
 from iamlint.cli import main
 from iamlint.engine.registry import Registry, RuleLoadError, load_rule_file
-from iamlint.reporters.text import SOURCE_WIDTH, split_remedy, terminal_supports_hyperlinks
+from iamlint.findings import Finding, Span
+from iamlint.reporters import RunResult
+from iamlint.reporters.text import SOURCE_WIDTH, _source_and_caret, render, split_remedy, terminal_supports_hyperlinks
 
 REGISTRY = Registry.load()
 ADMIN = '{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}'
@@ -75,7 +79,7 @@ def test_a_message_without_a_remedy_gets_the_rules_help(tmp_path):
 
 
 def test_show_source_puts_the_help_under_the_caret(tmp_path):
-    p, out = _check(tmp_path, ADMIN, "--show-source")
+    _, out = _check(tmp_path, ADMIN, "--show-source")
     lines = out.splitlines()
     assert lines[1] == f"    1 | {ADMIN}"
     assert lines[2] == "      | " + " " * 70 + "^^^"
@@ -226,8 +230,6 @@ def test_rules_listing_marks_the_fixable_rules():
 
 def _in_pty(args, env, cwd):
     """Run iamlint with stdout on a pseudo-terminal; its output."""
-    import pty
-
     master, slave = pty.openpty()
     try:
         proc = subprocess.Popen(
@@ -301,14 +303,12 @@ def test_no_links_in_pipes_or_files_even_with_color_always(tmp_path):
         env=env,
     )
     assert "\x1b[31m" in piped.stdout and "\x1b]8" not in piped.stdout
-    out = _in_pty(["check", "--no-cache", "--color", "always", "-o", "report.txt", "p.json"], env, tmp_path)
+    _in_pty(["check", "--no-cache", "--color", "always", "-o", "report.txt", "p.json"], env, tmp_path)
     report = (tmp_path / "report.txt").read_text(encoding="utf-8")
     assert "IAM201" in report and "\x1b]8" not in report
 
 
 def test_terminal_supports_hyperlinks():
-    import pty
-
     master, slave = pty.openpty()
     try:
         with open(slave, "w", closefd=False) as tty, open(os.devnull, "w") as file:
@@ -334,7 +334,7 @@ def _minified(n_statements: int, middle: str) -> str:
         {"Sid": f"S{i}", "Effect": "Allow", "Action": "s3:GetObject", "Resource": f"arn:aws:s3:::b{i}/*"}
         for i in range(n_statements)
     ]
-    doc = {"Version": "2012-10-17", "Statement": filler + [json.loads(middle)] + filler}
+    doc = {"Version": "2012-10-17", "Statement": [*filler, json.loads(middle), *filler]}
     return json.dumps(doc, separators=(",", ":"))
 
 
@@ -370,9 +370,6 @@ def test_a_span_wider_than_the_window_is_shown_from_its_start(tmp_path):
 
 def test_escapes_in_a_window_keep_the_caret_under_the_span():
     # a raw control character before the span widens the shown text; the caret follows it
-    from iamlint.findings import Span
-    from iamlint.reporters.text import _source_and_caret
-
     src = "x" * 3000 + "\x1b\x1b" + "y" * 20 + "SPAN" + "z" * 3000
     col = src.index("SPAN") + 1
     shown, caret = _source_and_caret(src, Span(1, col, 1, col + 4), False, "error")
@@ -389,11 +386,6 @@ def test_short_lines_are_shown_whole(tmp_path):
 
 
 def test_the_help_line_aligns_with_a_wide_line_number_gutter():
-    from iamlint.api import FileReport
-    from iamlint.findings import Finding, Span
-    from iamlint.reporters import RunResult
-    from iamlint.reporters.text import render
-
     text = "\n" * 123455 + '  "Effect": "allow"\n'
     finding = Finding(
         "IAM011", "invalid-effect", "error", '`Effect` must be exactly "Allow"', "p.json", Span(123456, 13, 123456, 20)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from iamlint.api import lint_path
 from iamlint.config import Config
+from iamlint.sources import read_source
 
 STRUCTURE = {"IAM001", "IAM002", "IAM003", "IAM005", "IAM007", "IAM008", "IAM009", "IAM011"}
 
@@ -25,8 +26,6 @@ def test_managed_policies_parse_classify_and_have_no_structure_findings(corpus, 
 
 
 def test_managed_policies_are_identity_policies(corpus):
-    from iamlint.sources import read_source
-
     for f in sorted((corpus / "aws-managed-policies").glob("*.json")):
         result = read_source(str(f), f.read_bytes())
         assert [d.kind for d in result.documents] == ["identity"], f

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from collections import Counter
 
 import pytest
@@ -11,6 +12,11 @@ from click.testing import CliRunner
 from iamlint import baseline
 from iamlint.api import lint_text
 from iamlint.cli import main
+from iamlint.config import Config
+from iamlint.engine.registry import Registry
+from iamlint.engine.report import Report
+from iamlint.engine.runner import _fingerprint_path, make_finding
+from iamlint.model.document import Document
 
 # two statements, each with an empty element (IAM010), and no Version (IAM004)
 OLD = [
@@ -112,12 +118,6 @@ def test_missing_baseline_file_exits_2(repo):
 
 
 def test_two_findings_of_one_rule_at_one_node_differ_but_numbers_do_not_count():
-    from iamlint.config import Config
-    from iamlint.engine.registry import Registry
-    from iamlint.engine.report import Report
-    from iamlint.engine.runner import make_finding
-    from iamlint.model.document import Document
-
     rule = Registry.load().get("IAM010")
     doc = Document("p.json", json.loads(policy(OLD)), "identity")
     fp = lambda msg: make_finding(doc, rule, Report("/Statement/0/Action", msg), Config()).fingerprint  # noqa: E731
@@ -145,10 +145,6 @@ def test_fingerprint_path_is_relpath_under_the_working_directory(given, tmp_path
     """The fingerprint's file part: what os.path.relpath gives for a path under
     the current directory, the normalised path elsewhere (a prefix test stands
     in for relpath, which cost ~25 us a file)."""
-    import os
-
-    from iamlint.engine.runner import _fingerprint_path
-
     work = tmp_path / "work"
     work.mkdir()
     monkeypatch.chdir(work)

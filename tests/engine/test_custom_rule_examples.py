@@ -3,11 +3,15 @@ extend-rules directory, with no Python, and their own bad/good examples hold."""
 
 from __future__ import annotations
 
+import json
+import shutil
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
 from iamlint.api import lint_bytes
+from iamlint.cli import main
 from iamlint.config import Config
 from iamlint.engine.registry import Registry
 
@@ -50,13 +54,6 @@ def test_custom_rule_example(rule, verdict, index, example):
 
 def test_extend_rules_directory_from_config_end_to_end(tmp_path, monkeypatch):
     """Copied into a project and named by extend-rules: listed and firing, no Python involved."""
-    import json
-    import shutil
-
-    from click.testing import CliRunner
-
-    from iamlint.cli import main
-
     shutil.copytree(CUSTOM, tmp_path / "iam-rules")
     (tmp_path / "pyproject.toml").write_text('[tool.iamlint]\nextend-rules = ["iam-rules"]\n')
     (tmp_path / "infra").mkdir()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -53,7 +54,7 @@ def test_unknown_rule_exits_2():
 
 def test_duplicate_id_is_a_load_error(tmp_path):
     src = next(iter(REGISTRY)).source
-    (tmp_path / "copy.yaml").write_text(open(src, encoding="utf-8").read())
+    (tmp_path / "copy.yaml").write_text(Path(src).read_text(encoding="utf-8"))
     with pytest.raises(RuleLoadError, match="duplicate rule id"):
         Registry.load(extend_rules=[tmp_path])
 
@@ -61,7 +62,7 @@ def test_duplicate_id_is_a_load_error(tmp_path):
 def test_bad_rule_file_names_file_and_field(tmp_path):
     p = tmp_path / "X001-bad.yaml"
     p.write_text(
-        open(next(iter(REGISTRY)).source, encoding="utf-8").read().replace("severity: ", "severity: fatal-", 1)
+        Path(next(iter(REGISTRY)).source).read_text(encoding="utf-8").replace("severity: ", "severity: fatal-", 1)
     )
     with pytest.raises(RuleLoadError) as exc:
         load_rule_file(p)
@@ -69,8 +70,6 @@ def test_bad_rule_file_names_file_and_field(tmp_path):
 
 
 def test_rules_lists_extend_rules_of_the_nearest_config(tmp_path, monkeypatch):
-    from pathlib import Path
-
     custom = Path(__file__).resolve().parents[2] / "examples" / "custom-rules"
     (tmp_path / ".iamlint.toml").write_text(f'extend-rules = ["{custom.as_posix()}"]\n')
     monkeypatch.chdir(tmp_path)

@@ -84,10 +84,6 @@ def test_entry_point_cache_is_kept_per_search_path(tmp_path):
     """The console script, `python -m iamlint` and other entry scripts start with
     different sys.path[0]: each keeps its own cached answer instead of replacing
     the other's (which sent every other run through importlib.metadata)."""
-    import os
-    import subprocess
-    import sys
-
     probe = (
         "import sys\nimport iamlint.engine.registry as r\nr._installed_entry_points()\n"
         "print('importlib.metadata' in sys.modules)\n"
@@ -110,10 +106,6 @@ def test_entry_point_cache_survives_unrelated_files_but_not_installs(tmp_path):
     """The cached entry points are keyed by the package metadata on sys.path:
     a file written next to the entry script (or in the working directory) keeps
     the cache; a package installed there (a new *.dist-info) does not."""
-    import os
-    import subprocess
-    import sys
-
     probe = (
         "import sys\nimport iamlint.engine.registry as r\nr._installed_entry_points()\n"
         "print('importlib.metadata' in sys.modules)\n"
