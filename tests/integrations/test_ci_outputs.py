@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -276,7 +277,7 @@ def test_gitlab_code_quality_report(repo, monkeypatch):
     _, json_out = _check("--format", "json", ".", "../other")
     findings = json.loads(json_out)["findings"]
     assert isinstance(issues, list) and len(issues) == len(findings) == 3
-    for issue, f in zip(issues, findings):
+    for issue, f in zip(issues, findings, strict=True):
         assert set(issue) >= {"description", "check_name", "fingerprint", "severity", "location"}
         assert issue["check_name"] == f["rule"]
         assert f["message"] in issue["description"] and issue["description"].startswith(f["rule"])
@@ -295,13 +296,13 @@ def test_gitlab_fingerprints_are_unique_even_for_identical_findings(tmp_path, mo
     # baselines count them); GitLab shows one issue per fingerprint, so they must differ
     (tmp_path / ".git").mkdir()
     stmt = '{"Effect": "Allow", "Action": "*", "Resource": "*"}'
-    (tmp_path / "p.json").write_text('{"Version": "2012-10-17", "Statement": [%s, %s]}\n' % (stmt, stmt))
+    (tmp_path / "p.json").write_text(f'{{"Version": "2012-10-17", "Statement": [{stmt}, {stmt}]}}\n')
     monkeypatch.chdir(tmp_path)
-    code, out = _check("--format", "gitlab", "p.json")
+    _, out = _check("--format", "gitlab", "p.json")
     issues = json.loads(out)
     assert len(issues) >= 2
     assert len({i["fingerprint"] for i in issues}) == len(issues)
-    code2, out2 = _check("--format", "gitlab", "p.json")
+    _, out2 = _check("--format", "gitlab", "p.json")
     assert [i["fingerprint"] for i in json.loads(out2)] == [i["fingerprint"] for i in issues]  # stable
 
 
@@ -327,8 +328,6 @@ def _readme_gitlab_job() -> dict:
 
 
 def test_readme_gitlab_snippet_writes_the_reports_it_uploads(repo, monkeypatch):
-    import shlex
-
     job = _readme_gitlab_job()
     reports = job["artifacts"]["reports"]
     assert set(reports) >= {"codequality", "junit"}

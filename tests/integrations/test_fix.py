@@ -7,7 +7,10 @@ import json
 import pytest
 from click.testing import CliRunner
 
+from iamlint.api import default_registry, lint_bytes, lint_text
 from iamlint.cli import main
+from iamlint.config import Config
+from iamlint.fixes import apply_edits, fixes_for, ignore_fix
 
 NO_VERSION = """{
   "Statement": [
@@ -136,10 +139,6 @@ def test_fix_respects_configuration(tmp_path):
 
 
 def test_github_sub_skeleton_is_offered_for_the_editor():
-    from iamlint.api import default_registry, lint_text
-    from iamlint.config import Config
-    from iamlint.fixes import apply_edits, fixes_for
-
     fixes = fixes_for("trust.json", GITHUB_NO_SUB, Config(), default_registry())
     [fix] = [f for f in fixes if f.rule == "IAM306"]
     assert not fix.safe
@@ -149,10 +148,6 @@ def test_github_sub_skeleton_is_offered_for_the_editor():
 
 
 def test_ignore_comment_fix_for_yaml_and_not_for_json():
-    from iamlint.api import default_registry, lint_bytes
-    from iamlint.config import Config
-    from iamlint.fixes import apply_edits, ignore_fix
-
     reg = default_registry()
     report = lint_bytes("template.yaml", SAML_YAML.encode(), Config(), reg)
     [finding] = [f for f in report.findings if f.rule == "IAM310"]
@@ -176,10 +171,6 @@ def test_ignore_comment_fix_for_yaml_and_not_for_json():
 def test_fixes_shared_with_the_editor_keep_crlf_line_endings(path, content):
     """The language server's quick fixes use the same edits: inserted lines end
     like the file's lines (no LF inside a CRLF file)."""
-    from iamlint.api import default_registry, lint_bytes
-    from iamlint.config import Config
-    from iamlint.fixes import apply_edits, fixes_for, ignore_fix
-
     crlf = content.replace("\n", "\r\n")
     reg = default_registry()
     [fix] = fixes_for(path, crlf, Config(), reg)

@@ -3,6 +3,7 @@ workflow commands, JUnit XML, and --output for every format."""
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import xml.etree.ElementTree as ET
@@ -11,7 +12,12 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+import iamlint.cli as cli
+from iamlint.api import default_registry
 from iamlint.cli import main
+from iamlint.findings import Finding, Span
+from iamlint.reporters import RunResult
+from iamlint.reporters.github import render
 
 ROOT = Path(__file__).resolve().parents[2]
 SCHEMA = Path(os.environ.get("SARIF_SCHEMA", ROOT.parent / "shared" / "schemas" / "sarif-schema-2.1.0.json"))
@@ -85,8 +91,6 @@ def test_sarif_validates_against_the_official_schema_with_json_yaml_and_terrafor
 
 
 def test_sarif_driver_describes_every_rule(project):
-    from iamlint.api import default_registry
-
     run = _sarif(project)["runs"][0]
     rules = run["tool"]["driver"]["rules"]
     assert {r["id"] for r in rules} >= {r.id for r in default_registry()}
@@ -122,7 +126,7 @@ def test_sarif_results_carry_rule_level_region_and_fingerprint(project):
     run = _sarif(project)["runs"][0]
     rules = run["tool"]["driver"]["rules"]
     assert len(run["results"]) == len(json_out["findings"]) > 0
-    for res, f in zip(run["results"], json_out["findings"]):
+    for res, f in zip(run["results"], json_out["findings"], strict=True):
         assert res["ruleId"] == f["rule"]
         assert rules[res["ruleIndex"]]["id"] == f["rule"]
         assert res["level"] == {"error": "error", "warning": "warning", "info": "note"}[f["severity"]]
@@ -147,7 +151,7 @@ def test_github_workflow_commands(project):
     lines = result.stdout.splitlines()
     json_out = json.loads(_run("--format", "json", ".").stdout)
     assert len(lines) == len(json_out["findings"])
-    for line, f in zip(lines, json_out["findings"]):
+    for line, f in zip(lines, json_out["findings"], strict=True):
         command = {"error": "error", "warning": "warning", "info": "notice"}[f["severity"]]
         file = f["file"].replace(":", "%3A").replace(",", "%2C")
         assert line.startswith(
@@ -158,10 +162,6 @@ def test_github_workflow_commands(project):
 
 
 def test_github_escapes_newlines_and_separators():
-    from iamlint.findings import Finding, Span
-    from iamlint.reporters import RunResult
-    from iamlint.reporters.github import render
-
     f = Finding("IAM999", "x", "warning", "50% of\nthis", "a,b:c.json", Span(1, 2, 3, 4))
     out = render(RunResult(findings=[f]))
     assert out == "::warning file=a%2Cb%3Ac.json,line=1,col=2,endLine=3,endColumn=4,title=IAM999::50%25 of%0Athis\n"
@@ -210,8 +210,6 @@ def test_output_file_for_every_format(project, fmt):
 
 
 def test_progress_bar_never_in_machine_formats_or_without_a_tty(project, monkeypatch):
-    import iamlint.cli as cli
-
     for i in range(cli.PROGRESS_MIN_FILES + 5):
         (project / "policies" / f"p{i}.json").write_text(GOOD)
     result = CliRunner().invoke(main, ["check", "--format", "sarif", "."])
@@ -220,10 +218,6 @@ def test_progress_bar_never_in_machine_formats_or_without_a_tty(project, monkeyp
 
 
 def test_progress_bar_on_a_terminal_in_text_format(project, monkeypatch):
-    import io
-
-    import iamlint.cli as cli
-
     class TTY(io.StringIO):
         def isatty(self):
             return True

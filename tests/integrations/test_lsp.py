@@ -8,6 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from iamlint.configfile import CONFIG_NAMES
+from iamlint.knowledge.catalog import action_info
+
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -172,8 +175,6 @@ def test_hover_on_an_action_shows_description_and_access_level(lsp, tmp_path):
     )
     value = resp["result"]["contents"]["value"]
     assert "s3:GetObject" in value and "Read" in value
-    from iamlint.knowledge.catalog import action_info
-
     assert action_info("s3:GetObject").description in value
     nothing = lsp.request(
         "textDocument/hover",
@@ -280,8 +281,6 @@ def test_a_pyproject_and_a_nearer_config_are_noticed_and_every_open_document_rel
 def test_config_watchers_are_registered_when_the_client_can_watch(tmp_path):
     """A client that supports dynamic registration of didChangeWatchedFiles is
     asked to watch every configuration file name iamlint reads."""
-    from iamlint.configfile import CONFIG_NAMES
-
     client = _client_module().RawClient([sys.executable, "-m", "iamlint", "lsp"], cwd=str(tmp_path))
     try:
         client.request(

@@ -47,7 +47,7 @@ def repos(tmp_path_factory):
     if shutil.which("git") is None:
         pytest.skip("git is not installed")
     try:
-        import pre_commit  # noqa: F401
+        import pre_commit  # noqa: F401, PLC0415 (optional: the test is skipped without it)
     except ImportError:
         pytest.skip("pre-commit is not installed")
     tmp = tmp_path_factory.mktemp("precommit")

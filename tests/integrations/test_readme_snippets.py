@@ -12,6 +12,7 @@ test_neovim.py.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shlex
@@ -96,7 +97,7 @@ def _precommit_config(clone: Path, env: dict) -> str:
 
 def test_the_precommit_snippet_blocks_a_bad_commit_and_lets_a_good_one_through(user, tmp_path):
     try:
-        import pre_commit  # noqa: F401
+        import pre_commit  # noqa: F401, PLC0415 (optional: the test is skipped without it)
     except ImportError:
         pytest.skip("pre-commit is not installed")
     home, clone, _, env = user
@@ -142,8 +143,6 @@ def test_the_precommit_snippet_blocks_a_bad_commit_and_lets_a_good_one_through(u
 def test_the_vscode_settings_snippet_is_json_that_starts_the_server():
     """VS Code itself cannot run here: the settings are valid JSON whose command
     and arguments are the language server the other tests drive."""
-    import json
-
     settings = json.loads(_block("VS Code", "json"))
     assert [settings["glspc.server.command"], *settings["glspc.server.commandArguments"]] == ["iamlint", "lsp"]
     assert {"json", "yaml", "terraform"} <= set(settings["glspc.server.languageId"])

@@ -5,6 +5,9 @@ from __future__ import annotations
 import importlib.util
 from pathlib import Path
 
+from iamlint.api import default_registry
+from iamlint.docs import rule_url
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -21,9 +24,6 @@ def test_committed_rule_docs_are_up_to_date():
 
 
 def test_every_builtin_rule_has_a_page_named_by_its_help_url():
-    from iamlint.api import default_registry
-    from iamlint.docs import rule_url
-
     for rule in default_registry():
         if rule.pack != "builtin":
             continue
