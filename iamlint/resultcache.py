@@ -155,8 +155,8 @@ class ResultCache:
         shard = self.shards.get(name)
         if shard is None:
             data = cache.read_json(name)
-            ok = isinstance(data, dict) and data.get("version") == __version__ and isinstance(data.get("files"), dict)
-            shard = self.shards[name] = data["files"] if ok else {}
+            files = data.get("files") if isinstance(data, dict) and data.get("version") == __version__ else None
+            shard = self.shards[name] = files if isinstance(files, dict) else {}
         return name, shard
 
     def lint_path(self, path: str, config, registry, kind: str | None, explicit: bool, max_size: int) -> FileReport:
@@ -188,7 +188,7 @@ class ResultCache:
 
     def remember(self, report: FileReport) -> None:
         """Keep the entry a (possibly forked) lint produced; saved by :meth:`save`."""
-        entry = getattr(report, "cache_entry", None)
+        entry = report.cache_entry
         if entry is not None and self.enabled:
             path, value = entry
             name, shard = self._shard(path)
