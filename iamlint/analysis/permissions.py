@@ -514,7 +514,7 @@ def _method_prefilters() -> tuple[tuple[tuple[int, int], ...] | None, ...]:
     """Per method (in _method_plans order): per group, (bits of its alternatives
     asked on any resource, bits of those asked on a broad resource); None when
     some alternative is not a target (the method is then always examined)."""
-    out = []
+    out: list[tuple[tuple[int, int], ...] | None] = []
     for _method, groups in _method_plans():
         if any(bit is None for g in groups for _, bit, _ in g):
             out.append(None)
@@ -663,17 +663,19 @@ class Permissions:
         self._masks: tuple[int, int] | None = None
         self._granting: list[tuple[Statement, int, bool]] = []
 
-    def _index_services(self) -> None:
+    def _index_services(self) -> dict[str, list[Statement]]:
         # Statements whose patterns have a wildcard in the service part (or
         # NotAction) can reach any service.
-        self._by_service = {}
+        by_service: dict[str, list[Statement]] = {}
+        self._by_service = by_service
         for s in self.allows:
             services = _named_services(s)
             if services is None:
                 self._any_service.append(s)
             else:
                 for svc in services:
-                    self._by_service.setdefault(svc, []).append(s)
+                    by_service.setdefault(svc, []).append(s)
+        return by_service
 
     def _target_masks(self) -> tuple[int, int]:
         """(targets granted on some resource, targets granted on a broad resource),
@@ -751,12 +753,13 @@ class Permissions:
         return found
 
     def _candidates(self, action: str) -> list[Statement]:
-        if self._by_service is None:
-            self._index_services()
+        by_service = self._by_service
+        if by_service is None:
+            by_service = self._index_services()
         service, sep, _ = action.lower().partition(":")
         if not sep or "*" in service or "?" in service:
             return self.allows
-        named = self._by_service.get(service)
+        named = by_service.get(service)
         if not named:
             return self._any_service
         if not self._any_service:
@@ -789,7 +792,7 @@ class Permissions:
         key = ("escalation",)
         if key in self._cache:
             return self._cache[key]
-        matches = []
+        matches: list[EscalationMatch] = []
         some, broad_mask = self._target_masks()
         if not some and _all_methods_targeted():
             # no Allow statement grants any target action: no method can match

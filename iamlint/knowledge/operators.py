@@ -44,8 +44,12 @@ class Operator(NamedTuple):
 
 
 def _ops(
-    family: str, names: tuple[str, ...], accepts: set[str], tolerates: set[str] = frozenset(), if_exists: bool = True
-):
+    family: str,
+    names: tuple[str, ...],
+    accepts: set[str],
+    tolerates: frozenset[str] | set[str] = frozenset(),
+    if_exists: bool = True,
+) -> dict[str, Operator]:
     return {n.lower(): Operator(n, family, frozenset(accepts), frozenset(tolerates), if_exists) for n in names}
 
 

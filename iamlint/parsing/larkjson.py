@@ -85,8 +85,14 @@ def lark_parse(text: str) -> tuple[LarkNode | None, SyntaxProblem | None]:
         return None, _token_problem(text, error.token, last, interactive)
 
 
+def _known(position: int | None) -> int:
+    """A position of a token the lexer produced (Lark's types allow None)."""
+    assert position is not None, "a lexed token has a position"
+    return position
+
+
 def _token_span(token: Token) -> Span:
-    return Span(token.line, token.column, token.end_line, token.end_column)
+    return Span(_known(token.line), _known(token.column), _known(token.end_line), _known(token.end_column))
 
 
 def _node_span(node: LarkNode) -> Span:
@@ -110,6 +116,7 @@ def duplicate_keys(root: LarkNode) -> list[tuple[str, str, Span]]:
         seen: set[str] = set()
         for member in node.children:
             key_token, value = member.children
+            assert isinstance(key_token, Token)
             key = json.loads(key_token)
             if key in seen:
                 found.append((pointer, key, _token_span(key_token)))
@@ -145,11 +152,13 @@ class LarkLocator:
                 members = self._members.get(id(node))
                 if members is None:
                     # decoded keys; of duplicates the last one wins
-                    members = {json.loads(m.children[0]): m for m in node.children}
+                    members = {json.loads(str(m.children[0])): m for m in node.children}
                     self._members[id(node)] = members
                 if token not in members:
                     return None
-                key, node = members[token].children
+                key_token, node = members[token].children
+                assert isinstance(key_token, Token)
+                key = key_token
             elif isinstance(node, Tree) and node.data == "array":
                 index = array_index(token)
                 if index is None or index >= len(node.children):
@@ -192,14 +201,21 @@ class _Site(NamedTuple):
 
 
 def _site(token: Token) -> _Site:
-    return _Site(token.start_pos, token.line, token.column)
+    return _Site(_known(token.start_pos), _known(token.line), _known(token.column))
+
+
+def _match(pattern: re.Pattern[str], text: str, pos: int = 0) -> re.Match[str]:
+    """``pattern.match(text, pos)`` for a pattern that matches there by construction."""
+    match = pattern.match(text, pos)
+    assert match is not None, pattern.pattern
+    return match
 
 
 def _character_problem(
     text: str, error: UnexpectedCharacters, last: Token | None, parser: InteractiveParser
 ) -> SyntaxProblem:
     """The lexer found no token at ``error.pos_in_stream``."""
-    pos = error.pos_in_stream
+    pos = _known(error.pos_in_stream)
     here = _Site(pos, error.line, error.column)
     char = text[pos]
     if last is not None and last.type == "NUMBER" and last.end_pos == pos:
@@ -234,7 +250,9 @@ def _token_problem(text: str, token: Token, last: Token | None, parser: Interact
             return SyntaxProblem("empty document", Span.point(1, 1))
         closers = [name for kind, name in (("RBRACE", "`}`"), ("RSQB", "`]`")) if kind in accepts]
         expected = closers[0] if closers else _describe(accepts)
-        return SyntaxProblem(f"unexpected end of file: expected {expected}", Span.point(last.end_line, last.end_column))
+        return SyntaxProblem(
+            f"unexpected end of file: expected {expected}", Span.point(_known(last.end_line), _known(last.end_column))
+        )
     if last is not None and last.type == "NUMBER" and last.end_pos == token.start_pos:
         problem = _number_problem(text, _site(last))
         if problem is not None:
@@ -256,7 +274,7 @@ def _string_problem(text: str, opening: _Site) -> SyntaxProblem:
     """What stops the string that opens at ``opening`` from being a token."""
     pos = opening.offset + 1
     while True:
-        pos = _PLAIN_STRING_RUN.match(text, pos).end()
+        pos = _match(_PLAIN_STRING_RUN, text, pos).end()
         char = text[pos : pos + 1]
         if char != "\\":
             break
@@ -266,7 +284,7 @@ def _string_problem(text: str, opening: _Site) -> SyntaxProblem:
             continue
         escaped = text[pos + 1 : pos + 2]
         if escaped == "u":
-            sequence = _BAD_UNICODE_ESCAPE.match(text, pos).group()
+            sequence = _match(_BAD_UNICODE_ESCAPE, text, pos).group()
             message = f"invalid escape `{sequence}` in string: `\\u` needs four hex digits"
             return SyntaxProblem(message, opening.span(pos, pos + len(sequence)))
         if escaped >= " ":
@@ -283,8 +301,8 @@ def _string_problem(text: str, opening: _Site) -> SyntaxProblem:
 def _number_problem(text: str, start: _Site) -> SyntaxProblem | None:
     """What is wrong with the number-like text at ``start``; ``None`` when it
     is a valid number (the error is then whatever follows it)."""
-    run = _NUMBER_LIKE.match(text, start.offset).group()
-    parts = _NUMBER_PARTS.match(run)
+    run = _match(_NUMBER_LIKE, text, start.offset).group()
+    parts = _match(_NUMBER_PARTS, run)
     sign, whole, dot, fraction, exponent, exponent_digits = parts.groups()
     if run.startswith("+"):
         reason = "a leading `+` is not allowed"

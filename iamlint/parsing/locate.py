@@ -16,10 +16,10 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
-from collections.abc import Generator
+from collections.abc import Callable, Generator
 from itertools import islice
-from json.decoder import scanstring
-from typing import NamedTuple
+from json.decoder import scanstring  # type: ignore[attr-defined]  # the C scanner (else Python's): not in typeshed
+from typing import NamedTuple, cast
 
 from iamlint.findings import Span
 from iamlint.parsing.decode import BOM
@@ -29,7 +29,8 @@ from iamlint.parsing.strict import LAST_KEY_WINS_DECODER
 _WS = r"[ \t\n\r]*"
 #: one strict JSON string token (RFC 8259: no control characters, known escapes)
 _STRING_RE = r'"[^"\\\x00-\x1f]*(?:\\(?:["\\/bfnrt]|u[0-9a-fA-F]{4})[^"\\\x00-\x1f]*)*"'
-_skip_ws = re.compile(_WS).match
+#: whitespace, possibly none: always matches
+_skip_ws = cast("Callable[[str, int], re.Match[str]]", re.compile(_WS).match)
 _string = re.compile(_STRING_RE).match
 _strings = re.compile(_STRING_RE).finditer
 #: an array whose elements are all strings (actions, resources): indexed in one pass
@@ -221,19 +222,21 @@ class JsonLocator:
 
     def _find_lazy(self, tokens: list[str]) -> tuple | None:
         text = self._text
-        node: tuple | None = (_skip_ws(text, self._start).end(), None)
+        node: tuple = (_skip_ws(text, self._start).end(), None)
         for token in tokens:
             start = node[0]
             char = text[start]
+            found: tuple | None
             if char == "{":
-                node = self._lazy_member(start, token)
+                found = self._lazy_member(start, token)
             elif char == "[":
                 index = array_index(token)
-                node = None if index is None else self._lazy_element(start, index)
+                found = None if index is None else self._lazy_element(start, index)
             else:
                 return None
-            if node is None:
+            if found is None:
                 return None
+            node = found
         return node
 
     def _lazy_member(self, start: int, key: str) -> tuple | None:

@@ -50,8 +50,8 @@ from iamlint import cache
 from iamlint.model.policy import Opaque
 
 if TYPE_CHECKING:
-    from jsonschema import Draft202012Validator
-    from jsonschema.exceptions import ValidationError
+    from jsonschema import Draft202012Validator  # type: ignore[import-untyped]  # no stubs installed
+    from jsonschema.exceptions import ValidationError  # type: ignore[import-untyped]
     from referencing import Registry
 
 KINDS = ("identity", "trust", "resource", "scp")
@@ -360,8 +360,8 @@ class _CodeGen:
                 out.append(f"{pad}if not ({' or '.join(tests) or 'False'}): return False")
             elif keyword == "required":
                 if value:
-                    tests = " and ".join(f"{n!r} in {var}" for n in value)
-                    out.append(f"{pad}if isinstance({var}, dict) and not ({tests}): return False")
+                    present = " and ".join(f"{n!r} in {var}" for n in value)
+                    out.append(f"{pad}if isinstance({var}, dict) and not ({present}): return False")
             elif keyword == "properties":
                 inner: list[str] = []
                 for member, sub in value.items():
@@ -445,11 +445,16 @@ def _type_source(names: list[str], var: str) -> str:
 @functools.cache
 def _registry() -> Registry:
     """Every schema file of the package, addressed by its ``$id``."""
-    from referencing import Registry, Resource  # noqa: PLC0415 (part of jsonschema's ~75 ms, as _validator)
+    from referencing import Registry  # noqa: PLC0415 (part of jsonschema's ~75 ms, as _validator)
     from referencing.jsonschema import DRAFT202012  # noqa: PLC0415 (as above)
 
-    resources = [Resource(contents=contents, specification=DRAFT202012) for contents in _schema_files().values()]
-    return Registry().with_resources((resource.id(), resource) for resource in resources)
+    pairs = []
+    for contents in _schema_files().values():
+        resource = DRAFT202012.create_resource(contents)
+        uri = resource.id()
+        assert uri is not None, "every schema file has an $id"
+        pairs.append((uri, resource))
+    return Registry().with_resources(pairs)
 
 
 def _translate(error: ValidationError) -> Iterator[SchemaProblem]:
