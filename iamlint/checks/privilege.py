@@ -63,12 +63,11 @@ def _cap(text: str) -> str:
 
 def permissions(ctx: Context) -> Permissions:
     """The document's Permissions, built once and shared by every rule."""
-    meta = ctx.document.meta
-    perms = meta.get("_permissions")
-    if perms is None:
-        perms = Permissions(ctx.policy)
-        meta["_permissions"] = perms
-    return perms
+    return ctx.fact(_document_permissions)
+
+
+def _document_permissions(ctx: Context) -> Permissions:
+    return Permissions(ctx.policy)
 
 
 def _has_actions(stmt: Statement) -> bool:

@@ -14,13 +14,14 @@ _POLICY_VARIABLE = re.compile(r"\$\{[^}]+\}")
 
 
 def _schema_problems(ctx: Context):
-    doc = ctx.document
-    cached = doc.meta.get("_schema_problems")
-    if cached is None:
-        from iamlint.parsing.schema import validate
+    return ctx.fact(_find_schema_problems)
 
-        cached = [p for p in validate(doc.value, doc.kind) if not _at_opaque(doc, p.pointer)]
-        doc.meta["_schema_problems"] = cached
+
+def _find_schema_problems(ctx: Context) -> list:
+    doc = ctx.document
+    from iamlint.parsing.schema import validate
+
+    cached = [p for p in validate(doc.value, doc.kind) if not _at_opaque(doc, p.pointer)]
     return cached
 
 

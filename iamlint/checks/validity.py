@@ -88,36 +88,36 @@ def _action_values(st: Statement) -> Iterator[_Entry]:
 
 def _classified(ctx: Context) -> list[tuple[Statement, _Entry, int, str | None]]:
     """The document's action entries that are not OK, classified once per document."""
-    meta = ctx.document.meta
-    cached = meta.get("_iam1_actions")
-    if cached is None:
-        cached = []
-        known_ok = _KNOWN_OK
-        # A catalogued concrete action (most first-seen entries) is OK: one
-        # look-up in the catalog's flat table, before any other work.
-        table = catalog.known_action_table() or {}
-        for st in ctx.policy.statements:
-            key = "NotAction" if "NotAction" in st.raw else "Action"
-            raw = st.raw.get(key)
-            if isinstance(raw, list):
-                # most lists hold only entries already seen and found OK: one set test
-                try:
-                    if known_ok.issuperset(raw):
-                        continue
-                except TypeError:  # an unhashable entry (a list or object): the loop decides
-                    pass
-            for index, value in enumerate(raw) if isinstance(raw, list) else ((None, raw),):
-                if isinstance(value, str) and value not in known_ok and "${" not in value:
-                    if value.lower() in table:
-                        if len(known_ok) < 65536:
-                            known_ok.add(value)
-                        continue
-                    verdict, hint = _classify_action(value)
-                    if verdict != OK:
-                        cached.append((st, _Entry(value, st, key, index), verdict, hint))
-                    elif len(known_ok) < 65536:
+    return ctx.fact(_classify_actions)
+
+
+def _classify_actions(ctx: Context) -> list[tuple[Statement, _Entry, int, str | None]]:
+    cached = []
+    known_ok = _KNOWN_OK
+    # A catalogued concrete action (most first-seen entries) is OK: one
+    # look-up in the catalog's flat table, before any other work.
+    table = catalog.known_action_table() or {}
+    for st in ctx.policy.statements:
+        key = "NotAction" if "NotAction" in st.raw else "Action"
+        raw = st.raw.get(key)
+        if isinstance(raw, list):
+            # most lists hold only entries already seen and found OK: one set test
+            try:
+                if known_ok.issuperset(raw):
+                    continue
+            except TypeError:  # an unhashable entry (a list or object): the loop decides
+                pass
+        for index, value in enumerate(raw) if isinstance(raw, list) else ((None, raw),):
+            if isinstance(value, str) and value not in known_ok and "${" not in value:
+                if value.lower() in table:
+                    if len(known_ok) < 65536:
                         known_ok.add(value)
-        meta["_iam1_actions"] = cached
+                    continue
+                verdict, hint = _classify_action(value)
+                if verdict != OK:
+                    cached.append((st, _Entry(value, st, key, index), verdict, hint))
+                elif len(known_ok) < 65536:
+                    known_ok.add(value)
     return cached
 
 
@@ -453,11 +453,11 @@ class _Condition:
 def _with_conditions(ctx: Context) -> list[Statement]:
     """The document's statements that have a ``Condition`` block (most have
     none), listed once per document for the four condition rules."""
-    meta = ctx.document.meta
-    found = meta.get("_iam1_conditional")
-    if found is None:
-        found = meta["_iam1_conditional"] = [st for st in ctx.policy.statements if "Condition" in st.raw]
-    return found
+    return ctx.fact(_conditional_statements)
+
+
+def _conditional_statements(ctx: Context) -> list[Statement]:
+    return [st for st in ctx.policy.statements if "Condition" in st.raw]
 
 
 def _conditions(st: Statement) -> list:

@@ -6,10 +6,10 @@ import hashlib
 import json
 import os
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
 from iamlint.config import Config
 from iamlint.engine.registry import Registry, RoleCheck, Rule, RuleSet, applicable
@@ -19,14 +19,22 @@ from iamlint.model.document import Document
 from iamlint.model.policy import Policy
 from iamlint.model.role import Role
 
+_T = TypeVar("_T")
+
 
 @dataclass(slots=True)
 class Context:
-    """What a check sees: the document, its model and this rule's options."""
+    """What a check sees: the document, its model and this rule's options.
+
+    One Context serves every rule run on a document (:func:`run_document` sets
+    ``rule`` before each check), so :meth:`fact` shares what several rules
+    derive from the document."""
 
     document: Document
     rule: Rule
     config: Config
+    #: the facts :meth:`fact` computed, by the function that computed them
+    _facts: dict[Callable[[Context], object], object] = field(default_factory=dict, repr=False)
 
     @property
     def policy(self) -> Policy:
@@ -41,6 +49,17 @@ class Context:
 
     def report(self, pointer: str, message: str, **kw: Any) -> Report:
         return Report(pointer, message, **kw)
+
+    def fact(self, compute: Callable[[Context], _T]) -> _T:
+        """``compute(self)``, computed once per document: a fact that several
+        rules share (the document's permissions, its schema problems).
+        ``compute`` must depend on the document only, not on the rule."""
+        facts = self._facts
+        if compute in facts:
+            return facts[compute]  # type: ignore[return-value]  # stored below: compute's result
+        value = compute(self)
+        facts[compute] = value
+        return value
 
 
 def fingerprint(rule_id: str, file: str, owner: str, pointer: str, value: Any) -> str:
