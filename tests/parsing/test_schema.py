@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import copy
 import json
+import random
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -11,6 +14,7 @@ import pytest
 from jsonschema import Draft202012Validator
 
 import iamlint.parsing
+from iamlint.parsing import schema
 from iamlint.parsing.schema import KINDS, SchemaProblem, _compile, _fast_check, _registry, _validator, validate
 
 pytestmark = pytest.mark.slow
@@ -286,7 +290,8 @@ def test_condition_value_of_wrong_type_escapes_the_pointer() -> None:
     assert validate(policy(identity_statement(Condition=condition)), "identity") == [
         SchemaProblem(
             "/Statement/0/Condition/StringEquals/aws:RequestTag~1a~0b",
-            "condition value of `aws:RequestTag/a~b` must be a string, boolean, number or a list of them, not an object",
+            "condition value of `aws:RequestTag/a~b` must be a string, boolean, number or a list of them, "
+            "not an object",
             "type",
             False,
         )
@@ -393,8 +398,6 @@ def _small_corpus_documents() -> list[object]:
 
 @pytest.mark.corpus
 def test_fast_check_agrees_with_jsonschema_on_mutated_corpus_documents() -> None:
-    import random
-
     documents = _small_corpus_documents()
     assert len(documents) >= 20
     mutated = [document for base in documents for document in _mutations(base)]
@@ -429,9 +432,6 @@ def test_fast_check_takes_subclasses_like_jsonschema() -> None:
 
 
 def test_validate_does_not_import_jsonschema_for_a_valid_document() -> None:
-    import subprocess
-    import sys
-
     code = (
         "import sys\n"
         "from iamlint.parsing.schema import validate\n"
@@ -448,8 +448,6 @@ def test_compiled_check_is_cached_and_a_damaged_entry_is_rebuilt(tmp_path, monke
     """The generated check's code is kept in the cache directory (generating and
     compiling it costs ~15 ms a process); a cached or rebuilt check answers
     as a freshly generated one, and a damaged entry is built again."""
-    from iamlint.parsing import schema
-
     monkeypatch.setenv("IAMLINT_CACHE_DIR", str(tmp_path))
     good = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}]}
     bad = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": 5, "Resource": "*"}]}

@@ -20,7 +20,7 @@ from iamlint.api import lint_bytes
 from iamlint.config import Config
 from iamlint.engine.registry import Registry
 from iamlint.model.policy import Opaque
-from iamlint.sources import intrinsics
+from iamlint.sources import intrinsics, yamlpos
 from iamlint.sources.intrinsics import Resolver, Unevaluated
 
 pytestmark = pytest.mark.slow
@@ -39,15 +39,15 @@ BAD_POLICY = {
 }
 
 #: runs iamlint in a grandchild and prints the grandchild's peak RSS (KiB) last on stderr
-_MEASURE = """
+_MEASURE = f"""
 import resource, subprocess, sys
 def limit():
-    resource.setrlimit(resource.RLIMIT_AS, (%d, %d))
+    resource.setrlimit(resource.RLIMIT_AS, ({ADDRESS_SPACE}, {ADDRESS_SPACE}))
 proc = subprocess.run([sys.executable, "-m", "iamlint", "check", "--no-cache", "--format", "json",
                        "--fail-on", "never", *sys.argv[1:]], preexec_fn=limit)
 print("peak-rss-kib", resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, file=sys.stderr)
 sys.exit(proc.returncode)
-""" % (ADDRESS_SPACE, ADDRESS_SPACE)
+"""
 
 
 def _policy(resource) -> dict:
@@ -299,8 +299,6 @@ def test_a_list_reused_at_every_level_is_bounded_as_a_tree():
 def test_a_mapping_merged_many_times_is_merged_once(monkeypatch):
     """``<<: [*a, *a, ...]``: a repeated merge source adds nothing; it is not
     walked again (6,000 aliases of a 5,000-key mapping took 8 s)."""
-    from iamlint.sources import yamlpos
-
     keys = 500
     text = (
         "Base: &a\n"

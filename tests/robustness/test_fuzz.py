@@ -9,6 +9,7 @@ assertion, to be replayed with ``fuzz_campaign.py --replay FILE``."""
 from __future__ import annotations
 
 import os
+import random
 
 import fuzz_campaign  # tests/robustness is on sys.path (rootdir-relative imports)
 import pytest
@@ -17,8 +18,6 @@ pytestmark = pytest.mark.slow
 
 
 def test_mutations_are_deterministic_for_a_seed():
-    import random
-
     seeds = [
         ("p.json", b'{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:*"}]}'),
         ("t.tf", b'resource "aws_iam_policy" "p" {\n  policy = "{}"\n}\n'),

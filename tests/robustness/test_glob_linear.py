@@ -16,7 +16,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from iamlint.knowledge import catalog, globs
+from iamlint.knowledge import arns, catalog, globs
 from iamlint.knowledge.globs import ANY, STAR, STAR_NC
 
 pytestmark = pytest.mark.slow
@@ -86,8 +86,6 @@ def test_catalog_formats_backtrack_within_one_field():
     """A segment before a no-colon placeholder is not committed (fact 2 needs
     a colon-crossing star after it); it stays linear because in every catalog
     format that placeholder is followed by a colon, where ``[^:]*`` must stop."""
-    from iamlint.knowledge import arns
-
     formats = [f for fmts in catalog._arn_formats().values() for f in fmts]
     assert len(formats) > 1000
     for fmt in formats:

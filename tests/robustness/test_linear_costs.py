@@ -11,21 +11,28 @@ straightforward way gives.
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import json
 import random
+import re
 import sys
 from bisect import bisect_right
 from pathlib import Path
 
 import pytest
 
+from iamlint import suppress
 from iamlint.api import lint_bytes
 from iamlint.config import Config
 from iamlint.engine import runner
 from iamlint.engine.registry import Registry
+from iamlint.findings import Finding, Span
 from iamlint.parsing.locate import JsonLocator
 from iamlint.parsing.parse import parse
+from iamlint.sources import read_source, terraform, terraform_plan
+from iamlint.sources.hclpos import find_interpolations
+from iamlint.suppress import Suppression, apply
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
 import complexity
@@ -154,8 +161,6 @@ def _old_fingerprint(finding, value, heads: dict | None = None) -> str:
     with ``#`` for indexes, and the statement's and the value's canonical JSON
     with the message (numbers blanked) -- the oracle for statements below
     runner.LARGE_STATEMENT, whose fingerprints must not change."""
-    import re
-
     parts = finding.pointer.split("/")
     statement = value["Statement"][int(parts[2])]
     node = value
@@ -217,8 +222,6 @@ def test_fingerprints_of_ordinary_statements_are_unchanged(registry):
 
 
 def _read(tmp_path, name: str, data: bytes):
-    from iamlint.sources import read_source
-
     path = tmp_path / name
     path.write_bytes(data)
     return read_source(str(path), data)
@@ -228,8 +231,6 @@ def test_terraform_roles_read_the_module_once_not_once_per_role(monkeypatch, tmp
     """Which principals each inline policy, attachment and access key names is
     read once per principal type, not again for every role (a file of n roles
     with their policies read n^2 resources)."""
-    from iamlint.sources import terraform
-
     calls = []
     original = terraform.TerraformReader._targets
 
@@ -277,7 +278,7 @@ resource "aws_iam_access_key" "off" {
   user   = aws_iam_user.u.name
   status = "Inactive"
 }
-"""
+"""  # noqa: E501 (Terraform as one writes it)
     result = _read(tmp_path, "main.tf", text.encode())
     roles = {role.name: role for role in result.roles}
     a, b, u = roles["aws_iam_role.a"], roles["aws_iam_role.b"], roles["aws_iam_user.u"]
@@ -305,8 +306,6 @@ class _CountingTypes(dict):
 def test_terraform_plan_roles_look_up_their_resources(monkeypatch, tmp_path):
     """A plan's roles find their inline policies, attachments and managed
     policies by name, not by testing every resource of the plan per role."""
-    from iamlint.sources import terraform_plan
-
     monkeypatch.setattr(terraform_plan, "INLINE_TARGET", _CountingTypes(terraform_plan.INLINE_TARGET))
     _CountingTypes.lookups = 0
     n = 150
@@ -386,8 +385,6 @@ def test_no_cyclic_collection_while_one_file_is_linted(registry, tmp_path):
     """A file's run makes no reference cycles, so the collector is paused
     while it runs: its full collections rescanned everything the file had
     built, again and again (half the time of 1,000 Terraform roles)."""
-    import gc
-
     data = complexity.cfn_yaml(400, 1)[1]
     collections = []
 
@@ -430,8 +427,6 @@ def test_interpolations_of_a_long_heredoc_are_found_in_one_pass():
     """``${`` and ``%{`` are each searched again only past the last one found:
     searching both from every interpolation made n interpolations without
     any directive scan the rest of the text n times."""
-    from iamlint.sources.hclpos import find_interpolations
-
     n = 3000
     body = complexity.tf_heredoc(n, 1)[1].decode()
     body = body[body.index("<<EOF") + 6 : body.index("\nEOF")]
@@ -460,8 +455,6 @@ def test_interpolations_of_a_long_heredoc_are_found_in_one_pass():
 )
 def test_interpolations_and_escapes_are_found_in_order(text, expected):
     """What the search of both openings at every step found (its answers, kept)."""
-    from iamlint.sources.hclpos import find_interpolations
-
     assert list(find_interpolations(text)) == expected
 
 
@@ -470,8 +463,6 @@ def test_interpolations_and_escapes_are_found_in_order(text, expected):
 
 
 def test_each_finding_is_tested_only_against_the_suppressions_that_may_cover_it(monkeypatch, registry):
-    from iamlint import suppress
-
     calls = []
     original = suppress.Suppression.covers
 
@@ -501,9 +492,6 @@ def _naive_apply(findings, suppressions):
 
 
 def test_suppressions_apply_as_testing_each_against_each():
-    from iamlint.findings import Finding, Span
-    from iamlint.suppress import Suppression, apply
-
     rnd = random.Random(12)
     for _ in range(50):
         suppressions = []
@@ -543,8 +531,6 @@ def test_a_run_of_suppression_comments_is_read_in_one_pass(monkeypatch):
     """Each comment covers the next line of code: found by one pass from the
     end, not by walking the comments below each one (n comments in a row
     walked O(n^2) lines)."""
-    from iamlint import suppress
-
     calls = []
     original = suppress._is_comment_line
     monkeypatch.setattr(suppress, "_is_comment_line", lambda line: calls.append(1) or original(line))
@@ -580,8 +566,6 @@ def test_policy_document_statements_are_merged_by_sid_without_rescanning(monkeyp
     """A statement block replaces the earlier statement with its Sid by a
     look-up: comparing it with every statement before it made n statement
     blocks cost O(n^2)."""
-    from iamlint.sources import terraform
-
     original = terraform.TerraformReader.statement
     monkeypatch.setattr(
         terraform.TerraformReader,

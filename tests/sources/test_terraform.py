@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import json
+import os
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
 from iamlint.api import lint_bytes, lint_text
+from iamlint.cli import main
 from iamlint.model.policy import Opaque
 from iamlint.sources import read_source
 
@@ -465,8 +469,6 @@ def test_vpc_endpoint_policies_are_resource_documents_without_public_finding(tmp
 
 
 def test_vpc_endpoint_policy_in_a_plan_is_a_resource_document(tmp_path):
-    import json
-
     policy = {
         "Version": "2012-10-17",
         "Statement": [{"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject", "Resource": "*"}],
@@ -517,13 +519,6 @@ def test_vpc_endpoint_policy_in_a_plan_is_a_resource_document(tmp_path):
 def test_included_policy_file_is_reported_once_in_a_directory_run(tmp_path):
     """main.tf reads policy.json with file(): a directory run lints both, and
     each finding is reported once (by main.tf, which knows the document's use)."""
-    import json
-    import os
-
-    from click.testing import CliRunner
-
-    from iamlint.cli import main
-
     (tmp_path / "main.tf").write_text("""\
 resource "aws_iam_role" "app" {
   name               = "app"
@@ -536,7 +531,8 @@ resource "aws_iam_policy" "app" {
 }
 """)
     (tmp_path / "policy.json").write_text(
-        '{\n  "Version": "2012-10-17",\n  "Statement": [\n    {"Effect": "Allow", "Action": "*", "Resource": "*"}\n  ]\n}\n'
+        '{\n  "Version": "2012-10-17",\n  "Statement": [\n'
+        '    {"Effect": "Allow", "Action": "*", "Resource": "*"}\n  ]\n}\n'
     )
     (tmp_path / "trust.json").write_text(
         '{\n  "Version": "2012-10-17",\n  "Statement": [\n'
