@@ -69,7 +69,7 @@ def _reason(exc: BaseException) -> str:
 
     try:
         errors = transform_error(exc, format_exception=describe)
-    except Exception:  # not a cattrs validation error
+    except Exception:  # noqa: BLE001 (not a cattrs validation error: the exception's own text)
         return f"{type(exc).__name__}: {exc}"
     more = f"; and {len(errors) - SHOWN_ERRORS} more" if len(errors) > SHOWN_ERRORS else ""
     return "; ".join(errors[:SHOWN_ERRORS]) + more
@@ -86,12 +86,12 @@ class IamlintProtocol(LanguageServerProtocol):
             return super().structure_message(data)
         try:
             return self._converter.structure(data, message_type)
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 (params that do not structure: an error response, not a crash)
             request = "id" in data
             msg_id = data.get("id")
             if not (isinstance(msg_id, (str, int)) and not isinstance(msg_id, bool)):
                 msg_id = None
-            return Rejected(msg_id, method, _reason(exc), request)
+            return Rejected(msg_id, str(method), _reason(exc), request)
 
     def handle_message(self, message):
         if isinstance(message, Rejected):
@@ -132,7 +132,7 @@ class IamlintProtocol(LanguageServerProtocol):
         log.error("refusing a message: %s", text)
         try:
             self.send_error(None, INVALID_REQUEST, f"Invalid request: {text}")
-        except Exception:  # the client is gone: the reader will see the end of input
+        except Exception:  # noqa: BLE001 (the client is gone: the reader will see the end of input)
             log.warning("could not send the refusal of an oversized message")
 
 
@@ -171,9 +171,10 @@ class BoundedStdin:
     def read(self, n: int) -> bytes:
         while n > self._limit:
             self._on_refused(n)
-            n = self._next_length()
-            if n is None:
+            following = self._next_length()
+            if following is None:
                 return b""
+            n = following
         return self._stream.read(n)
 
     def _next_length(self) -> int | None:

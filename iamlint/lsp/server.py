@@ -41,24 +41,36 @@ its lint ends; it cannot take the others.)
 from __future__ import annotations
 
 import asyncio
+import bisect
 import hashlib
 import json
 import logging
 import os
 import re
 import sys
+from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any
+from pathlib import Path
+from types import ModuleType
+from typing import Any, BinaryIO, cast
 from urllib.parse import unquote
 
 from lsprotocol import types
 from pygls.lsp.server import LanguageServer
 from pygls.uris import to_fs_path
 
-from iamlint import __version__
+from iamlint import __version__, fixes
+from iamlint.api import FileReport, default_registry
+from iamlint.config import Config
 from iamlint.configfile import CONFIG_NAMES
+from iamlint.docs import rule_url
+from iamlint.engine.registry import Registry
+from iamlint.findings import Finding, Span
+from iamlint.knowledge import catalog as iam_catalog
 from iamlint.lsp.protocol import PARSE_ERROR, BoundedStdin, IamlintProtocol
+from iamlint.reporters.sarif import help_uri
+from iamlint.session import Session, Settings
 
 log = logging.getLogger("iamlint.lsp")
 
@@ -113,8 +125,6 @@ class _Lines:
         return types.Range(start=start, end=end)
 
     def offset_position(self, offset: int) -> types.Position:
-        import bisect
-
         line0 = bisect.bisect_right(self.starts, offset) - 1
         return self.position(line0, offset - self.starts[line0])
 
@@ -132,9 +142,7 @@ class _Lines:
         return len(text)
 
 
-def _to_span(r: types.Range, lines: _Lines):
-    from iamlint.findings import Span
-
+def _to_span(r: types.Range, lines: _Lines) -> Span:
     return Span(
         r.start.line + 1,
         lines.code_point_column(r.start.line, r.start.character) + 1,
@@ -143,7 +151,7 @@ def _to_span(r: types.Range, lines: _Lines):
     )
 
 
-def _overlap(a, b) -> bool:
+def _overlap(a: Span, b: Span) -> bool:
     return (a.line, a.column) <= (b.end_line, b.end_column) and (b.line, b.column) <= (a.end_line, a.end_column)
 
 
@@ -156,8 +164,8 @@ class Snapshot:
     version: int | None
     text: str
     path: str
-    config: Any
-    registry: Any
+    settings: Settings  # the document's configuration and rules
+    session: Session  # that resolved them; it lints the snapshot
     encoding: str
     generation: int  # of the configuration; a reload makes older results stale
 
@@ -167,9 +175,9 @@ class Analysis:
     """The lint of one snapshot and its diagnostics, computed in a worker thread."""
 
     snapshot: Snapshot
-    report: Any = None
+    report: FileReport | None = None
     error: str | None = None
-    diagnostics: list = field(default_factory=list)
+    diagnostics: list[types.Diagnostic] = field(default_factory=list)
 
 
 class ConfigWatch:
@@ -208,7 +216,7 @@ class ConfigWatch:
         except OSError:  # absent, a directory, unreadable: no configuration there
             return None
 
-    def changed(self, paths) -> bool:
+    def changed(self, paths: Iterable[str]) -> bool:
         """Whether a configuration file that could apply to ``paths`` differs from
         when it was first seen (directories seen for the first time are recorded)."""
         changed = False
@@ -231,7 +239,7 @@ class ConfigWatch:
     def forget(self, path: str) -> None:
         self._dirs.pop(path, None)
 
-    def reset(self, paths) -> None:
+    def reset(self, paths: Iterable[str]) -> None:
         """Record the files as they are now (the configuration is being reloaded)."""
         self._seen.clear()
         self.changed(paths)
@@ -245,7 +253,8 @@ class IamlintLanguageServer(LanguageServer):
             text_document_sync_kind=types.TextDocumentSyncKind.Incremental,
             protocol_cls=IamlintProtocol,
         )
-        self._resolver = None
+        #: the configuration of the open documents; replaced when a configuration file changes
+        self._session: Session | None = None
         self._pending: dict[str, asyncio.TimerHandle] = {}
         self._last_run: dict[str, float] = {}
         self._results: dict[str, Analysis] = {}
@@ -264,11 +273,18 @@ class IamlintLanguageServer(LanguageServer):
         self._workers.shutdown(wait=False, cancel_futures=True)
         super().shutdown()
 
-    def report_server_error(self, error: Exception, source) -> None:
+    @property
+    def jsonrpc(self) -> IamlintProtocol:
+        """The server's protocol (``protocol_cls``), typed as such."""
+        protocol = self.protocol
+        assert isinstance(protocol, IamlintProtocol)
+        return protocol
+
+    def report_server_error(self, error: Exception, source: Any) -> None:
         """pygls calls this when a message body is not JSON (and for failures with no
         request to answer); JSON-RPC wants a parse error response with a null id."""
         if isinstance(error, (json.JSONDecodeError, UnicodeDecodeError)):
-            self.protocol.send_error(None, PARSE_ERROR, f"Parse error: {error}")
+            self.jsonrpc.send_error(None, PARSE_ERROR, f"Parse error: {error}")
             return
         super().report_server_error(error, source)
 
@@ -278,12 +294,10 @@ class IamlintLanguageServer(LanguageServer):
 
     # -- configuration ----------------------------------------------------
 
-    def resolver(self):
-        if self._resolver is None:
-            from iamlint.configfile import ConfigResolver
-
-            self._resolver = ConfigResolver()
-        return self._resolver
+    def session(self) -> Session:
+        if self._session is None:
+            self._session = Session()
+        return self._session
 
     def open_paths(self) -> list[str]:
         return [doc.path or to_fs_path(doc.uri) or doc.uri for doc in list(self.workspace.text_documents.values())]
@@ -298,34 +312,30 @@ class IamlintLanguageServer(LanguageServer):
 
     def reload_config(self) -> None:
         self._config_watch.reset(self.open_paths())
-        self._resolver = None
+        self._session = None
         self._generation += 1
         self._config_error_shown.clear()
         self._results.clear()
         for doc in list(self.workspace.text_documents.values()):
             self.lint(doc.uri)
 
-    def config_for(self, path: str):
-        from iamlint.api import default_registry
-        from iamlint.config import Config
-
+    def settings_for(self, path: str) -> Settings:
+        """The configuration and rules of the document at ``path`` (on the event loop)."""
         try:
-            resolver = self.resolver()
-            config = resolver.for_path(path)
-            return config, resolver.registry_for(config)
-        except Exception as exc:  # ConfigError, RuleLoadError: say it once, lint with defaults
+            return self.session().settings_for(path)
+        except Exception as exc:  # noqa: BLE001 (ConfigError, RuleLoadError, a bug: say it once, lint with defaults)
             message = f"iamlint: configuration problem, using defaults: {exc}"
             if message not in self._config_error_shown:
                 self._config_error_shown.add(message)
                 self.window_show_message(types.ShowMessageParams(type=types.MessageType.Warning, message=message))
-            return Config(), default_registry()
+            return Settings(Config(), default_registry())
 
     # -- linting ----------------------------------------------------------
 
     def encoding(self) -> str:
         try:
             return self.workspace.position_encoding or types.PositionEncodingKind.Utf16
-        except Exception:
+        except Exception:  # noqa: BLE001 (no workspace yet: the protocol's default)
             return types.PositionEncodingKind.Utf16
 
     def schedule(self, uri: str) -> None:
@@ -352,8 +362,8 @@ class IamlintLanguageServer(LanguageServer):
     def snapshot(self, uri: str) -> Snapshot:
         doc = self.workspace.get_text_document(uri)
         path = doc.path or to_fs_path(uri) or uri
-        config, registry = self.config_for(path)
-        return Snapshot(uri, doc.version, doc.source, path, config, registry, self.encoding(), self._generation)
+        settings = self.settings_for(path)
+        return Snapshot(uri, doc.version, doc.source, path, settings, self.session(), self.encoding(), self._generation)
 
     def is_current(self, snap: Snapshot) -> bool:
         """Whether the buffer and configuration are still those the snapshot was taken of."""
@@ -392,7 +402,7 @@ class IamlintLanguageServer(LanguageServer):
             return
         try:
             analysis = future.result()
-        except BaseException as exc:  # analyse catches everything but (say) a MemoryError
+        except BaseException as exc:  # noqa: BLE001 (analyse catches everything but, say, a MemoryError)
             log.error("lint of %s failed: %r", uri, exc)
             analysis = Analysis(snap, diagnostics=[_internal_error(exc)])
         if self.is_current(snap):
@@ -427,50 +437,48 @@ class IamlintLanguageServer(LanguageServer):
 
     def analyse(self, snap: Snapshot) -> Analysis:
         """Lint a snapshot and build its diagnostics (in a worker thread; never raises)."""
-        from iamlint.api import lint_bytes
-
         analysis = Analysis(snap)
         try:
-            analysis.report = lint_bytes(
-                snap.path, snap.text.encode("utf-8", "surrogatepass"), snap.config, snap.registry
-            )
-        except RecursionError:
-            analysis.error = "document nested too deeply to analyse"
-        except Exception as exc:  # a bug in iamlint must not take the editor's server down
+            # a failure of the lint (a bug, a document nested too deeply) is the report's error
+            analysis.report = snap.session.lint_buffer(snap.path, snap.text, snap.settings)
+        except Exception as exc:
             log.exception("lint failed for %s", snap.uri)
             analysis.error = f"internal error ({type(exc).__name__}: {exc}); please report it"
+        if analysis.report is not None and analysis.report.error:
+            log.info("%s: %s", snap.uri, analysis.report.error)
         try:
             analysis.diagnostics = self.diagnostics(
-                analysis.report, analysis.error, _Lines(snap.text, snap.encoding), snap.registry
+                analysis.report, analysis.error, _Lines(snap.text, snap.encoding), snap.settings.registry
             )
         except Exception as exc:
             log.exception("diagnostics failed for %s", snap.uri)
             analysis.diagnostics = [_internal_error(exc)]
         return analysis
 
-    def diagnostics(self, report, error, lines: _Lines, registry) -> list[types.Diagnostic]:
-        from iamlint.docs import rule_url
-
+    def diagnostics(
+        self, report: FileReport | None, error: str | None, lines: _Lines, registry: Registry | None
+    ) -> list[types.Diagnostic]:
         top = types.Range(start=types.Position(line=0, character=0), end=types.Position(line=0, character=1))
-        if error or (report is not None and report.error):
+        problem = error or (report.error if report is not None else None)
+        if problem:
             return [
                 types.Diagnostic(
                     range=top,
-                    message=f"iamlint: {error or report.error}",
+                    message=f"iamlint: {problem}",
                     severity=types.DiagnosticSeverity.Error,
                     source="iamlint",
                 )
             ]
+        if report is None:
+            return []
         out = []
         for f in report.findings:
             rule = registry.get(f.rule) if registry is not None else None
             href = None
             if rule is not None:
                 try:
-                    from iamlint.reporters.sarif import help_uri
-
                     href = help_uri(rule)
-                except Exception:
+                except Exception:  # noqa: BLE001 (a user rule's help URI: the documentation page instead)
                     href = rule_url(rule)
             owner = f" ({f.owner})" if f.owner else ""
             out.append(
@@ -489,11 +497,8 @@ class IamlintLanguageServer(LanguageServer):
         return out
 
     @staticmethod
-    def _related(finding, path: str, lines: _Lines) -> list:
+    def _related(finding: Finding, path: str, lines: _Lines) -> list[types.DiagnosticRelatedInformation]:
         """Related locations (e.g. the granting policy of a compound finding)."""
-        import os
-        from pathlib import Path
-
         out = []
         for rel in finding.related or ():
             if rel.span is None:
@@ -531,10 +536,9 @@ class IamlintLanguageServer(LanguageServer):
             return await asyncio.get_running_loop().run_in_executor(self._workers, self.code_actions, params, analysis)
 
     def code_actions(self, params: types.CodeActionParams, analysis: Analysis) -> list[types.CodeAction]:
-        from iamlint import fixes as fixes_mod
-
         snap, report = analysis.snapshot, analysis.report
-        uri, text, path, config, registry = snap.uri, snap.text, snap.path, snap.config, snap.registry
+        uri, text, path = snap.uri, snap.text, snap.path
+        config, registry = snap.settings
         if report is None or report.error or not report.findings:
             return []
         lines = _Lines(text, snap.encoding)
@@ -567,7 +571,7 @@ class IamlintLanguageServer(LanguageServer):
         relevant = [f for f in report.findings if _overlap(f.span, wanted)]
         if not relevant:
             return []
-        for fix in fixes_mod.fixes_for(path, text, config, registry, report):
+        for fix in fixes.fixes_for(path, text, config, registry, report):
             if fix.finding is None or not any(f is fix.finding or f == fix.finding for f in relevant):
                 continue
             actions.append(
@@ -584,14 +588,14 @@ class IamlintLanguageServer(LanguageServer):
             if (f.rule, f.span.line) in seen or f.name in ("json-syntax", "unused-suppression"):
                 continue
             seen.add((f.rule, f.span.line))
-            fix = fixes_mod.ignore_fix(path, text, f, config, registry, report)
-            if fix is not None:
+            ignore = fixes.ignore_fix(path, text, f, config, registry, report)
+            if ignore is not None:
                 actions.append(
                     types.CodeAction(
-                        title=f"iamlint: {fix.title}",
+                        title=f"iamlint: {ignore.title}",
                         kind=types.CodeActionKind.QuickFix,
                         diagnostics=related_diagnostics(f),
-                        edit=workspace_edit(fix.edits),
+                        edit=workspace_edit(ignore.edits),
                     )
                 )
         return actions
@@ -599,8 +603,6 @@ class IamlintLanguageServer(LanguageServer):
     # -- hover ------------------------------------------------------------
 
     def hover(self, params: types.HoverParams) -> types.Hover | None:
-        from iamlint.knowledge import catalog
-
         uri = params.text_document.uri
         if not uri_linted(uri) or not self.is_open(uri):
             return None  # pygls would read a document the client has not opened from disk, on the loop
@@ -615,7 +617,7 @@ class IamlintLanguageServer(LanguageServer):
             if not (m.start(1) <= col <= m.end(1)):
                 continue
             name = m.group(1)
-            body = action_hover(name, catalog)
+            body = action_hover(name)
             if body is None:
                 return None
             rng = types.Range(start=lines.position(line0, m.start(1)), end=lines.position(line0, m.end(1)))
@@ -632,14 +634,12 @@ def _internal_error(exc: BaseException) -> types.Diagnostic:
     )
 
 
-def action_hover(name: str, catalog=None) -> str | None:
+def action_hover(name: str, catalog: ModuleType = iam_catalog) -> str | None:
     """Markdown for an action name or pattern; None when the catalog does not know it."""
-    if catalog is None:
-        from iamlint.knowledge import catalog
     if "*" in name or "?" in name:
         try:
             matched = sorted(catalog.expand(name))
-        except Exception:
+        except Exception:  # noqa: BLE001 (a pattern the catalog cannot expand: no hover)
             return None
         if not matched:
             return None
@@ -774,7 +774,9 @@ def main(log_file: str | None = None) -> None:
     if log_file:
         logging.basicConfig(filename=log_file, level=logging.INFO)
     server = create_server()
-    server.start_io(stdin=BoundedStdin(sys.stdin.buffer, server.protocol.refuse_oversized))
+    # BoundedStdin has the two methods pygls' reader calls (readline, read)
+    stdin = cast(BinaryIO, BoundedStdin(sys.stdin.buffer, server.jsonrpc.refuse_oversized))
+    server.start_io(stdin=stdin)
     # After ``exit`` pygls' reader thread is still blocked reading stdin, and a
     # lint may still be running in a worker; the interpreter would wait for
     # both at exit (until the client closes the pipe, or the lint ends).  The
