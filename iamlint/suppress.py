@@ -22,7 +22,9 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from iamlint.engine.runner import fingerprint
 from iamlint.findings import Finding, Span
+from iamlint.model.policy import join_pointer
 
 UNUSED_RULE = "IAM012"
 COMMENT_SUFFIXES = (".yaml", ".yml", ".template", ".tf", ".hcl")
@@ -113,8 +115,6 @@ def _metadata_span(doc, index: int) -> Span:
     base = getattr(doc.locator, "locator", None)
     lid = doc.meta.get("logical_id") or doc.owner
     if base is not None and hasattr(base, "span") and lid:
-        from iamlint.model.policy import join_pointer
-
         ptr = join_pointer("", "Resources", lid, "Metadata", "iamlint", "ignore")
         for p in (join_pointer(ptr, index), ptr):
             try:
@@ -180,8 +180,6 @@ def unused_findings(path: str, unused: list[Suppression], registry, config) -> l
     rule = registry.get(UNUSED_RULE) if registry is not None else None
     if rule is None or not config.rule_enabled(UNUSED_RULE, path):
         return []
-    from iamlint.engine.runner import fingerprint
-
     out = []
     for s in unused:
         known = [r for r in registry if r.id.upper().startswith(s.rule)]

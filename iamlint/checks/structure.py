@@ -7,6 +7,8 @@ from collections.abc import Iterator
 
 from iamlint.engine.report import Report
 from iamlint.engine.runner import Context
+from iamlint.model.policy import Opaque
+from iamlint.parsing.schema import validate
 
 VERSIONS = ("2012-10-17", "2008-10-17")
 _SID_IAM = re.compile(r"^[A-Za-z0-9]*$")
@@ -19,16 +21,12 @@ def _schema_problems(ctx: Context):
 
 def _find_schema_problems(ctx: Context) -> list:
     doc = ctx.document
-    from iamlint.parsing.schema import validate
-
     cached = [p for p in validate(doc.value, doc.kind) if not _at_opaque(doc, p.pointer)]
     return cached
 
 
 def _at_opaque(doc, pointer: str) -> bool:
     """A schema problem at (or under) a value an IaC source could not resolve is unknown, not wrong."""
-    from iamlint.model.policy import Opaque
-
     while True:
         if isinstance(doc.value_at(pointer), Opaque):
             return True

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from iamlint import __version__
+from iamlint.docs import rule_markdown, rule_url
 from iamlint.reporters import RunResult
 from iamlint.reporters.jsontext import dumps_indent2
 from iamlint.reporters.paths import SRCROOT, RepoPaths
@@ -67,16 +68,12 @@ def security_severity(rule, severity: str | None = None) -> str:
 
 
 def help_uri(rule) -> str:
-    from iamlint.docs import rule_url
-
     if rule.pack == "builtin":
         return rule_url(rule)
     return Path(rule.source).resolve().as_uri()
 
 
 def _rule_descriptor(rule) -> dict:
-    from iamlint.docs import rule_markdown
-
     tags = (["security"] if is_security_rule(rule) else []) + [t for t in rule.tags if t != "security"]
     what = " ".join(str(rule.docs.get("what", "")).split())
     why = " ".join(str(rule.docs.get("why", "")).split())

@@ -160,7 +160,9 @@ def _link(url: str, text: str) -> str:
 
 
 def _rule_url(rule) -> str:
-    from iamlint.reporters.sarif import help_uri
+    # only hyperlinked output needs it; sarif pulls in docs and the rule registry (~130M instructions)
+    # while cli imports this module at start-up
+    from iamlint.reporters.sarif import help_uri  # noqa: PLC0415 (start-up cost, measured)
 
     try:
         return help_uri(rule)
@@ -223,7 +225,7 @@ def _fixable_test():
     """``rule -> bool``: whether ``--fix`` can fix the rule's findings (a
     Rule, or an id when the rule is not loaded)."""
     try:
-        from iamlint.fixes import is_fixable
+        from iamlint.fixes import is_fixable  # noqa: PLC0415 (~14M instructions at CLI start-up otherwise)
     except ImportError:  # an older fixes module: nothing is marked
         return _nothing_fixable
     return is_fixable

@@ -9,22 +9,12 @@ that holds no IAM material is ``skipped`` silently.
 from __future__ import annotations
 
 import importlib
-from dataclasses import dataclass, field
 
-from iamlint.model.document import Document
+from iamlint.parsing.decode import DecodeError, decode_bytes
+from iamlint.sources import rawjson
+from iamlint.sources.result import SourceResult
 
-
-@dataclass
-class SourceResult:
-    documents: list[Document] = field(default_factory=list)
-    #: the file holds no IAM material: skip it silently
-    skipped: bool = False
-    #: a one-line problem with the file itself (unreadable, too large ...)
-    error: str | None = None
-    #: assembled roles (iamlint.model.role.Role) for whole-role analysis
-    roles: list = field(default_factory=list)
-    #: the decoded text, for --show-source
-    text: str | None = None
+__all__ = ["SourceResult", "read_source"]
 
 
 def read_source(path: str, data: bytes, kind: str | None = None, explicit: bool = True) -> SourceResult:
@@ -34,9 +24,6 @@ def read_source(path: str, data: bytes, kind: str | None = None, explicit: bool 
     callers and cache keys but decides nothing: a file is IAM or not by its
     content (or a forced ``kind``), whether pre-commit names it or a walk
     finds it (issue 15)."""
-    from iamlint.parsing.decode import DecodeError, decode_bytes
-    from iamlint.sources import rawjson
-
     try:
         text = decode_bytes(data)
     except DecodeError as exc:

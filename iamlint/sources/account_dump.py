@@ -33,7 +33,7 @@ from iamlint.findings import Span
 from iamlint.model.document import Document, NodeLocator, PrefixLocator
 from iamlint.model.policy import join_pointer
 from iamlint.model.role import Attachment, Role
-from iamlint.sources import SourceResult
+from iamlint.sources.result import SourceResult
 
 _START = Span(1, 1, 1, 2)
 

@@ -17,11 +17,14 @@ from collections.abc import Callable
 from typing import Any
 
 from iamlint.findings import Span
+from iamlint.knowledge import managed as managed_policies
 from iamlint.model.document import Document, NodeLocator, Notice, PrefixLocator
 from iamlint.model.policy import Opaque, escape_pointer_token
 from iamlint.model.role import Attachment, Role
-from iamlint.sources import SourceResult, markers
+from iamlint.parsing.parse import parse
+from iamlint.sources import markers
 from iamlint.sources.intrinsics import Resolver, Unevaluated, budget_for, is_intrinsic
+from iamlint.sources.result import SourceResult
 
 _START = Span(1, 1, 1, 2)
 
@@ -135,8 +138,6 @@ def read(path: str, text: str, kind: str | None) -> SourceResult:
     """A ``.yaml``/``.yml``/``.template`` file (or any text that is not JSON)."""
     stripped = text.lstrip("\ufeff \t\r\n")
     if stripped.startswith("{"):
-        from iamlint.parsing.parse import parse
-
         result = parse(text)
         if result.problems:
             if not markers.yaml_is_iam(text):  # only templates are read here
@@ -147,7 +148,7 @@ def read(path: str, text: str, kind: str | None) -> SourceResult:
         return SourceResult(skipped=True, text=text)
     if not any(m in text for m in _TEMPLATE_MARKERS):
         return SourceResult(skipped=True, text=text)  # docker-compose, workflows, k8s ...
-    from iamlint.sources import yamlpos
+    from iamlint.sources import yamlpos  # noqa: PLC0415 (PyYAML, heavy: only for YAML templates)
 
     loaded = yamlpos.load(text)
     if loaded.problems:
@@ -174,9 +175,7 @@ def _sam_managed_arn(name: str) -> str:
     """The ARN SAM expands an AWS managed policy name to: the catalog knows
     each policy's path (``service-role/``, ``job-function/`` ...); an unknown
     name keeps the plain ``arn:aws:iam::aws:policy/<name>`` (IAM402 reports it)."""
-    from iamlint.knowledge import managed
-
-    policy = managed.get(name)
+    policy = managed_policies.get(name)
     if policy is not None and policy.name == name:
         return policy.arn()
     if policy is not None:  # SAM matches names exactly: a wrong case does not resolve

@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from lark import Token, Tree
+from lark.exceptions import LarkError, UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
 
 from iamlint.findings import Span
 
@@ -407,8 +408,7 @@ class HclFile:
 
 
 def parse_hcl(path: str, text: str) -> HclFile:
-    from hcl2.api import parses_to_tree
-    from lark.exceptions import LarkError, UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
+    from hcl2.api import parses_to_tree  # noqa: PLC0415 (python-hcl2, heavy: only for Terraform files)
 
     lines = LineTable(text)
     try:

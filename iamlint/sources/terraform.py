@@ -49,9 +49,10 @@ from iamlint.findings import Span
 from iamlint.model.document import Document, Notice
 from iamlint.model.policy import Opaque, detect_kind, join_pointer
 from iamlint.model.role import Attachment, Role
+from iamlint.parsing.parse import parse
+from iamlint.parsing.strict import SyntaxProblem
 from iamlint.regularfile import NotRegular, TooLarge, read_regular
 from iamlint.repository import find_repository
-from iamlint.sources import SourceResult
 from iamlint.sources.hclpos import (
     Attribute,
     Block,
@@ -74,6 +75,8 @@ from iamlint.sources.hclpos import (
     unescape,
     unwrap,
 )
+from iamlint.sources.markers import hcl_is_iam
+from iamlint.sources.result import SourceResult
 
 #: resource type -> attribute holding an identity policy
 IDENTITY = {
@@ -163,9 +166,6 @@ def read(path: str, text: str, kind: str | None) -> SourceResult:
     except RecursionError:
         return SourceResult(error="Terraform file nested too deeply to analyse", text=text)
     if home.error is not None:
-        from iamlint.parsing.strict import SyntaxProblem
-        from iamlint.sources.markers import hcl_is_iam
-
         if kind is None and not hcl_is_iam(text):
             # no IAM text at all: a construct the HCL parser does not take in
             # a file iamlint has nothing to say about is not an error (issue 15)
@@ -841,9 +841,6 @@ class TerraformReader:
             value = self.eval_string(node, file)
             if not isinstance(value, str):
                 return None
-            from iamlint.parsing.parse import parse
-            from iamlint.parsing.strict import SyntaxProblem
-
             result = parse(value)
             span = node_span(node)
             if result.problems:
@@ -912,8 +909,6 @@ class TerraformReader:
             self.lines.setdefault(full, lines)
             doc = self.embedded_json(content, 0, full, kind, owner, None, template_vars=template_vars)
         else:
-            from iamlint.parsing.parse import parse
-
             result = parse(content)
             doc = Document(
                 full,
@@ -961,9 +956,6 @@ class TerraformReader:
     ) -> Document | None:
         """JSON written in a heredoc or template: interpolations resolved where
         possible, else kept (inside strings) or made opaque (outside)."""
-        from iamlint.parsing.parse import parse
-        from iamlint.parsing.strict import SyntaxProblem
-
         in_string = json_string_states(body)
         edits: list[tuple[int, int, str]] = []
         placeholders: dict[str, Opaque] = {}
@@ -1755,7 +1747,7 @@ def _relative_entries(other: Document, base: str) -> dict[str, Where]:
 
 def _snippet_expr(text: str) -> Any:
     """The expression of the single attribute ``x = <expr>`` of a snippet."""
-    from hcl2.api import parses_to_tree
+    from hcl2.api import parses_to_tree  # noqa: PLC0415 (python-hcl2, heavy: only for Terraform files)
 
     try:
         tree = parses_to_tree(text)

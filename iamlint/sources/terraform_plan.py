@@ -17,9 +17,11 @@ from typing import Any
 from iamlint.findings import Span
 from iamlint.model.document import Document
 from iamlint.model.role import Attachment, Role
+from iamlint.parsing.parse import parse
 from iamlint.parsing.schema import json_type
-from iamlint.sources import SourceResult
+from iamlint.parsing.strict import SyntaxProblem
 from iamlint.sources.hclpos import WholeLocator
+from iamlint.sources.result import SourceResult
 from iamlint.sources.terraform import ATTACHMENTS, IDENTITY, INLINE_TARGET, PRINCIPAL_TYPES, RESOURCE
 
 
@@ -90,8 +92,6 @@ def read_json(path: str, text: str, value: dict, parse_result: Any, kind: str | 
     def shape_problem(pointer: str, message: str, owner: str = "") -> None:
         """A value of the wrong JSON type: an IAM001 finding at it (the plan is
         malformed there); the rest of the plan is still read."""
-        from iamlint.parsing.strict import SyntaxProblem
-
         span = locator.span(pointer) or Span(1, 1, 1, 2)
         documents.append(
             Document(
@@ -114,9 +114,6 @@ def read_json(path: str, text: str, value: dict, parse_result: Any, kind: str | 
             return None
         if raw is None or not raw.strip():
             return None
-        from iamlint.parsing.parse import parse
-        from iamlint.parsing.strict import SyntaxProblem
-
         span, key = locator.span(ptr), locator.key_span(ptr)
         result = parse(raw)
         fallback = span or Span(1, 1, 1, 2)
