@@ -5,7 +5,7 @@ Role checks receive a :class:`~iamlint.engine.runner.RoleContext` and yield
 ``(Report, Document)`` pairs: the document is the one the pointer belongs to
 (``role.resource`` for an attachment, ``role.trust`` for a compound finding).
 
-What a role can do is summarised by :func:`iamlint.knowledge.managed.summarise`
+What a role can do is summarised by :func:`iamlint.analysis.summary.summarise`
 (the shared permission analysis the IAM2xx rules use) over its inline and
 customer managed documents, merged with the catalog summaries of the AWS
 managed policies it attaches, and limited by its permissions boundary.
@@ -15,8 +15,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
+from iamlint.analysis.summary import summarise
 from iamlint.engine.report import Report
 from iamlint.findings import SEVERITY_RANK
 from iamlint.knowledge import managed as mp
@@ -159,12 +160,15 @@ def unknown_managed_policy(ctx) -> Iterator[tuple[Report, Document]]:
         res = mp.resolve(arn)
         if res is None:
             continue
-        partition = mp.parse_arn(arn)[0]
+        parsed = mp.parse_arn(arn)
+        assert parsed is not None  # resolve() answered: an AWS managed policy ARN
+        partition = parsed[0]
         if res.policy is None:
-            name = mp.parse_arn(arn)[2]
+            name = parsed[2]
+            suggested = mp.get(res.suggestion) if res.suggestion else None
             hint = (
-                f"; did you mean `{mp.get(res.suggestion).arn(partition)}`?"
-                if res.suggestion
+                f"; did you mean `{suggested.arn(partition)}`?"
+                if suggested is not None
                 else "; check the name against the IAM console or `aws iam list-policies --scope AWS`"
             )
             yield (
@@ -262,7 +266,7 @@ def power_parts(role, seen: set | None = None) -> list[Part] | None:
     docs = [d for d in role.inline if d.value is not None]
     docs += [a.document for a in role.managed if a.document is not None and a.document.value is not None]
     for doc in docs:
-        s = mp.summarise(doc.policy)
+        s = summarise(doc.policy)
         parts.append(Part(_doc_label(doc), doc, _first_evidence(s, _FLAGS), s))
     for att in role.managed:
         arn = _arn_text(att.arn)
@@ -275,7 +279,7 @@ def power_parts(role, seen: set | None = None) -> list[Part] | None:
         if sub:
             parts += [Part(f"{p.label} (through group `{group.name}`)", p.document, p.pointer, p.summary) for p in sub]
     if len(docs) > 1:  # escalation split over documents
-        combined = mp.summarise([d.policy for d in docs])
+        combined = summarise([d.policy for d in docs])
         extra = [m for m in combined.escalation if not any(m in p.summary.escalation for p in parts)]
         if extra:
             parts.append(
@@ -294,13 +298,13 @@ def power_parts(role, seen: set | None = None) -> list[Part] | None:
     return parts
 
 
-def _boundary_summary(role) -> Summary | bool | None:
+def _boundary_summary(role) -> Summary | Literal[False] | None:
     """The boundary's summary, None without a boundary, False when unknown."""
     att = role.boundary
     if att is None:
         return None
     if att.document is not None and att.document.value is not None:
-        return mp.summarise(att.document.policy)
+        return summarise(att.document.policy)
     arn = _arn_text(att.arn)
     policy = mp.lookup(arn) if arn and mp.is_aws_managed(arn) else None
     return policy.summary if policy is not None else False
@@ -439,7 +443,9 @@ def user_with_powerful_permissions(ctx) -> Iterator[tuple[Report, Document]]:
         f"OIDC federation for CI, an instance profile or task role for workloads)"
     )
     span = part.document.locate(part.pointer)
-    related = ((part.document, part.pointer, f"granted by {part.label} at line {span.line}, column {span.column}"),)
+    related: tuple[tuple[Any, Any, str], ...] = (
+        (part.document, part.pointer, f"granted by {part.label} at line {span.line}, column {span.column}"),
+    )
     if keys and key_at:
         related += ((key_at[0], key_at[1], "the access key is declared here"),)
     yield Report(pointer, message, related=related), role.resource
