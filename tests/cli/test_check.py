@@ -38,7 +38,8 @@ def test_version_names_catalog_version():
 def test_trailing_comma_json_contract(tmp_path):
     p = tmp_path / "p.json"
     p.write_text(
-        '{\n  "Version": "2012-10-17",\n  "Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*",}]\n}\n'
+        '{\n  "Version": "2012-10-17",\n'
+        '  "Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*",}]\n}\n'
     )
     r = run("check", "--format", "json", str(p))
     assert r.exit_code == 1, r.output
@@ -177,7 +178,7 @@ def test_directory_walk_skips_vendor_dirs(tmp_path):
 def test_jobs_gives_the_same_output_as_one_process(tmp_path):
     for i in range(40):
         (tmp_path / f"p{i:02}.json").write_text(
-            '{"Statement": [{"Effect": "allow", "Action": "s3:ListBucket", "Resource": "*", "Sid": "s%d"}]}' % i
+            f'{{"Statement": [{{"Effect": "allow", "Action": "s3:ListBucket", "Resource": "*", "Sid": "s{i}"}}]}}'
         )
     outs = []
     for jobs in ("1", "2"):

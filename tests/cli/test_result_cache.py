@@ -48,7 +48,7 @@ def test_changed_content_config_or_no_cache_lints_again(tmp_path, counted):
     p.write_text(POLICY)
     _check(str(p))
     p.write_text(POLICY.replace("allow", "Allow"))
-    code, data = _check(str(p))
+    code, _ = _check(str(p))
     assert len(counted) == 2 and code == 0
     (tmp_path / ".iamlint.toml").write_text('ignore = ["IAM206"]\n')
     _check(str(p))

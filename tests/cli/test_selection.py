@@ -29,7 +29,7 @@ docs: {what: a Deny statement, why: a test rule only, references: ["https://exam
 examples:
   bad: [{content: '{"Version": "2012-10-17", "Statement": [{"Effect": "Deny", "Action": "s3:GetObject", "Resource": "*"}]}'}]
   good: [{content: '{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}]}'}]
-"""
+"""  # noqa: E501 (a rule file's one-line examples)
 
 
 @pytest.fixture

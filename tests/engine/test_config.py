@@ -41,7 +41,7 @@ def test_without_config_both_rules_fire(project):
 
 def test_ignore_in_pyproject_silences_that_rule(project):
     (project / "pyproject.toml").write_text('[project]\nname = "x"\n\n[tool.iamlint]\nignore = ["IAM004"]\n')
-    r, data = check("policies")
+    _, data = check("policies")
     assert rules_of(data) == ["IAM010"]
 
 
@@ -57,7 +57,7 @@ def test_ignore_by_prefix_and_cli_override(project):
 def test_per_file_ignores_by_glob(project):
     (project / "policies" / "b.json").write_text(NO_VERSION_EMPTY_ACTION)
     (project / ".iamlint.toml").write_text('[per-file-ignores]\n"policies/a.*" = ["IAM004", "IAM010"]\n')
-    r, data = check("policies")
+    _, data = check("policies")
     assert {f["file"].replace("\\", "/").split("/")[-1] for f in data["findings"]} == {"b.json"}
 
 
@@ -66,7 +66,7 @@ def test_nearest_config_wins_per_file(project):
     (project / "legacy").mkdir()
     (project / "legacy" / "old.json").write_text(NO_VERSION_EMPTY_ACTION)
     (project / "legacy" / ".iamlint.toml").write_text('ignore = ["IAM010"]\n')
-    r, data = check(".")
+    _, data = check(".")
     by_file = {}
     for f in data["findings"]:
         by_file.setdefault(f["file"].replace("\\", "/").split("/")[-1], set()).add(f["rule"])
@@ -83,7 +83,7 @@ def test_explicit_config_overrides_discovery(project, tmp_path_factory):
     (project / ".iamlint.toml").write_text('ignore = ["IAM004"]\n')
     other = tmp_path_factory.mktemp("cfg") / "strict.toml"
     other.write_text('ignore = ["IAM010"]\n')
-    r, data = check("--config", str(other), "policies")
+    _, data = check("--config", str(other), "policies")
     assert rules_of(data) == ["IAM004"]
 
 
@@ -101,7 +101,7 @@ def test_exclude_and_kinds(project):
     (project / ".iamlint.toml").write_text('exclude = ["vendor/*"]\n[kinds]\n"policies/*.json" = "scp"\n')
     cfg = load_file(project / ".iamlint.toml")
     assert cfg.kind_for("policies/a.json") == "scp"
-    r, data = check(".")
+    _, data = check(".")
     assert all("vendor" not in f["file"] for f in data["findings"])
     assert data["findings"]
 
@@ -182,7 +182,8 @@ def test_option_reaches_the_check_through_ctx_option(project, monkeypatch):
     (project / "rules").mkdir()
     (project / "rules" / "TST001-forbidden-sid.yaml").write_text(OPTION_RULE)
     (project / "policies" / "a.json").write_text(
-        '{"Version": "2012-10-17", "Statement": [{"Sid": "Legacy", "Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}]}'
+        '{"Version": "2012-10-17", "Statement": '
+        '[{"Sid": "Legacy", "Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}]}'
     )
     (project / ".iamlint.toml").write_text('extend-rules = ["rules"]\n')
     r, data = check("policies")
@@ -208,6 +209,6 @@ def test_resolver_applies_overrides_to_each_config(tmp_path):
 def test_load_file_errors_are_config_errors(tmp_path):
     p = tmp_path / "pyproject.toml"
     p.write_text('[project]\nname = "x"\n')
-    with pytest.raises(ConfigError, match="no \\[tool.iamlint\\] table"):
+    with pytest.raises(ConfigError, match=r"no \[tool\.iamlint\] table"):
         load_file(p)
     assert isinstance(Config().select, list)

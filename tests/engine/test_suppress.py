@@ -52,7 +52,7 @@ def test_whole_line_comment_above_silences():
 def test_comment_for_another_rule_does_not_silence_and_is_reported_unused():
     found = lint(TEMPLATE.format(comment="  # iamlint: ignore[IAM010]"))
     assert rules(found) == ["IAM004", "IAM012"]
-    unused = [f for f in found if f.rule == "IAM012"][0]
+    unused = next(f for f in found if f.rule == "IAM012")
     assert unused.severity == "info"
     assert (unused.line, unused.column) == (
         5,
@@ -122,7 +122,10 @@ def test_cloudformation_metadata_silences_that_resource_only():
 
 
 def test_json_has_no_comments():
-    text = '{"Statement": [{"Sid": "x # iamlint: ignore[IAM004]", "Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}]}'
+    text = (
+        '{"Statement": [{"Sid": "x # iamlint: ignore[IAM004]", '
+        '"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}]}'
+    )
     assert "IAM004" in rules(lint(text, path="policy.json"))
     assert comment_suppressions("policy.json", text) == []
 
@@ -145,6 +148,6 @@ def test_terraform_comment():
     plain = lint(tf.replace("  # iamlint: ignore[IAM004]\n", ""), path="main.tf")
     if "IAM004" not in rules(plain):
         pytest.skip("the Terraform reader does not report IAM004 at the policy line")
-    line = [f for f in plain if f.rule == "IAM004"][0].line
+    line = next(f for f in plain if f.rule == "IAM004").line
     assert line == 2, line
     assert "IAM004" not in rules(lint(tf, path="main.tf"))

@@ -83,7 +83,7 @@ class Client(RawClient):
 
     def __init__(self, cwd: Path, env: dict | None = None):
         self.stderr_path = cwd / "server-stderr.txt"
-        self._stderr = open(self.stderr_path, "wb")
+        self._stderr = open(self.stderr_path, "wb")  # noqa: SIM115 (the server's stderr while it runs)
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "iamlint", "lsp"],
             stdin=subprocess.PIPE,

@@ -66,7 +66,7 @@ def test_neovim_receives_the_oidc_diagnostic_and_it_disappears_after_fix_and_sav
     lines = out.read_text().splitlines()
     assert lines[-1] == "RESULT ok", lines
     diag = next(line for line in lines if line.startswith("DIAG "))
-    code, lnum, col, end_lnum, end_col, href = diag.split()[1:7]
+    code, lnum, col, end_lnum, _end_col, href = diag.split()[1:7]
     assert code == "IAM306"
     # on the statement's lines (0-based: the statement spans lines 3-9), at the Federated principal
     statement = range(3, 10)
