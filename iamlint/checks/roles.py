@@ -118,7 +118,7 @@ def _aws_operated(role) -> bool:
     )
 
 
-def overbroad_managed_policy(ctx) -> Iterator[tuple[Report, Document]]:
+def overbroad_managed_policy_attachment(ctx) -> Iterator[tuple[Report, Document]]:
     role = ctx.role
     if _aws_operated(role):
         return
@@ -365,7 +365,7 @@ def _exposure_words(finding, trust: Document) -> tuple[str, str]:
     return "other", f"has an exposed trust policy ({finding.name})"
 
 
-def exposed_powerful_role(ctx) -> Iterator[tuple[Report, Document]]:
+def exposed_role_with_powerful_permissions(ctx) -> Iterator[tuple[Report, Document]]:
     role = ctx.role
     if role.principal_type != "role" or role.trust is None or _aws_operated(role):
         return

@@ -86,7 +86,7 @@ def invalid_version(ctx: Context) -> Iterator[Report]:
         )
 
 
-def old_version(ctx: Context) -> Iterator[Report]:
+def outdated_version(ctx: Context) -> Iterator[Report]:
     if ctx.policy.version != "2008-10-17":
         return
     uses_variables = bool(_POLICY_VARIABLE.search(_all_strings(ctx.document.value)))
@@ -193,7 +193,7 @@ def _empty_hint(key: str) -> str:
     }.get(key, "remove it or give it a value")
 
 
-def effect_value(ctx: Context) -> Iterator[Report]:
+def invalid_effect(ctx: Context) -> Iterator[Report]:
     for st in ctx.policy.statements:
         eff = st.raw.get("Effect")
         if not isinstance(eff, str) or eff in ("Allow", "Deny"):

@@ -240,7 +240,7 @@ def _trusted_accounts(ctx: Context) -> set[str]:
 # -- IAM301 wildcard principal ------------------------------------------------
 
 
-def wildcard_principal(ctx: Context) -> Iterator[Report]:
+def wildcard_principal_trust(ctx: Context) -> Iterator[Report]:
     for st in _allow_statements(ctx):
         wild = [v for t, v in st.principals if _ptype(t) in ("*", "aws") and v.value == "*"]
         if not wild or _pinned(st, PIN_KEYS):
@@ -304,7 +304,7 @@ def _cross_account(ctx: Context):
             yield st, v, account
 
 
-def cross_account_trust(ctx: Context) -> Iterator[Report]:
+def cross_account_trust_without_condition(ctx: Context) -> Iterator[Report]:
     for st, v, account in _cross_account(ctx):
         if _pinned(st, CROSS_ACCOUNT_KEYS + MFA_KEYS):
             continue

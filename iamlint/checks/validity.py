@@ -173,7 +173,7 @@ def unknown_action(ctx: Context) -> Iterator[Report]:
         )
 
 
-def pattern_matches_nothing(ctx: Context) -> Iterator[Report]:
+def action_pattern_matches_nothing(ctx: Context) -> Iterator[Report]:
     for st, v, _ in _actions_with(ctx, MATCHES_NOTHING):
         yield Report(
             v.pointer,
