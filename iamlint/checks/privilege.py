@@ -76,18 +76,19 @@ def _has_actions(stmt: Statement) -> bool:
 
 def _narrowing_conditions(stmt: Statement) -> list[str]:
     """Keys of positive conditions that limit the resources a statement applies to
-    (memoised per statement)."""
-    keys = stmt.__dict__.get("_iamlint_rule_narrowing")
-    if keys is None:
-        keys = []
-        if "Condition" in stmt.raw:
-            for cond in stmt.conditions:
-                key = cond.key_lower
-                if _NEGATED_OPERATOR.search(cond.base_operator) or cond.base_operator.lower() == "null":
-                    continue
-                if key in _RESOURCE_NARROWING_KEYS or "resourcetag/" in key or key.endswith(":resourcetag"):
-                    keys.append(cond.key)
-        stmt.__dict__["_iamlint_rule_narrowing"] = keys
+    (once per statement)."""
+    return stmt.fact(_find_narrowing_conditions)
+
+
+def _find_narrowing_conditions(stmt: Statement) -> list[str]:
+    keys: list[str] = []
+    if "Condition" in stmt.raw:
+        for cond in stmt.conditions:
+            key = cond.key_lower
+            if _NEGATED_OPERATOR.search(cond.base_operator) or cond.base_operator.lower() == "null":
+                continue
+            if key in _RESOURCE_NARROWING_KEYS or "resourcetag/" in key or key.endswith(":resourcetag"):
+                keys.append(cond.key)
     return keys
 
 

@@ -11,7 +11,7 @@ the wrong shape simply yields fewer elements (the schema rule reports the shape)
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Generic, NamedTuple, TypeVar, overload
 
 _T = TypeVar("_T")
@@ -152,6 +152,21 @@ class Statement:
     raw: dict[str, Any]
     index: int | None  # None when Statement is a single object
     pointer: str
+    #: the facts :meth:`fact` computed, by the function that computed them
+    _facts: dict[Callable[[Statement], object], object] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
+
+    def fact(self, compute: Callable[[Statement], _T]) -> _T:
+        """``compute(self)``, computed once per statement: what the layers above
+        the model derive from a statement and share (its narrowing conditions,
+        its action matcher ...)."""
+        facts = self._facts
+        if compute in facts:
+            return facts[compute]  # type: ignore[return-value]  # stored below: compute's result
+        value = compute(self)
+        facts[compute] = value
+        return value
 
     @property
     def sid(self) -> str | None:
