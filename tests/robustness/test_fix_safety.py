@@ -376,7 +376,7 @@ def test_an_explicit_fifo_is_an_error_and_stays_a_fifo(tmp_path):
     )
     assert run.returncode == 2, run.stderr
     assert "Traceback" not in run.stderr
-    [line] = [x for x in run.stderr.splitlines() if str(fifo) in x]
+    [_line] = [x for x in run.stderr.splitlines() if str(fifo) in x]
     assert stat.S_ISFIFO(fifo.lstat().st_mode)
 
 

@@ -38,8 +38,10 @@ CASES = {
     "utf16.json": '{"Statement": []}'.encode("utf-16"),
     "bom.json": b"\xef\xbb\xbf" + GOOD.encode(),
     "binary.json": bytes(range(256)) * 4,
-    "nan.json": b'{"Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "*", "Condition": {"NumericLessThan": {"s3:max-keys": NaN}}}]}',
-    "huge-number.json": b'{"Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "*", "Condition": {"NumericLessThan": {"s3:max-keys": 1e99999}}}]}',
+    "nan.json": b'{"Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "*", '
+    b'"Condition": {"NumericLessThan": {"s3:max-keys": NaN}}}]}',
+    "huge-number.json": b'{"Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "*", '
+    b'"Condition": {"NumericLessThan": {"s3:max-keys": 1e99999}}}]}',
     "lone-surrogate.json": b'{"Statement": [{"Sid": "\\ud800", "Effect": "Allow", "Action": "s3:*", "Resource": "*"}]}',
     "control-chars.json": b'{"Statement": [{"Sid": "a\x01b", "Effect": "Allow"}]}',
     # terminal and CI-log control in values that reach messages (escaped in text output)
@@ -50,9 +52,11 @@ CASES = {
     "nul-bytes.json": b'{"Statement": [\x00{"Sid": "\x00"}]}\x00',
     "cr-only.json": GOOD.replace(", ", ",\r").encode(),
     "line-separator.json": GOOD.replace('"allow"', '"allow\u2028\u202e"').encode(),
-    "wrong-types.json": b'{"Version": 1, "Statement": [{"Effect": 1, "Action": {"a": 1}, "Resource": [[]], "Condition": [1], "Principal": 7, "Sid": null}]}',
+    "wrong-types.json": b'{"Version": 1, "Statement": [{"Effect": 1, "Action": {"a": 1}, "Resource": [[]], '
+    b'"Condition": [1], "Principal": 7, "Sid": null}]}',
     "statement-string.json": b'{"Version": "2012-10-17", "Statement": "Allow everything"}',
-    "duplicate-keys.json": b'{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Effect": "Deny", "Action": "s3:*", "Resource": "*"}]}',
+    "duplicate-keys.json": b'{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Effect": "Deny", '
+    b'"Action": "s3:*", "Resource": "*"}]}',
     "crlf.json": GOOD.replace(", ", ",\r\n").encode(),
     "alias-bomb.yaml": (
         b"AWSTemplateFormatVersion: '2010-09-09'\n"
@@ -71,30 +75,42 @@ CASES = {
         b"Resources:\n  R:\n    Type: AWS::IAM::Role\n    Properties:\n"
         b"      RoleName: !!python/object/apply:os.system ['touch PWNED_BY_YAML']\n"
     ),
-    "unknown-tag.yaml": b"AWSTemplateFormatVersion: '2010-09-09'\nResources:\n  R:\n    Type: AWS::IAM::Role\n    Properties:\n      RoleName: !Whatever x\n",
-    "broken.yaml": b"AWSTemplateFormatVersion: '2010-09-09'\nResources:\n  R:\n    Type: AWS::IAM::Role\n   Properties: [\n",
+    "unknown-tag.yaml": b"AWSTemplateFormatVersion: '2010-09-09'\nResources:\n  R:\n    Type: AWS::IAM::Role\n"
+    b"    Properties:\n      RoleName: !Whatever x\n",
+    "broken.yaml": b"AWSTemplateFormatVersion: '2010-09-09'\nResources:\n  R:\n    Type: AWS::IAM::Role\n"
+    b"   Properties: [\n",
     "broken.tf": b'resource "aws_iam_policy" "p" {\n  policy = <<EOF\n{"Statement": [\nEOF\n  name = \n',
-    "broken-heredoc.tf": b'resource "aws_iam_policy" "p" {\n  policy = <<EOF\n{"Version": "2012-10-17", "Statement": [{"Effect": "Allow",}]}\nEOF\n}\n',
+    "broken-heredoc.tf": b'resource "aws_iam_policy" "p" {\n  policy = <<EOF\n{"Version": "2012-10-17", '
+    b'"Statement": [{"Effect": "Allow",}]}\nEOF\n}\n',
     "deep.tf": b"locals {\n  x = " + b"[" * 5000 + b"]" * 5000 + b"\n}\n",
     # Terraform evaluation (issue 14): doubling locals and strings, file() outside, plans of the wrong shape
     "tf-locals-doubling.tf": b'locals {\n  a0 = "x"\n'
     + b"".join(b"  a%d = [local.a%d, local.a%d]\n" % (i, i - 1, i - 1) for i in range(1, 31))
-    + b'}\nresource "aws_iam_policy" "p" {\n  policy = jsonencode({Statement = [{Effect = "Allow", Action = "s3:GetObject", Resource = local.a30}]})\n}\n',
+    + b'}\nresource "aws_iam_policy" "p" {\n  policy = jsonencode({Statement = [{Effect = "Allow", '
+    b'Action = "s3:GetObject", Resource = local.a30}]})\n}\n',
     "tf-interpolation-doubling.tf": b'locals {\n  s0 = "ab"\n'
     + b"".join(b'  s%d = "${local.s%d}${local.s%d}"\n' % (i, i - 1, i - 1) for i in range(1, 31))
-    + b'}\nresource "aws_iam_policy" "p" {\n  policy = jsonencode({Statement = [{Effect = "Allow", Action = "s3:GetObject", Resource = local.s30}]})\n}\n',
+    + b'}\nresource "aws_iam_policy" "p" {\n  policy = jsonencode({Statement = [{Effect = "Allow", '
+    b'Action = "s3:GetObject", Resource = local.s30}]})\n}\n',
     "tf-file-dev-zero.tf": b'resource "aws_iam_policy" "p" {\n  policy = file("/dev/zero")\n}\n',
-    "tf-file-etc-passwd.tf": b'resource "aws_iam_policy" "p" {\n  policy = templatefile("${path.module}/../../../../../../etc/passwd", {})\n}\n',
+    "tf-file-etc-passwd.tf": b'resource "aws_iam_policy" "p" {\n'
+    b'  policy = templatefile("${path.module}/../../../../../../etc/passwd", '
+    b"{})\n}\n",
     "tf-huge-int.tf": b"locals {\n  n = "
     + b"9" * 5000
-    + b'\n}\nresource "aws_iam_policy" "p" {\n  policy = jsonencode({Statement = [{Effect = "Allow", Action = "s3:GetObject", Resource = "arn:aws:s3:::${local.n}"}]})\n}\n',
+    + b'\n}\nresource "aws_iam_policy" "p" {\n  policy = jsonencode({Statement = [{Effect = "Allow", '
+    b'Action = "s3:GetObject", Resource = "arn:aws:s3:::${local.n}"}]})\n}\n',
     "plan-child-modules-true.json": b'{"planned_values":{"root_module":{"child_modules":true}}}',
     "plan-resources-number.json": b'{"planned_values":{"root_module":{"child_modules":[{"resources":1}]}}}',
-    "plan-inline-policy-true.json": b'{"planned_values":{"root_module":{"resources":[{"type":"aws_iam_role","values":{"inline_policy":true}}]}}}',
+    "plan-inline-policy-true.json": b'{"planned_values":{"root_module":{"resources":'
+    b'[{"type":"aws_iam_role","values":{"inline_policy":true}}]}}}',
     # Wildcard shapes that made the old backtracking translation exponential (issue 14)
-    "glob-action.json": b'{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:*?*?*?*?*?*?*?*?x", "Resource": "*"}]}',
-    "glob-star-action.json": b'{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "******x", "Resource": "*"}]}',
-    "glob-not-action.json": b'{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "NotAction": ["s3:*?*?*?*?*?*?*?*?x", "******x"], "Resource": "*"}]}',
+    "glob-action.json": b'{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", '
+    b'"Action": "s3:*?*?*?*?*?*?*?*?x", "Resource": "*"}]}',
+    "glob-star-action.json": b'{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", '
+    b'"Action": "******x", "Resource": "*"}]}',
+    "glob-not-action.json": b'{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", '
+    b'"NotAction": ["s3:*?*?*?*?*?*?*?*?x", "******x"], "Resource": "*"}]}',
     "glob-trust-action.json": json.dumps(
         {
             "Version": "2012-10-17",

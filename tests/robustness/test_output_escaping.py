@@ -121,7 +121,7 @@ def test_a_file_name_cannot_drive_the_terminal_or_start_a_workflow_command(tmp_p
 
 def test_one_line_errors_on_stderr_are_escaped(tmp_path):
     missing = "no\x1b[2Jsuch\n::error::file.json"
-    code, out, err = _iamlint(missing, cwd=tmp_path)
+    code, _, err = _iamlint(missing, cwd=tmp_path)
     assert code == 2
     _assert_confined(err)
     assert err == "iamlint: no\\x1b[2Jsuch\\n::error::file.json: no such file or directory\n"

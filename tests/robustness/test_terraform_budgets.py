@@ -28,7 +28,7 @@ resource "aws_iam_policy" "other" {
   name   = "other"
   policy = jsonencode({Version = "2012-10-17", Statement = [{Effect = "Allow", Action = "s3:GetObjectt", Resource = "*"}]})
 }
-"""
+"""  # noqa: E501 (Terraform as one writes it)
 #: a policy whose finding must never appear when it lies outside the repository
 OUTSIDE_POLICY = json.dumps(
     {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:OutsideMarkerAction", "Resource": "*"}]}
@@ -127,7 +127,7 @@ def test_a_budget_notice_from_a_sibling_file_names_the_place(tmp_path):
     (repo / "locals.tf").write_text(chain[: chain.index("}\n") + 2])
     tf = repo / "main.tf"
     tf.write_text(chain[chain.index("}\n") + 2 :])
-    proc, findings = _check(tf)
+    _, findings = _check(tf)
     notices = _rules(findings, "IAM013")
     assert notices and all(f["file"] == str(tf) and "(locals.tf:" in f["message"] for f in notices)
     _assert_other_linted(findings, tf)
@@ -191,7 +191,7 @@ def test_many_uses_of_a_large_local_are_charged_to_the_budget(tmp_path):
     assert len(resources) == 40
     assert isinstance(resources[0], str) and resources[0].endswith(big)
     assert resources[-1] == "arn:aws:s3:::${local.big}"
-    for doc, resource in zip(result.documents, resources):
+    for doc, resource in zip(result.documents, resources, strict=True):
         assert bool(doc.notices) == (resource == "arn:aws:s3:::${local.big}")
     assert 10 <= resources.index("arn:aws:s3:::${local.big}") <= 20
 

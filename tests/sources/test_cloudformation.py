@@ -281,7 +281,7 @@ def test_yaml_syntax_error_in_a_template_is_a_positioned_finding():
 
 def test_alias_bomb_stops_with_a_finding():
     levels = ['a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
-    for prev, name in zip("abcdefgh", "bcdefghi"):
+    for prev, name in zip("abcdefgh", "bcdefghi", strict=True):
         levels.append(f"{name}: &{name} [" + ",".join([f"*{prev}"] * 9) + "]")
     text = (
         "AWSTemplateFormatVersion: '2010-09-09'\n"
@@ -326,7 +326,7 @@ def test_users_groups_and_policies_written_as_json_strings():
     "Repo": {"Type": "AWS::ECR::Repository", "Properties": {
       "RepositoryPolicyText": "{\\"Version\\": \\"2012-10-17\\", \\"Statement\\": [{\\"Effect\\": \\"Allow\\", \\"Principal\\": \\"*\\", \\"Action\\": \\"ecr:BatchGetImage\\"}]}"}}
   }
-}"""
+}"""  # noqa: E501 (a template as written, one resource per line)
     result = read_source("stack.json", text.encode())
     roles = {r.name: r for r in result.roles}
     assert roles["Alice"].principal_type == "user" and roles["Alice"].groups == ["Admins"]

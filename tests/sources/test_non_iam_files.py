@@ -43,7 +43,8 @@ NOT_IAM = {
 }
 
 BROKEN_IAM = {
-    "policy.json": b'{\n  "Version": "2012-10-17",\n  "Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "*",}]\n}\n',
+    "policy.json": b'{\n  "Version": "2012-10-17",\n'
+    b'  "Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "*",}]\n}\n',
     "template.yaml": (
         b"AWSTemplateFormatVersion: '2010-09-09'\nResources:\n  R:\n    Type: AWS::IAM::Role\n   Properties: [\n"
     ),
@@ -107,13 +108,13 @@ def test_a_forced_kind_makes_a_named_broken_json_file_a_policy(tmp_path):
 def test_an_undecodable_file_with_policy_text_keeps_its_finding(tmp_path):
     [path] = _write(tmp_path, {"policy.json": b'{"Statement": [{"Sid": "caf\xe9", "Effect": "Allow"}]}'})
     for target in (path, str(tmp_path)):
-        code, findings = _check(target)
+        _, findings = _check(target)
         assert [f["rule"] for f in findings] == ["IAM001"], target
 
 
 def test_a_utf16_policy_keeps_its_finding(tmp_path):
     [path] = _write(tmp_path, {"policy.json": '{"Version": "2012-10-17", "Statement": []}'.encode("utf-16")})
-    code, findings = _check(path)
+    _, findings = _check(path)
     assert [f["rule"] for f in findings] == ["IAM001"]
 
 
