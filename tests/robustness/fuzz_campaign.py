@@ -32,6 +32,7 @@ The test suite runs it with a fixed seed for about a minute
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import multiprocessing as mp
 import os
@@ -218,10 +219,7 @@ def _hostile_unicode(rng: random.Random, data: bytes, name: str) -> bytes:
     text = data.decode("utf-8", "replace")
     quotes = [i for i, c in enumerate(text) if c == '"']
     for _ in range(rng.randint(1, 5)):
-        if quotes and rng.random() < 0.7:
-            i = rng.choice(quotes) + 1
-        else:
-            i = rng.randrange(len(text) + 1)
+        i = rng.choice(quotes) + 1 if quotes and rng.random() < 0.7 else rng.randrange(len(text) + 1)
         piece = rng.choice(HOSTILE_TEXT + HOSTILE_JSON_STRINGS)
         text = text[:i] + piece + text[i:]
     return text.encode("utf-8", "surrogatepass")
@@ -242,9 +240,11 @@ YAML_SNIPPETS = [
     b"\nX: !Ref\n",
     b"\nX: !GetAtt [a, b, c, d]\n",
     b"\nX: !Sub [1, 2]\n",
-    b"\nA: &a [x, x, x, x, x, x, x, x]\nB: &b [*a, *a, *a, *a, *a, *a, *a, *a]\nC: &c [*b, *b, *b, *b, *b, *b, *b, *b]\n"
+    b"\nA: &a [x, x, x, x, x, x, x, x]\nB: &b [*a, *a, *a, *a, *a, *a, *a, *a]\nC: &c [*b, *b, *b, *b, *b, "
+    b"*b, *b, *b]\n"
     b"D: !Join ['', [*c, *c, *c, *c, *c, *c, *c, *c]]\n",
-    b"\nBase: &base {Effect: Allow, Action: '*', Resource: '*'}\nM: {<<: *base, <<: *base}\nN: {<<: [*base, *undefined]}\n",
+    b"\nBase: &base {Effect: Allow, Action: '*', Resource: '*'}\nM: {<<: *base, <<: *base}\nN: {<<: [*base, "
+    b"*undefined]}\n",
     b"\nX: *undefined_alias\n",
     b"\n? [complex, key]\n: value\n",
     b"\n--- \nsecond: doc\n",
@@ -260,7 +260,8 @@ HCL_SNIPPETS = [
     b"\nlocals {\n  m = {for k, v in var.m : k\n    => v}\n}\n",
     b'\nresource "aws_iam_role_policy" "r" {\n  policy = templatefile("${path.module}/../../../etc/passwd", {})\n}\n',
     b'\nresource "aws_iam_role_policy" "r" {\n  policy = file("/dev/zero")\n}\n',
-    b'\ndata "aws_iam_policy_document" "d" {\n  dynamic "statement" {\n    for_each = var.s\n    content { actions = statement.value }\n  }\n}\n',
+    b'\ndata "aws_iam_policy_document" "d" {\n  dynamic "statement" {\n    for_each = var.s\n'
+    b"    content { actions = statement.value }\n  }\n}\n",
     b"\nlocals {\n  x = jsonencode({Statement = [for i in range(1000000) : i]})\n}\n",
     b'\nresource "aws_iam_role" "r" {\n  assume_role_policy = jsonencode(local.undefined)\n}\n',
     b"\n%{ for x in y }${x}%{ endfor }\n",
@@ -318,9 +319,10 @@ def mutate(rng: random.Random, seeds: list[tuple[str, bytes]]) -> tuple[str, byt
 
 def _lint_one(workdir: str, name: str, data: bytes) -> None:
     """Lint and render one input; raises what the public API raises."""
-    from iamlint import api
-    from iamlint.config import Config
-    from iamlint.reporters import FORMATS, RunResult, render
+    # imported here, in the spawned worker, after its memory limit is set
+    from iamlint import api  # noqa: PLC0415
+    from iamlint.config import Config  # noqa: PLC0415
+    from iamlint.reporters import FORMATS, RunResult, render  # noqa: PLC0415
 
     # each input alone in a fresh directory: a Terraform module is every .tf
     # file of its directory, and Terraform file() needs a real path
@@ -354,10 +356,8 @@ def _planted_failure(workdir: str, name: str, data: bytes) -> None:
 
 def _worker(conn, workdir: str, max_as: int, lint: str = "_lint_one") -> None:
     if max_as:
-        try:
+        with contextlib.suppress(ValueError, OSError):
             resource.setrlimit(resource.RLIMIT_AS, (max_as, max_as))
-        except (ValueError, OSError):
-            pass
     lint_one = globals()[lint]
     while True:
         item = conn.recv()
@@ -466,10 +466,8 @@ def campaign(
                     worker.run("warm.json", b'{"Version": "2012-10-17", "Statement": []}', 120)
     finally:
         if worker is not None:
-            try:
+            with contextlib.suppress(BrokenPipeError, OSError):
                 worker.conn.send(None)
-            except (BrokenPipeError, OSError):
-                pass
             worker.kill()
         shutil.rmtree(workdir, ignore_errors=True)
     log(f"{count} inputs from {len(seeds)} seeds in {time.monotonic() - start:.0f} s, {len(failures)} failures")
