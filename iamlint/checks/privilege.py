@@ -435,7 +435,7 @@ def _write_message(found: tuple[tuple[str, str], ...]) -> tuple[str, str | None]
     )
 
 
-def write_on_all_resources(ctx: Context) -> Iterator[Report]:
+def write_access_on_all_resources(ctx: Context) -> Iterator[Report]:
     perms = permissions(ctx)
     for stmt in perms.allows:
         if stmt.not_action or "Action" not in stmt.raw or not _has_star(stmt):
