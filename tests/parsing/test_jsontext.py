@@ -1,29 +1,24 @@
-"""Strict JSON parsing with exact positions: iamlint.parsing.jsontext."""
+"""Strict JSON parsing with exact positions: iamlint.parsing (decode, parse,
+locate, pointer, strict, larkjson)."""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from iamlint.findings import Span
-from iamlint.parsing.jsontext import (
-    MAX_DEPTH,
-    DecodeError,
-    JsonLocator,
-    LarkLocator,
-    SyntaxProblem,
-    decode_bytes,
-    lark_tree,
-    parse,
-    parse_pointer,
-)
+from iamlint.parsing.decode import DecodeError, decode_bytes
+from iamlint.parsing.larkjson import LarkLocator, lark_tree
+from iamlint.parsing.locate import JsonLocator
+from iamlint.parsing.parse import parse
+from iamlint.parsing.pointer import parse_pointer
+from iamlint.parsing.strict import MAX_DEPTH, SyntaxProblem
 
-CORPUS = Path("/work/shared/corpus/aws-managed-policies")
+pytestmark = pytest.mark.slow
 
 
 def pointers(value: object, prefix: str = "") -> Iterator[str]:
@@ -395,9 +390,8 @@ def assert_locators_agree(text: str) -> int:
     return count
 
 
-@pytest.mark.skipif(not CORPUS.is_dir(), reason="corpus of AWS managed policies not available")
-def test_locators_agree_on_every_node_of_the_aws_managed_policies():
-    files = sorted(CORPUS.glob("*.json"))
+def test_locators_agree_on_every_node_of_the_aws_managed_policies(corpus):
+    files = sorted((corpus / "aws-managed-policies").glob("*.json"))
     assert len(files) > 1000
     nodes = sum(assert_locators_agree(decode_bytes(path.read_bytes())) for path in files)
     assert nodes > 100_000
@@ -443,7 +437,7 @@ def test_lazy_lookups_in_any_order_agree_with_full_indexing(case: tuple[object, 
     as they need and leave value ends to be measured later; in any order and
     from a fresh locator they give the spans of the full index."""
     value, text = case
-    everything = list(pointers(value)) + ["/nope", "/0/nope", "/99"]
+    everything = [*pointers(value), "/nope", "/0/nope", "/99"]
     reference = JsonLocator(text)  # not marked valid: every container indexed whole
     for sample in (everything, rnd.sample(everything, len(everything)), [rnd.choice(everything)]):
         lazy = parse(text).locator
@@ -471,7 +465,7 @@ def damaged_json_texts(draw: st.DrawFn) -> str:
     text = json.dumps(draw(json_values), indent=draw(st.sampled_from([None, 1])))
     position = draw(st.integers(0, len(text)))
     edit = draw(st.sampled_from(["insert", "delete", "replace"]))
-    char = draw(st.sampled_from(list("{}[],:\"\\ \n\t\x01'/+-.0123eEtfnuNI") + ["\u00a0"]))
+    char = draw(st.sampled_from([*"{}[],:\"\\ \n\t\x01'/+-.0123eEtfnuNI", "\u00a0"]))
     if edit == "insert":
         return text[:position] + char + text[position:]
     if edit == "delete":
