@@ -313,13 +313,3 @@ def summary_of_arns(arns: Iterable[str]) -> Summary:
         if p is not None:
             out = out.merge(p.summary)
     return out
-
-
-def __getattr__(name: str) -> object:
-    """Transitional: ``summarise`` and ``compact_grants`` moved to
-    :mod:`iamlint.analysis.summary`; forwarded until no importer is left."""
-    if name in ("summarise", "compact_grants"):
-        from iamlint.analysis import summary  # noqa: PLC0415 (transitional forward, removed once unused)
-
-        return getattr(summary, name)
-    raise AttributeError(name)

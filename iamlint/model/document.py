@@ -93,7 +93,7 @@ class Document:
     owner: str = ""
     #: where the kind came from: "content", "option" (--kind / config) or "location"
     kind_source: str = "content"
-    #: syntax problems (iamlint.parsing.jsontext.SyntaxProblem) when value is None
+    #: syntax problems (iamlint.parsing.strict.SyntaxProblem) when value is None
     syntax_problems: Sequence[Problem] = field(default_factory=list)
     #: duplicate keys: (object pointer, key, span of the later key)
     duplicates: Sequence[tuple[str, str, Span]] = field(default_factory=list)

@@ -12,7 +12,7 @@ JSON pointer (relative to the evaluated value) to :class:`Where` (file, value
 span, key span), from which :class:`MapLocator` answers a document's pointers.
 
 Embedded JSON (heredocs, ``templatefile``) is parsed with
-:mod:`iamlint.parsing.jsontext` after interpolations are replaced; an
+:func:`iamlint.parsing.parse.parse` after interpolations are replaced; an
 :class:`EditMap` maps positions of the edited text back to the file.
 """
 
