@@ -16,8 +16,11 @@ from typing import Any, Protocol
 
 from iamlint.config import Config
 from iamlint.engine.registry import Registry
+from iamlint.engine.runner import enabled_rules, run_document, run_roles
 from iamlint.findings import Finding
 from iamlint.regularfile import NotRegular, TooLarge, read_regular
+from iamlint.sources import read_source
+from iamlint.suppress import suppress
 
 LINTED_SUFFIXES = (".json", ".yaml", ".yml", ".template", ".tf")
 SKIP_DIRS = {
@@ -104,9 +107,6 @@ def lint_bytes(
     kind: str | None = None,
     explicit: bool = True,
 ) -> FileReport:
-    from iamlint.engine.runner import enabled_rules, run_document, run_roles
-    from iamlint.sources import read_source
-
     config = config or Config()
     registry = registry or default_registry()
     kind = kind or config.kind_for(path)
@@ -124,8 +124,6 @@ def lint_bytes(
         findings += run_roles(source.roles, rules, config, by_document)
     # inline `# iamlint: ignore[...]` comments and CloudFormation Metadata ignore lists;
     # unused ones come back as IAM012
-    from iamlint.suppress import suppress
-
     findings = suppress(path, source.text, source.documents, findings, registry, config)
     report.documents = len(source.documents)
     report.findings = sorted(set(findings), key=Finding.sort_key)

@@ -40,6 +40,9 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from iamlint import __version__
+from iamlint.regularfile import read_regular as _read_regular
+
 #: Set by :func:`disabled`; ``IAMLINT_NO_CACHE`` is honoured as well.
 _disabled = False
 
@@ -60,8 +63,6 @@ def key(*parts: bytes | str | None) -> str:
     versions; None for "missing"), for naming or stamping a cache entry.  Each
     part is length-prefixed, so different part lists never hash alike.
     BLAKE2b: hashing the ~50 files of the built-in rule pack costs ~0.1 ms."""
-    from iamlint import __version__
-
     digest = hashlib.blake2b(digest_size=20)
     for part in (__version__, *parts):
         if part is None:
@@ -76,9 +77,7 @@ def key(*parts: bytes | str | None) -> str:
 def read_regular(path: str | os.PathLike) -> bytes:
     """The content of the regular file ``path``; OSError for anything else
     (a FIFO or device is not opened for blocking reads, nor read at all)."""
-    from iamlint.regularfile import read_regular as read
-
-    return read(path)[0]
+    return _read_regular(path)[0]
 
 
 def file_bytes(path: str | os.PathLike) -> bytes | None:
@@ -98,7 +97,7 @@ def package_digest(package: Path, suffixes: tuple[str, ...] = ()) -> str:
     A package that no ``RECORD`` covers (a checkout on ``sys.path``, an
     editable install, a distribution that strips ``RECORD``) is hashed file by
     file (:func:`tree_digest`)."""
-    records = []
+    records: list[str | bytes] = []
     marker = f"{package.name}/__init__.py,".encode()
     try:
         with os.scandir(package.parent) as found:
@@ -182,7 +181,7 @@ def write_bytes(name: str, data: bytes) -> None:
     directory = cache_dir()
     if directory is None:
         return
-    import tempfile  # only to write: importing it costs ~9 ms at every start
+    import tempfile  # noqa: PLC0415 (only to write: importing it costs ~9 ms at every start)
 
     try:
         directory.mkdir(parents=True, exist_ok=True)

@@ -18,17 +18,20 @@ import difflib
 import json
 import os
 import stat
+import sys
 from collections.abc import Callable, Iterable
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from iamlint.config import Config, selects_any, unknown_selector_message
+from iamlint.api import default_registry
+from iamlint.config import Config, closest_selector, selects_any, unknown_selector_message
+from iamlint.engine.registry import Registry
 
-try:  # Python 3.11+
+if sys.version_info >= (3, 11):
     import tomllib
-except ModuleNotFoundError:  # pragma: no cover - Python 3.10
-    import tomli as tomllib  # type: ignore[no-redef]
+else:  # pragma: no cover - Python 3.10 (mypy checks this branch; tomli is installed there only)
+    import tomli as tomllib  # type: ignore[import-not-found,unused-ignore]
 
 CONFIG_NAMES = (".iamlint.toml", "pyproject.toml")
 
@@ -52,7 +55,7 @@ class ConfigError(Exception):
 
 @lru_cache(maxsize=1)
 def _validator():
-    from jsonschema import Draft202012Validator
+    from jsonschema import Draft202012Validator  # type: ignore[import-untyped]  # noqa: PLC0415 (~60 ms, only when a configuration file is read)
 
     schema = json.loads((Path(__file__).parent / "config-schema.json").read_text(encoding="utf-8"))
     return Draft202012Validator(schema)
@@ -66,13 +69,9 @@ def _did_you_mean(word: str, choices: Iterable[str]) -> str:
 def _builtin_did_you_mean(word: str) -> str:
     """`` (did you mean `IAM304`?)`` for a malformed selector (``304``), from
     the built-in rules (the file's own rule packs are not loaded yet)."""
-    from iamlint.config import closest_selector
-
     try:
-        from iamlint.api import default_registry
-
         close = closest_selector(word, [r.id for r in default_registry()])
-    except Exception:  # a broken rule pack is reported on its own; no hint then
+    except Exception:  # noqa: BLE001 (a broken rule pack is reported on its own; no hint then)
         return ""
     return f" (did you mean `{close}`?)" if close else ""
 
@@ -81,7 +80,7 @@ def _table_name(path: Path) -> str:
     return "[tool.iamlint]" if path.name == "pyproject.toml" else ""
 
 
-def validate(data: Any, path: Path | str) -> None:
+def validate(data: Any, path: str | os.PathLike) -> None:
     """Raise ConfigError naming the file and key for the first problem."""
     path = Path(path)
     table = _table_name(path)
@@ -256,7 +255,7 @@ def check_selectors(config: Config, registry) -> None:
             raise ConfigError(f"{where}{table}key `severity`: {message}")
 
 
-_TYPES = {
+_TYPES: dict[str, type | tuple[type, ...]] = {
     "array": list,
     "list": list,
     "string": str,
@@ -295,7 +294,7 @@ class ConfigResolver:
         self._by_dir: dict[str, Config] = {}
         self._found: dict[Path, Path | None] = {}  # directory -> its nearest configuration file
         self._by_raw_dir: dict[str, Config] = {}
-        self._registries: dict[tuple, Any] = {}
+        self._registries: dict[tuple[str, ...], Registry] = {}
         if config_file is not None:
             self._explicit = self.overrides(self._load_checked(config_file))
 
@@ -341,10 +340,8 @@ class ConfigResolver:
     def excluded(self, path: str, is_dir: bool | None = None) -> bool:
         return self.for_path(path, is_dir).excluded(path)
 
-    def registry_for(self, config: Config):
+    def registry_for(self, config: Config) -> Registry:
         """The rule registry for a Config (built-in + entry points + its extend-rules), cached."""
-        from iamlint.engine.registry import Registry
-
         key = tuple(config.extend_rules)
         if key not in self._registries:
             self._registries[key] = Registry.load(config.extend_rules)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from iamlint import fixes
 from iamlint.engine.registry import Rule
 
 
@@ -16,10 +17,7 @@ def fix_kind(rule: Rule) -> str | None:
     """``"fix"`` when ``iamlint check --fix`` fixes the rule's findings,
     ``"quickfix"`` when only the editor offers a fix (it needs the user's
     values), None when there is no fix."""
-    from iamlint import fixes
-
-    is_fixable = getattr(fixes, "is_fixable", None)
-    if is_fixable is not None and is_fixable(rule):
+    if fixes.is_fixable(rule):
         return "fix"
     if rule.name in fixes.FIXERS:
         return "quickfix"

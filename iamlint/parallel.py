@@ -10,6 +10,7 @@ linted in this process.
 
 from __future__ import annotations
 
+import gc
 import os
 from collections.abc import Callable, Sequence
 
@@ -32,8 +33,6 @@ def tune_gc() -> None:
     young objects less often -- linting creates many short-lived containers but
     few reference cycles.  Measured on the managed-policy corpus: 15% less time
     for 8 MB more peak memory."""
-    import gc
-
     gc.freeze()
     gc.set_threshold(100_000, 50, 1000)
 
@@ -60,7 +59,7 @@ def lint_items(
     rest = items[1:]
     jobs = min(jobs, max(1, len(rest) // MIN_FILES_PER_JOB))
     if jobs > 1:
-        import multiprocessing
+        import multiprocessing  # noqa: PLC0415 (~8 ms, only when files are linted in worker processes)
     if jobs <= 1 or "fork" not in multiprocessing.get_all_start_methods():
         for path, explicit in rest:
             results.append(lint_one(path, explicit))

@@ -26,6 +26,7 @@ from pathlib import Path
 from iamlint import __version__, cache
 from iamlint.api import FileReport, lint_data, lint_path, read_file
 from iamlint.findings import SEVERITIES, Finding, Related, Span
+from iamlint.knowledge.catalog import data_key
 
 UNCACHED_SUFFIXES = (".tf", ".hcl")
 
@@ -36,8 +37,6 @@ def _code_stamp() -> str:
     installed from a wheel, else every file: ~1.5 ms, once per run that uses
     the cache) and the IAM catalog's content key: sizes and modification times
     would miss an edit that keeps both."""
-    from iamlint.knowledge.catalog import data_key
-
     return cache.key(data_key(), cache.package_digest(Path(__file__).parent, (".py", ".json", ".lark", ".yaml")))
 
 
