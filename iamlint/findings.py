@@ -6,6 +6,7 @@ after the last character), as in SARIF regions.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import NamedTuple
 
 SEVERITIES = ("error", "warning", "info")
@@ -36,7 +37,8 @@ class Related(NamedTuple):
     pointer: str = ""
 
 
-class Finding(NamedTuple):
+@dataclass(frozen=True)
+class Finding:
     """One finding. Two findings are equal (and hash alike) when all but their
     ``related`` locations are."""
 
@@ -53,16 +55,7 @@ class Finding(NamedTuple):
     #: stable fingerprint for baselines / SARIF partialFingerprints
     fingerprint: str = ""
     #: extra locations (:class:`Related`), e.g. the granting policy of a compound finding
-    related: tuple[Related, ...] = ()
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, Finding) and self[_COMPARED] == other[_COMPARED]
-
-    def __ne__(self, other: object) -> bool:
-        return not self.__eq__(other)
-
-    def __hash__(self) -> int:
-        return hash(self[_COMPARED])
+    related: tuple[Related, ...] = field(default=(), compare=False)
 
     @property
     def line(self) -> int:
@@ -74,8 +67,3 @@ class Finding(NamedTuple):
 
     def sort_key(self) -> tuple[str, Span, str, str]:
         return (self.file, self.span, self.rule, self.message)
-
-
-#: the fields equality and hashing look at: every one but ``related`` (the last)
-_COMPARED = slice(0, len(Finding._fields) - 1)
-assert Finding._fields[-1] == "related"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import astuple
 
 from iamlint.api import lint_text
 from iamlint.engine import runner
@@ -28,7 +29,7 @@ def test_findings_differing_only_in_related_locations_are_one():
     c = Finding(**{**base, "message": "other"})
     assert a != c and not (a == c) and len({a, c}) == 2  # noqa: SIM201 (tests __eq__)
     assert a.line == 3 and a.column == 5 and a.sort_key() == ("p.json", Span(3, 5, 3, 20), "IAM208", "m")
-    assert a != ("IAM208",) and a != tuple(a)[:9]  # only findings equal findings
+    assert a != ("IAM208",) and a != astuple(a)[:9]  # only findings equal findings
 
 
 def test_a_message_quoting_a_huge_value_is_bounded_and_keeps_its_fingerprint():
