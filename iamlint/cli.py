@@ -4,20 +4,20 @@ Arguments, reports and exit codes; the linting itself is a
 :class:`~iamlint.session.Session`.
 
 Start-up: ``iamlint --help`` and ``--version`` import click and the
-reporters' names only.  The session (the engine, readers, configuration
-files: ~40 ms), the rule documentation (~30 ms, with the rule registry) and
-the IAM catalog (~8 ms, for ``--version``) are imported by the commands that
-use them; those imports say ``(start-up)``.
+reporters' names only (~213 M instructions with the interpreter).  The
+session (the engine, readers, configuration files: ~40 ms), the rule
+documentation (~30 ms, with the rule registry), the IAM catalog (~8 ms, for
+``--version``), the text and statistics reporters (+20 M and +8 M
+instructions) and ``json`` (+5 M) are imported where they are used; those
+imports say ``(start-up)``.
 """
 
 from __future__ import annotations
 
 import contextlib
 import functools
-import json
 import os
 import sys
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 import click
@@ -25,8 +25,6 @@ import click
 from iamlint import __version__
 from iamlint.lsp import main as lsp_main
 from iamlint.reporters import FORMATS, RunResult, render
-from iamlint.reporters import statistics as stats
-from iamlint.reporters.text import escape, terminal_supports_hyperlinks
 
 if TYPE_CHECKING:
     from iamlint.api import FileReport
@@ -97,6 +95,8 @@ def _say(message: str) -> None:
     """One line on stderr, its control characters escaped: file names and
     error texts come from the checked tree and must not drive the terminal
     or a CI log."""
+    from iamlint.reporters.text import escape  # noqa: PLC0415 (start-up)
+
     click.echo(escape(message), err=True)
 
 
@@ -136,10 +136,12 @@ def _split(values: tuple[str, ...]) -> list[str]:
     return [v.strip() for item in values for v in item.split(",") if v.strip()]
 
 
-@dataclass(frozen=True)
-class CheckOptions:
+class CheckOptions(NamedTuple):
     """``iamlint check``'s options as click parsed them: what the command line
-    decides (reports, exit code) and, in ``lint``, what the session does."""
+    decides (reports, exit code) and, in ``lint``, what the session does.
+
+    A NamedTuple, like Output: a dataclass costs ~1 ms to create at import,
+    which ``--help`` and ``--version`` would pay."""
 
     paths: tuple[str, ...]
     formats: tuple[Output, ...]
@@ -425,8 +427,12 @@ def _write_outputs(outputs: list[Output], run, color: str, quiet: bool, statisti
         ok = _write_report(o.path, _render_one(o.fmt, run, color == "always", quiet)) and ok
     data = b""
     if statistics:
+        from iamlint.reporters import statistics as stats  # noqa: PLC0415 (start-up)
+
         data = stats.render(run, as_json=stdout_fmt == "json").encode("utf-8", "backslashreplace")
     elif stdout_fmt is not None:
+        from iamlint.reporters.text import terminal_supports_hyperlinks  # noqa: PLC0415 (start-up)
+
         use_color = color == "always" or (
             color == "auto" and stdout_fmt == "text" and sys.stdout.isatty() and not os.environ.get("NO_COLOR")
         )
@@ -477,7 +483,10 @@ def _run_registry(config_file: str | None) -> Registry:
 @_errors_exit_2
 def rules_cmd(fmt: str, config_file: str | None) -> None:
     """List every rule: id, name, severity, kinds, summary."""
+    import json  # noqa: PLC0415 (start-up)
+
     from iamlint.docs import fix_kind  # noqa: PLC0415 (start-up)
+    from iamlint.reporters.text import escape  # noqa: PLC0415 (start-up)
 
     registry = _run_registry(config_file)
     if fmt == "json":
@@ -523,6 +532,8 @@ def rule_cmd(rule_id: str, config_file: str | None) -> None:
     if rule is None:
         click.echo(f"iamlint: unknown rule {rule_id!r} (see `iamlint rules`)", err=True)
         sys.exit(2)
+    from iamlint.reporters.text import escape  # noqa: PLC0415 (start-up)
+
     # line by line: the documentation's own newlines stay, a user rule's control characters do not
     click.echo("\n".join(escape(line, line_start=True) for line in rule_markdown(rule).split("\n")))
 
