@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any, NamedTuple, Protocol
 
 from iamlint.findings import Span
-from iamlint.model.policy import Policy, cached_property
+from iamlint.model.policy import Policy
 
 
 class Locator(Protocol):

@@ -12,36 +12,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any, Generic, NamedTuple, TypeVar, overload
+from functools import cached_property
+from typing import Any, NamedTuple, TypeVar
 
 _T = TypeVar("_T")
-
-
-class cached_property(Generic[_T]):
-    """``functools.cached_property`` without its per-instance lock (removed in
-    Python 3.12 too): computed on first access and stored in the instance's
-    ``__dict__``, which later lookups read directly. Documents and statements
-    are never shared between threads."""
-
-    def __init__(self, func: Callable[[Any], _T]) -> None:
-        self.func = func
-        self.attrname = func.__name__
-        self.__doc__ = func.__doc__
-
-    def __set_name__(self, owner: type, name: str) -> None:
-        self.attrname = name
-
-    @overload
-    def __get__(self, instance: None, owner: type | None = None) -> cached_property[_T]: ...
-
-    @overload
-    def __get__(self, instance: object, owner: type | None = None) -> _T: ...
-
-    def __get__(self, instance: object, owner: type | None = None) -> _T | cached_property[_T]:
-        if instance is None:
-            return self
-        value = instance.__dict__[self.attrname] = self.func(instance)
-        return value
 
 
 PRINCIPAL_TYPES = ("AWS", "Service", "Federated", "CanonicalUser")
