@@ -23,7 +23,8 @@ document never expands ``*`` more than once.
 Speed: the rules run over thousands of documents per process, so facts are
 computed once and shared. ``Permissions(...)`` primes each Allow statement in
 one pass (:func:`_prime`: action/resource strings, star resource,
-administrator access, target mask), stored in the statement's ``__dict__``.
+administrator access, target mask), kept in the statement's :class:`_Facts`
+(one per statement, through :meth:`~iamlint.model.policy.Statement.fact`).
 The concrete actions the escalation methods and sensitive-action lists name
 ("targets") get one bit each; which targets a pattern matches is memoised per
 spelling, so "which statements grant iam:PassRole" and "can any escalation
@@ -78,26 +79,47 @@ def _action_set(patterns: tuple[str, ...], negated: bool) -> ActionSet:
     return ActionSet(patterns, negated)
 
 
-def _raw_strings(stmt: Statement, key: str) -> list[str]:
-    """The string values of ``key`` or ``Not<key>``, read straight from the raw
-    statement (no pointers built: this is the hot path), memoised per statement."""
-    memo = f"_iamlint_{key.lower()}_strings"  # shared with _prime below
-    cached = stmt.__dict__.get(memo)
-    if cached is None:
-        raw = stmt.raw.get("Not" + key if "Not" + key in stmt.raw else key)
-        if isinstance(raw, str):
-            cached = [raw]
-        elif isinstance(raw, list):
-            cached = [v for v in raw if isinstance(v, str)]
-        else:
-            cached = []
-        stmt.__dict__[memo] = cached
-    return cached
+class _Facts:
+    """What the analysis derives from one statement, each computed on first
+    use (``None`` until then): one per statement, ``stmt.fact(_Facts)``.
+
+    The string values are read straight from the raw statement (no pointers
+    built: this is the hot path)."""
+
+    __slots__ = (
+        "action_set",
+        "action_strings",
+        "broad",
+        "full_admin",
+        "matcher",
+        "narrowing",
+        "resource_strings",
+        "star_value",
+        "target_mask",
+    )
+
+    def __init__(self, stmt: Statement) -> None:
+        #: the string values of ``Action``/``NotAction``
+        self.action_strings: list[str] | None = None
+        #: the string values of ``Resource``/``NotResource``
+        self.resource_strings: list[str] | None = None
+        self.action_set: ActionSet | None = None
+        self.matcher: _Matcher | None = None
+        self.star_value: bool | None = None
+        self.narrowing: list[str] | None = None
+        self.broad: bool | None = None
+        self.target_mask: int | None = None
+        self.full_admin: bool | None = None
 
 
 def action_strings(stmt: Statement) -> list[str]:
     """The string values of ``Action``/``NotAction``."""
-    return _raw_strings(stmt, "Action")
+    facts = stmt.fact(_Facts)
+    cached = facts.action_strings
+    if cached is None:
+        raw = stmt.raw
+        cached = facts.action_strings = _string_values(raw.get("NotAction" if "NotAction" in raw else "Action"))
+    return cached
 
 
 def action_set(stmt: Statement) -> ActionSet:
@@ -106,10 +128,10 @@ def action_set(stmt: Statement) -> ActionSet:
     Non-string values (unresolved IaC, wrong types) are left out: an unknown
     value is never taken for a wildcard.
     """
-    cached = stmt.__dict__.get("_iamlint_action_set")
+    facts = stmt.fact(_Facts)
+    cached = facts.action_set
     if cached is None:
-        cached = _action_set(tuple(action_strings(stmt)), stmt.not_action)
-        stmt.__dict__["_iamlint_action_set"] = cached
+        cached = facts.action_set = _action_set(tuple(action_strings(stmt)), stmt.not_action)
     return cached
 
 
@@ -150,10 +172,10 @@ class _Matcher:
 
 
 def _matcher(stmt: Statement) -> _Matcher:
-    cached = stmt.__dict__.get("_iamlint_matcher")
+    facts = stmt.fact(_Facts)
+    cached = facts.matcher
     if cached is None:
-        cached = _Matcher(stmt)
-        stmt.__dict__["_iamlint_matcher"] = cached
+        cached = facts.matcher = _Matcher(stmt)
     return cached
 
 
@@ -218,16 +240,21 @@ _resource_glob = globs.compile_glob
 
 def _resource_strings(stmt: Statement) -> list[str]:
     """String values of ``Resource``/``NotResource``."""
-    return _raw_strings(stmt, "Resource")
+    facts = stmt.fact(_Facts)
+    cached = facts.resource_strings
+    if cached is None:
+        raw = stmt.raw
+        cached = facts.resource_strings = _string_values(raw.get("NotResource" if "NotResource" in raw else "Resource"))
+    return cached
 
 
 def has_star_resource_value(stmt: Statement) -> bool:
     """Whether one of the ``Resource``/``NotResource`` string values is only
     wildcards (``"*"``, ``"**"``); memoised per statement."""
-    cached = stmt.__dict__.get("_iamlint_star_value")
+    facts = stmt.fact(_Facts)
+    cached = facts.star_value
     if cached is None:
-        cached = any(map(_all_stars, _resource_strings(stmt)))
-        stmt.__dict__["_iamlint_star_value"] = cached
+        cached = facts.star_value = any(map(_all_stars, _resource_strings(stmt)))
     return cached
 
 
@@ -276,7 +303,8 @@ _NEGATED_OPERATOR = re.compile(r"Not(Equals|Like|IpAddress)", re.IGNORECASE)
 def narrowing_conditions(stmt: Statement) -> list[str]:
     """Keys of the statement's positive conditions that narrow its resources
     (``aws:ResourceTag/...``, ``<svc>:ResourceTag/...``, ``aws:CalledVia`` ...)."""
-    cached = stmt.__dict__.get("_iamlint_narrowing")
+    facts = stmt.fact(_Facts)
+    cached = facts.narrowing
     if cached is None:
         cached = []
         block = stmt.raw.get("Condition")
@@ -290,7 +318,7 @@ def narrowing_conditions(stmt: Statement) -> list[str]:
                     continue
                 if key in RESOURCE_NARROWING_KEYS or "resourcetag/" in key:
                     cached.append(cond.key)
-        stmt.__dict__["_iamlint_narrowing"] = cached
+        facts.narrowing = cached
     return cached
 
 
@@ -303,7 +331,8 @@ def statement_has_broad_resource(stmt: Statement) -> bool:
     does), and for ``NotResource``; False when a condition narrows the
     resources (:func:`narrowing_conditions`).
     """
-    cached = stmt.__dict__.get("_iamlint_broad")
+    facts = stmt.fact(_Facts)
+    cached = facts.broad
     if cached is None:
         if "Condition" in stmt.raw and narrowing_conditions(stmt):
             cached = False
@@ -314,7 +343,7 @@ def statement_has_broad_resource(stmt: Statement) -> bool:
         else:
             values = _resource_strings(stmt)
             cached = bool(values) and all(is_broad_resource(v) for v in values)
-        stmt.__dict__["_iamlint_broad"] = cached
+        facts.broad = cached
     return cached
 
 
@@ -481,7 +510,8 @@ def _mask_of(patterns: list[str]) -> int:
 
 def _target_mask(stmt: Statement) -> int:
     """Targets the statement's Action/NotAction covers (0 without either key)."""
-    cached = stmt.__dict__.get("_iamlint_target_mask")
+    facts = stmt.fact(_Facts)
+    cached = facts.target_mask
     if cached is None:
         cached = 0
         if "Action" in stmt.raw or "NotAction" in stmt.raw:
@@ -489,7 +519,7 @@ def _target_mask(stmt: Statement) -> int:
             cached = _mask_of(action_strings(stmt)) & everything
             if stmt.not_action:
                 cached = everything & ~cached
-        stmt.__dict__["_iamlint_target_mask"] = cached
+        facts.target_mask = cached
     return cached
 
 
@@ -572,46 +602,46 @@ def _prime(stmt: Statement) -> None:
     (action and resource strings, star resource, target mask and, for an
     ``Action`` statement, whether it is administrator access), as the
     individual memoising accessors would."""
-    d = stmt.__dict__
-    if "_iamlint_target_mask" in d:
+    facts = stmt.fact(_Facts)
+    if facts.target_mask is not None:
         return
     raw = stmt.raw
     not_action = "NotAction" in raw
-    acts = d.get("_iamlint_action_strings")
+    acts = facts.action_strings
     if acts is None:
-        acts = d["_iamlint_action_strings"] = _string_values(raw.get("NotAction" if not_action else "Action"))
+        acts = facts.action_strings = _string_values(raw.get("NotAction" if not_action else "Action"))
     not_resource = "NotResource" in raw
-    res = d.get("_iamlint_resource_strings")
+    res = facts.resource_strings
     if res is None:
-        res = d["_iamlint_resource_strings"] = _string_values(raw.get("NotResource" if not_resource else "Resource"))
-    star = d.get("_iamlint_star_value")
+        res = facts.resource_strings = _string_values(raw.get("NotResource" if not_resource else "Resource"))
+    star = facts.star_value
     if star is None:
-        star = d["_iamlint_star_value"] = any(map(_all_stars, res))
+        star = facts.star_value = any(map(_all_stars, res))
     has_actions = not_action or "Action" in raw
     everything = _targets()[2]
     raw_mask = _mask_of(acts) if has_actions else 0
     mask = raw_mask & everything
     if not_action:
         mask = everything & ~mask
-    elif "_iamlint_full_admin" not in d:
+    elif facts.full_admin is None:
         # statement_is_admin: covers every resource and lists a full wildcard
         # (flagged by the bit above the targets' in the pattern masks)
-        d["_iamlint_full_admin"] = has_actions and ((not star) if not_resource else star) and raw_mask > everything
-    d["_iamlint_target_mask"] = mask
+        facts.full_admin = has_actions and ((not star) if not_resource else star) and raw_mask > everything
+    facts.target_mask = mask
 
 
 def statement_is_admin(stmt: Statement) -> bool:
     """Whether the statement's actions cover every catalogued action on every
     resource (``*`` on ``*``, or an all-excluding-nothing ``NotAction``);
     memoised per statement. The effect is not looked at."""
-    cached = stmt.__dict__.get("_iamlint_full_admin")
+    facts = stmt.fact(_Facts)
+    cached = facts.full_admin
     if cached is None:
-        cached = (
+        cached = facts.full_admin = (
             ("Action" in stmt.raw or "NotAction" in stmt.raw)
             and statement_covers_resource(stmt, "*")
             and is_full_wildcard(stmt)
         )
-        stmt.__dict__["_iamlint_full_admin"] = cached
     return cached
 
 
