@@ -539,50 +539,19 @@ class IamlintLanguageServer(LanguageServer):
         snap, report = analysis.snapshot, analysis.report
         uri, text, path = snap.uri, snap.text, snap.path
         config, registry = snap.settings
-        if report is None or report.error or not report.findings:
+        if report is None or report.error or not report.findings or not _wants_quick_fixes(params):
             return []
         lines = _Lines(text, snap.encoding)
         wanted = _to_span(params.range, lines)
         context = list(params.context.diagnostics or ()) if params.context else []
-        only = set(params.context.only or ()) if params.context and params.context.only else None
-        if only is not None and not any(
-            k in (types.CodeActionKind.QuickFix, "quickfix") or str(k).startswith("quickfix") for k in only
-        ):
-            return []
-
-        def related_diagnostics(finding) -> list[types.Diagnostic]:
-            r = lines.span_range(finding.span)
-            return [d for d in context if d.code == finding.rule and d.range == r]
-
-        def workspace_edit(edits) -> types.WorkspaceEdit:
-            return types.WorkspaceEdit(
-                changes={
-                    uri: [
-                        types.TextEdit(
-                            range=types.Range(start=lines.offset_position(e.start), end=lines.offset_position(e.end)),
-                            new_text=e.new_text,
-                        )
-                        for e in edits
-                    ]
-                }
-            )
-
-        actions = []
         relevant = [f for f in report.findings if _overlap(f.span, wanted)]
         if not relevant:
             return []
-        for fix in fixes.fixes_for(path, text, config, registry, report):
-            if fix.finding is None or not any(f is fix.finding or f == fix.finding for f in relevant):
-                continue
-            actions.append(
-                types.CodeAction(
-                    title=f"iamlint: {fix.title}",
-                    kind=types.CodeActionKind.QuickFix,
-                    diagnostics=related_diagnostics(fix.finding),
-                    is_preferred=fix.safe,
-                    edit=workspace_edit(fix.edits),
-                )
-            )
+        actions = [
+            _code_action(fix, fix.finding, uri, lines, context, fix.safe)
+            for fix in fixes.fixes_for(path, text, config, registry, report)
+            if fix.finding is not None and any(f is fix.finding or f == fix.finding for f in relevant)
+        ]
         seen = set()
         for f in relevant:
             if (f.rule, f.span.line) in seen or f.name in ("json-syntax", "unused-suppression"):
@@ -590,14 +559,7 @@ class IamlintLanguageServer(LanguageServer):
             seen.add((f.rule, f.span.line))
             ignore = fixes.ignore_fix(path, text, f, config, registry, report)
             if ignore is not None:
-                actions.append(
-                    types.CodeAction(
-                        title=f"iamlint: {ignore.title}",
-                        kind=types.CodeActionKind.QuickFix,
-                        diagnostics=related_diagnostics(f),
-                        edit=workspace_edit(ignore.edits),
-                    )
-                )
+                actions.append(_code_action(ignore, f, uri, lines, context))
         return actions
 
     # -- hover ------------------------------------------------------------
@@ -623,6 +585,40 @@ class IamlintLanguageServer(LanguageServer):
             rng = types.Range(start=lines.position(line0, m.start(1)), end=lines.position(line0, m.end(1)))
             return types.Hover(contents=types.MarkupContent(kind=types.MarkupKind.Markdown, value=body), range=rng)
         return None
+
+
+def _wants_quick_fixes(params: types.CodeActionParams) -> bool:
+    """Whether the client's ``only`` filter (if any) admits quick fixes."""
+    only = set(params.context.only or ()) if params.context and params.context.only else None
+    return only is None or any(
+        k in (types.CodeActionKind.QuickFix, "quickfix") or str(k).startswith("quickfix") for k in only
+    )
+
+
+def _code_action(
+    fix: fixes.Fix,
+    finding: Finding,
+    uri: str,
+    lines: _Lines,
+    context: list[types.Diagnostic],
+    preferred: bool | None = None,
+) -> types.CodeAction:
+    """``fix`` of ``finding`` as a quick fix of ``uri``, with the client's diagnostics of that finding."""
+    at = lines.span_range(finding.span)
+    edits = [
+        types.TextEdit(
+            range=types.Range(start=lines.offset_position(e.start), end=lines.offset_position(e.end)),
+            new_text=e.new_text,
+        )
+        for e in fix.edits
+    ]
+    return types.CodeAction(
+        title=f"iamlint: {fix.title}",
+        kind=types.CodeActionKind.QuickFix,
+        diagnostics=[d for d in context if d.code == finding.rule and d.range == at],
+        is_preferred=preferred,
+        edit=types.WorkspaceEdit(changes={uri: edits}),
+    )
 
 
 def _internal_error(exc: BaseException) -> types.Diagnostic:
