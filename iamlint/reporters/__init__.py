@@ -7,11 +7,13 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from iamlint.findings import Finding
+from iamlint.vocabulary import OUTPUT_FORMATS
 
 if TYPE_CHECKING:  # for the annotation only: the registry module costs ~0.1 s to import
     from iamlint.engine.registry import Registry
 
-FORMATS = ("text", "json", "sarif", "github", "junit", "gitlab")
+#: the --format names, plain strings (click's Choice would show an enum member's name)
+FORMATS = OUTPUT_FORMATS
 
 
 @dataclass

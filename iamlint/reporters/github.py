@@ -8,8 +8,9 @@ and messages are escaped as the Actions runner expects.
 from __future__ import annotations
 
 from iamlint.reporters import RunResult
+from iamlint.vocabulary import Severity
 
-COMMANDS = {"error": "error", "warning": "warning", "info": "notice"}
+COMMANDS: dict[str, str] = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}
 
 
 def escape_data(text: str) -> str:

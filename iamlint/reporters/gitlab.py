@@ -26,6 +26,7 @@ from iamlint.reporters import RunResult
 from iamlint.reporters.jsontext import dumps_indent2
 from iamlint.reporters.paths import RepoPaths
 from iamlint.reporters.sarif import SCORES, is_security_rule, security_severity
+from iamlint.vocabulary import Severity
 
 #: (lowest score, GitLab severity), the first that the score reaches
 SEVERITY_BY_SCORE = ((9.0, "blocker"), (7.0, "critical"), (5.0, "major"), (4.0, "minor"), (0.0, "info"))
@@ -38,7 +39,7 @@ def gitlab_severity(score: float) -> str:
 def _score(f, rule) -> float:
     if rule is not None:
         return float(security_severity(rule, f.severity))
-    return SCORES.get(f.severity, SCORES["info"])[1]
+    return SCORES.get(f.severity, SCORES[Severity.INFO])[1]
 
 
 def _unique(fingerprint: str, seen: dict[str, int]) -> str:

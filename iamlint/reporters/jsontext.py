@@ -41,7 +41,7 @@ def _write(value: Any, out: list[str], newline: str) -> None:
         inner = newline + "  "
         first = True
         for key, item in value.items():
-            if type(key) is not str:
+            if type(key) is not str and not isinstance(key, str):
                 raise _Unsupported
             out.append("{" + inner if first else "," + inner)
             first = False
@@ -70,5 +70,7 @@ def _write(value: Any, out: list[str], newline: str) -> None:
         out.append(int.__repr__(value))
     elif kind is float and math.isfinite(value):
         out.append(float.__repr__(value))
+    elif isinstance(value, str):  # a str enum member (iamlint.vocabulary): written as its value, like json.dumps
+        out.append(encode_basestring(value))
     else:
         raise _Unsupported

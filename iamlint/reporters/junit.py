@@ -24,8 +24,9 @@ import xml.etree.ElementTree as ET
 from iamlint.reporters import RunResult
 from iamlint.reporters.paths import RepoPaths
 from iamlint.reporters.text import escape
+from iamlint.vocabulary import Severity
 
-FAILING = ("error", "warning")
+FAILING = (Severity.ERROR, Severity.WARNING)
 
 
 def _clean(text: str) -> str:
@@ -74,7 +75,7 @@ def render(run: RunResult) -> str:
         elif any(f.severity in FAILING for f in findings):
             counts["failures"] += 1
             n = len(findings)
-            worst = "error" if any(f.severity == "error" for f in findings) else "warning"
+            worst = Severity.ERROR if any(f.severity == Severity.ERROR for f in findings) else Severity.WARNING
             ET.SubElement(case, "failure", message=f"{n} finding{'s' if n != 1 else ''}", type=worst).text = _clean(
                 "\n".join(_line(f, paths) for f in findings)
             )

@@ -27,9 +27,11 @@ from iamlint.docs import rule_markdown, rule_url
 from iamlint.reporters import RunResult
 from iamlint.reporters.jsontext import dumps_indent2
 from iamlint.reporters.paths import SRCROOT, RepoPaths
+from iamlint.vocabulary import Severity
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
-LEVELS = {"error": "error", "warning": "warning", "info": "note"}
+#: SARIF's result level of each severity
+LEVELS: dict[str, str] = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}
 FINGERPRINT_KEY = "iamlintFingerprint/v1"
 
 #: tags that make a rule a security rule (GitHub shows those as security alerts)
@@ -51,7 +53,11 @@ CRITICAL_TAGS = {"privilege-escalation", "public-access", "credentials"}
 #: (worst risks, security rules, other rules) per severity: each level has its own band of GitHub's
 #: scale (critical >= 9.0, high 7.0-8.9, medium 4.0-6.9, low < 4.0), so an error always outranks a
 #: warning and a warning a note
-SCORES = {"error": (9.3, 8.0, 7.0), "warning": (6.5, 5.5, 4.0), "info": (3.5, 3.0, 1.0)}
+SCORES: dict[str, tuple[float, float, float]] = {
+    Severity.ERROR: (9.3, 8.0, 7.0),
+    Severity.WARNING: (6.5, 5.5, 4.0),
+    Severity.INFO: (3.5, 3.0, 1.0),
+}
 
 
 def is_security_rule(rule) -> bool:
@@ -62,7 +68,7 @@ def is_security_rule(rule) -> bool:
 
 def security_severity(rule, severity: str | None = None) -> str:
     """The score of ``rule`` at ``severity`` (default: the rule's own)."""
-    worst, security, other = SCORES.get(severity or rule.severity, SCORES["info"])
+    worst, security, other = SCORES.get(severity or rule.severity, SCORES[Severity.INFO])
     score = (worst if set(rule.tags) & CRITICAL_TAGS else security) if is_security_rule(rule) else other
     return f"{score:.1f}"
 

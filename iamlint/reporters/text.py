@@ -24,8 +24,9 @@ import os
 import re
 
 from iamlint.reporters import RunResult
+from iamlint.vocabulary import Severity
 
-_COLORS = {"error": "\x1b[31m", "warning": "\x1b[33m", "info": "\x1b[36m"}
+_COLORS: dict[str, str] = {Severity.ERROR: "\x1b[31m", Severity.WARNING: "\x1b[33m", Severity.INFO: "\x1b[36m"}
 _BOLD, _DIM, _RESET = "\x1b[1m", "\x1b[2m", "\x1b[0m"
 
 #: C0 controls but TAB (harmless whitespace, kept for indented source), DEL,
@@ -244,7 +245,7 @@ def _summary(run: RunResult, fixable: int) -> str:
     rest = f"; {_plural(without, 'file')} without IAM content." if without else "."
     if not n:
         return f"No findings in {files} ({_plural(run.documents, 'policy', 'policies')}){rest}"
-    by_sev = {s: sum(1 for f in run.findings if f.severity == s) for s in ("error", "warning", "info")}
+    by_sev = {s: sum(1 for f in run.findings if f.severity == s) for s in Severity}
     detail = ", ".join(_plural(v, k) for k, v in by_sev.items() if v)
     line = f"Found {_plural(n, 'finding')} ({detail}) in {files}{rest}"
     if fixable:

@@ -34,6 +34,7 @@ from iamlint.model.document import Document, NodeLocator, PrefixLocator
 from iamlint.model.policy import join_pointer
 from iamlint.model.role import Attachment, Role
 from iamlint.sources.result import SourceResult
+from iamlint.vocabulary import DocumentKind
 
 _START = Span(1, 1, 1, 2)
 
@@ -165,7 +166,7 @@ class _Dump:
             doc = self._document(
                 chosen[0]["Document"],
                 f"{chosen[1]}/Document",
-                "identity",
+                DocumentKind.IDENTITY,
                 f"policy/{name}",
                 {"policy_name": name, "policy_arn": arn, "version": chosen[0].get("VersionId")},
             )
@@ -191,7 +192,11 @@ class _Dump:
             meta["account_id"] = arn_parts[4]  # the dumped account: trust rules treat it as own (IAM304)
         if ptype == "role" and "AssumeRolePolicyDocument" in entry:
             role.trust = self._document(
-                entry["AssumeRolePolicyDocument"], f"{pointer}/AssumeRolePolicyDocument", "trust", owner, dict(meta)
+                entry["AssumeRolePolicyDocument"],
+                f"{pointer}/AssumeRolePolicyDocument",
+                DocumentKind.TRUST,
+                owner,
+                dict(meta),
             )
         inline_key = {"role": "RolePolicyList", "user": "UserPolicyList", "group": "GroupPolicyList"}[ptype]
         for item, iptr in _as_list(entry.get(inline_key), f"{pointer}/{inline_key}"):
@@ -201,7 +206,7 @@ class _Dump:
                     self._document(
                         item["PolicyDocument"],
                         f"{iptr}/PolicyDocument",
-                        "identity",
+                        DocumentKind.IDENTITY,
                         owner,
                         {**meta, "policy_name": pname},
                     )

@@ -25,6 +25,7 @@ from iamlint.parsing.parse import parse
 from iamlint.sources import markers
 from iamlint.sources.intrinsics import Resolver, Unevaluated, budget_for, is_intrinsic
 from iamlint.sources.result import SourceResult
+from iamlint.vocabulary import DocumentKind
 
 _START = Span(1, 1, 1, 2)
 
@@ -167,7 +168,7 @@ def read_json(path: str, text: str, value: Any, parse_result: Any, kind: str | N
 
 
 def _syntax(path: str, text: str, problems: list, locator: Any) -> SourceResult:
-    doc = Document(path, None, "identity", locator, kind_source="location", syntax_problems=list(problems))
+    doc = Document(path, None, DocumentKind.IDENTITY, locator, kind_source="location", syntax_problems=list(problems))
     return SourceResult(documents=[doc], text=text)
 
 
@@ -385,12 +386,16 @@ class _Extractor:
             elif rtype == "AWS::Events::EventBusPolicy":
                 if "Statement" in props:
                     self._document(
-                        lid, res, base, {"Version": "2012-10-17", "Statement": props["Statement"]}, "resource"
+                        lid,
+                        res,
+                        base,
+                        {"Version": "2012-10-17", "Statement": props["Statement"]},
+                        DocumentKind.RESOURCE,
                     )
             elif rtype in RESOURCE_POLICIES:
                 for name in RESOURCE_POLICIES[rtype]:
                     if name in props:
-                        self._document(lid, res, f"{base}/{name}", props[name], "resource")
+                        self._document(lid, res, f"{base}/{name}", props[name], DocumentKind.RESOURCE)
         for link in self.links:
             link()
         # the links are closures over this extractor: dropping them breaks the
@@ -426,7 +431,12 @@ class _Extractor:
             self.names[(ptype, name)] = lid
         if ptype == "role" and "AssumeRolePolicyDocument" in props:
             role.trust = self._document(
-                lid, res, f"{base}/AssumeRolePolicyDocument", props["AssumeRolePolicyDocument"], "trust", extra
+                lid,
+                res,
+                f"{base}/AssumeRolePolicyDocument",
+                props["AssumeRolePolicyDocument"],
+                DocumentKind.TRUST,
+                extra,
             )
         for item, pointer in _as_list(props.get("Policies"), f"{base}/Policies"):
             if isinstance(item, dict) and "PolicyDocument" in item:
@@ -436,7 +446,7 @@ class _Extractor:
                     res,
                     f"{pointer}/PolicyDocument",
                     item["PolicyDocument"],
-                    "identity",
+                    DocumentKind.IDENTITY,
                     {**extra, "policy_name": pname if isinstance(pname, str) else None},
                 )
                 if doc is not None:
@@ -472,7 +482,12 @@ class _Extractor:
     # -- policies --------------------------------------------------------------
     def _policy_resource(self, lid: str, res: dict, props: dict, base: str, managed: bool) -> None:
         doc = self._document(
-            lid, res, f"{base}/PolicyDocument", props.get("PolicyDocument"), "identity", {"managed_policy": managed}
+            lid,
+            res,
+            f"{base}/PolicyDocument",
+            props.get("PolicyDocument"),
+            DocumentKind.IDENTITY,
+            {"managed_policy": managed},
         )
         if doc is None:
             return
@@ -493,7 +508,7 @@ class _Extractor:
                 self.links.append(link)
 
     def _inline_policy_resource(self, lid: str, res: dict, props: dict, base: str, name_key: str, ptype: str) -> None:
-        doc = self._document(lid, res, f"{base}/PolicyDocument", props.get("PolicyDocument"), "identity")
+        doc = self._document(lid, res, f"{base}/PolicyDocument", props.get("PolicyDocument"), DocumentKind.IDENTITY)
         if doc is None or name_key not in props:
             return
 
@@ -584,7 +599,7 @@ class _Extractor:
         doc = Document(
             self.path,
             value,
-            "resource",
+            DocumentKind.RESOURCE,
             MappedLocator(self.locator, mapping),
             owner=lid,
             kind_source="location",
@@ -615,7 +630,7 @@ class _Extractor:
             rel = pointer[len(_ptr("Resources", lid)) :]
             if isinstance(item, dict) and not is_intrinsic(item):
                 if "Statement" in item:
-                    doc = self._document(lid, res, pointer, item, "identity", {"sam": True})
+                    doc = self._document(lid, res, pointer, item, DocumentKind.IDENTITY, {"sam": True})
                     if doc is not None and role is not None:
                         role.inline.append(doc)
                 continue  # a SAM policy template

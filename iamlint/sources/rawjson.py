@@ -9,6 +9,7 @@ from iamlint.parsing.parse import parse
 from iamlint.parsing.strict import SyntaxProblem
 from iamlint.sources import markers
 from iamlint.sources.result import SourceResult
+from iamlint.vocabulary import DocumentKind
 
 
 def _is_iam(text: str, kind: str | None) -> bool:
@@ -24,7 +25,9 @@ def undecodable(path: str, message: str, kind: str | None, data: bytes) -> Sourc
     bytes are dropped before the test, so UTF-16 policy text is recognised."""
     if not _is_iam(data.replace(b"\x00", b"").decode("latin-1"), kind):
         return SourceResult(skipped=True)
-    doc = Document(path, None, kind or "identity", syntax_problems=[SyntaxProblem(message, Span(1, 1, 1, 2))])
+    doc = Document(
+        path, None, kind or DocumentKind.IDENTITY, syntax_problems=[SyntaxProblem(message, Span(1, 1, 1, 2))]
+    )
     return SourceResult(documents=[doc])
 
 
@@ -33,7 +36,7 @@ def read(path: str, text: str, kind: str | None) -> SourceResult:
     if result.problems:
         if not _is_iam(text, kind):
             return SourceResult(skipped=True, text=text)  # tsconfig.json, .vscode/settings.json ...
-        doc = Document(path, None, kind or "identity", result.locator, syntax_problems=result.problems)
+        doc = Document(path, None, kind or DocumentKind.IDENTITY, result.locator, syntax_problems=result.problems)
         return SourceResult(documents=[doc], text=text)
     value = result.value
     if isinstance(value, dict):

@@ -77,6 +77,7 @@ from iamlint.sources.hclpos import (
 )
 from iamlint.sources.markers import hcl_is_iam
 from iamlint.sources.result import SourceResult
+from iamlint.vocabulary import DocumentKind
 
 #: resource type -> attribute holding an identity policy
 IDENTITY = {
@@ -172,7 +173,11 @@ def read(path: str, text: str, kind: str | None) -> SourceResult:
             return SourceResult(skipped=True, text=text)
         message, span = home.error
         doc = Document(
-            path, None, kind or "identity", syntax_problems=[SyntaxProblem(message, span)], kind_source="location"
+            path,
+            None,
+            kind or DocumentKind.IDENTITY,
+            syntax_problems=[SyntaxProblem(message, span)],
+            kind_source="location",
         )
         return SourceResult(documents=[doc], text=text)
     try:
@@ -318,24 +323,24 @@ class TerraformReader:
         if rtype == "aws_iam_role":
             attr = block.attrs.get("assume_role_policy")
             if attr is not None:
-                self.emit(self.policy_document(attr.expr, attr.file, "trust", owner, attr, rtype))
+                self.emit(self.policy_document(attr.expr, attr.file, DocumentKind.TRUST, owner, attr, rtype))
             for inline in block.sub("inline_policy"):
                 pattr = inline.attrs.get("policy")
                 if pattr is not None:
-                    self.emit(self.policy_document(pattr.expr, pattr.file, "identity", owner, pattr, rtype))
+                    self.emit(self.policy_document(pattr.expr, pattr.file, DocumentKind.IDENTITY, owner, pattr, rtype))
         elif rtype in IDENTITY:
             attr = block.attrs.get(IDENTITY[rtype])
             if attr is not None:
-                self.emit(self.policy_document(attr.expr, attr.file, "identity", owner, attr, rtype))
+                self.emit(self.policy_document(attr.expr, attr.file, DocumentKind.IDENTITY, owner, attr, rtype))
         elif rtype in RESOURCE:
             attr = block.attrs.get(RESOURCE[rtype])
             if attr is not None:
-                self.emit(self.policy_document(attr.expr, attr.file, "resource", owner, attr, rtype))
+                self.emit(self.policy_document(attr.expr, attr.file, DocumentKind.RESOURCE, owner, attr, rtype))
         elif rtype == "aws_organizations_policy":
             attr = block.attrs.get("content")
             ptype = self.eval_simple(block.attrs.get("type"))
             if attr is not None and ptype in (None, "SERVICE_CONTROL_POLICY", "RESOURCE_CONTROL_POLICY"):
-                kind = "scp" if ptype in (None, "SERVICE_CONTROL_POLICY") else "resource"
+                kind = DocumentKind.SCP if ptype in (None, "SERVICE_CONTROL_POLICY") else DocumentKind.RESOURCE
                 self.emit(self.policy_document(attr.expr, attr.file, kind, owner, attr, rtype))
         elif rtype == "aws_lambda_permission":
             self.emit(self._collecting(self.lambda_permission, block))
@@ -1091,14 +1096,16 @@ class TerraformReader:
                     attrs: list[tuple[Attribute, str]] = []
                     if rtype == "aws_iam_role":
                         if "assume_role_policy" in b.attrs:
-                            attrs.append((b.attrs["assume_role_policy"], "trust"))
+                            attrs.append((b.attrs["assume_role_policy"], DocumentKind.TRUST))
                         attrs += [
-                            (i.attrs["policy"], "identity") for i in b.sub("inline_policy") if "policy" in i.attrs
+                            (i.attrs["policy"], DocumentKind.IDENTITY)
+                            for i in b.sub("inline_policy")
+                            if "policy" in i.attrs
                         ]
                     elif rtype in IDENTITY and IDENTITY[rtype] in b.attrs:
-                        attrs.append((b.attrs[IDENTITY[rtype]], "identity"))
+                        attrs.append((b.attrs[IDENTITY[rtype]], DocumentKind.IDENTITY))
                     elif rtype in RESOURCE and RESOURCE[rtype] in b.attrs:
-                        attrs.append((b.attrs[RESOURCE[rtype]], "resource"))
+                        attrs.append((b.attrs[RESOURCE[rtype]], DocumentKind.RESOURCE))
                     for a, k in attrs:
                         text = source_text(a.expr, idx.file.text)
                         for m in pattern.finditer(text):
@@ -1181,7 +1188,7 @@ class TerraformReader:
             lst = unwrap(attr.expr)
             items = subtrees(lst) if isinstance(lst, Tree) and lst.data == "tuple" else [lst]
             for item in items:
-                other = self.policy_document(item, attr.file, "identity", block.address, attr)
+                other = self.policy_document(item, attr.file, DocumentKind.IDENTITY, block.address, attr)
                 if other is None or not isinstance(other.value, dict):
                     # an unknown document: unknown statements, never "no statements"
                     add(
@@ -1385,7 +1392,7 @@ class TerraformReader:
         return Document(
             file,
             value,
-            "resource",
+            DocumentKind.RESOURCE,
             MapLocator(file, entries),
             owner=block.address,
             kind_source="location",
@@ -1434,11 +1441,13 @@ class TerraformReader:
         if rtype == "aws_iam_role":
             attr = block.attrs.get("assume_role_policy")
             if attr is not None:
-                role.trust = self.policy_document(attr.expr, attr.file, "trust", block.address, attr, rtype)
+                role.trust = self.policy_document(attr.expr, attr.file, DocumentKind.TRUST, block.address, attr, rtype)
             for inline in block.sub("inline_policy"):
                 pattr = inline.attrs.get("policy")
                 if pattr is not None:
-                    doc = self.policy_document(pattr.expr, pattr.file, "identity", block.address, pattr, rtype)
+                    doc = self.policy_document(
+                        pattr.expr, pattr.file, DocumentKind.IDENTITY, block.address, pattr, rtype
+                    )
                     if doc is not None:
                         role.inline.append(doc)
             mattr = block.attrs.get("managed_policy_arns")
@@ -1467,7 +1476,9 @@ class TerraformReader:
             if otype in INLINE_TARGET:
                 if "policy" in other.attrs:
                     pattr = other.attrs["policy"]
-                    doc = self.policy_document(pattr.expr, pattr.file, "identity", other.address, pattr, otype)
+                    doc = self.policy_document(
+                        pattr.expr, pattr.file, DocumentKind.IDENTITY, other.address, pattr, otype
+                    )
                     if doc is not None:
                         role.inline.append(doc)
             elif otype in ATTACHMENTS:
@@ -1609,7 +1620,7 @@ class TerraformReader:
         if block is None or "policy" not in block.attrs:
             return None
         attr = block.attrs["policy"]
-        return self.policy_document(attr.expr, attr.file, "identity", block.address, attr, "aws_iam_policy")
+        return self.policy_document(attr.expr, attr.file, DocumentKind.IDENTITY, block.address, attr, "aws_iam_policy")
 
 
 # --------------------------------------------------------------------------

@@ -23,6 +23,7 @@ from iamlint.parsing.strict import SyntaxProblem
 from iamlint.sources.hclpos import WholeLocator
 from iamlint.sources.result import SourceResult
 from iamlint.sources.terraform import ATTACHMENTS, IDENTITY, INLINE_TARGET, PRINCIPAL_TYPES, RESOURCE
+from iamlint.vocabulary import DocumentKind
 
 
 class _PrefixLocator:
@@ -97,7 +98,7 @@ def read_json(path: str, text: str, value: dict, parse_result: Any, kind: str | 
             Document(
                 path,
                 None,
-                "identity",
+                DocumentKind.IDENTITY,
                 WholeLocator(span, locator.key_span(pointer)),
                 owner=owner,
                 kind_source="location",
@@ -149,7 +150,7 @@ def read_json(path: str, text: str, value: dict, parse_result: Any, kind: str | 
     roles: list[tuple[str, dict, str, str]] = []
     for address, (values, base, rtype) in found.items():
         if rtype == "aws_iam_role":
-            policy(address, values, base, "assume_role_policy", "trust", rtype)
+            policy(address, values, base, "assume_role_policy", DocumentKind.TRUST, rtype)
             inlines = values.get("inline_policy")
             if inlines is not None and not isinstance(inlines, list):
                 shape_problem(
@@ -159,16 +160,16 @@ def read_json(path: str, text: str, value: dict, parse_result: Any, kind: str | 
                 )
             for k, inline in enumerate(inlines if isinstance(inlines, list) else ()):
                 if isinstance(inline, dict):
-                    policy(address, inline, f"{base}/inline_policy/{k}", "policy", "identity", rtype)
+                    policy(address, inline, f"{base}/inline_policy/{k}", "policy", DocumentKind.IDENTITY, rtype)
         elif rtype in IDENTITY:
-            policy(address, values, base, IDENTITY[rtype], "identity", rtype)
+            policy(address, values, base, IDENTITY[rtype], DocumentKind.IDENTITY, rtype)
         elif rtype in RESOURCE:
-            policy(address, values, base, RESOURCE[rtype], "resource", rtype)
+            policy(address, values, base, RESOURCE[rtype], DocumentKind.RESOURCE, rtype)
         elif (
             rtype == "aws_organizations_policy"
             and values.get("type", "SERVICE_CONTROL_POLICY") == "SERVICE_CONTROL_POLICY"
         ):
-            policy(address, values, base, "content", "scp", rtype)
+            policy(address, values, base, "content", DocumentKind.SCP, rtype)
         if rtype in PRINCIPAL_TYPES:
             roles.append((address, values, base, rtype))
 
@@ -198,8 +199,8 @@ def read_json(path: str, text: str, value: dict, parse_result: Any, kind: str | 
         )
         docs = by_address.get(address, [])
         if rtype == "aws_iam_role":
-            role.trust = next((d for d in docs if d.kind == "trust"), None)
-            role.inline = [d for d in docs if d.kind == "identity"]
+            role.trust = next((d for d in docs if d.kind == DocumentKind.TRUST), None)
+            role.inline = [d for d in docs if d.kind == DocumentKind.IDENTITY]
             arns = values.get("managed_policy_arns")
             if isinstance(arns, list):
                 role.managed += [
