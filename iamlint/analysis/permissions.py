@@ -490,21 +490,11 @@ def nonempty_results(func: Callable[[str], Any], patterns: Iterable[str], known_
             known_empty.add(pattern)
 
 
-#: Spellings whose :func:`_raw_pattern_mask` is 0 (most actions: not a target,
-#: not a full wildcard).
-_ZERO_MASK: set[str] = set()
-
-
 def _mask_of(patterns: list[str]) -> int:
-    """``reduce(or_, map(_raw_pattern_mask, patterns), 0)``, as
-    :func:`nonempty_results` (inlined: called for every statement)."""
+    """The union of the :func:`_raw_pattern_mask` of ``patterns``."""
     mask = 0
-    for pattern in set(patterns).difference(_ZERO_MASK):
-        found = _raw_pattern_mask(pattern)
-        if found:
-            mask |= found
-        elif len(_ZERO_MASK) < 65536:
-            _ZERO_MASK.add(pattern)
+    for pattern in patterns:
+        mask |= _raw_pattern_mask(pattern)
     return mask
 
 
