@@ -53,28 +53,6 @@ def test_writing_an_index_removes_older_ones_of_this_python(index, tmp_path):
     )
 
 
-def test_index_tables_equal_the_json_tables(index):
-    key_lists = {}
-    for service in catalog.services():
-        table = catalog._build_action_table(service)
-        assert marshal.loads(index["actions"][service]) == table, service
-        key_lists[service] = catalog._build_key_list(service)
-        assert marshal.loads(index["keys"][service]) == key_lists[service], service
-        assert index["name_lines"][service] == "\n".join(table), service
-    assert index["arn_formats"] == catalog._build_arn_formats()
-    assert index["all_keys"] == catalog._build_all_keys(key_lists.values())
-    facts = marshal.loads(index["facts"])
-    assert len(facts) == sum(len(marshal.loads(b)) for b in index["actions"].values())
-    assert list(facts) == sorted(facts)
-    for service, blob in index["actions"].items():
-        for lower, record in marshal.loads(blob).items():
-            assert facts[f"{service}:{lower}"] == (
-                f"{service}:{record[0]}",
-                record[1],
-                tuple(ref[2] for ref in record[3]),
-            ), (service, lower)
-
-
 def test_compact_records_give_the_same_action_info_as_the_raw_json():
     for service in ("s3", "iam", "ec2", "kms", "lambda"):
         types = catalog._resource_types(service)
