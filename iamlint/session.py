@@ -179,10 +179,8 @@ class Session:
     def __exit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
-        try:
-            self.save()
-        finally:
-            self._open.close()
+        # not save(): a run that stopped on an error writes no cache entry, as before
+        self._open.close()
 
     # -- configuration ------------------------------------------------------
 
@@ -235,7 +233,8 @@ class Session:
     def lint_path(self, path: str, explicit: bool = True) -> FileReport:
         """Lint one file (served from the result cache when unchanged; fixed
         when fixing).  ``explicit``: named by the user rather than found by a
-        walk (a named file is read whatever its suffix)."""
+        walk (a named file is read whatever its suffix).  :meth:`save` writes
+        the new cache entries."""
         report, _ = self._lint_file(path, explicit)
         self.results.remember(report)
         return report
@@ -364,7 +363,7 @@ class Session:
         return baseline.write(self.options.write_baseline, result.findings)
 
     def save(self) -> None:
-        """Write the result cache's new entries (:meth:`run` and closing the session do)."""
+        """Write the result cache's new entries (:meth:`run` does, at its end)."""
         if self._results is not None:
             self._results.save()
 

@@ -128,4 +128,5 @@ def test_no_cache_holds_while_the_session_is_open(tmp_path, monkeypatch):
     assert not (tmp_path / "cache").exists()
     with Session() as session:
         session.lint_path(str(tmp_path / "p.json"))
+        session.save()
     assert any(name.startswith("results-") for name in os.listdir(tmp_path / "cache"))
