@@ -51,7 +51,9 @@ __all__ = [
     "compile_tokens",
     "compile_union",
     "glob_match",
+    "glob_source",
     "tokens_of",
+    "tokens_source",
 ]
 
 #: Wildcard tokens: any run, one character, any run without ':'. A literal
@@ -148,12 +150,25 @@ def _settles(run: str, segment: str, i: int, runs: list[str], segments: list[lis
     return run == STAR_NC and segment.startswith(":")
 
 
+def glob_source(pattern: str, *, atomic: bool = _ATOMIC) -> str:
+    """An IAM glob as regex source for ``fullmatch`` (with ``re.DOTALL``), as
+    :func:`compile_glob` compiles it. ``atomic=False`` gives the spelling for
+    Python 3.10, without atomic groups (a lookahead and a backreference)."""
+    return _source(_glob_pieces(pattern), itertools.count(), atomic=atomic)
+
+
+def tokens_source(tokens: Iterable[str], *, atomic: bool = _ATOMIC) -> str:
+    """A token sequence as regex source, as :func:`compile_tokens` compiles it
+    (``atomic`` as for :func:`glob_source`)."""
+    return _source(_token_pieces(tokens), itertools.count(), atomic=atomic)
+
+
 @functools.lru_cache(maxsize=16384)
 def compile_glob(pattern: str, ignore_case: bool = False) -> re.Pattern[str]:
     """An IAM glob as a regex for ``fullmatch``. Callers that fold case
     themselves (the catalog lower-cases both sides) pass ``ignore_case=False``."""
     flags = re.DOTALL | (re.IGNORECASE if ignore_case else 0)
-    return re.compile(_source(_glob_pieces(pattern), itertools.count()), flags)
+    return re.compile(glob_source(pattern), flags)
 
 
 def glob_match(pattern: str, text: str, ignore_case: bool = False) -> bool:
@@ -177,4 +192,4 @@ def compile_union(patterns: Iterable[str]) -> re.Pattern[str]:
 @functools.lru_cache(maxsize=4096)
 def compile_tokens(tokens: tuple[str, ...]) -> re.Pattern[str]:
     """A token sequence (literal characters, STAR, ANY, STAR_NC) as a regex for ``fullmatch``."""
-    return re.compile(_source(_token_pieces(tokens), itertools.count()), re.DOTALL)
+    return re.compile(tokens_source(tokens), re.DOTALL)
