@@ -93,38 +93,32 @@ def _classified(ctx: Context) -> list[tuple[Statement, _Entry, int, str | None]]
 
 
 def _classify_actions(ctx: Context) -> list[tuple[Statement, _Entry, int, str | None]]:
-    cached = []
-    known_ok = _KNOWN_OK
-    # A catalogued concrete action (most first-seen entries) is OK: one
-    # look-up in the catalog's flat table, before any other work.
-    table = catalog.known_action_table() or {}
+    found = []
+    canonical = _canonical_actions()
     for st in ctx.policy.statements:
         key = "NotAction" if "NotAction" in st.raw else "Action"
         raw = st.raw.get(key)
         if isinstance(raw, list):
-            # most lists hold only entries already seen and found OK: one set test
+            # most lists name catalogued actions as the catalog spells them: one set test
             try:
-                if known_ok.issuperset(raw):
+                if canonical.issuperset(raw):
                     continue
             except TypeError:  # an unhashable entry (a list or object): the loop decides
                 pass
         for index, value in enumerate(raw) if isinstance(raw, list) else ((None, raw),):
-            if isinstance(value, str) and value not in known_ok and "${" not in value:
-                if value.lower() in table:
-                    if len(known_ok) < 65536:
-                        known_ok.add(value)
-                    continue
+            if isinstance(value, str) and value not in canonical and "${" not in value:
                 verdict, hint = _classify_action(value)
                 if verdict != OK:
-                    cached.append((st, _Entry(value, st, key, index), verdict, hint))
-                elif len(known_ok) < 65536:
-                    known_ok.add(value)
-    return cached
+                    found.append((st, _Entry(value, st, key, index), verdict, hint))
+    return found
 
 
-#: Action entries already classified OK (most entries repeat across documents):
-#: a set lookup instead of a memoised call.
-_KNOWN_OK: set[str] = set()
+@functools.cache
+def _canonical_actions() -> frozenset[str]:
+    """Every catalogued action as the catalog spells it (``"s3:GetObject"``), all
+    of them OK; empty without the catalog's index."""
+    table = catalog.known_action_table()
+    return frozenset(facts[0] for facts in table.values()) if table is not None else frozenset()
 
 
 def _actions_with(ctx: Context, verdict: int) -> Iterator[tuple[Statement, _Entry, str | None]]:
@@ -272,6 +266,7 @@ def _decidable(texts: tuple[str, ...]) -> tuple[str, ...] | None:
 
 
 def action_resource_mismatch(ctx: Context) -> Iterator[Report]:
+    canonical = _canonical_actions()
     for st in ctx.policy.statements:
         if st.not_action:
             continue
@@ -285,7 +280,7 @@ def action_resource_mismatch(ctx: Context) -> Iterator[Report]:
         for index, value in enumerate(raw) if isinstance(raw, list) else ((None, raw),):
             if not isinstance(value, str) or "${" in value:
                 continue
-            if (value not in _KNOWN_OK and _classify_action(value)[0] != OK) or value.strip("*") == "":
+            if (value not in canonical and _classify_action(value)[0] != OK) or value.strip("*") == "":
                 continue
             if not ("*" in value or "?" in value):
                 # Most concrete actions fit (or cannot be judged): decide that
