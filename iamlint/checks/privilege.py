@@ -21,7 +21,6 @@ from iamlint.analysis.permissions import (
     has_star_resource_value,
     is_broad_resource,
     is_full_wildcard_pattern,
-    nonempty_results,
     statement_covers_resource,
     statement_has_broad_resource,
     statement_is_admin,
@@ -295,7 +294,11 @@ def _write_kind(facts: tuple[str, str, bool] | None) -> str:
     support resource-level permissions (tagging-only writes excluded), else ""."""
     if facts is None or not facts[2]:
         return ""
-    level = facts[1]
+    return _level_kind(facts[1])
+
+
+def _level_kind(level: str) -> str:
+    """:func:`_write_kind` of an action of access ``level`` with resource types."""
     if "Permissions management" in level:
         return "pm"
     if "Write" in level and "Tagging" not in level:
@@ -321,7 +324,7 @@ def _pattern_writes(pattern: str) -> tuple[tuple[str, str], ...]:
     if table is None:
         return tuple(sorted((a, w) for a in _expand(pattern) if (w := _resource_level_write(a))))
     # The expanded names are catalogued: read their facts straight from the
-    # flat table, the kind decided once per access level.
+    # flat table.
     out = []
     for a in _expand(pattern):
         facts = table.get(a.lower())
@@ -331,17 +334,11 @@ def _pattern_writes(pattern: str) -> tuple[tuple[str, str], ...]:
         elif not facts[2]:
             continue
         else:
-            k = _LEVEL_KINDS.get(facts[1])
-            if k is None:
-                k = _LEVEL_KINDS[facts[1]] = _write_kind((a, facts[1], True))
+            k = _level_kind(facts[1])
         if k:
             out.append((a, k))
     out.sort()
     return tuple(out)
-
-
-#: Access level -> :func:`_write_kind` of an action of that level with resource types.
-_LEVEL_KINDS: dict[str, str] = {}
 
 
 def _expand(pattern: str) -> Iterable[str]:
@@ -384,14 +381,7 @@ def _statement_writes(patterns: tuple[str, ...]) -> dict[str, str]:
     "write") an Action list grants, leaving out administrator and service-wide
     patterns (IAM201 / IAM202). Memoised per Action list: callers must not
     modify the result."""
-    found: dict[str, str] = {}
-    for writes in nonempty_results(_narrow_pattern_writes, patterns, _NO_WRITES):
-        found.update(writes)
-    return found
-
-
-#: Action entries for which :func:`_narrow_pattern_writes` is empty.
-_NO_WRITES: set[str] = set()
+    return dict(itertools.chain.from_iterable(map(_narrow_pattern_writes, set(patterns))))
 
 
 @functools.lru_cache(maxsize=32768)
@@ -400,7 +390,7 @@ def _narrow_pattern_writes(pattern: str) -> tuple[tuple[str, str], ...]:
     administrator and service-wide patterns (IAM201 / IAM202 report those)."""
     if "*" not in pattern and "?" not in pattern:
         # a concrete action (never administrator or service-wide): one look-up
-        # in the flat facts table, the kind decided once per access level
+        # in the flat facts table
         table = catalog.known_action_table()
         facts = table.get(pattern.lower()) if table is not None else None
         if facts is None:
@@ -409,9 +399,7 @@ def _narrow_pattern_writes(pattern: str) -> tuple[tuple[str, str], ...]:
             return ((facts[0], kind),) if kind and facts is not None else ()  # a kind implies facts
         if not facts[2]:
             return ()
-        level_kind = _LEVEL_KINDS.get(facts[1])
-        if level_kind is None:
-            level_kind = _LEVEL_KINDS[facts[1]] = _write_kind((facts[0], facts[1], True))
+        level_kind = _level_kind(facts[1])
         return ((facts[0], level_kind),) if level_kind else ()
     if is_full_wildcard_pattern(pattern) or _SERVICE_WIDE.match(pattern):
         return ()
