@@ -9,7 +9,6 @@ from collections import Counter
 import pytest
 
 from iamlint.api import lint_path, lint_text
-from iamlint.checks import privilege
 from iamlint.config import Config
 from iamlint.knowledge import catalog
 
@@ -335,18 +334,37 @@ def test_access_facts_agree_with_action_info():
     for service in [*catalog.services()[::7], "iam", "s3", "ec2", "kms", "secretsmanager"]:
         for full in sorted(catalog.expand(f"{service}:*")):
             info = catalog.action_info(full)
-            assert privilege._access_facts(full.lower()) == (info.full, info.access_level, bool(info.resource_types))
+            assert catalog.access_facts(full.lower()) == (info.full, info.access_level, bool(info.resource_types))
             checked += 1
     assert checked > 1000
-    assert privilege._access_facts("iam:nosuchaction") is None
-    assert privilege._access_facts("nosuchservice:getthing") is None
+    assert catalog.access_facts("iam:nosuchaction") is None
+    assert catalog.access_facts("nosuchservice:getthing") is None
+
+
+def _expected_write_message(pattern: str) -> str | None:
+    """IAM205's message for ``Action: pattern, Resource: *``, from catalog.expand and action_info."""
+    pm, write = [], []
+    for full in catalog.expand(pattern):
+        info = catalog.action_info(full)
+        if not info.resource_types:
+            continue
+        if "Permissions management" in info.access_level:
+            pm.append(full)
+        elif "Write" in info.access_level and "Tagging" not in info.access_level:
+            write.append(full)
+    found = sorted(pm) + sorted(write)
+    if not found:
+        return None
+    kinds = "write and permissions-management" if pm and write else "permissions-management" if pm else "write"
+    listing = ", ".join(found[:3]) + (f" and {len(found) - 3} more" if len(found) > 3 else "")
+    return f"`Resource: *` applies {len(found)} {kinds} action{'s' if len(found) > 1 else ''} ({listing})"
 
 
 @pytest.mark.parametrize(
     "pattern",
     [
         "ec2:describe*",
-        "iam:*",
+        "iam:c*",
         "s3:put*",
         "iam:createrole*",
         "ec2:zzz*",
@@ -355,8 +373,18 @@ def test_access_facts_agree_with_action_info():
         "s3:get?bject",
         "ec2:a:b*",
         "*:get*",
-        "s3:*",
+        "s3:p*",
+        "IAM:Delete*",
+        "kms:*",
     ],
 )
-def test_prefix_expansion_agrees_with_the_catalog(pattern):
-    assert sorted(privilege._expand(pattern)) == sorted(catalog.expand(pattern))
+def test_write_actions_of_a_pattern_are_its_catalog_expansion(pattern):
+    """IAM205 names the resource-level write actions the pattern expands to (a
+    ``service:Prefix*`` pattern is expanded without a regex); a service-wide
+    pattern is IAM202's."""
+    found = [f for f in lint(policy({"Effect": "Allow", "Action": pattern, "Resource": "*"})) if f.rule == "IAM205"]
+    expected = None if pattern == "kms:*" else _expected_write_message(pattern)
+    if expected is None:
+        assert found == []
+    else:
+        assert len(found) == 1 and found[0].message.startswith(expected + " "), (found, expected)
