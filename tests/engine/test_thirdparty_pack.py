@@ -85,7 +85,7 @@ def test_entry_point_cache_is_kept_per_search_path(tmp_path):
     different sys.path[0]: each keeps its own cached answer instead of replacing
     the other's (which sent every other run through importlib.metadata)."""
     probe = (
-        "import sys\nimport iamlint.engine.registry as r\nr._installed_entry_points()\n"
+        "import sys\nimport iamlint.engine.registry as r\nr.Registry.load()\n"
         "print('importlib.metadata' in sys.modules)\n"
     )
     scripts = []
@@ -107,7 +107,7 @@ def test_entry_point_cache_survives_unrelated_files_but_not_installs(tmp_path):
     a file written next to the entry script (or in the working directory) keeps
     the cache; a package installed there (a new *.dist-info) does not."""
     probe = (
-        "import sys\nimport iamlint.engine.registry as r\nr._installed_entry_points()\n"
+        "import sys\nimport iamlint.engine.registry as r\nr.Registry.load()\n"
         "print('importlib.metadata' in sys.modules)\n"
     )
     folder = tmp_path / "scripts"
