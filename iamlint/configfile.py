@@ -55,7 +55,7 @@ class ConfigError(Exception):
 
 @lru_cache(maxsize=1)
 def _validator():
-    from jsonschema import Draft202012Validator  # type: ignore[import-untyped]  # noqa: PLC0415 (~60 ms, only when a configuration file is read)
+    from jsonschema import Draft202012Validator  # noqa: PLC0415 (~60 ms, only when a configuration file is read)
 
     schema = json.loads((Path(__file__).parent / "config-schema.json").read_text(encoding="utf-8"))
     return Draft202012Validator(schema)

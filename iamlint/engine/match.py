@@ -56,7 +56,7 @@ class MatchError(Exception):
 
 @lru_cache(maxsize=1)
 def _validator() -> Any:  # a jsonschema validator (jsonschema has no type information)
-    from jsonschema import Draft202012Validator  # type: ignore[import-untyped]  # noqa: PLC0415 (heavy, ~60 ms here; only when a match block is validated)
+    from jsonschema import Draft202012Validator  # noqa: PLC0415 (heavy, ~60 ms here; only when a match block is validated)
 
     schema = json.loads((Path(__file__).parent / "match-schema.json").read_text(encoding="utf-8"))
     return Draft202012Validator(schema)

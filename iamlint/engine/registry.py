@@ -87,7 +87,7 @@ class Rule:
 
 @lru_cache(maxsize=1)
 def _rule_validator() -> Any:  # a jsonschema validator (jsonschema has no type information)
-    from jsonschema import Draft202012Validator  # type: ignore[import-untyped]  # noqa: PLC0415 (heavy, ~60 ms here; only when a rule file is validated, not on a cache hit)
+    from jsonschema import Draft202012Validator  # noqa: PLC0415 (heavy, ~60 ms here; only when a rule file is validated, not on a cache hit)
 
     schema = json.loads(RULE_SCHEMA.read_text(encoding="utf-8"))
     return Draft202012Validator(schema)

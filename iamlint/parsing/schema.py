@@ -41,20 +41,22 @@ import functools
 import json
 import marshal
 import sys
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from types import CodeType
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple, cast
 
 from iamlint import cache
 from iamlint.model.policy import Opaque
+from iamlint.vocabulary import DOCUMENT_KINDS
 
 if TYPE_CHECKING:
-    from jsonschema import Draft202012Validator  # type: ignore[import-untyped]  # no stubs installed
-    from jsonschema.exceptions import ValidationError  # type: ignore[import-untyped]
+    from jsonschema import Draft202012Validator
+    from jsonschema.exceptions import ValidationError
     from referencing import Registry
 
-KINDS = ("identity", "trust", "resource", "scp")
+#: the document kinds, one schema each
+KINDS = DOCUMENT_KINDS
 
 #: Categories whose problem is about a member's presence, so its position is the key.
 _KEY_CATEGORIES = frozenset({"forbidden", "conflict"})
@@ -460,24 +462,28 @@ def _registry() -> Registry:
 def _translate(error: ValidationError) -> Iterator[SchemaProblem]:
     """The problems one top-level jsonschema error stands for."""
     path = tuple(error.absolute_path)
-    schema = error.schema
+    # every error here comes from an object schema of the package's own files,
+    # so the schema is a mapping and the instance and validator value are set
+    schema = cast("Mapping[str, Any]", error.schema)
+    instance: Any = error.instance
+    required: Any = error.validator_value
     if error.validator == "additionalProperties":
-        label = _render(schema["x-iamlint-label"], path, error.instance)
+        label = _render(schema["x-iamlint-label"], path, instance)
         known = list(schema["properties"])
-        for member in error.instance:
+        for member in instance:
             if member not in schema["properties"]:
                 message = f"unknown element `{member}` in {label}{_suggestion(member, known)}"
                 yield SchemaProblem(_pointer((*path, member)), message, "type", True)
     elif error.validator == "required":
-        label = _render(schema["x-iamlint-label"], path, error.instance)
-        for member in error.validator_value:
-            if member not in error.instance:
+        label = _render(schema["x-iamlint-label"], path, instance)
+        for member in required:
+            if member not in instance:
                 yield SchemaProblem(_pointer(path), f"{label} is missing `{member}`", "required", False)
     else:
         category = schema.get("x-iamlint-category", "type")
         if "x-iamlint-member" in schema:
             path = (*path, schema["x-iamlint-member"])
-        message = _render(schema["x-iamlint-message"], path, error.instance)
+        message = _render(schema["x-iamlint-message"], path, instance)
         yield SchemaProblem(_pointer(path), message, category, category in _KEY_CATEGORIES)
 
 
