@@ -26,14 +26,16 @@ import click
 from iamlint import __version__
 from iamlint.lsp import main as lsp_main
 from iamlint.reporters import FORMATS, RunResult, render
+from iamlint.vocabulary import DOCUMENT_KINDS, SEVERITIES, OutputFormat
 
 if TYPE_CHECKING:
     from iamlint.api import FileReport
     from iamlint.engine.registry import Registry
     from iamlint.session import Options, Session, SessionResult
 
-KINDS = ("identity", "trust", "resource", "scp")
-FAIL_LEVELS = ("error", "warning", "info", "never")
+#: plain strings for click's Choice (it would show an enum member's name)
+KINDS = DOCUMENT_KINDS
+FAIL_LEVELS = (*SEVERITIES, "never")
 
 
 class Output(NamedTuple):
@@ -344,7 +346,7 @@ def _resolve_outputs(formats: tuple[Output, ...], output: str | None) -> list[Ou
     with several formats, or one that has a ``:PATH``, it is ambiguous and an
     error.  At most one report goes to standard output and one file holds one
     report.  Errors are one line, exit 2 (before any linting)."""
-    outputs = list(dict.fromkeys(formats)) or [Output("text")]
+    outputs = list(dict.fromkeys(formats)) or [Output(OutputFormat.TEXT)]
     if output:
         if len(outputs) > 1 or outputs[0].path is not None:
             _say(
@@ -389,7 +391,7 @@ def _render_one(fmt: str, run: RunResult, color: bool, quiet: bool, links: bool 
     run.color = color
     run.hyperlinks = links  # OSC 8 links to the rules' documentation (text, a terminal only)
     text = render(fmt, run)
-    if fmt == "text" and quiet:
+    if fmt == OutputFormat.TEXT and quiet:
         text = "".join(line + "\n" for line in text.splitlines()[:-1]) if run.findings else ""
     return text.encode("utf-8", "backslashreplace")
 
@@ -430,16 +432,19 @@ def _write_outputs(outputs: list[Output], run: RunResult, color: str, quiet: boo
     if statistics:
         from iamlint.reporters import statistics as stats  # noqa: PLC0415 (start-up)
 
-        data = stats.render(run, as_json=stdout_fmt == "json").encode("utf-8", "backslashreplace")
+        data = stats.render(run, as_json=stdout_fmt == OutputFormat.JSON).encode("utf-8", "backslashreplace")
     elif stdout_fmt is not None:
         from iamlint.reporters.text import terminal_supports_hyperlinks  # noqa: PLC0415 (start-up)
 
         use_color = color == "always" or (
-            color == "auto" and stdout_fmt == "text" and sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+            color == "auto"
+            and stdout_fmt == OutputFormat.TEXT
+            and sys.stdout.isatty()
+            and not os.environ.get("NO_COLOR")
         )
         data = _render_one(stdout_fmt, run, use_color, quiet, use_color and terminal_supports_hyperlinks(sys.stdout))
     if stdout_fmt is None and not quiet and ok:  # (a failed write already said why the run failed)
-        summary = _render_one("text", run, False, False).decode("utf-8").rstrip("\n").rpartition("\n")[2]
+        summary = _render_one(OutputFormat.TEXT, run, False, False).decode("utf-8").rstrip("\n").rpartition("\n")[2]
         if summary:
             _say(summary)
     if data:
@@ -457,7 +462,7 @@ def _progress(total: int, fmt: str | None) -> Iterator[Callable[[int], None] | N
     """A progress callback (files done); draws a bar on stderr for many files
     on a terminal in text format (never in machine formats or when stderr is
     not a TTY)."""
-    if fmt != "text" or total < PROGRESS_MIN_FILES or not sys.stderr.isatty():
+    if fmt != OutputFormat.TEXT or total < PROGRESS_MIN_FILES or not sys.stderr.isatty():
         yield None
         return
     with click.progressbar(length=total, label="iamlint", file=sys.stderr, show_pos=True, width=30) as bar:
@@ -477,7 +482,13 @@ def _run_registry(config_file: str | None) -> Registry:
 
 
 @main.command("rules")
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice([OutputFormat.TEXT.value, OutputFormat.JSON.value]),
+    default=OutputFormat.TEXT.value,
+    show_default=True,
+)
 @click.option(
     "--config", "config_file", type=click.Path(dir_okay=False), help="Configuration file whose extend-rules to include."
 )
@@ -490,7 +501,7 @@ def rules_cmd(fmt: str, config_file: str | None) -> None:
     from iamlint.reporters.text import escape  # noqa: PLC0415 (start-up)
 
     registry = _run_registry(config_file)
-    if fmt == "json":
+    if fmt == OutputFormat.JSON:
         click.echo(
             json.dumps(
                 [

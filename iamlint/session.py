@@ -42,6 +42,7 @@ from iamlint.engine.registry import Registry, RuleLoadError
 from iamlint.findings import SEVERITY_RANK, Finding
 from iamlint.parallel import default_jobs, lint_items
 from iamlint.resultcache import ResultCache
+from iamlint.vocabulary import Severity
 
 #: the problems of a whole run (an invalid configuration file or rule pack, an
 #: unreadable baseline): one line naming the file
@@ -114,7 +115,7 @@ class SessionResult:
     #: files looked at (standard input counts as one), with or without IAM content
     candidates: int = 0
 
-    def add(self, report: FileReport, fail_on: str = "warning") -> None:
+    def add(self, report: FileReport, fail_on: str = Severity.WARNING) -> None:
         self.reports.append(report)
         self.fail_on.append(fail_on)
 

@@ -19,6 +19,7 @@ from functools import lru_cache
 from typing import Any, NamedTuple
 
 from iamlint.knowledge import read_data
+from iamlint.vocabulary import Severity
 
 _OIDC_ARN = re.compile(r"^arn:[^:]*:iam::.*?:oidc-provider/(?P<host>.+)$", re.IGNORECASE)
 _SAML_ARN = re.compile(r"^arn:[^:]*:iam::.*?:saml-provider/(?P<name>.+)$", re.IGNORECASE)
@@ -122,7 +123,7 @@ def wildcard_grade(claim: dict, value: str) -> tuple[str, str]:
     for grade in claim.get("wildcard_grades") or ():
         if re.match(grade["regex"], value):
             return grade["severity"], grade["admits"]
-    return claim.get("default_wildcard_severity", "warning"), "more subjects than one"
+    return claim.get("default_wildcard_severity", Severity.WARNING), "more subjects than one"
 
 
 # -- confused deputy -------------------------------------------------------

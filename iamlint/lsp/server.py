@@ -71,6 +71,7 @@ from iamlint.knowledge import catalog as iam_catalog
 from iamlint.lsp.protocol import PARSE_ERROR, BoundedStdin, IamlintProtocol
 from iamlint.reporters.sarif import help_uri
 from iamlint.session import Session, Settings
+from iamlint.vocabulary import Severity
 
 log = logging.getLogger("iamlint.lsp")
 
@@ -78,10 +79,10 @@ DEBOUNCE = 0.15  # seconds
 #: threads that lint; one document uses at most one for its lint and one for code actions
 LINT_WORKERS = 4
 LINTED = (".json", ".yaml", ".yml", ".template", ".tf")
-SEVERITY = {
-    "error": types.DiagnosticSeverity.Error,
-    "warning": types.DiagnosticSeverity.Warning,
-    "info": types.DiagnosticSeverity.Information,
+SEVERITY: dict[str, types.DiagnosticSeverity] = {
+    Severity.ERROR: types.DiagnosticSeverity.Error,
+    Severity.WARNING: types.DiagnosticSeverity.Warning,
+    Severity.INFO: types.DiagnosticSeverity.Information,
 }
 ACTION_RE = re.compile(r"(?<![\w.\-/:$])([A-Za-z0-9][A-Za-z0-9-]*:[A-Za-z0-9*?]+)(?![\w.\-/:])")
 
