@@ -3,9 +3,10 @@ workflow commands, JUnit XML, and --output for every format."""
 
 from __future__ import annotations
 
-import io
 import json
 import os
+import subprocess
+import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -217,25 +218,47 @@ def test_progress_bar_never_in_machine_formats_or_without_a_tty(project, monkeyp
     assert result.stderr == ""
 
 
-def test_progress_bar_on_a_terminal_in_text_format(project, monkeypatch):
-    class TTY(io.StringIO):
-        def isatty(self):
-            return True
+def _stderr_on_a_terminal(cwd: Path, *args: str) -> str:
+    """What `iamlint check` writes to its stderr when that is a terminal (a pty)."""
+    leader, follower = os.openpty()
+    try:
+        proc = subprocess.run(
+            [sys.executable, "-m", "iamlint", "check", "--no-cache", *args],
+            cwd=cwd,
+            stdout=subprocess.PIPE,
+            stderr=follower,
+            timeout=120,
+        )
+        os.close(follower)
+        follower = -1
+        out = b""
+        while True:
+            try:
+                chunk = os.read(leader, 65536)
+            except OSError:  # the terminal is closed: everything was read
+                break
+            if not chunk:
+                break
+            out += chunk
+    finally:
+        os.close(leader)
+        if follower >= 0:
+            os.close(follower)
+    assert proc.returncode in (0, 1), out
+    return out.decode("utf-8", "replace")
 
+
+@pytest.mark.skipif(not hasattr(os, "openpty"), reason="needs a pseudo-terminal")
+def test_progress_bar_on_a_terminal_in_text_format(project):
+    few = _stderr_on_a_terminal(project, "policies")
     n = cli.PROGRESS_MIN_FILES
-    fake = TTY()
-    monkeypatch.setattr(cli.sys, "stderr", fake)
-    with cli._progress(n, "text") as advance:
-        for _ in range(n):
-            advance(1)
-    assert "iamlint" in fake.getvalue() and f"{n}/{n}" in fake.getvalue()
-    fake2 = TTY()
-    monkeypatch.setattr(cli.sys, "stderr", fake2)
-    with cli._progress(n, "json") as advance:
-        assert advance is None
-    with cli._progress(3, "text") as advance:
-        assert advance is None
-    assert fake2.getvalue() == ""
+    for i in range(n):
+        (project / "policies" / f"p{i}.json").write_text(GOOD)
+    total = n + 1  # and raw.json
+    drawn = _stderr_on_a_terminal(project, "policies")
+    assert "iamlint" in drawn and f"{total}/{total}" in drawn
+    assert _stderr_on_a_terminal(project, "--format", "json", "policies") == ""
+    assert few == ""  # fewer files than PROGRESS_MIN_FILES: no bar
 
 
 def test_color_flag_and_no_color(project, monkeypatch):
