@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-pytestmark = [pytest.mark.e2e, pytest.mark.slow]
+pytestmark = pytest.mark.e2e
 
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "thirdparty_pack"
 NO_SID = '{"Version": "2012-10-17",\n "Statement": [{"Effect": "Allow", "Action": "s3:ListBucket", "Resource": "*"}]}\n'

@@ -20,8 +20,6 @@ import pytest
 
 import iamlint
 
-pytestmark = pytest.mark.slow
-
 ROOT = Path(__file__).resolve().parents[2]
 
 

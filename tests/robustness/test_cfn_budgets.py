@@ -23,8 +23,6 @@ from iamlint.model.policy import Opaque
 from iamlint.sources import intrinsics, yamlpos
 from iamlint.sources.intrinsics import Resolver, Unevaluated
 
-pytestmark = pytest.mark.slow
-
 #: peak RSS a child may reach (the fixed code stays near 100 MB; before the fix
 #: these inputs took 0.2 to 3.9 GB)
 PEAK_RSS_MB = 500
