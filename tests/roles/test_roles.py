@@ -290,10 +290,12 @@ def test_catalog_content_matches_iamlint_analysis():
 def test_catalog_is_loaded_lazily():
     code = (
         "import sys\n"
+        "opened = []\n"
+        "sys.addaudithook(lambda event, args: event == 'open' and opened.append(str(args[0])))\n"
         "from iamlint.api import lint_text\n"
         'lint_text(\'{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"*"}]}\')\n'
-        "from iamlint.knowledge import managed\n"
-        "assert managed._raw.cache_info().currsize == 0, 'loaded without attachments'\n"
+        "assert opened, 'the audit hook sees files opened'\n"
+        "assert not [p for p in opened if p.endswith('managed_policies.json')], 'loaded without attachments'\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True, cwd=REPO)
 
