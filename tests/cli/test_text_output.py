@@ -21,7 +21,7 @@ from iamlint.cli import main
 from iamlint.engine.registry import Registry, RuleLoadError, load_rule_file
 from iamlint.findings import Finding, Span
 from iamlint.reporters import RunResult
-from iamlint.reporters.text import SOURCE_WIDTH, _source_and_caret, render, split_remedy, terminal_supports_hyperlinks
+from iamlint.reporters.text import SOURCE_WIDTH, render, split_remedy, terminal_supports_hyperlinks
 
 REGISTRY = Registry.load()
 ADMIN = '{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}'
@@ -372,7 +372,17 @@ def test_escapes_in_a_window_keep_the_caret_under_the_span():
     # a raw control character before the span widens the shown text; the caret follows it
     src = "x" * 3000 + "\x1b\x1b" + "y" * 20 + "SPAN" + "z" * 3000
     col = src.index("SPAN") + 1
-    shown, caret = _source_and_caret(src, Span(1, col, 1, col + 4), False, "error")
+    finding = Finding("IAM011", "invalid-effect", "error", "a message", "p.json", Span(1, col, 1, col + 4))
+    run = RunResult(
+        files=[FileReport("p.json", [finding], 1, text=src)],
+        findings=[finding],
+        documents=1,
+        registry=REGISTRY,
+        show_source=True,
+    )
+    source_line, caret_line = render(run).splitlines()[1:3]
+    assert source_line.startswith("    1 | ") and caret_line.startswith("      | ")
+    shown, caret = source_line[len("    1 | ") :], caret_line[len("      | ") :]
     assert shown.startswith("…") and shown.endswith("…") and "\\x1b\\x1b" + "y" * 20 + "SPAN" in shown
     assert "\x1b" not in shown
     at = caret.index("^")
