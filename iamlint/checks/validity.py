@@ -423,7 +423,7 @@ class _Condition:
     when asked (most conditions never need them)."""
 
     # the statement's pointer, not the statement: the statement keeps its views
-    # (``_iam1_conditions``), and a reference back would make every statement
+    # (a fact of the statement), and a reference back would make every statement
     # with a condition a reference cycle, freed only by the garbage collector
     __slots__ = ("_base", "_key", "_keys", "_op", "key", "key_lower", "operator")
 
@@ -456,21 +456,19 @@ def _conditional_statements(ctx: Context) -> list[Statement]:
     return [st for st in ctx.policy.statements if "Condition" in st.raw]
 
 
-def _conditions(st: Statement) -> list:
-    """The statement's conditions: :attr:`Statement.conditions` when another rule
-    built it already, else light views of the raw block (built once per statement)."""
-    built = st.__dict__.get("conditions")
-    if built is not None:
-        return built
-    views = st.__dict__.get("_iam1_conditions")
-    if views is None:
-        views = []
-        block = st.raw.get("Condition")
-        if isinstance(block, dict):
-            for op, keys in block.items():
-                if isinstance(keys, dict):
-                    views.extend(_Condition(st, op, key, keys) for key in keys)
-        st.__dict__["_iam1_conditions"] = views
+def _conditions(st: Statement) -> list[_Condition]:
+    """Light views of the statement's raw ``Condition`` block, built once per
+    statement (the four condition rules share them)."""
+    return st.fact(_condition_views)
+
+
+def _condition_views(st: Statement) -> list[_Condition]:
+    views: list[_Condition] = []
+    block = st.raw.get("Condition")
+    if isinstance(block, dict):
+        for op, keys in block.items():
+            if isinstance(keys, dict):
+                views.extend(_Condition(st, op, key, keys) for key in keys)
     return views
 
 
