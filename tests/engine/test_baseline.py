@@ -15,7 +15,7 @@ from iamlint.cli import main
 from iamlint.config import Config
 from iamlint.engine.registry import Registry
 from iamlint.engine.report import Report
-from iamlint.engine.runner import _fingerprint_path, make_finding
+from iamlint.engine.runner import make_finding
 from iamlint.model.document import Document
 
 # two statements, each with an empty element (IAM010), and no Version (IAM004)
@@ -144,11 +144,12 @@ def test_two_findings_of_one_rule_at_one_node_differ_but_numbers_do_not_count():
 def test_fingerprint_path_is_relpath_under_the_working_directory(given, tmp_path, monkeypatch):
     """The fingerprint's file part: what os.path.relpath gives for a path under
     the current directory, the normalised path elsewhere (a prefix test stands
-    in for relpath, which cost ~25 us a file)."""
+    in for relpath, which cost ~25 us a file): a finding in the given file has
+    the fingerprint of the same finding in the expected file, and not that of
+    another file's."""
     work = tmp_path / "work"
     work.mkdir()
     monkeypatch.chdir(work)
-    _fingerprint_path.cache_clear()
     path = given.format(cwd=os.getcwd(), parent=os.path.dirname(os.getcwd()))
     if path in ("", "-", "<stdin>"):
         expected = path
@@ -156,5 +157,12 @@ def test_fingerprint_path_is_relpath_under_the_working_directory(given, tmp_path
         norm = os.path.normpath(path)
         rel = os.path.relpath(norm) if os.path.isabs(norm) else norm
         expected = norm if rel.startswith("..") else rel
-    assert _fingerprint_path(path) == expected.replace("\\", "/")
-    _fingerprint_path.cache_clear()
+    rule = Registry.load().get("IAM010")
+    value = json.loads(policy(OLD))
+
+    def fingerprint(file: str) -> str:
+        doc = Document(file, value, "identity")
+        return make_finding(doc, rule, Report("/Statement/0/Action", "a message"), Config()).fingerprint
+
+    assert fingerprint(path) == fingerprint(expected.replace("\\", "/"))
+    assert fingerprint(path) != fingerprint(expected + "x")
