@@ -13,6 +13,8 @@ from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import Any
 
+from iamlint.vocabulary import Severity
+
 
 def _matches(rule_id: str, selectors: Iterable[str]) -> int:
     """Length of the longest selector that selects ``rule_id`` (0 = none).
@@ -76,7 +78,7 @@ class Config:
     ignore: list[str] = field(default_factory=list)
     per_file_ignores: dict[str, list[str]] = field(default_factory=dict)
     severity: dict[str, str] = field(default_factory=dict)
-    fail_on: str = "warning"
+    fail_on: str = Severity.WARNING.value
     exclude: list[str] = field(default_factory=list)
     kinds: dict[str, str] = field(default_factory=dict)
     extend_rules: list[str] = field(default_factory=list)

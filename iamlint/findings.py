@@ -9,8 +9,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
-SEVERITIES = ("error", "warning", "info")
-SEVERITY_RANK = {"info": 1, "warning": 2, "error": 3}
+from iamlint.vocabulary import SEVERITIES, Severity
+
+__all__ = ["SEVERITIES", "SEVERITY_RANK", "START", "Finding", "Related", "Span"]
+
+#: how much a severity weighs (``--fail-on``: this and above fail)
+SEVERITY_RANK = {Severity.INFO.value: 1, Severity.WARNING.value: 2, Severity.ERROR.value: 3}
 
 
 class Span(NamedTuple):

@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any, NamedTuple, TypeVar
 
+from iamlint.vocabulary import DocumentKind
+
 _T = TypeVar("_T")
 
 
@@ -283,12 +285,12 @@ def detect_kind(value: Any) -> str:
         raw = value.get("Statement")
         raws = (raw,) if isinstance(raw, dict) else raw if isinstance(raw, list) else ()
         if not any(isinstance(s, dict) and ("Principal" in s or "NotPrincipal" in s) for s in raws):
-            return "identity"  # the common case, decided without building statements
+            return DocumentKind.IDENTITY.value  # the common case, decided without building statements
     policy = Policy(value)
     with_principal = [s for s in policy.statements if s.principal_key]
     if not with_principal:
-        return "identity"
+        return DocumentKind.IDENTITY.value
     actions = [a.lower() for s in with_principal for a in s.action_strings()]
     if actions and all(a in ROLE_ASSUMPTION_ACTIONS for a in actions):
-        return "trust"
-    return "resource"
+        return DocumentKind.TRUST.value
+    return DocumentKind.RESOURCE.value
