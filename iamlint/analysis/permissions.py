@@ -39,8 +39,8 @@ import functools
 import itertools
 import operator
 import re
-from collections.abc import Callable, Iterable, Iterator
-from typing import Any, NamedTuple
+from collections.abc import Iterable, Iterator
+from typing import NamedTuple
 
 from iamlint.knowledge import catalog, globs
 from iamlint.knowledge.catalog import ActionSet
@@ -475,19 +475,6 @@ def _raw_pattern_mask(pattern: str) -> int:
     if pattern[:1] == "*" and is_full_wildcard_pattern(pattern):
         mask |= _targets()[2] + 1
     return mask
-
-
-def nonempty_results(func: Callable[[str], Any], patterns: Iterable[str], known_empty: set[str]) -> Iterator[Any]:
-    """The results of ``func`` that are not empty (falsy), over the distinct
-    ``patterns`` not in ``known_empty``; patterns found to give an empty result
-    join ``known_empty`` (up to 65,536). Most entries of an action list are
-    known after the first documents, and one set difference leaves them out."""
-    for pattern in set(patterns).difference(known_empty):
-        result = func(pattern)
-        if result:
-            yield result
-        elif len(known_empty) < 65536:
-            known_empty.add(pattern)
 
 
 def _mask_of(patterns: list[str]) -> int:

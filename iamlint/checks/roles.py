@@ -21,9 +21,18 @@ from iamlint.analysis.summary import summarise
 from iamlint.engine.report import Report
 from iamlint.findings import SEVERITY_RANK
 from iamlint.knowledge import managed as mp
+from iamlint.knowledge.escalation import escalation_names
 from iamlint.knowledge.managed import DATA_SERVICES, Summary
 from iamlint.model.document import Document
 from iamlint.vocabulary import Severity
+
+
+def _join(items: list[str]) -> str:
+    """``a``, ``a and b``, ``a, b and c``: a list of names in a message."""
+    if len(items) <= 1:
+        return "".join(items)
+    return ", ".join(items[:-1]) + " and " + items[-1]
+
 
 #: a scoped ARN to show in messages, per data service
 _EXAMPLE_ARN = {
@@ -75,19 +84,17 @@ def _grade(s: Summary) -> tuple[str, str] | None:
         )
     parts = []
     if s.data_full:
-        parts.append(
-            "read and write of all " + mp._join([DATA_SERVICES[d][0] for d in s.data_full]) + " in the account"
-        )
+        parts.append("read and write of all " + _join([DATA_SERVICES[d][0] for d in s.data_full]) + " in the account")
     passrole = [m for m in s.escalation if m.startswith("passrole-")]
     if passrole:
         parts.append(
-            "passing any role to a service (privilege escalation: " + "; ".join(mp.escalation_names(passrole[:1])) + ")"
+            "passing any role to a service (privilege escalation: " + "; ".join(escalation_names(passrole[:1])) + ")"
         )
     if parts:
         return Severity.WARNING, " and ".join(parts)
     reads = s.data_read
     if s.read_only and reads and (len(reads) >= 2 or any(r in mp.SECRET_SERVICES for r in reads)):
-        return Severity.INFO, "read access to the data itself (" + mp._join(
+        return Severity.INFO, "read access to the data itself (" + _join(
             [DATA_SERVICES[d][0] for d in reads]
         ) + "), not only to configuration"
     return None
@@ -339,10 +346,10 @@ def _power_words(s: Summary) -> str:
     if s.iam_write or any(m.startswith("iam-") for m in s.escalation):
         return "can escalate privileges (IAM permissions management)"
     if s.escalation:
-        return "can escalate privileges (" + mp.escalation_names(s.escalation[:1])[0] + ")"
+        return "can escalate privileges (" + escalation_names(s.escalation[:1])[0] + ")"
     if s.data_full:
-        return "can read and write all " + mp._join([DATA_SERVICES[d][0] for d in s.data_full])
-    return "can read all " + mp._join([DATA_SERVICES[d][0] for d in s.data_read])
+        return "can read and write all " + _join([DATA_SERVICES[d][0] for d in s.data_full])
+    return "can read all " + _join([DATA_SERVICES[d][0] for d in s.data_read])
 
 
 # --------------------------------------------------------------------------

@@ -22,7 +22,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from iamlint.knowledge import read_data
-from iamlint.knowledge.escalation import escalation_names
 
 #: ``arn:<partition>:iam::aws:policy/<path/>Name``
 _AWS_MANAGED_ARN = re.compile(
@@ -130,36 +129,6 @@ class Summary:
             data_read=list(dict.fromkeys(self.data_read + other.data_read)),
             read_only=self.read_only and other.read_only,
         )
-
-    def describe(self) -> str:
-        """What it grants, for messages: "administrator access", ..."""
-        return describe_power(self)
-
-
-def describe_power(s: Summary) -> str:
-    if s.admin:
-        return "administrator access (every action on every resource)"
-    parts = []
-    if s.iam_write:
-        parts.append("IAM permissions management")
-    if s.escalation:
-        names = escalation_names(s.escalation)
-        shown = "; ".join(names[:2]) + (" ..." if len(names) > 2 else "")
-        parts.append(f"privilege escalation ({shown})")
-    if s.not_action:
-        parts.append("every action except a few (NotAction)")
-    if s.data_full:
-        parts.append("read and write of all " + _join([DATA_SERVICES[d][0] for d in s.data_full]))
-    reads = [d for d in s.data_read if d not in s.data_full]
-    if reads:
-        parts.append("read of all " + _join([DATA_SERVICES[d][0] for d in reads]))
-    return "; ".join(parts) if parts else "no broad permissions"
-
-
-def _join(items: list[str]) -> str:
-    if len(items) <= 1:
-        return "".join(items)
-    return ", ".join(items[:-1]) + " and " + items[-1]
 
 
 # --------------------------------------------------------------------------
