@@ -53,12 +53,13 @@ def test_frontends_lint_through_the_session(path: Path) -> None:
 
 
 def test_the_frontend_check_finds_a_direct_lint() -> None:
-    source = (
-        "from iamlint.api import lint_path\n"
-        "import iamlint.engine.runner\n"
-        "def f(api):\n"
-        "    return api.lint_bytes(b'')\n"
-    )
+    lines = [
+        "from iamlint.api import lint_path",
+        "import iamlint.engine.runner",
+        "def f(api):",
+        "    return api.lint_bytes(b'')",
+    ]
+    source = "\n".join(lines) + "\n"
     assert _lints_directly(source) == ["<module>.lint_bytes", "iamlint.api.lint_path", "iamlint.engine.runner"]
 
 
