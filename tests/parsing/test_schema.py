@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import copy
+import functools
 import json
+import os
 import random
 import subprocess
 import sys
@@ -12,10 +14,11 @@ from pathlib import Path
 
 import pytest
 from jsonschema import Draft202012Validator
+from referencing import Registry
+from referencing.jsonschema import DRAFT202012
 
 import iamlint.parsing
-from iamlint.parsing import schema
-from iamlint.parsing.schema import KINDS, SchemaProblem, _compile, _fast_check, _registry, _validator, validate
+from iamlint.parsing.schema import KINDS, SchemaProblem, _compile, _registry, validate
 
 pytestmark = pytest.mark.slow
 
@@ -37,6 +40,35 @@ def policy(*statements: dict) -> dict:
 
 def identity_statement(**members: object) -> dict:
     return {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*", **members}
+
+
+@functools.cache
+def _reference(kind: str) -> Draft202012Validator:
+    """jsonschema's validator of one kind, from the package's schema files."""
+    contents = [json.loads(path.read_text(encoding="utf-8")) for path in SCHEMA_FILES]
+    registry = Registry().with_resources((c["$id"], DRAFT202012.create_resource(c)) for c in contents)
+    (top,) = [c["$id"] for c in contents if c["$id"].endswith(f":{kind}")]
+    return Draft202012Validator({"$ref": top}, registry=registry)
+
+
+def _fast(document: object, kind: str) -> bool:
+    """Whether :func:`validate` answered by its fast check alone: it calls into
+    jsonschema only when the fast check refuses the document."""
+    slow = False
+
+    def profile(frame, event, arg):
+        nonlocal slow
+        if event == "call" and "jsonschema" in frame.f_code.co_filename:
+            slow = True
+            sys.setprofile(None)
+
+    sys.setprofile(profile)
+    try:
+        problems = validate(document, kind)
+    finally:
+        sys.setprofile(None)
+    assert slow or problems == []
+    return not slow
 
 
 # --- the schema files ---------------------------------------------------------
@@ -365,10 +397,10 @@ def test_fast_check_accepts_exactly_what_jsonschema_accepts() -> None:
     ]
     disagreements = []
     for kind in KINDS:
-        fast, slow = _fast_check(kind), _validator(kind)
+        slow = _reference(kind)
         for base in bases:
             for document in _mutations(base):
-                if fast(document) != slow.is_valid(document):
+                if _fast(document, kind) != slow.is_valid(document):
                     disagreements.append((kind, document))
     assert disagreements == []
 
@@ -404,10 +436,10 @@ def test_fast_check_agrees_with_jsonschema_on_mutated_corpus_documents() -> None
     sample = random.Random(1).sample(mutated, 2500) + documents  # jsonschema is slow: a fixed sample
     disagreements = []
     for kind in KINDS:
-        fast, slow = _fast_check(kind), _validator(kind)
+        slow = _reference(kind)
         verdicts = set()
         for document in sample:
-            verdict = fast(document)
+            verdict = _fast(document, kind)
             verdicts.add(verdict)
             if verdict != slow.is_valid(document):
                 disagreements.append((kind, document))
@@ -427,8 +459,8 @@ def test_fast_check_takes_subclasses_like_jsonschema() -> None:
         policy({"Effect": "Allow", "Action": "*", "Resource": "*", "Condition": {"Bool": {"k": [None]}}}),
     ]
     for kind in KINDS:
-        fast, slow = _fast_check(kind), _validator(kind)
-        assert [fast(d) for d in documents] == [slow.is_valid(d) for d in documents]
+        slow = _reference(kind)
+        assert [_fast(d, kind) for d in documents] == [slow.is_valid(d) for d in documents]
 
 
 def test_validate_does_not_import_jsonschema_for_a_valid_document() -> None:
@@ -444,27 +476,36 @@ def test_validate_does_not_import_jsonschema_for_a_valid_document() -> None:
     assert out == ["False", "False", "True"]
 
 
-def test_compiled_check_is_cached_and_a_damaged_entry_is_rebuilt(tmp_path, monkeypatch):
+_CACHED_CHECK_PROBE = """
+import sys
+compiled = []
+sys.addaudithook(lambda event, args: event == "compile" and compiled.append(str(args[1])))
+from iamlint.parsing.schema import validate
+good = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}]}
+bad = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": 5, "Resource": "*"}]}
+assert validate(good, "identity") == [] and validate(bad, "identity")
+print(sum(name.startswith("<iamlint schema") for name in compiled))
+"""
+
+
+def test_compiled_check_is_cached_and_a_damaged_entry_is_rebuilt(tmp_path):
     """The generated check's code is kept in the cache directory (generating and
-    compiling it costs ~15 ms a process); a cached or rebuilt check answers
-    as a freshly generated one, and a damaged entry is built again."""
-    monkeypatch.setenv("IAMLINT_CACHE_DIR", str(tmp_path))
-    good = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}]}
-    bad = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": 5, "Resource": "*"}]}
-    fresh = schema._compile({"$ref": schema._SCHEMA_ID.format(kind="identity")}, schema._LocalResolver(""))
-    built = schema._cached_check("identity")
-    entries = list(tmp_path.glob("schema-check-identity-*.marshal"))
-    assert len(entries) == 1
-    generate = schema._compile_code
+    compiling it costs ~15 ms a process): a later process compiles nothing and
+    answers the same; a damaged entry is built (compiled) again and replaced."""
+    env = {**os.environ, "IAMLINT_CACHE_DIR": str(tmp_path)}
+    env.pop("IAMLINT_NO_CACHE", None)
 
-    def must_not_generate(*args):
-        raise AssertionError("the cached entry was not used")
+    def compiles() -> int:
+        args = [sys.executable, "-c", _CACHED_CHECK_PROBE]
+        return int(subprocess.run(args, check=True, capture_output=True, text=True, env=env).stdout)
 
-    monkeypatch.setattr(schema, "_compile_code", must_not_generate)
-    loaded = schema._cached_check("identity")
-    monkeypatch.setattr(schema, "_compile_code", generate)
-    entries[0].write_bytes(b"not marshal data")
-    rebuilt = schema._cached_check("identity")
-    for check in (fresh, built, loaded, rebuilt):
-        assert check(good) is True and check(bad) is False
-    assert entries[0].read_bytes() != b"not marshal data"
+    assert compiles() >= 1  # generated, compiled and written
+    entries = sorted(tmp_path.glob("schema-check*"))
+    assert entries
+    written = [entry.read_bytes() for entry in entries]
+    assert compiles() == 0  # loaded from the cache
+    for entry in entries:
+        entry.write_bytes(b"not marshal data")
+    assert compiles() >= 1
+    assert [entry.read_bytes() for entry in entries] == written  # replaced by what was built
+    assert compiles() == 0
