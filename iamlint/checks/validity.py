@@ -456,13 +456,13 @@ def _conditional_statements(ctx: Context) -> list[Statement]:
     return [st for st in ctx.policy.statements if "Condition" in st.raw]
 
 
-def _conditions(st: Statement) -> list[_Condition]:
+def condition_views(st: Statement) -> list[_Condition]:
     """Light views of the statement's raw ``Condition`` block, built once per
     statement (the four condition rules share them)."""
-    return st.fact(_condition_views)
+    return st.fact(_build_condition_views)
 
 
-def _condition_views(st: Statement) -> list[_Condition]:
+def _build_condition_views(st: Statement) -> list[_Condition]:
     views: list[_Condition] = []
     block = st.raw.get("Condition")
     if isinstance(block, dict):
@@ -479,7 +479,7 @@ UNDOCUMENTED_KEYS = frozenset({"aws:principalorgmasteraccountid", "lakeformation
 
 def unknown_condition_key(ctx: Context) -> Iterator[Report]:
     for st in _with_conditions(ctx):
-        conditions = _conditions(st)
+        conditions = condition_views(st)
         if not conditions:
             continue
         for cond in conditions:
@@ -583,7 +583,7 @@ def _type_verdict(cond) -> tuple[str, str] | None:
 
 def condition_type_mismatch(ctx: Context) -> Iterator[Report]:
     for st in _with_conditions(ctx):
-        for cond in _conditions(st):
+        for cond in condition_views(st):
             verdict = _type_verdict(cond)
             if verdict:
                 severity, message = verdict
@@ -592,7 +592,7 @@ def condition_type_mismatch(ctx: Context) -> Iterator[Report]:
 
 def set_operator_on_single_valued_key(ctx: Context) -> Iterator[Report]:
     for st in _with_conditions(ctx):
-        for cond in _conditions(st):
+        for cond in condition_views(st):
             parsed = parse_operator(cond.operator)
             op = parsed.operator
             if op is None or not parsed.valid or not parsed.qualifier or op.family == "Null":
@@ -626,7 +626,7 @@ def set_operator_on_single_valued_key(ctx: Context) -> Iterator[Report]:
 
 def invalid_condition_value(ctx: Context) -> Iterator[Report]:
     for st in _with_conditions(ctx):
-        for cond in _conditions(st):
+        for cond in condition_views(st):
             parsed = parse_operator(cond.operator)
             op = parsed.operator
             if op is None or not parsed.valid or op.family in ("String", "Binary"):
