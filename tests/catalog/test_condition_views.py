@@ -46,10 +46,10 @@ ODD = {
 
 def test_views_equal_statement_conditions_on_odd_shapes():
     for st in Policy(ODD).statements:
-        views = validity._conditions(st)
+        views = validity.condition_views(st)
         assert "conditions" not in st.__dict__  # the views did not build the model's list
         assert _facts(views) == _facts(st.conditions)
-        assert validity._conditions(st) is st.conditions  # once built, the model's list is used
+        assert validity.condition_views(st) is views  # built once per statement
 
 
 @pytest.mark.parametrize("folder", ["aws-managed-policies", "cloudformation", "raw-policies"])
@@ -63,7 +63,7 @@ def test_views_equal_statement_conditions_on_the_corpus(folder):
             if not isinstance(document.value, dict):
                 continue
             for st in Policy(document.value).statements:
-                views = validity._conditions(st)
+                views = validity.condition_views(st)
                 assert _facts(views) == _facts(st.conditions), path
                 checked += len(views)
     assert checked > 0
