@@ -1,7 +1,8 @@
 """A content-hash cache of lint results, for unchanged files (like ruff's cache).
 
-JSON files in the user cache dir (see :mod:`iamlint.cache`), one per working
-directory and checked directory, read when a file of that directory is first
+JSON files in the user cache dir (the ``results`` namespace of
+:mod:`iamlint.cache`, :data:`RESULTS_CACHE`), one per working directory and
+checked directory, read when a file of that directory is first
 checked and written once at the end of ``iamlint check``.  An entry is used only when everything that decides a
 file's findings is unchanged: the file's bytes (SHA-256), its path, the
 document kind asked for, and a context stamp made of iamlint's own code and
@@ -23,7 +24,7 @@ import os
 from functools import lru_cache
 from pathlib import Path
 
-from iamlint import __version__, cache
+from iamlint import cache
 from iamlint.api import FileReport, lint_data, lint_path, read_file
 from iamlint.findings import SEVERITIES, Finding, Related, Span
 from iamlint.knowledge.catalog import data_key
@@ -38,6 +39,10 @@ def _code_stamp() -> str:
     the cache) and the IAM catalog's content key: sizes and modification times
     would miss an edit that keeps both."""
     return cache.key(data_key(), cache.package_digest(Path(__file__).parent, (".py", ".json", ".lark", ".yaml")))
+
+
+#: The result shards, one per working directory and checked directory.
+RESULTS_CACHE = cache.Namespace("results", derives_from=lambda: (_code_stamp(),), legacy=["results-*-*.json"])
 
 
 def _rules_stamp(registry) -> str:
@@ -144,19 +149,20 @@ class ResultCache:
 
     def __init__(self, enabled: bool = True) -> None:
         self.enabled = enabled and cache.cache_dir() is not None
-        self.prefix = "results-" + hashlib.sha256(os.getcwd().encode()).hexdigest()[:16]
-        self.shards: dict[str, dict] = {}
+        self.cwd = os.getcwd()
+        #: the entry and the files of each directory's shard
+        self.shards: dict[str, tuple[cache.Entry, dict]] = {}
         self.dirty: set[str] = set()
 
-    def _shard(self, path: str) -> tuple[str, dict]:
+    def _shard(self, path: str) -> dict:
         directory = os.path.dirname(os.path.abspath(path))
-        name = f"{self.prefix}-{hashlib.sha256(directory.encode()).hexdigest()[:16]}.json"
-        shard = self.shards.get(name)
+        shard = self.shards.get(directory)
         if shard is None:
-            data = cache.read_json(name)
-            files = data.get("files") if isinstance(data, dict) and data.get("version") == __version__ else None
-            shard = self.shards[name] = files if isinstance(files, dict) else {}
-        return name, shard
+            entry = RESULTS_CACHE.entry(where=[self.cwd, directory])
+            data = entry.read_json()
+            files = data.get("files") if data is not None else None
+            shard = self.shards[directory] = (entry, files if isinstance(files, dict) else {})
+        return shard[1]
 
     def lint_path(self, path: str, config, registry, kind: str | None, explicit: bool, max_size: int) -> FileReport:
         if not self.enabled or path.lower().endswith(UNCACHED_SUFFIXES):
@@ -166,7 +172,7 @@ class ResultCache:
             return data
         digest = hashlib.sha256(data).hexdigest()
         context = _context(config, registry, kind, explicit)
-        cached = _cached_report(path, self._shard(path)[1].get(path), digest, context, data)
+        cached = _cached_report(path, self._shard(path).get(path), digest, context, data)
         if cached is not None:
             return cached
         report = lint_data(path, data, config, registry, kind, explicit)
@@ -190,11 +196,11 @@ class ResultCache:
         entry = report.cache_entry
         if entry is not None and self.enabled:
             path, value = entry
-            name, shard = self._shard(path)
-            shard[path] = value
-            self.dirty.add(name)
+            self._shard(path)[path] = value
+            self.dirty.add(os.path.dirname(os.path.abspath(path)))
 
     def save(self) -> None:
-        for name in sorted(self.dirty):
-            cache.write_json(name, {"version": __version__, "files": self.shards[name]})
+        for directory in sorted(self.dirty):
+            entry, files = self.shards[directory]
+            entry.write_json({"files": files})
         self.dirty.clear()

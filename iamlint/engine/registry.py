@@ -9,7 +9,6 @@ loaded the same way.  Every rule file is validated against ``rule-schema.json``.
 
 from __future__ import annotations
 
-import hashlib
 import importlib
 import json
 import os
@@ -189,35 +188,45 @@ def _validation_inputs() -> list[bytes | None]:
     return [cache.file_bytes(path) for path in (RULE_SCHEMA, Path(__file__), Path(__file__).with_name("match.py"))]
 
 
+#: A rule pack's validated rule files, one entry per pack directory.
+RULES_CACHE = cache.Namespace("rules", derives_from=_validation_inputs, legacy=["rules-" + "?" * 16 + ".json"])
+#: The installed entry points, one entry per Python environment and search
+#: path (the console script, `python -m iamlint` and the language server see
+#: different first entries: sharing one entry made them replace each other's).
+ENTRY_POINTS_CACHE = cache.Namespace("entry-points", legacy=["entry-points-" + "?" * 16 + ".json"])
+
+
 def _load_pack(directory: Path, pack: str) -> tuple[list[Rule], str]:
     """The pack's rules and its content key (see :func:`iamlint.cache.key`).
 
     Parsing and validating ~50 YAML files costs ~0.2 s at every start, so the
-    validated content is cached, keyed by every file's name and content, the
-    rule schema and the validating code (:func:`_validation_inputs`); reading
-    and hashing the files costs ~0.4 ms.  The content is parsed from the
-    bytes that were hashed, so an entry always matches its key."""
+    validated content is cached (:data:`RULES_CACHE`), keyed by every file's
+    name and content, the rule schema and the validating code
+    (:func:`_validation_inputs`); reading and hashing the files costs ~0.4 ms.
+    The content is parsed from the bytes that were hashed, so an entry always
+    matches its key."""
     if not directory.is_dir():
         raise RuleLoadError(f"{directory}: rule pack directory not found")
     files = sorted(p for p in directory.rglob("*.y*ml") if p.suffix in (".yaml", ".yml"))
     contents = [_rule_file_bytes(p) for p in files]
-    stamp = cache.key(
-        str(directory),
-        *_validation_inputs(),
-        str(len(files)),
-        *(part for p, raw in zip(files, contents, strict=True) for part in (str(p), raw)),
+    entry = RULES_CACHE.entry(
+        where=[str(directory.resolve())],
+        what=[
+            str(directory),
+            str(len(files)),
+            *(part for p, raw in zip(files, contents, strict=True) for part in (str(p), raw)),
+        ],
     )
-    # one entry per pack directory, replaced when its stamp changes
-    name = "rules-" + hashlib.sha256(str(directory.resolve()).encode()).hexdigest()[:16] + ".json"
-    cached = cache.read_json(name)
-    datas = cached.get("rules") if isinstance(cached, dict) and cached.get("stamp") == stamp else None
+    stamp = entry.content
+    cached = entry.read_json()
+    datas = cached.get("rules") if cached is not None else None
     if isinstance(datas, list) and len(datas) == len(files):
         try:
             return [_rule_from_data(data, p, pack) for data, p in zip(datas, files, strict=True)], stamp
         except (KeyError, TypeError, AttributeError):
             pass  # a damaged entry: validate again
     datas = [_read_rule_data(raw, p) for raw, p in zip(contents, files, strict=True)]
-    cache.write_json(name, {"stamp": stamp, "rules": datas})
+    entry.write_json({"rules": datas})
     return [_rule_from_data(data, p, pack) for data, p in zip(datas, files, strict=True)], stamp
 
 
@@ -225,28 +234,22 @@ def _installed_entry_points() -> list[tuple[str, str]]:
     """(name, value) of the ``iamlint.rules`` entry points of installed packages.
 
     ``importlib.metadata`` costs ~20 ms to import and scan at every start, so
-    the answer is cached, keyed by what it reads: the package metadata folders
-    (``*.dist-info``, ``*.egg-info``) in each ``sys.path`` entry and their
-    ``entry_points.txt`` (:func:`_metadata_stamp`).
+    the answer is cached (:data:`ENTRY_POINTS_CACHE`), keyed by what it reads:
+    the package metadata folders (``*.dist-info``, ``*.egg-info``) in each
+    ``sys.path`` entry and their ``entry_points.txt`` (:func:`_metadata_stamp`).
     """
     parts: list[bytes | str | None] = []
     for entry in sys.path:
         stamp = _metadata_stamp(entry)
         parts += [entry, str(len(stamp)), *stamp]
-    key = cache.key(*parts)
-    # one entry per Python environment and search path (the console script,
-    # `python -m iamlint` and the language server see different first entries:
-    # sharing one entry made them replace each other's), replaced when the
-    # stamp changes
-    where = repr((sys.prefix, sys.path))
-    name = "entry-points-" + hashlib.sha256(where.encode()).hexdigest()[:16] + ".json"
-    cached = cache.read_json(name)
-    if isinstance(cached, dict) and cached.get("stamp") == key and isinstance(cached.get("found"), list):
+    cached_entry = ENTRY_POINTS_CACHE.entry(where=[repr((sys.prefix, sys.path))], what=parts)
+    cached = cached_entry.read_json()
+    if cached is not None and isinstance(cached.get("found"), list):
         return [tuple(x) for x in cached["found"]]
     from importlib.metadata import entry_points  # noqa: PLC0415 (~25 ms; only when the cache misses)
 
     found = sorted({(ep.name, ep.value) for ep in entry_points(group=ENTRY_POINT_GROUP)})
-    cache.write_json(name, {"stamp": key, "found": found})
+    cached_entry.write_json({"found": found})
     return found
 
 

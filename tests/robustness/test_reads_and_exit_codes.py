@@ -260,8 +260,8 @@ def test_a_damaged_cache_shard_is_ignored(tmp_path, files):
     p.write_text(GOOD)
     first = _iamlint("--format", "json", str(p), cwd=tmp_path, env=env)
     (shard,) = glob.glob(str(cache / "results-*.json"))
-    version = json.loads(Path(shard).read_text())["version"]
-    Path(shard).write_text(f'{{"version": {json.dumps(version)}, "files": {files}}}')
+    key = json.loads(Path(shard).read_text())["key"]
+    Path(shard).write_text(f'{{"key": {json.dumps(key)}, "files": {files}}}')
     again = _iamlint("--format", "json", str(p), cwd=tmp_path, env=env)
     assert (again.returncode, again.stderr) == (1, "")
     assert json.loads(again.stdout) == json.loads(first.stdout)
