@@ -88,12 +88,22 @@ def fresh_process_run(code: str) -> tuple[float, list[str]]:
 def instructions(code: str) -> int | None:
     """Instructions executed by one fresh-process run (valgrind's cachegrind,
     no cache simulation): a machine-independent measure, unlike seconds on a
-    shared virtual machine whose speed drifts by 10-30% within minutes."""
+    shared virtual machine whose speed drifts by 10-30% within minutes.
+
+    Repeatable to ~0.01%: one run outside valgrind first (byte-compiled
+    sources and iamlint's caches as a user has them after a first run; a
+    module compiled during the counted run adds ~1%), a fixed hash seed, and
+    no address-space randomisation (``setarch -R``) where available. A run
+    that fails counts as no measurement."""
     if shutil.which("valgrind") is None:
         return None
+    env = dict(os.environ, PYTHONHASHSEED="0")
+    subprocess.run([sys.executable, "-c", code, str(CORPUS)], capture_output=True, env=env, check=True)
+    fixed = ["setarch", "-R"] if shutil.which("setarch") else []
     with tempfile.TemporaryDirectory() as tmp:
         out = subprocess.run(
             [
+                *fixed,
                 "valgrind",
                 "--tool=cachegrind",
                 "--cache-sim=no",
@@ -105,7 +115,10 @@ def instructions(code: str) -> int | None:
             ],
             capture_output=True,
             text=True,
+            env=env,
         )
+    if out.returncode != 0:
+        return None
     for line in out.stderr.splitlines():
         if "I   refs:" in line or "I refs:" in line:
             return int(line.split(":", 1)[1].strip().replace(",", ""))
