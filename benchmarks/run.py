@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import resource
 import shlex
 import shutil
 import statistics
@@ -141,13 +140,15 @@ def interleaved(runs: list, repeat: int) -> list[list]:
 
 
 def process(cmd: list[str]) -> tuple[float, int]:
-    """Wall time and max RSS (KiB) of one subprocess."""
+    """Wall time and max RSS (KiB) of one subprocess: its own, from wait4
+    (``getrusage(RUSAGE_CHILDREN)`` is the largest of every child so far,
+    Parliament's runs included)."""
     t0 = time.perf_counter()
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
+    child = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    _, _, usage = os.wait4(child.pid, 0)
     wall = time.perf_counter() - t0
-    rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    return wall, max(rss, before)
+    child.returncode = 0  # reaped by wait4; keeps Popen from waiting again
+    return wall, usage.ru_maxrss
 
 
 def median_process(cmd: list[str], repeat: int) -> float:
