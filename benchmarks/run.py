@@ -97,6 +97,7 @@ def instructions(code: str) -> int | None:
     if shutil.which("valgrind") is None:
         return None
     env = dict(os.environ, PYTHONHASHSEED="0")
+    env.pop("PYTHONDONTWRITEBYTECODE", None)  # the warm-up run must leave .pyc files
     subprocess.run([sys.executable, "-c", code, str(CORPUS)], capture_output=True, env=env, check=True)
     fixed = ["setarch", "-R"] if shutil.which("setarch") else []
     with tempfile.TemporaryDirectory() as tmp:
