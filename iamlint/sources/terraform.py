@@ -1181,12 +1181,14 @@ class TerraformReader:
             statements.append(st)
             st_entries.append(rel)
 
-        def add_from_documents(attr_name: str, override: bool) -> None:
+        def add_from_documents(attr_name: str, override: bool, single: bool = False) -> None:
+            """Statements of the documents of ``attr_name``: a list of them, or
+            (``single``: the deprecated ``source_json`` / ``override_json``) one."""
             attr = block.attrs.get(attr_name)
             if attr is None:
                 return
             lst = unwrap(attr.expr)
-            items = subtrees(lst) if isinstance(lst, Tree) and lst.data == "tuple" else [lst]
+            items = subtrees(lst) if not single and isinstance(lst, Tree) and lst.data == "tuple" else [lst]
             for item in items:
                 other = self.policy_document(item, attr.file, DocumentKind.IDENTITY, block.address, attr)
                 if other is None or not isinstance(other.value, dict):
@@ -1203,6 +1205,9 @@ class TerraformReader:
                     base = f"/Statement/{j}" if isinstance(other.value.get("Statement"), list) else "/Statement"
                     add(st, _relative_entries(other, base), override)
 
+        # the provider's order: source_json, source_policy_documents, the
+        # statement blocks, override_policy_documents, override_json
+        add_from_documents("source_json", False, single=True)
         add_from_documents("source_policy_documents", False)
         for sub in block.blocks:
             st_block = sub
@@ -1217,6 +1222,7 @@ class TerraformReader:
             rel: dict[str, Where] = {}
             add(self.statement(st_block, rel, sub, dynamic), rel, True)
         add_from_documents("override_policy_documents", True)
+        add_from_documents("override_json", True, single=True)
         doc["Statement"] = statements
         entries["/Statement"] = Where(file, block.span, block.header_span)
         for i, rel in enumerate(st_entries):
