@@ -17,6 +17,11 @@ What resolves:
   still recognisably this account's root;
 * ``Ref`` of a parameter with a ``Default`` -> the default (a list for list
   types); an empty default means "filled in at deploy time" and stays opaque;
+* ``Ref``/``Fn::GetAtt X.Arn`` (also ``${X}``/``${X.Arn}`` in ``Fn::Sub``) of an
+  ``AWS::IAM::OIDCProvider`` or ``AWS::IAM::SAMLProvider`` of the template ->
+  the provider's ARN, ``arn:aws:iam::${AWS::AccountId}:oidc-provider/<Url
+  without https://>`` (as the Terraform reader does), so the trust rules know
+  which provider a ``Principal.Federated`` names;
 * ``Fn::Sub``, ``Fn::Join``, ``Fn::Select``, ``Fn::Split``, ``Fn::FindInMap``
   when their inputs resolve. In ``Fn::Sub``/``Fn::Join`` a reference that does
   not resolve (a resource, ``Fn::GetAtt``, a parameter without default) is kept
@@ -53,6 +58,8 @@ from iamlint.model.policy import Opaque
 
 FIXED_PSEUDO = {"AWS::Partition": "aws", "AWS::URLSuffix": "amazonaws.com"}
 PLACEHOLDER_PSEUDO = frozenset({"AWS::AccountId", "AWS::Region", "AWS::StackName", "AWS::StackId"})
+#: identity provider resources whose ``Ref`` and ``Fn::GetAtt ... Arn`` are their ARN
+PROVIDER_TYPES = frozenset({"AWS::IAM::OIDCProvider", "AWS::IAM::SAMLProvider"})
 _SUB_VARIABLE = re.compile(r"\$\{([^}]*)\}")
 _ONLY_PLACEHOLDERS = re.compile(r"(?:\$\{[^}]*\})+")
 _PLACEHOLDER = re.compile(r"\$\{[^}]+\}")
@@ -135,6 +142,14 @@ class Resolver:
         self.mappings = mappings if isinstance(mappings, dict) else {}
         resources = template.get("Resources")
         self.resources = set(resources) if isinstance(resources, dict) else set()
+        #: logical id -> (type, Properties) of the template's identity providers
+        self.providers: dict[str, tuple[str, Any]] = {
+            str(lid): (res["Type"], res.get("Properties"))
+            for lid, res in (resources.items() if isinstance(resources, dict) else ())
+            if isinstance(res, dict) and isinstance(res.get("Type"), str) and res["Type"] in PROVIDER_TYPES
+        }
+        #: provider logical ids whose ARN is being computed (a Url that refers to itself)
+        self._computing: set[str] = set()
 
     # -- public ------------------------------------------------------------
     def resolve(self, value: Any) -> Any:
@@ -232,14 +247,49 @@ class Resolver:
             return "${" + arg + "}"
         if arg in self.parameters:
             return self.parameters[arg]
+        if arg in self.providers:
+            arn = self._provider_arn(arg)
+            if arn is not None:
+                return arn
         return Opaque("${" + arg + "}")
 
     def _getatt(self, arg: Any) -> Any:
         if isinstance(arg, str):
-            return Opaque("${" + arg + "}")
-        if isinstance(arg, list) and len(arg) == 2 and all(isinstance(a, str) for a in arg):
-            return Opaque("${" + ".".join(arg) + "}")
-        return Opaque("!GetAtt")
+            text = arg
+        elif isinstance(arg, list) and len(arg) == 2 and all(isinstance(a, str) for a in arg):
+            text = ".".join(arg)
+        else:
+            return Opaque("!GetAtt")
+        lid, _, attribute = text.partition(".")
+        if attribute == "Arn" and lid in self.providers:
+            arn = self._provider_arn(lid)
+            if arn is not None:
+                return arn
+        return Opaque("${" + text + "}")
+
+    def _provider_arn(self, lid: str) -> str | None:
+        """The ARN of identity provider ``lid`` of this template, as the trust
+        rules read a ``Principal.Federated``: the account stays
+        ``${AWS::AccountId}``; an OIDC provider is named by its ``Url`` without
+        ``https://``, a SAML provider by its ``Name`` (``${lid}`` when CloudFormation
+        generates it).  None when the ``Url`` does not resolve."""
+        rtype, props = self.providers[lid]
+        props = props if isinstance(props, dict) else {}
+        if lid in self._computing:
+            return None
+        self._computing.add(lid)
+        try:
+            if rtype == "AWS::IAM::OIDCProvider":
+                url = self._resolve(props.get("Url"))
+                if not isinstance(url, str) or not url.startswith("https://") or len(url) <= len("https://"):
+                    return None
+                return "arn:aws:iam::${AWS::AccountId}:oidc-provider/" + url[len("https://") :].rstrip("/")
+            name = self._resolve(props["Name"]) if "Name" in props else "${" + lid + "}"
+            if not isinstance(name, str) or not name:
+                return None
+            return "arn:aws:iam::${AWS::AccountId}:saml-provider/" + name
+        finally:
+            self._computing.discard(lid)
 
     # -- strings -----------------------------------------------------------
     def _piece(self, value: Any) -> str | None:
@@ -283,6 +333,9 @@ class Resolver:
         if name in variables:
             return self._piece(variables[name])
         if "." in name and not name.startswith("AWS::"):
+            lid, _, attribute = name.partition(".")
+            if attribute == "Arn" and lid in self.providers:
+                return self._piece(self._getatt([lid, attribute]))
             return "${" + name + "}"
         return self._piece(self._ref(name))
 
