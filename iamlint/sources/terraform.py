@@ -229,6 +229,8 @@ class TerraformReader:
         self._usage_type: dict[str, str] = {}
         #: principal resource type -> which resources name which principals (see _naming_index)
         self._naming: dict[str, tuple] = {}
+        #: id(block) -> the principal assembled from it (see principal_role)
+        self._principal_roles: dict[int, Role] = {}
         #: the evaluation budget (see EVAL_BUDGET_MIN) and how much of it is spent
         self.budget = max(EVAL_BUDGET_MIN, EVAL_BUDGET_FACTOR * len(home.text))
         self._spent = 0
@@ -297,7 +299,7 @@ class TerraformReader:
         for block in self.home.blocks:
             if block.type == "resource" and len(block.labels) >= 2 and block.labels[0] in PRINCIPAL_TYPES:
                 try:
-                    self.roles.append(self.role(block))
+                    self.roles.append(self.principal_role(block))
                 except RecursionError:
                     raise
                 except Exception:  # noqa: BLE001 (bad input never gives a traceback: a role that cannot be assembled is skipped)  # pragma: no cover
@@ -1477,6 +1479,7 @@ class TerraformReader:
         # inline policy resources and attachments anywhere in the module
         attachments: list[Any] = []
         access_keys: list[str] = []
+        member_of: list[tuple[str | None, str | None, Any]] = []
         for other in self._blocks_naming(rtype, tfname, iam_name):
             otype = other.labels[0]
             if otype in INLINE_TARGET:
@@ -1501,10 +1504,21 @@ class TerraformReader:
                     access_keys.append(other.address)
                     # at the key's block header (when it is in this file; else at the user's)
                     entries[f"/access_keys/{n}"] = Where(other.file, other.header_span, other.header_span)
-            else:  # aws_iam_user_group_membership
+            elif otype == "aws_iam_group_membership":  # group = ..., users = [...]
+                gattr = other.attrs.get("group")
+                name = self.attr_value(other, "group")
+                if isinstance(name, str):
+                    role.groups.append(name)
+                member_of += self._targets(gattr, "aws_iam_group")
+            else:  # aws_iam_user_group_membership: user = ..., groups = [...]
                 groups = self.attr_value(other, "groups")
                 if isinstance(groups, list):
                     role.groups += [g for g in groups if isinstance(g, str)]
+                member_of += self._targets(other.attrs.get("groups"), "aws_iam_group")
+        if member_of:  # IAM405: a user's power includes its groups' policies
+            group_principals = self._group_principals(member_of)
+            if group_principals:
+                role.meta["group_principals"] = group_principals
         if attachments:
             value["attachments"] = attachments
         if access_keys:  # IAM405: long-term credentials
@@ -1528,7 +1542,46 @@ class TerraformReader:
             return names[0] if only == ptype else None
         if otype in ("aws_iam_access_key", "aws_iam_user_group_membership") and ptype == "user":
             return "user"
+        if otype == "aws_iam_group_membership" and ptype == "user":
+            return "users"
         return None
+
+    def principal_role(self, block: Block) -> Role:
+        """The principal of an ``aws_iam_role``/``user``/``group`` block,
+        assembled once (a group is shared by the users that are its members)."""
+        role = self._principal_roles.get(id(block))
+        if role is None:
+            role = self._principal_roles[id(block)] = self.role(block)
+        return role
+
+    def _group_principals(self, targets: list[tuple[str | None, str | None, Any]]) -> list[Role]:
+        """The groups of the module that membership targets name (``aws_iam_group.x.name``
+        or the group's literal IAM name), in order, each once; groups not declared in
+        the module are left out."""
+        found: list[Block] = []
+        for ref, literal, _node in targets:
+            block = self.find("resources", ("aws_iam_group", ref)) if ref is not None else None
+            if block is None and literal is not None:
+                block = next(
+                    (
+                        b
+                        for idx in self.all_indexes()
+                        for (t, _n), b in idx.resources.items()
+                        if t == "aws_iam_group" and self.attr_value(b, "name") == literal
+                    ),
+                    None,
+                )
+            if block is not None and all(block is not b for b in found):
+                found.append(block)
+        groups = []
+        for block in found:
+            try:
+                groups.append(self.principal_role(block))
+            except RecursionError:
+                raise
+            except Exception:  # noqa: BLE001 (bad input never gives a traceback: a group that cannot be assembled is left out)  # pragma: no cover
+                continue
+        return groups
 
     def _blocks_naming(self, rtype: str, tfname: str, iam_name: str | None) -> list[Block]:
         """The resources of the module, in module order, that apply to the
