@@ -25,7 +25,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from lark import Token, Tree
+from lark import Lark, Token, Tree
 from lark.exceptions import LarkError, UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
 
 from iamlint.findings import Span
@@ -407,9 +407,100 @@ class HclFile:
     error: tuple[str, Span] | None = None
 
 
-def parse_hcl(path: str, text: str) -> HclFile:
-    from hcl2.api import parses_to_tree  # noqa: PLC0415 (python-hcl2, heavy: only for Terraform files)
+#: a heredoc's opening (``<<EOT`` / ``<<-EOT`` at the end of a line)
+_HEREDOC_OPEN = re.compile(r"<<-?([A-Za-z][A-Za-z0-9._-]*)\r?$")
 
+
+def normalize_heredoc_ends(text: str) -> str:
+    """``text`` with trailing blanks of heredoc end-marker lines moved before the marker.
+
+    HCL trims an end-marker line before comparing it with the marker, so
+    ``EOT`` followed by spaces closes a heredoc; python-hcl2's heredoc terminal
+    wants the newline right after the marker but accepts blanks before it.
+    Moving the blanks keeps every offset, line and column of the text (the
+    marker line holds no value) and the body: it ends before the marker line.
+    """
+    if "<<" not in text:
+        return text
+    out: list[str] = []
+    marker: str | None = None
+    changed = False
+    for line in text.split("\n"):
+        if marker is not None:
+            content = line[:-1] if line.endswith("\r") else line
+            if content.strip(" \t") == marker:
+                trailing = content[len(content.rstrip(" \t")) :]
+                if trailing:
+                    leading = content[: len(content) - len(content.lstrip(" \t"))]
+                    line = leading + trailing + marker + line[len(content) :]
+                    changed = True
+                marker = None
+            out.append(line)
+            continue
+        opening = _HEREDOC_OPEN.search(line)
+        if opening is not None and not line.lstrip().startswith(("#", "//")):
+            marker = opening.group(1)
+        out.append(line)
+    return "\n".join(out) if changed else text
+
+
+class _ForArrowPostLexer:
+    """python-hcl2's post-lexer, also dropping line breaks (and comments) before
+    ``=>``: HCL ignores newlines inside a ``for`` expression's braces, python-hcl2's
+    grammar has no newline before the arrow.  Tokens keep their file positions."""
+
+    def __init__(self, inner: Any) -> None:
+        self.inner = inner
+        self.always_accept = inner.always_accept
+
+    def process(self, stream: Iterator[Token]) -> Iterator[Token]:
+        return self.inner.process(self._drop_before_arrow(stream))
+
+    @staticmethod
+    def _drop_before_arrow(stream: Iterator[Token]) -> Iterator[Token]:
+        pending: list[Token] = []
+        for token in stream:
+            if token.type == "NL_OR_COMMENT":
+                pending.append(token)
+                continue
+            if token.type != "FOR_OBJECT_ARROW":
+                yield from pending
+            pending.clear()
+            yield token
+        yield from pending
+
+
+_PARSER: list[Any] = []
+
+
+def hcl_parser() -> Any:
+    """python-hcl2's LALR parser (its grammar, loaded from its own cache) with
+    :class:`_ForArrowPostLexer`."""
+    if not _PARSER:
+        import hcl2.parser  # noqa: PLC0415 (python-hcl2, heavy: only for Terraform files)
+        from hcl2.postlexer import PostLexer  # noqa: PLC0415 (python-hcl2, heavy: only for Terraform files)
+
+        _PARSER.append(
+            Lark.open(
+                "hcl2.lark",
+                parser="lalr",
+                cache=str(hcl2.parser.PARSER_FILE),
+                rel_to=hcl2.parser.__file__,
+                propagate_positions=True,
+                postlex=_ForArrowPostLexer(PostLexer()),
+            )
+        )
+    return _PARSER[0]
+
+
+def parses_to_tree(text: str) -> Tree:
+    """python-hcl2's raw Lark tree of ``text`` (a valid-HCL normalisation first,
+    keeping every position)."""
+    # python-hcl2 appends a newline too: its grammar cannot match end of file
+    return hcl_parser().parse(normalize_heredoc_ends(text) + "\n")
+
+
+def parse_hcl(path: str, text: str) -> HclFile:
     lines = LineTable(text)
     try:
         tree = parses_to_tree(text)
