@@ -29,7 +29,9 @@ from iamlint.vocabulary import DocumentKind
 
 _START = Span(1, 1, 1, 2)
 
-#: resource type -> (property holding a resource policy, ...)
+#: resource type -> (property holding a resource policy, ...); a nested property
+#: is a path of names joined by "/", where "*" stands for every element of a list
+#: (a policy written as a JSON string, e.g. ``AWS::Logs::ResourcePolicy``, is parsed)
 RESOURCE_POLICIES: dict[str, tuple[str, ...]] = {
     "AWS::S3::BucketPolicy": ("PolicyDocument",),
     "AWS::SQS::QueuePolicy": ("PolicyDocument",),
@@ -49,6 +51,18 @@ RESOURCE_POLICIES: dict[str, tuple[str, ...]] = {
     "AWS::Events::EventBusPolicy": ("Statement",),  # handled specially below
     # an endpoint policy: Principal "*" is normal there (IAM501 skips it by resource_type)
     "AWS::EC2::VPCEndpoint": ("PolicyDocument",),
+    "AWS::ApiGateway::RestApi": ("Policy",),
+    "AWS::ApiGateway::DomainNameV2": ("Policy",),
+    "AWS::Logs::ResourcePolicy": ("PolicyDocument",),
+    "AWS::S3Express::BucketPolicy": ("PolicyDocument",),
+    "AWS::S3Tables::TableBucketPolicy": ("ResourcePolicy",),
+    "AWS::S3::MultiRegionAccessPointPolicy": ("Policy",),
+    "AWS::S3ObjectLambda::AccessPointPolicy": ("PolicyDocument",),
+    "AWS::DynamoDB::Table": ("ResourcePolicy/PolicyDocument", "StreamSpecification/ResourcePolicy/PolicyDocument"),
+    "AWS::DynamoDB::GlobalTable": (
+        "Replicas/*/ResourcePolicy/PolicyDocument",
+        "Replicas/*/ReplicaStreamSpecification/ResourcePolicy/PolicyDocument",
+    ),
 }
 
 #: policy resources: type -> (property naming the principals, principal type)
@@ -191,6 +205,21 @@ def _sam_managed_arn(name: str) -> str:
 
 def _ptr(*tokens: Any) -> str:
     return "".join("/" + escape_pointer_token(t) for t in tokens)
+
+
+def _property_values(node: Any, names: list[str], pointer: str) -> list[tuple[Any, str]]:
+    """(pointer, value) of the property at ``names`` under ``node`` (a template
+    mapping), ``"*"`` matching every element of a list; absent parts yield nothing."""
+    if not names:
+        return [(pointer, node)]
+    name, rest = names[0], names[1:]
+    if name == "*":
+        if not isinstance(node, list):
+            return []
+        return [found for i, item in enumerate(node) for found in _property_values(item, rest, f"{pointer}/{i}")]
+    if not isinstance(node, dict) or name not in node:
+        return []
+    return _property_values(node[name], rest, f"{pointer}/{escape_pointer_token(name)}")
 
 
 def _as_list(value: Any, pointer: str) -> list[tuple[Any, str]]:
@@ -379,6 +408,8 @@ class _Extractor:
                 self._inline_policy_resource(lid, res, props, base, *INLINE_POLICY_TYPES[rtype])
             elif rtype == "AWS::IAM::AccessKey":
                 self._access_key(lid, res, props)
+            elif rtype == "AWS::IAM::UserToGroupAddition":
+                self._group_addition(props)
             elif rtype == "AWS::Lambda::Permission":
                 self._lambda_permission(lid, res, props, base)
             elif rtype in ("AWS::Serverless::Function", "AWS::Serverless::StateMachine"):
@@ -393,9 +424,9 @@ class _Extractor:
                         DocumentKind.RESOURCE,
                     )
             elif rtype in RESOURCE_POLICIES:
-                for name in RESOURCE_POLICIES[rtype]:
-                    if name in props:
-                        self._document(lid, res, f"{base}/{name}", props[name], DocumentKind.RESOURCE)
+                for path in RESOURCE_POLICIES[rtype]:
+                    for pointer, raw in _property_values(props, path.split("/"), base):
+                        self._document(lid, res, pointer, raw, DocumentKind.RESOURCE)
         for link in self.links:
             link()
         # the links are closures over this extractor: dropping them breaks the
@@ -467,6 +498,39 @@ class _Extractor:
                 group = self._resolved_name(item)
                 if group:
                     role.groups.append(group)
+
+                # the group may be declared further down: link once all are read
+                def link(item: Any = item, user: Role = role) -> None:
+                    self._join_group(user, item)
+
+                self.links.append(link)
+
+    def _join_group(self, user: Role, ref: Any) -> None:
+        """``user`` is a member of the group of this template ``ref`` names
+        (``!Ref Group`` or its GroupName): its power includes the group's policies."""
+        group = self._target(ref, "group")
+        if group is None:
+            return
+        members = user.meta.setdefault("group_principals", [])
+        if all(group is not g for g in members):
+            members.append(group)
+
+    def _group_addition(self, props: dict) -> None:
+        """``AWS::IAM::UserToGroupAddition``: ``GroupName`` gets ``Users``."""
+        group_ref = props.get("GroupName")
+        if group_ref is None:
+            return
+        group = self._resolved_name(group_ref)
+        for item, _ in _as_list(props.get("Users"), ""):
+
+            def link(item: Any = item) -> None:
+                user = self._target(item, "user")
+                if user is not None:
+                    if group and group not in user.groups:
+                        user.groups.append(group)
+                    self._join_group(user, group_ref)
+
+            self.links.append(link)
 
     def _resolved_name(self, item: Any) -> str | None:
         if (
