@@ -70,6 +70,7 @@ from iamlint.sources.hclpos import (
     node_offsets,
     node_span,
     parse_cached,
+    parses_to_tree,
     source_text,
     subtrees,
     unescape,
@@ -1816,9 +1817,8 @@ def _relative_entries(other: Document, base: str) -> dict[str, Where]:
 
 
 def _snippet_expr(text: str) -> Any:
-    """The expression of the single attribute ``x = <expr>`` of a snippet."""
-    from hcl2.api import parses_to_tree  # noqa: PLC0415 (python-hcl2, heavy: only for Terraform files)
-
+    """The expression of the single attribute ``x = <expr>`` of a snippet,
+    parsed by the same parser as whole files (hclpos: one parser a process)."""
     try:
         tree = parses_to_tree(text)
     except Exception:  # noqa: BLE001 (the HCL parser raises many kinds of errors; a snippet it cannot parse is no expression)
