@@ -121,6 +121,13 @@ def lint_bytes(
         by_document[id(doc)] = run_document(doc, rules, config)
         findings += by_document[id(doc)]
     if source.roles:
+        # a role's documents written in another file (a sibling .tf) are reported
+        # there; their findings are computed here too, unreported, so compound
+        # rules (IAM404: exposed trust x power) see them
+        for role in source.roles:
+            for doc in (role.trust, *role.inline, *(a.document for a in role.managed)):
+                if doc is not None and id(doc) not in by_document:
+                    by_document[id(doc)] = run_document(doc, rules, config)
         findings += run_roles(source.roles, rules, config, by_document)
     # inline `# iamlint: ignore[...]` comments and CloudFormation Metadata ignore lists;
     # unused ones come back as IAM012

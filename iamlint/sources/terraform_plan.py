@@ -254,6 +254,7 @@ def read_json(path: str, text: str, value: dict, parse_result: Any, kind: str | 
             role.meta["access_keys"] = access_keys
             role.meta["access_key_at"] = (resource, "/access_keys/0")
         role_objects.append(role)
+    _link_groups(found, role_objects)
     if not documents and not role_objects:
         return SourceResult(skipped=True, text=text)
     return SourceResult(documents=documents, roles=role_objects, text=text)
@@ -311,3 +312,36 @@ def _policy_doc(arn: Any, policies: tuple[dict, dict], by_address: dict) -> Docu
         return None
     docs = by_address.get(min(hits)[1])
     return docs[0] if docs else None
+
+
+def _link_groups(found: dict, principals: list[Role]) -> None:
+    """A user's groups, by IAM name, from the plan's ``aws_iam_user_group_membership``
+    (``user``, ``groups``) and ``aws_iam_group_membership`` (``group``, ``users``)
+    resources: IAM405 sees the groups' policies as it does in HCL and dumps.
+    Groups the plan does not declare are named but have no policies to add."""
+    groups: dict[str, Role] = {}
+    for role in principals:
+        name = role.resource.value.get("name")
+        if role.principal_type == "group" and isinstance(name, str):
+            groups.setdefault(name, role)
+    members: dict[str, list[str]] = {}
+    for values, _base, rtype in found.values():
+        if rtype == "aws_iam_user_group_membership":
+            pairs = [(values.get("user"), g) for g in _names(values.get("groups"))]
+        elif rtype == "aws_iam_group_membership":
+            pairs = [(u, values.get("group")) for u in _names(values.get("users"))]
+        else:
+            continue
+        for user, group in pairs:
+            if isinstance(user, str) and isinstance(group, str) and group not in members.setdefault(user, []):
+                members[user].append(group)
+    for role in principals:
+        name = role.resource.value.get("name")
+        if role.principal_type != "user" or not isinstance(name, str) or name not in members:
+            continue
+        role.groups = list(members[name])
+        role.meta["group_principals"] = [groups[g] for g in role.groups if g in groups]
+
+
+def _names(value: Any) -> list[str]:
+    return [v for v in value if isinstance(v, str)] if isinstance(value, list) else []
