@@ -13,7 +13,7 @@ import pytest
 from iamlint.api import default_registry, lint_bytes
 from iamlint.config import Config
 from iamlint.model.policy import Opaque
-from iamlint.sources import cloudformation, terraform
+from iamlint.sources import cloudformation, read_source, terraform
 
 FIXTURES = Path(__file__).parent / "fixtures" / "permission_sets"
 TEMPLATE = FIXTURES / "template.yaml"
@@ -223,3 +223,30 @@ resource "aws_ssoadmin_customer_managed_policy_attachment" "member" {{
     )
     # the unknown boundary (a typo: IAM402 at its ARN) leaves the power unknown: no IAM405
     assert _where(_findings(path)) == [("IAM401", 9, 24), ("IAM402", 16, 26)]
+
+
+# -- Terraform plan JSON --------------------------------------------------------------
+
+
+def test_terraform_plan_links_permission_sets_by_arn_and_by_configuration():
+    plan = FIXTURES / "plan.json"
+    # admin: created by the plan (no ARN yet), linked through `configuration`;
+    # existing: linked through its known ARN, its boundary a misspelt AWS policy
+    assert _where(_findings(plan, ("IAM4", "IAM201"))) == [
+        ("IAM201", 38, 30),
+        ("IAM401", 19, 44),
+        ("IAM402", 49, 38),
+        ("IAM405", 12, 21),
+    ]
+    (finding,) = _findings(plan, ("IAM405",))
+    assert "permission set `aws_ssoadmin_permission_set.admin` holds administrator access" in finding.message
+
+
+def test_terraform_plan_permission_set_principals():
+    plan = FIXTURES / "plan.json"
+    sets = _principals(read_source(str(plan), plan.read_bytes()))
+    assert sorted(sets) == ["aws_ssoadmin_permission_set.admin", "aws_ssoadmin_permission_set.existing"]
+    assert [a.arn for a in sets["aws_ssoadmin_permission_set.admin"].managed] == [ADMIN]
+    existing = sets["aws_ssoadmin_permission_set.existing"]
+    assert [d.owner for d in existing.inline] == ["aws_ssoadmin_permission_set_inline_policy.existing"]
+    assert existing.boundary.arn == "arn:aws:iam::aws:policy/PowerUserAcess"
