@@ -32,7 +32,10 @@ Every document carries ``meta["resource_type"]``: the Terraform type of the
 resource whose attribute holds it (for a policy document data source, of the
 first resource using it), e.g. ``aws_vpc_endpoint`` for an endpoint policy.
 Users get ``meta["access_keys"]``/``meta["access_key_at"]`` from the
-``aws_iam_access_key`` resources of the module (IAM405).
+``aws_iam_access_key`` resources of the module (IAM405).  IAM Identity Center
+permission sets (``aws_ssoadmin_permission_set``) are principals too: the
+``aws_ssoadmin_*`` resources naming them by ``permission_set_arn`` give them
+their inline policy, managed and customer managed policies and boundary.
 """
 
 from __future__ import annotations
