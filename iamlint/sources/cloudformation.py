@@ -565,10 +565,11 @@ class _Extractor:
         def link() -> None:
             if not isinstance(name, str):
                 return
-            for lid, doc in self.managed_docs.items():
-                props = self.template["Resources"][lid].get("Properties")
+            for key, res in self.template["Resources"].items():
+                doc = self.managed_docs.get(str(key))
+                props = res.get("Properties") if doc is not None and isinstance(res, dict) else None
                 if isinstance(props, dict) and self.resolver.resolve(props.get("ManagedPolicyName")) == name:
-                    attachment.arn, attachment.document = Opaque("${" + lid + "}"), doc
+                    attachment.arn, attachment.document = Opaque("${" + str(key) + "}"), doc
                     return
 
         self.links.append(link)
