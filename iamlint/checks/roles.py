@@ -58,7 +58,7 @@ _RESOURCE_WORD = {
 
 
 def _label(role) -> str:
-    return f"{role.principal_type} `{role.name}`"
+    return f"{role.principal_type.replace('_', ' ')} `{role.name}`"
 
 
 def _arn_text(arn: Any) -> str | None:
@@ -426,6 +426,9 @@ def exposed_role_with_powerful_permissions(ctx) -> Iterator[tuple[Report, Docume
 
 def user_with_powerful_permissions(ctx) -> Iterator[tuple[Report, Document]]:
     role = ctx.role
+    if role.principal_type == "permission_set":
+        yield from _powerful_permission_set(role)
+        return
     if role.principal_type != "user":
         return
     keys = role.meta.get("access_keys")  # set by readers that see AWS::IAM::AccessKey / aws_iam_access_key
@@ -460,3 +463,29 @@ def user_with_powerful_permissions(ctx) -> Iterator[tuple[Report, Document]]:
     if keys and key_at:
         related += ((key_at[0], key_at[1], "the access key is declared here"),)
     yield Report(pointer, message, related=related), role.resource
+
+
+def _powerful_permission_set(pset) -> Iterator[tuple[Report, Document]]:
+    """IAM Identity Center permission sets are where people get their access:
+    one holding administrator access or a way to escalate to it (its inline
+    policy, AWS managed or customer managed policies of the input, limited by
+    its boundary) is reported once, at the permission set.  Full data access
+    is what many job functions need, so it is not reported here."""
+    parts = power_parts(pset) or []
+    part = _strongest(parts)
+    if part is None or _rank(part.summary) < 3:
+        return
+    value = pset.resource.value
+    props = value.get("Properties") if isinstance(value, dict) else None
+    pointer = "/Properties/Name" if isinstance(props, dict) and "Name" in props else ""
+    message = (
+        f"IAM Identity Center permission set `{pset.name}` {_power_words(part.summary)} through {part.label}: "
+        f"every user and group assigned to it gets this in each account it is assigned to; keep such "
+        f"permission sets few, assigned to a small group with short sessions, and give day-to-day work "
+        f"job-function permission sets"
+    )
+    span = part.document.locate(part.pointer)
+    related: tuple[tuple[Any, Any, str], ...] = (
+        (part.document, part.pointer, f"granted by {part.label} at line {span.line}, column {span.column}"),
+    )
+    yield Report(pointer, message, related=related), pset.resource

@@ -1,4 +1,5 @@
-"""Principals as units: a role (or user, group) with all its policies.
+"""Principals as units: a role (or user, group, IAM Identity Center permission
+set) with all its policies.
 
 Sources (CloudFormation, Terraform, account dumps) assemble these; whole-role
 rules (``scope: role``) receive one at a time.  Positions stay with documents:
@@ -31,7 +32,7 @@ class Role:
     name: str  # logical id, Terraform address or IAM name
     file: str
     resource: Document  # kind "role": the resource definition, for locating attachments
-    principal_type: str = "role"  # role | user | group
+    principal_type: str = "role"  # role | user | group | permission_set
     trust: Document | None = None
     inline: list[Document] = field(default_factory=list)
     managed: list[Attachment] = field(default_factory=list)

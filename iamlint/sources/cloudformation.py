@@ -5,8 +5,9 @@ sits (``AssumeRolePolicyDocument`` -> trust, ``Policies``/``AWS::IAM::Policy``
 -> identity, bucket/queue/topic/key... policies -> resource), whose value is the
 policy with intrinsics resolved (:mod:`iamlint.sources.intrinsics`), and whose
 locator maps pointers inside the policy to the template's lines and columns.
-Every ``AWS::IAM::Role``/``User``/``Group`` (and SAM function role) is also
-assembled into a :class:`~iamlint.model.role.Role`.
+Every ``AWS::IAM::Role``/``User``/``Group``, IAM Identity Center permission
+set (``AWS::SSO::PermissionSet``) and SAM function role is also assembled into
+a :class:`~iamlint.model.role.Role`.
 """
 
 from __future__ import annotations
@@ -72,7 +73,12 @@ INLINE_POLICY_TYPES = {
     "AWS::IAM::UserPolicy": ("UserName", "user"),
     "AWS::IAM::GroupPolicy": ("GroupName", "group"),
 }
-PRINCIPAL_TYPES = {"AWS::IAM::Role": "role", "AWS::IAM::User": "user", "AWS::IAM::Group": "group"}
+PRINCIPAL_TYPES = {
+    "AWS::IAM::Role": "role",
+    "AWS::IAM::User": "user",
+    "AWS::IAM::Group": "group",
+    "AWS::SSO::PermissionSet": "permission_set",
+}
 
 #: AWS managed policies that SAM names without their path: only a fallback for
 #: names the shipped managed-policy catalog does not know (yet)
@@ -456,10 +462,13 @@ class _Extractor:
             lid, self.path, resource_doc, principal_type=ptype, path=path, meta={"ignore": _ignore_list(res), **extra}
         )
         self.roles[lid] = role
-        name_key = {"role": "RoleName", "user": "UserName", "group": "GroupName"}[ptype]
+        name_key = {"role": "RoleName", "user": "UserName", "group": "GroupName", "permission_set": "Name"}[ptype]
         name = self.resolver.resolve(props.get(name_key))
         if isinstance(name, str):
             self.names[(ptype, name)] = lid
+        if ptype == "permission_set":
+            self._permission_set(lid, res, props, base, role)
+            return
         if ptype == "role" and "AssumeRolePolicyDocument" in props:
             role.trust = self._document(
                 lid,
@@ -504,6 +513,67 @@ class _Extractor:
                     self._join_group(user, item)
 
                 self.links.append(link)
+
+    # -- IAM Identity Center permission sets ---------------------------------------
+    def _permission_set(self, lid: str, res: dict, props: dict, base: str, pset: Role) -> None:
+        """``AWS::SSO::PermissionSet``: ``InlinePolicy`` (an object or a JSON
+        string), ``ManagedPolicies`` (AWS managed policy ARNs),
+        ``CustomerManagedPolicyReferences`` (policies by name, which live in the
+        member accounts) and ``PermissionsBoundary``."""
+        if "InlinePolicy" in props:
+            doc = self._document(lid, res, f"{base}/InlinePolicy", props["InlinePolicy"], DocumentKind.IDENTITY)
+            if doc is not None:
+                pset.inline.append(doc)
+        rel = "/Properties"
+        raw_arns = props.get("ManagedPolicies")
+        resolved_arns = self.resolver.resolve(raw_arns)
+        if isinstance(raw_arns, list):
+            for i, raw in enumerate(raw_arns):
+                pset.managed.append(self._attachment(raw, f"{rel}/ManagedPolicies/{i}"))
+        elif raw_arns is not None and isinstance(resolved_arns, list):
+            pset.managed += [Attachment(arn, f"{rel}/ManagedPolicies") for arn in resolved_arns]
+        for item, pointer in _as_list(
+            props.get("CustomerManagedPolicyReferences"), f"{rel}/CustomerManagedPolicyReferences"
+        ):
+            reference = self._customer_reference(item, pointer)
+            if reference is not None:
+                pset.managed.append(reference)
+        boundary = props.get("PermissionsBoundary")
+        if isinstance(boundary, dict):
+            if "ManagedPolicyArn" in boundary:
+                pset.boundary = self._attachment(
+                    boundary["ManagedPolicyArn"], f"{rel}/PermissionsBoundary/ManagedPolicyArn"
+                )
+            elif "CustomerManagedPolicyReference" in boundary:
+                pset.boundary = self._customer_reference(
+                    boundary["CustomerManagedPolicyReference"],
+                    f"{rel}/PermissionsBoundary/CustomerManagedPolicyReference",
+                )
+
+    def _customer_reference(self, item: Any, pointer: str) -> Attachment | None:
+        """A customer managed policy named by ``{Name, Path}`` (located at its
+        ``Name``): the ``AWS::IAM::ManagedPolicy`` of this template with that
+        ``ManagedPolicyName`` when there is one, else a policy of the member
+        accounts that iamlint cannot see (its ARN stays opaque)."""
+        if not isinstance(item, dict) or "Name" not in item:
+            return None
+        name = self.resolver.resolve(item["Name"])
+        path = self.resolver.resolve(item.get("Path", "/"))
+        label = f"{path if isinstance(path, str) else '/'}{name if isinstance(name, str) else '${Name}'}"
+        attachment = Attachment(Opaque("${customer managed policy " + label + "}"), f"{pointer}/Name")
+
+        def link() -> None:
+            if not isinstance(name, str):
+                return
+            for key, res in self.template["Resources"].items():
+                doc = self.managed_docs.get(str(key))
+                props = res.get("Properties") if doc is not None and isinstance(res, dict) else None
+                if isinstance(props, dict) and self.resolver.resolve(props.get("ManagedPolicyName")) == name:
+                    attachment.arn, attachment.document = Opaque("${" + str(key) + "}"), doc
+                    return
+
+        self.links.append(link)
+        return attachment
 
     def _join_group(self, user: Role, ref: Any) -> None:
         """``user`` is a member of the group of this template ``ref`` names

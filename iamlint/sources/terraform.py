@@ -32,7 +32,10 @@ Every document carries ``meta["resource_type"]``: the Terraform type of the
 resource whose attribute holds it (for a policy document data source, of the
 first resource using it), e.g. ``aws_vpc_endpoint`` for an endpoint policy.
 Users get ``meta["access_keys"]``/``meta["access_key_at"]`` from the
-``aws_iam_access_key`` resources of the module (IAM405).
+``aws_iam_access_key`` resources of the module (IAM405).  IAM Identity Center
+permission sets (``aws_ssoadmin_permission_set``) are principals too: the
+``aws_ssoadmin_*`` resources naming them by ``permission_set_arn`` give them
+their inline policy, managed and customer managed policies and boundary.
 """
 
 from __future__ import annotations
@@ -86,6 +89,7 @@ IDENTITY = {
     "aws_iam_role_policy": "policy",
     "aws_iam_user_policy": "policy",
     "aws_iam_group_policy": "policy",
+    "aws_ssoadmin_permission_set_inline_policy": "inline_policy",
 }
 #: resource type -> attribute holding a resource-based policy
 RESOURCE = {
@@ -120,7 +124,21 @@ RESOURCE = {
     "aws_vpc_endpoint": "policy",
     "aws_vpc_endpoint_policy": "policy",
 }
-PRINCIPAL_TYPES = {"aws_iam_role": "role", "aws_iam_user": "user", "aws_iam_group": "group"}
+PRINCIPAL_TYPES = {
+    "aws_iam_role": "role",
+    "aws_iam_user": "user",
+    "aws_iam_group": "group",
+    "aws_ssoadmin_permission_set": "permission_set",
+}
+#: what applies to an IAM Identity Center permission set (named by ``permission_set_arn``)
+PERMISSION_SET_PARTS = frozenset(
+    {
+        "aws_ssoadmin_permission_set_inline_policy",
+        "aws_ssoadmin_managed_policy_attachment",
+        "aws_ssoadmin_customer_managed_policy_attachment",
+        "aws_ssoadmin_permissions_boundary_attachment",
+    }
+)
 #: attachment resource type -> (attribute naming the principal(s), principal type)
 ATTACHMENTS = {
     "aws_iam_role_policy_attachment": (("role",), "role"),
@@ -1499,6 +1517,8 @@ class TerraformReader:
                 arn = self.eval(aattr.expr, aattr.file, f"/attachments/{n}", entries, aattr.key_span)
                 attachments.append(arn)
                 role.managed.append(Attachment(arn, f"/attachments/{n}", self.policy_for_arn(aattr.expr, aattr.file)))
+            elif otype in PERMISSION_SET_PARTS:
+                self._permission_set_part(role, other, entries, attachments)
             elif otype == "aws_iam_access_key":
                 if self._active_key(other):
                     n = len(access_keys)
@@ -1528,6 +1548,75 @@ class TerraformReader:
             role.meta["access_key_at"] = (resource, "/access_keys/0")
         return role
 
+    def _permission_set_part(self, pset: Role, other: Block, entries: dict[str, Where], attachments: list) -> None:
+        """What an ``aws_ssoadmin_*`` resource naming ``pset`` adds to it: an
+        inline policy, an AWS managed policy, a customer managed policy (by
+        name: it lives in the member accounts) or the permissions boundary."""
+        otype = other.labels[0]
+        if otype == "aws_ssoadmin_permission_set_inline_policy":
+            pattr = other.attrs.get("inline_policy")
+            if pattr is not None:
+                doc = self.policy_document(pattr.expr, pattr.file, DocumentKind.IDENTITY, other.address, pattr, otype)
+                if doc is not None:
+                    pset.inline.append(doc)
+        elif otype == "aws_ssoadmin_managed_policy_attachment":
+            aattr = other.attrs.get("managed_policy_arn")
+            if aattr is not None:
+                n = len(attachments)
+                arn = self.eval(aattr.expr, aattr.file, f"/attachments/{n}", entries, aattr.key_span)
+                attachments.append(arn)
+                pset.managed.append(Attachment(arn, f"/attachments/{n}", self.policy_for_arn(aattr.expr, aattr.file)))
+        elif otype == "aws_ssoadmin_customer_managed_policy_attachment":
+            for ref in other.sub("customer_managed_policy_reference"):
+                n = len(attachments)
+                attachment = self._customer_reference(ref, f"/attachments/{n}", entries)
+                if attachment is not None:
+                    attachments.append(attachment.arn)
+                    pset.managed.append(attachment)
+        else:  # aws_ssoadmin_permissions_boundary_attachment
+            for boundary in other.sub("permissions_boundary"):
+                battr = boundary.attrs.get("managed_policy_arn")
+                if battr is not None:
+                    arn = self.eval(battr.expr, battr.file, "/permissions_boundary", entries, battr.key_span)
+                    pset.resource.value["permissions_boundary"] = arn
+                    pset.boundary = Attachment(
+                        arn, "/permissions_boundary", self.policy_for_arn(battr.expr, battr.file)
+                    )
+                for ref in boundary.sub("customer_managed_policy_reference"):
+                    attachment = self._customer_reference(ref, "/permissions_boundary", entries)
+                    if attachment is not None:
+                        pset.resource.value["permissions_boundary"] = attachment.arn
+                        pset.boundary = attachment
+
+    def _customer_reference(self, ref: Block, pointer: str, entries: dict[str, Where]) -> Attachment | None:
+        """A ``customer_managed_policy_reference { name, path }``, located at
+        its ``name``: the ``aws_iam_policy`` of the module it names (by
+        reference or by its literal name), else an opaque policy of the
+        member accounts."""
+        nattr = ref.attrs.get("name")
+        if nattr is None:
+            return None
+        name = self.eval(nattr.expr, nattr.file, pointer, entries, nattr.key_span)
+        path = self.attr_value(ref, "path")
+        label = f"{path if isinstance(path, str) else '/'}{name if isinstance(name, str) else '${name}'}"
+        doc = self.policy_for_arn(nattr.expr, nattr.file)
+        if doc is None and isinstance(name, str):
+            block = next(
+                (
+                    b
+                    for idx in self.all_indexes()
+                    for (t, _n), b in idx.resources.items()
+                    if t == "aws_iam_policy" and self.attr_value(b, "name") == name
+                ),
+                None,
+            )
+            if block is not None and "policy" in block.attrs:
+                attr = block.attrs["policy"]
+                doc = self.policy_document(
+                    attr.expr, attr.file, DocumentKind.IDENTITY, block.address, attr, "aws_iam_policy"
+                )
+        return Attachment(Opaque("${customer managed policy " + label + "}"), pointer, doc)
+
     @staticmethod
     def _principal_attr(otype: str, ptype: str) -> str | None:
         """The attribute by which a resource of type ``otype`` names the
@@ -1539,8 +1628,10 @@ class TerraformReader:
         if otype in ATTACHMENTS:
             names, only = ATTACHMENTS[otype]
             if only is None:
-                return {"role": "roles", "user": "users", "group": "groups"}[ptype]
+                return {"role": "roles", "user": "users", "group": "groups"}.get(ptype)
             return names[0] if only == ptype else None
+        if otype in PERMISSION_SET_PARTS:
+            return "permission_set_arn" if ptype == "permission_set" else None
         if otype in ("aws_iam_access_key", "aws_iam_user_group_membership") and ptype == "user":
             return "user"
         if otype == "aws_iam_group_membership" and ptype == "user":

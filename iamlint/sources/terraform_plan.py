@@ -5,6 +5,10 @@ child modules) and in ``resource_changes[].change.after``; each is parsed and
 located at its string in the plan file (every pointer of such a document maps
 to that string: the plan holds the policy as escaped text).  A resource present
 in both places is read once, from ``planned_values``.
+
+IAM Identity Center permission sets get the ``aws_ssoadmin_*`` resources whose
+``permission_set_arn`` is the set's ARN (a set that exists) or whose
+``configuration`` expression refers to the set (a set the plan creates).
 """
 
 from __future__ import annotations
@@ -16,13 +20,21 @@ from typing import Any
 
 from iamlint.findings import Span
 from iamlint.model.document import Document
+from iamlint.model.policy import Opaque
 from iamlint.model.role import Attachment, Role
 from iamlint.parsing.parse import parse
 from iamlint.parsing.schema import json_type
 from iamlint.parsing.strict import SyntaxProblem
 from iamlint.sources.hclpos import WholeLocator
 from iamlint.sources.result import SourceResult
-from iamlint.sources.terraform import ATTACHMENTS, IDENTITY, INLINE_TARGET, PRINCIPAL_TYPES, RESOURCE
+from iamlint.sources.terraform import (
+    ATTACHMENTS,
+    IDENTITY,
+    INLINE_TARGET,
+    PERMISSION_SET_PARTS,
+    PRINCIPAL_TYPES,
+    RESOURCE,
+)
 from iamlint.vocabulary import DocumentKind
 
 
@@ -176,6 +188,7 @@ def read_json(path: str, text: str, value: dict, parse_result: Any, kind: str | 
     role_objects: list[Role] = []
     naming = _naming_index(found)
     policies = _policy_index(found)
+    set_parts = _permission_set_parts(found, value.get("configuration"))
     for address, values, base, rtype in roles:
         ptype = PRINCIPAL_TYPES[rtype]
         name = values.get("name")
@@ -247,6 +260,9 @@ def read_json(path: str, text: str, value: dict, parse_result: Any, kind: str | 
                 # IAM405: located at the key resource's "address" in the plan
                 extra[f"/access_keys/{len(access_keys)}"] = re.sub(r"/(values|change/after)$", "", obase) + "/address"
                 access_keys.append(other)
+        if ptype == "permission_set":
+            parts = set_parts.get(address, ())
+            _link_permission_set(role, parts, found, extra, attachments, (policies, by_address))
         if attachments:
             resource.value["attachments"] = attachments
         if access_keys:
@@ -345,3 +361,122 @@ def _link_groups(found: dict, principals: list[Role]) -> None:
 
 def _names(value: Any) -> list[str]:
     return [v for v in value if isinstance(v, str)] if isinstance(value, list) else []
+
+
+def _permission_set_parts(found: dict, configuration: Any) -> dict[str, list[str]]:
+    """Permission set address -> the addresses, in plan order, of the
+    ``aws_ssoadmin_*`` resources that apply to it: their ``permission_set_arn``
+    is the set's ``arn`` (known when the set exists), or the plan's
+    ``configuration`` names the set in that expression (a set created by
+    this plan, whose ARN is not known yet)."""
+    by_arn: dict[str, str] = {}
+    by_config: dict[str, str] = {}  # address without instance keys -> address
+    for address, (values, _base, rtype) in found.items():
+        if rtype == "aws_ssoadmin_permission_set":
+            arn = values.get("arn")
+            if isinstance(arn, str) and arn:
+                by_arn.setdefault(arn, address)
+            by_config.setdefault(_unindexed(address), address)
+    referenced = _configured_references(configuration)
+    parts: dict[str, list[str]] = {}
+    for address, (values, _base, rtype) in found.items():
+        if rtype not in PERMISSION_SET_PARTS:
+            continue
+        arn = values.get("permission_set_arn")
+        target = by_arn.get(arn) if isinstance(arn, str) else None
+        if target is None:
+            ref = referenced.get(_unindexed(address))
+            target = by_config.get(ref) if ref is not None else None
+        if target is not None:
+            parts.setdefault(target, []).append(address)
+    return parts
+
+
+def _unindexed(address: str) -> str:
+    return re.sub(r"\[[^\]]*\]", "", address)
+
+
+def _configured_references(configuration: Any) -> dict[str, str]:
+    """Address -> the ``aws_ssoadmin_permission_set`` its ``permission_set_arn``
+    refers to, from the plan's ``configuration`` (root and called modules)."""
+    found: dict[str, str] = {}
+    todo: list[tuple[Any, str]] = []
+    if isinstance(configuration, dict):
+        todo.append((configuration.get("root_module"), ""))
+    seen = 0
+    while todo and seen < 10_000:  # bounded: a malformed plan cannot loop
+        module, prefix = todo.pop()
+        seen += 1
+        if not isinstance(module, dict):
+            continue
+        resources = module.get("resources")
+        for res in resources if isinstance(resources, list) else ():
+            if not isinstance(res, dict) or res.get("type") not in PERMISSION_SET_PARTS:
+                continue
+            expressions = res.get("expressions")
+            expr = expressions.get("permission_set_arn") if isinstance(expressions, dict) else None
+            refs = expr.get("references") if isinstance(expr, dict) else None
+            for ref in refs if isinstance(refs, list) else ():
+                if isinstance(ref, str) and ref.startswith("aws_ssoadmin_permission_set."):
+                    name = ref.split(".")[1]
+                    found.setdefault(f"{prefix}{res.get('address')}", f"{prefix}aws_ssoadmin_permission_set.{name}")
+                    break
+        calls = module.get("module_calls")
+        for call, body in calls.items() if isinstance(calls, dict) else ():
+            if isinstance(body, dict):
+                todo.append((body.get("module"), f"{prefix}module.{call}."))
+    return found
+
+
+def _link_permission_set(
+    pset: Role, parts: Any, found: dict, extra: dict[str, str], attachments: list, index: tuple
+) -> None:
+    """The inline policy, AWS and customer managed policies and boundary that
+    the ``aws_ssoadmin_*`` resources ``parts`` give the permission set ``pset``;
+    each attachment located at its value in the plan."""
+    policies, by_address = index
+    for other in parts:
+        ovalues, obase, otype = found[other]
+        if otype == "aws_ssoadmin_permission_set_inline_policy":
+            pset.inline += [d for d in by_address.get(other, []) if d not in pset.inline]
+        elif otype == "aws_ssoadmin_managed_policy_attachment":
+            arn = ovalues.get("managed_policy_arn")
+            n = len(attachments)
+            attachments.append(arn)
+            extra[f"/attachments/{n}"] = f"{obase}/managed_policy_arn"
+            pset.managed.append(Attachment(arn, f"/attachments/{n}", _policy_doc(arn, policies, by_address)))
+        elif otype == "aws_ssoadmin_customer_managed_policy_attachment":
+            refs = ovalues.get("customer_managed_policy_reference")
+            for k, ref in enumerate(refs if isinstance(refs, list) else ()):
+                n = len(attachments)
+                attachment = _customer_reference(ref, f"/attachments/{n}", policies, by_address)
+                if attachment is not None:
+                    attachments.append(attachment.arn)
+                    extra[f"/attachments/{n}"] = f"{obase}/customer_managed_policy_reference/{k}/name"
+                    pset.managed.append(attachment)
+        else:  # aws_ssoadmin_permissions_boundary_attachment
+            boundaries = ovalues.get("permissions_boundary")
+            for k, boundary in enumerate(boundaries if isinstance(boundaries, list) else ()):
+                if not isinstance(boundary, dict):
+                    continue
+                arn = boundary.get("managed_policy_arn")
+                if isinstance(arn, str) and arn:
+                    extra["/permissions_boundary"] = f"{obase}/permissions_boundary/{k}/managed_policy_arn"
+                    pset.boundary = Attachment(arn, "/permissions_boundary", _policy_doc(arn, policies, by_address))
+                refs = boundary.get("customer_managed_policy_reference")
+                for j, ref in enumerate(refs if isinstance(refs, list) else ()):
+                    attachment = _customer_reference(ref, "/permissions_boundary", policies, by_address)
+                    if attachment is not None:
+                        where = f"{obase}/permissions_boundary/{k}/customer_managed_policy_reference/{j}/name"
+                        extra["/permissions_boundary"] = where
+                        pset.boundary = attachment
+
+
+def _customer_reference(ref: Any, pointer: str, policies: tuple, by_address: dict) -> Attachment | None:
+    """A ``customer_managed_policy_reference`` block: the plan's
+    ``aws_iam_policy`` of that name, else an opaque member-account policy."""
+    if not isinstance(ref, dict) or not isinstance(ref.get("name"), str):
+        return None
+    name, path = ref["name"], ref.get("path") if isinstance(ref.get("path"), str) else "/"
+    doc = _policy_doc(f"arn:aws:iam::{{member}}:policy{path}{name}", policies, by_address)
+    return Attachment(Opaque("${customer managed policy " + f"{path}{name}" + "}"), pointer, doc)
