@@ -23,6 +23,7 @@ from iamlint.model.document import Document, NodeLocator, Notice, PrefixLocator
 from iamlint.model.policy import Opaque, escape_pointer_token
 from iamlint.model.role import Attachment, Role
 from iamlint.parsing.parse import parse
+from iamlint.parsing.strict import SyntaxProblem
 from iamlint.sources import markers
 from iamlint.sources.intrinsics import Resolver, Unevaluated, budget_for, is_intrinsic
 from iamlint.sources.result import SourceResult
@@ -274,13 +275,18 @@ class _Extractor:
         if value is None or (isinstance(value, Opaque) and not notices):
             return None
         locator: Any = PrefixLocator(self.locator, pointer)
+        fallback = self.locator.span(pointer) or self.locator.span(_ptr("Resources", lid)) or _START
+        problems: list[SyntaxProblem] = []
         if isinstance(value, str):  # a policy written as a JSON string
             try:
                 value = json.loads(value)
             except ValueError:
-                return None
+                # IAM001 at the string, with the JSON parser's own reason
+                found = parse(value).problems
+                reason = found[0].message if found else "not valid JSON"
+                problems.append(SyntaxProblem(f"{reason} (in this JSON string)", fallback))
+                value = None
             locator = NodeLocator(self.locator, pointer)
-        fallback = self.locator.span(pointer) or self.locator.span(_ptr("Resources", lid)) or _START
         duplicates = [
             (p[len(pointer) :], k, s) for p, k, s in self.duplicates if p == pointer or p.startswith(pointer + "/")
         ]
@@ -297,9 +303,10 @@ class _Extractor:
             fallback_span=fallback,
             meta=meta,
             notices=notices,
+            syntax_problems=problems,
         )
         self.documents.append(doc)
-        return doc
+        return doc if value is not None else None
 
     def _notices(self, value: Any, pointer: str) -> list[Notice]:
         """One notice per intrinsic left :class:`Unevaluated` in ``value`` (a
