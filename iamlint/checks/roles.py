@@ -13,6 +13,7 @@ managed policies it attaches, and limited by its permissions boundary.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -403,9 +404,12 @@ def exposed_role_with_powerful_permissions(ctx) -> Iterator[tuple[Report, Docume
     if _rank(s) == 1 and category not in ("public", "oidc"):
         return  # data reads only matter behind a public or federated trust
     span = part.document.locate(part.pointer)
+    where = f"line {span.line}"
+    if part.document.file != role.trust.file:  # e.g. a sibling .tf file of the module
+        where += f" of {os.path.basename(part.document.file)}"
     message = (
         f"role `{role.name}` {exposed} ({exposure.rule} {exposure.name}) and {_power_words(s)} "
-        f"through {part.label} (line {span.line}): fix the trust first, then reduce the permissions"
+        f"through {part.label} ({where}): fix the trust first, then reduce the permissions"
     )
     related = (
         (role.trust, exposure.pointer, f"trust: {exposure.message}"),

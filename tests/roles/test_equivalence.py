@@ -127,3 +127,11 @@ def test_same_principal_model(fmt: str, reference) -> None:
 @pytest.mark.parametrize("fmt", [f for f in FORMATS if f != "cloudformation-yaml"])
 def test_same_findings(fmt: str, reference) -> None:
     assert _rules(FORMATS[fmt]) == reference[1]
+
+
+def test_terraform_compound_finding_names_the_other_file() -> None:
+    """The trust is in trust.tf, the policy in role.tf: IAM404 says which file."""
+    result = Session(Options(use_cache=False)).run([str(HERE / "tf")], jobs=1)
+    (finding,) = [f for f in result.findings if f.rule == "IAM404"]
+    assert Path(finding.file).name == "trust.tf"
+    assert "`aws_iam_role_policy.inline` (line 12 of role.tf)" in finding.message
