@@ -22,7 +22,7 @@ from iamlint.model.document import Document, NodeLocator, Notice, PrefixLocator
 from iamlint.model.policy import Opaque, escape_pointer_token
 from iamlint.model.role import Attachment, Role
 from iamlint.parsing.parse import parse
-from iamlint.sources import markers
+from iamlint.sources import apigateway, markers
 from iamlint.sources.intrinsics import Resolver, Unevaluated, budget_for, is_intrinsic
 from iamlint.sources.result import SourceResult
 from iamlint.vocabulary import DocumentKind
@@ -402,6 +402,8 @@ class _Extractor:
             props = res.get("Properties")
             props = props if isinstance(props, dict) else {}
             base = _ptr("Resources", lid, "Properties")
+            if rtype in apigateway.READ_TYPES:  # OpenAPI bodies, SAM Auth.ResourcePolicy
+                self.documents.extend(apigateway.read(self, lid, res, _ignore_list(res)))
             if rtype in ("AWS::IAM::Policy", "AWS::IAM::ManagedPolicy"):
                 self._policy_resource(lid, res, props, base, managed=rtype == "AWS::IAM::ManagedPolicy")
             elif rtype in INLINE_POLICY_TYPES:
