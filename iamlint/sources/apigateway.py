@@ -9,9 +9,11 @@ Three places of a template hold the resource policy of a REST API besides
   ``Fn::Transform`` bodies are never followed.  A body policy equal to the
   resource's own ``Policy`` is not read a second time.
 - SAM's ``Auth.ResourcePolicy`` (a ``ResourcePolicyStatement``) on an
-  ``AWS::Serverless::Api`` and on the ``Api`` events of an
-  ``AWS::Serverless::Function`` / ``StateMachine`` (SAM merges those into the
-  API's policy; each is read where it is written).
+  ``AWS::Serverless::Api``, in ``Globals.Api.Auth`` and on the ``Api`` events
+  of an ``AWS::Serverless::Function`` / ``StateMachine``.  SAM merges those
+  (and the body's policy) into one policy per API; here each is its own
+  document, read where it is written, so a Deny in one does not cover an
+  Allow in another (IAM501 does not reason over conditional Deny guards yet).
 
 A ``ResourcePolicyStatement`` becomes the policy SAM generates from it (its
 ``samtranslator`` swagger editor), so a reviewer sees what is deployed:
@@ -132,6 +134,31 @@ def read(tpl: Template, lid: str, res: dict, ignore: list[str]) -> list[Document
                     _mapping(event_props.get("Auth")),
                     _ptr("Resources", lid, "Properties", "Events", name, "Properties", "Auth"),
                 )
+    return reader.documents
+
+
+def _serves_api(res: Any) -> bool:
+    """Whether a resource is a SAM API or has an ``Api`` event (the implicit API)."""
+    if not isinstance(res, dict):
+        return False
+    if res.get("Type") == "AWS::Serverless::Api":
+        return True
+    if res.get("Type") not in ("AWS::Serverless::Function", "AWS::Serverless::StateMachine"):
+        return False
+    events = _mapping(_mapping(res.get("Properties")).get("Events"))
+    return any(_mapping(e).get("Type") == "Api" for e in events.values())
+
+
+def read_globals(tpl: Template, template: dict) -> list[Document]:
+    """SAM ``Globals.Api.Auth.ResourcePolicy``: part of the policy of every SAM
+    API of the template (the implicit one of ``Api`` events too), read once
+    where it is written when the template has such an API."""
+    auth = _mapping(_mapping(_mapping(template.get("Globals")).get("Api")).get("Auth"))
+    resources = _mapping(template.get("Resources"))
+    if "ResourcePolicy" not in auth or not any(_serves_api(r) for r in resources.values()):
+        return []
+    reader = _Reader(tpl, "Globals", {"Type": "AWS::Serverless::Api"}, [])
+    reader.statement(auth, "/Globals/Api/Auth")
     return reader.documents
 
 

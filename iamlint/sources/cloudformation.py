@@ -429,6 +429,7 @@ class _Extractor:
                 for path in RESOURCE_POLICIES[rtype]:
                     for pointer, raw in _property_values(props, path.split("/"), base):
                         self._document(lid, res, pointer, raw, DocumentKind.RESOURCE)
+        self.documents.extend(apigateway.read_globals(self, self.template))
         for link in self.links:
             link()
         # the links are closures over this extractor: dropping them breaks the

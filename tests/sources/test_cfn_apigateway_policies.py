@@ -211,3 +211,59 @@ def test_json_fixture_is_the_yaml_fixture():
     """The JSON fixture is the YAML one written as JSON (no drift between the two)."""
     yaml_value = load((FIXTURES / "apigateway.yaml").read_text()).value
     assert json.loads((FIXTURES / "apigateway.json").read_text()) == json.loads(json.dumps(yaml_value))
+
+
+GLOBALS = """\
+AWSTemplateFormatVersion: "2010-09-09"
+Transform: AWS::Serverless-2016-10-31
+Globals:
+  Api:
+    Auth:
+      ResourcePolicy:
+        CustomStatements:
+          - Effect: Allow
+            Principal: "*"
+            Action: execute-api:Invoke
+            Resource: execute-api:/*
+Resources:
+{resources}
+"""
+IMPLICIT_API = """\
+  Fn:
+    Type: AWS::Serverless::Function
+    Properties:
+      Runtime: python3.12
+      Handler: app.handler
+      Events:
+        Get: {Type: Api, Properties: {Path: /, Method: get}}"""
+NO_API = """\
+  Fn:
+    Type: AWS::Serverless::Function
+    Properties:
+      Runtime: python3.12
+      Handler: app.handler"""
+
+
+def test_globals_resource_policy_is_read_once_where_written():
+    text = GLOBALS.format(resources=IMPLICIT_API)
+    findings = lint_bytes("template.yaml", text.encode()).findings
+    assert [(f.rule, f.owner, f.span.line, f.span.column) for f in findings] == [("IAM501", "Globals", 9, 24)]
+
+
+def test_globals_resource_policy_in_a_json_template():
+    template = {
+        "Transform": "AWS::Serverless-2016-10-31",
+        "Globals": {"Api": {"Auth": {"ResourcePolicy": {"AwsAccountWhitelist": ["111122223333", "*"]}}}},
+        "Resources": {"Api": {"Type": "AWS::Serverless::Api", "Properties": {"StageName": "prod"}}},
+    }
+    text = json.dumps(template, indent=2)
+    findings = lint_bytes("template.json", text.encode()).findings
+    # line 9 is the "*" entry of the whitelist
+    assert text.splitlines()[8].strip() == '"*"'
+    assert [(f.rule, f.owner, f.span.line, f.span.column) for f in findings] == [("IAM501", "Globals", 9, 13)]
+
+
+def test_globals_without_an_api_are_not_read():
+    text = GLOBALS.format(resources=NO_API)
+    findings = lint_bytes("template.yaml", text.encode()).findings
+    assert findings == []
