@@ -42,6 +42,7 @@ the property they come from; values at the user's list entries.
 
 from __future__ import annotations
 
+import json
 from typing import Any, Protocol
 
 from iamlint.findings import Span
@@ -137,6 +138,16 @@ def read(tpl: Template, lid: str, res: dict, ignore: list[str]) -> list[Document
     return reader.documents
 
 
+def _as_policy(value: Any) -> Any:
+    """A ``Policy`` value as a document (CloudFormation accepts a JSON string too)."""
+    if isinstance(value, str):
+        try:
+            return json.loads(value)
+        except ValueError:
+            return None
+    return value
+
+
 def _serves_api(res: Any) -> bool:
     """Whether a resource is a SAM API or has an ``Api`` event (the implicit API)."""
     if not isinstance(res, dict):
@@ -202,7 +213,7 @@ class _Reader:
         value = resolve(raw)
         if not isinstance(value, dict):
             return  # a policy SAM or API Gateway would reject, or not evaluated
-        if "Policy" in props and (props["Policy"] is raw or resolve(props["Policy"]) == value):
+        if "Policy" in props and (props["Policy"] is raw or _as_policy(resolve(props["Policy"])) == value):
             return  # the same policy as the resource's Policy: read there once
         pointer = f"{base}/{escape_pointer_token(prop)}/{escape_pointer_token(BODY_POLICY)}"
         self._add(value, PrefixLocator(self.tpl.locator, pointer), pointer, self._duplicates(pointer, ""), {})

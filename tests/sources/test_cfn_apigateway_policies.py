@@ -267,3 +267,24 @@ def test_globals_without_an_api_are_not_read():
     text = GLOBALS.format(resources=NO_API)
     findings = lint_bytes("template.yaml", text.encode()).findings
     assert findings == []
+
+
+def test_a_body_policy_equal_to_a_policy_string_is_not_read_again():
+    statement = {"Effect": "Allow", "Principal": "*", "Action": "execute-api:Invoke", "Resource": "execute-api:/*"}
+    policy = {"Version": "2012-10-17", "Statement": [statement]}
+    template = {
+        "Resources": {
+            "Api": {
+                "Type": "AWS::ApiGateway::RestApi",
+                "Properties": {
+                    "Policy": json.dumps(policy),
+                    "Body": {"openapi": "3.0.1", "x-amazon-apigateway-policy": policy},
+                },
+            }
+        }
+    }
+    text = json.dumps(template, indent=2)
+    findings = lint_bytes("template.json", text.encode()).findings
+    # one finding, at the Policy string (line 6); the body's copy is the same policy
+    assert text.splitlines()[5].strip().startswith('"Policy": ')
+    assert [(f.rule, f.span.line) for f in findings] == [("IAM501", 6)]
