@@ -18,7 +18,7 @@ from iamlint.engine.runner import Context
 from iamlint.knowledge import arns, catalog
 from iamlint.knowledge.operators import parse_operator, suggest_operator, value_problem
 from iamlint.model.policy import Statement, Value, join_pointer
-from iamlint.vocabulary import Severity
+from iamlint.vocabulary import DocumentKind, Severity
 
 # --------------------------------------------------------------------------
 # Actions (IAM101-IAM104)
@@ -190,12 +190,18 @@ def _grant_effect(st: Statement) -> str:
 # --------------------------------------------------------------------------
 
 
+#: API Gateway's short form of its own ARNs (``execute-api:/stage/GET/path``),
+#: which it accepts in an API's resource policy and expands to the API's ARN
+_API_SHORTHAND = "execute-api:/"
+
+
 def malformed_arn(ctx: Context) -> Iterator[Report]:
+    shorthand_ok = ctx.kind == DocumentKind.RESOURCE
     for st in ctx.policy.statements:
         key = "NotResource" if "NotResource" in st.raw else "Resource"
         raw = st.raw.get(key)
         for index, value in enumerate(raw) if isinstance(raw, list) else ((None, raw),):
-            if isinstance(value, str):
+            if isinstance(value, str) and not (shorthand_ok and value.startswith(_API_SHORTHAND)):
                 problems = arns._arn_problems(value)
                 if problems:
                     v = _Entry(value, st, key, index)

@@ -24,7 +24,7 @@ from iamlint.model.policy import Opaque, escape_pointer_token
 from iamlint.model.role import Attachment, Role
 from iamlint.parsing.parse import parse
 from iamlint.parsing.strict import SyntaxProblem
-from iamlint.sources import markers
+from iamlint.sources import apigateway, markers
 from iamlint.sources.intrinsics import Resolver, Unevaluated, budget_for, is_intrinsic
 from iamlint.sources.result import SourceResult
 from iamlint.vocabulary import DocumentKind
@@ -415,6 +415,8 @@ class _Extractor:
             props = res.get("Properties")
             props = props if isinstance(props, dict) else {}
             base = _ptr("Resources", lid, "Properties")
+            if rtype in apigateway.READ_TYPES:  # OpenAPI bodies, SAM Auth.ResourcePolicy
+                self.documents.extend(apigateway.read(self, lid, res, _ignore_list(res)))
             if rtype in ("AWS::IAM::Policy", "AWS::IAM::ManagedPolicy"):
                 self._policy_resource(lid, res, props, base, managed=rtype == "AWS::IAM::ManagedPolicy")
             elif rtype in INLINE_POLICY_TYPES:
@@ -440,6 +442,7 @@ class _Extractor:
                 for path in RESOURCE_POLICIES[rtype]:
                     for pointer, raw in _property_values(props, path.split("/"), base):
                         self._document(lid, res, pointer, raw, DocumentKind.RESOURCE)
+        self.documents.extend(apigateway.read_globals(self, self.template))
         for link in self.links:
             link()
         # the links are closures over this extractor: dropping them breaks the
