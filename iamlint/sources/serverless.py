@@ -40,6 +40,7 @@ from iamlint.findings import Span
 from iamlint.model.document import Document, NullLocator, PrefixLocator
 from iamlint.model.policy import Opaque
 from iamlint.model.role import Attachment, Role
+from iamlint.parsing.strict import SyntaxProblem
 from iamlint.sources import cloudformation, markers, yamlpos
 from iamlint.sources.intrinsics import Resolver, budget_for, is_intrinsic
 from iamlint.sources.result import SourceResult
@@ -94,19 +95,19 @@ def read(path: str, text: str, kind: str | None) -> SourceResult:
     loaded = yamlpos.load(text)
     if loaded.problems:
         if markers.serverless_is_iam(text):
-            doc = Document(
-                path,
-                None,
-                DocumentKind.IDENTITY,
-                loaded.locator,
-                kind_source="location",
-                syntax_problems=list(loaded.problems),
-            )
-            return SourceResult(documents=[doc], text=text)
+            return _syntax(path, text, loaded.problems, loaded.locator)
         return cloudformation.read(path, text, kind)
     if not looks_like_serverless(loaded.value):
         return cloudformation.read(path, text, kind)
-    return _Reader(path, text, loaded).run()
+    try:
+        return _Reader(path, text, loaded).run()
+    except RecursionError:  # the loader took it, but what is built from it goes deeper
+        return _syntax(path, text, [SyntaxProblem("YAML nesting is too deep to read", _START)], loaded.locator)
+
+
+def _syntax(path: str, text: str, problems: list, locator: Any) -> SourceResult:
+    doc = Document(path, None, DocumentKind.IDENTITY, locator, kind_source="location", syntax_problems=list(problems))
+    return SourceResult(documents=[doc], text=text)
 
 
 # --------------------------------------------------------------------------

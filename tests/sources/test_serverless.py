@@ -299,3 +299,12 @@ def test_inline_suppression_comment_works_in_serverless_yml(tmp_path):
     assert [(f.rule, f.span.line) for f in lint_bytes(str(path), path.read_bytes()).findings] == [("IAM201", 6)]
     path.write_text(text.format("  # iamlint: ignore[IAM201]") + "      Resource: '*'\n")
     assert [f.rule for f in lint_bytes(str(path), path.read_bytes()).findings] == []
+
+
+@pytest.mark.parametrize("depth", [50, 400, 5000])
+def test_deep_nesting_is_a_finding_or_read_never_a_traceback(depth):
+    text = "service: s\nprovider:\n  name: aws\n  iamRoleStatements: " + "[" * depth + "]" * depth + "\n"
+    report = lint_bytes("serverless.yml", text.encode())
+    assert report.error is None and not report.skipped and report.findings
+    if depth > 1000:
+        assert [f.rule for f in report.findings] == ["IAM001"]
