@@ -27,8 +27,10 @@ Serverless variables (``${self:custom.x}``, ``${opt:stage}``, ``${env:X}``,
 ``${sls:stage}``, ``${aws:accountId}``, ``${ssm:...}``, ``${file(...)}`` ...)
 are resolved by Serverless at deploy time from outside the file: a string that
 holds one becomes :class:`~iamlint.model.policy.Opaque` (unknown, never a
-wildcard, never malformed).  IAM policy variables (``${aws:username}``) and
-CloudFormation ``${AWS::Region}`` are not Serverless variables and stay text.
+wildcard, never malformed), except that ``${self:...}`` naming a plain value
+of the same file is substituted (:class:`SelfVariables`).  IAM policy
+variables (``${aws:username}``) and CloudFormation ``${AWS::Region}`` are not
+Serverless variables and stay text.
 """
 
 from __future__ import annotations
@@ -119,16 +121,94 @@ def has_variable(text: str) -> bool:
     return "${" in text and _VARIABLE.search(text) is not None
 
 
-def opaque_variables(value: Any) -> Any:
+def opaque_variables(value: Any, root: Any = None) -> Any:
     """``value`` with every string that holds a Serverless variable replaced by
-    :class:`Opaque` (its text kept as the rendering); keys are left as written."""
-    if isinstance(value, str):
-        return Opaque(value) if has_variable(value) else value
-    if isinstance(value, dict):
-        return {k: opaque_variables(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [opaque_variables(v) for v in value]
-    return value
+    :class:`Opaque` (its text kept as the rendering); keys are left as written.
+    With ``root`` (the whole configuration), ``${self:...}`` variables that name
+    a plain value of the same file are substituted first (:class:`SelfVariables`)."""
+    selves = SelfVariables(root) if isinstance(root, dict) else None
+
+    def walk(node: Any) -> Any:
+        if isinstance(node, str):
+            if not has_variable(node):
+                return node
+            resolved = selves.substitute(node) if selves is not None else None
+            return Opaque(node) if resolved is None else resolved
+        if isinstance(node, dict):
+            return {k: walk(v) for k, v in node.items()}
+        if isinstance(node, list):
+            return [walk(v) for v in node]
+        return node
+
+    return walk(value)
+
+
+class _Unresolved(Exception):
+    pass
+
+
+class SelfVariables:
+    """``${self:custom.bucket}``: a variable that names a value of the same
+    file, substituted when that value is a plain scalar (a string, itself
+    resolved the same way, a number or a boolean) and the variable has no
+    default or nested variable.  ``provider.stage`` / ``provider.region`` are
+    never substituted (``--stage`` / ``--region`` may replace them).  A chain
+    longer than :data:`MAX_CHAIN` or a cycle stays unresolved; what is built is
+    bounded by :data:`MAX_LENGTH` characters a string."""
+
+    MAX_CHAIN = 10
+    MAX_LENGTH = 4096
+    _REF = re.compile(r"\$\{\s*self:([\w.\-]+)\s*\}")
+    _DEPLOY_TIME = ("provider.stage", "provider.region")
+
+    def __init__(self, root: dict) -> None:
+        self.root = root
+        self._memo: dict[str, str | None] = {}
+        self._active: list[str] = []
+
+    def substitute(self, text: str) -> str | None:
+        """``text`` with its ``${self:...}`` variables substituted, or None when
+        a Serverless variable would remain."""
+        if "self:" not in text:
+            return None
+
+        def one(match: re.Match[str]) -> str:
+            found = self.lookup(match.group(1))
+            if found is None:
+                raise _Unresolved
+            return found
+
+        try:
+            out = self._REF.sub(one, text)
+        except _Unresolved:
+            return None
+        return None if len(out) > self.MAX_LENGTH or has_variable(out) else out
+
+    def lookup(self, address: str) -> str | None:
+        if address in self._memo:
+            return self._memo[address]
+        if address in self._active or len(self._active) >= self.MAX_CHAIN:
+            return None  # a cycle, or a chain too long to follow
+        if any(address == d or address.startswith(d + ".") for d in self._DEPLOY_TIME):
+            return None
+        node: Any = self.root
+        for part in address.split("."):
+            if not isinstance(node, dict) or part not in node:
+                return None
+            node = node[part]
+        found: str | None = None
+        if isinstance(node, bool):
+            found = "true" if node else "false"
+        elif isinstance(node, (int, float)):
+            found = str(node)
+        elif isinstance(node, str):
+            self._active.append(address)
+            try:
+                found = self.substitute(node) if has_variable(node) else node
+            finally:
+                self._active.pop()
+        self._memo[address] = found
+        return found
 
 
 # --------------------------------------------------------------------------
@@ -167,7 +247,7 @@ class _Reader:
     def __init__(self, path: str, text: str, loaded: yamlpos.YamlResult) -> None:
         self.path, self.text, self.loaded = path, text, loaded
         self.locator = loaded.locator
-        self.config: dict = opaque_variables(loaded.value)
+        self.config: dict = opaque_variables(loaded.value, loaded.value)
         self.documents: list[Document] = []
         self.roles: list[Role] = []
         #: CloudFormation templates of ``resources`` (pointer of each, template)

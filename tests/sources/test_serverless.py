@@ -308,3 +308,33 @@ def test_deep_nesting_is_a_finding_or_read_never_a_traceback(depth):
     assert report.error is None and not report.skipped and report.findings
     if depth > 1000:
         assert [f.rule for f in report.findings] == ["IAM001"]
+
+
+# --------------------------------------------------------------------------
+# ${self:...} inside the same file
+
+
+def test_self_variables_naming_plain_values_are_substituted():
+    [inline] = _role(_read("self-variables")).inline
+    resources = [s["Resource"] for s in inline.value["Statement"]]
+    assert resources[0] == "arn:aws:s3:::reports-archive/monthly/*"  # through a chain of two
+    assert resources[1] == "*"
+    assert resources[2] == Opaque("arn:aws:s3:::${self:custom.loopA}/*")  # a cycle
+    assert resources[3] == Opaque("arn:aws:s3:::${self:provider.stage}-logs")  # --stage may replace it
+    assert resources[4] == Opaque("arn:aws:s3:::${self:custom.withDefault}/*")  # names a variable with a default
+
+
+def test_a_substituted_value_is_reported_where_the_variable_is_written():
+    assert _findings("self-variables") == [("IAM205", *_at("self-variables", "${self:custom.anything}"))]
+
+
+def test_self_variables_cannot_blow_up(tmp_path):
+    lines = ["service: s", "custom:", "  v0: xxxxxxxx"]
+    for i in range(1, 40):  # each level names the one below 64 times
+        lines.append(f"  v{i}: " + ("${self:custom.v" + str(i - 1) + "}") * 64)
+    lines += ["provider:", "  name: aws", "  iamRoleStatements:", "    - Effect: Allow", "      Action: s3:GetObject"]
+    lines.append("      Resource: arn:aws:s3:::${self:custom.v39}")
+    path = tmp_path / "serverless.yml"
+    path.write_text("\n".join(lines) + "\n")
+    [role] = read_source(str(path), path.read_bytes()).roles
+    assert isinstance(role.inline[0].value["Statement"][0]["Resource"], Opaque)
