@@ -376,8 +376,9 @@ class _Reader:
         return None
 
     def _statements(self, raw: Any, pointer: str) -> Document | None:
-        """The inline policy Serverless builds from the statements at ``pointer``."""
-        if raw is None:
+        """The inline policy Serverless builds from the statements at ``pointer``
+        (none from an empty list: Serverless adds no statement then)."""
+        if raw is None or raw == []:
             return None
         statements = self.resolver.resolve(raw)
         value = {"Version": "2012-10-17", "Statement": statements}

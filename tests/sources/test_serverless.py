@@ -338,3 +338,16 @@ def test_self_variables_cannot_blow_up(tmp_path):
     path.write_text("\n".join(lines) + "\n")
     [role] = read_source(str(path), path.read_bytes()).roles
     assert isinstance(role.inline[0].value["Statement"][0]["Resource"], Opaque)
+
+
+@pytest.mark.parametrize("statements", ["  iamRoleStatements: []\n", "  iam:\n    role:\n      statements: []\n"])
+def test_an_empty_statement_list_adds_no_policy(statements):
+    result = read_source("serverless.yml", ("service: s\nprovider:\n  name: aws\n" + statements).encode())
+    [role] = result.roles
+    assert role.inline == [] and result.documents == []
+    assert lint_bytes("serverless.yml", ("service: s\nprovider:\n  name: aws\n" + statements).encode()).findings == []
+
+
+def test_statements_that_are_not_a_list_are_reported_at_the_key(tmp_path):
+    report = lint_bytes("serverless.yml", b"service: s\nprovider:\n  name: aws\n  iamRoleStatements: nope\n")
+    assert [(f.rule, f.span.line, f.span.column) for f in report.findings] == [("IAM002", 4, 22)]
