@@ -16,6 +16,9 @@ from the file, read with the positions of :mod:`iamlint.sources.yamlpos`:
   ``provider.iamManagedPolicies``) and permissions boundary
   (``provider.iam.role.permissionsBoundary``, older
   ``provider.rolePermissionsBoundary``), located at each ARN;
+* what ``resources.extensions.IamRoleLambdaExecution.Properties`` adds to
+  that role (``Policies``, ``ManagedPolicyArns``, ``PermissionsBoundary``,
+  and an ``AssumeRolePolicyDocument`` that replaces the generated trust);
 * ``resources.Resources``: a CloudFormation Resources section, read by
   :func:`iamlint.sources.cloudformation.read_template` with positions in this file.
 
@@ -302,13 +305,14 @@ class _Reader:
         ]
         if custom:  # an existing role: Serverless creates none (the statements are still linted)
             return
-        provider_ptr = "/provider"
-        fallback = self.locator.key_span(provider_ptr) or self.locator.span(provider_ptr) or _START
+        fallback = self.locator.key_span("/provider") or self.locator.span("/provider") or _START
+        # the role is declared by the file as a whole (provider keys, resources.extensions):
+        # attachments are located by pointers from the top of the file
         resource = Document(
             self.path,
-            self.resolver.resolve(provider),
+            self.resolver.resolve(self.config),
             "role",
-            PrefixLocator(self.locator, provider_ptr),
+            self.locator,
             owner=ROLE_ID,
             kind_source="location",
             fallback_span=fallback,
@@ -334,17 +338,58 @@ class _Reader:
             path=path if isinstance(path, str) else None,
             meta={"ignore": [], "serverless": True},
         )
-        for raw, rel in (
-            *self._list(spec.get("managedPolicies"), "/iam/role/managedPolicies"),
-            *self._list(provider.get("iamManagedPolicies"), "/iamManagedPolicies"),
+        for raw, pointer in (
+            *self._list(spec.get("managedPolicies"), "/provider/iam/role/managedPolicies"),
+            *self._list(provider.get("iamManagedPolicies"), "/provider/iamManagedPolicies"),
         ):
-            role.managed.append(self._attachment(raw, rel))
-        for key, rel in (("permissionsBoundary", "/iam/role/permissionsBoundary"),):
-            if spec.get(key) is not None:
-                role.boundary = self._attachment(spec[key], rel)
-        if role.boundary is None and provider.get("rolePermissionsBoundary") is not None:
-            role.boundary = self._attachment(provider["rolePermissionsBoundary"], "/rolePermissionsBoundary")
+            role.managed.append(self._attachment(raw, pointer))
+        if spec.get("permissionsBoundary") is not None:
+            role.boundary = self._attachment(spec["permissionsBoundary"], "/provider/iam/role/permissionsBoundary")
+        elif provider.get("rolePermissionsBoundary") is not None:
+            role.boundary = self._attachment(provider["rolePermissionsBoundary"], "/provider/rolePermissionsBoundary")
+        for base, template in self.templates:
+            self._extension(role, template, base)
         self.roles.append(role)
+
+    def _extension(self, role: Role, template: dict, base: str) -> None:
+        """``resources.extensions.IamRoleLambdaExecution.Properties``: what the
+        user adds to the generated role (``AssumeRolePolicyDocument`` replaces
+        the generated trust and is linted as the user wrote it)."""
+        extensions = template.get("extensions")
+        ext = extensions.get(ROLE_ID) if isinstance(extensions, dict) else None
+        props = ext.get("Properties") if isinstance(ext, dict) else None
+        if not isinstance(props, dict):
+            return
+        at = f"{base}/extensions/{ROLE_ID}/Properties"
+        if isinstance(props.get("AssumeRolePolicyDocument"), dict):
+            role.trust = self._document(
+                props["AssumeRolePolicyDocument"], f"{at}/AssumeRolePolicyDocument", DocumentKind.TRUST
+            )
+        for item, pointer in self._list(props.get("Policies"), f"{at}/Policies"):
+            if isinstance(item, dict) and isinstance(item.get("PolicyDocument"), dict):
+                role.inline.append(
+                    self._document(item["PolicyDocument"], f"{pointer}/PolicyDocument", DocumentKind.IDENTITY)
+                )
+        for raw, pointer in self._list(props.get("ManagedPolicyArns"), f"{at}/ManagedPolicyArns"):
+            role.managed.append(self._attachment(raw, pointer))
+        if props.get("PermissionsBoundary") is not None:
+            role.boundary = self._attachment(props["PermissionsBoundary"], f"{at}/PermissionsBoundary")
+
+    def _document(self, raw: dict, pointer: str, kind: str) -> Document:
+        """A policy document written in full at ``pointer``."""
+        doc = Document(
+            self.path,
+            self.resolver.resolve(raw),
+            kind,
+            PrefixLocator(self.locator, pointer),
+            owner=ROLE_ID,
+            kind_source="location",
+            duplicates=self._duplicates(pointer),
+            fallback_span=self.locator.span(pointer) or _START,
+            meta={"ignore": [], "logical_id": ROLE_ID, "serverless": True},
+        )
+        self.documents.append(doc)
+        return doc
 
     @staticmethod
     def _list(value: Any, pointer: str) -> list[tuple[Any, str]]:
@@ -355,7 +400,7 @@ class _Reader:
         return [(value, pointer)]
 
     def _attachment(self, raw: Any, pointer: str) -> Attachment:
-        """A managed policy ARN (pointer relative to ``provider``); a ``!Ref``
+        """A managed policy ARN (pointer from the top of the file); a ``!Ref``
         of a managed policy of ``resources`` links its document."""
         return Attachment(self.resolver.resolve(raw), pointer, self._managed_ref(raw))
 

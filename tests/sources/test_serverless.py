@@ -145,7 +145,10 @@ def test_v3_attachments_are_located_at_each_arn(v3):
         "arn:aws:iam::aws:policy/AdministratorAccess",
         "arn:aws:iam::aws:policy/AdminstratorAccess",
     ]
-    assert [a.pointer for a in role.managed] == ["/iam/role/managedPolicies/0", "/iam/role/managedPolicies/1"]
+    assert [a.pointer for a in role.managed] == [
+        "/provider/iam/role/managedPolicies/0",
+        "/provider/iam/role/managedPolicies/1",
+    ]
     assert role.boundary is not None and role.boundary.arn == "arn:aws:iam::111122223333:policy/app-boundary"
     span = role.resource.locate(role.boundary.pointer)
     assert (span.line, span.column) == _at("v3", "arn:aws:iam::111122223333:policy/app-boundary")
@@ -175,8 +178,8 @@ def test_old_style_keys_build_the_same_role():
     role = _role(result)
     [inline] = role.inline
     assert inline.value["Statement"][0]["Resource"] == ["arn:aws:s3:::legacy-bucket/*"]
-    assert [a.pointer for a in role.managed] == ["/iamManagedPolicies/0"]
-    assert role.boundary is not None and role.boundary.pointer == "/rolePermissionsBoundary"
+    assert [a.pointer for a in role.managed] == ["/provider/iamManagedPolicies/0"]
+    assert role.boundary is not None and role.boundary.pointer == "/provider/rolePermissionsBoundary"
     span = role.resource.locate(role.boundary.pointer)
     assert (span.line, span.column) == _at("old-style", "arn:aws:iam::111122223333:policy/legacy-boundary")
 
@@ -351,3 +354,25 @@ def test_an_empty_statement_list_adds_no_policy(statements):
 def test_statements_that_are_not_a_list_are_reported_at_the_key(tmp_path):
     report = lint_bytes("serverless.yml", b"service: s\nprovider:\n  name: aws\n  iamRoleStatements: nope\n")
     assert [(f.rule, f.span.line, f.span.column) for f in report.findings] == [("IAM002", 4, 22)]
+
+
+# --------------------------------------------------------------------------
+# resources.extensions of the generated role
+
+
+def test_extensions_add_to_the_generated_role():
+    result = _read("extensions")
+    role = _role(result)
+    assert len(role.inline) == 2 and role.trust is not None
+    assert role.trust in result.documents and "synthesized" not in role.trust.meta  # written by the user
+    assert [a.pointer for a in role.managed] == [
+        "/resources/extensions/IamRoleLambdaExecution/Properties/ManagedPolicyArns/0"
+    ]
+
+
+def test_extensions_findings_are_located_where_written():
+    found = _findings("extensions")
+    assert ("IAM301", *_at("extensions", 'AWS: "*"')[:1], _at("extensions", '"*"')[1]) in found
+    assert ("IAM401", *_at("extensions", "arn:aws:iam::aws:policy/IAMFullAccess")) in found
+    assert ("IAM203", *_at("extensions", "NotAction: iam:*")) in found
+    assert any(rule == "IAM404" for rule, _, _ in found)  # public trust x IAM write
