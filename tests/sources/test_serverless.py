@@ -376,3 +376,25 @@ def test_extensions_findings_are_located_where_written():
     assert ("IAM401", *_at("extensions", "arn:aws:iam::aws:policy/IAMFullAccess")) in found
     assert ("IAM203", *_at("extensions", "NotAction: iam:*")) in found
     assert any(rule == "IAM404" for rule, _, _ in found)  # public trust x IAM write
+
+
+def test_managed_policies_through_intrinsics_and_self_variables(tmp_path):
+    path = tmp_path / "serverless.yml"
+    path.write_text(
+        "service: s\ncustom:\n  admin: arn:aws:iam::aws:policy/AdministratorAccess\nprovider:\n  name: aws\n"
+        "  iam:\n    role:\n      managedPolicies:\n"
+        "        - Fn::Join: ['', ['arn:', {Ref: AWS::Partition}, ':iam::aws:policy/PowerUserAccess']]\n"
+        "        - !Sub arn:${AWS::Partition}:iam::aws:policy/IAMFullAccess\n"
+        "        - ${self:custom.admin}\n"
+    )
+    report = lint_bytes(str(path), path.read_bytes())
+    assert [(f.rule, f.span.line, f.span.column) for f in report.findings] == [
+        ("IAM401", 9, 11),
+        ("IAM401", 10, 11),
+        ("IAM401", 11, 11),
+    ]
+    assert [m.split("`")[1] for m in (f.message for f in report.findings)] == [
+        "PowerUserAccess",
+        "IAMFullAccess",
+        "AdministratorAccess",
+    ]
