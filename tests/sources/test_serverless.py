@@ -398,3 +398,31 @@ def test_managed_policies_through_intrinsics_and_self_variables(tmp_path):
         "IAMFullAccess",
         "AdministratorAccess",
     ]
+
+
+# --------------------------------------------------------------------------
+# the same role as CloudFormation writes it (issue 17's equivalence)
+
+
+def test_the_same_role_as_cloudformation_gives_the_same_principal_and_findings():
+    folder = FIXTURES / "equivalent"
+    sls = read_source(str(folder / "serverless.yml"), (folder / "serverless.yml").read_bytes())
+    cfn = read_source(str(folder / "template.yaml"), (folder / "template.yaml").read_bytes())
+    a = _role(sls)
+    b = _role(cfn)
+    assert a.trust is not None and b.trust is not None and a.trust.value == b.trust.value
+    assert [d.value for d in a.inline] == [d.value for d in b.inline]
+    assert [(m.arn if isinstance(m.arn, str) else None) for m in a.managed] == [
+        (m.arn if isinstance(m.arn, str) else None) for m in b.managed
+    ]
+    assert [m.document.value if m.document else None for m in a.managed] == [
+        m.document.value if m.document else None for m in b.managed
+    ]
+    assert a.boundary is not None and b.boundary is not None and a.boundary.arn == b.boundary.arn
+
+    def findings(name: str) -> list[tuple[str, str]]:
+        report = lint_bytes(str(folder / name), (folder / name).read_bytes())
+        return sorted((f.rule, f.message) for f in report.findings)
+
+    assert findings("serverless.yml") == findings("template.yaml")
+    assert {rule for rule, _ in findings("serverless.yml")} == {"IAM205", "IAM206", "IAM207", "IAM208", "IAM401"}
