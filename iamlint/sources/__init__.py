@@ -38,9 +38,15 @@ def read_source(path: str, data: bytes, kind: str | None = None, explicit: bool 
 
 
 def _read_iac(path: str, text: str, kind: str | None) -> SourceResult:
-    """Terraform (.tf/.hcl) and CloudFormation YAML; a reader that is not
-    available yet skips the file."""
-    module = "terraform" if path.lower().endswith((".tf", ".hcl")) else "cloudformation"
+    """Terraform (.tf/.hcl), Serverless Framework (``serverless.yml``) and
+    CloudFormation YAML; a reader that is not available yet skips the file."""
+    lower = path.lower()
+    if lower.endswith((".tf", ".hcl")):
+        module = "terraform"
+    elif lower.replace("\\", "/").rsplit("/", 1)[-1] in ("serverless.yml", "serverless.yaml"):
+        module = "serverless"  # a file of that name that is not a Serverless configuration goes on to CloudFormation
+    else:
+        module = "cloudformation"
     try:
         reader = importlib.import_module(f"iamlint.sources.{module}")
     except ImportError:

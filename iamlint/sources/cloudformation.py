@@ -188,6 +188,13 @@ def read_json(path: str, text: str, value: Any, parse_result: Any, kind: str | N
     return _Extractor(path, text, value, parse_result.locator, list(parse_result.duplicates)).run()
 
 
+def read_template(path: str, text: str, template: dict, locator: Any, duplicates: list) -> SourceResult:
+    """A template held inside another file (``resources`` of a ``serverless.yml``):
+    ``locator`` answers pointers from the template's root (``/Resources/...``) and
+    ``duplicates`` are relative to it."""
+    return _Extractor(path, text, template, locator, duplicates).run()
+
+
 def _syntax(path: str, text: str, problems: list, locator: Any) -> SourceResult:
     doc = Document(path, None, DocumentKind.IDENTITY, locator, kind_source="location", syntax_problems=list(problems))
     return SourceResult(documents=[doc], text=text)

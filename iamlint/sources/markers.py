@@ -29,6 +29,8 @@ _JSON_MARKERS = (
 )
 _HCL_MARKERS = ("aws_iam_", "policy", "assume_role")
 _RESOURCES = re.compile(r"""["']?Resources["']?\s*:""")
+_SERVERLESS_SERVICE = re.compile(r"^service\s*:", re.MULTILINE)
+_SERVERLESS_PROVIDER = re.compile(r"^provider\s*:", re.MULTILINE)
 
 
 def _template_text(text: str) -> bool:
@@ -50,3 +52,9 @@ def hcl_is_iam(text: str) -> bool:
     """Terraform that declares IAM resources, policy documents or policies."""
     lower = text.lower()
     return any(m in lower for m in _HCL_MARKERS)
+
+
+def serverless_is_iam(text: str) -> bool:
+    """A ``serverless.yml`` (top-level ``service`` and ``provider``): Serverless
+    creates a Lambda execution role from it."""
+    return _SERVERLESS_SERVICE.search(text) is not None and _SERVERLESS_PROVIDER.search(text) is not None

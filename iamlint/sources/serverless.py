@@ -1,0 +1,442 @@
+"""Serverless Framework ``serverless.yml`` / ``serverless.yaml``: the policies it holds.
+
+A thin syntax adapter: nothing is executed and no file a variable names is read
+(``serverless.ts`` / ``.js`` are never read at all).  What Serverless deploys
+from the file, read with the positions of :mod:`iamlint.sources.yamlpos`:
+
+* the default Lambda execution role, ``IamRoleLambdaExecution`` (as Serverless
+  names it), with the trust Serverless generates (``lambda.amazonaws.com``;
+  synthesized, so it is marked ``meta["synthesized"]``, located at the
+  ``provider`` key and not linted as a document: no finding lands in text the
+  user did not write);
+* its inline policy: ``provider.iam.role.statements`` (v3+) and the older
+  ``provider.iamRoleStatements``, one identity document each, every pointer
+  located at the statement the user wrote;
+* its managed policies (``provider.iam.role.managedPolicies``, older
+  ``provider.iamManagedPolicies``) and permissions boundary
+  (``provider.iam.role.permissionsBoundary``, older
+  ``provider.rolePermissionsBoundary``), located at each ARN;
+* what ``resources.extensions.IamRoleLambdaExecution.Properties`` adds to
+  that role (``Policies``, ``ManagedPolicyArns``, ``PermissionsBoundary``,
+  and an ``AssumeRolePolicyDocument`` that replaces the generated trust);
+* ``resources.Resources``: a CloudFormation Resources section, read by
+  :func:`iamlint.sources.cloudformation.read_template` with positions in this file.
+
+``provider.iam.role`` (or the older ``provider.role``) given as an ARN, a name
+or an intrinsic names an existing role: Serverless creates none, so there is
+no principal.
+
+Serverless variables (``${self:custom.x}``, ``${opt:stage}``, ``${env:X}``,
+``${sls:stage}``, ``${aws:accountId}``, ``${ssm:...}``, ``${file(...)}`` ...)
+are resolved by Serverless at deploy time from outside the file: a string that
+holds one becomes :class:`~iamlint.model.policy.Opaque` (unknown, never a
+wildcard, never malformed), except that ``${self:...}`` naming a plain value
+of the same file is substituted (:class:`SelfVariables`).  IAM policy
+variables (``${aws:username}``) and CloudFormation ``${AWS::Region}`` are not
+Serverless variables and stay text.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from iamlint.findings import Span
+from iamlint.model.document import Document, NullLocator, PrefixLocator
+from iamlint.model.policy import Opaque
+from iamlint.model.role import Attachment, Role
+from iamlint.parsing.strict import SyntaxProblem
+from iamlint.sources import cloudformation, markers, yamlpos
+from iamlint.sources.intrinsics import Resolver, budget_for, is_intrinsic
+from iamlint.sources.result import SourceResult
+from iamlint.vocabulary import DocumentKind
+
+#: file names the Serverless Framework reads its configuration from (YAML only)
+FILE_NAMES = ("serverless.yml", "serverless.yaml")
+#: the logical id Serverless gives the default Lambda execution role
+ROLE_ID = "IamRoleLambdaExecution"
+#: the trust policy Serverless generates for that role
+LAMBDA_TRUST = {
+    "Version": "2012-10-17",
+    "Statement": [
+        {"Effect": "Allow", "Principal": {"Service": ["lambda.amazonaws.com"]}, "Action": ["sts:AssumeRole"]}
+    ],
+}
+
+_START = Span(1, 1, 1, 2)
+#: ``${source:...}`` / ``${source(...)...}`` of Serverless's variable sources
+#: (v3 and v4); ``aws:`` only for the two addresses Serverless resolves
+_VARIABLE = re.compile(
+    r"\$\{\s*(?:"
+    r"(?:self|opt|env|sls|ssm|s3|cf|param|file|strToBool|git|vault|terraform|doppler|state)\s*[:(.]"
+    r"|aws:(?:accountId|region)\b"
+    r")"
+)
+
+
+def is_serverless_path(path: str) -> bool:
+    """``serverless.yml`` / ``serverless.yaml`` in any directory."""
+    return path.replace("\\", "/").rsplit("/", 1)[-1].lower() in FILE_NAMES
+
+
+def looks_like_serverless(value: Any) -> bool:
+    """A Serverless configuration for AWS: ``service`` and ``provider`` at the
+    top level, the provider named ``aws`` (a variable there is taken as aws)."""
+    if not isinstance(value, dict) or "service" not in value:
+        return False
+    provider = value.get("provider")
+    if isinstance(provider, str):
+        return provider == "aws"
+    if not isinstance(provider, dict):
+        return False
+    name = provider.get("name")
+    return name == "aws" or (isinstance(name, str) and _VARIABLE.search(name) is not None)
+
+
+def read(path: str, text: str, kind: str | None) -> SourceResult:
+    """A file named ``serverless.yml``: a Serverless configuration is read
+    here; any other YAML of that name is read as CloudFormation would be
+    (which skips what is not a template)."""
+    loaded = yamlpos.load(text)
+    if loaded.problems:
+        if markers.serverless_is_iam(text):
+            return _syntax(path, text, loaded.problems, loaded.locator)
+        return cloudformation.read(path, text, kind)
+    if not looks_like_serverless(loaded.value):
+        return cloudformation.read(path, text, kind)
+    try:
+        return _Reader(path, text, loaded).run()
+    except RecursionError:  # the loader took it, but what is built from it goes deeper
+        return _syntax(path, text, [SyntaxProblem("YAML nesting is too deep to read", _START)], loaded.locator)
+
+
+def _syntax(path: str, text: str, problems: list, locator: Any) -> SourceResult:
+    doc = Document(path, None, DocumentKind.IDENTITY, locator, kind_source="location", syntax_problems=list(problems))
+    return SourceResult(documents=[doc], text=text)
+
+
+# --------------------------------------------------------------------------
+# variables
+
+
+def has_variable(text: str) -> bool:
+    """Whether ``text`` holds a Serverless variable (``${self:...}``, ``${opt:...}`` ...)."""
+    return "${" in text and _VARIABLE.search(text) is not None
+
+
+def opaque_variables(value: Any, root: Any = None) -> Any:
+    """``value`` with every string that holds a Serverless variable replaced by
+    :class:`Opaque` (its text kept as the rendering); keys are left as written.
+    With ``root`` (the whole configuration), ``${self:...}`` variables that name
+    a plain value of the same file are substituted first (:class:`SelfVariables`)."""
+    selves = SelfVariables(root) if isinstance(root, dict) else None
+
+    def walk(node: Any) -> Any:
+        if isinstance(node, str):
+            if not has_variable(node):
+                return node
+            resolved = selves.substitute(node) if selves is not None else None
+            return Opaque(node) if resolved is None else resolved
+        if isinstance(node, dict):
+            return {k: walk(v) for k, v in node.items()}
+        if isinstance(node, list):
+            return [walk(v) for v in node]
+        return node
+
+    return walk(value)
+
+
+class _Unresolved(Exception):
+    pass
+
+
+class SelfVariables:
+    """``${self:custom.bucket}``: a variable that names a value of the same
+    file, substituted when that value is a plain scalar (a string, itself
+    resolved the same way, a number or a boolean) and the variable has no
+    default or nested variable.  ``provider.stage`` / ``provider.region`` are
+    never substituted (``--stage`` / ``--region`` may replace them).  A chain
+    longer than :data:`MAX_CHAIN` or a cycle stays unresolved; what is built is
+    bounded by :data:`MAX_LENGTH` characters a string."""
+
+    MAX_CHAIN = 10
+    MAX_LENGTH = 4096
+    _REF = re.compile(r"\$\{\s*self:([\w.\-]+)\s*\}")
+    _DEPLOY_TIME = ("provider.stage", "provider.region")
+
+    def __init__(self, root: dict) -> None:
+        self.root = root
+        self._memo: dict[str, str | None] = {}
+        self._active: list[str] = []
+
+    def substitute(self, text: str) -> str | None:
+        """``text`` with its ``${self:...}`` variables substituted, or None when
+        a Serverless variable would remain."""
+        if "self:" not in text:
+            return None
+
+        def one(match: re.Match[str]) -> str:
+            found = self.lookup(match.group(1))
+            if found is None:
+                raise _Unresolved
+            return found
+
+        try:
+            out = self._REF.sub(one, text)
+        except _Unresolved:
+            return None
+        return None if len(out) > self.MAX_LENGTH or has_variable(out) else out
+
+    def lookup(self, address: str) -> str | None:
+        if address in self._memo:
+            return self._memo[address]
+        if address in self._active or len(self._active) >= self.MAX_CHAIN:
+            return None  # a cycle, or a chain too long to follow
+        if any(address == d or address.startswith(d + ".") for d in self._DEPLOY_TIME):
+            return None
+        node: Any = self.root
+        for part in address.split("."):
+            if not isinstance(node, dict) or part not in node:
+                return None
+            node = node[part]
+        found: str | None = None
+        if isinstance(node, bool):
+            found = "true" if node else "false"
+        elif isinstance(node, (int, float)):
+            found = str(node)
+        elif isinstance(node, str):
+            self._active.append(address)
+            try:
+                found = self.substitute(node) if has_variable(node) else node
+            finally:
+                self._active.pop()
+        self._memo[address] = found
+        return found
+
+
+# --------------------------------------------------------------------------
+# locators
+
+
+class StatementsLocator:
+    """The inline policy Serverless builds from a list of statements written at
+    ``base``: ``/Statement/...`` is ``base/...``; the synthesized top
+    (``""``, ``/Version``) is located at the list."""
+
+    def __init__(self, locator: Any, base: str) -> None:
+        self.locator, self.base = locator, base
+
+    def _pointer(self, pointer: str) -> str | None:
+        if pointer == "/Statement" or pointer == "":
+            return self.base
+        if pointer.startswith("/Statement/"):
+            return self.base + pointer[len("/Statement") :]
+        return None
+
+    def span(self, pointer: str) -> Span | None:
+        found = self._pointer(pointer)
+        return self.locator.span(found) if found is not None else None
+
+    def key_span(self, pointer: str) -> Span | None:
+        found = self._pointer(pointer)
+        return self.locator.key_span(found) if found is not None else None
+
+
+# --------------------------------------------------------------------------
+# reading
+
+
+class _Reader:
+    def __init__(self, path: str, text: str, loaded: yamlpos.YamlResult) -> None:
+        self.path, self.text, self.loaded = path, text, loaded
+        self.locator = loaded.locator
+        self.config: dict = opaque_variables(loaded.value, loaded.value)
+        self.documents: list[Document] = []
+        self.roles: list[Role] = []
+        #: CloudFormation templates of ``resources`` (pointer of each, template)
+        self.templates = self._templates()
+        # intrinsics in provider statements resolve against the (first) template
+        first = self.templates[0][1] if self.templates else {}
+        self.resolver = Resolver(first, budget_for(len(text)))
+
+    def _templates(self) -> list[tuple[str, dict]]:
+        resources = self.config.get("resources")
+        if isinstance(resources, dict):
+            return [("/resources", resources)]
+        if isinstance(resources, list):  # several fragments, each with Resources (or a ${file(...)})
+            return [(f"/resources/{i}", r) for i, r in enumerate(resources) if isinstance(r, dict)]
+        return []
+
+    def _duplicates(self, base: str, rebase: str = "") -> list[tuple[str, str, Span]]:
+        return [
+            (rebase + p[len(base) :], k, s)
+            for p, k, s in self.loaded.duplicates
+            if p == base or p.startswith(base + "/")
+        ]
+
+    def run(self) -> SourceResult:
+        for base, template in self.templates:
+            result = cloudformation.read_template(
+                self.path, self.text, template, PrefixLocator(self.locator, base), self._duplicates(base)
+            )
+            self.documents += result.documents
+            self.roles += result.roles
+        provider = self.config.get("provider")
+        if isinstance(provider, dict):
+            self._provider(provider)
+        return SourceResult(documents=self.documents, roles=self.roles, text=self.text)
+
+    # -- the provider's default role -------------------------------------------
+    def _provider(self, provider: dict) -> None:
+        iam = provider.get("iam")
+        iam = iam if isinstance(iam, dict) else {}
+        role_spec = iam.get("role")
+        # an ARN, a name, an intrinsic or a variable: an existing role
+        named = role_spec is not None and (not isinstance(role_spec, dict) or is_intrinsic(role_spec))
+        custom = "role" in provider or named
+        spec: dict = role_spec if isinstance(role_spec, dict) and not custom else {}
+        inline = [
+            doc
+            for doc in (
+                self._statements(spec.get("statements"), "/provider/iam/role/statements"),
+                self._statements(provider.get("iamRoleStatements"), "/provider/iamRoleStatements"),
+            )
+            if doc is not None
+        ]
+        if custom:  # an existing role: Serverless creates none (the statements are still linted)
+            return
+        fallback = self.locator.key_span("/provider") or self.locator.span("/provider") or _START
+        # the role is declared by the file as a whole (provider keys, resources.extensions):
+        # attachments are located by pointers from the top of the file
+        resource = Document(
+            self.path,
+            self.resolver.resolve(self.config),
+            "role",
+            self.locator,
+            owner=ROLE_ID,
+            kind_source="location",
+            fallback_span=fallback,
+            meta={"ignore": [], "logical_id": ROLE_ID, "serverless": True},
+        )
+        trust = Document(
+            self.path,
+            LAMBDA_TRUST,
+            DocumentKind.TRUST,
+            NullLocator(),
+            owner=ROLE_ID,
+            kind_source="location",
+            fallback_span=fallback,
+            meta={"synthesized": True, "logical_id": ROLE_ID, "serverless": True},
+        )
+        path = self.resolver.resolve(spec.get("path"))
+        role = Role(
+            ROLE_ID,
+            self.path,
+            resource,
+            trust=trust,
+            inline=inline,
+            path=path if isinstance(path, str) else None,
+            meta={"ignore": [], "serverless": True},
+        )
+        for raw, pointer in (
+            *self._list(spec.get("managedPolicies"), "/provider/iam/role/managedPolicies"),
+            *self._list(provider.get("iamManagedPolicies"), "/provider/iamManagedPolicies"),
+        ):
+            role.managed.append(self._attachment(raw, pointer))
+        if spec.get("permissionsBoundary") is not None:
+            role.boundary = self._attachment(spec["permissionsBoundary"], "/provider/iam/role/permissionsBoundary")
+        elif provider.get("rolePermissionsBoundary") is not None:
+            role.boundary = self._attachment(provider["rolePermissionsBoundary"], "/provider/rolePermissionsBoundary")
+        for base, template in self.templates:
+            self._extension(role, template, base)
+        self.roles.append(role)
+
+    def _extension(self, role: Role, template: dict, base: str) -> None:
+        """``resources.extensions.IamRoleLambdaExecution.Properties``: what the
+        user adds to the generated role (``AssumeRolePolicyDocument`` replaces
+        the generated trust and is linted as the user wrote it)."""
+        extensions = template.get("extensions")
+        ext = extensions.get(ROLE_ID) if isinstance(extensions, dict) else None
+        props = ext.get("Properties") if isinstance(ext, dict) else None
+        if not isinstance(props, dict):
+            return
+        at = f"{base}/extensions/{ROLE_ID}/Properties"
+        if isinstance(props.get("AssumeRolePolicyDocument"), dict):
+            role.trust = self._document(
+                props["AssumeRolePolicyDocument"], f"{at}/AssumeRolePolicyDocument", DocumentKind.TRUST
+            )
+        for item, pointer in self._list(props.get("Policies"), f"{at}/Policies"):
+            if isinstance(item, dict) and isinstance(item.get("PolicyDocument"), dict):
+                role.inline.append(
+                    self._document(item["PolicyDocument"], f"{pointer}/PolicyDocument", DocumentKind.IDENTITY)
+                )
+        for raw, pointer in self._list(props.get("ManagedPolicyArns"), f"{at}/ManagedPolicyArns"):
+            role.managed.append(self._attachment(raw, pointer))
+        if props.get("PermissionsBoundary") is not None:
+            role.boundary = self._attachment(props["PermissionsBoundary"], f"{at}/PermissionsBoundary")
+
+    def _document(self, raw: dict, pointer: str, kind: str) -> Document:
+        """A policy document written in full at ``pointer``."""
+        doc = Document(
+            self.path,
+            self.resolver.resolve(raw),
+            kind,
+            PrefixLocator(self.locator, pointer),
+            owner=ROLE_ID,
+            kind_source="location",
+            duplicates=self._duplicates(pointer),
+            fallback_span=self.locator.span(pointer) or _START,
+            meta={"ignore": [], "logical_id": ROLE_ID, "serverless": True},
+        )
+        self.documents.append(doc)
+        return doc
+
+    @staticmethod
+    def _list(value: Any, pointer: str) -> list[tuple[Any, str]]:
+        if isinstance(value, list):
+            return [(v, f"{pointer}/{i}") for i, v in enumerate(value)]
+        if value is None:
+            return []
+        return [(value, pointer)]
+
+    def _attachment(self, raw: Any, pointer: str) -> Attachment:
+        """A managed policy ARN (pointer from the top of the file); a ``!Ref``
+        of a managed policy of ``resources`` links its document."""
+        return Attachment(self.resolver.resolve(raw), pointer, self._managed_ref(raw))
+
+    def _managed_ref(self, raw: Any) -> Document | None:
+        lid: Any = None
+        if isinstance(raw, dict) and len(raw) == 1:
+            if "Ref" in raw:
+                lid = raw["Ref"]
+            elif isinstance(raw.get("Fn::GetAtt"), list) and raw["Fn::GetAtt"]:
+                lid = raw["Fn::GetAtt"][0]
+            elif isinstance(raw.get("Fn::GetAtt"), str):
+                lid = raw["Fn::GetAtt"].split(".", 1)[0]
+        if not isinstance(lid, str):
+            return None
+        for doc in self.documents:
+            if doc.meta.get("managed_policy") and doc.meta.get("logical_id") == lid:
+                return doc
+        return None
+
+    def _statements(self, raw: Any, pointer: str) -> Document | None:
+        """The inline policy Serverless builds from the statements at ``pointer``
+        (none from an empty list: Serverless adds no statement then)."""
+        if raw is None or raw == []:
+            return None
+        statements = self.resolver.resolve(raw)
+        value = {"Version": "2012-10-17", "Statement": statements}
+        doc = Document(
+            self.path,
+            value,
+            DocumentKind.IDENTITY,
+            StatementsLocator(self.locator, pointer),
+            owner=ROLE_ID,
+            kind_source="location",
+            duplicates=self._duplicates(pointer, "/Statement"),
+            fallback_span=self.locator.span(pointer) or _START,
+            meta={"ignore": [], "logical_id": ROLE_ID, "serverless": True},
+        )
+        self.documents.append(doc)
+        return doc
