@@ -22,7 +22,7 @@ from iamlint.parsing.schema import json_type
 from iamlint.parsing.strict import SyntaxProblem
 from iamlint.sources.hclpos import WholeLocator
 from iamlint.sources.result import SourceResult
-from iamlint.sources.terraform import ATTACHMENTS, IDENTITY, INLINE_TARGET, PRINCIPAL_TYPES, RESOURCE
+from iamlint.sources.terraform import ATTACHMENTS, IDENTITY, INLINE_TARGET, ORGANIZATIONS, PRINCIPAL_TYPES, RESOURCE
 from iamlint.vocabulary import DocumentKind
 
 
@@ -165,11 +165,8 @@ def read_json(path: str, text: str, value: dict, parse_result: Any, kind: str | 
             policy(address, values, base, IDENTITY[rtype], DocumentKind.IDENTITY, rtype)
         elif rtype in RESOURCE:
             policy(address, values, base, RESOURCE[rtype], DocumentKind.RESOURCE, rtype)
-        elif (
-            rtype == "aws_organizations_policy"
-            and values.get("type", "SERVICE_CONTROL_POLICY") == "SERVICE_CONTROL_POLICY"
-        ):
-            policy(address, values, base, "content", DocumentKind.SCP, rtype)
+        elif rtype == "aws_organizations_policy" and values.get("type", "SERVICE_CONTROL_POLICY") in ORGANIZATIONS:
+            policy(address, values, base, "content", ORGANIZATIONS[values.get("type", "SERVICE_CONTROL_POLICY")], rtype)
         if rtype in PRINCIPAL_TYPES:
             roles.append((address, values, base, rtype))
 
