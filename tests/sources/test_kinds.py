@@ -235,3 +235,45 @@ def test_account_dump_findings() -> None:
     ]
     boundary = next(f for f in findings if f.rule == "IAM209")
     assert not GRANT_RULES & {f.rule for f in findings if f.span.line == boundary.span.line}
+
+
+def _plan(*resources: tuple[str, str, dict]) -> bytes:
+    items = [
+        {"address": f"{rtype}.{name}", "mode": "managed", "type": rtype, "name": name, "values": values}
+        for rtype, name, values in resources
+    ]
+    return json.dumps({"format_version": "1.2", "planned_values": {"root_module": {"resources": items}}}).encode()
+
+
+def test_terraform_plan_policy_used_only_as_a_boundary_is_boundary() -> None:
+    everything = json.dumps(
+        {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}
+    )
+    arn = "arn:aws:iam::111122223333:policy/{}"
+    trust = json.dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"}
+            ],
+        }
+    )
+    data = _plan(
+        ("aws_iam_policy", "boundary", {"name": "boundary", "arn": arn.format("boundary"), "policy": everything}),
+        ("aws_iam_policy", "shared", {"name": "shared", "arn": arn.format("shared"), "policy": everything}),
+        (
+            "aws_iam_role",
+            "app",
+            {"name": "app", "assume_role_policy": trust, "permissions_boundary": arn.format("boundary")},
+        ),
+        ("aws_iam_user", "ops", {"name": "ops", "permissions_boundary": arn.format("shared")}),
+        ("aws_iam_user_policy_attachment", "ops", {"user": "ops", "policy_arn": arn.format("shared")}),
+    )
+    kinds = {d.owner: d.kind for d in read_source("plan.json", data).documents}
+    assert kinds == {
+        "aws_iam_policy.boundary": "boundary",
+        "aws_iam_policy.shared": "identity",
+        "aws_iam_role.app": "trust",
+    }
+    rules = sorted(f.rule for f in lint_bytes("plan.json", data).findings)
+    assert rules == ["IAM201", "IAM209", "IAM405"]
