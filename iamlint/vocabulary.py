@@ -37,6 +37,8 @@ class DocumentKind(StrEnum):
     TRUST = "trust"  # a role's assume-role policy: who may become the role
     RESOURCE = "resource"  # attached to a resource: who may use it
     SCP = "scp"  # an organizations service control policy
+    BOUNDARY = "boundary"  # a permissions boundary: the most a user or role may do, granting nothing
+    RCP = "rcp"  # an organizations resource control policy
 
 
 class Severity(StrEnum):

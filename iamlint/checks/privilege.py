@@ -545,3 +545,38 @@ def privilege_escalation(ctx: Context) -> Iterator[Report]:
             at_key=at_key,
             related=related,
         )
+
+
+# --------------------------------------------------------------------------
+# IAM209 boundary that limits nothing
+# --------------------------------------------------------------------------
+
+
+def boundary_limits_nothing(ctx: Context) -> Iterator[Report]:
+    """A permissions boundary whose unconditional Allow covers every action on
+    every resource, with no Deny beside it: the principal keeps whatever its
+    permission policies grant."""
+    perms = permissions(ctx)
+    if perms.denies:
+        return  # any Deny, conditional or not, takes something away
+    for stmt in perms.allows:
+        if stmt.not_resource or stmt.conditions or not _is_full_admin(stmt):
+            continue
+        if stmt.not_action:
+            pointer, at_key = stmt.ptr("NotAction"), True
+        else:
+            pointer, at_key = next(
+                (
+                    (v.pointer, False)
+                    for v in stmt.actions
+                    if isinstance(v.value, str) and is_full_wildcard_pattern(v.value)
+                ),
+                (stmt.ptr("Action"), True),
+            )
+        yield Report(
+            pointer,
+            f"{_cap(statement_label(stmt))} allows every action on every resource without a condition, so this "
+            "permissions boundary limits nothing: its user or role may do whatever its permission policies grant; "
+            "allow only the services the principal may ever use, or deny what it must never do",
+            at_key=at_key,
+        )

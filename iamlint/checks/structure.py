@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator
 
@@ -203,3 +204,49 @@ def invalid_effect(ctx: Context) -> Iterator[Report]:
             yield Report(st.ptr("Effect"), f'`Effect` must be exactly "{right}" (case-sensitive), not {eff!r}')
         else:
             yield Report(st.ptr("Effect"), f'`Effect` must be "Allow" or "Deny", not {eff!r}')
+
+
+#: the largest service or resource control policy AWS Organizations accepts, in characters
+ORGANIZATIONS_POLICY_MAX = 5120
+
+
+def organizations_policy_too_large(ctx: Context) -> Iterator[Report]:
+    """IAM014: the document without any whitespace (an unresolved IaC value
+    counted as an empty string) is a lower bound of what Organizations counts."""
+    value = ctx.document.value
+    if not isinstance(value, dict):
+        return
+    size = len(json.dumps(value, separators=(",", ":"), ensure_ascii=False, default=lambda _: ""))
+    if size > ORGANIZATIONS_POLICY_MAX:
+        what = "resource control policy" if ctx.kind == "rcp" else "service control policy"
+        yield Report(
+            "",
+            f"this {what} is {size:,} characters even without whitespace; AWS Organizations accepts at most "
+            f"{ORGANIZATIONS_POLICY_MAX:,}: split it into several policies attached to the same target",
+        )
+
+
+def _only_star(value: object) -> bool:
+    return value == "*" or value == ["*"]
+
+
+def rcp_allow_statement(ctx: Context) -> Iterator[Report]:
+    """IAM015: an RCP's Allow is valid only as RCPFullAWSAccess has it."""
+    for st in ctx.policy.statements:
+        if not st.is_allow:
+            continue
+        raw = st.raw
+        differs = [f"`{k}`" for k in ("NotPrincipal", "NotAction", "NotResource") if k in raw]
+        differs += [
+            f'`{k}` other than "*"' for k in ("Principal", "Action", "Resource") if k in raw and not _only_star(raw[k])
+        ]
+        differs += [f"no `{k}`" for k in ("Principal", "Action", "Resource") if k not in raw and f"Not{k}" not in raw]
+        if raw.get("Condition"):
+            differs.append("a `Condition`")
+        if differs:
+            yield Report(
+                st.ptr("Effect"),
+                f"an Allow statement in a resource control policy is valid only as in RCPFullAWSAccess "
+                f'("Principal": "*", "Action": "*", "Resource": "*", no Condition); this one has '
+                f"{', '.join(differs)}: an RCP cannot grant, write what must not happen as a Deny",
+            )

@@ -83,8 +83,9 @@ class Document:
 
     ``value`` is the decoded document (None when it could not be parsed: the
     syntax problems then say why).  ``kind`` is one of identity, trust,
-    resource, scp.  ``owner`` names the resource it belongs to (CloudFormation
-    logical id, Terraform address, role name of an account dump).
+    resource, scp, boundary, rcp (``vocabulary.DocumentKind``).  ``owner``
+    names the resource it belongs to (CloudFormation logical id, Terraform
+    address, role name of an account dump).
     """
 
     file: str

@@ -294,3 +294,14 @@ def detect_kind(value: Any) -> str:
     if actions and all(a in ROLE_ASSUMPTION_ACTIONS for a in actions):
         return DocumentKind.TRUST.value
     return DocumentKind.RESOURCE.value
+
+
+def organizations_kind(value: Any) -> str:
+    """An Organizations policy's kind from content: rcp when a statement names
+    a ``Principal`` (or ``NotPrincipal``) -- resource control policies do, with
+    ``"*"`` -- else scp (service control policies name none)."""
+    raw = value.get("Statement") if isinstance(value, dict) else None
+    raws = (raw,) if isinstance(raw, dict) else raw if isinstance(raw, list) else ()
+    if any(isinstance(s, dict) and ("Principal" in s or "NotPrincipal" in s) for s in raws):
+        return DocumentKind.RCP.value
+    return DocumentKind.SCP.value

@@ -2,8 +2,9 @@
 
 The schemas live in ``iamlint/parsing/schemas/``: ``policy-common.json`` holds
 the shape every IAM policy shares (element types, known element names) plus
-reusable statement rules; ``identity.json``, ``trust.json``, ``resource.json``
-and ``scp.json`` add the elements each kind requires or forbids.
+reusable statement rules; ``identity.json``, ``trust.json``, ``resource.json``,
+``scp.json``, ``boundary.json`` and ``rcp.json`` add the elements each kind
+requires or forbids.
 
 :func:`validate` turns every jsonschema error into a :class:`SchemaProblem`: one
 human sentence at the offending node. The sentences come from annotations in the
@@ -91,8 +92,9 @@ class SchemaProblem(NamedTuple):
     #: One human sentence.
     message: str
     #: ``"type"`` (wrong JSON type, shape, unknown element), ``"forbidden"``
-    #: (element not allowed for this kind), ``"required"`` (missing element) or
-    #: ``"conflict"`` (X and NotX together).
+    #: (element not allowed for this kind), ``"value"`` (a value this kind does
+    #: not allow, e.g. a named principal in an RCP), ``"required"`` (missing
+    #: element) or ``"conflict"`` (X and NotX together).
     category: str
     #: True when the problem is the member's presence: point at its key, not its value.
     at_key: bool

@@ -12,7 +12,8 @@ place in the dump), and every role, user and group becomes a
   includes its groups' policies);
 * ``GroupDetailList``: inline and attached policies;
 * ``Policies``: customer managed policies, default version only; they are
-  linted once and resolve the attachments that name them.  AWS managed
+  linted once and resolve the attachments that name them.  One used only as
+  a permissions boundary is kind ``boundary``.  AWS managed
   policies listed there are not linted (their content is AWS's, judged at the
   attachment through the managed policy catalog).
 
@@ -48,6 +49,12 @@ def _as_list(value: Any, pointer: str) -> list[tuple[Any, str]]:
     return []
 
 
+def _count(entry: dict, key: str) -> int:
+    """A count of a ``Policies`` entry (0 when absent or not a number)."""
+    value = entry.get(key)
+    return value if isinstance(value, int) and not isinstance(value, bool) else 0
+
+
 def decode_document(raw: Any) -> Any:
     """A policy document as written in a dump: an object, or a (URL-encoded)
     JSON string.  Returns the decoded value, or ``raw`` itself when it cannot
@@ -81,6 +88,7 @@ class _Dump:
         self.documents: list[Document] = []
         self.roles: list[Role] = []
         self.customer: dict[str, Document] = {}  # policy ARN (lower) -> default version document
+        self.customer_entries: list[tuple[Document, dict]] = []  # each customer policy's document and entry
         self.groups: dict[str, Role] = {}
         self.truncated = bool(value.get("IsTruncated")) if isinstance(value, dict) else False
 
@@ -137,7 +145,21 @@ class _Dump:
             for entry, pointer in _as_list(self.value.get(key), f"/{key}"):
                 if isinstance(entry, dict):
                     self._principal(ptype, entry, pointer)
+        self._boundary_kinds()
         return SourceResult(documents=self.documents, roles=self.roles, text=self.text)
+
+    def _boundary_kinds(self) -> None:
+        """A customer managed policy used as a permissions boundary (by a
+        principal of the dump, or ``PermissionsBoundaryUsageCount`` > 0) and
+        attached to nobody as a permission policy (no principal of the dump
+        attaches it, ``AttachmentCount`` is 0 or absent) is kind boundary.
+        Both a boundary and a permission policy, it stays identity (it grants)."""
+        attached = {id(a.document) for r in self.roles for a in r.managed if a.document is not None}
+        boundaries = {id(r.boundary.document) for r in self.roles if r.boundary and r.boundary.document}
+        for doc, entry in self.customer_entries:
+            used = id(doc) in boundaries or _count(entry, "PermissionsBoundaryUsageCount") > 0
+            if used and id(doc) not in attached and _count(entry, "AttachmentCount") == 0:
+                doc.kind = DocumentKind.BOUNDARY
 
     def _policies(self) -> None:
         for entry, pointer in _as_list(self.value.get("Policies"), "/Policies"):
@@ -172,6 +194,7 @@ class _Dump:
             )
             if isinstance(arn, str):
                 self.customer[arn.lower()] = doc
+            self.customer_entries.append((doc, entry))
 
     def _principal(self, ptype: str, entry: dict, pointer: str) -> None:
         name_key = {"role": "RoleName", "user": "UserName", "group": "GroupName"}[ptype]

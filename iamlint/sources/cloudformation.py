@@ -67,6 +67,9 @@ RESOURCE_POLICIES: dict[str, tuple[str, ...]] = {
     ),
 }
 
+#: AWS::Organizations::Policy Type -> document kind (TAG_POLICY, BACKUP_POLICY ... are not IAM)
+ORGANIZATIONS_POLICY_KINDS = {"SERVICE_CONTROL_POLICY": DocumentKind.SCP, "RESOURCE_CONTROL_POLICY": DocumentKind.RCP}
+
 #: policy resources: type -> (property naming the principals, principal type)
 POLICY_TARGETS = {"Roles": "role", "Users": "user", "Groups": "group"}
 INLINE_POLICY_TYPES = {
@@ -270,6 +273,8 @@ class _Extractor:
         #: IAM names given in the template (RoleName ...) -> logical id
         self.names: dict[tuple[str, str], str] = {}
         self.links: list[Callable[[], None]] = []
+        #: logical ids of managed policies whose Roles/Users/Groups name principals
+        self.attached_managed: set[str] = set()
 
     # -- helpers -------------------------------------------------------------
     def _document(
@@ -449,14 +454,33 @@ class _Extractor:
                 for path in RESOURCE_POLICIES[rtype]:
                     for pointer, raw in _property_values(props, path.split("/"), base):
                         self._document(lid, res, pointer, raw, DocumentKind.RESOURCE)
+            elif rtype == "AWS::Organizations::Policy":
+                ptype = self.resolver.resolve(props.get("Type"))
+                kind = ORGANIZATIONS_POLICY_KINDS.get(ptype) if isinstance(ptype, str) else None
+                if kind is not None and "Content" in props:
+                    self._document(lid, res, f"{base}/Content", props["Content"], kind)
         self.documents.extend(apigateway.read_globals(self, self.template))
         for link in self.links:
             link()
+        self._boundary_kinds()
         # the links are closures over this extractor: dropping them breaks the
         # reference cycle, so the template's objects are freed by reference
         # counting as soon as the run no longer needs them
         self.links.clear()
         return SourceResult(documents=self.documents, roles=list(self.roles.values()), text=self.text)
+
+    def _boundary_kinds(self) -> None:
+        """A managed policy of this template that a ``PermissionsBoundary``
+        names and that is attached to nobody (no ``ManagedPolicyArns`` names
+        it, its own ``Roles``/``Users``/``Groups`` are empty) is a boundary:
+        kind boundary.  Both a boundary and a permission policy, it stays
+        identity (it grants)."""
+        attached = {id(a.document) for r in self.roles.values() for a in r.managed if a.document is not None}
+        attached |= {id(self.managed_docs[lid]) for lid in self.attached_managed if lid in self.managed_docs}
+        for role in self.roles.values():
+            doc = role.boundary.document if role.boundary is not None else None
+            if doc is not None and id(doc) not in attached:
+                doc.kind = DocumentKind.BOUNDARY
 
     # -- roles, users, groups ------------------------------------------------
     def _principal(self, lid: str, res: dict) -> None:
@@ -644,6 +668,8 @@ class _Extractor:
             return
         if managed:
             self.managed_docs[lid] = doc
+            if any(props.get(key) for key in POLICY_TARGETS):
+                self.attached_managed.add(lid)  # to principals, maybe outside this template
         for key, ptype in POLICY_TARGETS.items():
             for item, _ in _as_list(props.get(key), ""):
 

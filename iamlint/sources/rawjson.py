@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from iamlint.findings import Span
 from iamlint.model.document import Document
-from iamlint.model.policy import detect_kind
+from iamlint.model.policy import detect_kind, organizations_kind
 from iamlint.parsing.parse import parse
 from iamlint.parsing.strict import SyntaxProblem
 from iamlint.sources import markers
@@ -46,6 +46,8 @@ def read(path: str, text: str, kind: str | None) -> SourceResult:
     if kind is None and not (isinstance(value, dict) and "Statement" in value):
         # valid JSON that is not a policy (package.json, tsconfig.json ...)
         return SourceResult(skipped=True, text=text)
+    if kind == DocumentKind.SCP:
+        kind = organizations_kind(value)  # `--kind scp` names Organizations policies: an RCP has a Principal
     doc = Document(
         path,
         value,

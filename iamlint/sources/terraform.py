@@ -50,7 +50,7 @@ from lark import Token, Tree
 
 from iamlint.findings import Span
 from iamlint.model.document import Document, Notice
-from iamlint.model.policy import Opaque, detect_kind, join_pointer
+from iamlint.model.policy import Opaque, detect_kind, join_pointer, organizations_kind
 from iamlint.model.role import Attachment, Role
 from iamlint.parsing.parse import parse
 from iamlint.parsing.strict import SyntaxProblem
@@ -146,6 +146,17 @@ ATTACHMENTS = {
     "aws_iam_group_policy_attachment": (("group",), "group"),
     "aws_iam_policy_attachment": (("roles", "users", "groups"), None),
 }
+#: attribute naming a managed policy -> what the policy is to the principal
+_POLICY_USES = {
+    "permissions_boundary": DocumentKind.BOUNDARY,
+    "policy_arn": DocumentKind.IDENTITY,
+    "policy_arns": DocumentKind.IDENTITY,
+    "managed_policy_arns": DocumentKind.IDENTITY,
+}
+#: a reference to a customer managed policy of the module (not data.aws_iam_policy, not ..._document)
+_POLICY_REF = re.compile(r"(?<![\w.])aws_iam_policy\.([A-Za-z0-9_-]+)")
+#: aws_organizations_policy type -> document kind (TAG_POLICY, BACKUP_POLICY ... are not IAM)
+ORGANIZATIONS = {"SERVICE_CONTROL_POLICY": DocumentKind.SCP, "RESOURCE_CONTROL_POLICY": DocumentKind.RCP}
 INLINE_TARGET = {
     "aws_iam_role_policy": ("role", "role"),
     "aws_iam_user_policy": ("user", "user"),
@@ -244,6 +255,8 @@ class TerraformReader:
         self._emitted: set[int] = set()
         self._active: set[int] = set()
         self._usage: dict[str, str] | None = None
+        #: aws_iam_policy name -> boundary or identity (see managed_kind)
+        self._managed_use: dict[str, str] | None = None
         #: data source name -> type of the first resource using it (filled with _usage)
         self._usage_type: dict[str, str] = {}
         #: principal resource type -> which resources name which principals (see _naming_index)
@@ -352,17 +365,21 @@ class TerraformReader:
         elif rtype in IDENTITY:
             attr = block.attrs.get(IDENTITY[rtype])
             if attr is not None:
-                self.emit(self.policy_document(attr.expr, attr.file, DocumentKind.IDENTITY, owner, attr, rtype))
+                kind = self.managed_kind(block.labels[1]) if rtype == "aws_iam_policy" else DocumentKind.IDENTITY
+                self.emit(self.policy_document(attr.expr, attr.file, kind, owner, attr, rtype))
         elif rtype in RESOURCE:
             attr = block.attrs.get(RESOURCE[rtype])
             if attr is not None:
                 self.emit(self.policy_document(attr.expr, attr.file, DocumentKind.RESOURCE, owner, attr, rtype))
         elif rtype == "aws_organizations_policy":
             attr = block.attrs.get("content")
-            ptype = self.eval_simple(block.attrs.get("type"))
-            if attr is not None and ptype in (None, "SERVICE_CONTROL_POLICY", "RESOURCE_CONTROL_POLICY"):
-                kind = DocumentKind.SCP if ptype in (None, "SERVICE_CONTROL_POLICY") else DocumentKind.RESOURCE
-                self.emit(self.policy_document(attr.expr, attr.file, kind, owner, attr, rtype))
+            ptype = self.eval_simple(block.attrs.get("type")) if "type" in block.attrs else "SERVICE_CONTROL_POLICY"
+            if attr is not None and (ptype is None or ptype in ORGANIZATIONS):
+                kind = ORGANIZATIONS[ptype] if isinstance(ptype, str) else DocumentKind.SCP
+                doc = self.policy_document(attr.expr, attr.file, kind, owner, attr, rtype)
+                if doc is not None and ptype is None:  # a type Terraform computes: the content decides
+                    doc.kind = organizations_kind(doc.value)
+                self.emit(doc)
         elif rtype == "aws_lambda_permission":
             self.emit(self._collecting(self.lambda_permission, block))
 
@@ -1124,15 +1141,37 @@ class TerraformReader:
                             if "policy" in i.attrs
                         ]
                     elif rtype in IDENTITY and IDENTITY[rtype] in b.attrs:
-                        attrs.append((b.attrs[IDENTITY[rtype]], DocumentKind.IDENTITY))
+                        kind = self.managed_kind(b.labels[1]) if rtype == "aws_iam_policy" else DocumentKind.IDENTITY
+                        attrs.append((b.attrs[IDENTITY[rtype]], kind))
                     elif rtype in RESOURCE and RESOURCE[rtype] in b.attrs:
                         attrs.append((b.attrs[RESOURCE[rtype]], DocumentKind.RESOURCE))
                     for a, k in attrs:
                         text = source_text(a.expr, idx.file.text)
                         for m in pattern.finditer(text):
-                            self._usage.setdefault(m.group(1), k)
-                            self._usage_type.setdefault(m.group(1), rtype)
+                            # the first use decides, but a boundary's document only while nothing else uses it
+                            prev = self._usage.get(m.group(1))
+                            if prev is None or (prev == DocumentKind.BOUNDARY and k != DocumentKind.BOUNDARY):
+                                self._usage[m.group(1)] = k
+                                self._usage_type[m.group(1)] = rtype
         return self._usage.get(block.labels[1])
+
+    def managed_kind(self, name: str) -> str:
+        """The kind of ``aws_iam_policy.<name>``'s document: boundary when the
+        module names it in a ``permissions_boundary`` and in no ``policy_arn``,
+        ``policy_arns`` or ``managed_policy_arns`` (a policy that is both a
+        boundary and a permission policy stays identity: it grants), else identity."""
+        if self._managed_use is None:
+            self._managed_use = {}
+            for idx in self.all_indexes():
+                for b in idx.file.blocks:
+                    for aname, a in b.attrs.items():
+                        use = _POLICY_USES.get(aname)
+                        if use is None:
+                            continue
+                        for m in _POLICY_REF.finditer(source_text(a.expr, idx.file.text)):
+                            if self._managed_use.get(m.group(1)) != DocumentKind.IDENTITY:
+                                self._managed_use[m.group(1)] = use
+        return self._managed_use.get(name, DocumentKind.IDENTITY)
 
     def data_document(self, block: Block, kind: str | None = None) -> Document | None:
         key = id(block)
@@ -1771,7 +1810,8 @@ class TerraformReader:
         if block is None or "policy" not in block.attrs:
             return None
         attr = block.attrs["policy"]
-        return self.policy_document(attr.expr, attr.file, DocumentKind.IDENTITY, block.address, attr, "aws_iam_policy")
+        kind = self.managed_kind(trav[1][0])
+        return self.policy_document(attr.expr, attr.file, kind, block.address, attr, "aws_iam_policy")
 
 
 # --------------------------------------------------------------------------

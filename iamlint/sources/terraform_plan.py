@@ -31,6 +31,7 @@ from iamlint.sources.terraform import (
     ATTACHMENTS,
     IDENTITY,
     INLINE_TARGET,
+    ORGANIZATIONS,
     PERMISSION_SET_PARTS,
     PRINCIPAL_TYPES,
     RESOURCE,
@@ -177,11 +178,8 @@ def read_json(path: str, text: str, value: dict, parse_result: Any, kind: str | 
             policy(address, values, base, IDENTITY[rtype], DocumentKind.IDENTITY, rtype)
         elif rtype in RESOURCE:
             policy(address, values, base, RESOURCE[rtype], DocumentKind.RESOURCE, rtype)
-        elif (
-            rtype == "aws_organizations_policy"
-            and values.get("type", "SERVICE_CONTROL_POLICY") == "SERVICE_CONTROL_POLICY"
-        ):
-            policy(address, values, base, "content", DocumentKind.SCP, rtype)
+        elif rtype == "aws_organizations_policy" and values.get("type", "SERVICE_CONTROL_POLICY") in ORGANIZATIONS:
+            policy(address, values, base, "content", ORGANIZATIONS[values.get("type", "SERVICE_CONTROL_POLICY")], rtype)
         if rtype in PRINCIPAL_TYPES:
             roles.append((address, values, base, rtype))
 
@@ -271,9 +269,26 @@ def read_json(path: str, text: str, value: dict, parse_result: Any, kind: str | 
             role.meta["access_key_at"] = (resource, "/access_keys/0")
         role_objects.append(role)
     _link_groups(found, role_objects)
+    _boundary_kinds(role_objects, found, policies, by_address)
     if not documents and not role_objects:
         return SourceResult(skipped=True, text=text)
     return SourceResult(documents=documents, roles=role_objects, text=text)
+
+
+def _boundary_kinds(roles: list[Role], found: dict, policies: tuple[dict, dict], by_address: dict) -> None:
+    """A policy of the plan that a ``permissions_boundary`` names and that no
+    attachment (to a principal of the plan or not) or ``managed_policy_arns``
+    names is kind boundary; both a boundary and attached, it stays identity."""
+    attached = {id(a.document) for r in roles for a in r.managed if a.document is not None}
+    for values, _base, rtype in found.values():
+        if rtype in ATTACHMENTS:
+            doc = _policy_doc(values.get("policy_arn"), policies, by_address)
+            if doc is not None:
+                attached.add(id(doc))
+    for role in roles:
+        doc = role.boundary.document if role.boundary is not None else None
+        if doc is not None and id(doc) not in attached and doc.kind == DocumentKind.IDENTITY:
+            doc.kind = DocumentKind.BOUNDARY
 
 
 def _naming_index(found: dict) -> dict[tuple[str, Any], dict[str, None]]:

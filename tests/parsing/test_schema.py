@@ -160,6 +160,8 @@ def test_raw_scp_rcp_and_resource_policies_have_no_type_problems() -> None:
         has_principal = any("Principal" in s or "NotPrincipal" in s for s in statements)
         kind = "resource" if has_principal else "scp"
         assert [p for p in validate(document, kind) if p.category == "type"] == [], name
+        if name.startswith("resource_control_policies__"):  # AWS's RCP examples are valid RCPs
+            assert validate(document, "rcp") == [], name
         checked += 1
     assert checked == len(RAW) - 1
 
@@ -341,12 +343,14 @@ def test_condition_operator_must_map_to_an_object() -> None:
     ]
 
 
-def test_resource_and_scp_kinds_allow_a_missing_resource_but_not_both_forms() -> None:
+def test_resource_scp_and_rcp_kinds_allow_a_missing_resource_but_not_both_forms() -> None:
     statement = {"Effect": "Deny", "Principal": "*", "Action": "s3:*"}
+    scp_statement = {"Effect": "Deny", "Action": "s3:*"}
     assert validate(policy(statement), "resource") == []
-    assert validate(policy(statement), "scp") == []
-    both = {**statement, "Resource": "*", "NotResource": "arn:aws:s3:::b"}
-    for kind in ("resource", "scp"):
+    assert validate(policy(statement), "rcp") == []
+    assert validate(policy(scp_statement), "scp") == []
+    for kind, base in (("resource", statement), ("rcp", statement), ("scp", scp_statement)):
+        both = {**base, "Resource": "*", "NotResource": "arn:aws:s3:::b"}
         assert [(p.pointer, p.category) for p in validate(policy(both), kind)] == [
             ("/Statement/0/NotResource", "conflict")
         ]
@@ -361,8 +365,47 @@ def test_problems_are_sorted_by_pointer_with_numeric_indexes() -> None:
 
 
 def test_unknown_kind_is_refused() -> None:
-    with pytest.raises(ValueError, match="boundary"):
-        validate(TRUST, "boundary")
+    with pytest.raises(ValueError, match="permission-set"):
+        validate(TRUST, "permission-set")
+
+
+def test_every_document_kind_has_a_schema() -> None:
+    assert set(KINDS) == {"identity", "trust", "resource", "scp", "boundary", "rcp"}
+    for kind in KINDS:
+        assert validate({"Statement": []}, kind) == []
+
+
+RCP_FULL_ACCESS = {"Effect": "Allow", "Principal": "*", "Action": "*", "Resource": "*"}
+
+
+def test_rcp_full_aws_access_is_a_valid_rcp_and_not_a_valid_scp() -> None:
+    assert validate(policy(RCP_FULL_ACCESS), "rcp") == []
+    assert [(p.pointer, p.category) for p in validate(policy(RCP_FULL_ACCESS), "scp")] == [
+        ("/Statement/0/Principal", "forbidden")
+    ]
+
+
+def test_rcp_principal_must_be_star_and_not_forms_are_not_supported() -> None:
+    statements = [
+        {"Effect": "Deny", "Principal": {"AWS": "arn:aws:iam::111122223333:root"}, "Action": "s3:*"},
+        {"Effect": "Deny", "NotPrincipal": {"AWS": "arn:aws:iam::111122223333:root"}, "Action": "s3:*"},
+        {"Effect": "Deny", "Principal": "*", "NotAction": "s3:GetObject", "Resource": "*"},
+        {"Effect": "Deny", "Action": "s3:*", "Resource": "*"},
+    ]
+    assert [(p.pointer, p.category, p.at_key) for p in validate(policy(*statements), "rcp")] == [
+        ("/Statement/0/Principal", "value", False),
+        ("/Statement/1/NotPrincipal", "forbidden", True),
+        ("/Statement/2/NotAction", "forbidden", True),
+        ("/Statement/3", "required", False),
+    ]
+
+
+def test_boundary_has_the_identity_grammar_with_its_own_message() -> None:
+    statement = {**identity_statement(), "Principal": "*"}
+    (problem,) = validate(policy(statement), "boundary")
+    assert (problem.pointer, problem.category) == ("/Statement/0/Principal", "forbidden")
+    assert "permissions boundary" in problem.message
+    assert validate(policy(identity_statement()), "boundary") == []
 
 
 # --- the fast check agrees with jsonschema ------------------------------------

@@ -115,8 +115,13 @@ def test_reference_model_is_what_the_fixture_says(reference) -> None:
     assert role["managed"][1].startswith("customer ") and "iam:PassRole" in role["managed"][1]
     assert role["boundary"].startswith("customer ")
     assert model["user", "alice"]["groups"] == ["admins"]
-    for rule in ("IAM304", "IAM404", "IAM401", "IAM405", "IAM206"):
-        assert rules[rule] >= 1, rule
+    for rule in ("IAM304", "IAM404", "IAM405"):
+        assert rules[rule] == 1, rule
+    # AdministratorAccess on the role and on the group
+    assert rules["IAM401"] == 2
+    # app-boundary is a boundary, not a grant: IAM202 is the inline policy's
+    # only, IAM206 app-pass's only
+    assert rules["IAM202"] == 1 and rules["IAM206"] == 1
 
 
 @pytest.mark.parametrize("fmt", [f for f in FORMATS if f != "cloudformation-yaml"])
