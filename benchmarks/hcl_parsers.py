@@ -264,7 +264,30 @@ CONSTRUCTS: dict[str, str] = {
 }
 
 
+#: invalid HCL: each parser must reject it (IAM001), not read a policy from half a file
+INVALID: dict[str, str] = {
+    "unclosed block": 'resource "a" "b" {\n  x = 1\n',
+    "unclosed string": 'resource "a" "b" {\n  x = "abc\n}\n',
+    "missing value": 'resource "a" "b" {\n  x =\n}\n',
+    "doubled =": 'resource "a" "b" {\n  x = = 1\n}\n',
+    "two attributes on a line": 'resource "a" "b" {\n  x = 1 y = 2\n}\n',
+    "unclosed heredoc": 'resource "a" "b" {\n  x = <<EOT\nabc\n}\n',
+    "block without braces": 'resource "a" "b"\n',
+    "stray closing brace": "locals {\n  x = 1\n}\n}\n",
+    "unclosed tuple": "locals {\n  x = [1, 2\n}\n",
+    "unclosed interpolation": 'locals {\n  x = "${var.a"\n}\n',
+}
+
+
 # --------------------------------------------------------------------------
+
+
+MODES = {
+    "hclpos": "hclpos.parse_hcl (python-hcl2 grammar, Lark LALR)",
+    "ts": "tree-sitter-hcl parse",
+    "ts-adapter": "tree-sitter-hcl parse + block/attribute adapter",
+    "none": "set-up only",
+}
 
 
 def tf_files(corpus: Path) -> list[Path]:
@@ -278,23 +301,100 @@ def decode(data: bytes) -> str:
     return text.lstrip("\ufeff")
 
 
-def timed(fn: Any, runs: int) -> tuple[float, list[float]]:
-    times = []
+def timed(fn: Any, runs: int) -> tuple[list[float], list[float]]:
+    """(wall-clock times, CPU times) of ``runs`` calls."""
+    wall, cpu = [], []
     for _ in range(runs):
-        t0 = time.perf_counter()
+        w, c = time.perf_counter(), time.process_time()
         fn()
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times), times
+        cpu.append(time.process_time() - c)
+        wall.append(time.perf_counter() - w)
+    return wall, cpu
+
+
+def share(corpus: Path, runs: int) -> int:
+    """Time ``iamlint check --jobs 1 CORPUS`` in this process, and the calls of
+    ``hclpos.parse_hcl`` inside it (by a timer around it, and by cProfile's
+    cumulative time), with a warm catalog and rule cache and no result cache
+    (a private cache directory, its ``results-*`` entries removed before each run)."""
+    import contextlib  # noqa: PLC0415
+    import cProfile  # noqa: PLC0415
+    import os  # noqa: PLC0415
+    import pstats  # noqa: PLC0415
+    import subprocess  # noqa: PLC0415
+    import tempfile  # noqa: PLC0415
+
+    from iamlint import cli  # noqa: PLC0415
+    from iamlint.sources import hclpos  # noqa: PLC0415
+
+    cache = tempfile.mkdtemp(prefix="iamlint-hclbench-")
+    os.environ["IAMLINT_CACHE_DIR"] = cache
+    argv = ["check", "--jobs", "1", "-q", str(corpus)]
+    subprocess.run([sys.executable, "-m", "iamlint", *argv], capture_output=True, check=False)  # warm the caches
+    spent = [0.0, 0]
+    original = hclpos.parse_hcl
+
+    def timed_parse(path: str, text: str) -> Any:
+        t0 = time.process_time()
+        try:
+            return original(path, text)
+        finally:
+            spent[0] += time.process_time() - t0
+            spent[1] += 1
+
+    def one_run() -> float:
+        """CPU seconds of one run (wall time on the shared 2-core VMs is mostly waiting)."""
+        for entry in Path(cache).glob("results-*"):
+            entry.unlink()
+        t0 = time.process_time()
+        with open(os.devnull, "w") as out, contextlib.redirect_stdout(out), contextlib.suppress(SystemExit):
+            cli.main(argv, standalone_mode=False)
+        return time.process_time() - t0
+
+    hclpos.parse_hcl = timed_parse
+    try:
+        print(f"iamlint check --jobs 1 {corpus} (warm catalog, no result cache), in-process, CPU time:")
+        for i in range(runs):
+            spent[:] = [0.0, 0]
+            total = one_run()
+            print(
+                f"  run {i + 1}: total {total:.2f} s, hclpos.parse_hcl {spent[0]:.2f} s "
+                f"({spent[1]} calls) = {100 * spent[0] / total:.0f}%"
+            )
+    finally:
+        hclpos.parse_hcl = original
+    profile = cProfile.Profile(time.process_time)
+    profile.enable()
+    total = one_run()
+    profile.disable()
+    stats = pstats.Stats(profile).stats  # type: ignore[attr-defined]
+    parse = sum(v[3] for (f, _, fn), v in stats.items() if fn == "parse_hcl" and f.endswith("hclpos.py"))
+    read = sum(v[3] for (f, _, fn), v in stats.items() if fn == "read" and f.endswith("sources/terraform.py"))
+    print(
+        f"  under cProfile: total {total:.2f} s; cumulative hclpos.parse_hcl {parse:.2f} s "
+        f"= {100 * parse / total:.0f}%, terraform.read {read:.2f} s = {100 * read / total:.0f}%"
+    )
+    return 0
 
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--corpus", default=str(ROOT.parent / "shared" / "corpus" / "terraform"))
     ap.add_argument("--runs", type=int, default=5)
+    ap.add_argument(
+        "--only",
+        choices=sorted(MODES),
+        help="set up, parse every file once with this parser and stop (for instruction counts under valgrind)",
+    )
+    ap.add_argument(
+        "--share",
+        action="store_true",
+        help="measure the share of hclpos's parse in a whole `iamlint check --jobs 1` run of the corpus and stop",
+    )
     args = ap.parse_args()
     corpus = Path(args.corpus)
-    if not corpus.is_dir():
-        corpus = ROOT / ".." / ".." / "shared" / "corpus" / "terraform"
+    if args.share:
+        return share(corpus, args.runs)
     files = tf_files(corpus)
     texts = [(str(f), decode(f.read_bytes())) for f in files]
     blobs = [(p, t, t.encode("utf-8")) for p, t in texts]
@@ -320,18 +420,25 @@ def main() -> int:
         for _, t, b in blobs:
             ts_blocks(ts.parse(b), b, t)
 
+    def run_none() -> None:
+        pass
+
+    runs = {"hclpos": run_hclpos, "ts": run_ts, "ts-adapter": run_ts_adapter, "none": run_none}
+    if args.only:
+        runs[args.only]()
+        return 0
     rows = []
-    for name, fn in (
-        ("hclpos.parse_hcl (python-hcl2 grammar, Lark LALR)", run_hclpos),
-        ("tree-sitter-hcl parse", run_ts),
-        ("tree-sitter-hcl parse + block/attribute adapter", run_ts_adapter),
-    ):
-        med, all_ = timed(fn, args.runs)
-        rows.append((name, med))
-        print(f"{name}: median {med:.3f} s of {args.runs} ({', '.join(f'{x:.3f}' for x in all_)})")
+    for mode in ("hclpos", "ts", "ts-adapter"):
+        wall, cpu = timed(runs[mode], args.runs)
+        rows.append((MODES[mode], statistics.median(cpu)))
+        print(
+            f"{MODES[mode]}: CPU median {statistics.median(cpu):.3f} s, min {min(cpu):.3f} s; "
+            f"wall median {statistics.median(wall):.3f} s (CPU of the {args.runs} runs: "
+            f"{', '.join(f'{x:.3f}' for x in cpu)})"
+        )
     base = rows[0][1]
     for name, med in rows[1:]:
-        print(f"  {name}: {base / med:.0f}x faster than hclpos")
+        print(f"  {name}: {base / med:.1f}x less CPU than hclpos")
 
     # rejected files and index equality
     rejected_h, rejected_t, differ = [], [], []
@@ -392,6 +499,14 @@ def main() -> int:
         hs = "yes" if h.error is None else "NO: " + h.error[0][:60]
         tss = "yes" if not probs else f"NO: {probs[0]}"
         print(f"  {name:44} {hs} / {tss} / {same}")
+
+    print("\ninvalid HCL: rejected by hclpos (position) / by tree-sitter-hcl (first ERROR/MISSING node)")
+    for name, text in INVALID.items():
+        h = parse_hcl("main.tf", text)
+        probs = ts_problems(ts.parse(text.encode()).root_node)
+        hs = f"yes {h.error[1].line}:{h.error[1].column}" if h.error else "NO"
+        tss = f"yes {probs[0][1]}:{probs[0][2]} {probs[0][0]}" if probs else "NO"
+        print(f"  {name:44} {hs} / {tss}")
     return 0
 
 
