@@ -488,16 +488,16 @@ def main() -> int:
         b = text.encode()
         tree = ts.parse(b)
         probs = ts_problems(tree.root_node)
-        same = "-"
+        same = note = "-"
         if h.error is None and not probs:
             real, trailing = differences(shape_hclpos(h.blocks), shape_ts(ts_blocks(tree, b, text)), text)
             same = "same" if not real else f"DIFFERS: {real[0]}"
             if trailing and not real:
                 same += f" (hclpos value span runs on over trailing trivia: {len(trailing)})"
         elif probs and not ts_problems(ts.parse(b + b"\n").root_node):
-            probs = [(*probs[0], "accepted with a final newline appended")]
+            note = "accepted with a final newline appended"
         hs = "yes" if h.error is None else "NO: " + h.error[0][:60]
-        tss = "yes" if not probs else f"NO: {probs[0]}"
+        tss = "yes" if not probs else f"NO: {probs[0]}, {note}"
         print(f"  {name:44} {hs} / {tss} / {same}")
 
     print("\ninvalid HCL: rejected by hclpos (position) / by tree-sitter-hcl (first ERROR/MISSING node)")
