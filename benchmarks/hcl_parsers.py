@@ -15,15 +15,18 @@ measurement").  Parses every ``.tf`` file of the shared Terraform corpus and of
 and reports: total time per parser (median of ``--runs``), the files each
 rejects (hclpos: ``HclFile.error``; tree-sitter: a tree with an ERROR or
 MISSING node), whether each accepts the valid-Terraform constructs of
-``tests/sources/test_hcl_valid_constructs.py`` and a few more, and whether the
-adapter's block types, labels, attribute names and spans (block, header,
-attribute key, attribute value) equal hclpos's on every file both accept.
+``tests/sources/test_hcl_valid_constructs.py`` and a few more (and ten
+invalid inputs), whether the adapter's block types, labels, attribute names
+and spans (block, header, attribute key, attribute value) equal hclpos's on
+every file both accept, and whether heredoc bodies with their offsets and
+plain string values agree.
 
     .venv/bin/pip install -e '.[bench]'
     .venv/bin/python benchmarks/hcl_parsers.py [--runs 5] [--corpus ../shared/corpus/terraform]
 
-The share of parse time in a whole run is measured separately (cProfile);
-see docs/performance.md, "Session 5: the HCL parser".
+``--share`` measures the share of hclpos's parse in a whole ``iamlint check
+--jobs 1`` run instead (a timer and cProfile); ``--only MODE`` parses once for
+valgrind instruction counts (docs/performance.md, "Issue 17: which HCL parser").
 """
 
 from __future__ import annotations
@@ -40,7 +43,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from iamlint.findings import Span  # noqa: E402 (after the path set-up)
-from iamlint.sources.hclpos import Block, LineTable, hcl_parser, parse_hcl, unescape  # noqa: E402
+from iamlint.sources.hclpos import Block, HclFile, LineTable, hcl_parser, node_span, parse_hcl, unescape  # noqa: E402
 
 # --------------------------------------------------------------------------
 # tree-sitter
@@ -90,16 +93,18 @@ class Chars:
 
 def ts_label(node: Any, src: bytes) -> str:
     """A block label as hclpos's ``name_of``: an identifier's text, a string's
-    unescaped characters ("" when it interpolates)."""
+    unescaped characters ("" when it interpolates).
+
+    A string's text is the bytes between its quotes, not its
+    ``template_literal`` nodes: tree-sitter-hcl leaves the blanks at either
+    end of a literal run out of the node (``" x "`` has the literal ``x``)."""
     if node.type == "identifier":
         return src[node.start_byte : node.end_byte].decode()
-    parts = []
-    for c in node.children:
-        if c.type == "template_literal":
-            parts.append(unescape(src[c.start_byte : c.end_byte].decode()))
-        elif c.type not in ("quoted_template_start", "quoted_template_end"):
-            return ""
-    return "".join(parts)
+    inner = [c for c in node.children if c.type not in ("quoted_template_start", "quoted_template_end")]
+    if any(c.type != "template_literal" for c in inner):
+        return ""
+    first, last = node.children[0], node.children[-1]
+    return unescape(src[first.end_byte : last.start_byte].decode())
 
 
 class TsBlock:
@@ -143,6 +148,93 @@ def ts_blocks(tree: Any, src: bytes, text: str) -> list[TsBlock]:
         return []
     _attrs, blocks = ts_body(body, src, chars)  # top-level attributes are not Terraform; hclpos drops them
     return blocks
+
+
+def ts_attr_exprs(node: Any) -> list[Any]:
+    """The value expression of every attribute inside blocks, in document order
+    (the order of :func:`hclpos_attr_exprs` on the same file)."""
+    out: list[Any] = []
+    for child in node.named_children:
+        if child.type == "block":
+            body = next((c for c in child.named_children if c.type == "body"), None)
+            if body is not None:
+                for c in body.named_children:
+                    if c.type == "attribute":
+                        out.append(c.named_children[-1])
+                out.extend(ts_attr_exprs(body))
+        elif child.type in ("config_file", "body"):
+            out.extend(ts_attr_exprs(child))
+    return out
+
+
+def hclpos_attr_exprs(blocks: list[Block]) -> list[Any]:
+    out: list[Any] = []
+    for b in blocks:
+        out.extend(a.expr for a in b.attrs.values())
+        out.extend(hclpos_attr_exprs(b.blocks))
+    return out
+
+
+def ts_inner(expr: Any) -> Any:
+    """The single meaningful node under ``expression`` / ``template_expr`` /
+    ``literal_value`` wrappers."""
+    while expr.type in ("expression", "template_expr", "literal_value") and expr.named_child_count == 1:
+        expr = expr.named_children[0]
+    return expr
+
+
+def ts_heredoc_body(node: Any, src: bytes, chars: Chars) -> tuple[str, int]:
+    """(body text, code-point offset of the body) of a ``heredoc_template``, as
+    hclpos's ``heredoc_body``: from the line after the opener to the newline
+    before the end-marker line."""
+    idents = [c for c in node.named_children if c.type == "heredoc_identifier"]
+    start = src.index(b"\n", idents[0].end_byte) + 1
+    end = max(src.rfind(b"\n", 0, idents[-1].start_byte), start)
+    if not chars.ascii:
+        start, end = chars.map[start], chars.map[end]
+    text = src.decode("utf-8")
+    return text[start:end], start
+
+
+def ts_plain_string(node: Any, src: bytes) -> str | None:
+    """A quoted string without interpolations, unescaped (None for anything else)."""
+    if node.type != "string_lit":
+        return None
+    return ts_label(node, src)
+
+
+def expression_checks(h: HclFile, tree: Any, src: bytes, text: str) -> tuple[int, int, int, int, list[str]]:
+    """(heredocs, heredocs equal, plain strings, plain strings equal, differences)
+    between the attribute values of both parses: heredoc bodies and their
+    offsets (where embedded JSON policies are located from), plain string values."""
+    from lark import Tree  # noqa: PLC0415
+
+    from iamlint.sources.hclpos import heredoc_body, name_of, unwrap  # noqa: PLC0415
+
+    chars = Chars(text)
+    ours, theirs = hclpos_attr_exprs(h.blocks), ts_attr_exprs(tree.root_node)
+    if len(ours) != len(theirs):
+        return 0, 0, 0, 0, [f"{len(ours)} != {len(theirs)} attributes"]
+    heredocs = heredocs_ok = strings = strings_ok = 0
+    diffs: list[str] = []
+    for o, t in zip(ours, theirs, strict=True):
+        node, inner = unwrap(o), ts_inner(t)
+        if isinstance(node, Tree) and node.data in ("heredoc_template", "heredoc_template_trim"):
+            heredocs += 1
+            mine = heredoc_body(node.children[0])  # type: ignore[arg-type]
+            other = ts_heredoc_body(inner, src, chars) if inner.type == "heredoc_template" else None
+            if mine == other:
+                heredocs_ok += 1
+            else:
+                diffs.append(f"heredoc at {node_span(node)}: {mine!r:.60} != {other!r:.60}")
+        elif isinstance(node, Tree) and node.data == "string" and name_of(node) is not None:
+            strings += 1
+            other_s = ts_plain_string(inner, src)
+            if name_of(node) == other_s:
+                strings_ok += 1
+            else:
+                diffs.append(f"string at {node_span(node)}: {name_of(node)!r:.60} != {other_s!r:.60}")
+    return heredocs, heredocs_ok, strings, strings_ok, diffs
 
 
 # --------------------------------------------------------------------------
@@ -443,6 +535,8 @@ def main() -> int:
     # rejected files and index equality
     rejected_h, rejected_t, differ = [], [], []
     compared = trailing_files = trailing_spans = 0
+    expr_counts = [0, 0, 0, 0]
+    expr_diffs: list[tuple[str, str]] = []
     for p, t, b in blobs:
         h = parse_hcl(p, t)
         tree = ts.parse(b)
@@ -459,6 +553,9 @@ def main() -> int:
             trailing_spans += len(trailing)
             if real:
                 differ.append((p, real))
+            *counts, diffs = expression_checks(h, tree, b, t)
+            expr_counts = [x + y for x, y in zip(expr_counts, counts, strict=True)]
+            expr_diffs += [(p, d) for d in diffs]
 
     def rel(p: str) -> str:
         try:
@@ -481,6 +578,12 @@ def main() -> int:
     )
     for p, real in differ:
         print(f"  {rel(p)}: {len(real)} difference(s), first {real[0]}")
+    print(
+        f"attribute values: heredoc bodies and offsets equal {expr_counts[1]} of {expr_counts[0]}, "
+        f"plain strings equal {expr_counts[3]} of {expr_counts[2]}"
+    )
+    for p, d in expr_diffs:
+        print(f"  {rel(p)}: {d}")
 
     print("\nvalid Terraform constructs: accepted by hclpos / by tree-sitter-hcl / same index")
     for name, text in CONSTRUCTS.items():
@@ -491,6 +594,8 @@ def main() -> int:
         same = note = "-"
         if h.error is None and not probs:
             real, trailing = differences(shape_hclpos(h.blocks), shape_ts(ts_blocks(tree, b, text)), text)
+            *_counts, diffs = expression_checks(h, tree, b, text)
+            real += diffs
             same = "same" if not real else f"DIFFERS: {real[0]}"
             if trailing and not real:
                 same += f" (hclpos value span runs on over trailing trivia: {len(trailing)})"
