@@ -1411,8 +1411,13 @@ class TerraformReader:
 
     # -- roles ------------------------------------------------------------------
     def principal_target(self, expr: Any, file: str, rtype: str) -> tuple[str | None, str | None]:
-        """(Terraform name of the referenced aws_iam_role/user/group, literal IAM name)."""
-        trav = self.traversal(expr)
+        """(Terraform name of the referenced aws_iam_role/user/group, literal IAM name).
+
+        A principal declared with ``count``/``for_each`` is named through an
+        index or a splat: ``aws_iam_role.x[0].name``, ``aws_iam_role.x["k"].name``,
+        ``aws_iam_role.x[*].name``, ``one(aws_iam_role.x[*].name)``,
+        ``element(aws_iam_role.x.*.name, 0)``: each names ``aws_iam_role.x``."""
+        trav = self.traversal(_splat_base(expr))
         if trav is not None and trav[0] == rtype and trav[1] and isinstance(trav[1][0], str):
             return trav[1][0], None
         value = self.eval(expr, file, "", None)
@@ -1814,6 +1819,25 @@ def _relative_entries(other: Document, base: str) -> dict[str, Where]:
         elif isinstance(node, list):
             stack.extend((join_pointer(rel, i), v) for i, v in enumerate(node))
     return out
+
+
+#: functions that pick principals out of a list without changing which they are
+_PICKING = frozenset({"one", "element", "tolist", "toset", "try", "coalesce", "compact", "distinct", "flatten", "sort"})
+
+
+def _splat_base(node: Any) -> Any:
+    """The traversal a principal reference is made of: ``one(x[*].name)`` and
+    ``x[*].name`` / ``x.*.name`` give ``x`` (see ``principal_target``); any
+    other expression is itself."""
+    node = unwrap(node)
+    while isinstance(node, Tree) and node.data == "function_call" and name_of(node.children[0]) in _PICKING:
+        args = next((subtrees(c) for c in node.children if isinstance(c, Tree) and c.data == "arguments"), [])
+        if not args:
+            return node
+        node = unwrap(args[0])
+    if isinstance(node, Tree) and node.data in ("attr_splat_expr_term", "full_splat_expr_term"):
+        return unwrap(node.children[0])
+    return node
 
 
 def _snippet_expr(text: str) -> Any:
