@@ -248,6 +248,10 @@ class TerraformReader:
         self._scopes: list[list[tuple[str, Span | None, str]]] = [[]]
         #: id(document) -> the notices raised while building it (replayed when it is reused)
         self._doc_notices: dict[int, list] = {}
+        #: ids of the documents of policy document data sources (each linted where it is written)
+        self._data_documents: set[int] = set()
+        #: id(data block) -> the statements its document copies from others (see Document.inherited)
+        self._origins: dict[int, dict[int, tuple[Document, str]]] = {}
 
     # -- module ---------------------------------------------------------
     def siblings(self) -> list[Index]:
@@ -1139,7 +1143,7 @@ class TerraformReader:
                 final, kind_source = detect_kind(value), "content"
         # the resource that uses it (aws_s3_bucket_policy, aws_vpc_endpoint ...), else the data source type
         rtype = self._usage_type.get(block.labels[1]) if len(block.labels) >= 2 else None
-        return Document(
+        doc = Document(
             block.file,
             value,
             final,
@@ -1148,7 +1152,10 @@ class TerraformReader:
             kind_source=kind_source,
             fallback_span=block.header_span or Span(1, 1, 1, 2),
             meta={"resource_type": rtype or block.labels[0]},
+            inherited=self._origins.pop(id(block), {}),
         )
+        self._data_documents.add(id(doc))
+        return doc
 
     def synthesize(self, block: Block) -> tuple[dict, dict[str, Where]]:
         file = block.file
@@ -1165,24 +1172,27 @@ class TerraformReader:
             doc["Id"] = self.eval(pid.expr, file, "/Id", entries, pid.key_span)
         statements: list[Any] = []
         st_entries: list[dict[str, Where]] = []  # per statement, relative pointers
+        #: per statement, (document, pointer) of a data source's statement it copies
+        st_origin: list[tuple[Document, str] | None] = []
         #: Sid -> index of the first statement with it: a statement that
         #: replaces one by Sid looks it up (scanning the statements before it
         #: made n statement blocks cost O(n^2))
         by_sid: dict[str, int] = {}
 
-        def add(st: Any, rel: dict[str, Where], replace: bool) -> None:
+        def add(st: Any, rel: dict[str, Where], replace: bool, origin: tuple[Document, str] | None = None) -> None:
             """Append a statement, or (``replace``) put it in place of the first one with its Sid."""
             sid = st.get("Sid") if isinstance(st, dict) else None
             if not isinstance(sid, str) or not sid:
                 sid = None
             k = by_sid.get(sid) if replace and sid is not None else None
             if k is not None:
-                statements[k], st_entries[k] = st, rel
+                statements[k], st_entries[k], st_origin[k] = st, rel, origin
                 return
             if sid is not None:
                 by_sid.setdefault(sid, len(statements))
             statements.append(st)
             st_entries.append(rel)
+            st_origin.append(origin)
 
         def add_from_documents(attr_name: str, override: bool, single: bool = False) -> None:
             """Statements of the documents of ``attr_name``: a list of them, or
@@ -1204,9 +1214,11 @@ class TerraformReader:
                     continue
                 raw = other.value.get("Statement")
                 raw = [raw] if isinstance(raw, dict) else raw if isinstance(raw, list) else []
+                # a data source's document is linted on its own: its statements are its findings
+                linted = id(other) in self._data_documents
                 for j, st in enumerate(raw):
                     base = f"/Statement/{j}" if isinstance(other.value.get("Statement"), list) else "/Statement"
-                    add(st, _relative_entries(other, base), override)
+                    add(st, _relative_entries(other, base), override, (other, base) if linted else None)
 
         # the provider's order: source_json, source_policy_documents, the
         # statement blocks, override_policy_documents, override_json
@@ -1227,6 +1239,7 @@ class TerraformReader:
         add_from_documents("override_policy_documents", True)
         add_from_documents("override_json", True, single=True)
         doc["Statement"] = statements
+        self._origins[id(block)] = {i: o for i, o in enumerate(st_origin) if o is not None}
         entries["/Statement"] = Where(file, block.span, block.header_span)
         for i, rel in enumerate(st_entries):
             base = f"/Statement/{i}"
