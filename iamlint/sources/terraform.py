@@ -2,7 +2,9 @@
 
 Policies are found where Terraform declares them (see ``IDENTITY``/``RESOURCE``
 below, ``aws_iam_role.assume_role_policy``, ``inline_policy`` blocks,
-``data "aws_iam_policy_document"``, ``aws_lambda_permission``) and read from
+``data "aws_iam_policy_document"``, ``aws_lambda_permission``, and module
+arguments whose name says they hold a policy: :func:`module_argument_kind`;
+the called module is never read) and read from
 ``jsonencode({...})`` (positions of the HCL tokens), heredoc JSON (positions
 inside the heredoc), ``file()``/``templatefile()`` (the JSON file; its
 documents carry that file's path), or a reference to a policy document data
@@ -301,6 +303,8 @@ class TerraformReader:
             elif block.type == "data" and len(block.labels) >= 2 and block.labels[0] == "aws_iam_policy_document":
                 doc = self.data_document(block)
                 self.emit(doc)
+            elif block.type == "module" and block.labels:
+                self.module_arguments(block)
         for block in self.home.blocks:
             if block.type == "resource" and len(block.labels) >= 2 and block.labels[0] in PRINCIPAL_TYPES:
                 try:
@@ -351,6 +355,63 @@ class TerraformReader:
                 self.emit(self.policy_document(attr.expr, attr.file, kind, owner, attr, rtype))
         elif rtype == "aws_lambda_permission":
             self.emit(self._collecting(self.lambda_permission, block))
+
+    # -- module arguments ---------------------------------------------------
+    def module_arguments(self, block: Block) -> None:
+        """The policy documents passed to a module (``module "b" { policy = jsonencode({...}) }``).
+
+        The called module is never read (its ``source`` may be anywhere): an
+        argument is read when :func:`module_argument_kind` says by its name
+        that it holds a policy, and only when its value is one -- a
+        ``jsonencode`` of an object with ``Statement``, JSON text (heredoc,
+        string, ``file()``/``templatefile()``), a policy document data source
+        or a local holding one; a list or map of them is read item by item.
+        Anything else (a bool, an ARN, a list of ARNs, ``var.x``) is ignored."""
+        for name, attr in block.attrs.items():
+            named = module_argument_kind(name)
+            if named is None:
+                continue
+            node = unwrap(attr.expr)
+            if isinstance(node, Tree) and node.data == "tuple":
+                items = subtrees(node)
+            elif isinstance(node, Tree) and node.data == "object":
+                items = [e.children[-1] for e in subtrees(node) if e.data == "object_elem"]
+            else:
+                items = [node]
+            for item in items:
+                self.emit(self._module_document(unwrap(item), attr, named, block.address))
+
+    def _module_document(self, node: Any, attr: Attribute, named: str, owner: str) -> Document | None:
+        kind = named or None
+        ref = self._data_reference(node)
+        if ref is not None:  # its kind: from this use (see usage_kind), else from its content
+            return self.data_document(ref, kind)
+        if not _may_hold_policy(node):
+            return None
+        shared = id(node) in self._doc_cache
+        doc = self.policy_document(node, attr.file, kind or DocumentKind.IDENTITY, owner, attr, "module")
+        if doc is None:
+            return None
+        if isinstance(doc.value, dict):
+            if "Statement" not in doc.value:
+                return None
+            if kind is None and not shared and id(doc) not in self._data_documents:
+                doc.kind, doc.kind_source = detect_kind(doc.value), "content"
+            return doc
+        if isinstance(doc.value, Opaque):  # a file() that was not read: the notice says why
+            return doc
+        text = self.text_of(doc.file) if doc.file != attr.file else source_text(node, self.text_of(attr.file))
+        return doc if doc.syntax_problems and _json_like(text) else None
+
+    def _data_reference(self, node: Any) -> Block | None:
+        """The policy document data source ``node`` names (``data.aws_iam_policy_document.x[0].json``)."""
+        trav = self.traversal(node)
+        if trav is None or trav[0] != "data":
+            return None
+        names = [p for p in trav[1] if isinstance(p, str)]
+        if len(names) < 3 or names[0] != "aws_iam_policy_document" or names[2] not in ("json", "minified_json"):
+            return None
+        return cast(Block | None, self.find("data", (names[0], names[1])))
 
     # -- budget and notices -------------------------------------------------
     def _measure(self, value: Any) -> tuple[int, bool]:
@@ -1097,6 +1158,13 @@ class TerraformReader:
             pattern = re.compile(r"data\.aws_iam_policy_document\.([A-Za-z0-9_-]+)(?:\[[^\]]*\])?\.(?:minified_)?json")
             for idx in self.all_indexes():
                 for b in idx.file.blocks:
+                    if b.type == "module":  # arguments whose name says the kind
+                        for name, a in b.attrs.items():
+                            named = module_argument_kind(name)
+                            if named:
+                                for m in pattern.finditer(source_text(a.expr, idx.file.text)):
+                                    self._usage.setdefault(m.group(1), named)
+                        continue
                     if b.type != "resource" or len(b.labels) < 2:
                         continue
                     rtype = b.labels[0]
@@ -1832,6 +1900,79 @@ def _relative_entries(other: Document, base: str) -> dict[str, Where]:
         elif isinstance(node, list):
             stack.extend((join_pointer(rel, i), v) for i, v in enumerate(node))
     return out
+
+
+#: words of a module argument's name (split at "_") that make it hold a trust
+#: policy, a resource policy, an identity policy; see module_argument_kind
+_TRUST_WORDS = frozenset({"assume", "trust"})
+_RESOURCE_WORDS = frozenset(
+    {
+        "bucket", "queue", "topic", "key", "kms", "repository", "repo", "registry", "secret", "vault", "domain",
+        "resource", "endpoint", "bus", "s3", "sqs", "sns", "ecr", "access",
+    }
+)  # fmt: skip
+_IDENTITY_WORDS = frozenset({"inline", "iam", "identity", "permission", "permissions", "user", "group", "role"})
+#: last words of names that hold no document (an ARN, a switch, a count ...)
+_NOT_DOCUMENT_WORDS = frozenset({"arn", "arns", "name", "names", "id", "ids", "path", "prefix", "statements"})
+_SWITCH_WORDS = frozenset({"attach", "create", "number", "force", "block", "ignore", "restrict", "enable", "use"})
+
+
+def module_argument_kind(name: str) -> str | None:
+    """Whether the module argument ``name`` holds a policy document, and its kind.
+
+    The name must contain ``policy``/``policies`` (``policy``, ``bucket_policy``,
+    ``policy_json``, ``inline_policy``, ``assume_role_policy``, ``policy_jsons``),
+    and neither end in a word that names something else (``policy_arn``,
+    ``custom_role_policy_arns``, ``policy_name``, ``policy_statements``: a map of
+    statement objects, not a document) nor start with a switch
+    (``attach_policy``, ``create_policy``, ``number_of_policies``).  The kind:
+    ``trust`` when a word is ``assume``/``trust`` (``assume_role_policy``,
+    ``trust_policy``); ``resource`` when a word names a resource
+    (``bucket_policy``, ``queue_policy``, ``key_policy``, ``resource_policy``,
+    ``repository_policy``, ``access_policies`` ...); ``identity`` when a word
+    names an IAM policy (``inline_policy``, ``role_policy``, ``iam_policy``);
+    and ``""`` for a name that does not say (``policy``, ``policy_json``,
+    ``policy_document``): the document's content decides then
+    (:func:`~iamlint.model.policy.detect_kind`: identity without a
+    ``Principal``).  None for any other name."""
+    words = name.lower().split("_")
+    if not any(w.startswith("polic") for w in words):
+        return None
+    if words[-1] in _NOT_DOCUMENT_WORDS or words[0] in _SWITCH_WORDS:
+        return None
+    if _TRUST_WORDS.intersection(words):
+        return DocumentKind.TRUST
+    if _RESOURCE_WORDS.intersection(words):
+        return DocumentKind.RESOURCE
+    if _IDENTITY_WORDS.intersection(words):
+        return DocumentKind.IDENTITY
+    return ""
+
+
+def _may_hold_policy(node: Any) -> bool:
+    """An expression that can be a policy document (not a bool, number, list
+    or ``var.x``): ``jsonencode``, ``file``/``templatefile``, a heredoc, a
+    string, a local."""
+    if not isinstance(node, Tree):
+        return False
+    if node.data == "function_call":
+        return name_of(node.children[0]) in ("jsonencode", "file", "templatefile")
+    if node.data in ("heredoc_template", "heredoc_template_trim", "string"):
+        return True
+    if node.data in ("get_attr_expr_term", "index_expr_term"):
+        base = node
+        while isinstance(base, Tree) and base.data in ("get_attr_expr_term", "index_expr_term"):
+            base = unwrap(base.children[0])
+        return isinstance(base, Tree) and base.data == "identifier" and str(base.children[0]) in ("local", "data")
+    return False
+
+
+def _json_like(text: str) -> bool:
+    """Text written as JSON (a string or heredoc whose content begins with ``{``)."""
+    body = text.strip()
+    if body.startswith("<<"):
+        body = body.split("\n", 1)[1].strip() if "\n" in body else ""
+    return body.lstrip('"').lstrip().startswith("{")
 
 
 #: functions that pick principals out of a list without changing which they are
