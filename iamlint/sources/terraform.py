@@ -1161,9 +1161,12 @@ class TerraformReader:
                     if b.type == "module":  # arguments whose name says the kind
                         for name, a in b.attrs.items():
                             named = module_argument_kind(name)
-                            if named:
-                                for m in pattern.finditer(source_text(a.expr, idx.file.text)):
+                            if named is None:
+                                continue
+                            for m in pattern.finditer(source_text(a.expr, idx.file.text)):
+                                if named:
                                     self._usage.setdefault(m.group(1), named)
+                                self._usage_type.setdefault(m.group(1), "module")
                         continue
                     if b.type != "resource" or len(b.labels) < 2:
                         continue
