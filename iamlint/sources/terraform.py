@@ -43,7 +43,8 @@ import contextlib
 import json
 import os
 import re
-from typing import Any, cast
+from collections.abc import Callable
+from typing import Any, NamedTuple, cast
 
 from lark import Token, Tree
 
@@ -62,7 +63,9 @@ from iamlint.sources.hclpos import (
     HclFile,
     LineTable,
     MapLocator,
+    Rendering,
     ShiftLocator,
+    TemplateNode,
     Where,
     WholeLocator,
     find_interpolations,
@@ -72,6 +75,7 @@ from iamlint.sources.hclpos import (
     node_offsets,
     node_span,
     parse_cached,
+    parse_template,
     parses_to_tree,
     source_text,
     subtrees,
@@ -150,6 +154,22 @@ EVAL_BUDGET_FACTOR = 16
 MAX_INCLUDED_FILE = 10 * 1024 * 1024
 #: the largest sibling .tf file read to resolve references
 MAX_SIBLING_FILE = 2 * 1024 * 1024
+
+
+class _Template(NamedTuple):
+    """A template being rendered (see ``TerraformReader.templated_json``)."""
+
+    body: str
+    #: whether an offset of the body is inside a JSON string
+    in_string: Callable[[int], bool]
+    lines: LineTable
+    #: where the body begins in ``file``
+    offset: int
+    file: str
+    #: templatefile()'s variables; None for a heredoc
+    template_vars: dict | None
+    #: how an %{ if } whose condition is unknown is read
+    unknown_if: bool
 
 
 class DocRef:
@@ -250,6 +270,8 @@ class TerraformReader:
         self._scopes: list[list[tuple[str, Span | None, str]]] = [[]]
         #: id(document) -> the notices raised while building it (replayed when it is reused)
         self._doc_notices: dict[int, list] = {}
+        #: variables of the template being rendered (templatefile's, %{ for }'s), innermost last
+        self._bindings: list[dict[str, Any]] = []
         #: ids of the documents of policy document data sources (each linted where it is written)
         self._data_documents: set[int] = set()
         #: id(data block) -> the statements its document copies from others (see Document.inherited)
@@ -740,6 +762,17 @@ class TerraformReader:
             return self.opaque(node, file)
         root, parts = trav
         names = [p for p in parts if isinstance(p, str)]
+        if self._bindings and root in self._bindings[-1]:  # a template or loop variable
+            bound = self._bindings[-1][root]
+            for n in parts:
+                bound = (
+                    bound.get(n)
+                    if isinstance(n, str) and isinstance(bound, dict)
+                    else bound[n]
+                    if isinstance(n, int) and isinstance(bound, list) and -len(bound) <= n < len(bound)
+                    else None
+                )
+            return self.opaque(node, file) if bound is None else bound
         memo_key = (root, tuple(names))
         hit = self._ref_memo.get(memo_key)
         if hit is not None:
@@ -1038,9 +1071,9 @@ class TerraformReader:
                 edits.append((start, end, ""))
                 continue
             if what == "directive":
-                return None
+                return self.templated_json(body, offset, file, kind, owner, attr, template_vars)
             expr_text = body[start + 2 : end - 1].strip()
-            value, text = self._interpolated(
+            _value, text = self._interpolated(
                 expr_text, template_vars, in_string(start), (start, end), lines, offset, file
             )
             if text is not None:
@@ -1052,7 +1085,20 @@ class TerraformReader:
                 mark = f"\u0000opaque{len(placeholders)}"
                 placeholders[mark] = Opaque("${" + expr_text + "}")
                 edits.append((start, end, json.dumps(mark)))
-        emap = EditMap(body, edits)
+        return self._json_document(EditMap(body, edits), placeholders, offset, lines, file, kind, owner, attr)
+
+    def _json_document(
+        self,
+        emap: EditMap,
+        placeholders: dict[str, Opaque],
+        offset: int,
+        lines: LineTable,
+        file: str,
+        kind: str,
+        owner: str,
+        attr: Attribute | None,
+    ) -> Document:
+        """The document of embedded JSON as ``emap`` rendered it."""
         result = parse(emap.text)
         locator = ShiftLocator(result.locator, emap, offset, lines)
         fallback = (attr.key_span if attr is not None else None) or Span(1, 1, 1, 2)
@@ -1080,6 +1126,213 @@ class TerraformReader:
             fallback_span=fallback,
             duplicates=[(p, k, locator._map(s) or fallback) for p, k, s in result.duplicates],
         )
+
+    def templated_json(
+        self,
+        body: str,
+        offset: int,
+        file: str,
+        kind: str,
+        owner: str,
+        attr: Attribute | None,
+        template_vars: dict | None,
+    ) -> Document | None:
+        """JSON written in a template with ``%{ if }`` / ``%{ for }`` directives.
+
+        A directive whose condition or collection evaluates (a literal, a
+        local, a template variable, a loop variable) is rendered as Terraform
+        does: the branch taken, the body once per element.  One that does not
+        is read both ways it can be (rather than the document being dropped):
+        an unknown ``%{ if }`` as true, and, when that does not give JSON
+        (a separator comma only some iterations write), as false; an unknown
+        ``%{ for }`` with its body once, the loop variable unknown.  Each unknown
+        directive is noticed (IAM013) at itself, saying how it was read.  Every
+        copied piece keeps its position in the file, so findings outside the
+        directives are where they were written.  Directives that do not nest
+        give an unknown document, noticed at the first directive."""
+        lines = self.lines.get(file) or LineTable(self.text_of(file))
+        nodes = parse_template(body)
+        first = next(i for i in find_interpolations(body) if i[2] == "directive")
+        if nodes is None:
+            return self._unrendered(body, first, offset, lines, file, kind, owner, attr, "its directives do not nest")
+        in_string = json_string_states(body)
+        doc = None
+        for unknown_if in (True, False):
+            self._scopes.append([])
+            ok = False
+            try:
+                rendering = Rendering(body)
+                placeholders: dict[str, Opaque] = {}
+                state = _Template(body, in_string, lines, offset, file, template_vars, unknown_if)
+                if not self._render(nodes, rendering, placeholders, state, {}):
+                    return self._unrendered(
+                        body, first, offset, lines, file, kind, owner, attr, "its rendering would exceed the budget"
+                    )
+                doc = self._json_document(rendering.finish(), placeholders, offset, lines, file, kind, owner, attr)
+                ok = not doc.syntax_problems
+            finally:
+                self._close_scope(bubble=ok or not unknown_if)
+            if ok:
+                break
+        return doc
+
+    def _unrendered(
+        self,
+        body: str,
+        where: tuple,
+        offset: int,
+        lines: LineTable,
+        file: str,
+        kind: str,
+        owner: str,
+        attr: Attribute | None,
+        why: str,
+    ) -> Document:
+        start, end = where[0], where[1]
+        span = lines.span(offset + start, offset + end)
+        self._notice(file, span, f"the template was not rendered: {why}; the policy is treated as unknown")
+        fallback = (attr.key_span if attr is not None else None) or span
+        return Document(
+            file,
+            Opaque(_short(body)),
+            kind,
+            WholeLocator(span, attr.key_span if attr else None),
+            owner=owner,
+            kind_source="location",
+            fallback_span=fallback,
+        )
+
+    def _render(
+        self,
+        nodes: list[TemplateNode],
+        out: Rendering,
+        placeholders: dict[str, Opaque],
+        state: _Template,
+        bound: dict[str, Any],
+    ) -> bool:
+        """Render ``nodes`` into ``out`` (see :meth:`templated_json`); False past the budget."""
+        lines, offset, file, template_vars = state.lines, state.offset, state.file, state.template_vars
+        for node in nodes:
+            if len(out) > self.budget:
+                return False
+            if node.what == "text":
+                out.copy(node.start, node.end)
+            elif node.what == "escape":
+                continue  # the doubled $ or %
+            elif node.what == "interp":
+                self._render_interpolation(node, out, placeholders, state, bound)
+            elif node.what == "if":
+                cond = self._directive_value(node.expr, template_vars, bound)
+                span = lines.span(offset + node.start, offset + node.end)
+                if isinstance(cond, bool):
+                    taken = node.body if cond else node.other
+                else:
+                    taken = node.body if state.unknown_if else node.other
+                    self._notice(
+                        file,
+                        span,
+                        f"`%{{ if {_short(node.expr)} }}` was not evaluated: the policy is read as if it were "
+                        + ("true" if state.unknown_if else "false"),
+                    )
+                if not self._render(taken, out, placeholders, state, bound):
+                    return False
+            else:  # for
+                coll = self._directive_value(node.expr, template_vars, bound)
+                items: list[tuple[Any, Any]] | None = None
+                if isinstance(coll, list):
+                    items = list(enumerate(coll))
+                elif isinstance(coll, dict):
+                    items = list(coll.items())
+                if items is None or self._measure(coll)[1]:
+                    span = lines.span(offset + node.start, offset + node.end)
+                    self._notice(
+                        file,
+                        span,
+                        f"`%{{ for {', '.join(node.names)} in {_short(node.expr)} }}` was not evaluated: "
+                        "its body is read once, with unknown values",
+                    )
+                    items = [(None, None)]
+                for key, value in items:
+                    inner = dict(bound)
+                    if len(node.names) == 2:
+                        inner[node.names[0]], inner[node.names[1]] = key, value
+                    else:
+                        inner[node.names[0]] = value
+                    if not self._render(node.body, out, placeholders, state, inner):
+                        return False
+        return True
+
+    def _render_interpolation(
+        self, node: TemplateNode, out: Rendering, placeholders: dict[str, Opaque], state: _Template, bound: dict
+    ) -> None:
+        body, lines, offset, file, template_vars = (
+            state.body,
+            state.lines,
+            state.offset,
+            state.file,
+            state.template_vars,
+        )
+        start, end, expr_text = node.start, node.end, node.expr
+        inside = state.in_string(start)
+        if template_vars is not None:
+            scope = {**template_vars, **{k: v for k, v in bound.items() if v is not None}}
+            _value, text = self._interpolated(expr_text, scope, inside, (start, end), lines, offset, file)
+        else:
+            self._bindings.append(bound)
+            try:
+                _value, text = self._interpolated(expr_text, None, inside, (start, end), lines, offset, file)
+            finally:
+                self._bindings.pop()
+        if text is not None:
+            out.insert(text, start, end)
+        elif inside:
+            if '"' in body[start:end] or "\\" in body[start:end]:
+                out.insert("${?}", start, end)
+            else:
+                out.copy(start, end)
+        else:
+            mark = f"\u0000opaque{len(placeholders)}"
+            placeholders[mark] = Opaque("${" + expr_text + "}")
+            out.insert(json.dumps(mark), start, end)
+
+    def _directive_value(self, expr_text: str, template_vars: dict | None, bound: dict) -> Any:
+        """The value of a directive's condition or collection: evaluated with
+        the template's and the loops' variables (unknown ones are None)."""
+        tree = _snippet_expr(f"x = {expr_text}\n")
+        if tree is None:
+            return None
+        scope = {**(template_vars or {}), **bound}
+        self._bindings.append(scope)
+        self._scopes.append([])
+        try:
+            self.texts["<interpolation>"] = f"x = {expr_text}\n"
+            value = self._directive_eval(tree, "<interpolation>")
+        finally:
+            self._close_scope(bubble=False)
+            self._bindings.pop()
+        return None if isinstance(value, Opaque) else value
+
+    def _directive_eval(self, node: Any, file: str) -> Any:
+        """A directive's expression: :meth:`eval`, and also the operators
+        (``==``, ``<``, ``&&``, ``!`` ...) and ``length()`` over known values that
+        conditions use (``%{ if i < length(list) - 1 }``); None when unknown."""
+        node = unwrap(node)
+        if isinstance(node, Tree) and node.data == "binary_op":
+            kids = subtrees(node)
+            term = subtrees(kids[1]) if len(kids) > 1 else []
+            if len(term) < 2 or not term[0].children:
+                return None
+            left, right = self._directive_eval(kids[0], file), self._directive_eval(term[-1], file)
+            return _binary(str(term[0].children[0]), left, right)
+        if isinstance(node, Tree) and node.data == "unary_op" and str(node.children[0]) == "!":
+            inner = self._directive_eval(node.children[-1], file)
+            return not inner if isinstance(inner, bool) else None
+        if isinstance(node, Tree) and node.data == "function_call" and name_of(node.children[0]) == "length":
+            args = next((subtrees(c) for c in node.children if isinstance(c, Tree) and c.data == "arguments"), [])
+            value = self._directive_eval(args[0], file) if len(args) == 1 else None
+            return len(value) if isinstance(value, (list, dict, str)) else None
+        value = self.eval(node, file, "", None)
+        return None if isinstance(value, Opaque) or self._measure(value)[1] else value
 
     def _interpolated(
         self,
@@ -1976,6 +2229,26 @@ def _json_like(text: str) -> bool:
     if body.startswith("<<"):
         body = body.split("\n", 1)[1].strip() if "\n" in body else ""
     return body.lstrip('"').lstrip().startswith("{")
+
+
+def _binary(op: str, left: Any, right: Any) -> Any:
+    """``left op right`` as Terraform computes it, for known values; None otherwise."""
+    if left is None or right is None:
+        return None
+    numbers = all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in (left, right))
+    if op in ("==", "!="):
+        return ((left == right and type(left) is type(right)) or (numbers and left == right)) == (op == "==")
+    if op in ("&&", "||"):
+        if isinstance(left, bool) and isinstance(right, bool):
+            return (left and right) if op == "&&" else (left or right)
+        return None
+    if not numbers:
+        return None
+    if op in ("<", ">", "<=", ">="):
+        return {"<": left < right, ">": left > right, "<=": left <= right, ">=": left >= right}[op]
+    if op in ("+", "-", "*"):
+        return {"+": left + right, "-": left - right, "*": left * right}[op]
+    return None
 
 
 #: functions that pick principals out of a list without changing which they are
