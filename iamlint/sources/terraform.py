@@ -150,6 +150,9 @@ MAX_SIBLINGS = 200
 #: values, and "${local.big}" repeated would copy megabytes per use.
 EVAL_BUDGET_MIN = 1 << 20
 EVAL_BUDGET_FACTOR = 16
+#: the most pieces (texts, interpolations, directives) rendering one template
+#: visits: nested %{ for } loops over long lists stop there (IAM013)
+MAX_TEMPLATE_STEPS = 100_000
 #: the largest file that file()/templatefile() reads (the default of --max-file-size)
 MAX_INCLUDED_FILE = 10 * 1024 * 1024
 #: the largest sibling .tf file read to resolve references
@@ -170,6 +173,9 @@ class _Template(NamedTuple):
     template_vars: dict | None
     #: how an %{ if } whose condition is unknown is read
     unknown_if: bool
+    #: pieces rendered so far (one count in a list): bounded like the text, so
+    #: nested loops over long lists with empty bodies stop too
+    steps: list[int]
 
 
 class DocRef:
@@ -272,6 +278,8 @@ class TerraformReader:
         self._doc_notices: dict[int, list] = {}
         #: variables of the template being rendered (templatefile's, %{ for }'s), innermost last
         self._bindings: list[dict[str, Any]] = []
+        #: expression text -> its parse (see _snippet)
+        self._snippets: dict[str, Any] = {}
         #: ids of the documents of policy document data sources (each linted where it is written)
         self._data_documents: set[int] = set()
         #: id(data block) -> the statements its document copies from others (see Document.inherited)
@@ -570,6 +578,8 @@ class TerraformReader:
         if sink is not None:
             sink[ptr] = Where(file, node_span(node), key)
             return self._eval(node, file, ptr, sink)
+        if self._bindings:  # in a template: the value depends on its variables
+            return self._eval(node, file, ptr, None)
         hit = self._eval_memo.get(id(node))
         if hit is not None and hit[0] is node:
             if hit[2]:
@@ -1163,8 +1173,9 @@ class TerraformReader:
             try:
                 rendering = Rendering(body)
                 placeholders: dict[str, Opaque] = {}
-                state = _Template(body, in_string, lines, offset, file, template_vars, unknown_if)
+                state = _Template(body, in_string, lines, offset, file, template_vars, unknown_if, [0])
                 if not self._render(nodes, rendering, placeholders, state, {}):
+                    ok = True  # the notices stand: rendering stopped
                     return self._unrendered(
                         body, first, offset, lines, file, kind, owner, attr, "its rendering would exceed the budget"
                     )
@@ -1213,7 +1224,8 @@ class TerraformReader:
         """Render ``nodes`` into ``out`` (see :meth:`templated_json`); False past the budget."""
         lines, offset, file, template_vars = state.lines, state.offset, state.file, state.template_vars
         for node in nodes:
-            if len(out) > self.budget:
+            state.steps[0] += 1
+            if len(out) > self.budget or state.steps[0] > MAX_TEMPLATE_STEPS:
                 return False
             if node.what == "text":
                 out.copy(node.start, node.end)
@@ -1222,8 +1234,8 @@ class TerraformReader:
             elif node.what == "interp":
                 self._render_interpolation(node, out, placeholders, state, bound)
             elif node.what == "if":
-                cond = self._directive_value(node.expr, template_vars, bound)
                 span = lines.span(offset + node.start, offset + node.end)
+                cond = self._directive_value(node.expr, template_vars, bound, file, span)
                 if isinstance(cond, bool):
                     taken = node.body if cond else node.other
                 else:
@@ -1237,14 +1249,14 @@ class TerraformReader:
                 if not self._render(taken, out, placeholders, state, bound):
                     return False
             else:  # for
-                coll = self._directive_value(node.expr, template_vars, bound)
+                span = lines.span(offset + node.start, offset + node.end)
+                coll = self._directive_value(node.expr, template_vars, bound, file, span)
                 items: list[tuple[Any, Any]] | None = None
                 if isinstance(coll, list):
                     items = list(enumerate(coll))
                 elif isinstance(coll, dict):
                     items = list(coll.items())
                 if items is None or self._measure(coll)[1]:
-                    span = lines.span(offset + node.start, offset + node.end)
                     self._notice(
                         file,
                         span,
@@ -1253,6 +1265,9 @@ class TerraformReader:
                     )
                     items = [(None, None)]
                 for key, value in items:
+                    state.steps[0] += 1  # an iteration is a step, its body empty or not
+                    if state.steps[0] > MAX_TEMPLATE_STEPS:
+                        return False
                     inner = dict(bound)
                     if len(node.names) == 2:
                         inner[node.names[0]], inner[node.names[1]] = key, value
@@ -1295,10 +1310,10 @@ class TerraformReader:
             placeholders[mark] = Opaque("${" + expr_text + "}")
             out.insert(json.dumps(mark), start, end)
 
-    def _directive_value(self, expr_text: str, template_vars: dict | None, bound: dict) -> Any:
+    def _directive_value(self, expr_text: str, template_vars: dict | None, bound: dict, file: str, span: Span) -> Any:
         """The value of a directive's condition or collection: evaluated with
         the template's and the loops' variables (unknown ones are None)."""
-        tree = _snippet_expr(f"x = {expr_text}\n")
+        tree = self._snippet(expr_text)
         if tree is None:
             return None
         scope = {**(template_vars or {}), **bound}
@@ -1308,8 +1323,10 @@ class TerraformReader:
             self.texts["<interpolation>"] = f"x = {expr_text}\n"
             value = self._directive_eval(tree, "<interpolation>")
         finally:
-            self._close_scope(bubble=False)
+            notes = self._close_scope(bubble=False)
             self._bindings.pop()
+        for _file, _span, message in notes:  # (an evaluation budget spent) at the directive
+            self._notice(file, span, message)
         return None if isinstance(value, Opaque) else value
 
     def _directive_eval(self, node: Any, file: str) -> Any:
@@ -1388,6 +1405,13 @@ class TerraformReader:
             self._notice(file, span, message)
         return value, text
 
+    def _snippet(self, expr_text: str) -> Any:
+        """The parsed expression of an interpolation or directive, parsed once
+        per text (a template's loop asks for the same ones again and again)."""
+        if expr_text not in self._snippets:
+            self._snippets[expr_text] = _snippet_expr(f"x = {expr_text}\n")
+        return self._snippets[expr_text]
+
     def eval_snippet(self, expr_text: str, template_vars: dict | None) -> Any:
         """Evaluate the expression of an interpolation found in embedded text."""
         if template_vars is not None:
@@ -1395,7 +1419,7 @@ class TerraformReader:
                 return template_vars.get(expr_text)
             return None
         text = f"x = {expr_text}\n"
-        tree = _snippet_expr(text)
+        tree = self._snippet(expr_text)
         if tree is None:
             return None
         # a detached evaluation: positions are not recorded

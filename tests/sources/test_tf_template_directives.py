@@ -90,3 +90,25 @@ def test_parse_template_nests_directives_and_rejects_unbalanced_ones():
     assert parse_template("%{ if x }") is None
     assert parse_template("%{ for x in y }%{ endif }") is None
     assert parse_template("%{ while x }") is None
+
+
+def test_nested_loops_over_long_lists_stop_at_the_rendering_bound(tmp_path: Path):
+    items = ", ".join(f'"s{i}"' for i in range(50))
+    path = tmp_path / "main.tf"
+    path.write_text(
+        f"locals {{\n  l = [{items}]\n}}\n"
+        'resource "aws_iam_policy" "p" {\n'
+        "  policy = <<EOF\n"
+        '{"Version": "2012-10-17", "Statement": ['
+        "%{ for a in local.l }%{ for b in local.l }%{ for c in local.l }%{ endfor }%{ endfor }%{ endfor }]}\n"
+        "EOF\n}\n"
+    )
+    found = [(f.rule, f.line, f.column, f.message) for f in lint_bytes(str(path), path.read_bytes()).findings]
+    assert found == [
+        (
+            "IAM013",
+            6,
+            41,
+            "the template was not rendered: its rendering would exceed the budget; the policy is treated as unknown",
+        )
+    ]
