@@ -16,8 +16,9 @@ from typing import Any, Protocol
 
 from iamlint.config import Config
 from iamlint.engine.registry import Registry
-from iamlint.engine.runner import enabled_rules, run_document, run_roles
+from iamlint.engine.runner import enabled_rules, run_document, run_roles, without_inherited
 from iamlint.findings import Finding
+from iamlint.model.document import Document
 from iamlint.regularfile import NotRegular, TooLarge, read_regular
 from iamlint.sources import read_source
 from iamlint.suppress import suppress
@@ -119,7 +120,16 @@ def lint_bytes(
     by_document: dict[int, list[Finding]] = {}
     for doc in source.documents:
         by_document[id(doc)] = run_document(doc, rules, config)
-        findings += by_document[id(doc)]
+
+    def findings_of(other: Document) -> list[Finding]:
+        """A document's findings: of this file's, or (a sibling's) computed for the comparison."""
+        if id(other) not in by_document:
+            by_document[id(other)] = run_document(other, rules, config)
+        return by_document[id(other)]
+
+    for doc in source.documents:
+        # a statement copied from another document is reported there (issue 17)
+        findings += without_inherited(doc, by_document[id(doc)], findings_of)
     if source.roles:
         # a role's documents written in another file (a sibling .tf) are reported
         # there; their findings are computed here too, unreported, so compound

@@ -296,6 +296,41 @@ def run_document(doc: Document, rules: Iterable[Rule], config: Config) -> list[F
     return findings
 
 
+def without_inherited(
+    doc: Document,
+    found: list[Finding],
+    findings_of: Callable[[Document], list[Finding]],
+) -> list[Finding]:
+    """``found`` (the findings of ``doc``) without those at a statement ``doc``
+    copies from another document (:attr:`Document.inherited`) that this other
+    document reports too -- same rule, same message, same node of the
+    statement: each is reported once, where the statement is written.  A
+    finding that only the aggregate gives (a combination with its own
+    statements) stays.  ``findings_of`` gives the other document's findings."""
+    if not doc.inherited or not found:
+        return found
+    kept: list[Finding] = []
+    theirs: dict[int, set[tuple[str, str, str]]] = {}
+    for finding in found:
+        parts = finding.pointer.split("/", 3)
+        origin = (
+            doc.inherited.get(int(parts[2]))
+            if len(parts) >= 3 and parts[1] == "Statement" and parts[2].isdigit()
+            else None
+        )
+        if origin is None:
+            kept.append(finding)
+            continue
+        source, base = origin
+        reported = theirs.get(id(source))
+        if reported is None:
+            reported = theirs[id(source)] = {(f.rule, f.message, f.pointer) for f in findings_of(source)}
+        pointer = base + (f"/{parts[3]}" if len(parts) == 4 else "")
+        if (finding.rule, finding.message, pointer) not in reported:
+            kept.append(finding)
+    return kept
+
+
 def enabled_rules(registry: Registry, config: Config, path: str | None = None) -> RuleSet:
     """The rules the configuration enables for ``path`` (see :meth:`Registry.enabled`)."""
     return registry.enabled(config, path)

@@ -105,6 +105,14 @@ class Document:
     notices: list[Notice] = field(default_factory=list)
     #: free-form facts from the source (e.g. resolved provider of a Terraform reference)
     meta: dict[str, Any] = field(default_factory=dict)
+    #: statements copied from another document that is linted on its own
+    #: (Terraform ``source_policy_documents`` / ``override_policy_documents`` /
+    #: ``source_json`` / ``override_json`` naming a policy document data
+    #: source): statement index here -> (that document, the statement's
+    #: pointer there).  A finding at such a statement that the other document
+    #: reports too is reported once, by the document the statement is written
+    #: in (see :func:`iamlint.engine.runner.without_inherited`).
+    inherited: dict[int, tuple[Document, str]] = field(default_factory=dict, compare=False, repr=False)
 
     @cached_property
     def policy(self) -> Policy:

@@ -598,3 +598,110 @@ def heredoc_body(token: Token) -> tuple[str, int] | None:
     if body_end < body_start:
         body_end = body_start
     return raw[body_start:body_end], token.start_pos + body_start
+
+
+# --------------------------------------------------------------------------
+# template directives (%{ if }, %{ for }) in embedded text
+
+
+class Rendering(EditMap):
+    """A text assembled from pieces of an original, mapping its offsets back:
+    verbatim ranges (:meth:`copy`, one to one) and inserted texts
+    (:meth:`insert`, into the range they stand for), in any order and any
+    number of times (a template's ``%{ for }`` repeats its body).  What is
+    not copied (a directive, a branch not taken) has no offset in the text."""
+
+    def __init__(self, original: str) -> None:
+        self.original = original
+        self._parts: list[str] = []
+        self._segments = []
+        self._length = 0
+
+    def copy(self, start: int, end: int) -> None:
+        self.insert(self.original[start:end], start, end)
+
+    def insert(self, text: str, start: int, end: int) -> None:
+        if not text:
+            return
+        self._parts.append(text)
+        self._segments.append((self._length, self._length + len(text), start, end))
+        self._length += len(text)
+
+    def __len__(self) -> int:
+        return self._length
+
+    def finish(self) -> Rendering:
+        self.text = "".join(self._parts)
+        self._new_starts = [s[0] for s in self._segments]
+        self._lines = LineTable(self.text)
+        return self
+
+
+@dataclass
+class TemplateNode:
+    """One piece of a template: ``text`` / ``interp`` / ``escape`` (a range of
+    the text), or a directive: ``if`` (``expr``: its condition; ``body``: the
+    then-branch, ``other``: the else-branch) or ``for`` (``names``: its
+    variables, ``expr``: the collection, ``body``).  ``start``/``end``: the
+    range (for a directive, of its opening ``%{ ... }``)."""
+
+    what: str
+    start: int
+    end: int
+    expr: str = ""
+    names: tuple[str, ...] = ()
+    body: list[TemplateNode] = field(default_factory=list)
+    other: list[TemplateNode] = field(default_factory=list)
+
+
+_DIRECTIVE = re.compile(
+    r"(?P<if>if)\s+(?P<cond>.+)|(?P<else>else)|(?P<endif>endif)"
+    r"|(?P<for>for)\s+(?P<names>[A-Za-z_][\w-]*(?:\s*,\s*[A-Za-z_][\w-]*)?)\s+in\s+(?P<coll>.+)|(?P<endfor>endfor)",
+    re.S,
+)
+
+
+def parse_template(text: str) -> list[TemplateNode] | None:
+    """The pieces of a template text with ``%{ }`` directives (strip markers
+    ``~`` are read and ignored: whitespace outside JSON strings does not
+    matter), or None when the directives do not nest (an ``%{ endif }`` without
+    its ``%{ if }``, an unknown directive)."""
+    root: list[TemplateNode] = []
+    #: open directives: (node, the list now being filled)
+    stack: list[tuple[TemplateNode, list[TemplateNode]]] = []
+    current = root
+    pos = 0
+    for start, end, what in find_interpolations(text):
+        if start > pos:
+            current.append(TemplateNode("text", pos, start))
+        pos = end
+        if what != "directive":
+            current.append(TemplateNode(what, start, end, text[start + 2 : end - 1].strip()))
+            continue
+        inner = text[start + 2 : end - 1].strip().strip("~").strip()
+        m = _DIRECTIVE.fullmatch(inner)
+        if m is None:
+            return None
+        if m.group("if") or m.group("for"):
+            if m.group("if"):
+                node = TemplateNode("if", start, end, m.group("cond").strip())
+            else:
+                names = tuple(n.strip() for n in m.group("names").split(","))
+                node = TemplateNode("for", start, end, m.group("coll").strip(), names)
+            current.append(node)
+            stack.append((node, current))
+            current = node.body
+        elif m.group("else"):
+            if not stack or stack[-1][0].what != "if" or current is not stack[-1][0].body:
+                return None
+            current = stack[-1][0].other
+        else:
+            want = "if" if m.group("endif") else "for"
+            if not stack or stack[-1][0].what != want:
+                return None
+            current = stack.pop()[1]
+    if stack:
+        return None
+    if pos < len(text):
+        current.append(TemplateNode("text", pos, len(text)))
+    return root

@@ -2,7 +2,9 @@
 
 Policies are found where Terraform declares them (see ``IDENTITY``/``RESOURCE``
 below, ``aws_iam_role.assume_role_policy``, ``inline_policy`` blocks,
-``data "aws_iam_policy_document"``, ``aws_lambda_permission``) and read from
+``data "aws_iam_policy_document"``, ``aws_lambda_permission``, and module
+arguments whose name says they hold a policy: :func:`module_argument_kind`;
+the called module is never read) and read from
 ``jsonencode({...})`` (positions of the HCL tokens), heredoc JSON (positions
 inside the heredoc), ``file()``/``templatefile()`` (the JSON file; its
 documents carry that file's path), or a reference to a policy document data
@@ -44,7 +46,8 @@ import contextlib
 import json
 import os
 import re
-from typing import Any, cast
+from collections.abc import Callable
+from typing import Any, NamedTuple, cast
 
 from lark import Token, Tree
 
@@ -63,7 +66,9 @@ from iamlint.sources.hclpos import (
     HclFile,
     LineTable,
     MapLocator,
+    Rendering,
     ShiftLocator,
+    TemplateNode,
     Where,
     WholeLocator,
     find_interpolations,
@@ -73,6 +78,7 @@ from iamlint.sources.hclpos import (
     node_offsets,
     node_span,
     parse_cached,
+    parse_template,
     parses_to_tree,
     source_text,
     subtrees,
@@ -173,10 +179,32 @@ MAX_SIBLINGS = 200
 #: values, and "${local.big}" repeated would copy megabytes per use.
 EVAL_BUDGET_MIN = 1 << 20
 EVAL_BUDGET_FACTOR = 16
+#: the most pieces (texts, interpolations, directives) rendering one template
+#: visits: nested %{ for } loops over long lists stop there (IAM013)
+MAX_TEMPLATE_STEPS = 100_000
 #: the largest file that file()/templatefile() reads (the default of --max-file-size)
 MAX_INCLUDED_FILE = 10 * 1024 * 1024
 #: the largest sibling .tf file read to resolve references
 MAX_SIBLING_FILE = 2 * 1024 * 1024
+
+
+class _Template(NamedTuple):
+    """A template being rendered (see ``TerraformReader.templated_json``)."""
+
+    body: str
+    #: whether an offset of the body is inside a JSON string
+    in_string: Callable[[int], bool]
+    lines: LineTable
+    #: where the body begins in ``file``
+    offset: int
+    file: str
+    #: templatefile()'s variables; None for a heredoc
+    template_vars: dict | None
+    #: how an %{ if } whose condition is unknown is read
+    unknown_if: bool
+    #: pieces rendered so far (one count in a list): bounded like the text, so
+    #: nested loops over long lists with empty bodies stop too
+    steps: list[int]
 
 
 class DocRef:
@@ -279,6 +307,14 @@ class TerraformReader:
         self._scopes: list[list[tuple[str, Span | None, str]]] = [[]]
         #: id(document) -> the notices raised while building it (replayed when it is reused)
         self._doc_notices: dict[int, list] = {}
+        #: variables of the template being rendered (templatefile's, %{ for }'s), innermost last
+        self._bindings: list[dict[str, Any]] = []
+        #: expression text -> its parse (see _snippet)
+        self._snippets: dict[str, Any] = {}
+        #: ids of the documents of policy document data sources (each linted where it is written)
+        self._data_documents: set[int] = set()
+        #: id(data block) -> the statements its document copies from others (see Document.inherited)
+        self._origins: dict[int, dict[int, tuple[Document, str]]] = {}
 
     # -- module ---------------------------------------------------------
     def siblings(self) -> list[Index]:
@@ -328,6 +364,8 @@ class TerraformReader:
             elif block.type == "data" and len(block.labels) >= 2 and block.labels[0] == "aws_iam_policy_document":
                 doc = self.data_document(block)
                 self.emit(doc)
+            elif block.type == "module" and block.labels:
+                self.module_arguments(block)
         for block in self.home.blocks:
             if block.type == "resource" and len(block.labels) >= 2 and block.labels[0] in PRINCIPAL_TYPES:
                 try:
@@ -382,6 +420,63 @@ class TerraformReader:
                 self.emit(doc)
         elif rtype == "aws_lambda_permission":
             self.emit(self._collecting(self.lambda_permission, block))
+
+    # -- module arguments ---------------------------------------------------
+    def module_arguments(self, block: Block) -> None:
+        """The policy documents passed to a module (``module "b" { policy = jsonencode({...}) }``).
+
+        The called module is never read (its ``source`` may be anywhere): an
+        argument is read when :func:`module_argument_kind` says by its name
+        that it holds a policy, and only when its value is one -- a
+        ``jsonencode`` of an object with ``Statement``, JSON text (heredoc,
+        string, ``file()``/``templatefile()``), a policy document data source
+        or a local holding one; a list or map of them is read item by item.
+        Anything else (a bool, an ARN, a list of ARNs, ``var.x``) is ignored."""
+        for name, attr in block.attrs.items():
+            named = module_argument_kind(name)
+            if named is None:
+                continue
+            node = unwrap(attr.expr)
+            if isinstance(node, Tree) and node.data == "tuple":
+                items = subtrees(node)
+            elif isinstance(node, Tree) and node.data == "object":
+                items = [e.children[-1] for e in subtrees(node) if e.data == "object_elem"]
+            else:
+                items = [node]
+            for item in items:
+                self.emit(self._module_document(unwrap(item), attr, named, block.address))
+
+    def _module_document(self, node: Any, attr: Attribute, named: str, owner: str) -> Document | None:
+        kind = named or None
+        ref = self._data_reference(node)
+        if ref is not None:  # its kind: from this use (see usage_kind), else from its content
+            return self.data_document(ref, kind)
+        if not _may_hold_policy(node):
+            return None
+        shared = id(node) in self._doc_cache
+        doc = self.policy_document(node, attr.file, kind or DocumentKind.IDENTITY, owner, attr, "module")
+        if doc is None:
+            return None
+        if isinstance(doc.value, dict):
+            if "Statement" not in doc.value:
+                return None
+            if kind is None and not shared and id(doc) not in self._data_documents:
+                doc.kind, doc.kind_source = detect_kind(doc.value), "content"
+            return doc
+        if isinstance(doc.value, Opaque):  # a file() that was not read: the notice says why
+            return doc
+        text = self.text_of(doc.file) if doc.file != attr.file else source_text(node, self.text_of(attr.file))
+        return doc if doc.syntax_problems and _json_like(text) else None
+
+    def _data_reference(self, node: Any) -> Block | None:
+        """The policy document data source ``node`` names (``data.aws_iam_policy_document.x[0].json``)."""
+        trav = self.traversal(node)
+        if trav is None or trav[0] != "data":
+            return None
+        names = [p for p in trav[1] if isinstance(p, str)]
+        if len(names) < 3 or names[0] != "aws_iam_policy_document" or names[2] not in ("json", "minified_json"):
+            return None
+        return cast(Block | None, self.find("data", (names[0], names[1])))
 
     # -- budget and notices -------------------------------------------------
     def _measure(self, value: Any) -> tuple[int, bool]:
@@ -518,6 +613,8 @@ class TerraformReader:
         if sink is not None:
             sink[ptr] = Where(file, node_span(node), key)
             return self._eval(node, file, ptr, sink)
+        if self._bindings:  # in a template: the value depends on its variables
+            return self._eval(node, file, ptr, None)
         hit = self._eval_memo.get(id(node))
         if hit is not None and hit[0] is node:
             if hit[2]:
@@ -710,6 +807,17 @@ class TerraformReader:
             return self.opaque(node, file)
         root, parts = trav
         names = [p for p in parts if isinstance(p, str)]
+        if self._bindings and root in self._bindings[-1]:  # a template or loop variable
+            bound = self._bindings[-1][root]
+            for n in parts:
+                bound = (
+                    bound.get(n)
+                    if isinstance(n, str) and isinstance(bound, dict)
+                    else bound[n]
+                    if isinstance(n, int) and isinstance(bound, list) and -len(bound) <= n < len(bound)
+                    else None
+                )
+            return self.opaque(node, file) if bound is None else bound
         memo_key = (root, tuple(names))
         hit = self._ref_memo.get(memo_key)
         if hit is not None:
@@ -1008,9 +1116,9 @@ class TerraformReader:
                 edits.append((start, end, ""))
                 continue
             if what == "directive":
-                return None
+                return self.templated_json(body, offset, file, kind, owner, attr, template_vars)
             expr_text = body[start + 2 : end - 1].strip()
-            value, text = self._interpolated(
+            _value, text = self._interpolated(
                 expr_text, template_vars, in_string(start), (start, end), lines, offset, file
             )
             if text is not None:
@@ -1022,7 +1130,20 @@ class TerraformReader:
                 mark = f"\u0000opaque{len(placeholders)}"
                 placeholders[mark] = Opaque("${" + expr_text + "}")
                 edits.append((start, end, json.dumps(mark)))
-        emap = EditMap(body, edits)
+        return self._json_document(EditMap(body, edits), placeholders, offset, lines, file, kind, owner, attr)
+
+    def _json_document(
+        self,
+        emap: EditMap,
+        placeholders: dict[str, Opaque],
+        offset: int,
+        lines: LineTable,
+        file: str,
+        kind: str,
+        owner: str,
+        attr: Attribute | None,
+    ) -> Document:
+        """The document of embedded JSON as ``emap`` rendered it."""
         result = parse(emap.text)
         locator = ShiftLocator(result.locator, emap, offset, lines)
         fallback = (attr.key_span if attr is not None else None) or Span(1, 1, 1, 2)
@@ -1050,6 +1171,220 @@ class TerraformReader:
             fallback_span=fallback,
             duplicates=[(p, k, locator._map(s) or fallback) for p, k, s in result.duplicates],
         )
+
+    def templated_json(
+        self,
+        body: str,
+        offset: int,
+        file: str,
+        kind: str,
+        owner: str,
+        attr: Attribute | None,
+        template_vars: dict | None,
+    ) -> Document | None:
+        """JSON written in a template with ``%{ if }`` / ``%{ for }`` directives.
+
+        A directive whose condition or collection evaluates (a literal, a
+        local, a template variable, a loop variable) is rendered as Terraform
+        does: the branch taken, the body once per element.  One that does not
+        is read both ways it can be (rather than the document being dropped):
+        an unknown ``%{ if }`` as true, and, when that does not give JSON
+        (a separator comma only some iterations write), as false; an unknown
+        ``%{ for }`` with its body once, the loop variable unknown.  Each unknown
+        directive is noticed (IAM013) at itself, saying how it was read.  Every
+        copied piece keeps its position in the file, so findings outside the
+        directives are where they were written.  Directives that do not nest
+        give an unknown document, noticed at the first directive."""
+        lines = self.lines.get(file) or LineTable(self.text_of(file))
+        nodes = parse_template(body)
+        first = next(i for i in find_interpolations(body) if i[2] == "directive")
+        if nodes is None:
+            return self._unrendered(body, first, offset, lines, file, kind, owner, attr, "its directives do not nest")
+        in_string = json_string_states(body)
+        doc = None
+        for unknown_if in (True, False):
+            self._scopes.append([])
+            ok = False
+            try:
+                rendering = Rendering(body)
+                placeholders: dict[str, Opaque] = {}
+                state = _Template(body, in_string, lines, offset, file, template_vars, unknown_if, [0])
+                if not self._render(nodes, rendering, placeholders, state, {}):
+                    ok = True  # the notices stand: rendering stopped
+                    return self._unrendered(
+                        body, first, offset, lines, file, kind, owner, attr, "its rendering would exceed the budget"
+                    )
+                doc = self._json_document(rendering.finish(), placeholders, offset, lines, file, kind, owner, attr)
+                ok = not doc.syntax_problems
+            finally:
+                self._close_scope(bubble=ok or not unknown_if)
+            if ok:
+                break
+        return doc
+
+    def _unrendered(
+        self,
+        body: str,
+        where: tuple,
+        offset: int,
+        lines: LineTable,
+        file: str,
+        kind: str,
+        owner: str,
+        attr: Attribute | None,
+        why: str,
+    ) -> Document:
+        start, end = where[0], where[1]
+        span = lines.span(offset + start, offset + end)
+        self._notice(file, span, f"the template was not rendered: {why}; the policy is treated as unknown")
+        fallback = (attr.key_span if attr is not None else None) or span
+        return Document(
+            file,
+            Opaque(_short(body)),
+            kind,
+            WholeLocator(span, attr.key_span if attr else None),
+            owner=owner,
+            kind_source="location",
+            fallback_span=fallback,
+        )
+
+    def _render(
+        self,
+        nodes: list[TemplateNode],
+        out: Rendering,
+        placeholders: dict[str, Opaque],
+        state: _Template,
+        bound: dict[str, Any],
+    ) -> bool:
+        """Render ``nodes`` into ``out`` (see :meth:`templated_json`); False past the budget."""
+        lines, offset, file, template_vars = state.lines, state.offset, state.file, state.template_vars
+        for node in nodes:
+            state.steps[0] += 1
+            if len(out) > self.budget or state.steps[0] > MAX_TEMPLATE_STEPS:
+                return False
+            if node.what == "text":
+                out.copy(node.start, node.end)
+            elif node.what == "escape":
+                continue  # the doubled $ or %
+            elif node.what == "interp":
+                self._render_interpolation(node, out, placeholders, state, bound)
+            elif node.what == "if":
+                span = lines.span(offset + node.start, offset + node.end)
+                cond = self._directive_value(node.expr, template_vars, bound, file, span)
+                if isinstance(cond, bool):
+                    taken = node.body if cond else node.other
+                else:
+                    taken = node.body if state.unknown_if else node.other
+                    self._notice(
+                        file,
+                        span,
+                        f"`%{{ if {_short(node.expr)} }}` was not evaluated: the policy is read as if it were "
+                        + ("true" if state.unknown_if else "false"),
+                    )
+                if not self._render(taken, out, placeholders, state, bound):
+                    return False
+            else:  # for
+                span = lines.span(offset + node.start, offset + node.end)
+                coll = self._directive_value(node.expr, template_vars, bound, file, span)
+                items: list[tuple[Any, Any]] | None = None
+                if isinstance(coll, list):
+                    items = list(enumerate(coll))
+                elif isinstance(coll, dict):
+                    items = list(coll.items())
+                if items is None or self._measure(coll)[1]:
+                    self._notice(
+                        file,
+                        span,
+                        f"`%{{ for {', '.join(node.names)} in {_short(node.expr)} }}` was not evaluated: "
+                        "its body is read once, with unknown values",
+                    )
+                    items = [(None, None)]
+                for key, value in items:
+                    state.steps[0] += 1  # an iteration is a step, its body empty or not
+                    if state.steps[0] > MAX_TEMPLATE_STEPS:
+                        return False
+                    inner = dict(bound)
+                    if len(node.names) == 2:
+                        inner[node.names[0]], inner[node.names[1]] = key, value
+                    else:
+                        inner[node.names[0]] = value
+                    if not self._render(node.body, out, placeholders, state, inner):
+                        return False
+        return True
+
+    def _render_interpolation(
+        self, node: TemplateNode, out: Rendering, placeholders: dict[str, Opaque], state: _Template, bound: dict
+    ) -> None:
+        body, lines, offset, file, template_vars = (
+            state.body,
+            state.lines,
+            state.offset,
+            state.file,
+            state.template_vars,
+        )
+        start, end, expr_text = node.start, node.end, node.expr
+        inside = state.in_string(start)
+        if template_vars is not None:
+            scope = {**template_vars, **{k: v for k, v in bound.items() if v is not None}}
+            _value, text = self._interpolated(expr_text, scope, inside, (start, end), lines, offset, file)
+        else:
+            self._bindings.append(bound)
+            try:
+                _value, text = self._interpolated(expr_text, None, inside, (start, end), lines, offset, file)
+            finally:
+                self._bindings.pop()
+        if text is not None:
+            out.insert(text, start, end)
+        elif inside:
+            if '"' in body[start:end] or "\\" in body[start:end]:
+                out.insert("${?}", start, end)
+            else:
+                out.copy(start, end)
+        else:
+            mark = f"\u0000opaque{len(placeholders)}"
+            placeholders[mark] = Opaque("${" + expr_text + "}")
+            out.insert(json.dumps(mark), start, end)
+
+    def _directive_value(self, expr_text: str, template_vars: dict | None, bound: dict, file: str, span: Span) -> Any:
+        """The value of a directive's condition or collection: evaluated with
+        the template's and the loops' variables (unknown ones are None)."""
+        tree = self._snippet(expr_text)
+        if tree is None:
+            return None
+        scope = {**(template_vars or {}), **bound}
+        self._bindings.append(scope)
+        self._scopes.append([])
+        try:
+            self.texts["<interpolation>"] = f"x = {expr_text}\n"
+            value = self._directive_eval(tree, "<interpolation>")
+        finally:
+            notes = self._close_scope(bubble=False)
+            self._bindings.pop()
+        for _file, _span, message in notes:  # (an evaluation budget spent) at the directive
+            self._notice(file, span, message)
+        return None if isinstance(value, Opaque) else value
+
+    def _directive_eval(self, node: Any, file: str) -> Any:
+        """A directive's expression: :meth:`eval`, and also the operators
+        (``==``, ``<``, ``&&``, ``!`` ...) and ``length()`` over known values that
+        conditions use (``%{ if i < length(list) - 1 }``); None when unknown."""
+        node = unwrap(node)
+        if isinstance(node, Tree) and node.data == "binary_op":
+            kids = subtrees(node)
+            term = subtrees(kids[1]) if len(kids) > 1 else []
+            if len(term) < 2 or not term[0].children:
+                return None
+            left, right = self._directive_eval(kids[0], file), self._directive_eval(term[-1], file)
+            return _binary(str(term[0].children[0]), left, right)
+        if isinstance(node, Tree) and node.data == "unary_op" and str(node.children[0]) == "!":
+            inner = self._directive_eval(node.children[-1], file)
+            return not inner if isinstance(inner, bool) else None
+        if isinstance(node, Tree) and node.data == "function_call" and name_of(node.children[0]) == "length":
+            args = next((subtrees(c) for c in node.children if isinstance(c, Tree) and c.data == "arguments"), [])
+            value = self._directive_eval(args[0], file) if len(args) == 1 else None
+            return len(value) if isinstance(value, (list, dict, str)) else None
+        value = self.eval(node, file, "", None)
+        return None if isinstance(value, Opaque) or self._measure(value)[1] else value
 
     def _interpolated(
         self,
@@ -1105,6 +1440,13 @@ class TerraformReader:
             self._notice(file, span, message)
         return value, text
 
+    def _snippet(self, expr_text: str) -> Any:
+        """The parsed expression of an interpolation or directive, parsed once
+        per text (a template's loop asks for the same ones again and again)."""
+        if expr_text not in self._snippets:
+            self._snippets[expr_text] = _snippet_expr(f"x = {expr_text}\n")
+        return self._snippets[expr_text]
+
     def eval_snippet(self, expr_text: str, template_vars: dict | None) -> Any:
         """Evaluate the expression of an interpolation found in embedded text."""
         if template_vars is not None:
@@ -1112,7 +1454,7 @@ class TerraformReader:
                 return template_vars.get(expr_text)
             return None
         text = f"x = {expr_text}\n"
-        tree = _snippet_expr(text)
+        tree = self._snippet(expr_text)
         if tree is None:
             return None
         # a detached evaluation: positions are not recorded
@@ -1128,6 +1470,16 @@ class TerraformReader:
             pattern = re.compile(r"data\.aws_iam_policy_document\.([A-Za-z0-9_-]+)(?:\[[^\]]*\])?\.(?:minified_)?json")
             for idx in self.all_indexes():
                 for b in idx.file.blocks:
+                    if b.type == "module":  # arguments whose name says the kind
+                        for name, a in b.attrs.items():
+                            named = module_argument_kind(name)
+                            if named is None:
+                                continue
+                            for m in pattern.finditer(source_text(a.expr, idx.file.text)):
+                                if named:
+                                    self._usage.setdefault(m.group(1), named)
+                                self._usage_type.setdefault(m.group(1), "module")
+                        continue
                     if b.type != "resource" or len(b.labels) < 2:
                         continue
                     rtype = b.labels[0]
@@ -1196,7 +1548,7 @@ class TerraformReader:
                 final, kind_source = detect_kind(value), "content"
         # the resource that uses it (aws_s3_bucket_policy, aws_vpc_endpoint ...), else the data source type
         rtype = self._usage_type.get(block.labels[1]) if len(block.labels) >= 2 else None
-        return Document(
+        doc = Document(
             block.file,
             value,
             final,
@@ -1205,7 +1557,10 @@ class TerraformReader:
             kind_source=kind_source,
             fallback_span=block.header_span or Span(1, 1, 1, 2),
             meta={"resource_type": rtype or block.labels[0]},
+            inherited=self._origins.pop(id(block), {}),
         )
+        self._data_documents.add(id(doc))
+        return doc
 
     def synthesize(self, block: Block) -> tuple[dict, dict[str, Where]]:
         file = block.file
@@ -1222,24 +1577,27 @@ class TerraformReader:
             doc["Id"] = self.eval(pid.expr, file, "/Id", entries, pid.key_span)
         statements: list[Any] = []
         st_entries: list[dict[str, Where]] = []  # per statement, relative pointers
+        #: per statement, (document, pointer) of a data source's statement it copies
+        st_origin: list[tuple[Document, str] | None] = []
         #: Sid -> index of the first statement with it: a statement that
         #: replaces one by Sid looks it up (scanning the statements before it
         #: made n statement blocks cost O(n^2))
         by_sid: dict[str, int] = {}
 
-        def add(st: Any, rel: dict[str, Where], replace: bool) -> None:
+        def add(st: Any, rel: dict[str, Where], replace: bool, origin: tuple[Document, str] | None = None) -> None:
             """Append a statement, or (``replace``) put it in place of the first one with its Sid."""
             sid = st.get("Sid") if isinstance(st, dict) else None
             if not isinstance(sid, str) or not sid:
                 sid = None
             k = by_sid.get(sid) if replace and sid is not None else None
             if k is not None:
-                statements[k], st_entries[k] = st, rel
+                statements[k], st_entries[k], st_origin[k] = st, rel, origin
                 return
             if sid is not None:
                 by_sid.setdefault(sid, len(statements))
             statements.append(st)
             st_entries.append(rel)
+            st_origin.append(origin)
 
         def add_from_documents(attr_name: str, override: bool, single: bool = False) -> None:
             """Statements of the documents of ``attr_name``: a list of them, or
@@ -1261,9 +1619,11 @@ class TerraformReader:
                     continue
                 raw = other.value.get("Statement")
                 raw = [raw] if isinstance(raw, dict) else raw if isinstance(raw, list) else []
+                # a data source's document is linted on its own: its statements are its findings
+                linted = id(other) in self._data_documents
                 for j, st in enumerate(raw):
                     base = f"/Statement/{j}" if isinstance(other.value.get("Statement"), list) else "/Statement"
-                    add(st, _relative_entries(other, base), override)
+                    add(st, _relative_entries(other, base), override, (other, base) if linted else None)
 
         # the provider's order: source_json, source_policy_documents, the
         # statement blocks, override_policy_documents, override_json
@@ -1284,6 +1644,7 @@ class TerraformReader:
         add_from_documents("override_policy_documents", True)
         add_from_documents("override_json", True, single=True)
         doc["Statement"] = statements
+        self._origins[id(block)] = {i: o for i, o in enumerate(st_origin) if o is not None}
         entries["/Statement"] = Where(file, block.span, block.header_span)
         for i, rel in enumerate(st_entries):
             base = f"/Statement/{i}"
@@ -1468,8 +1829,13 @@ class TerraformReader:
 
     # -- roles ------------------------------------------------------------------
     def principal_target(self, expr: Any, file: str, rtype: str) -> tuple[str | None, str | None]:
-        """(Terraform name of the referenced aws_iam_role/user/group, literal IAM name)."""
-        trav = self.traversal(expr)
+        """(Terraform name of the referenced aws_iam_role/user/group, literal IAM name).
+
+        A principal declared with ``count``/``for_each`` is named through an
+        index or a splat: ``aws_iam_role.x[0].name``, ``aws_iam_role.x["k"].name``,
+        ``aws_iam_role.x[*].name``, ``one(aws_iam_role.x[*].name)``,
+        ``element(aws_iam_role.x.*.name, 0)``: each names ``aws_iam_role.x``."""
+        trav = self.traversal(_splat_base(expr))
         if trav is not None and trav[0] == rtype and trav[1] and isinstance(trav[1][0], str):
             return trav[1][0], None
         value = self.eval(expr, file, "", None)
@@ -1945,6 +2311,118 @@ def _relative_entries(other: Document, base: str) -> dict[str, Where]:
         elif isinstance(node, list):
             stack.extend((join_pointer(rel, i), v) for i, v in enumerate(node))
     return out
+
+
+#: words of a module argument's name (split at "_") that make it hold a trust
+#: policy, a resource policy, an identity policy; see module_argument_kind
+_TRUST_WORDS = frozenset({"assume", "trust"})
+_RESOURCE_WORDS = frozenset(
+    {
+        "bucket", "queue", "topic", "key", "kms", "repository", "repo", "registry", "secret", "vault", "domain",
+        "resource", "endpoint", "bus", "s3", "sqs", "sns", "ecr", "access",
+    }
+)  # fmt: skip
+_IDENTITY_WORDS = frozenset({"inline", "iam", "identity", "permission", "permissions", "user", "group", "role"})
+#: last words of names that hold no document (an ARN, a switch, a count ...)
+_NOT_DOCUMENT_WORDS = frozenset({"arn", "arns", "name", "names", "id", "ids", "path", "prefix", "statements"})
+_SWITCH_WORDS = frozenset({"attach", "create", "number", "force", "block", "ignore", "restrict", "enable", "use"})
+
+
+def module_argument_kind(name: str) -> str | None:
+    """Whether the module argument ``name`` holds a policy document, and its kind.
+
+    The name must contain ``policy``/``policies`` (``policy``, ``bucket_policy``,
+    ``policy_json``, ``inline_policy``, ``assume_role_policy``, ``policy_jsons``),
+    and neither end in a word that names something else (``policy_arn``,
+    ``custom_role_policy_arns``, ``policy_name``, ``policy_statements``: a map of
+    statement objects, not a document) nor start with a switch
+    (``attach_policy``, ``create_policy``, ``number_of_policies``).  The kind:
+    ``trust`` when a word is ``assume``/``trust`` (``assume_role_policy``,
+    ``trust_policy``); ``resource`` when a word names a resource
+    (``bucket_policy``, ``queue_policy``, ``key_policy``, ``resource_policy``,
+    ``repository_policy``, ``access_policies`` ...); ``identity`` when a word
+    names an IAM policy (``inline_policy``, ``role_policy``, ``iam_policy``);
+    and ``""`` for a name that does not say (``policy``, ``policy_json``,
+    ``policy_document``): the document's content decides then
+    (:func:`~iamlint.model.policy.detect_kind`: identity without a
+    ``Principal``).  None for any other name."""
+    words = name.lower().split("_")
+    if not any(w.startswith("polic") for w in words):
+        return None
+    if words[-1] in _NOT_DOCUMENT_WORDS or words[0] in _SWITCH_WORDS:
+        return None
+    if _TRUST_WORDS.intersection(words):
+        return DocumentKind.TRUST
+    if _RESOURCE_WORDS.intersection(words):
+        return DocumentKind.RESOURCE
+    if _IDENTITY_WORDS.intersection(words):
+        return DocumentKind.IDENTITY
+    return ""
+
+
+def _may_hold_policy(node: Any) -> bool:
+    """An expression that can be a policy document (not a bool, number, list
+    or ``var.x``): ``jsonencode``, ``file``/``templatefile``, a heredoc, a
+    string, a local."""
+    if not isinstance(node, Tree):
+        return False
+    if node.data == "function_call":
+        return name_of(node.children[0]) in ("jsonencode", "file", "templatefile")
+    if node.data in ("heredoc_template", "heredoc_template_trim", "string"):
+        return True
+    if node.data in ("get_attr_expr_term", "index_expr_term"):
+        base = node
+        while isinstance(base, Tree) and base.data in ("get_attr_expr_term", "index_expr_term"):
+            base = unwrap(base.children[0])
+        return isinstance(base, Tree) and base.data == "identifier" and str(base.children[0]) in ("local", "data")
+    return False
+
+
+def _json_like(text: str) -> bool:
+    """Text written as JSON (a string or heredoc whose content begins with ``{``)."""
+    body = text.strip()
+    if body.startswith("<<"):
+        body = body.split("\n", 1)[1].strip() if "\n" in body else ""
+    return body.lstrip('"').lstrip().startswith("{")
+
+
+def _binary(op: str, left: Any, right: Any) -> Any:
+    """``left op right`` as Terraform computes it, for known values; None otherwise."""
+    if left is None or right is None:
+        return None
+    numbers = all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in (left, right))
+    if op in ("==", "!="):
+        return ((left == right and type(left) is type(right)) or (numbers and left == right)) == (op == "==")
+    if op in ("&&", "||"):
+        if isinstance(left, bool) and isinstance(right, bool):
+            return (left and right) if op == "&&" else (left or right)
+        return None
+    if not numbers:
+        return None
+    if op in ("<", ">", "<=", ">="):
+        return {"<": left < right, ">": left > right, "<=": left <= right, ">=": left >= right}[op]
+    if op in ("+", "-", "*"):
+        return {"+": left + right, "-": left - right, "*": left * right}[op]
+    return None
+
+
+#: functions that pick principals out of a list without changing which they are
+_PICKING = frozenset({"one", "element", "tolist", "toset", "try", "coalesce", "compact", "distinct", "flatten", "sort"})
+
+
+def _splat_base(node: Any) -> Any:
+    """The traversal a principal reference is made of: ``one(x[*].name)`` and
+    ``x[*].name`` / ``x.*.name`` give ``x`` (see ``principal_target``); any
+    other expression is itself."""
+    node = unwrap(node)
+    while isinstance(node, Tree) and node.data == "function_call" and name_of(node.children[0]) in _PICKING:
+        args = next((subtrees(c) for c in node.children if isinstance(c, Tree) and c.data == "arguments"), [])
+        if not args:
+            return node
+        node = unwrap(args[0])
+    if isinstance(node, Tree) and node.data in ("attr_splat_expr_term", "full_splat_expr_term"):
+        return unwrap(node.children[0])
+    return node
 
 
 def _snippet_expr(text: str) -> Any:

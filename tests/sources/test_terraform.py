@@ -365,8 +365,9 @@ def test_every_document_names_its_resource_type():
                 continue  # the file itself does not parse
             assert doc.meta.get("resource_type"), (path.name, doc.owner)
             seen.add(doc.meta["resource_type"])
-    # data sources take the type of the resource using them (the admin document is an aws_iam_policy's)
-    assert seen == {"aws_iam_policy", "aws_iam_role", "aws_iam_role_policy", "aws_lambda_permission"}, seen
+    # data sources take the type of the resource using them (the admin document is an aws_iam_policy's);
+    # a module argument's document is a module's (module_args/, issue 17)
+    assert seen == {"aws_iam_policy", "aws_iam_role", "aws_iam_role_policy", "aws_lambda_permission", "module"}, seen
 
 
 def test_resource_type_of_documents_and_roles(tmp_path):
