@@ -136,8 +136,8 @@ def lint_bytes(
         # rules (IAM404: exposed trust x power) see them
         for role in source.roles:
             for doc in (role.trust, *role.inline, *(a.document for a in role.managed)):
-                if doc is not None and id(doc) not in by_document:
-                    by_document[id(doc)] = run_document(doc, rules, config)
+                if doc is not None:
+                    findings_of(doc)
         findings += run_roles(source.roles, rules, config, by_document)
     # inline `# iamlint: ignore[...]` comments and CloudFormation Metadata ignore lists;
     # unused ones come back as IAM012
