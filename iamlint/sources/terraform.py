@@ -139,6 +139,8 @@ NAMING_TYPES = frozenset(
 )
 #: a reference to a principal resource inside a target expression
 _PRINCIPAL_REF = re.compile(r"(?<![\w.])aws_iam_(?:role|user|group)\s*(?:\.|\[)")
+#: a local a target expression uses
+_LOCAL_REF = re.compile(r"(?<![\w.])local\s*\.\s*([A-Za-z_][A-Za-z0-9_-]*)")
 #: a target that depends on the block's iteration
 _ITERATION = re.compile(r"\b(?:each|count)\s*\.")
 ACCOUNT = "${AccountId}"
@@ -240,6 +242,8 @@ class TerraformReader:
         self._naming: dict[str, tuple] = {}
         #: id(block) -> the principal assembled from it (see principal_role)
         self._principal_roles: dict[int, Role] = {}
+        #: principal resource type -> (resource, attribute, its targets) naming such principals
+        self._naming_targets: dict[str, list[tuple[Block, Attribute, list]]] = {}
         #: principals named but not declared in the module (see _external_index)
         self._externals: dict[tuple, tuple[str, list[tuple[Block, Any, str]]]] | None = None
         self._external_roles: dict[tuple, Role] = {}
@@ -1639,6 +1643,7 @@ class TerraformReader:
             by_ref: dict[str, list[int]] = {}
             by_literal: dict[str, list[int]] = {}
             blocks: list[Block] = []
+            named: list[tuple[Block, Attribute, list]] = self._naming_targets.setdefault(rtype, [])
             for idx in self.all_indexes():
                 for other in idx.file.blocks:
                     if other.type != "resource" or len(other.labels) < 2:
@@ -1648,7 +1653,11 @@ class TerraformReader:
                         continue
                     position = len(blocks)
                     blocks.append(other)
-                    for ref, literal, _node in self._targets(other.attrs.get(attr_name), rtype):
+                    attr = other.attrs.get(attr_name)
+                    targets = self._targets(attr, rtype)
+                    if attr is not None:
+                        named.append((other, attr, targets))
+                    for ref, literal, _node in targets:
                         if ref is not None:
                             by_ref.setdefault(ref, []).append(position)
                         if literal is not None:
@@ -1689,7 +1698,7 @@ class TerraformReader:
         if ref is not None:
             return None
         text = " ".join(source_text(node, self.text_of(file)).split())
-        if not text or text in ("<expression>", "null", '""') or _PRINCIPAL_REF.search(text):
+        if not text or text in ("<expression>", "null", '""') or self._may_name_own_principal(text):
             return None
         if literal is not None and literal in self._declared_names(rtype):
             return None
@@ -1701,29 +1710,40 @@ class TerraformReader:
             return (ptype, "in", block.address, text), text
         return (ptype, "expr", text), text
 
+    def _may_name_own_principal(self, text: str, depth: int = 0) -> bool:
+        """Whether an expression refers to a principal resource, directly or
+        through the locals it uses (``local.group_name = var.create ?
+        aws_iam_group.this[0].id : var.name``): then it may be the module's own."""
+        if _PRINCIPAL_REF.search(text):
+            return True
+        if depth >= 4:
+            return False
+        for name in dict.fromkeys(_LOCAL_REF.findall(text)):
+            attr = self.find("locals", name)
+            if attr is not None and self._may_name_own_principal(
+                source_text(attr.expr, self.text_of(attr.file)), depth + 1
+            ):
+                return True
+        return False
+
     def _external_index(self) -> dict[tuple, tuple[str, list[tuple[Block, Any, str]]]]:
         """Join key -> (name, [(block, target node, file)]) of every principal the
         module's resources name without declaring it, built once per module; the
         resources in module order (by file path, then position), each once."""
         if self._externals is None:
             found: dict[tuple, tuple[str, list[tuple[Block, Any, str]]]] = {}
-            for idx in self.all_indexes():
-                for other in idx.file.blocks:
-                    if other.type != "resource" or len(other.labels) < 2 or other.labels[0] not in NAMING_TYPES:
-                        continue
-                    for rtype, ptype in PRINCIPAL_TYPES.items():
-                        attr_name = self._principal_attr(other.labels[0], ptype)
-                        attr = other.attrs.get(attr_name) if attr_name is not None else None
-                        if attr is None:
+            seen: set[tuple[tuple, int]] = set()  # (key, id(block)): a block names a principal once
+            for rtype in PRINCIPAL_TYPES:
+                self._naming_index(rtype)  # reads each naming resource's targets once
+                for other, attr, targets in self._naming_targets[rtype]:
+                    for target in targets:
+                        hit = self._external_key(rtype, target, attr.file, other)
+                        if hit is None:
                             continue
-                        for target in self._targets(attr, rtype):
-                            hit = self._external_key(rtype, target, attr.file, other)
-                            if hit is None:
-                                continue
-                            key, written = hit
-                            items = found.setdefault(key, (written, []))[1]
-                            if all(other is not b for b, _n, _f in items):
-                                items.append((other, target[2], attr.file))
+                        key, written = hit
+                        if (key, id(other)) not in seen:
+                            seen.add((key, id(other)))
+                            found.setdefault(key, (written, []))[1].append((other, target[2], attr.file))
             for _written, items in found.values():
                 items.sort(key=lambda it: (os.path.abspath(it[2]), (node_offsets(it[1]) or (0, 0))[0]))
             self._externals = found

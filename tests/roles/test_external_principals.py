@@ -130,6 +130,7 @@ def test_terraform_module_principals_iteration_and_unknowns_make_no_noise(tmp_pa
         ("IAM401", 20, 16),
         ("IAM401", 38, 16),  # for_each: role = each.value, a principal of its block
         ("IAM401", 44, 16),  # count: role = var.roles[count.index]
+        ("IAM401", 60, 16),  # local.elsewhere (local.maybe_own may be the module's role: left out)
     ]
     declared = next(f for f in findings if f.line == 20)
     assert "role `aws_iam_role.this`" in declared.message
@@ -137,6 +138,7 @@ def test_terraform_module_principals_iteration_and_unknowns_make_no_noise(tmp_pa
     assert names == [
         ("aws_iam_role.this", False),
         ("each.value", True),
+        ("local.elsewhere", True),
         ("var.other_role", True),  # an unknown ARN: no finding
         ("var.roles[count.index]", True),
     ]
@@ -225,3 +227,32 @@ def test_cloudformation_policies_naming_undeclared_principals(tmp_path):
     assert len(roles[("role", "!Ref ExistingRoleName")].inline) == 1
     assert len(roles[("role", "!Ref ExistingRoleName")].managed) == 1
     assert len(roles[("role", "App")].inline) == 1
+
+
+def test_terraform_external_principals_read_each_resource_once(monkeypatch, tmp_path):
+    """n attachments to one undeclared role and n to n undeclared users: each
+    resource's targets are read once (the naming index), not once per principal."""
+    from iamlint.sources import terraform  # noqa: PLC0415 (the reader's class, to count its calls)
+
+    calls = []
+    original = terraform.TerraformReader._targets
+
+    def counting(self, attr, rtype):
+        calls.append(rtype)
+        return original(self, attr, rtype)
+
+    monkeypatch.setattr(terraform.TerraformReader, "_targets", counting)
+    n = 150
+    text = "".join(
+        f'resource "aws_iam_role_policy_attachment" "r{i}" {{\n  role       = var.role_name\n'
+        f'  policy_arn = "arn:aws:iam::aws:policy/ReadOnlyAccess"\n}}\n'
+        f'resource "aws_iam_user_policy_attachment" "u{i}" {{\n  user       = "user-{i}"\n'
+        f'  policy_arn = "arn:aws:iam::aws:policy/ReadOnlyAccess"\n}}\n'
+        for i in range(n)
+    )
+    path = tmp_path / "main.tf"
+    path.write_text(text)
+    roles = _roles(path)
+    assert len(calls) <= 2 * n
+    assert len(roles) == n + 1
+    assert [len(r.managed) for r in roles if r.name == "var.role_name"] == [n]
