@@ -256,3 +256,24 @@ def test_terraform_external_principals_read_each_resource_once(monkeypatch, tmp_
     assert len(calls) <= 2 * n
     assert len(roles) == n + 1
     assert [len(r.managed) for r in roles if r.name == "var.role_name"] == [n]
+
+
+# -- Terraform plan JSON: the same, with names the plan resolved ------------------------
+
+
+def test_terraform_plan_attachments_to_undeclared_principals(tmp_path):
+    path = tmp_path / "plan.json"
+    shutil.copy(FIX / "plan.json", path)
+    findings = _lint(path)
+    assert _iam4(findings) == [
+        ("IAM401", 13, 27),  # AdministratorAccess on role "existing-app", at its policy_arn
+        ("IAM401", 34, 27),  # on the declared user "app" ...
+        ("IAM401", 34, 27),  # ... and on the undeclared "bob" (one aws_iam_policy_attachment)
+        ("IAM402", 23, 27),  # the misspelt ARN on the same external role
+        ("IAM405", 33, 30),  # bob, at "bob" in users
+        ("IAM405", 42, 21),  # the declared user
+    ]
+    roles = {(r.principal_type, r.name): r for r in _roles(path)}
+    assert set(roles) == {("role", "existing-app"), ("user", "bob"), ("user", "aws_iam_user.app")}
+    assert roles[("role", "existing-app")].external and len(roles[("role", "existing-app")].managed) == 2
+    assert not roles[("user", "aws_iam_user.app")].external
