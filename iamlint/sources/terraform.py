@@ -244,6 +244,8 @@ class TerraformReader:
         self._principal_roles: dict[int, Role] = {}
         #: principal resource type -> (resource, attribute, its targets) naming such principals
         self._naming_targets: dict[str, list[tuple[Block, Attribute, list]]] = {}
+        #: principal resource type -> target expression (unknown value) -> positions (see _naming_index)
+        self._naming_exprs: dict[str, dict[str, list[int]]] = {}
         #: principals named but not declared in the module (see _external_index)
         self._externals: dict[tuple, tuple[str, list[tuple[Block, Any, str]]]] | None = None
         self._external_roles: dict[tuple, Role] = {}
@@ -1497,7 +1499,9 @@ class TerraformReader:
             value["permissions_boundary"] = arn
             role.boundary = Attachment(arn, "/permissions_boundary", self.policy_for_arn(battr.expr, file))
         # inline policy resources and attachments anywhere in the module
-        self._gather(role, self._blocks_naming(rtype, tfname, iam_name), value, entries, resource)
+        nattr = block.attrs.get("name")
+        name_expr = self._expr_text(nattr.expr, nattr.file) if nattr is not None and iam_name is None else None
+        self._gather(role, self._blocks_naming(rtype, tfname, iam_name, name_expr), value, entries, resource)
         return role
 
     def _gather(
@@ -1618,11 +1622,14 @@ class TerraformReader:
         groups += [self.external_role(key) for key in externals]
         return groups
 
-    def _blocks_naming(self, rtype: str, tfname: str, iam_name: str | None) -> list[Block]:
+    def _blocks_naming(
+        self, rtype: str, tfname: str, iam_name: str | None, name_expr: str | None = None
+    ) -> list[Block]:
         """The resources of the module, in module order, that apply to the
         principal ``rtype.tfname`` (``iam_name`` in IAM): inline policies,
-        attachments, access keys and group memberships naming it by reference
-        or by its literal name.
+        attachments, access keys and group memberships naming it by reference,
+        by its literal name, or by the expression its unknown name is written
+        as (``name = var.role_name`` and ``role = var.role_name``: ``name_expr``).
 
         Which principals each resource names is read once per principal type
         (:meth:`_naming_index`); scanning the whole module again for every
@@ -1631,6 +1638,8 @@ class TerraformReader:
         found = set(by_ref.get(tfname, ()))
         if iam_name is not None:
             found.update(by_literal.get(iam_name, ()))
+        elif name_expr is not None:
+            found.update(self._naming_exprs[rtype].get(name_expr, ()))
         return [blocks[i] for i in sorted(found)]
 
     def _naming_index(self, rtype: str) -> tuple[dict[str, list[int]], dict[str, list[int]], list[Block]]:
@@ -1644,6 +1653,7 @@ class TerraformReader:
             by_literal: dict[str, list[int]] = {}
             blocks: list[Block] = []
             named: list[tuple[Block, Attribute, list]] = self._naming_targets.setdefault(rtype, [])
+            by_expr: dict[str, list[int]] = self._naming_exprs.setdefault(rtype, {})
             for idx in self.all_indexes():
                 for other in idx.file.blocks:
                     if other.type != "resource" or len(other.labels) < 2:
@@ -1657,11 +1667,13 @@ class TerraformReader:
                     targets = self._targets(attr, rtype)
                     if attr is not None:
                         named.append((other, attr, targets))
-                    for ref, literal, _node in targets:
+                    for ref, literal, node in targets:
                         if ref is not None:
                             by_ref.setdefault(ref, []).append(position)
                         if literal is not None:
                             by_literal.setdefault(literal, []).append(position)
+                        elif ref is None and attr is not None:
+                            by_expr.setdefault(self._expr_text(node, attr.file), []).append(position)
             index = self._naming[rtype] = (by_ref, by_literal, blocks)
         return index
 
@@ -1671,7 +1683,8 @@ class TerraformReader:
 
     # -- principals the module does not declare ---------------------------------
     def _declared_names(self, rtype: str) -> set[str]:
-        """The IAM names (``name = ...``) of the module's principals of type ``rtype``."""
+        """The IAM names (``name = ...``) of the module's principals of type
+        ``rtype``, and the expressions of those whose name is unknown (``var.name``)."""
         names = self._declared.get(rtype)
         if names is None:
             names = set()
@@ -1681,8 +1694,14 @@ class TerraformReader:
                         v = self.attr_value(b, "name")
                         if isinstance(v, str):
                             names.add(v)
+                        elif "name" in b.attrs:
+                            names.add(self._expr_text(b.attrs["name"].expr, b.attrs["name"].file))
             self._declared[rtype] = names
         return names
+
+    def _expr_text(self, node: Any, file: str) -> str:
+        """An expression as written, blanks collapsed (``var.role_name``)."""
+        return " ".join(source_text(node, self.text_of(file)).split())
 
     def _external_key(
         self, rtype: str, target: tuple[str | None, str | None, Any], file: str, block: Block
@@ -1697,11 +1716,11 @@ class TerraformReader:
         ref, literal, node = target
         if ref is not None:
             return None
-        text = " ".join(source_text(node, self.text_of(file)).split())
+        text = self._expr_text(node, file)
         if not text or text in ("<expression>", "null", '""') or self._may_name_own_principal(text):
             return None
-        if literal is not None and literal in self._declared_names(rtype):
-            return None
+        if (literal if literal is not None else text) in self._declared_names(rtype):
+            return None  # the module's principal, by its name or by the expression its name is
         ptype = PRINCIPAL_TYPES[rtype]
         if literal is not None and literal and "${" not in literal:
             written = literal if text.startswith('"') and "${" not in text else text

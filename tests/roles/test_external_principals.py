@@ -277,3 +277,25 @@ def test_terraform_plan_attachments_to_undeclared_principals(tmp_path):
     assert set(roles) == {("role", "existing-app"), ("user", "bob"), ("user", "aws_iam_user.app")}
     assert roles[("role", "existing-app")].external and len(roles[("role", "existing-app")].managed) == 2
     assert not roles[("user", "aws_iam_user.app")].external
+
+
+def test_terraform_principal_named_by_the_expression_of_its_name_is_declared(tmp_path):
+    """``name = var.role_name`` and ``role = var.role_name``: the module's role, linked, not external."""
+    path = tmp_path / "main.tf"
+    path.write_text(
+        'resource "aws_iam_role" "this" {\n'
+        "  name               = var.role_name\n"
+        '  assume_role_policy = jsonencode({ Version = "2012-10-17", Statement = [{ Effect = "Allow", '
+        'Principal = { Service = "ec2.amazonaws.com" }, Action = "sts:AssumeRole" }] })\n'
+        "}\n\n"
+        'resource "aws_iam_role_policy_attachment" "admin" {\n'
+        "  role       = var.role_name\n"
+        '  policy_arn = "arn:aws:iam::aws:policy/AdministratorAccess"\n'
+        "}\n"
+    )
+    (role,) = _roles(path)
+    assert role.name == "aws_iam_role.this" and not role.external
+    assert [a.arn for a in role.managed] == ["arn:aws:iam::aws:policy/AdministratorAccess"]
+    findings = [f for f in _lint(path) if f.rule == "IAM401"]
+    assert [(f.line, f.column) for f in findings] == [(8, 16)]
+    assert "grants role `aws_iam_role.this` administrator access" in findings[0].message
