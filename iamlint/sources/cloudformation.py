@@ -6,7 +6,9 @@ sits (``AssumeRolePolicyDocument`` -> trust, ``Policies``/``AWS::IAM::Policy``
 policy with intrinsics resolved (:mod:`iamlint.sources.intrinsics`), and whose
 locator maps pointers inside the policy to the template's lines and columns.
 Every ``AWS::IAM::Role``/``User``/``Group`` (and SAM function role) is also
-assembled into a :class:`~iamlint.model.role.Role`.
+assembled into a :class:`~iamlint.model.role.Role`; a principal that policies,
+memberships or keys name without the template declaring it (``Users: [bob]``,
+``Roles: [!ImportValue Shared]``) is an external one (``Role.external``).
 """
 
 from __future__ import annotations

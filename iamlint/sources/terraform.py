@@ -33,6 +33,13 @@ resource whose attribute holds it (for a policy document data source, of the
 first resource using it), e.g. ``aws_vpc_endpoint`` for an endpoint policy.
 Users get ``meta["access_keys"]``/``meta["access_key_at"]`` from the
 ``aws_iam_access_key`` resources of the module (IAM405).
+
+A resource naming a principal the module does not declare (``role =
+var.role_name``, ``user = "bob"``, ``data.aws_iam_role.x.name``) gives an
+external principal (``Role.external``), one per target as written, joined over
+the module and declared by the file that names it first (by path): its
+attachments are located at their ARNs (IAM401-IAM403), it has no trust (IAM404
+stays silent), and what it holds here is a lower bound (IAM405 says so).
 """
 
 from __future__ import annotations
