@@ -455,8 +455,13 @@ def user_with_powerful_permissions(ctx) -> Iterator[tuple[Report, Document]]:
         return
     creds = "has an access key declared" if keys else "can hold long-term access keys and a password"
     pointer = "/UserName" if isinstance(role.resource.value, dict) and "UserName" in role.resource.value else ""
+    # a user the input names without declaring it: what is seen here is a lower bound of its power
+    who, more = f"IAM user `{role.name}`", ""
+    if role.external:
+        who += " (not declared here)"
+        more = " (at least: it may hold more where it is declared)"
     message = (
-        f"IAM user `{role.name}` {creds} and {_power_words(part.summary)} through {part.label}: "
+        f"{who} {creds} and {_power_words(part.summary)} through {part.label}{more}: "
         f"long-term credentials leak and never expire; use a role instead (IAM Identity Center for people, "
         f"OIDC federation for CI, an instance profile or task role for workloads)"
     )

@@ -40,6 +40,11 @@ class Role:
     path: str | None = None  # IAM path, e.g. "/aws-service-role/"
     #: users: the groups they belong to (names), for dumps
     groups: list[str] = field(default_factory=list)
+    #: not declared in the input: a principal that attachments, inline policies,
+    #: memberships or access keys name (``role = var.role_name``, ``user = "bob"``),
+    #: named as written.  What the input shows of it is a lower bound: no trust
+    #: (IAM404 cannot judge it), and other policies may be attached elsewhere.
+    external: bool = False
     meta: dict[str, Any] = field(default_factory=dict)
 
     @property

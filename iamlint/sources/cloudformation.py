@@ -7,7 +7,9 @@ policy with intrinsics resolved (:mod:`iamlint.sources.intrinsics`), and whose
 locator maps pointers inside the policy to the template's lines and columns.
 Every ``AWS::IAM::Role``/``User``/``Group``, IAM Identity Center permission
 set (``AWS::SSO::PermissionSet``) and SAM function role is also assembled into
-a :class:`~iamlint.model.role.Role`.
+a :class:`~iamlint.model.role.Role`; a principal that policies,
+memberships or keys name without the template declaring it (``Users: [bob]``,
+``Roles: [!ImportValue Shared]``) is an external one (``Role.external``).
 """
 
 from __future__ import annotations
@@ -247,6 +249,31 @@ def _as_list(value: Any, pointer: str) -> list[tuple[Any, str]]:
     return [(value, pointer)]
 
 
+def _names_resource(ref: Any, resources: Any) -> bool:
+    """Whether ``ref`` refers to a resource of the template (``!Ref X``, ``!GetAtt X.Arn``)."""
+    if not isinstance(ref, dict) or len(ref) != 1 or not isinstance(resources, dict):
+        return False
+    target = ref.get("Ref")
+    getatt = ref.get("Fn::GetAtt")
+    if isinstance(getatt, list) and getatt:
+        target = getatt[0]
+    elif isinstance(getatt, str):
+        target = getatt.split(".", 1)[0]
+    return isinstance(target, str) and target in resources
+
+
+def _written(ref: Any) -> str | None:
+    """A target as the template writes it: ``bob``, ``!Ref Name``, ``!ImportValue Shared``."""
+    if isinstance(ref, str):
+        return ref or None
+    if isinstance(ref, dict) and len(ref) == 1:
+        ((fn, arg),) = ref.items()
+        tag = "!Ref" if fn == "Ref" else "!" + str(fn).removeprefix("Fn::")
+        text = arg if isinstance(arg, str) else json.dumps(arg, separators=(",", ":"), default=str)
+        return f"{tag} {text}"
+    return None
+
+
 def _ignore_list(resource: dict) -> list[str]:
     meta = resource.get("Metadata")
     own = meta.get("iamlint") if isinstance(meta, dict) else None
@@ -275,6 +302,8 @@ class _Extractor:
         self.links: list[Callable[[], None]] = []
         #: logical ids of managed policies whose Roles/Users/Groups name principals
         self.attached_managed: set[str] = set()
+        #: memberships, linked after the policies (which may name a group this template does not declare)
+        self.group_links: list[Callable[[], None]] = []
 
     # -- helpers -------------------------------------------------------------
     def _document(
@@ -392,6 +421,41 @@ class _Extractor:
             return self.roles.get(lid) if lid else None
         return None
 
+    def _external_name(self, ref: Any) -> tuple[str | None, str | None]:
+        """(join key, name as written) of a principal ``ref`` names without this
+        template declaring it: ``"bob"``, a parameter, ``!ImportValue ...``; (None,
+        None) for a reference to a resource of the template (never external)."""
+        if _names_resource(ref, self.template.get("Resources")):
+            return None, None
+        resolved = self.resolver.resolve(ref)
+        written = _written(ref)
+        if isinstance(resolved, str) and resolved and "${" not in resolved:
+            return resolved, written if is_intrinsic(ref) else resolved
+        return written, written
+
+    def _external(self, ref: Any, ptype: str, res: dict, pointer: str) -> Role | None:
+        """The principal a policy, membership or key names without this template
+        declaring it (``Roles: [ExistingRole]``, ``Users: [!ImportValue CiUser]``):
+        one per name, declared at the first place it is named (``pointer``)."""
+        key, written = self._external_name(ref)
+        if key is None or written is None:
+            return None
+        role = self.roles.get(f"#{ptype}:{key}")
+        if role is None:
+            span = self.locator.span(pointer) or _START
+            doc = Document(
+                self.path,
+                {"type": "external", "principal_type": ptype, "name": written},
+                "role",
+                MappedLocator(self.locator, {"": pointer}),
+                owner=written,
+                kind_source="location",
+                fallback_span=span,
+                meta={"ignore": _ignore_list(res), "resource_type": res.get("Type")},
+            )
+            role = self.roles[f"#{ptype}:{key}"] = Role(written, self.path, doc, principal_type=ptype, external=True)
+        return role if role.principal_type == ptype else None
+
     def _managed_ref(self, raw: Any) -> Document | None:
         """The customer managed policy of this template an ARN value names."""
         if isinstance(raw, dict) and len(raw) == 1:
@@ -436,7 +500,7 @@ class _Extractor:
             elif rtype == "AWS::IAM::AccessKey":
                 self._access_key(lid, res, props)
             elif rtype == "AWS::IAM::UserToGroupAddition":
-                self._group_addition(props)
+                self._group_addition(res, props, base)
             elif rtype == "AWS::Lambda::Permission":
                 self._lambda_permission(lid, res, props, base)
             elif rtype in ("AWS::Serverless::Function", "AWS::Serverless::StateMachine"):
@@ -460,13 +524,14 @@ class _Extractor:
                 if kind is not None and "Content" in props:
                     self._document(lid, res, f"{base}/Content", props["Content"], kind)
         self.documents.extend(apigateway.read_globals(self, self.template))
-        for link in self.links:
+        for link in (*self.links, *self.group_links):
             link()
         self._boundary_kinds()
         # the links are closures over this extractor: dropping them breaks the
         # reference cycle, so the template's objects are freed by reference
         # counting as soon as the run no longer needs them
         self.links.clear()
+        self.group_links.clear()
         return SourceResult(documents=self.documents, roles=list(self.roles.values()), text=self.text)
 
     def _boundary_kinds(self) -> None:
@@ -553,7 +618,7 @@ class _Extractor:
                 def link(item: Any = item, user: Role = role) -> None:
                     self._join_group(user, item)
 
-                self.links.append(link)
+                self.group_links.append(link)
 
     # -- IAM Identity Center permission sets ---------------------------------------
     def _permission_set(self, lid: str, res: dict, props: dict, base: str, pset: Role) -> None:
@@ -619,29 +684,29 @@ class _Extractor:
     def _join_group(self, user: Role, ref: Any) -> None:
         """``user`` is a member of the group of this template ``ref`` names
         (``!Ref Group`` or its GroupName): its power includes the group's policies."""
-        group = self._target(ref, "group")
+        group = self._target(ref, "group") or self.roles.get(f"#group:{self._external_name(ref)[0]}")
         if group is None:
             return
         members = user.meta.setdefault("group_principals", [])
         if all(group is not g for g in members):
             members.append(group)
 
-    def _group_addition(self, props: dict) -> None:
+    def _group_addition(self, res: dict, props: dict, base: str) -> None:
         """``AWS::IAM::UserToGroupAddition``: ``GroupName`` gets ``Users``."""
         group_ref = props.get("GroupName")
         if group_ref is None:
             return
         group = self._resolved_name(group_ref)
-        for item, _ in _as_list(props.get("Users"), ""):
+        for item, pointer in _as_list(props.get("Users"), f"{base}/Users"):
 
-            def link(item: Any = item) -> None:
-                user = self._target(item, "user")
+            def link(item: Any = item, pointer: str = pointer) -> None:
+                user = self._target(item, "user") or self._external(item, "user", res, pointer)
                 if user is not None:
                     if group and group not in user.groups:
                         user.groups.append(group)
                     self._join_group(user, group_ref)
 
-            self.links.append(link)
+            self.group_links.append(link)
 
     def _resolved_name(self, item: Any) -> str | None:
         if (
@@ -671,10 +736,10 @@ class _Extractor:
             if any(props.get(key) for key in POLICY_TARGETS):
                 self.attached_managed.add(lid)  # to principals, maybe outside this template
         for key, ptype in POLICY_TARGETS.items():
-            for item, _ in _as_list(props.get(key), ""):
+            for item, pointer in _as_list(props.get(key), f"{base}/{key}"):
 
-                def link(item: Any = item, ptype: str = ptype) -> None:
-                    target = self._target(item, ptype)
+                def link(item: Any = item, ptype: str = ptype, pointer: str = pointer) -> None:
+                    target = self._target(item, ptype) or self._external(item, ptype, res, pointer)
                     if target is None:
                         return
                     if managed:
@@ -690,7 +755,9 @@ class _Extractor:
             return
 
         def link() -> None:
-            target = self._target(props[name_key], ptype)
+            target = self._target(props[name_key], ptype) or self._external(
+                props[name_key], ptype, res, f"{base}/{name_key}"
+            )
             if target:
                 target.inline.append(doc)
 
@@ -708,8 +775,8 @@ class _Extractor:
         user = self._target(raw, "user") if raw is not None else None
         key_doc = self._resource_document(lid, res)
         if user is None:
-            name = self.resolver.resolve(raw)
-            label = name if isinstance(name, str) else f"UserName of {lid}"
+            key, _written = self._external_name(raw)
+            label = key if key is not None else f"UserName of {lid}"
             user = self.roles.get(f"#user:{label}")
             if user is None:
                 user = Role(
@@ -717,7 +784,8 @@ class _Extractor:
                     self.path,
                     key_doc,
                     principal_type="user",
-                    meta={"ignore": _ignore_list(res), "external_user": True},
+                    external=True,
+                    meta={"ignore": _ignore_list(res)},
                 )
                 self.roles[f"#user:{label}"] = user
         user.meta.setdefault("access_keys", []).append(lid)

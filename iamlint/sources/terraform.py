@@ -38,6 +38,13 @@ Users get ``meta["access_keys"]``/``meta["access_key_at"]`` from the
 permission sets (``aws_ssoadmin_permission_set``) are principals too: the
 ``aws_ssoadmin_*`` resources naming them by ``permission_set_arn`` give them
 their inline policy, managed and customer managed policies and boundary.
+
+A resource naming a principal the module does not declare (``role =
+var.role_name``, ``user = "bob"``, ``data.aws_iam_role.x.name``) gives an
+external principal (``Role.external``), one per target as written, joined over
+the module and declared by the file that names it first (by path): its
+attachments are located at their ARNs (IAM401-IAM403), it has no trust (IAM404
+stays silent), and what it holds here is a lower bound (IAM405 says so).
 """
 
 from __future__ import annotations
@@ -168,6 +175,16 @@ INLINE_TARGET = {
     "aws_iam_user_policy": ("user", "user"),
     "aws_iam_group_policy": ("group", "group"),
 }
+#: resource types that name principals (inline policies, attachments, keys, memberships)
+NAMING_TYPES = frozenset(
+    (*INLINE_TARGET, *ATTACHMENTS, "aws_iam_access_key", "aws_iam_group_membership", "aws_iam_user_group_membership")
+)
+#: a reference to a principal resource inside a target expression
+_PRINCIPAL_REF = re.compile(r"(?<![\w.])aws_iam_(?:role|user|group)\s*(?:\.|\[)")
+#: a local a target expression uses
+_LOCAL_REF = re.compile(r"(?<![\w.])local\s*\.\s*([A-Za-z_][A-Za-z0-9_-]*)")
+#: a target that depends on the block's iteration
+_ITERATION = re.compile(r"\b(?:each|count)\s*\.")
 ACCOUNT = "${AccountId}"
 MAX_SIBLINGS = 200
 #: What evaluating the expressions of one .tf file may build: no value larger
@@ -291,6 +308,15 @@ class TerraformReader:
         self._naming: dict[str, tuple] = {}
         #: id(block) -> the principal assembled from it (see principal_role)
         self._principal_roles: dict[int, Role] = {}
+        #: principal resource type -> (resource, attribute, its targets) naming such principals
+        self._naming_targets: dict[str, list[tuple[Block, Attribute, list]]] = {}
+        #: principal resource type -> target expression (unknown value) -> positions (see _naming_index)
+        self._naming_exprs: dict[str, dict[str, list[int]]] = {}
+        #: principals named but not declared in the module (see _external_index)
+        self._externals: dict[tuple, tuple[str, list[tuple[Block, Any, str]]]] | None = None
+        self._external_roles: dict[tuple, Role] = {}
+        #: principal resource type -> the IAM names the module declares (see _declared_names)
+        self._declared: dict[str, set[str]] = {}
         #: the evaluation budget (see EVAL_BUDGET_MIN) and how much of it is spent
         self.budget = max(EVAL_BUDGET_MIN, EVAL_BUDGET_FACTOR * len(home.text))
         self._spent = 0
@@ -374,10 +400,12 @@ class TerraformReader:
                     raise
                 except Exception:  # noqa: BLE001 (bad input never gives a traceback: a role that cannot be assembled is skipped)  # pragma: no cover
                     continue
-            elif block.type == "resource" and len(block.labels) >= 2 and block.labels[0] == "aws_iam_access_key":
-                orphan = self.orphan_access_key(block)
-                if orphan is not None:
-                    self.roles.append(orphan)
+        try:
+            self.roles += self.external_roles()
+        except RecursionError:
+            raise
+        except Exception:  # noqa: BLE001 (bad input never gives a traceback: external principals are left out)  # pragma: no cover
+            pass
 
     def emit(self, doc: Document | None) -> None:
         if doc is None or id(doc) in self._emitted:
@@ -1901,10 +1929,21 @@ class TerraformReader:
             value["permissions_boundary"] = arn
             role.boundary = Attachment(arn, "/permissions_boundary", self.policy_for_arn(battr.expr, file))
         # inline policy resources and attachments anywhere in the module
+        nattr = block.attrs.get("name")
+        name_expr = self._expr_text(nattr.expr, nattr.file) if nattr is not None and iam_name is None else None
+        self._gather(role, self._blocks_naming(rtype, tfname, iam_name, name_expr), value, entries, resource)
+        return role
+
+    def _gather(
+        self, role: Role, blocks: list[Block], value: dict[str, Any], entries: dict[str, Where], resource: Document
+    ) -> None:
+        """What the resources ``blocks`` (inline policies, attachments, access
+        keys, group memberships naming ``role``) give it; the ARNs and keys are
+        located through ``entries`` (of ``resource``, whose value is ``value``)."""
         attachments: list[Any] = []
         access_keys: list[str] = []
-        member_of: list[tuple[str | None, str | None, Any]] = []
-        for other in self._blocks_naming(rtype, tfname, iam_name):
+        member_of: list[tuple[tuple[str | None, str | None, Any], str, Block]] = []
+        for other in blocks:
             otype = other.labels[0]
             if otype in INLINE_TARGET:
                 if "policy" in other.attrs:
@@ -1935,12 +1974,12 @@ class TerraformReader:
                 name = self.attr_value(other, "group")
                 if isinstance(name, str):
                     role.groups.append(name)
-                member_of += self._targets(gattr, "aws_iam_group")
+                member_of += [(t, other.file, other) for t in self._targets(gattr, "aws_iam_group")]
             else:  # aws_iam_user_group_membership: user = ..., groups = [...]
                 groups = self.attr_value(other, "groups")
                 if isinstance(groups, list):
                     role.groups += [g for g in groups if isinstance(g, str)]
-                member_of += self._targets(other.attrs.get("groups"), "aws_iam_group")
+                member_of += [(t, other.file, other) for t in self._targets(other.attrs.get("groups"), "aws_iam_group")]
         if member_of:  # IAM405: a user's power includes its groups' policies
             group_principals = self._group_principals(member_of)
             if group_principals:
@@ -1951,7 +1990,6 @@ class TerraformReader:
             value["access_keys"] = access_keys
             role.meta["access_keys"] = list(access_keys)
             role.meta["access_key_at"] = (resource, "/access_keys/0")
-        return role
 
     def _permission_set_part(self, pset: Role, other: Block, entries: dict[str, Where], attachments: list) -> None:
         """What an ``aws_ssoadmin_*`` resource naming ``pset`` adds to it: an
@@ -2051,15 +2089,16 @@ class TerraformReader:
             role = self._principal_roles[id(block)] = self.role(block)
         return role
 
-    def _group_principals(self, targets: list[tuple[str | None, str | None, Any]]) -> list[Role]:
-        """The groups of the module that membership targets name (``aws_iam_group.x.name``
-        or the group's literal IAM name), in order, each once; groups not declared in
-        the module are left out."""
+    def _group_principals(self, targets: list[tuple[tuple[str | None, str | None, Any], str, Block]]) -> list[Role]:
+        """The groups that membership targets name (``aws_iam_group.x.name`` or
+        the group's literal IAM name), in order, each once: the module's groups,
+        and groups it names without declaring them (:meth:`external_role`)."""
         found: list[Block] = []
-        for ref, literal, _node in targets:
-            block = self.find("resources", ("aws_iam_group", ref)) if ref is not None else None
-            if block is None and literal is not None:
-                block = next(
+        externals: list[tuple] = []
+        for (ref, literal, node), file, block in targets:
+            group = self.find("resources", ("aws_iam_group", ref)) if ref is not None else None
+            if group is None and literal is not None:
+                group = next(
                     (
                         b
                         for idx in self.all_indexes()
@@ -2068,23 +2107,32 @@ class TerraformReader:
                     ),
                     None,
                 )
-            if block is not None and all(block is not b for b in found):
-                found.append(block)
+            if group is not None:
+                if all(group is not b for b in found):
+                    found.append(group)
+                continue
+            hit = self._external_key("aws_iam_group", (ref, literal, node), file, block)
+            if hit is not None and hit[0] in self._external_index() and hit[0] not in externals:
+                externals.append(hit[0])
         groups = []
-        for block in found:
+        for group in found:
             try:
-                groups.append(self.principal_role(block))
+                groups.append(self.principal_role(group))
             except RecursionError:
                 raise
             except Exception:  # noqa: BLE001 (bad input never gives a traceback: a group that cannot be assembled is left out)  # pragma: no cover
                 continue
+        groups += [self.external_role(key) for key in externals]
         return groups
 
-    def _blocks_naming(self, rtype: str, tfname: str, iam_name: str | None) -> list[Block]:
+    def _blocks_naming(
+        self, rtype: str, tfname: str, iam_name: str | None, name_expr: str | None = None
+    ) -> list[Block]:
         """The resources of the module, in module order, that apply to the
         principal ``rtype.tfname`` (``iam_name`` in IAM): inline policies,
-        attachments, access keys and group memberships naming it by reference
-        or by its literal name.
+        attachments, access keys and group memberships naming it by reference,
+        by its literal name, or by the expression its unknown name is written
+        as (``name = var.role_name`` and ``role = var.role_name``: ``name_expr``).
 
         Which principals each resource names is read once per principal type
         (:meth:`_naming_index`); scanning the whole module again for every
@@ -2093,6 +2141,8 @@ class TerraformReader:
         found = set(by_ref.get(tfname, ()))
         if iam_name is not None:
             found.update(by_literal.get(iam_name, ()))
+        elif name_expr is not None:
+            found.update(self._naming_exprs[rtype].get(name_expr, ()))
         return [blocks[i] for i in sorted(found)]
 
     def _naming_index(self, rtype: str) -> tuple[dict[str, list[int]], dict[str, list[int]], list[Block]]:
@@ -2105,6 +2155,8 @@ class TerraformReader:
             by_ref: dict[str, list[int]] = {}
             by_literal: dict[str, list[int]] = {}
             blocks: list[Block] = []
+            named: list[tuple[Block, Attribute, list]] = self._naming_targets.setdefault(rtype, [])
+            by_expr: dict[str, list[int]] = self._naming_exprs.setdefault(rtype, {})
             for idx in self.all_indexes():
                 for other in idx.file.blocks:
                     if other.type != "resource" or len(other.labels) < 2:
@@ -2114,11 +2166,17 @@ class TerraformReader:
                         continue
                     position = len(blocks)
                     blocks.append(other)
-                    for ref, literal, _node in self._targets(other.attrs.get(attr_name), rtype):
+                    attr = other.attrs.get(attr_name)
+                    targets = self._targets(attr, rtype)
+                    if attr is not None:
+                        named.append((other, attr, targets))
+                    for ref, literal, node in targets:
                         if ref is not None:
                             by_ref.setdefault(ref, []).append(position)
                         if literal is not None:
                             by_literal.setdefault(literal, []).append(position)
+                        elif ref is None and attr is not None:
+                            by_expr.setdefault(self._expr_text(node, attr.file), []).append(position)
             index = self._naming[rtype] = (by_ref, by_literal, blocks)
         return index
 
@@ -2126,41 +2184,133 @@ class TerraformReader:
         """An ``aws_iam_access_key`` that can sign requests (``status`` unset or not "Inactive")."""
         return self.eval_simple(block.attrs.get("status")) != "Inactive"
 
-    def orphan_access_key(self, block: Block) -> Role | None:
-        """An access key of a user this module does not declare (``user = "deployer"``,
-        a variable): a user of its own, so that IAM405 still sees the key."""
-        if not self._active_key(block):
+    # -- principals the module does not declare ---------------------------------
+    def _declared_names(self, rtype: str) -> set[str]:
+        """The IAM names (``name = ...``) of the module's principals of type
+        ``rtype``, and the expressions of those whose name is unknown (``var.name``)."""
+        names = self._declared.get(rtype)
+        if names is None:
+            names = set()
+            for idx in self.all_indexes():
+                for (t, _n), b in idx.resources.items():
+                    if t == rtype:
+                        v = self.attr_value(b, "name")
+                        if isinstance(v, str):
+                            names.add(v)
+                        elif "name" in b.attrs:
+                            names.add(self._expr_text(b.attrs["name"].expr, b.attrs["name"].file))
+            self._declared[rtype] = names
+        return names
+
+    def _expr_text(self, node: Any, file: str) -> str:
+        """An expression as written, blanks collapsed (``var.role_name``)."""
+        return " ".join(source_text(node, self.text_of(file)).split())
+
+    def _external_key(
+        self, rtype: str, target: tuple[str | None, str | None, Any], file: str, block: Block
+    ) -> tuple[tuple, str] | None:
+        """(join key, name as written) of a target naming no principal of the
+        module (``var.role_name``, ``"bob"``, ``data.aws_iam_role.x.name``), or None.
+
+        A reference to a principal resource (``aws_iam_role.x.name``, a splat,
+        ``try(aws_iam_role.this[0].name, "")``) is the module's own principal,
+        never external; a target that depends on ``each``/``count`` is a
+        principal of its block alone (two blocks iterating are not one principal)."""
+        ref, literal, node = target
+        if ref is not None:
             return None
-        attr = block.attrs.get("user")
-        targets = self._targets(attr, "aws_iam_user")
-        for ref, literal, _node in targets:
-            if ref is not None and self.find("resources", ("aws_iam_user", ref)) is not None:
-                return None
-            if literal is not None:
-                for idx in self.all_indexes():
-                    for (t, _n), user in idx.resources.items():
-                        if t == "aws_iam_user" and self.attr_value(user, "name") == literal:
-                            return None
-        literal = next((lit for _r, lit, _n in targets if lit is not None), None)
-        name = literal or (source_text(attr.expr, self.text_of(attr.file)) if attr is not None else block.address)
-        entries = {"": Where(block.file, block.header_span, block.header_span)}
+        text = self._expr_text(node, file)
+        if not text or text in ("<expression>", "null", '""') or self._may_name_own_principal(text):
+            return None
+        if (literal if literal is not None else text) in self._declared_names(rtype):
+            return None  # the module's principal, by its name or by the expression its name is
+        ptype = PRINCIPAL_TYPES[rtype]
+        if literal is not None and literal and "${" not in literal:
+            written = literal if text.startswith('"') and "${" not in text else text
+            return (ptype, "name", literal), written
+        if _ITERATION.search(text):
+            return (ptype, "in", block.address, text), text
+        return (ptype, "expr", text), text
+
+    def _may_name_own_principal(self, text: str, depth: int = 0) -> bool:
+        """Whether an expression refers to a principal resource, directly or
+        through the locals it uses (``local.group_name = var.create ?
+        aws_iam_group.this[0].id : var.name``): then it may be the module's own."""
+        if _PRINCIPAL_REF.search(text):
+            return True
+        if depth >= 4:
+            return False
+        for name in dict.fromkeys(_LOCAL_REF.findall(text)):
+            attr = self.find("locals", name)
+            if attr is not None and self._may_name_own_principal(
+                source_text(attr.expr, self.text_of(attr.file)), depth + 1
+            ):
+                return True
+        return False
+
+    def _external_index(self) -> dict[tuple, tuple[str, list[tuple[Block, Any, str]]]]:
+        """Join key -> (name, [(block, target node, file)]) of every principal the
+        module's resources name without declaring it, built once per module; the
+        resources in module order (by file path, then position), each once."""
+        if self._externals is None:
+            found: dict[tuple, tuple[str, list[tuple[Block, Any, str]]]] = {}
+            seen: set[tuple[tuple, int]] = set()  # (key, id(block)): a block names a principal once
+            for rtype in PRINCIPAL_TYPES:
+                self._naming_index(rtype)  # reads each naming resource's targets once
+                for other, attr, targets in self._naming_targets[rtype]:
+                    for target in targets:
+                        hit = self._external_key(rtype, target, attr.file, other)
+                        if hit is None:
+                            continue
+                        key, written = hit
+                        if (key, id(other)) not in seen:
+                            seen.add((key, id(other)))
+                            found.setdefault(key, (written, []))[1].append((other, target[2], attr.file))
+            for _written, items in found.values():
+                items.sort(key=lambda it: (os.path.abspath(it[2]), (node_offsets(it[1]) or (0, 0))[0]))
+            self._externals = found
+        return self._externals
+
+    def external_role(self, key: tuple) -> Role:
+        """The principal a join key of :meth:`_external_index` names, assembled
+        once: declared where its first resource names it (the finding of a
+        principal-level rule lands on that target as written)."""
+        role = self._external_roles.get(key)
+        if role is not None:
+            return role
+        name, items = self._external_index()[key]
+        block, node, file = items[0]
+        ptype = key[0]
+        span = node_span(node) or block.header_span or Span(1, 1, 1, 2)
+        entries: dict[str, Where] = {"": Where(file, span, span)}
+        value: dict[str, Any] = {"type": "external", "principal_type": ptype, "name": name}
         resource = Document(
-            block.file,
-            {"type": "aws_iam_access_key", "address": block.address},
+            file,
+            value,
             "role",
-            MapLocator(block.file, entries),
-            owner=block.address,
+            MapLocator(file, entries),
+            owner=name,
             kind_source="location",
-            fallback_span=block.header_span or Span(1, 1, 1, 2),
-            meta={"resource_type": "aws_iam_access_key"},
+            fallback_span=span,
+            meta={"resource_type": block.labels[0]},
         )
-        return Role(
-            name,
-            block.file,
-            resource,
-            principal_type="user",
-            meta={"access_keys": [block.address], "access_key_at": (resource, ""), "external_user": True},
-        )
+        role = self._external_roles[key] = Role(name, file, resource, principal_type=ptype, external=True)
+        self._gather(role, [b for b, _n, _f in items], value, entries, resource)
+        return role
+
+    def external_roles(self) -> list[Role]:
+        """The external principals this file declares (see :meth:`external_role`):
+        those whose first naming resource, in module order, is in this file."""
+        if not any(
+            b.type == "resource" and len(b.labels) >= 2 and b.labels[0] in NAMING_TYPES for b in self.home.blocks
+        ):
+            return []
+        here = os.path.abspath(self.path)
+        return [
+            self.external_role(key)
+            for key, (_name, items) in self._external_index().items()
+            if os.path.abspath(items[0][2]) == here
+        ]
 
     @staticmethod
     def _matches(target: tuple, tfname: str, iam_name: str | None) -> bool:

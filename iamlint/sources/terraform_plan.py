@@ -183,6 +183,48 @@ def read_json(path: str, text: str, value: dict, parse_result: Any, kind: str | 
         if rtype in PRINCIPAL_TYPES:
             roles.append((address, values, base, rtype))
 
+    def gather(role: Role, resource: Document, extra: dict[str, str], ptype: str, name: Any, candidates: Any) -> None:
+        """What the plan's inline policies, attachments and access keys naming
+        ``name`` give ``role`` (located through ``extra``)."""
+        attachments: list[Any] = []
+        access_keys: list[str] = []
+        for other in candidates:
+            ovalues, obase, otype = found[other]
+            if (
+                otype in INLINE_TARGET
+                and INLINE_TARGET[otype][1] == ptype
+                and ovalues.get(INLINE_TARGET[otype][0]) == name
+            ):
+                role.inline += [d for d in by_address.get(other, []) if d not in role.inline]
+            elif otype in ATTACHMENTS:
+                names, only = ATTACHMENTS[otype]
+                if only is not None and only != ptype:
+                    continue
+                attr = names[0] if only else {"role": "roles", "user": "users", "group": "groups"}[ptype]
+                target = ovalues.get(attr)
+                if target == name or (isinstance(target, list) and name in target):
+                    arn = ovalues.get("policy_arn")
+                    n = len(attachments)
+                    attachments.append(arn)
+                    extra[f"/attachments/{n}"] = f"{obase}/policy_arn"
+                    role.managed.append(Attachment(arn, f"/attachments/{n}", _policy_doc(arn, policies, by_address)))
+            elif (
+                otype == "aws_iam_access_key"
+                and ptype == "user"
+                and name is not None
+                and ovalues.get("user") == name
+                and ovalues.get("status") != "Inactive"
+            ):
+                # IAM405: located at the key resource's "address" in the plan
+                extra[f"/access_keys/{len(access_keys)}"] = re.sub(r"/(values|change/after)$", "", obase) + "/address"
+                access_keys.append(other)
+        if attachments:
+            resource.value["attachments"] = attachments
+        if access_keys:
+            resource.value["access_keys"] = access_keys
+            role.meta["access_keys"] = access_keys
+            role.meta["access_key_at"] = (resource, "/access_keys/0")
+
     role_objects: list[Role] = []
     naming = _naming_index(found)
     policies = _policy_index(found)
@@ -221,53 +263,19 @@ def read_json(path: str, text: str, value: dict, parse_result: Any, kind: str | 
         boundary = values.get("permissions_boundary")
         if isinstance(boundary, str) and boundary:
             role.boundary = Attachment(boundary, "/permissions_boundary", _policy_doc(boundary, policies, by_address))
-        attachments: list[Any] = []
-        access_keys: list[str] = []
         candidates: dict[str, Any]
         try:
             candidates = naming.get((ptype, name), {})
         except TypeError:  # a name that is a list or an object (a malformed plan): try every resource
             candidates = found
-        for other in candidates:
-            ovalues, obase, otype = found[other]
-            if (
-                otype in INLINE_TARGET
-                and INLINE_TARGET[otype][1] == ptype
-                and ovalues.get(INLINE_TARGET[otype][0]) == name
-            ):
-                role.inline += [d for d in by_address.get(other, []) if d not in role.inline]
-            elif otype in ATTACHMENTS:
-                names, only = ATTACHMENTS[otype]
-                if only is not None and only != ptype:
-                    continue
-                attr = names[0] if only else {"role": "roles", "user": "users", "group": "groups"}[ptype]
-                target = ovalues.get(attr)
-                if target == name or (isinstance(target, list) and name in target):
-                    arn = ovalues.get("policy_arn")
-                    n = len(attachments)
-                    attachments.append(arn)
-                    extra[f"/attachments/{n}"] = f"{obase}/policy_arn"
-                    role.managed.append(Attachment(arn, f"/attachments/{n}", _policy_doc(arn, policies, by_address)))
-            elif (
-                otype == "aws_iam_access_key"
-                and ptype == "user"
-                and name is not None
-                and ovalues.get("user") == name
-                and ovalues.get("status") != "Inactive"
-            ):
-                # IAM405: located at the key resource's "address" in the plan
-                extra[f"/access_keys/{len(access_keys)}"] = re.sub(r"/(values|change/after)$", "", obase) + "/address"
-                access_keys.append(other)
+        gather(role, resource, extra, ptype, name, candidates)
         if ptype == "permission_set":
-            parts = set_parts.get(address, ())
-            _link_permission_set(role, parts, found, extra, attachments, (policies, by_address))
-        if attachments:
-            resource.value["attachments"] = attachments
-        if access_keys:
-            resource.value["access_keys"] = access_keys
-            role.meta["access_keys"] = access_keys
-            role.meta["access_key_at"] = (resource, "/access_keys/0")
+            attachments = resource.value.setdefault("attachments", [])
+            _link_permission_set(role, set_parts.get(address, ()), found, extra, attachments, (policies, by_address))
+            if not attachments:
+                del resource.value["attachments"]
         role_objects.append(role)
+    role_objects += _external_principals(path, locator, found, naming, roles, gather)
     _link_groups(found, role_objects)
     _boundary_kinds(role_objects, found, policies, by_address)
     if not documents and not role_objects:
@@ -289,6 +297,49 @@ def _boundary_kinds(roles: list[Role], found: dict, policies: tuple[dict, dict],
         doc = role.boundary.document if role.boundary is not None else None
         if doc is not None and id(doc) not in attached and doc.kind == DocumentKind.IDENTITY:
             doc.kind = DocumentKind.BOUNDARY
+
+
+def _external_principals(path: str, locator: Any, found: dict, naming: dict, roles: list, gather: Any) -> list[Role]:
+    """The principals the plan's inline policies, attachments and access keys
+    name without the plan declaring them (a role created elsewhere, ``"bob"``):
+    one per (type, name), located at the first resource naming it, whose
+    attachments are located at their ``policy_arn``."""
+    declared = {
+        (PRINCIPAL_TYPES[rtype], values["name"])
+        for _a, values, _b, rtype in roles
+        if isinstance(values.get("name"), str)
+    }
+    out: list[Role] = []
+    for (ptype, name), candidates in naming.items():
+        if not isinstance(name, str) or not name or (ptype, name) in declared:
+            continue
+        ovalues, obase, otype = found[next(iter(candidates))]
+        if otype in INLINE_TARGET:
+            attr = INLINE_TARGET[otype][0]
+        elif otype in ATTACHMENTS:
+            names, only = ATTACHMENTS[otype]
+            attr = names[0] if only else {"role": "roles", "user": "users", "group": "groups"}[ptype]
+        else:
+            attr = "user"
+        base = f"{obase}/{attr}"
+        target = ovalues.get(attr)
+        if isinstance(target, list) and name in target:
+            base += f"/{target.index(name)}"
+        extra: dict[str, str] = {}
+        resource = Document(
+            path,
+            {"type": "external", "principal_type": ptype, "name": name},
+            "role",
+            _PrefixLocator(locator, base, extra),
+            owner=name,
+            kind_source="location",
+            fallback_span=locator.span(base) or Span(1, 1, 1, 2),
+            meta={"resource_type": otype},
+        )
+        role = Role(name, path, resource, principal_type=ptype, external=True)
+        gather(role, resource, extra, ptype, name, candidates)
+        out.append(role)
+    return out
 
 
 def _naming_index(found: dict) -> dict[tuple[str, Any], dict[str, None]]:
