@@ -253,6 +253,9 @@ class _Reader:
         self.config: dict = opaque_variables(loaded.value, loaded.value)
         self.documents: list[Document] = []
         self.roles: list[Role] = []
+        #: the inline policies of the provider's statements (``iam`` / ``old`` keys)
+        self.provider_statements: dict[str, Document | None] = {}
+        self.default_role: Role | None = None
         #: CloudFormation templates of ``resources`` (pointer of each, template)
         self.templates = self._templates()
         # intrinsics in provider statements resolve against the (first) template
@@ -293,41 +296,21 @@ class _Reader:
         role_spec = iam.get("role")
         # an ARN, a name, an intrinsic or a variable: an existing role
         named = role_spec is not None and (not isinstance(role_spec, dict) or is_intrinsic(role_spec))
-        custom = "role" in provider or named
-        spec: dict = role_spec if isinstance(role_spec, dict) and not custom else {}
-        inline = [
-            doc
-            for doc in (
-                self._statements(spec.get("statements"), "/provider/iam/role/statements"),
-                self._statements(provider.get("iamRoleStatements"), "/provider/iamRoleStatements"),
-            )
-            if doc is not None
-        ]
-        if custom:  # an existing role: Serverless creates none (the statements are still linted)
+        if "role" in provider or named:
+            # an existing role: Serverless creates none and ignores the statements,
+            # managed policies and boundary written for the generated role (dead
+            # configuration: no principal, and nothing to lint as a grant)
             return
-        fallback = self.locator.key_span("/provider") or self.locator.span("/provider") or _START
-        # the role is declared by the file as a whole (provider keys, resources.extensions):
-        # attachments are located by pointers from the top of the file
-        resource = Document(
-            self.path,
-            self.resolver.resolve(self.config),
-            "role",
-            self.locator,
-            owner=ROLE_ID,
-            kind_source="location",
-            fallback_span=fallback,
-            meta={"ignore": [], "logical_id": ROLE_ID, "serverless": True},
-        )
-        trust = Document(
-            self.path,
-            LAMBDA_TRUST,
-            DocumentKind.TRUST,
-            NullLocator(),
-            owner=ROLE_ID,
-            kind_source="location",
-            fallback_span=fallback,
-            meta={"synthesized": True, "logical_id": ROLE_ID, "serverless": True},
-        )
+        spec: dict = role_spec if isinstance(role_spec, dict) else {}
+        self.provider_statements = {
+            key: self._statements(raw, pointer)
+            for key, raw, pointer in (
+                ("iam", spec.get("statements"), "/provider/iam/role/statements"),
+                ("old", provider.get("iamRoleStatements"), "/provider/iamRoleStatements"),
+            )
+        }
+        inline = [doc for doc in self.provider_statements.values() if doc is not None]
+        resource, trust = self._role_documents(ROLE_ID)
         path = self.resolver.resolve(spec.get("path"))
         role = Role(
             ROLE_ID,
@@ -347,9 +330,81 @@ class _Reader:
             role.boundary = self._attachment(spec["permissionsBoundary"], "/provider/iam/role/permissionsBoundary")
         elif provider.get("rolePermissionsBoundary") is not None:
             role.boundary = self._attachment(provider["rolePermissionsBoundary"], "/provider/rolePermissionsBoundary")
+        # Serverless merges resources.Resources over the generated template, then
+        # applies resources.extensions
+        for base, template in self.templates:
+            self._override(role, template, base)
         for base, template in self.templates:
             self._extension(role, template, base)
         self.roles.append(role)
+        self.default_role = role
+
+    def _role_documents(self, name: str) -> tuple[Document, Document]:
+        """The ``role`` document of a role Serverless (or a plugin) generates and
+        its synthesized Lambda trust.  The role is declared by the file as a
+        whole (provider keys, functions, resources): attachments are located by
+        pointers from the top of the file."""
+        fallback = self.locator.key_span("/provider") or self.locator.span("/provider") or _START
+        resource = Document(
+            self.path,
+            self.resolver.resolve(self.config),
+            "role",
+            self.locator,
+            owner=name,
+            kind_source="location",
+            fallback_span=fallback,
+            meta={"ignore": [], "logical_id": name, "serverless": True},
+        )
+        trust = Document(
+            self.path,
+            LAMBDA_TRUST,
+            DocumentKind.TRUST,
+            NullLocator(),
+            owner=name,
+            kind_source="location",
+            fallback_span=fallback,
+            meta={"synthesized": True, "logical_id": name, "serverless": True},
+        )
+        return resource, trust
+
+    def _override(self, role: Role, template: dict, base: str) -> None:
+        """``resources.Resources.IamRoleLambdaExecution``: Serverless deep-merges
+        it over the role it generates (lodash ``merge``), so there is one role.
+        Read as: the user's ``AssumeRolePolicyDocument`` replaces the generated
+        trust, the user's ``Policies`` add to the provider statements, the
+        user's ``ManagedPolicyArns`` add to the provider's, the user's
+        ``PermissionsBoundary`` and ``Path`` replace the provider's.  (lodash
+        merges lists element by element, so the deployed lists may mix both;
+        reading both in full lints everything that may be deployed.)"""
+        resources = template.get("Resources")
+        written = resources.get(ROLE_ID) if isinstance(resources, dict) else None
+        if not isinstance(written, dict):
+            return
+        at = f"{base}/Resources/{ROLE_ID}"
+        read = next((r for r in self.roles if r.name == ROLE_ID), None)
+        if read is not None and read.principal_type == "role":
+            # read by the CloudFormation reader (it has a Type): take its documents
+            self.roles.remove(read)
+            if read.trust is not None:
+                role.trust = read.trust
+            role.inline += read.inline
+            for attachment in read.managed:
+                attachment.pointer = at + attachment.pointer
+                role.managed.append(attachment)
+            if read.boundary is not None:
+                read.boundary.pointer = at + read.boundary.pointer
+                role.boundary = read.boundary
+            if read.path is not None:
+                role.path = read.path
+            role.meta["ignore"] = [*role.meta.get("ignore", []), *read.meta.get("ignore", [])]
+            return
+        props = written.get("Properties")
+        if "Type" not in written and isinstance(props, dict):
+            # a partial override (no Type, which the generated role supplies)
+            self._properties(role, props, f"{at}/Properties")
+            path = self.resolver.resolve(props.get("Path"))
+            if isinstance(path, str):
+                role.path = path
 
     def _extension(self, role: Role, template: dict, base: str) -> None:
         """``resources.extensions.IamRoleLambdaExecution.Properties``: what the
@@ -360,7 +415,10 @@ class _Reader:
         props = ext.get("Properties") if isinstance(ext, dict) else None
         if not isinstance(props, dict):
             return
-        at = f"{base}/extensions/{ROLE_ID}/Properties"
+        self._properties(role, props, f"{base}/extensions/{ROLE_ID}/Properties")
+
+    def _properties(self, role: Role, props: dict, at: str) -> None:
+        """Role ``Properties`` written at ``at`` (a pointer from the top of the file)."""
         if isinstance(props.get("AssumeRolePolicyDocument"), dict):
             role.trust = self._document(
                 props["AssumeRolePolicyDocument"], f"{at}/AssumeRolePolicyDocument", DocumentKind.TRUST

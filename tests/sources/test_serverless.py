@@ -426,3 +426,71 @@ def test_the_same_role_as_cloudformation_gives_the_same_principal_and_findings()
 
     assert findings("serverless.yml") == findings("template.yaml")
     assert {rule for rule, _ in findings("serverless.yml")} == {"IAM205", "IAM206", "IAM207", "IAM208", "IAM401"}
+
+
+# --------------------------------------------------------------------------
+# resources.Resources.IamRoleLambdaExecution: merged over the generated role
+
+
+def test_overriding_the_generated_role_gives_one_merged_principal():
+    result = _read("override")
+    [role] = result.roles
+    assert role.name == "IamRoleLambdaExecution"
+    # the trust the user wrote replaces the generated one
+    assert role.trust is not None and "synthesized" not in role.trust.meta and role.trust in result.documents
+    assert role.trust.value["Statement"][0]["Principal"] == {"AWS": "*"}
+    # the provider's statements and the resource's Policies
+    assert [d.value["Statement"][0]["Action"] for d in role.inline] == ["iam:PassRole", "s3:*"]
+    # the managed policies of both, each located where written
+    assert [a.pointer for a in role.managed] == [
+        "/provider/iam/role/managedPolicies/0",
+        "/resources/Resources/IamRoleLambdaExecution/Properties/ManagedPolicyArns/0",
+    ]
+    spans = [role.resource.locate(a.pointer) for a in role.managed]
+    assert [(s.line, s.column) for s in spans] == [
+        _at("override", "arn:aws:iam::aws:policy/AmazonS3FullAccess"),
+        _at("override", "arn:aws:iam::aws:policy/AdminstratorAccess"),
+    ]
+    assert role.boundary is not None and role.boundary.arn == "arn:aws:iam::111122223333:policy/override-boundary"
+    span = role.resource.locate(role.boundary.pointer)
+    assert (span.line, span.column) == _at("override", "arn:aws:iam::111122223333:policy/override-boundary")
+
+
+def test_overriding_the_generated_role_findings_are_where_written():
+    passrole = _at("override", "iam:PassRole")
+    assert _findings("override") == sorted(
+        [
+            ("IAM206", *passrole),
+            ("IAM205", passrole[0] + 1, _at("override", 'Resource: "*"')[1] + len("Resource: ")),
+            ("IAM401", *_at("override", "arn:aws:iam::aws:policy/AmazonS3FullAccess")),
+            ("IAM301", _at("override", 'AWS: "*"')[0], _at("override", 'AWS: "*"')[1] + len("AWS: ")),
+            ("IAM402", *_at("override", "arn:aws:iam::aws:policy/AdminstratorAccess")),
+            ("IAM202", _at("override", "Action: s3:*")[0], _at("override", "Action: s3:*")[1] + len("Action: ")),
+        ]
+    )
+
+
+def test_a_partial_override_without_type_adds_to_the_generated_role():
+    result = _read("override-partial")
+    [role] = result.roles
+    assert role.trust is not None and role.trust.meta["synthesized"] is True
+    assert role.path == "/partial/"
+    assert [d.value["Statement"][0]["Action"] for d in role.inline] == ["sqs:SendMessage"]
+    [attachment] = role.managed
+    span = role.resource.locate(attachment.pointer)
+    assert (span.line, span.column) == _at("override-partial", "arn:aws:iam::aws:policy/IAMFullAccess")
+    assert _findings("override-partial") == [
+        ("IAM401", *_at("override-partial", "arn:aws:iam::aws:policy/IAMFullAccess"))
+    ]
+
+
+def test_a_role_of_another_name_in_resources_stays_its_own_principal():
+    result = _read("resources")
+    assert sorted(r.name for r in result.roles) == ["DeployRole", "IamRoleLambdaExecution"]
+
+
+def test_statements_written_beside_an_existing_role_are_dead_configuration():
+    # Serverless deploys no role and no policy from them: no principal, no grant to lint
+    result = _read("existing-role-statements")
+    assert result.roles == [] and result.documents == [] and not result.skipped
+    assert _findings("existing-role-statements") == []
