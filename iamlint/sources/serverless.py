@@ -21,10 +21,27 @@ from the file, read with the positions of :mod:`iamlint.sources.yamlpos`:
   and an ``AssumeRolePolicyDocument`` that replaces the generated trust);
 * ``resources.Resources``: a CloudFormation Resources section, read by
   :func:`iamlint.sources.cloudformation.read_template` with positions in this file.
+  An ``IamRoleLambdaExecution`` there is deep-merged by Serverless (lodash
+  ``merge``) over the role it generates: one principal, the user's trust
+  replacing the generated one, the user's ``Policies`` and
+  ``ManagedPolicyArns`` added to the provider's (lodash merges lists element
+  by element; reading both in full lints all that may be deployed), the
+  user's boundary and path replacing the provider's;
+* with the ``serverless-iam-roles-per-function`` plugin listed in
+  ``plugins``: a role per function that has ``iamRoleStatements``, named
+  ``<NormalizedFunctionName>IamRoleLambdaExecution`` as the plugin names it
+  (``iamRoleStatementsName`` is its IAM name, kept in ``meta["role_name"]``),
+  with the generated role's trust and path, the function's statements (and
+  the provider's with ``iamRoleStatementsInherit`` / ``defaultInherit``), no
+  managed policy, and ``iamPermissionsBoundary`` or the plugin's
+  ``iamGlobalPermissionsBoundary``.  Without the plugin those keys do nothing
+  and are not read.  A function with ``role`` uses that role: no principal.
 
 ``provider.iam.role`` (or the older ``provider.role``) given as an ARN, a name
-or an intrinsic names an existing role: Serverless creates none, so there is
-no principal.
+or an intrinsic names an existing role: Serverless creates none and ignores
+the statements, managed policies and boundary written for the generated
+role, so there is no principal and those statements are not linted (dead
+configuration: they grant nothing).
 
 Serverless variables (``${self:custom.x}``, ``${opt:stage}``, ``${env:X}``,
 ``${sls:stage}``, ``${aws:accountId}``, ``${ssm:...}``, ``${file(...)}`` ...)
@@ -43,7 +60,7 @@ from typing import Any
 
 from iamlint.findings import Span
 from iamlint.model.document import Document, NullLocator, PrefixLocator
-from iamlint.model.policy import Opaque
+from iamlint.model.policy import Opaque, escape_pointer_token
 from iamlint.model.role import Attachment, Role
 from iamlint.parsing.strict import SyntaxProblem
 from iamlint.sources import cloudformation, markers, yamlpos
@@ -63,6 +80,9 @@ LAMBDA_TRUST = {
     ],
 }
 
+#: the plugin that gives functions roles of their own (``functions.<name>.iamRoleStatements``)
+PLUGIN = "serverless-iam-roles-per-function"
+
 _START = Span(1, 1, 1, 2)
 #: ``${source:...}`` / ``${source(...)...}`` of Serverless's variable sources
 #: (v3 and v4); ``aws:`` only for the two addresses Serverless resolves
@@ -72,6 +92,13 @@ _VARIABLE = re.compile(
     r"|aws:(?:accountId|region)\b"
     r")"
 )
+
+
+def normalized_function_name(name: str) -> str:
+    """Serverless's ``getNormalizedFunctionName``: ``-`` is ``Dash``, ``_`` is
+    ``Underscore``, the first letter upper case (``get-user`` -> ``GetDashuser``)."""
+    name = name.replace("-", "Dash").replace("_", "Underscore")
+    return name[:1].upper() + name[1:]
 
 
 def is_serverless_path(path: str) -> bool:
@@ -287,6 +314,7 @@ class _Reader:
         provider = self.config.get("provider")
         if isinstance(provider, dict):
             self._provider(provider)
+        self._functions()
         return SourceResult(documents=self.documents, roles=self.roles, text=self.text)
 
     # -- the provider's default role -------------------------------------------
@@ -433,6 +461,70 @@ class _Reader:
         if props.get("PermissionsBoundary") is not None:
             role.boundary = self._attachment(props["PermissionsBoundary"], f"{at}/PermissionsBoundary")
 
+    # -- per-function roles (serverless-iam-roles-per-function) ----------------
+    def _plugin(self) -> bool:
+        """Whether ``plugins`` lists serverless-iam-roles-per-function (or a fork
+        of the same name: ``@scope/serverless-iam-roles-per-function``, ``...-v4``)."""
+        plugins = self.config.get("plugins")
+        if isinstance(plugins, dict):
+            plugins = plugins.get("modules")
+        return isinstance(plugins, list) and any(isinstance(p, str) and PLUGIN in p.rsplit("/", 1)[-1] for p in plugins)
+
+    def _functions(self) -> None:
+        """``functions.<name>.iamRoleStatements``: the plugin gives such a
+        function a role of its own, ``<Name>IamRoleLambdaExecution``, cloned from
+        the generated role (its trust and path), with the log statements, the
+        function's statements (plus the provider's with
+        ``iamRoleStatementsInherit``), no managed policy, and the function's
+        ``iamPermissionsBoundary`` (or the plugin's global boundary).  A function
+        with ``role`` uses that role (the plugin refuses both)."""
+        functions = self.config.get("functions")
+        base = self.default_role
+        if not isinstance(functions, dict) or base is None or not self._plugin():
+            return
+        custom = self.config.get("custom")
+        settings = custom.get(PLUGIN) if isinstance(custom, dict) else None
+        settings = settings if isinstance(settings, dict) else {}
+        global_boundary = settings.get("iamGlobalPermissionsBoundary")
+        if global_boundary is not None:
+            base.boundary = self._attachment(global_boundary, f"/custom/{PLUGIN}/iamGlobalPermissionsBoundary")
+        provider = self.config.get("provider")
+        old_style = not (isinstance(provider, dict) and "iam" in provider)
+        inherited = self.provider_statements.get("old" if old_style else "iam")
+        for fname, fn in functions.items():
+            if not isinstance(fn, dict) or "iamRoleStatements" not in fn or fn.get("role") is not None:
+                continue
+            at = "/functions/" + escape_pointer_token(fname)
+            name = normalized_function_name(str(fname)) + ROLE_ID
+            resource, _ = self._role_documents(name)
+            role_name = fn.get("iamRoleStatementsName")
+            role = Role(
+                name,
+                self.path,
+                resource,
+                trust=base.trust,
+                path=base.path,
+                meta={
+                    "ignore": [],
+                    "serverless": True,
+                    "function": fname,
+                    **({"role_name": role_name} if isinstance(role_name, str) else {}),
+                },
+            )
+            inherit = fn.get("iamRoleStatementsInherit") is True or (
+                settings.get("defaultInherit") is True and fn.get("iamRoleStatementsInherit") is not False
+            )
+            if inherit and inherited is not None:
+                role.inline.append(inherited)
+            own = self._statements(fn["iamRoleStatements"], f"{at}/iamRoleStatements", owner=name)
+            if own is not None:
+                role.inline.append(own)
+            if fn.get("iamPermissionsBoundary") is not None:
+                role.boundary = self._attachment(fn["iamPermissionsBoundary"], f"{at}/iamPermissionsBoundary")
+            elif global_boundary is not None:
+                role.boundary = self._attachment(global_boundary, f"/custom/{PLUGIN}/iamGlobalPermissionsBoundary")
+            self.roles.append(role)
+
     def _document(self, raw: dict, pointer: str, kind: str) -> Document:
         """A policy document written in full at ``pointer``."""
         doc = Document(
@@ -478,7 +570,7 @@ class _Reader:
                 return doc
         return None
 
-    def _statements(self, raw: Any, pointer: str) -> Document | None:
+    def _statements(self, raw: Any, pointer: str, owner: str = ROLE_ID) -> Document | None:
         """The inline policy Serverless builds from the statements at ``pointer``
         (none from an empty list: Serverless adds no statement then)."""
         if raw is None or raw == []:
@@ -490,11 +582,11 @@ class _Reader:
             value,
             DocumentKind.IDENTITY,
             StatementsLocator(self.locator, pointer),
-            owner=ROLE_ID,
+            owner=owner,
             kind_source="location",
             duplicates=self._duplicates(pointer, "/Statement"),
             fallback_span=self.locator.span(pointer) or _START,
-            meta={"ignore": [], "logical_id": ROLE_ID, "serverless": True},
+            meta={"ignore": [], "logical_id": owner, "serverless": True},
         )
         self.documents.append(doc)
         return doc

@@ -494,3 +494,86 @@ def test_statements_written_beside_an_existing_role_are_dead_configuration():
     result = _read("existing-role-statements")
     assert result.roles == [] and result.documents == [] and not result.skipped
     assert _findings("existing-role-statements") == []
+
+
+# --------------------------------------------------------------------------
+# per-function roles (serverless-iam-roles-per-function)
+
+
+@pytest.fixture(scope="module")
+def per_function():
+    return _read("per-function")
+
+
+def test_each_function_with_statements_gets_its_own_role(per_function):
+    assert [r.name for r in per_function.roles] == [
+        "IamRoleLambdaExecution",
+        "GetDashuserIamRoleLambdaExecution",
+        "PutUnderscoreuserIamRoleLambdaExecution",
+        "QuietIamRoleLambdaExecution",  # an empty list still makes a role (logs only)
+    ]  # `shared` uses the generated role, `reuses` the role it names
+    get_user = _role(per_function, "GetDashuserIamRoleLambdaExecution")
+    assert get_user.meta["role_name"] == "get-user-role" and get_user.meta["function"] == "get-user"
+    assert get_user.trust is not None and get_user.trust.meta["synthesized"] is True
+    assert get_user.trust not in per_function.documents
+    [inline] = get_user.inline
+    assert inline.value["Statement"][0]["Action"] == "dynamodb:*"
+    assert get_user.managed == []
+    assert _role(per_function, "QuietIamRoleLambdaExecution").inline == []
+
+
+def test_inherit_adds_the_provider_statements(per_function):
+    provider = _role(per_function).inline[0]
+    put_user = _role(per_function, "PutUnderscoreuserIamRoleLambdaExecution")
+    assert put_user.inline[0] is provider  # the same document: its findings are not repeated
+    assert [d.value["Statement"][0]["Action"] for d in put_user.inline] == ["iam:PassRole", "dynamodb:PutItem"]
+    assert len(_role(per_function, "GetDashuserIamRoleLambdaExecution").inline) == 1
+
+
+def test_function_and_global_boundaries(per_function):
+    put_user = _role(per_function, "PutUnderscoreuserIamRoleLambdaExecution")
+    span = put_user.resource.locate(put_user.boundary.pointer)
+    assert (span.line, span.column) == _at("per-function", "arn:aws:iam::111122223333:policy/put-boundary")
+    for name in ("IamRoleLambdaExecution", "GetDashuserIamRoleLambdaExecution", "QuietIamRoleLambdaExecution"):
+        role = _role(per_function, name)
+        span = role.resource.locate(role.boundary.pointer)
+        assert (span.line, span.column) == _at("per-function", "arn:aws:iam::111122223333:policy/global-boundary")
+
+
+def test_per_function_findings_are_where_written():
+    passrole = _at("per-function", "iam:PassRole")
+    assert _findings("per-function") == sorted(
+        [
+            ("IAM206", *passrole),
+            ("IAM205", passrole[0] + 1, _at("per-function", 'Resource: "*"')[1] + len("Resource: ")),
+            ("IAM202", *_at("per-function", "dynamodb:*")),
+        ]
+    )
+
+
+def test_function_statements_without_the_plugin_are_dead_configuration(tmp_path):
+    text = _path("per-function").read_text().replace("  - serverless-iam-roles-per-function\n", "  - other-plugin\n")
+    path = tmp_path / "serverless.yml"
+    path.write_text(text)
+    result = read_source(str(path), path.read_bytes())
+    assert [r.name for r in result.roles] == ["IamRoleLambdaExecution"]
+    assert [d.value["Statement"][0]["Action"] for d in result.documents] == ["iam:PassRole"]
+
+
+@pytest.mark.parametrize(
+    "plugin", ["'@interlace/serverless-iam-roles-per-function'", "serverless-iam-roles-per-function-v4"]
+)
+def test_forks_of_the_plugin_and_plugins_modules(tmp_path, plugin):
+    path = tmp_path / "serverless.yml"
+    path.write_text(
+        f"service: s\nplugins:\n  modules:\n    - {plugin}\nprovider:\n  name: aws\n"
+        "functions:\n  hello:\n    iamRoleStatements:\n      - Effect: Allow\n"
+        "        Action: '*'\n        Resource: '*'\n"
+    )
+    assert [r.name for r in read_source(str(path), path.read_bytes()).roles] == [
+        "IamRoleLambdaExecution",
+        "HelloIamRoleLambdaExecution",
+    ]
+    assert [(f.rule, f.span.line, f.span.column) for f in lint_bytes(str(path), path.read_bytes()).findings] == [
+        ("IAM201", 11, 17)
+    ]
