@@ -16,9 +16,11 @@ from the file, read with the positions of :mod:`iamlint.sources.yamlpos`:
   ``provider.iamManagedPolicies``) and permissions boundary
   (``provider.iam.role.permissionsBoundary``, older
   ``provider.rolePermissionsBoundary``), located at each ARN;
-* what ``resources.extensions.IamRoleLambdaExecution.Properties`` adds to
-  that role (``Policies``, ``ManagedPolicyArns``, ``PermissionsBoundary``,
-  and an ``AssumeRolePolicyDocument`` that replaces the generated trust);
+* what ``resources.extensions.IamRoleLambdaExecution.Properties`` sets on
+  that role: Serverless assigns each property over the generated one, so its
+  ``Policies``, ``ManagedPolicyArns``, ``PermissionsBoundary`` and
+  ``AssumeRolePolicyDocument`` replace the provider's (a replaced policy is
+  deployed nowhere and not linted);
 * ``resources.Resources``: a CloudFormation Resources section, read by
   :func:`iamlint.sources.cloudformation.read_template` with positions in this file.
   An ``IamRoleLambdaExecution`` there is deep-merged by Serverless (lodash
@@ -283,6 +285,8 @@ class _Reader:
         #: the inline policies of the provider's statements (``iam`` / ``old`` keys)
         self.provider_statements: dict[str, Document | None] = {}
         self.default_role: Role | None = None
+        #: documents of the generated role that ``resources.extensions`` replaced
+        self.replaced: list[Document] = []
         #: CloudFormation templates of ``resources`` (pointer of each, template)
         self.templates = self._templates()
         # intrinsics in provider statements resolve against the (first) template
@@ -315,6 +319,10 @@ class _Reader:
         if isinstance(provider, dict):
             self._provider(provider)
         self._functions()
+        if self.replaced:  # policies an extension replaced and no role holds
+            held = {id(d) for r in self.roles for d in (r.trust, *r.inline) if d is not None}
+            gone = {id(d) for d in self.replaced} - held
+            self.documents = [d for d in self.documents if id(d) not in gone]
         return SourceResult(documents=self.documents, roles=self.roles, text=self.text)
 
     # -- the provider's default role -------------------------------------------
@@ -435,14 +443,26 @@ class _Reader:
                 role.path = path
 
     def _extension(self, role: Role, template: dict, base: str) -> None:
-        """``resources.extensions.IamRoleLambdaExecution.Properties``: what the
-        user adds to the generated role (``AssumeRolePolicyDocument`` replaces
-        the generated trust and is linted as the user wrote it)."""
+        """``resources.extensions.IamRoleLambdaExecution.Properties``: Serverless
+        assigns each property over the role's (``Object.assign``, after merging
+        ``resources.Resources``), so ``Policies``, ``ManagedPolicyArns``,
+        ``AssumeRolePolicyDocument`` and ``PermissionsBoundary`` written here
+        replace the role's; the policies replaced are deployed nowhere and are
+        not linted (unless a per-function role inherits them)."""
         extensions = template.get("extensions")
         ext = extensions.get(ROLE_ID) if isinstance(extensions, dict) else None
         props = ext.get("Properties") if isinstance(ext, dict) else None
         if not isinstance(props, dict):
             return
+        if "Policies" in props:
+            self.replaced += role.inline
+            role.inline = []
+        if "ManagedPolicyArns" in props:
+            role.managed = []
+        if "PermissionsBoundary" in props:
+            role.boundary = None
+        if "AssumeRolePolicyDocument" in props and role.trust is not None:
+            self.replaced.append(role.trust)
         self._properties(role, props, f"{base}/extensions/{ROLE_ID}/Properties")
 
     def _properties(self, role: Role, props: dict, at: str) -> None:

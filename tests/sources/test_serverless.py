@@ -360,10 +360,17 @@ def test_statements_that_are_not_a_list_are_reported_at_the_key(tmp_path):
 # resources.extensions of the generated role
 
 
-def test_extensions_add_to_the_generated_role():
+def test_extension_properties_replace_the_generated_ones():
+    # Serverless Object.assign()s extension Properties: its Policies replace the
+    # policy built from provider.iam.role.statements, which is deployed nowhere
     result = _read("extensions")
     role = _role(result)
-    assert len(role.inline) == 2 and role.trust is not None
+    [inline] = role.inline
+    assert inline.value["Statement"][0]["NotAction"] == "iam:*"
+    assert not any(
+        s.get("Action") == "sqs:SendMessage" for d in result.documents for s in (d.value or {}).get("Statement", [])
+    )
+    assert role.trust is not None
     assert role.trust in result.documents and "synthesized" not in role.trust.meta  # written by the user
     assert [a.pointer for a in role.managed] == [
         "/resources/extensions/IamRoleLambdaExecution/Properties/ManagedPolicyArns/0"
@@ -576,4 +583,37 @@ def test_forks_of_the_plugin_and_plugins_modules(tmp_path, plugin):
     ]
     assert [(f.rule, f.span.line, f.span.column) for f in lint_bytes(str(path), path.read_bytes()).findings] == [
         ("IAM201", 11, 17)
+    ]
+
+
+def test_an_extension_without_policies_keeps_the_provider_statements(tmp_path):
+    path = tmp_path / "serverless.yml"
+    path.write_text(
+        "service: s\nprovider:\n  name: aws\n  iamRoleStatements:\n    - Effect: Allow\n"
+        "      Action: '*'\n      Resource: '*'\nresources:\n  extensions:\n    IamRoleLambdaExecution:\n"
+        "      Properties:\n        ManagedPolicyArns:\n          - arn:aws:iam::aws:policy/ReadOnlyAccess\n"
+    )
+    [role] = read_source(str(path), path.read_bytes()).roles
+    assert len(role.inline) == 1 and [a.arn for a in role.managed] == ["arn:aws:iam::aws:policy/ReadOnlyAccess"]
+    assert [(f.rule, f.span.line, f.span.column) for f in lint_bytes(str(path), path.read_bytes()).findings] == [
+        ("IAM201", 6, 15),
+        ("IAM401", 13, 13),
+    ]
+
+
+def test_an_inherited_statement_survives_an_extension_that_replaces_policies(tmp_path):
+    path = tmp_path / "serverless.yml"
+    path.write_text(
+        "service: s\nplugins: [serverless-iam-roles-per-function]\nprovider:\n  name: aws\n"
+        "  iamRoleStatements:\n    - Effect: Allow\n      Action: '*'\n      Resource: '*'\n"
+        "functions:\n  f:\n    iamRoleStatementsInherit: true\n    iamRoleStatements: []\n"
+        "resources:\n  extensions:\n    IamRoleLambdaExecution:\n      Properties:\n        Policies: []\n"
+    )
+    result = read_source(str(path), path.read_bytes())
+    assert [(r.name, len(r.inline)) for r in result.roles] == [
+        ("IamRoleLambdaExecution", 0),
+        ("FIamRoleLambdaExecution", 1),
+    ]
+    assert [(f.rule, f.span.line, f.span.column) for f in lint_bytes(str(path), path.read_bytes()).findings] == [
+        ("IAM201", 7, 15)
     ]
