@@ -16,15 +16,34 @@ from the file, read with the positions of :mod:`iamlint.sources.yamlpos`:
   ``provider.iamManagedPolicies``) and permissions boundary
   (``provider.iam.role.permissionsBoundary``, older
   ``provider.rolePermissionsBoundary``), located at each ARN;
-* what ``resources.extensions.IamRoleLambdaExecution.Properties`` adds to
-  that role (``Policies``, ``ManagedPolicyArns``, ``PermissionsBoundary``,
-  and an ``AssumeRolePolicyDocument`` that replaces the generated trust);
+* what ``resources.extensions.IamRoleLambdaExecution.Properties`` sets on
+  that role: Serverless assigns each property over the generated one, so its
+  ``Policies``, ``ManagedPolicyArns``, ``PermissionsBoundary`` and
+  ``AssumeRolePolicyDocument`` replace the provider's (a replaced policy is
+  deployed nowhere and not linted);
 * ``resources.Resources``: a CloudFormation Resources section, read by
   :func:`iamlint.sources.cloudformation.read_template` with positions in this file.
+  An ``IamRoleLambdaExecution`` there is deep-merged by Serverless (lodash
+  ``merge``) over the role it generates: one principal, the user's trust
+  replacing the generated one, the user's ``Policies`` and
+  ``ManagedPolicyArns`` added to the provider's (lodash merges lists element
+  by element; reading both in full lints all that may be deployed), the
+  user's boundary and path replacing the provider's;
+* with the ``serverless-iam-roles-per-function`` plugin listed in
+  ``plugins``: a role per function that has ``iamRoleStatements``, named
+  ``<NormalizedFunctionName>IamRoleLambdaExecution`` as the plugin names it
+  (``iamRoleStatementsName`` is its IAM name, kept in ``meta["role_name"]``),
+  with the generated role's trust and path, the function's statements (and
+  the provider's with ``iamRoleStatementsInherit`` / ``defaultInherit``), no
+  managed policy, and ``iamPermissionsBoundary`` or the plugin's
+  ``iamGlobalPermissionsBoundary``.  Without the plugin those keys do nothing
+  and are not read.  A function with ``role`` uses that role: no principal.
 
 ``provider.iam.role`` (or the older ``provider.role``) given as an ARN, a name
-or an intrinsic names an existing role: Serverless creates none, so there is
-no principal.
+or an intrinsic names an existing role: Serverless creates none and ignores
+the statements, managed policies and boundary written for the generated
+role, so there is no principal and those statements are not linted (dead
+configuration: they grant nothing).
 
 Serverless variables (``${self:custom.x}``, ``${opt:stage}``, ``${env:X}``,
 ``${sls:stage}``, ``${aws:accountId}``, ``${ssm:...}``, ``${file(...)}`` ...)
@@ -43,7 +62,7 @@ from typing import Any
 
 from iamlint.findings import Span
 from iamlint.model.document import Document, NullLocator, PrefixLocator
-from iamlint.model.policy import Opaque
+from iamlint.model.policy import Opaque, escape_pointer_token
 from iamlint.model.role import Attachment, Role
 from iamlint.parsing.strict import SyntaxProblem
 from iamlint.sources import cloudformation, markers, yamlpos
@@ -63,6 +82,9 @@ LAMBDA_TRUST = {
     ],
 }
 
+#: the plugin that gives functions roles of their own (``functions.<name>.iamRoleStatements``)
+PLUGIN = "serverless-iam-roles-per-function"
+
 _START = Span(1, 1, 1, 2)
 #: ``${source:...}`` / ``${source(...)...}`` of Serverless's variable sources
 #: (v3 and v4); ``aws:`` only for the two addresses Serverless resolves
@@ -72,6 +94,13 @@ _VARIABLE = re.compile(
     r"|aws:(?:accountId|region)\b"
     r")"
 )
+
+
+def normalized_function_name(name: str) -> str:
+    """Serverless's ``getNormalizedFunctionName``: ``-`` is ``Dash``, ``_`` is
+    ``Underscore``, the first letter upper case (``get-user`` -> ``GetDashuser``)."""
+    name = name.replace("-", "Dash").replace("_", "Underscore")
+    return name[:1].upper() + name[1:]
 
 
 def is_serverless_path(path: str) -> bool:
@@ -253,6 +282,11 @@ class _Reader:
         self.config: dict = opaque_variables(loaded.value, loaded.value)
         self.documents: list[Document] = []
         self.roles: list[Role] = []
+        #: the inline policies of the provider's statements (``iam`` / ``old`` keys)
+        self.provider_statements: dict[str, Document | None] = {}
+        self.default_role: Role | None = None
+        #: documents of the generated role that ``resources.extensions`` replaced
+        self.replaced: list[Document] = []
         #: CloudFormation templates of ``resources`` (pointer of each, template)
         self.templates = self._templates()
         # intrinsics in provider statements resolve against the (first) template
@@ -284,6 +318,11 @@ class _Reader:
         provider = self.config.get("provider")
         if isinstance(provider, dict):
             self._provider(provider)
+        self._functions()
+        if self.replaced:  # policies an extension replaced and no role holds
+            held = {id(d) for r in self.roles for d in (r.trust, *r.inline) if d is not None}
+            gone = {id(d) for d in self.replaced} - held
+            self.documents = [d for d in self.documents if id(d) not in gone]
         return SourceResult(documents=self.documents, roles=self.roles, text=self.text)
 
     # -- the provider's default role -------------------------------------------
@@ -293,41 +332,21 @@ class _Reader:
         role_spec = iam.get("role")
         # an ARN, a name, an intrinsic or a variable: an existing role
         named = role_spec is not None and (not isinstance(role_spec, dict) or is_intrinsic(role_spec))
-        custom = "role" in provider or named
-        spec: dict = role_spec if isinstance(role_spec, dict) and not custom else {}
-        inline = [
-            doc
-            for doc in (
-                self._statements(spec.get("statements"), "/provider/iam/role/statements"),
-                self._statements(provider.get("iamRoleStatements"), "/provider/iamRoleStatements"),
-            )
-            if doc is not None
-        ]
-        if custom:  # an existing role: Serverless creates none (the statements are still linted)
+        if "role" in provider or named:
+            # an existing role: Serverless creates none and ignores the statements,
+            # managed policies and boundary written for the generated role (dead
+            # configuration: no principal, and nothing to lint as a grant)
             return
-        fallback = self.locator.key_span("/provider") or self.locator.span("/provider") or _START
-        # the role is declared by the file as a whole (provider keys, resources.extensions):
-        # attachments are located by pointers from the top of the file
-        resource = Document(
-            self.path,
-            self.resolver.resolve(self.config),
-            "role",
-            self.locator,
-            owner=ROLE_ID,
-            kind_source="location",
-            fallback_span=fallback,
-            meta={"ignore": [], "logical_id": ROLE_ID, "serverless": True},
-        )
-        trust = Document(
-            self.path,
-            LAMBDA_TRUST,
-            DocumentKind.TRUST,
-            NullLocator(),
-            owner=ROLE_ID,
-            kind_source="location",
-            fallback_span=fallback,
-            meta={"synthesized": True, "logical_id": ROLE_ID, "serverless": True},
-        )
+        spec: dict = role_spec if isinstance(role_spec, dict) else {}
+        self.provider_statements = {
+            key: self._statements(raw, pointer)
+            for key, raw, pointer in (
+                ("iam", spec.get("statements"), "/provider/iam/role/statements"),
+                ("old", provider.get("iamRoleStatements"), "/provider/iamRoleStatements"),
+            )
+        }
+        inline = [doc for doc in self.provider_statements.values() if doc is not None]
+        resource, trust = self._role_documents(ROLE_ID)
         path = self.resolver.resolve(spec.get("path"))
         role = Role(
             ROLE_ID,
@@ -347,20 +366,107 @@ class _Reader:
             role.boundary = self._attachment(spec["permissionsBoundary"], "/provider/iam/role/permissionsBoundary")
         elif provider.get("rolePermissionsBoundary") is not None:
             role.boundary = self._attachment(provider["rolePermissionsBoundary"], "/provider/rolePermissionsBoundary")
+        # Serverless merges resources.Resources over the generated template, then
+        # applies resources.extensions
+        for base, template in self.templates:
+            self._override(role, template, base)
         for base, template in self.templates:
             self._extension(role, template, base)
         self.roles.append(role)
+        self.default_role = role
+
+    def _role_documents(self, name: str) -> tuple[Document, Document]:
+        """The ``role`` document of a role Serverless (or a plugin) generates and
+        its synthesized Lambda trust.  The role is declared by the file as a
+        whole (provider keys, functions, resources): attachments are located by
+        pointers from the top of the file."""
+        fallback = self.locator.key_span("/provider") or self.locator.span("/provider") or _START
+        resource = Document(
+            self.path,
+            self.resolver.resolve(self.config),
+            "role",
+            self.locator,
+            owner=name,
+            kind_source="location",
+            fallback_span=fallback,
+            meta={"ignore": [], "logical_id": name, "serverless": True},
+        )
+        trust = Document(
+            self.path,
+            LAMBDA_TRUST,
+            DocumentKind.TRUST,
+            NullLocator(),
+            owner=name,
+            kind_source="location",
+            fallback_span=fallback,
+            meta={"synthesized": True, "logical_id": name, "serverless": True},
+        )
+        return resource, trust
+
+    def _override(self, role: Role, template: dict, base: str) -> None:
+        """``resources.Resources.IamRoleLambdaExecution``: Serverless deep-merges
+        it over the role it generates (lodash ``merge``), so there is one role.
+        Read as: the user's ``AssumeRolePolicyDocument`` replaces the generated
+        trust, the user's ``Policies`` add to the provider statements, the
+        user's ``ManagedPolicyArns`` add to the provider's, the user's
+        ``PermissionsBoundary`` and ``Path`` replace the provider's.  (lodash
+        merges lists element by element, so the deployed lists may mix both;
+        reading both in full lints everything that may be deployed.)"""
+        resources = template.get("Resources")
+        written = resources.get(ROLE_ID) if isinstance(resources, dict) else None
+        if not isinstance(written, dict):
+            return
+        at = f"{base}/Resources/{ROLE_ID}"
+        read = next((r for r in self.roles if r.name == ROLE_ID), None)
+        if read is not None and read.principal_type == "role":
+            # read by the CloudFormation reader (it has a Type): take its documents
+            self.roles.remove(read)
+            if read.trust is not None:
+                role.trust = read.trust
+            role.inline += read.inline
+            for attachment in read.managed:
+                attachment.pointer = at + attachment.pointer
+                role.managed.append(attachment)
+            if read.boundary is not None:
+                read.boundary.pointer = at + read.boundary.pointer
+                role.boundary = read.boundary
+            if read.path is not None:
+                role.path = read.path
+            role.meta["ignore"] = [*role.meta.get("ignore", []), *read.meta.get("ignore", [])]
+            return
+        props = written.get("Properties")
+        if "Type" not in written and isinstance(props, dict):
+            # a partial override (no Type, which the generated role supplies)
+            self._properties(role, props, f"{at}/Properties")
+            path = self.resolver.resolve(props.get("Path"))
+            if isinstance(path, str):
+                role.path = path
 
     def _extension(self, role: Role, template: dict, base: str) -> None:
-        """``resources.extensions.IamRoleLambdaExecution.Properties``: what the
-        user adds to the generated role (``AssumeRolePolicyDocument`` replaces
-        the generated trust and is linted as the user wrote it)."""
+        """``resources.extensions.IamRoleLambdaExecution.Properties``: Serverless
+        assigns each property over the role's (``Object.assign``, after merging
+        ``resources.Resources``), so ``Policies``, ``ManagedPolicyArns``,
+        ``AssumeRolePolicyDocument`` and ``PermissionsBoundary`` written here
+        replace the role's; the policies replaced are deployed nowhere and are
+        not linted (unless a per-function role inherits them)."""
         extensions = template.get("extensions")
         ext = extensions.get(ROLE_ID) if isinstance(extensions, dict) else None
         props = ext.get("Properties") if isinstance(ext, dict) else None
         if not isinstance(props, dict):
             return
-        at = f"{base}/extensions/{ROLE_ID}/Properties"
+        if "Policies" in props:
+            self.replaced += role.inline
+            role.inline = []
+        if "ManagedPolicyArns" in props:
+            role.managed = []
+        if "PermissionsBoundary" in props:
+            role.boundary = None
+        if "AssumeRolePolicyDocument" in props and role.trust is not None:
+            self.replaced.append(role.trust)
+        self._properties(role, props, f"{base}/extensions/{ROLE_ID}/Properties")
+
+    def _properties(self, role: Role, props: dict, at: str) -> None:
+        """Role ``Properties`` written at ``at`` (a pointer from the top of the file)."""
         if isinstance(props.get("AssumeRolePolicyDocument"), dict):
             role.trust = self._document(
                 props["AssumeRolePolicyDocument"], f"{at}/AssumeRolePolicyDocument", DocumentKind.TRUST
@@ -374,6 +480,70 @@ class _Reader:
             role.managed.append(self._attachment(raw, pointer))
         if props.get("PermissionsBoundary") is not None:
             role.boundary = self._attachment(props["PermissionsBoundary"], f"{at}/PermissionsBoundary")
+
+    # -- per-function roles (serverless-iam-roles-per-function) ----------------
+    def _plugin(self) -> bool:
+        """Whether ``plugins`` lists serverless-iam-roles-per-function (or a fork
+        of the same name: ``@scope/serverless-iam-roles-per-function``, ``...-v4``)."""
+        plugins = self.config.get("plugins")
+        if isinstance(plugins, dict):
+            plugins = plugins.get("modules")
+        return isinstance(plugins, list) and any(isinstance(p, str) and PLUGIN in p.rsplit("/", 1)[-1] for p in plugins)
+
+    def _functions(self) -> None:
+        """``functions.<name>.iamRoleStatements``: the plugin gives such a
+        function a role of its own, ``<Name>IamRoleLambdaExecution``, cloned from
+        the generated role (its trust and path), with the log statements, the
+        function's statements (plus the provider's with
+        ``iamRoleStatementsInherit``), no managed policy, and the function's
+        ``iamPermissionsBoundary`` (or the plugin's global boundary).  A function
+        with ``role`` uses that role (the plugin refuses both)."""
+        functions = self.config.get("functions")
+        base = self.default_role
+        if not isinstance(functions, dict) or base is None or not self._plugin():
+            return
+        custom = self.config.get("custom")
+        settings = custom.get(PLUGIN) if isinstance(custom, dict) else None
+        settings = settings if isinstance(settings, dict) else {}
+        global_boundary = settings.get("iamGlobalPermissionsBoundary")
+        if global_boundary is not None:
+            base.boundary = self._attachment(global_boundary, f"/custom/{PLUGIN}/iamGlobalPermissionsBoundary")
+        provider = self.config.get("provider")
+        old_style = not (isinstance(provider, dict) and "iam" in provider)
+        inherited = self.provider_statements.get("old" if old_style else "iam")
+        for fname, fn in functions.items():
+            if not isinstance(fn, dict) or "iamRoleStatements" not in fn or fn.get("role") is not None:
+                continue
+            at = "/functions/" + escape_pointer_token(fname)
+            name = normalized_function_name(str(fname)) + ROLE_ID
+            resource, _ = self._role_documents(name)
+            role_name = fn.get("iamRoleStatementsName")
+            role = Role(
+                name,
+                self.path,
+                resource,
+                trust=base.trust,
+                path=base.path,
+                meta={
+                    "ignore": [],
+                    "serverless": True,
+                    "function": fname,
+                    **({"role_name": role_name} if isinstance(role_name, str) else {}),
+                },
+            )
+            inherit = fn.get("iamRoleStatementsInherit") is True or (
+                settings.get("defaultInherit") is True and fn.get("iamRoleStatementsInherit") is not False
+            )
+            if inherit and inherited is not None:
+                role.inline.append(inherited)
+            own = self._statements(fn["iamRoleStatements"], f"{at}/iamRoleStatements", owner=name)
+            if own is not None:
+                role.inline.append(own)
+            if fn.get("iamPermissionsBoundary") is not None:
+                role.boundary = self._attachment(fn["iamPermissionsBoundary"], f"{at}/iamPermissionsBoundary")
+            elif global_boundary is not None:
+                role.boundary = self._attachment(global_boundary, f"/custom/{PLUGIN}/iamGlobalPermissionsBoundary")
+            self.roles.append(role)
 
     def _document(self, raw: dict, pointer: str, kind: str) -> Document:
         """A policy document written in full at ``pointer``."""
@@ -420,7 +590,7 @@ class _Reader:
                 return doc
         return None
 
-    def _statements(self, raw: Any, pointer: str) -> Document | None:
+    def _statements(self, raw: Any, pointer: str, owner: str = ROLE_ID) -> Document | None:
         """The inline policy Serverless builds from the statements at ``pointer``
         (none from an empty list: Serverless adds no statement then)."""
         if raw is None or raw == []:
@@ -432,11 +602,11 @@ class _Reader:
             value,
             DocumentKind.IDENTITY,
             StatementsLocator(self.locator, pointer),
-            owner=ROLE_ID,
+            owner=owner,
             kind_source="location",
             duplicates=self._duplicates(pointer, "/Statement"),
             fallback_span=self.locator.span(pointer) or _START,
-            meta={"ignore": [], "logical_id": ROLE_ID, "serverless": True},
+            meta={"ignore": [], "logical_id": owner, "serverless": True},
         )
         self.documents.append(doc)
         return doc

@@ -360,10 +360,17 @@ def test_statements_that_are_not_a_list_are_reported_at_the_key(tmp_path):
 # resources.extensions of the generated role
 
 
-def test_extensions_add_to_the_generated_role():
+def test_extension_properties_replace_the_generated_ones():
+    # Serverless Object.assign()s extension Properties: its Policies replace the
+    # policy built from provider.iam.role.statements, which is deployed nowhere
     result = _read("extensions")
     role = _role(result)
-    assert len(role.inline) == 2 and role.trust is not None
+    [inline] = role.inline
+    assert inline.value["Statement"][0]["NotAction"] == "iam:*"
+    assert not any(
+        s.get("Action") == "sqs:SendMessage" for d in result.documents for s in (d.value or {}).get("Statement", [])
+    )
+    assert role.trust is not None
     assert role.trust in result.documents and "synthesized" not in role.trust.meta  # written by the user
     assert [a.pointer for a in role.managed] == [
         "/resources/extensions/IamRoleLambdaExecution/Properties/ManagedPolicyArns/0"
@@ -426,3 +433,187 @@ def test_the_same_role_as_cloudformation_gives_the_same_principal_and_findings()
 
     assert findings("serverless.yml") == findings("template.yaml")
     assert {rule for rule, _ in findings("serverless.yml")} == {"IAM205", "IAM206", "IAM207", "IAM208", "IAM401"}
+
+
+# --------------------------------------------------------------------------
+# resources.Resources.IamRoleLambdaExecution: merged over the generated role
+
+
+def test_overriding_the_generated_role_gives_one_merged_principal():
+    result = _read("override")
+    [role] = result.roles
+    assert role.name == "IamRoleLambdaExecution"
+    # the trust the user wrote replaces the generated one
+    assert role.trust is not None and "synthesized" not in role.trust.meta and role.trust in result.documents
+    assert role.trust.value["Statement"][0]["Principal"] == {"AWS": "*"}
+    # the provider's statements and the resource's Policies
+    assert [d.value["Statement"][0]["Action"] for d in role.inline] == ["iam:PassRole", "s3:*"]
+    # the managed policies of both, each located where written
+    assert [a.pointer for a in role.managed] == [
+        "/provider/iam/role/managedPolicies/0",
+        "/resources/Resources/IamRoleLambdaExecution/Properties/ManagedPolicyArns/0",
+    ]
+    spans = [role.resource.locate(a.pointer) for a in role.managed]
+    assert [(s.line, s.column) for s in spans] == [
+        _at("override", "arn:aws:iam::aws:policy/AmazonS3FullAccess"),
+        _at("override", "arn:aws:iam::aws:policy/AdminstratorAccess"),
+    ]
+    assert role.boundary is not None and role.boundary.arn == "arn:aws:iam::111122223333:policy/override-boundary"
+    span = role.resource.locate(role.boundary.pointer)
+    assert (span.line, span.column) == _at("override", "arn:aws:iam::111122223333:policy/override-boundary")
+
+
+def test_overriding_the_generated_role_findings_are_where_written():
+    passrole = _at("override", "iam:PassRole")
+    assert _findings("override") == sorted(
+        [
+            ("IAM206", *passrole),
+            ("IAM205", passrole[0] + 1, _at("override", 'Resource: "*"')[1] + len("Resource: ")),
+            ("IAM401", *_at("override", "arn:aws:iam::aws:policy/AmazonS3FullAccess")),
+            ("IAM301", _at("override", 'AWS: "*"')[0], _at("override", 'AWS: "*"')[1] + len("AWS: ")),
+            ("IAM402", *_at("override", "arn:aws:iam::aws:policy/AdminstratorAccess")),
+            ("IAM202", _at("override", "Action: s3:*")[0], _at("override", "Action: s3:*")[1] + len("Action: ")),
+        ]
+    )
+
+
+def test_a_partial_override_without_type_adds_to_the_generated_role():
+    result = _read("override-partial")
+    [role] = result.roles
+    assert role.trust is not None and role.trust.meta["synthesized"] is True
+    assert role.path == "/partial/"
+    assert [d.value["Statement"][0]["Action"] for d in role.inline] == ["sqs:SendMessage"]
+    [attachment] = role.managed
+    span = role.resource.locate(attachment.pointer)
+    assert (span.line, span.column) == _at("override-partial", "arn:aws:iam::aws:policy/IAMFullAccess")
+    assert _findings("override-partial") == [
+        ("IAM401", *_at("override-partial", "arn:aws:iam::aws:policy/IAMFullAccess"))
+    ]
+
+
+def test_a_role_of_another_name_in_resources_stays_its_own_principal():
+    result = _read("resources")
+    assert sorted(r.name for r in result.roles) == ["DeployRole", "IamRoleLambdaExecution"]
+
+
+def test_statements_written_beside_an_existing_role_are_dead_configuration():
+    # Serverless deploys no role and no policy from them: no principal, no grant to lint
+    result = _read("existing-role-statements")
+    assert result.roles == [] and result.documents == [] and not result.skipped
+    assert _findings("existing-role-statements") == []
+
+
+# --------------------------------------------------------------------------
+# per-function roles (serverless-iam-roles-per-function)
+
+
+@pytest.fixture(scope="module")
+def per_function():
+    return _read("per-function")
+
+
+def test_each_function_with_statements_gets_its_own_role(per_function):
+    assert [r.name for r in per_function.roles] == [
+        "IamRoleLambdaExecution",
+        "GetDashuserIamRoleLambdaExecution",
+        "PutUnderscoreuserIamRoleLambdaExecution",
+        "QuietIamRoleLambdaExecution",  # an empty list still makes a role (logs only)
+    ]  # `shared` uses the generated role, `reuses` the role it names
+    get_user = _role(per_function, "GetDashuserIamRoleLambdaExecution")
+    assert get_user.meta["role_name"] == "get-user-role" and get_user.meta["function"] == "get-user"
+    assert get_user.trust is not None and get_user.trust.meta["synthesized"] is True
+    assert get_user.trust not in per_function.documents
+    [inline] = get_user.inline
+    assert inline.value["Statement"][0]["Action"] == "dynamodb:*"
+    assert get_user.managed == []
+    assert _role(per_function, "QuietIamRoleLambdaExecution").inline == []
+
+
+def test_inherit_adds_the_provider_statements(per_function):
+    provider = _role(per_function).inline[0]
+    put_user = _role(per_function, "PutUnderscoreuserIamRoleLambdaExecution")
+    assert put_user.inline[0] is provider  # the same document: its findings are not repeated
+    assert [d.value["Statement"][0]["Action"] for d in put_user.inline] == ["iam:PassRole", "dynamodb:PutItem"]
+    assert len(_role(per_function, "GetDashuserIamRoleLambdaExecution").inline) == 1
+
+
+def test_function_and_global_boundaries(per_function):
+    put_user = _role(per_function, "PutUnderscoreuserIamRoleLambdaExecution")
+    span = put_user.resource.locate(put_user.boundary.pointer)
+    assert (span.line, span.column) == _at("per-function", "arn:aws:iam::111122223333:policy/put-boundary")
+    for name in ("IamRoleLambdaExecution", "GetDashuserIamRoleLambdaExecution", "QuietIamRoleLambdaExecution"):
+        role = _role(per_function, name)
+        span = role.resource.locate(role.boundary.pointer)
+        assert (span.line, span.column) == _at("per-function", "arn:aws:iam::111122223333:policy/global-boundary")
+
+
+def test_per_function_findings_are_where_written():
+    passrole = _at("per-function", "iam:PassRole")
+    assert _findings("per-function") == sorted(
+        [
+            ("IAM206", *passrole),
+            ("IAM205", passrole[0] + 1, _at("per-function", 'Resource: "*"')[1] + len("Resource: ")),
+            ("IAM202", *_at("per-function", "dynamodb:*")),
+        ]
+    )
+
+
+def test_function_statements_without_the_plugin_are_dead_configuration(tmp_path):
+    text = _path("per-function").read_text().replace("  - serverless-iam-roles-per-function\n", "  - other-plugin\n")
+    path = tmp_path / "serverless.yml"
+    path.write_text(text)
+    result = read_source(str(path), path.read_bytes())
+    assert [r.name for r in result.roles] == ["IamRoleLambdaExecution"]
+    assert [d.value["Statement"][0]["Action"] for d in result.documents] == ["iam:PassRole"]
+
+
+@pytest.mark.parametrize(
+    "plugin", ["'@interlace/serverless-iam-roles-per-function'", "serverless-iam-roles-per-function-v4"]
+)
+def test_forks_of_the_plugin_and_plugins_modules(tmp_path, plugin):
+    path = tmp_path / "serverless.yml"
+    path.write_text(
+        f"service: s\nplugins:\n  modules:\n    - {plugin}\nprovider:\n  name: aws\n"
+        "functions:\n  hello:\n    iamRoleStatements:\n      - Effect: Allow\n"
+        "        Action: '*'\n        Resource: '*'\n"
+    )
+    assert [r.name for r in read_source(str(path), path.read_bytes()).roles] == [
+        "IamRoleLambdaExecution",
+        "HelloIamRoleLambdaExecution",
+    ]
+    assert [(f.rule, f.span.line, f.span.column) for f in lint_bytes(str(path), path.read_bytes()).findings] == [
+        ("IAM201", 11, 17)
+    ]
+
+
+def test_an_extension_without_policies_keeps_the_provider_statements(tmp_path):
+    path = tmp_path / "serverless.yml"
+    path.write_text(
+        "service: s\nprovider:\n  name: aws\n  iamRoleStatements:\n    - Effect: Allow\n"
+        "      Action: '*'\n      Resource: '*'\nresources:\n  extensions:\n    IamRoleLambdaExecution:\n"
+        "      Properties:\n        ManagedPolicyArns:\n          - arn:aws:iam::aws:policy/ReadOnlyAccess\n"
+    )
+    [role] = read_source(str(path), path.read_bytes()).roles
+    assert len(role.inline) == 1 and [a.arn for a in role.managed] == ["arn:aws:iam::aws:policy/ReadOnlyAccess"]
+    assert [(f.rule, f.span.line, f.span.column) for f in lint_bytes(str(path), path.read_bytes()).findings] == [
+        ("IAM201", 6, 15),
+        ("IAM401", 13, 13),
+    ]
+
+
+def test_an_inherited_statement_survives_an_extension_that_replaces_policies(tmp_path):
+    path = tmp_path / "serverless.yml"
+    path.write_text(
+        "service: s\nplugins: [serverless-iam-roles-per-function]\nprovider:\n  name: aws\n"
+        "  iamRoleStatements:\n    - Effect: Allow\n      Action: '*'\n      Resource: '*'\n"
+        "functions:\n  f:\n    iamRoleStatementsInherit: true\n    iamRoleStatements: []\n"
+        "resources:\n  extensions:\n    IamRoleLambdaExecution:\n      Properties:\n        Policies: []\n"
+    )
+    result = read_source(str(path), path.read_bytes())
+    assert [(r.name, len(r.inline)) for r in result.roles] == [
+        ("IamRoleLambdaExecution", 0),
+        ("FIamRoleLambdaExecution", 1),
+    ]
+    assert [(f.rule, f.span.line, f.span.column) for f in lint_bytes(str(path), path.read_bytes()).findings] == [
+        ("IAM201", 7, 15)
+    ]
