@@ -323,3 +323,71 @@ def test_a_client_that_cannot_watch_is_not_asked_to(tmp_path):
         assert [m.get("method") for m in seen] == [None], seen
     finally:
         client.close()
+
+
+GITHUB_ROLE_TF = """resource "aws_iam_role" "deploy" {
+  name = "github-deploy"
+  assume_role_policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [{
+      Effect    = "Allow"
+      Action    = "sts:AssumeRoleWithWebIdentity"
+      Principal = { Federated = "arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com" }
+      Condition = {
+        StringEquals = { "token.actions.githubusercontent.com:aud" = "sts.amazonaws.com" }
+        StringLike   = { "token.actions.githubusercontent.com:sub" = "repo:my-org/*" }
+      }
+    }]
+  })
+}
+"""
+ADMIN_ATTACH_TF = """resource "aws_iam_role_policy_attachment" "admin" {
+  role       = aws_iam_role.deploy.name
+  policy_arn = "arn:aws:iam::aws:policy/AdministratorAccess"
+}
+"""
+
+
+def _open_unsaved(lsp, path: Path, text: str, language: str = "terraform") -> None:
+    lsp.notify(
+        "textDocument/didOpen",
+        {"textDocument": {"uri": path.as_uri(), "languageId": language, "version": 1, "text": text}},
+    )
+
+
+def test_terraform_buffer_sees_the_unsaved_buffers_of_its_module(lsp, tmp_path):
+    role = tmp_path / "role.tf"
+    diags = _open(lsp, role, GITHUB_ROLE_TF, "terraform")
+    assert _ids(diags) == ["IAM308"]
+    # attach.tf exists only in the editor: role.tf's module holds it, and role.tf is linted again
+    attach = tmp_path / "attach.tf"
+    _open_unsaved(lsp, attach, ADMIN_ATTACH_TF)
+    assert not attach.exists()
+    relinted = lsp.wait(
+        lambda m: (
+            m.get("method") == "textDocument/publishDiagnostics"
+            and m["params"]["uri"] == role.as_uri()
+            and "IAM401" in _ids(m["params"]["diagnostics"])
+        ),
+        timeout=60,
+    )["params"]["diagnostics"]
+    assert sorted(_ids(relinted)) == ["IAM308", "IAM401", "IAM404"]
+    [admin] = [d for d in relinted if d["code"] == "IAM401"]
+    assert "AdministratorAccess" in admin["message"] and "aws_iam_role.deploy" in admin["message"]
+    # an unsaved edit of attach.tf (the attachment now of another role) is seen by role.tf at its next lint
+    lsp.notify(
+        "textDocument/didChange",
+        {
+            "textDocument": {"uri": attach.as_uri(), "version": 2},
+            "contentChanges": [{"text": ADMIN_ATTACH_TF.replace("aws_iam_role.deploy.name", '"other"')}],
+        },
+    )
+    again = lsp.wait(
+        lambda m: (
+            m.get("method") == "textDocument/publishDiagnostics"
+            and m["params"]["uri"] == role.as_uri()
+            and "IAM401" not in _ids(m["params"]["diagnostics"])
+        ),
+        timeout=60,
+    )["params"]["diagnostics"]
+    assert _ids(again) == ["IAM308"]
