@@ -20,7 +20,14 @@ from iamlint.engine.runner import enabled_rules, run_document, run_roles
 from iamlint.findings import Finding
 from iamlint.parsing.decode import DecodeError, decode_bytes
 from iamlint.regularfile import NotRegular, TooLarge, read_regular
-from iamlint.sources import ModuleView, SourceResult, is_module_file, read_module, read_source
+from iamlint.sources import (
+    ModuleView,
+    SourceResult,
+    is_module_file,
+    module_file_parses,
+    read_module,
+    read_source,
+)
 from iamlint.suppress import suppress
 
 LINTED_SUFFIXES = (".json", ".yaml", ".yml", ".template", ".tf")
@@ -247,9 +254,11 @@ def _lint_module_file(
         text = decode_bytes(data)
     except DecodeError:
         return None
+    if not module_file_parses(path, text):
+        return None  # not valid HCL: read on its own (its syntax error)
     view = (module if module is not None else ModuleView.from_disk(path)).with_text(path, text)
     last = _last_module[0] if _last_module else None
-    if last is None or not last.matches(view, config, registry, kind) or last.source.text != text:
+    if last is None or not last.matches(view, config, registry, kind):
         last = _lint_module(path, text, view, config, registry, kind)
         _last_module[:] = [last]
     source = last.source

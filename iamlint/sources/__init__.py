@@ -16,7 +16,7 @@ from iamlint.sources import rawjson
 from iamlint.sources.module import ModuleView
 from iamlint.sources.result import SourceResult
 
-__all__ = ["ModuleView", "SourceResult", "is_module_file", "read_module", "read_source"]
+__all__ = ["ModuleView", "SourceResult", "is_module_file", "module_file_parses", "read_module", "read_source"]
 
 #: files read as part of a Terraform module (see :func:`read_module`)
 MODULE_FILE_SUFFIXES = (".tf", ".hcl")
@@ -25,6 +25,12 @@ MODULE_FILE_SUFFIXES = (".tf", ".hcl")
 def is_module_file(path: str) -> bool:
     """Whether ``path`` is read with its module (a Terraform file)."""
     return path.lower().endswith(MODULE_FILE_SUFFIXES)
+
+
+def module_file_parses(path: str, text: str) -> bool:
+    """Whether ``text`` (of a Terraform file) is valid HCL: else it is read on its own."""
+    reader = importlib.import_module("iamlint.sources.terraform")
+    return reader.parses(path, text)
 
 
 def read_module(path: str, text: str, module: ModuleView, kinds: Callable[[str], str | None]) -> SourceResult:

@@ -197,12 +197,20 @@ def read(path: str, text: str, kind: str | None, module: ModuleView | None = Non
     return SourceResult(documents=reader.documents, roles=reader.roles, text=text)
 
 
+def parses(path: str, text: str) -> bool:
+    """Whether ``text`` is valid HCL (parsed once: :func:`read_module` reuses the parse)."""
+    try:
+        return parse_cached(path, text).error is None
+    except RecursionError:
+        return False
+
+
 def read_module(
     path: str, text: str, module: ModuleView, kinds: Callable[[str], str | None] | None = None
 ) -> SourceResult:
     """Every document and principal declared in the module of ``path``: each
-    file of ``module`` read as :func:`read` reads it, in one reader (each
-    reference and document evaluated once for the module).  A document is
+    file of ``module`` read as :func:`read` reads it (its own evaluation
+    budget, its own declarations first when two files declare one address).  A document is
     declared in its ``file`` (or, read through ``file()``, in the
     ``meta["included_from"]`` that uses it), a principal in its ``file``;
     ``parts`` names the files declaring a part of each principal.  ``kinds``
@@ -215,14 +223,25 @@ def read_module(
         home = None
     if home is None or home.error is not None:
         return read(path, text, kind_of(path), module)
-    try:
-        reader = TerraformReader(path, home, kind_of(path), module, kind_of)
-        reader.run_module()
-    except RecursionError:
-        return SourceResult(error="Terraform file nested too deeply to analyse", text=text)
-    if not reader.documents and not reader.roles:
-        return SourceResult(skipped=True, text=text)
-    return SourceResult(documents=reader.documents, roles=reader.roles, text=text, parts=reader.parts)
+    module = module.with_text(path, text)
+    out = SourceResult(text=text)
+    for fpath, ftext in module.files:
+        try:
+            hcl = home if fpath == path else parse_cached(fpath, ftext)
+            if hcl.error is not None:
+                continue  # reported when it is linted itself (its syntax error)
+            reader = TerraformReader(fpath, hcl, kind_of(fpath), module, kind_of)
+            reader.run()
+        except RecursionError:
+            if fpath == path:
+                return SourceResult(error="Terraform file nested too deeply to analyse", text=text)
+            continue
+        out.documents += reader.documents
+        out.roles += reader.roles
+        out.parts.update(reader.parts)
+    if not out.documents and not out.roles:
+        out.skipped = True
+    return out
 
 
 # --------------------------------------------------------------------------
@@ -336,22 +355,6 @@ class TerraformReader:
         return None
 
     # -- main pass ------------------------------------------------------
-    def run_module(self) -> None:
-        """:meth:`run` for every file of the module, in the module's order,
-        as if each were read alone (``self.path``/``self.home`` are the file
-        being read), sharing what is evaluated."""
-        named, named_home = self.path, self.home
-        files = [named_home, *(idx.file for idx in self.siblings())]
-        self.budget = max(EVAL_BUDGET_MIN, EVAL_BUDGET_FACTOR * sum(len(f.text) for f in files))
-        order = {p: i for i, p in enumerate(self.module.paths if self.module is not None else ())}
-        files.sort(key=lambda f: order.get(f.path, -1 if f is named_home else len(order)))
-        try:
-            for hcl in files:
-                self.path, self.home = hcl.path if hcl is not named_home else named, hcl
-                self.run()
-        finally:
-            self.path, self.home = named, named_home
-
     def run(self) -> None:
         for block in self.home.blocks:
             if block.type == "resource" and len(block.labels) >= 2:
