@@ -21,6 +21,7 @@ of the whole module (the result cache keys Terraform files by it).
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 from collections.abc import Mapping
@@ -56,12 +57,23 @@ class ModuleView:
         disk or overridden (its caller usually sets its text with :meth:`with_text`)."""
         directory = os.path.dirname(path) or "."
         given = {_key(p): t for p, t in (overrides or {}).items() if _key(os.path.dirname(p) or ".") == _key(directory)}
+        links: set[str] = set()
         try:
-            names = set(os.listdir(directory)) if os.path.isdir(directory) else set()
-        except OSError:
-            names = set()
+            with os.scandir(directory) as it:
+                entries = list(it)
+        except OSError:  # missing, not a directory, unreadable
+            entries = []
+        names = {e.name for e in entries}
+        for e in entries:
+            with contextlib.suppress(OSError):
+                if e.is_symlink():
+                    links.add(e.name)
         names.update(os.path.basename(p) for p in (overrides or {}) if _key(p) in given)
         here = _key(path)
+        root = repository_root(directory) if names else ""
+        # a file that is no link is inside the repository when its directory is
+        real_dir = os.path.realpath(directory)
+        dir_inside = bool(root) and _inside(real_dir, root)
         files: list[tuple[str, str]] = []
         count = 0
         for name in sorted(names):
@@ -72,8 +84,10 @@ class ModuleView:
             if key != here and count >= MAX_SIBLINGS:
                 continue
             text = given.get(key)
-            if text is None:
-                text = read_sibling(full, directory)
+            if text is None and dir_inside and name not in links:
+                text = _decode(_read_plain(os.path.join(real_dir, name)))
+            elif text is None:
+                text = read_sibling(full, directory, root)
             if text is None:
                 continue
             if key != here:
@@ -119,15 +133,35 @@ def _key(path: str) -> str:
     return os.path.normcase(os.path.abspath(path))
 
 
-def read_sibling(path: str, module_dir: str) -> str | None:
-    """The text of a sibling ``.tf`` file, or None when it is not read: confined
-    and read like an included file (a ``x.tf`` that is a FIFO, or a link to
-    ``/dev/zero``, must not hang the run), at most :data:`MAX_SIBLING_FILE`."""
-    data, _why = read_confined(path, module_dir, MAX_SIBLING_FILE)
+def _inside(real: str, root: str) -> bool:
+    try:
+        return os.path.commonpath([real, root]) == root
+    except ValueError:  # another drive
+        return False
+
+
+def _read_plain(real: str) -> bytes | None:
+    """A sibling that is no symbolic link, in a directory inside the repository:
+    :func:`read_confined` without resolving its path again."""
+    try:
+        return read_regular(real, MAX_SIBLING_FILE, follow=False)[0]
+    except (NotRegular, TooLarge, OSError):
+        return None
+
+
+def _decode(data: bytes | None) -> str | None:
     if data is None:
         return None
     text = data.decode("utf-8", errors="replace").replace("\r\n", "\n").replace("\r", "\n")
     return text.lstrip("\ufeff")
+
+
+def read_sibling(path: str, module_dir: str, root: str | None = None) -> str | None:
+    """The text of a sibling ``.tf`` file, or None when it is not read: confined
+    and read like an included file (a ``x.tf`` that is a FIFO, or a link to
+    ``/dev/zero``, must not hang the run), at most :data:`MAX_SIBLING_FILE`."""
+    data, _why = read_confined(path, module_dir, MAX_SIBLING_FILE, root)
+    return _decode(data)
 
 
 def repository_root(directory: str) -> str:
@@ -137,7 +171,7 @@ def repository_root(directory: str) -> str:
     return find_repository(real) or real
 
 
-def read_confined(path: str, module_dir: str, limit: int) -> tuple[bytes | None, str | None]:
+def read_confined(path: str, module_dir: str, limit: int, root: str | None = None) -> tuple[bytes | None, str | None]:
     """The bytes of ``path`` as ``(data, None)``, or ``(None, why not)``
     (``why`` is None when it does not exist or cannot be opened).
 
@@ -146,15 +180,12 @@ def read_confined(path: str, module_dir: str, limit: int) -> tuple[bytes | None,
     string prefix: ``repo-evil`` is not in ``repo``); it is opened without
     following a link and without blocking (a FIFO), and read only when
     ``fstat`` says it is a regular file of at most ``limit`` bytes, and then
-    at most that much (a file that grows is not read on).
+    at most that much (a file that grows is not read on).  ``root``: the
+    :func:`repository_root` of ``module_dir``, when the caller knows it.
     """
-    root = repository_root(module_dir)
+    root = root or repository_root(module_dir)
     real = os.path.realpath(path)
-    try:
-        inside = os.path.commonpath([real, root]) == root
-    except ValueError:  # another drive
-        inside = False
-    if not inside:
+    if not _inside(real, root):
         return None, "the path is outside the repository" + (
             f" (it resolves to {real})" if real != os.path.abspath(path) else ""
         )
