@@ -524,17 +524,28 @@ class IamlintLanguageServer(LanguageServer):
                 except Exception:  # noqa: BLE001 (a user rule's help URI: the documentation page instead)
                     href = rule_url(rule)
             owner = f" ({f.owner})" if f.owner else ""
+            rng, where, elsewhere = lines.span_range(f.span), "", None
+            if os.path.abspath(f.file) != os.path.abspath(report.path):
+                # located in another file of the module (a role declared in role.tf,
+                # reported for the attachment here): shown on the first line, naming
+                # the place, which is also the first related location
+                rng = top
+                where = f"{os.path.basename(f.file)}:{f.span.line}:{f.span.column}: "
+                elsewhere = _location(f.file, f.span, "reported here by a full run")
+            related = self._related(f, report.path, lines)
+            if elsewhere is not None:
+                related.insert(0, elsewhere)
             out.append(
                 types.Diagnostic(
-                    range=lines.span_range(f.span),
-                    message=f.message + owner,
+                    range=rng,
+                    message=where + f.message + owner,
                     severity=SEVERITY.get(f.severity, types.DiagnosticSeverity.Warning),
                     code=f.rule,
                     code_description=types.CodeDescription(href=href) if href else None,
                     source="iamlint",
                     tags=[types.DiagnosticTag.Unnecessary] if f.name == "unused-suppression" else None,
                     data={"name": f.name, "pointer": f.pointer, "fingerprint": f.fingerprint},
-                    related_information=self._related(f, report.path, lines) or None,
+                    related_information=related or None,
                 )
             )
         return out
@@ -548,17 +559,14 @@ class IamlintLanguageServer(LanguageServer):
                 continue
             if os.path.abspath(rel.file) == os.path.abspath(path):
                 rng = lines.span_range(rel.span)
+                out.append(
+                    types.DiagnosticRelatedInformation(
+                        location=types.Location(uri=Path(os.path.abspath(rel.file)).as_uri(), range=rng),
+                        message=rel.message,
+                    )
+                )
             else:
-                rng = types.Range(
-                    start=types.Position(line=rel.span.line - 1, character=rel.span.column - 1),
-                    end=types.Position(line=rel.span.end_line - 1, character=rel.span.end_column - 1),
-                )
-            out.append(
-                types.DiagnosticRelatedInformation(
-                    location=types.Location(uri=Path(os.path.abspath(rel.file)).as_uri(), range=rng),
-                    message=rel.message,
-                )
-            )
+                out.append(_location(rel.file, rel.span, rel.message))
         return out
 
     # -- code actions -----------------------------------------------------
@@ -829,3 +837,14 @@ def main(log_file: str | None = None) -> None:
     sys.stderr.flush()
     # LSP: exit code 1 when ``exit`` came without a ``shutdown`` request first
     os._exit(1 if server.exit_requested and not server.shutdown_requested else 0)
+
+
+def _location(file: str, span: Span, message: str) -> types.DiagnosticRelatedInformation:
+    """A related location in another file (columns as iamlint counts them)."""
+    rng = types.Range(
+        start=types.Position(line=span.line - 1, character=span.column - 1),
+        end=types.Position(line=span.end_line - 1, character=span.end_column - 1),
+    )
+    return types.DiagnosticRelatedInformation(
+        location=types.Location(uri=Path(os.path.abspath(file)).as_uri(), range=rng), message=message
+    )

@@ -8,9 +8,12 @@ inside the heredoc), ``file()``/``templatefile()`` (the JSON file; its
 documents carry that file's path), or a reference to a policy document data
 source, a policy resource or a local in the same module.
 
-Each file is linted on its own: sibling ``.tf`` files of the same directory are
-read (once, cached) only to resolve references and to learn how a data source
-is used; a document is reported in the file where it is written.  Values that
+Each file is read on its own: the other ``.tf`` files of its module (a
+:class:`~iamlint.sources.module.ModuleView`, handed in or read from disk) are
+parsed (once, cached) only to resolve references and to learn how a data
+source is used; a document is reported in the file where it is written.
+:func:`read_module` reads every file of a module so (the caller keeps the
+findings of the files it was asked about, see :func:`iamlint.api.lint_bytes`).  Values that
 cannot be known offline are :class:`~iamlint.model.policy.Opaque`; within
 strings an unresolved interpolation keeps its ``${...}`` text.
 
