@@ -177,8 +177,25 @@ class _ModuleLint:
     #: files declaring a principal or a part of one
     principal_files: set[str] = field(default_factory=set)
 
+    #: (path, content) of the files read through file()/templatefile(): the lint is
+    #: reused only while they are unchanged (and is never written to the result cache)
+    includes: tuple[tuple[str, bytes | None], ...] = ()
+
     def matches(self, view: ModuleView, config: Config, registry: Registry, kind: str | None) -> bool:
-        return self.view == view and self.config is config and self.registry is registry and self.kind == kind
+        return (
+            self.view == view
+            and self.config is config
+            and self.registry is registry
+            and self.kind == kind
+            and all(_content(path) == data for path, data in self.includes)
+        )
+
+
+def _content(path: str) -> bytes | None:
+    try:
+        return read_regular(path, DEFAULT_MAX_FILE_SIZE)[0]
+    except (NotRegular, TooLarge, OSError):
+        return None
 
 
 #: the last module linted: the other files of a directory run are served from it
@@ -212,7 +229,9 @@ def _lint_module(
     for home, docs in docs_of.items():
         for doc in docs:
             by_document[id(doc)] = run_document(doc, rules_of[home], config)
-    included = any(d.meta.get("included_from") for d in source.documents)
+    out.includes = tuple(
+        (p, _content(p)) for p in sorted({d.file for d in source.documents if d.meta.get("included_from")})
+    )
     for home in {*docs_of, *roles_of}:
         findings = [f for doc in docs_of.get(home, ()) for f in by_document[id(doc)]]
         about: list[tuple[list[Finding], frozenset[str]]] = []
@@ -234,8 +253,6 @@ def _lint_module(
             for part in parts:
                 if _norm(part) != key:
                     out.claims.setdefault(_norm(part), []).extend(f for f in found if f in survived)
-    if included:
-        out.view = ModuleView("")  # never matched again: an included file may change behind the view
     return out
 
 
@@ -263,7 +280,7 @@ def _lint_module_file(
         _last_module[:] = [last]
     source = last.source
     report = FileReport(path, error=source.error, skipped=source.skipped, text=text)
-    report.cacheable = bool(last.view.files)
+    report.cacheable = not last.includes
     if source.skipped or source.error:
         return report
     key = _norm(path)

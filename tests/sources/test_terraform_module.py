@@ -140,3 +140,18 @@ def test_from_disk_holds_at_most_max_siblings_besides_the_named_file(tmp_path):
     named = tmp_path / f"f{MAX_SIBLINGS + 4:03}.tf"
     view = ModuleView.from_disk(str(named))
     assert len(view.files) == MAX_SIBLINGS + 1 and str(named) in view
+
+
+def test_a_module_lint_is_not_reused_once_a_file_it_includes_changed(tmp_path):
+    """The module's lint serves its other files; a policy read through file()
+    that changed in between (an editor saving it) is read again."""
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "policy.json").write_text('{"Version": "2012-10-17", "Statement": []}')
+    main = tmp_path / "main.tf"
+    main.write_text('resource "aws_iam_policy" "p" {\n  policy = file("policy.json")\n}\n')
+    (tmp_path / "other.tf").write_text("locals {\n  x = 1\n}\n")
+    first = lint_bytes(str(main), main.read_bytes())
+    assert "IAM003" not in [f.rule for f in first.findings] and not first.cacheable
+    (tmp_path / "policy.json").write_text('{"Version": "2012-10-17", "Statement": [{"Effect": "Allow"}]}')
+    again = lint_bytes(str(main), main.read_bytes())
+    assert "IAM003" in [f.rule for f in again.findings]
