@@ -28,6 +28,7 @@ from iamlint.sources import (
     read_module,
     read_source,
 )
+from iamlint.sources.module import normalized
 from iamlint.suppress import suppress
 
 LINTED_SUFFIXES = (".json", ".yaml", ".yml", ".template", ".tf")
@@ -268,9 +269,11 @@ def _lint_module_file(
     """The report of a Terraform file from its module's lint (see :func:`lint_bytes`);
     None for bytes that are not text (read as any file is)."""
     try:
-        text = decode_bytes(data)
+        original = decode_bytes(data)
     except DecodeError:
         return None
+    # the module's files are read as the view holds them (a CRLF file named or not: one lint)
+    text = normalized(original)
     if not module_file_parses(path, text):
         return None  # not valid HCL: read on its own (its syntax error)
     view = (module if module is not None else ModuleView.from_disk(path)).with_text(path, text)
@@ -279,7 +282,7 @@ def _lint_module_file(
         last = _lint_module(path, text, view, config, registry, kind)
         _last_module[:] = [last]
     source = last.source
-    report = FileReport(path, error=source.error, skipped=source.skipped, text=text)
+    report = FileReport(path, error=source.error, skipped=source.skipped, text=original)
     report.cacheable = not last.includes
     if source.skipped or source.error:
         return report

@@ -152,8 +152,13 @@ def _read_plain(real: str) -> bytes | None:
 def _decode(data: bytes | None) -> str | None:
     if data is None:
         return None
-    text = data.decode("utf-8", errors="replace").replace("\r\n", "\n").replace("\r", "\n")
-    return text.lstrip("\ufeff")
+    return normalized(data.decode("utf-8", errors="replace"))
+
+
+def normalized(text: str) -> str:
+    """A module file's text as a view holds it: ``\n`` line ends, no byte-order mark
+    (the named file too, so that a module's files are read alike whichever is named)."""
+    return text.replace("\r\n", "\n").replace("\r", "\n").lstrip("\ufeff")
 
 
 def read_sibling(path: str, module_dir: str, root: str | None = None) -> str | None:
