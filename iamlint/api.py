@@ -19,8 +19,17 @@ from iamlint.engine.registry import Registry
 from iamlint.engine.runner import enabled_rules, run_document, run_roles, without_inherited
 from iamlint.findings import Finding
 from iamlint.model.document import Document
+from iamlint.parsing.decode import DecodeError, decode_bytes
 from iamlint.regularfile import NotRegular, TooLarge, read_regular
-from iamlint.sources import read_source
+from iamlint.sources import (
+    ModuleView,
+    SourceResult,
+    is_module_file,
+    module_file_parses,
+    read_module,
+    read_source,
+)
+from iamlint.sources.module import normalized
 from iamlint.suppress import suppress
 
 LINTED_SUFFIXES = (".json", ".yaml", ".yml", ".template", ".tf")
@@ -60,6 +69,9 @@ class FileReport:
     #: the result-cache entry this lint produced, kept by the parent process
     #: (:meth:`iamlint.resultcache.ResultCache.remember`)
     cache_entry: tuple[str, list[Any]] | None = field(default=None, repr=False, compare=False)
+    #: False when the findings depend on files the result cache does not key
+    #: (a Terraform module that reads ``file()``/``templatefile()``)
+    cacheable: bool = field(default=True, repr=False, compare=False)
 
 
 _registry: Registry | None = None
@@ -107,9 +119,26 @@ def lint_bytes(
     registry: Registry | None = None,
     kind: str | None = None,
     explicit: bool = True,
+    module: ModuleView | None = None,
 ) -> FileReport:
+    """The report of ``path`` (whose bytes are ``data``).
+
+    A Terraform file is linted with its module (``module``: the texts of its
+    directory's ``.tf`` files; default: read from disk): the findings are
+    those of the whole module that are declared in ``path`` -- so a directory
+    run reports each finding once, in the file that declares it -- and, when
+    ``explicit`` (the file was named: pre-commit, an editor), also the
+    findings of whole-principal rules (IAM4xx) about a principal declared in
+    another file of which ``path`` declares a part: an attachment, an inline
+    policy, a policy document, an access key, a group membership.  Those keep
+    their location (where a full run reports them), so a finding has one
+    location and one fingerprint whichever files are named."""
     config = config or Config()
     registry = registry or default_registry()
+    if is_module_file(path):
+        report = _lint_module_file(path, data, config, registry, kind, explicit, module)
+        if report is not None:
+            return report
     kind = kind or config.kind_for(path)
     source = read_source(path, data, kind=kind, explicit=explicit)
     report = FileReport(path, error=source.error, skipped=source.skipped, text=source.text)
@@ -131,13 +160,8 @@ def lint_bytes(
         # a statement copied from another document is reported there (issue 17)
         findings += without_inherited(doc, by_document[id(doc)], findings_of)
     if source.roles:
-        # a role's documents written in another file (a sibling .tf) are reported
-        # there; their findings are computed here too, unreported, so compound
-        # rules (IAM404: exposed trust x power) see them
         for role in source.roles:
-            for doc in (role.trust, *role.inline, *(a.document for a in role.managed)):
-                if doc is not None:
-                    findings_of(doc)
+            _see_documents(role, findings_of)
         findings += run_roles(source.roles, rules, config, by_document)
     # inline `# iamlint: ignore[...]` comments and CloudFormation Metadata ignore lists;
     # unused ones come back as IAM012
@@ -146,6 +170,179 @@ def lint_bytes(
     report.findings = sorted(set(findings), key=Finding.sort_key)
     report.included = sorted({d.file for d in source.documents if d.meta.get("included_from") and d.file != path})
     return report
+
+
+def _see_documents(role, findings_of) -> None:
+    """Compute (unreported) the findings of ``role``'s documents that another
+    file reports (a sibling .tf, or another reader's copy of the same data
+    source), so compound rules (IAM404: exposed trust x power) see them."""
+    for doc in (role.trust, *role.inline, *(a.document for a in role.managed)):
+        if doc is not None:
+            findings_of(doc)
+
+
+@dataclass
+class _ModuleLint:
+    """The findings of one Terraform module, by the file declaring them."""
+
+    view: ModuleView
+    config: Config
+    registry: Registry
+    kind: str | None
+    source: SourceResult
+    #: per declaring file (normalised path): findings, number of documents, included files
+    findings: dict[str, list[Finding]] = field(default_factory=dict)
+    documents: dict[str, int] = field(default_factory=dict)
+    included: dict[str, list[str]] = field(default_factory=dict)
+    #: per file: the whole-principal findings about principals declared elsewhere it declares a part of
+    claims: dict[str, list[Finding]] = field(default_factory=dict)
+    #: files declaring a principal or a part of one
+    principal_files: set[str] = field(default_factory=set)
+
+    #: (path, content) of the files read through file()/templatefile(): the lint is
+    #: reused only while they are unchanged (and is never written to the result cache)
+    includes: tuple[tuple[str, bytes | None], ...] = ()
+
+    def matches(self, view: ModuleView, config: Config, registry: Registry, kind: str | None) -> bool:
+        return (
+            self.view == view
+            and self.config is config
+            and self.registry is registry
+            and self.kind == kind
+            and all(_content(path) == data for path, data in self.includes)
+        )
+
+
+def _content(path: str) -> bytes | None:
+    try:
+        return read_regular(path, DEFAULT_MAX_FILE_SIZE)[0]
+    except (NotRegular, TooLarge, OSError):
+        return None
+
+
+#: the last module linted: the other files of a directory run are served from it
+_last_module: list[_ModuleLint] = []
+
+
+def _norm(path: str) -> str:
+    return os.path.normcase(os.path.abspath(path))
+
+
+def _home(doc) -> str:
+    """The .tf file declaring a document (a ``file()`` include: the file reading it)."""
+    return doc.meta.get("included_from") or doc.file
+
+
+def _lint_module(
+    path: str, text: str, view: ModuleView, config: Config, registry: Registry, kind: str | None
+) -> _ModuleLint:
+    source = read_module(path, text, view, lambda p: kind or config.kind_for(p))
+    out = _ModuleLint(view, config, registry, kind, source)
+    if source.error or source.skipped:
+        return out
+    docs_of: dict[str, list] = {}
+    for doc in source.documents:
+        docs_of.setdefault(_home(doc), []).append(doc)
+    roles_of: dict[str, list] = {}
+    for role in source.roles:
+        roles_of.setdefault(role.file, []).append(role)
+    rules_of = {home: enabled_rules(registry, config, home) for home in {*docs_of, *roles_of}}
+    by_document: dict[int, list[Finding]] = {}
+    for home, docs in docs_of.items():
+        for doc in docs:
+            by_document[id(doc)] = run_document(doc, rules_of[home], config)
+
+    def findings_of(other: Document) -> list[Finding]:
+        """A document's findings, computed once (also for documents no file emits)."""
+        if id(other) not in by_document:
+            home = _home(other)
+            rules = rules_of.get(home) or enabled_rules(registry, config, home)
+            by_document[id(other)] = run_document(other, rules, config)
+        return by_document[id(other)]
+
+    out.includes = tuple(
+        (p, _content(p)) for p in sorted({d.file for d in source.documents if d.meta.get("included_from")})
+    )
+    for home in {*docs_of, *roles_of}:
+        # a statement copied from another document is reported there (issue 17)
+        findings = [
+            f for doc in docs_of.get(home, ()) for f in without_inherited(doc, by_document[id(doc)], findings_of)
+        ]
+        about: list[tuple[list[Finding], frozenset[str]]] = []
+        for role in roles_of.get(home, ()):
+            _see_documents(role, findings_of)
+            found = run_roles([role], rules_of[home], config, by_document)
+            findings += found
+            parts = source.parts.get(id(role), frozenset())
+            about.append((found, parts))
+            out.principal_files.update(_norm(p) for p in parts | {home})
+        docs = docs_of.get(home, [])
+        text_of = view.text(home) if home in view else (text if _norm(home) == _norm(path) else None)
+        kept = suppress(home, text_of, docs, findings, registry, config)
+        key = _norm(home)
+        out.findings[key] = kept
+        out.documents[key] = len(docs)
+        out.included[key] = sorted({d.file for d in docs if d.meta.get("included_from") and d.file != home})
+        survived = set(kept)
+        for found, parts in about:
+            for part in parts:
+                if _norm(part) != key:
+                    out.claims.setdefault(_norm(part), []).extend(f for f in found if f in survived)
+    return out
+
+
+def _lint_module_file(
+    path: str,
+    data: bytes,
+    config: Config,
+    registry: Registry,
+    kind: str | None,
+    explicit: bool,
+    module: ModuleView | None,
+) -> FileReport | None:
+    """The report of a Terraform file from its module's lint (see :func:`lint_bytes`);
+    None for bytes that are not text (read as any file is)."""
+    try:
+        original = decode_bytes(data)
+    except DecodeError:
+        return None
+    # the module's files are read as the view holds them (a CRLF file named or not: one lint)
+    text = normalized(original)
+    if not module_file_parses(path, text):
+        return None  # not valid HCL: read on its own (its syntax error)
+    view = (module if module is not None else ModuleView.from_disk(path)).with_text(path, text)
+    last = _last_module[0] if _last_module else None
+    if last is None or not last.matches(view, config, registry, kind):
+        last = _lint_module(path, text, view, config, registry, kind)
+        _last_module[:] = [last]
+    source = last.source
+    report = FileReport(path, error=source.error, skipped=source.skipped, text=original)
+    report.cacheable = not last.includes
+    if source.skipped or source.error:
+        return report
+    key = _norm(path)
+    findings = list(last.findings.get(key, ()))
+    if explicit:
+        findings += last.claims.get(key, ())
+    report.documents = last.documents.get(key, 0)
+    report.included = last.included.get(key, [])
+    report.skipped = not findings and not report.documents and key not in last.principal_files
+    report.findings = sorted(set(findings), key=Finding.sort_key)
+    return report
+
+
+def merge_module_findings(reports: list[FileReport]) -> None:
+    """Each finding once per run when several files of one Terraform module are
+    named (``iamlint a.tf b.tf``): a whole-principal finding is reported by the
+    file declaring the principal and by each named file declaring a part of it
+    (see :func:`lint_bytes`); the first report keeps it."""
+    seen: set[Finding] = set()
+    for r in reports:
+        if not is_module_file(r.path) or not r.findings:
+            continue
+        kept = [f for f in r.findings if f not in seen]
+        seen.update(kept)
+        r.findings = kept
 
 
 def merge_included(reports: list[FileReport]) -> None:
@@ -370,11 +567,17 @@ def lint_path(
 
 
 def lint_data(
-    path: str, data: bytes, config: Config, registry: Registry, kind: str | None = None, explicit: bool = True
+    path: str,
+    data: bytes,
+    config: Config,
+    registry: Registry,
+    kind: str | None = None,
+    explicit: bool = True,
+    module: ModuleView | None = None,
 ) -> FileReport:
     """:func:`lint_bytes` for a file's bytes, turning any failure into a one-line error."""
     try:
-        return lint_bytes(path, data, config, registry, kind, explicit)
+        return lint_bytes(path, data, config, registry, kind, explicit, module)
     except RecursionError:
         return FileReport(path, error="document nested too deeply to analyse")
     except Exception as exc:  # noqa: BLE001 (a bug in iamlint must not stop the run: name it and go on)

@@ -43,6 +43,26 @@ def _run_chunk(bounds: tuple[int, int]) -> list:
     return [lint_one(path, explicit) for path, explicit in items[bounds[0] : bounds[1]]]
 
 
+def _aligned(items: Sequence[tuple[str, bool]], size: int) -> list[tuple[int, int]]:
+    """Contiguous chunks of about ``size`` items, a chunk ending where a
+    directory's files end when that is at most ``size`` items further: a
+    Terraform file is linted with its module (its directory), which a worker
+    lints once for all the module's files it gets, so a module is best not split."""
+    dirs = [os.path.dirname(path) for path, _explicit in items]
+    bounds = []
+    start = 0
+    while start < len(items):
+        end = min(start + size, len(items))
+        stretch = end
+        while stretch < len(items) and stretch - end < size and dirs[stretch] == dirs[stretch - 1]:
+            stretch += 1
+        if stretch < len(items) and dirs[stretch] == dirs[stretch - 1]:
+            stretch = end  # a directory larger than a chunk: split anyway
+        bounds.append((start, stretch))
+        start = stretch
+    return bounds
+
+
 def lint_items(
     items: Sequence[tuple[str, bool]], lint_one: Callable, jobs: int, progress: Callable[[int], None] | None = None
 ) -> list:
@@ -69,7 +89,7 @@ def lint_items(
     _WORK.update(items=rest, lint_one=lint_one)
     n_chunks = min(len(rest), jobs * 8)
     size = -(-len(rest) // n_chunks)
-    chunks = [(i, min(i + size, len(rest))) for i in range(0, len(rest), size)]
+    chunks = _aligned(rest, size)
     ctx = multiprocessing.get_context("fork")
     try:
         with ctx.Pool(jobs) as pool:

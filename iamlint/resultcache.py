@@ -10,8 +10,11 @@ data files (by content), the rule packs (the registry's content key: every
 rule file and the rule schema), the IAM catalog's content key and the file's
 full configuration.
 
-Terraform files are never cached: their findings depend on sibling files of
-the module (references, ``file()`` includes) that are not part of the key.
+A Terraform file's findings are those of its module (every ``.tf`` file of
+its directory, see :class:`~iamlint.sources.module.ModuleView`), so its entry
+is keyed by the content of the whole module too: a sibling's change
+invalidates it.  A module that reads files through ``file()``/
+``templatefile()`` is not cached (those files are not part of the key).
 ``--no-cache`` or ``IAMLINT_NO_CACHE=1`` turns the cache off.
 """
 
@@ -28,8 +31,10 @@ from iamlint import cache
 from iamlint.api import FileReport, lint_data, lint_path, read_file
 from iamlint.findings import SEVERITIES, Finding, Related, Span
 from iamlint.knowledge.catalog import data_key
+from iamlint.sources import ModuleView
 
-UNCACHED_SUFFIXES = (".tf", ".hcl")
+#: files whose findings depend on other files than their own: keyed by their module too
+MODULE_SUFFIXES = (".tf", ".hcl")
 
 
 @lru_cache(maxsize=1)
@@ -165,18 +170,23 @@ class ResultCache:
         return shard[1]
 
     def lint_path(self, path: str, config, registry, kind: str | None, explicit: bool, max_size: int) -> FileReport:
-        if not self.enabled or path.lower().endswith(UNCACHED_SUFFIXES):
+        if not self.enabled:
             return lint_path(path, config, registry, kind, explicit, max_size)
         data = read_file(path, max_size)  # bounded: a device such as /dev/zero is not read forever
         if isinstance(data, FileReport):
             return data
         digest = hashlib.sha256(data).hexdigest()
+        module = None
+        if path.lower().endswith(MODULE_SUFFIXES):
+            # the findings of a Terraform file are its module's: the key holds every file of it
+            module = ModuleView.from_disk(path)
+            digest = f"{digest}:{module.key}"
         context = _context(config, registry, kind, explicit)
         cached = _cached_report(path, self._shard(path).get(path), digest, context, data)
         if cached is not None:
             return cached
-        report = lint_data(path, data, config, registry, kind, explicit)
-        if report.error is None and not report.included:
+        report = lint_data(path, data, config, registry, kind, explicit, module)
+        if report.error is None and not report.included and report.cacheable:
             report.cache_entry = (
                 path,
                 [

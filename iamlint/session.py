@@ -28,7 +28,7 @@ import contextlib
 import os
 import sys
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import TracebackType
 from typing import BinaryIO, NamedTuple
@@ -42,6 +42,7 @@ from iamlint.engine.registry import Registry, RuleLoadError
 from iamlint.findings import SEVERITY_RANK, Finding
 from iamlint.parallel import default_jobs, lint_items
 from iamlint.resultcache import ResultCache
+from iamlint.sources import ModuleView, is_module_file
 from iamlint.vocabulary import Severity
 
 #: the problems of a whole run (an invalid configuration file or rule pack, an
@@ -240,14 +241,28 @@ class Session:
         self.results.remember(report)
         return report
 
-    def lint_buffer(self, path: str, text: str | bytes, settings: Settings | None = None) -> FileReport:
+    def lint_buffer(
+        self,
+        path: str,
+        text: str | bytes,
+        settings: Settings | None = None,
+        buffers: Mapping[str, str] | None = None,
+    ) -> FileReport:
         """Lint ``text`` as the content of ``path`` (an editor's unsaved buffer)
-        with ``settings`` (default: those of ``path``).  Never raises: a failure
-        is the report's ``error``."""
+        with ``settings`` (default: those of ``path``).  A Terraform file is
+        linted with its module, where ``buffers`` (path -> the editor's text of
+        other open files) replace what the disk holds.  Never raises: a
+        failure is the report's ``error``."""
         if settings is None:
             settings = self.settings_for(path)
         data = text.encode("utf-8", "surrogatepass") if isinstance(text, str) else text
-        return api.lint_data(path, data, settings.config, settings.registry, self.options.kind)
+        module = None
+        if is_module_file(path):
+            try:
+                module = ModuleView.from_disk(path, buffers)
+            except Exception as exc:  # noqa: BLE001 (never raises: the report's error)
+                return FileReport(path, error=internal_error(exc))
+        return api.lint_data(path, data, settings.config, settings.registry, self.options.kind, module=module)
 
     def _lint_file(self, path: str, explicit: bool) -> tuple[FileReport, str]:
         """A file's report and ``fail-on`` (in a worker process with ``jobs``)."""
@@ -344,6 +359,8 @@ class Session:
         results.save()
         # a policy file both included by a .tf (file("x.json")) and linted on its own: reported once
         api.merge_included(out.reports)
+        # several named files of one Terraform module: a whole-principal finding once
+        api.merge_module_findings(out.reports)
         out.registry = self._merged_registry()
         if known is not None and not self.options.write_baseline:
             _filter(out.reports, known)

@@ -71,6 +71,7 @@ from iamlint.knowledge import catalog as iam_catalog
 from iamlint.lsp.protocol import PARSE_ERROR, BoundedStdin, IamlintProtocol
 from iamlint.reporters.sarif import help_uri
 from iamlint.session import Session, Settings
+from iamlint.sources import is_module_file
 from iamlint.vocabulary import Severity
 
 log = logging.getLogger("iamlint.lsp")
@@ -169,6 +170,8 @@ class Snapshot:
     session: Session  # that resolved them; it lints the snapshot
     encoding: str
     generation: int  # of the configuration; a reload makes older results stale
+    #: a Terraform file's module: (path, text) of the other open documents of its directory
+    buffers: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass
@@ -364,14 +367,53 @@ class IamlintLanguageServer(LanguageServer):
         doc = self.workspace.get_text_document(uri)
         path = doc.path or to_fs_path(uri) or uri
         settings = self.settings_for(path)
-        return Snapshot(uri, doc.version, doc.source, path, settings, self.session(), self.encoding(), self._generation)
+        return Snapshot(
+            uri,
+            doc.version,
+            doc.source,
+            path,
+            settings,
+            self.session(),
+            self.encoding(),
+            self._generation,
+            self.module_buffers(path),
+        )
+
+    def module_buffers(self, path: str) -> tuple[tuple[str, str], ...]:
+        """(path, unsaved text) of the other open documents of ``path``'s
+        Terraform module (its directory), in path order; () for other files."""
+        if not is_module_file(path):
+            return ()
+        directory = os.path.dirname(os.path.abspath(path))
+        out = []
+        for doc in list(self.workspace.text_documents.values()):
+            other = doc.path or to_fs_path(doc.uri)
+            if (
+                other
+                and is_module_file(other)
+                and os.path.abspath(other) != os.path.abspath(path)
+                and os.path.dirname(os.path.abspath(other)) == directory
+            ):
+                out.append((other, doc.source))
+        return tuple(sorted(out))
+
+    def relint_module(self, uri: str) -> None:
+        """A Terraform document changed, opened or closed: the other open
+        documents of its module are linted again (their findings may change)."""
+        path = to_fs_path(uri) or uri
+        for other, _text in self.module_buffers(path):
+            other_uri = Path(os.path.abspath(other)).as_uri()
+            if self.is_open(other_uri):
+                self.schedule(other_uri)
 
     def is_current(self, snap: Snapshot) -> bool:
         """Whether the buffer and configuration are still those the snapshot was taken of."""
         if snap.generation != self._generation or not self.is_open(snap.uri):
             return False
         doc = self.workspace.get_text_document(snap.uri)
-        return doc.version == snap.version and doc.source == snap.text
+        return (
+            doc.version == snap.version and doc.source == snap.text and snap.buffers == self.module_buffers(snap.path)
+        )
 
     def lint(self, uri: str) -> None:
         """Lint the current buffer in a worker and publish the result if it is still current then."""
@@ -441,7 +483,7 @@ class IamlintLanguageServer(LanguageServer):
         analysis = Analysis(snap)
         try:
             # a failure of the lint (a bug, a document nested too deeply) is the report's error
-            analysis.report = snap.session.lint_buffer(snap.path, snap.text, snap.settings)
+            analysis.report = snap.session.lint_buffer(snap.path, snap.text, snap.settings, dict(snap.buffers))
         except Exception as exc:
             log.exception("lint failed for %s", snap.uri)
             analysis.error = f"internal error ({type(exc).__name__}: {exc}); please report it"
@@ -482,17 +524,28 @@ class IamlintLanguageServer(LanguageServer):
                 except Exception:  # noqa: BLE001 (a user rule's help URI: the documentation page instead)
                     href = rule_url(rule)
             owner = f" ({f.owner})" if f.owner else ""
+            rng, where, elsewhere = lines.span_range(f.span), "", None
+            if os.path.abspath(f.file) != os.path.abspath(report.path):
+                # located in another file of the module (a role declared in role.tf,
+                # reported for the attachment here): shown on the first line, naming
+                # the place, which is also the first related location
+                rng = top
+                where = f"{os.path.basename(f.file)}:{f.span.line}:{f.span.column}: "
+                elsewhere = _location(f.file, f.span, "reported here by a full run")
+            related = self._related(f, report.path, lines)
+            if elsewhere is not None:
+                related.insert(0, elsewhere)
             out.append(
                 types.Diagnostic(
-                    range=lines.span_range(f.span),
-                    message=f.message + owner,
+                    range=rng,
+                    message=where + f.message + owner,
                     severity=SEVERITY.get(f.severity, types.DiagnosticSeverity.Warning),
                     code=f.rule,
                     code_description=types.CodeDescription(href=href) if href else None,
                     source="iamlint",
                     tags=[types.DiagnosticTag.Unnecessary] if f.name == "unused-suppression" else None,
                     data={"name": f.name, "pointer": f.pointer, "fingerprint": f.fingerprint},
-                    related_information=self._related(f, report.path, lines) or None,
+                    related_information=related or None,
                 )
             )
         return out
@@ -506,17 +559,14 @@ class IamlintLanguageServer(LanguageServer):
                 continue
             if os.path.abspath(rel.file) == os.path.abspath(path):
                 rng = lines.span_range(rel.span)
+                out.append(
+                    types.DiagnosticRelatedInformation(
+                        location=types.Location(uri=Path(os.path.abspath(rel.file)).as_uri(), range=rng),
+                        message=rel.message,
+                    )
+                )
             else:
-                rng = types.Range(
-                    start=types.Position(line=rel.span.line - 1, character=rel.span.column - 1),
-                    end=types.Position(line=rel.span.end_line - 1, character=rel.span.end_column - 1),
-                )
-            out.append(
-                types.DiagnosticRelatedInformation(
-                    location=types.Location(uri=Path(os.path.abspath(rel.file)).as_uri(), range=rng),
-                    message=rel.message,
-                )
-            )
+                out.append(_location(rel.file, rel.span, rel.message))
         return out
 
     # -- code actions -----------------------------------------------------
@@ -713,11 +763,13 @@ def create_server() -> IamlintLanguageServer:
     def did_open(ls: IamlintLanguageServer, params: types.DidOpenTextDocumentParams) -> None:
         if not ls.check_config():
             ls.lint(params.text_document.uri)
+            ls.relint_module(params.text_document.uri)
 
     @server.feature(types.TEXT_DOCUMENT_DID_CHANGE)
     def did_change(ls: IamlintLanguageServer, params: types.DidChangeTextDocumentParams) -> None:
         if uri_linted(params.text_document.uri):
             ls.schedule(params.text_document.uri)
+            ls.relint_module(params.text_document.uri)
 
     @server.feature(types.TEXT_DOCUMENT_DID_SAVE, types.SaveOptions(include_text=False))
     def did_save(ls: IamlintLanguageServer, params: types.DidSaveTextDocumentParams) -> None:
@@ -740,6 +792,7 @@ def create_server() -> IamlintLanguageServer:
         ls._config_watch.forget(to_fs_path(uri) or uri)
         if uri_linted(uri):
             ls.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=uri, diagnostics=[]))
+            ls.relint_module(uri)  # its module's other documents now read it from disk
 
     @server.feature(types.WORKSPACE_DID_CHANGE_WATCHED_FILES)
     def watched(ls: IamlintLanguageServer, params: types.DidChangeWatchedFilesParams) -> None:
@@ -784,3 +837,14 @@ def main(log_file: str | None = None) -> None:
     sys.stderr.flush()
     # LSP: exit code 1 when ``exit`` came without a ``shutdown`` request first
     os._exit(1 if server.exit_requested and not server.shutdown_requested else 0)
+
+
+def _location(file: str, span: Span, message: str) -> types.DiagnosticRelatedInformation:
+    """A related location in another file (columns as iamlint counts them)."""
+    rng = types.Range(
+        start=types.Position(line=span.line - 1, character=span.column - 1),
+        end=types.Position(line=span.end_line - 1, character=span.end_column - 1),
+    )
+    return types.DiagnosticRelatedInformation(
+        location=types.Location(uri=Path(os.path.abspath(file)).as_uri(), range=rng), message=message
+    )

@@ -9,12 +9,36 @@ that holds no IAM material is ``skipped`` silently.
 from __future__ import annotations
 
 import importlib
+from collections.abc import Callable
 
 from iamlint.parsing.decode import DecodeError, decode_bytes
 from iamlint.sources import rawjson
+from iamlint.sources.module import ModuleView
 from iamlint.sources.result import SourceResult
 
-__all__ = ["SourceResult", "read_source"]
+__all__ = ["ModuleView", "SourceResult", "is_module_file", "module_file_parses", "read_module", "read_source"]
+
+#: files read as part of a Terraform module (see :func:`read_module`)
+MODULE_FILE_SUFFIXES = (".tf", ".hcl")
+
+
+def is_module_file(path: str) -> bool:
+    """Whether ``path`` is read with its module (a Terraform file)."""
+    return path.lower().endswith(MODULE_FILE_SUFFIXES)
+
+
+def module_file_parses(path: str, text: str) -> bool:
+    """Whether ``text`` (of a Terraform file) is valid HCL: else it is read on its own."""
+    reader = importlib.import_module("iamlint.sources.terraform")
+    return reader.parses(path, text)
+
+
+def read_module(path: str, text: str, module: ModuleView, kinds: Callable[[str], str | None]) -> SourceResult:
+    """Every document and principal of the Terraform module holding ``path``
+    (``text``, already decoded, is its content; ``module`` holds the other
+    files): see :func:`iamlint.sources.terraform.read_module`."""
+    reader = importlib.import_module("iamlint.sources.terraform")
+    return reader.read_module(path, text, module, kinds)
 
 
 def read_source(path: str, data: bytes, kind: str | None = None, explicit: bool = True) -> SourceResult:

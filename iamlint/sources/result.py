@@ -18,3 +18,6 @@ class SourceResult:
     roles: list = field(default_factory=list)
     #: the decoded text, for --show-source
     text: str | None = None
+    #: id(role) -> the files declaring a part of it (a Terraform module's
+    #: principal, its attachments and policies; see terraform.read_module)
+    parts: dict[int, frozenset[str]] = field(default_factory=dict)

@@ -10,9 +10,12 @@ inside the heredoc), ``file()``/``templatefile()`` (the JSON file; its
 documents carry that file's path), or a reference to a policy document data
 source, a policy resource or a local in the same module.
 
-Each file is linted on its own: sibling ``.tf`` files of the same directory are
-read (once, cached) only to resolve references and to learn how a data source
-is used; a document is reported in the file where it is written.  Values that
+Each file is read on its own: the other ``.tf`` files of its module (a
+:class:`~iamlint.sources.module.ModuleView`, handed in or read from disk) are
+parsed (once, cached) only to resolve references and to learn how a data
+source is used; a document is reported in the file where it is written.
+:func:`read_module` reads every file of a module so (the caller keeps the
+findings of the files it was asked about, see :func:`iamlint.api.lint_bytes`).  Values that
 cannot be known offline are :class:`~iamlint.model.policy.Opaque`; within
 strings an unresolved interpolation keeps its ``${...}`` text.
 
@@ -64,8 +67,6 @@ from iamlint.model.policy import Opaque, detect_kind, join_pointer, organization
 from iamlint.model.role import Attachment, Role
 from iamlint.parsing.parse import parse
 from iamlint.parsing.strict import SyntaxProblem
-from iamlint.regularfile import NotRegular, TooLarge, read_regular
-from iamlint.repository import find_repository
 from iamlint.sources.hclpos import (
     Attribute,
     Block,
@@ -93,6 +94,13 @@ from iamlint.sources.hclpos import (
     unwrap,
 )
 from iamlint.sources.markers import hcl_is_iam
+from iamlint.sources.module import (  # noqa: F401 (re-exported: where these were)
+    MAX_SIBLING_FILE,
+    MAX_SIBLINGS,
+    ModuleView,
+    read_confined,
+    repository_root,
+)
 from iamlint.sources.result import SourceResult
 from iamlint.vocabulary import DocumentKind
 
@@ -186,7 +194,6 @@ _LOCAL_REF = re.compile(r"(?<![\w.])local\s*\.\s*([A-Za-z_][A-Za-z0-9_-]*)")
 #: a target that depends on the block's iteration
 _ITERATION = re.compile(r"\b(?:each|count)\s*\.")
 ACCOUNT = "${AccountId}"
-MAX_SIBLINGS = 200
 #: What evaluating the expressions of one .tf file may build: no value larger
 #: than the budget (its expanded size: characters of strings and keys, one per
 #: scalar and container), and no more than the budget in all beyond what the
@@ -201,8 +208,6 @@ EVAL_BUDGET_FACTOR = 16
 MAX_TEMPLATE_STEPS = 100_000
 #: the largest file that file()/templatefile() reads (the default of --max-file-size)
 MAX_INCLUDED_FILE = 10 * 1024 * 1024
-#: the largest sibling .tf file read to resolve references
-MAX_SIBLING_FILE = 2 * 1024 * 1024
 
 
 class _Template(NamedTuple):
@@ -236,7 +241,10 @@ class DocRef:
 # entry point
 
 
-def read(path: str, text: str, kind: str | None) -> SourceResult:
+def read(path: str, text: str, kind: str | None, module: ModuleView | None = None) -> SourceResult:
+    """The documents and principals declared in ``path`` (whose text is
+    ``text``), its module's other files (``module``; default: read from disk,
+    see :class:`~iamlint.sources.module.ModuleView`) resolving references."""
     try:
         home = parse_cached(path, text)
     except RecursionError:
@@ -256,13 +264,60 @@ def read(path: str, text: str, kind: str | None) -> SourceResult:
         )
         return SourceResult(documents=[doc], text=text)
     try:
-        reader = TerraformReader(path, home, kind)
+        reader = TerraformReader(path, home, kind, module)
         reader.run()
     except RecursionError:
         return SourceResult(error="Terraform file nested too deeply to analyse", text=text)
     if not reader.documents and not reader.roles:
         return SourceResult(skipped=True, text=text)
     return SourceResult(documents=reader.documents, roles=reader.roles, text=text)
+
+
+def parses(path: str, text: str) -> bool:
+    """Whether ``text`` is valid HCL (parsed once: :func:`read_module` reuses the parse)."""
+    try:
+        return parse_cached(path, text).error is None
+    except RecursionError:
+        return False
+
+
+def read_module(
+    path: str, text: str, module: ModuleView, kinds: Callable[[str], str | None] | None = None
+) -> SourceResult:
+    """Every document and principal declared in the module of ``path``: each
+    file of ``module`` read as :func:`read` reads it (its own evaluation
+    budget, its own declarations first when two files declare one address).  A document is
+    declared in its ``file`` (or, read through ``file()``, in the
+    ``meta["included_from"]`` that uses it), a principal in its ``file``;
+    ``parts`` names the files declaring a part of each principal.  ``kinds``
+    gives each file's ``--kind``/``kinds`` (default: none).  When ``path``
+    itself is not valid HCL, its own :func:`read`."""
+    kind_of = kinds or (lambda _p: None)
+    try:
+        home = parse_cached(path, text)
+    except RecursionError:
+        home = None
+    if home is None or home.error is not None:
+        return read(path, text, kind_of(path), module)
+    module = module.with_text(path, text)
+    out = SourceResult(text=text)
+    for fpath, ftext in module.files:
+        try:
+            hcl = home if fpath == path else parse_cached(fpath, ftext)
+            if hcl.error is not None:
+                continue  # reported when it is linted itself (its syntax error)
+            reader = TerraformReader(fpath, hcl, kind_of(fpath), module, kind_of)
+            reader.run()
+        except RecursionError:
+            if fpath == path:
+                return SourceResult(error="Terraform file nested too deeply to analyse", text=text)
+            continue
+        out.documents += reader.documents
+        out.roles += reader.roles
+        out.parts.update(reader.parts)
+    if not out.documents and not out.roles:
+        out.skipped = True
+    return out
 
 
 # --------------------------------------------------------------------------
@@ -285,10 +340,22 @@ class Index:
 
 
 class TerraformReader:
-    def __init__(self, path: str, home: HclFile, kind: str | None) -> None:
+    def __init__(
+        self,
+        path: str,
+        home: HclFile,
+        kind: str | None,
+        module: ModuleView | None = None,
+        kinds: Callable[[str], str | None] | None = None,
+    ) -> None:
         self.path = path
         self.home = home
         self.kind_option = kind
+        #: the module's files (None: read from disk when first needed) and each file's kind option
+        self.module = module
+        self._kinds = kinds
+        #: id(role) -> the files declaring a part of it (see read_module)
+        self.parts: dict[int, frozenset[str]] = {}
         self.dir = os.path.dirname(path) or "."
         self.indexes = [Index(home)]
         self.texts = {path: home.text}
@@ -344,22 +411,22 @@ class TerraformReader:
 
     # -- module ---------------------------------------------------------
     def siblings(self) -> list[Index]:
+        """The other files of the module (:attr:`module`), parsed; those that
+        are not valid HCL are left out, at most MAX_SIBLINGS of them."""
         if not self._siblings_loaded:
             self._siblings_loaded = True
-            try:
-                names = sorted(os.listdir(self.dir)) if os.path.isdir(self.dir) else []
-            except OSError:
-                names = []
+            if self.module is None:
+                self.module = ModuleView.from_disk(self.path)
             here = os.path.abspath(self.path)
             count = 0
-            for name in names:
-                if not name.endswith(".tf") or count >= MAX_SIBLINGS:
+            for full, text in self.module.files:
+                if count >= MAX_SIBLINGS or os.path.abspath(full) == here:
                     continue
-                full = os.path.join(self.dir, name)
-                if os.path.abspath(full) == here:
+                try:
+                    parsed = parse_cached(full, text)
+                except RecursionError:
                     continue
-                parsed = _parse_sibling(full, self.dir)
-                if parsed is None or parsed.error is not None:
+                if parsed.error is not None:
                     continue
                 count += 1
                 self.indexes.append(Index(parsed))
@@ -1570,8 +1637,9 @@ class TerraformReader:
         kind_source = "location"
         final = used or kind
         if final is None:
-            if self.kind_option:
-                final, kind_source = self.kind_option, "option"
+            option = self._kinds(block.file) if self._kinds is not None else self.kind_option
+            if option:
+                final, kind_source = option, "option"
             else:
                 final, kind_source = detect_kind(value), "content"
         # the resource that uses it (aws_s3_bucket_policy, aws_vpc_endpoint ...), else the data source type
@@ -1931,7 +1999,9 @@ class TerraformReader:
         # inline policy resources and attachments anywhere in the module
         nattr = block.attrs.get("name")
         name_expr = self._expr_text(nattr.expr, nattr.file) if nattr is not None and iam_name is None else None
-        self._gather(role, self._blocks_naming(rtype, tfname, iam_name, name_expr), value, entries, resource)
+        naming = self._blocks_naming(rtype, tfname, iam_name, name_expr)
+        self._gather(role, naming, value, entries, resource)
+        self.parts[id(role)] = _part_files(role, [block, *naming])
         return role
 
     def _gather(
@@ -2295,7 +2365,9 @@ class TerraformReader:
             meta={"resource_type": block.labels[0]},
         )
         role = self._external_roles[key] = Role(name, file, resource, principal_type=ptype, external=True)
-        self._gather(role, [b for b, _n, _f in items], value, entries, resource)
+        blocks = [b for b, _n, _f in items]
+        self._gather(role, blocks, value, entries, resource)
+        self.parts[id(role)] = _part_files(role, blocks)
         return role
 
     def external_roles(self) -> list[Role]:
@@ -2337,13 +2409,6 @@ def _esc(token: str) -> str:
     return token.replace("~", "~0").replace("/", "~1")
 
 
-def repository_root(directory: str) -> str:
-    """Where ``file()`` may read for a module in ``directory``: its repository
-    (found from the real path), else the module directory itself."""
-    real = os.path.realpath(directory)
-    return find_repository(real) or real
-
-
 def read_included(path: str, module_dir: str) -> tuple[str | None, str | None]:
     """The text of a file that ``file()``/``templatefile()`` names, as
     ``(text, None)``; ``(None, why)`` for one that is not read; ``(None, None)``
@@ -2360,49 +2425,16 @@ def read_included(path: str, module_dir: str) -> tuple[str | None, str | None]:
     return text.replace("\r\n", "\n").replace("\r", "\n").lstrip("\ufeff"), None
 
 
-def read_confined(path: str, module_dir: str, limit: int) -> tuple[bytes | None, str | None]:
-    """The bytes of ``path`` as ``(data, None)``, or ``(None, why not)``
-    (``why`` is None when it does not exist or cannot be opened).
-
-    Read only when its real path (symbolic links resolved) is inside
-    :func:`repository_root`, tested on real paths with ``commonpath`` (not a
-    string prefix: ``repo-evil`` is not in ``repo``); it is opened without
-    following a link and without blocking (a FIFO), and read only when
-    ``fstat`` says it is a regular file of at most ``limit`` bytes, and then
-    at most that much (a file that grows is not read on).
-    """
-    root = repository_root(module_dir)
-    real = os.path.realpath(path)
-    try:
-        inside = os.path.commonpath([real, root]) == root
-    except ValueError:  # another drive
-        inside = False
-    if not inside:
-        return None, "the path is outside the repository" + (
-            f" (it resolves to {real})" if real != os.path.abspath(path) else ""
-        )
-    try:
-        return read_regular(real, limit, follow=False)[0], None
-    except NotRegular:
-        return None, "it is not a regular file"
-    except TooLarge:
-        return None, f"it is larger than {limit:,} bytes"
-    except OSError:
-        return None, None
-
-
-def _parse_sibling(path: str, module_dir: str) -> HclFile | None:
-    """A sibling ``.tf`` file (None when it is not read): confined and read
-    like an included file (a ``x.tf`` that is a FIFO, or a link to
-    ``/dev/zero``, must not hang the run), at most 2 MiB as before."""
-    data, _why = read_confined(path, module_dir, MAX_SIBLING_FILE)
-    if data is None:
-        return None
-    text = data.decode("utf-8", errors="replace").replace("\r\n", "\n").replace("\r", "\n")
-    try:
-        return parse_cached(path, text.lstrip("\ufeff"))
-    except RecursionError:
-        return None
+def _part_files(role: Role, blocks: list[Block]) -> frozenset[str]:
+    """The files declaring a part of ``role``: its block and the blocks naming
+    it, and the files its policies are written in (a document read through
+    ``file()`` counts for the .tf that reads it)."""
+    docs = [role.trust, *role.inline, *(a.document for a in role.managed)]
+    if role.boundary is not None:
+        docs.append(role.boundary.document)
+    files = {b.file for b in blocks}
+    files.update(d.meta.get("included_from") or d.file for d in docs if d is not None)
+    return frozenset(files)
 
 
 def _short(text: str, limit: int = 60) -> str:

@@ -59,11 +59,50 @@ def test_changed_content_config_or_no_cache_lints_again(tmp_path, counted):
     assert len(counted) == 5
 
 
-def test_terraform_is_never_cached(tmp_path, counted):
+ROLE_TF = """resource "aws_iam_role" "deploy" {
+  name               = "deploy"
+  assume_role_policy = jsonencode({
+    Version   = "2012-10-17"
+    Statement = [{ Effect = "Allow", Action = "sts:AssumeRole", Principal = { Service = "ec2.amazonaws.com" } }]
+  })
+}
+"""
+ATTACH_TF = """resource "aws_iam_role_policy_attachment" "admin" {
+  role       = aws_iam_role.deploy.name
+  policy_arn = "arn:aws:iam::aws:policy/AdministratorAccess"
+}
+"""
+
+
+def _rules(out) -> list[tuple[str, int]]:
+    return sorted((f["rule"], f["line"]) for f in out["findings"])
+
+
+def test_terraform_is_cached_by_the_content_of_its_whole_module(tmp_path, counted):
+    role = tmp_path / "role.tf"
+    role.write_text(ROLE_TF)
+    (tmp_path / "attach.tf").write_text(ATTACH_TF.replace("AdministratorAccess", "ReadOnlyAccess"))
+    first = _check(str(role))
+    second = _check(str(role))
+    assert counted == [str(role)]  # unchanged module: served from the cache
+    assert first == second
+    # only a sibling changes: role.tf's entry is stale, and the new finding is there
+    (tmp_path / "attach.tf").write_text(ATTACH_TF)
+    code, out = _check(str(role))
+    assert counted == [str(role), str(role)]
+    assert code == 1 and ("IAM401", 1) in _rules(out)
+    # a new sibling file invalidates it too
+    (tmp_path / "more.tf").write_text("locals {\n  x = 1\n}\n")
+    _check(str(role))
+    assert counted == [str(role)] * 3
+    _check(str(role))
+    assert counted == [str(role)] * 3
+
+
+def test_terraform_reading_an_included_file_is_not_cached(tmp_path, counted):
+    (tmp_path / "policy.json").write_text(POLICY)
     tf = tmp_path / "main.tf"
-    tf.write_text(
-        'resource "aws_iam_policy" "p" {\n  policy = jsonencode({Version = "2012-10-17", Statement = []})\n}\n'
-    )
+    tf.write_text('resource "aws_iam_policy" "p" {\n  policy = file("policy.json")\n}\n')
     _check(str(tf))
     _check(str(tf))
-    assert counted == [str(tf), str(tf)]  # module siblings are not part of the key
+    assert counted == [str(tf), str(tf)]  # policy.json is not part of the key

@@ -323,3 +323,81 @@ def test_a_client_that_cannot_watch_is_not_asked_to(tmp_path):
         assert [m.get("method") for m in seen] == [None], seen
     finally:
         client.close()
+
+
+GITHUB_ROLE_TF = """resource "aws_iam_role" "deploy" {
+  name = "github-deploy"
+  assume_role_policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [{
+      Effect    = "Allow"
+      Action    = "sts:AssumeRoleWithWebIdentity"
+      Principal = { Federated = "arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com" }
+      Condition = {
+        StringEquals = { "token.actions.githubusercontent.com:aud" = "sts.amazonaws.com" }
+        StringLike   = { "token.actions.githubusercontent.com:sub" = "repo:my-org/*" }
+      }
+    }]
+  })
+}
+"""
+ADMIN_ATTACH_TF = """resource "aws_iam_role_policy_attachment" "admin" {
+  role       = aws_iam_role.deploy.name
+  policy_arn = "arn:aws:iam::aws:policy/AdministratorAccess"
+}
+"""
+
+
+def _open_unsaved(lsp, path: Path, text: str, language: str = "terraform") -> None:
+    lsp.notify(
+        "textDocument/didOpen",
+        {"textDocument": {"uri": path.as_uri(), "languageId": language, "version": 1, "text": text}},
+    )
+
+
+def test_terraform_buffer_sees_the_unsaved_buffers_of_its_module(lsp, tmp_path):
+    role = tmp_path / "role.tf"
+    diags = _open(lsp, role, GITHUB_ROLE_TF, "terraform")
+    assert _ids(diags) == ["IAM308"]
+    # attach.tf exists only in the editor: role.tf's module holds it, and role.tf is linted again
+    attach = tmp_path / "attach.tf"
+    _open_unsaved(lsp, attach, ADMIN_ATTACH_TF)
+    assert not attach.exists()
+    latest: dict[str, list[dict]] = {}
+
+    def both_linted(m: dict) -> bool:
+        if m.get("method") == "textDocument/publishDiagnostics":
+            latest[m["params"]["uri"]] = m["params"]["diagnostics"]
+        return "IAM401" in _ids(latest.get(role.as_uri(), [])) and attach.as_uri() in latest
+
+    lsp.wait(both_linted, timeout=60)
+    relinted = latest[role.as_uri()]
+    assert sorted(_ids(relinted)) == ["IAM308", "IAM401", "IAM404"]
+    [admin] = [d for d in relinted if d["code"] == "IAM401"]
+    assert "AdministratorAccess" in admin["message"] and "aws_iam_role.deploy" in admin["message"]
+    # attach.tf's own diagnostics: the role's findings it is part of, on its first line,
+    # naming where they are (role.tf) and linking there
+    own = latest[attach.as_uri()]
+    assert sorted(_ids(own)) == ["IAM401", "IAM404"]
+    [here] = [d for d in own if d["code"] == "IAM401"]
+    assert here["range"] == {"start": {"line": 0, "character": 0}, "end": {"line": 0, "character": 1}}
+    assert here["message"].startswith("role.tf:1:1: AWS managed policy `AdministratorAccess`")
+    first = here["relatedInformation"][0]["location"]
+    assert first["uri"] == role.as_uri() and first["range"]["start"] == {"line": 0, "character": 0}
+    # an unsaved edit of attach.tf (the attachment now of another role) is seen by role.tf at its next lint
+    lsp.notify(
+        "textDocument/didChange",
+        {
+            "textDocument": {"uri": attach.as_uri(), "version": 2},
+            "contentChanges": [{"text": ADMIN_ATTACH_TF.replace("aws_iam_role.deploy.name", '"other"')}],
+        },
+    )
+    again = lsp.wait(
+        lambda m: (
+            m.get("method") == "textDocument/publishDiagnostics"
+            and m["params"]["uri"] == role.as_uri()
+            and "IAM401" not in _ids(m["params"]["diagnostics"])
+        ),
+        timeout=60,
+    )["params"]["diagnostics"]
+    assert _ids(again) == ["IAM308"]

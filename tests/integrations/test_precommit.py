@@ -99,3 +99,53 @@ def test_try_repo_passes_on_the_good_file(repos):
     assert proc.returncode == 0, out
     assert "Passed" in out, out
     assert "IAM" not in out.replace("iamlint", ""), out
+
+
+GITHUB_ROLE_TF = """resource "aws_iam_role" "deploy" {
+  name = "github-deploy"
+  assume_role_policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [{
+      Effect    = "Allow"
+      Action    = "sts:AssumeRoleWithWebIdentity"
+      Principal = { Federated = "arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com" }
+      Condition = {
+        StringEquals = {
+          "token.actions.githubusercontent.com:aud" = "sts.amazonaws.com"
+          "token.actions.githubusercontent.com:sub" = "repo:my-org/my-repo:ref:refs/heads/main"
+        }
+      }
+    }]
+  })
+}
+"""
+ATTACH_TF = """resource "aws_iam_role_policy_attachment" "admin" {
+  role       = aws_iam_role.deploy.name
+  policy_arn = "arn:aws:iam::aws:policy/%s"
+}
+"""
+
+
+def test_a_changed_attachment_file_is_linted_with_its_module(repos):
+    """Only attach.tf changes (AdministratorAccess attached to the GitHub role
+    of role.tf): the hook, given attach.tf alone, fails with the finding."""
+    _hook_repo, target, env = repos
+    module = target / "infra" / "github"
+    module.mkdir(parents=True)
+    (module / "role.tf").write_text(GITHUB_ROLE_TF)
+    (module / "attach.tf").write_text(ATTACH_TF % "AWSDenyAll")
+    _git(["add", "infra"], target, env)
+    _git(["commit", "-q", "-m", "github role"], target, env)
+    before = _try_repo(repos, "infra/github/attach.tf")
+    assert before.returncode == 0, before.stdout + before.stderr
+    (module / "attach.tf").write_text(ATTACH_TF % "AdministratorAccess")
+    _git(["add", "infra/github/attach.tf"], target, env)
+    proc = _try_repo(repos, "infra/github/attach.tf")
+    out = proc.stdout + proc.stderr
+    assert proc.returncode == 1, out
+    # where a full run reports it: at the role (the attachment's own file cannot locate a role's finding yet)
+    assert (
+        "infra/github/role.tf:1:1: IAM401 overbroad-managed-policy-attachment [error] AWS managed policy "
+        "`AdministratorAccess` grants role `aws_iam_role.deploy` administrator access"
+    ) in out, out
+    assert out.count("IAM401") == 1, out
