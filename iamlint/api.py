@@ -263,31 +263,41 @@ def _lint_module(
     out.includes = tuple(
         (p, _content(p)) for p in sorted({d.file for d in source.documents if d.meta.get("included_from")})
     )
+    # each finding goes to the report of the module file it is located in: an
+    # attachment's IAM401 in attach.tf is attach.tf's, although its role is role.tf's
+    homes = {_norm(h): h for h in (*docs_of, *roles_of)}
+    located: dict[str, list[Finding]] = {key: [] for key in homes}
+    about: list[tuple[list[Finding], frozenset[str]]] = []
     for home in {*docs_of, *roles_of}:
         # a statement copied from another document is reported there (issue 17)
-        findings = [
+        located[_norm(home)] += [
             f for doc in docs_of.get(home, ()) for f in without_inherited(doc, by_document[id(doc)], findings_of)
         ]
-        about: list[tuple[list[Finding], frozenset[str]]] = []
         for role in roles_of.get(home, ()):
             _see_documents(role, findings_of)
             found = run_roles([role], rules_of[home], config, by_document)
-            findings += found
+            for f in found:
+                where = _norm(f.file)
+                if where not in homes and f.file in view:
+                    homes[where] = f.file
+                located.setdefault(where if where in homes else _norm(home), []).append(f)
             parts = source.parts.get(id(role), frozenset())
             about.append((found, parts))
             out.principal_files.update(_norm(p) for p in parts | {home})
+    survived: set[Finding] = set()
+    for key, findings in located.items():
+        home = homes[key]
         docs = docs_of.get(home, [])
-        text_of = view.text(home) if home in view else (text if _norm(home) == _norm(path) else None)
+        text_of = view.text(home) if home in view else (text if key == _norm(path) else None)
         kept = suppress(home, text_of, docs, findings, registry, config)
-        key = _norm(home)
+        survived.update(kept)
         out.findings[key] = kept
         out.documents[key] = len(docs)
         out.included[key] = sorted({d.file for d in docs if d.meta.get("included_from") and d.file != home})
-        survived = set(kept)
-        for found, parts in about:
-            for part in parts:
-                if _norm(part) != key:
-                    out.claims.setdefault(_norm(part), []).extend(f for f in found if f in survived)
+    for found, parts in about:
+        for part in parts:
+            key = _norm(part)
+            out.claims.setdefault(key, []).extend(f for f in found if f in survived and _norm(f.file) != key)
     return out
 
 

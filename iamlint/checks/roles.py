@@ -149,7 +149,7 @@ def overbroad_managed_policy_attachment(ctx) -> Iterator[tuple[Report, Document]
             continue
         severity, grants = graded
         message = f"AWS managed policy `{policy.name}` grants {_label(role)} {grants}; {_alternative(policy, s)}"
-        yield Report(att.pointer, message, severity=severity), role.resource
+        yield Report(att.pointer, message, severity=severity), att.where(role.resource)
 
 
 # --------------------------------------------------------------------------
@@ -188,7 +188,7 @@ def unknown_managed_policy(ctx) -> Iterator[tuple[Report, Document]]:
                     att.pointer,
                     f"`{arn}` is not an AWS managed policy (no policy named `{name}`), so attaching it fails{hint}",
                 ),
-                role.resource,
+                att.where(role.resource),
             )
         elif res.wrong_path:
             yield (
@@ -197,7 +197,7 @@ def unknown_managed_policy(ctx) -> Iterator[tuple[Report, Document]]:
                     f"AWS managed policy `{res.policy.name}` lives at path `{res.policy.path}`: "
                     f"write `{res.policy.arn(partition)}`; the ARN as written does not exist",
                 ),
-                role.resource,
+                att.where(role.resource),
             )
 
 
@@ -218,7 +218,7 @@ def deprecated_managed_policy(ctx) -> Iterator[tuple[Report, Document]]:
                 f"AWS managed policy `{policy.name}` is deprecated: AWS no longer updates it and "
                 f"it cannot be attached to new principals{hint}",
             ),
-            role.resource,
+            att.where(role.resource),
         )
 
 
@@ -285,7 +285,9 @@ def power_parts(role, seen: set | None = None) -> list[Part] | None:
         if att.document is None and arn and mp.is_aws_managed(arn):
             policy = mp.lookup(arn)
             if policy is not None:
-                parts.append(Part(f"AWS managed policy `{policy.name}`", role.resource, att.pointer, policy.summary))
+                parts.append(
+                    Part(f"AWS managed policy `{policy.name}`", att.where(role.resource), att.pointer, policy.summary)
+                )
     for group in role.meta.get("group_principals", ()):
         sub = power_parts(group, seen)
         if sub:

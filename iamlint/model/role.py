@@ -21,10 +21,19 @@ class Attachment:
     """A managed policy attached by ARN (or name, for SAM)."""
 
     arn: Any  # str, or model.policy.Opaque when unresolved
-    pointer: str  # where the ARN is written, inside ``Role.resource``
+    pointer: str  # where the ARN is written, inside ``Role.resource`` (or ``located_in``)
     #: the policy document when the ARN names a customer managed policy defined
     #: in the same input (resolved by the source), else None
     document: Document | None = None
+    #: the document ``pointer`` is in when the ARN is written in another file
+    #: than the principal (a Terraform attachment in a sibling ``.tf``): the
+    #: findings about this attachment are located there; None: ``Role.resource``
+    located_in: Document | None = None
+
+    def where(self, resource: Document) -> Document:
+        """The document this attachment's ``pointer`` is in (``resource``: the
+        principal's own, unless ``located_in`` says otherwise)."""
+        return self.located_in or resource
 
 
 @dataclass

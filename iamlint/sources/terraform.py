@@ -373,6 +373,8 @@ class TerraformReader:
         self._usage_type: dict[str, str] = {}
         #: principal resource type -> which resources name which principals (see _naming_index)
         self._naming: dict[str, tuple] = {}
+        #: id(principal's resource document) -> file -> its view over that file (see _located)
+        self._elsewhere: dict[int, dict[str, Document]] = {}
         #: id(block) -> the principal assembled from it (see principal_role)
         self._principal_roles: dict[int, Role] = {}
         #: principal resource type -> (resource, attribute, its targets) naming such principals
@@ -2059,7 +2061,34 @@ class TerraformReader:
         if access_keys:  # IAM405: long-term credentials
             value["access_keys"] = access_keys
             role.meta["access_keys"] = list(access_keys)
-            role.meta["access_key_at"] = (resource, "/access_keys/0")
+            role.meta["access_key_at"] = (self._located(resource, "/access_keys/0", entries), "/access_keys/0")
+        for att in (*role.managed, role.boundary):
+            if att is not None:
+                where = self._located(resource, att.pointer, entries)
+                att.located_in = where if where is not resource else None
+
+    def _located(self, resource: Document, pointer: str, entries: dict[str, Where]) -> Document:
+        """The document in which ``pointer`` of a principal's ``resource`` can be
+        located: ``resource`` itself, or -- for an attachment or key written in
+        another file of the module -- a view of it over that file, so the finding
+        lands on the ARN or key as written there rather than on the principal."""
+        where = entries.get(pointer)
+        if where is None or where.file == resource.file:
+            return resource
+        views = self._elsewhere.setdefault(id(resource), {})
+        view = views.get(where.file)
+        if view is None:
+            view = views[where.file] = Document(
+                where.file,
+                resource.value,
+                resource.kind,
+                MapLocator(where.file, entries),
+                owner=resource.owner,
+                kind_source=resource.kind_source,
+                fallback_span=where.span or Span(1, 1, 1, 2),
+                meta=resource.meta,
+            )
+        return view
 
     def _permission_set_part(self, pset: Role, other: Block, entries: dict[str, Where], attachments: list) -> None:
         """What an ``aws_ssoadmin_*`` resource naming ``pset`` adds to it: an

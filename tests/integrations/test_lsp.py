@@ -375,15 +375,21 @@ def test_terraform_buffer_sees_the_unsaved_buffers_of_its_module(lsp, tmp_path):
     assert sorted(_ids(relinted)) == ["IAM308", "IAM401", "IAM404"]
     [admin] = [d for d in relinted if d["code"] == "IAM401"]
     assert "AdministratorAccess" in admin["message"] and "aws_iam_role.deploy" in admin["message"]
-    # attach.tf's own diagnostics: the role's findings it is part of, on its first line,
-    # naming where they are (role.tf) and linking there
+    # attach.tf's own diagnostics: IAM401 at the ARN it writes; the role's IAM404, which
+    # it is part of, on its first line, naming where it is (role.tf) and linking there
     own = latest[attach.as_uri()]
     assert sorted(_ids(own)) == ["IAM401", "IAM404"]
     [here] = [d for d in own if d["code"] == "IAM401"]
-    assert here["range"] == {"start": {"line": 0, "character": 0}, "end": {"line": 0, "character": 1}}
-    assert here["message"].startswith("role.tf:1:1: AWS managed policy `AdministratorAccess`")
-    first = here["relatedInformation"][0]["location"]
-    assert first["uri"] == role.as_uri() and first["range"]["start"] == {"line": 0, "character": 0}
+    assert here["range"] == {"start": {"line": 2, "character": 15}, "end": {"line": 2, "character": 60}}
+    assert here["message"].startswith("AWS managed policy `AdministratorAccess`")
+    [there] = [d for d in own if d["code"] == "IAM404"]
+    assert there["range"] == {"start": {"line": 0, "character": 0}, "end": {"line": 0, "character": 1}}
+    assert there["message"].startswith("role.tf:5:18: ")
+    first = there["relatedInformation"][0]["location"]
+    assert first["uri"] == role.as_uri() and first["range"]["start"] == {"line": 4, "character": 17}
+    # role.tf shows the attachment's finding on its first line, naming attach.tf
+    [claimed] = [d for d in relinted if d["code"] == "IAM401"]
+    assert claimed["message"].startswith("attach.tf:3:16: ")
     # an unsaved edit of attach.tf (the attachment now of another role) is seen by role.tf at its next lint
     lsp.notify(
         "textDocument/didChange",

@@ -143,9 +143,9 @@ def test_a_changed_attachment_file_is_linted_with_its_module(repos):
     proc = _try_repo(repos, "infra/github/attach.tf")
     out = proc.stdout + proc.stderr
     assert proc.returncode == 1, out
-    # where a full run reports it: at the role (the attachment's own file cannot locate a role's finding yet)
+    # in the changed file, at the ARN it writes (where a full run reports it too)
     assert (
-        "infra/github/role.tf:1:1: IAM401 overbroad-managed-policy-attachment [error] AWS managed policy "
+        "infra/github/attach.tf:3:16: IAM401 overbroad-managed-policy-attachment [error] AWS managed policy "
         "`AdministratorAccess` grants role `aws_iam_role.deploy` administrator access"
     ) in out, out
     assert out.count("IAM401") == 1, out

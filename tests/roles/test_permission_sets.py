@@ -12,6 +12,7 @@ import pytest
 
 from iamlint.api import default_registry, lint_bytes
 from iamlint.config import Config
+from iamlint.findings import Finding
 from iamlint.model.policy import Opaque
 from iamlint.sources import cloudformation, read_source, terraform
 
@@ -169,19 +170,17 @@ def test_terraform_attachments_file_reads_the_policies_not_the_principals():
 
 
 def test_terraform_permission_set_findings():
-    # attachments declared in the sibling file are reported at the permission
-    # set's block header, as for roles (their file is linted for its documents)
-    assert _where(_findings(MODULE / "sets.tf")) == [
-        ("IAM401", 7, 1),
-        ("IAM402", 7, 1),
-        ("IAM405", 7, 1),  # admin: AdministratorAccess
-        ("IAM405", 13, 1),  # operators: the linked customer managed policy
+    # attachments declared in the sibling file are reported at their ARNs there;
+    # the permission sets' IAM405 at their block headers
+    found = _findings(MODULE / "sets.tf")
+    assert sorted((Path(f.file).name, f.rule, f.line, f.column) for f in found) == [
+        ("attachments.tf", "IAM401", 4, 24),
+        ("attachments.tf", "IAM402", 10, 24),
+        ("sets.tf", "IAM405", 7, 1),  # admin: AdministratorAccess
+        ("sets.tf", "IAM405", 13, 1),  # operators: the linked customer managed policy
     ]
-    # attachments.tf named alone (pre-commit) reports the same findings of the
-    # permission sets it declares parts of, where a full run reports them
-    named = _findings(MODULE / "attachments.tf")
-    assert {Path(f.file).name for f in named} == {"sets.tf"}
-    assert _where(named) == _where(_findings(MODULE / "sets.tf"))
+    # attachments.tf named alone (pre-commit) reports the same findings
+    assert sorted(_findings(MODULE / "attachments.tf"), key=Finding.sort_key) == sorted(found, key=Finding.sort_key)
     assert _where(_findings(MODULE / "attachments.tf", ("IAM202",))) == [("IAM202", 56, 47)]
 
 

@@ -348,18 +348,18 @@ def test_access_keys_are_recorded_on_their_users_and_reported_at_the_key(tmp_pat
         assert "OIDC federation" in f.message and "instance profile" in f.message and "IAM Identity Center" in f.message
 
 
-def test_access_key_in_a_sibling_file_is_reported_once_at_the_user(tmp_path):
+def test_access_key_in_a_sibling_file_is_reported_once_at_the_key(tmp_path):
+    """As in one file: the user's IAM405 (a long-term key) is located at the key
+    resource, in keys.tf, reported once by a walk and when keys.tf is named."""
     (tmp_path / "users.tf").write_text('resource "aws_iam_user" "ci" {\n  name = "ci"\n}\n')
     (tmp_path / "keys.tf").write_text('resource "aws_iam_access_key" "ci" {\n  user = aws_iam_user.ci.name\n}\n')
-    users = lint_bytes(str(tmp_path / "users.tf"), (tmp_path / "users.tf").read_bytes()).findings
-    # found by a walk, keys.tf reports nothing of the user: users.tf does
-    walked = lint_bytes(str(tmp_path / "keys.tf"), (tmp_path / "keys.tf").read_bytes(), explicit=False).findings
-    assert [(f.rule, f.line) for f in users if f.rule == "IAM405"] == [("IAM405", 1)]
-    assert not [f for f in walked if f.rule == "IAM405"]
-    # named alone (pre-commit), keys.tf reports the user's finding it is part of, where a full run does
-    named = lint_bytes(str(tmp_path / "keys.tf"), (tmp_path / "keys.tf").read_bytes()).findings
-    users_tf = str(tmp_path / "users.tf")
-    assert [(f.rule, f.file, f.line) for f in named if f.rule == "IAM405"] == [("IAM405", users_tf, 1)]
+    keys_tf = str(tmp_path / "keys.tf")
+    users = lint_bytes(str(tmp_path / "users.tf"), (tmp_path / "users.tf").read_bytes(), explicit=False).findings
+    walked = lint_bytes(keys_tf, (tmp_path / "keys.tf").read_bytes(), explicit=False).findings
+    assert not [f for f in users if f.rule == "IAM405"]
+    assert [(f.rule, f.file, f.line) for f in walked if f.rule == "IAM405"] == [("IAM405", keys_tf, 1)]
+    named = lint_bytes(keys_tf, (tmp_path / "keys.tf").read_bytes()).findings
+    assert [(f.rule, f.file, f.line) for f in named if f.rule == "IAM405"] == [("IAM405", keys_tf, 1)]
 
 
 def test_every_document_names_its_resource_type():

@@ -48,9 +48,9 @@ def _where(result) -> list[tuple[str, str, int, int]]:
 def test_named_attachment_file_reports_the_admin_attachment_of_a_role_declared_elsewhere(module):
     mod = module("github_admin")
     result = _run(mod / "attach.tf")
-    # at the locations a full run gives them (the role's header: an attachment in another file
-    # cannot locate a finding of the role yet; the trust policy for IAM404)
-    assert _where(result) == [("IAM401", "role.tf", 1, 1), ("IAM404", "role.tf", 5, 18)]
+    # at the locations a full run gives them: IAM401 at the ARN in attach.tf, IAM404 at the
+    # trust policy in role.tf
+    assert _where(result) == [("IAM401", "attach.tf", 3, 16), ("IAM404", "role.tf", 5, 18)]
     [admin] = [f for f in result.findings if f.rule == "IAM401"]
     assert "`AdministratorAccess`" in admin.message and "aws_iam_role.deploy" in admin.message
     [report] = result.reports
@@ -61,13 +61,13 @@ def test_named_attachment_file_reports_the_admin_attachment_of_a_role_declared_e
 def test_full_run_and_any_named_files_report_the_same_findings_once(module):
     mod = module("github_admin")
     full = _where(_run(mod))
-    assert full == [("IAM308", "role.tf", 11, 70), ("IAM401", "role.tf", 1, 1), ("IAM404", "role.tf", 5, 18)]
+    assert full == [("IAM308", "role.tf", 11, 70), ("IAM401", "attach.tf", 3, 16), ("IAM404", "role.tf", 5, 18)]
     assert _where(_run(mod / "role.tf", mod / "attach.tf")) == full
     assert _where(_run(mod / "attach.tf", mod / "role.tf")) == full
     assert _where(_run(mod / "role.tf")) == full
-    # a walk reports each finding in the file declaring it: attach.tf has none of its own
-    by_file = {os.path.basename(r.path): [f.rule for f in r.findings] for r in _run(mod).reports}
-    assert by_file == {"attach.tf": [], "role.tf": ["IAM401", "IAM404", "IAM308"]}
+    # a walk reports each finding in the report of the file it is located in
+    by_file = {os.path.basename(r.path): sorted(f.rule for f in r.findings) for r in _run(mod).reports}
+    assert by_file == {"attach.tf": ["IAM401"], "role.tf": ["IAM308", "IAM404"]}
 
 
 def test_escalation_split_over_two_files_is_combined_when_one_is_named(module):
@@ -98,7 +98,7 @@ def test_a_view_handed_in_is_all_that_is_read(tmp_path):
     path = str(tmp_path / "attach.tf")
     view = ModuleView(str(tmp_path), ((str(tmp_path / "role.tf"), role),))
     report = lint_bytes(path, attach.encode(), module=view)
-    assert sorted((f.rule, f.line) for f in report.findings) == [("IAM401", 1), ("IAM404", 5)]
+    assert sorted((f.rule, f.line) for f in report.findings) == [("IAM401", 3), ("IAM404", 5)]
     assert not (tmp_path / "role.tf").exists()
     alone = lint_bytes(path, attach.encode(), module=ModuleView.single(path, attach))
     assert alone.findings == [] and alone.skipped
