@@ -8,7 +8,7 @@ place in the dump), and every role, user and group becomes a
 * ``RoleDetailList``: trust policy, inline policies (``RolePolicyList``),
   attached managed policies, permissions boundary, instance profiles;
 * ``UserDetailList``: inline and attached policies, and the groups the user
-  is in (``meta["group_principals"]``: their Role objects, so a user's power
+  is in (``Role.member_of``: their Role objects, so a user's power
   includes its groups' policies);
 * ``GroupDetailList``: inline and attached policies;
 * ``Policies``: customer managed policies, default version only; they are
@@ -207,9 +207,7 @@ class _Dump:
         role.meta["dump"] = True
         if self.truncated:
             role.meta["truncated"] = True
-        if path and path.startswith("/aws-service-role/"):
-            role.meta["service_linked"] = True
-        meta: dict[str, Any] = {"service_linked": True} if role.meta.get("service_linked") else {}
+        meta: dict[str, Any] = {"service_linked": True} if role.service_linked else {}
         arn_parts = role.meta["arn"].split(":") if isinstance(role.meta["arn"], str) else []
         if len(arn_parts) > 4 and arn_parts[4].isdigit():
             meta["account_id"] = arn_parts[4]  # the dumped account: trust rules treat it as own (IAM304)
@@ -255,5 +253,5 @@ class _Dump:
             for item, _ in _as_list(entry.get("GroupList"), ""):
                 if isinstance(item, str):
                     role.groups.append(item)
-            role.meta["group_principals"] = [self.groups[g] for g in role.groups if g in self.groups]
+            role.member_of = [self.groups[g] for g in role.groups if g in self.groups]
         self.roles.append(role)

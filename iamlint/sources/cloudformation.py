@@ -23,7 +23,7 @@ from iamlint.findings import Span
 from iamlint.knowledge import managed as managed_policies
 from iamlint.model.document import Document, NodeLocator, Notice, PrefixLocator
 from iamlint.model.policy import Opaque, escape_pointer_token
-from iamlint.model.role import Attachment, Role
+from iamlint.model.role import AccessKey, Attachment, Role
 from iamlint.parsing.parse import parse
 from iamlint.parsing.strict import SyntaxProblem
 from iamlint.sources import apigateway, markers
@@ -557,16 +557,14 @@ class _Extractor:
         if rtype == "AWS::IAM::ServiceLinkedRole":
             service = self.resolver.resolve(props.get("AWSServiceName"))
             path: str | None = f"/aws-service-role/{service}/" if isinstance(service, str) else "/aws-service-role/"
-            self.roles[lid] = Role(lid, self.path, resource_doc, path=path, meta={"service_linked": True})
+            self.roles[lid] = Role(lid, self.path, resource_doc, path=path, service_linked=True)
             return
         ptype = PRINCIPAL_TYPES[rtype]
         path = self.resolver.resolve(props.get("Path"))
         path = path if isinstance(path, str) else None
         service_linked = bool(path and path.startswith("/aws-service-role/"))
         extra = {"service_linked": True} if service_linked else {}
-        role = Role(
-            lid, self.path, resource_doc, principal_type=ptype, path=path, meta={"ignore": _ignore_list(res), **extra}
-        )
+        role = Role(lid, self.path, resource_doc, principal_type=ptype, path=path, meta={"ignore": _ignore_list(res)})
         self.roles[lid] = role
         name_key = {"role": "RoleName", "user": "UserName", "group": "GroupName", "permission_set": "Name"}[ptype]
         name = self.resolver.resolve(props.get(name_key))
@@ -687,9 +685,8 @@ class _Extractor:
         group = self._target(ref, "group") or self.roles.get(f"#group:{self._external_name(ref)[0]}")
         if group is None:
             return
-        members = user.meta.setdefault("group_principals", [])
-        if all(group is not g for g in members):
-            members.append(group)
+        if all(group is not g for g in user.member_of):
+            user.member_of.append(group)
 
     def _group_addition(self, res: dict, props: dict, base: str) -> None:
         """``AWS::IAM::UserToGroupAddition``: ``GroupName`` gets ``Users``."""
@@ -765,9 +762,8 @@ class _Extractor:
 
     # -- long-term credentials ---------------------------------------------------
     def _access_key(self, lid: str, res: dict, props: dict) -> None:
-        """``AWS::IAM::AccessKey``: recorded on its user (``meta["access_keys"]``,
-        the key's logical ids, and ``meta["access_key_at"]``, where the first key
-        is declared) for IAM405.  A key of a user this template does not define
+        """``AWS::IAM::AccessKey``: recorded on its user (``Role.access_keys``,
+        located at the key's logical id) for IAM405.  A key of a user this template does not define
         (a literal name, an import) gets a user of its own, so it is still seen."""
         if self.resolver.resolve(props.get("Status")) == "Inactive":
             return  # an inactive key cannot sign requests
@@ -788,9 +784,8 @@ class _Extractor:
                     meta={"ignore": _ignore_list(res)},
                 )
                 self.roles[f"#user:{label}"] = user
-        user.meta.setdefault("access_keys", []).append(lid)
         # the finding lands on the key's logical id (Report at_key, pointer "")
-        user.meta.setdefault("access_key_at", (key_doc, ""))
+        user.access_keys.append(AccessKey(lid, key_doc, ""))
 
     # -- Lambda permissions ------------------------------------------------------
     def _lambda_permission(self, lid: str, res: dict, props: dict, base: str) -> None:

@@ -21,7 +21,7 @@ from typing import Any
 from iamlint.findings import Span
 from iamlint.model.document import Document
 from iamlint.model.policy import Opaque
-from iamlint.model.role import Attachment, Role
+from iamlint.model.role import AccessKey, Attachment, Role
 from iamlint.parsing.parse import parse
 from iamlint.parsing.schema import json_type
 from iamlint.parsing.strict import SyntaxProblem
@@ -222,8 +222,7 @@ def read_json(path: str, text: str, value: dict, parse_result: Any, kind: str | 
             resource.value["attachments"] = attachments
         if access_keys:
             resource.value["access_keys"] = access_keys
-            role.meta["access_keys"] = access_keys
-            role.meta["access_key_at"] = (resource, "/access_keys/0")
+            role.access_keys = [AccessKey(k, resource, f"/access_keys/{i}") for i, k in enumerate(access_keys)]
 
     role_objects: list[Role] = []
     naming = _naming_index(found)
@@ -422,7 +421,7 @@ def _link_groups(found: dict, principals: list[Role]) -> None:
         if role.principal_type != "user" or not isinstance(name, str) or name not in members:
             continue
         role.groups = list(members[name])
-        role.meta["group_principals"] = [groups[g] for g in role.groups if g in groups]
+        role.member_of = [groups[g] for g in role.groups if g in groups]
 
 
 def _names(value: Any) -> list[str]:
