@@ -31,6 +31,21 @@ from iamlint.model.document import Document
 from iamlint.model.role import Attachment
 
 
+class Unknown:
+    """The type of :data:`UNKNOWN`."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "UNKNOWN"
+
+
+#: a name the input leaves unknown (a plan's computed ``name``, left unknown
+#: until apply, in the principal and in the resources naming it): it matches
+#: the principals whose name is UNKNOWN too, as the plan reader always linked them
+UNKNOWN = Unknown()
+
+
 @dataclass
 class External:
     """How to declare a principal the input names but does not declare
@@ -50,8 +65,7 @@ class External:
 class Target:
     """A principal as a declaration names it: by ``key`` (a principal of the
     input whose reader key it is), else by IAM ``name`` (every principal of
-    that type and name; a name a reader cannot know, ``None``, matches the
-    principals whose name it cannot know either), else ``external``."""
+    that type and name; None: not by name), else ``external``."""
 
     principal_type: str  # role | user | group | permission_set
     key: str | None = None
@@ -67,7 +81,7 @@ class Principal:
     key: str  # the reader's key, e.g. a logical id or Terraform address: the Role's name
     file: str
     resource: Document  # kind "role": the declaration itself, for locating attachments
-    name: Any = None  # its IAM name, when known
+    name: Any = None  # its IAM name (None: none known; UNKNOWN: matched by UNKNOWN)
     path: str | None = None
     trust: Document | None = None
     inline: list[Document] = field(default_factory=list)

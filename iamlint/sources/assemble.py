@@ -61,6 +61,8 @@ class _Index:
         )
         self.roles.append(role)
         self.by_key.setdefault((decl.principal_type, decl.key), role)
+        if decl.name is None:
+            return
         with contextlib.suppress(TypeError):  # a name that is a list or an object (malformed input): by key only
             self.by_name.setdefault((decl.principal_type, decl.name), []).append(role)
 
@@ -70,10 +72,10 @@ class _Index:
             role = self.by_key.get((ptype, target.key))
             if role is not None:
                 return [role]
-        try:
-            hits = self.by_name.get((ptype, target.name))
-        except TypeError:
-            hits = None
+        hits = None
+        if target.name is not None:
+            with contextlib.suppress(TypeError):
+                hits = self.by_name.get((ptype, target.name))
         if hits:
             return hits
         ext = target.external

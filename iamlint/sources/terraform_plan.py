@@ -20,6 +20,7 @@ from typing import Any
 
 from iamlint.findings import Span
 from iamlint.model.declarations import (
+    UNKNOWN,
     AccessKeyDeclaration,
     Declaration,
     External,
@@ -335,6 +336,11 @@ def _customer_reference(ref: Any, policies: tuple, by_address: dict) -> tuple[Op
     return Opaque("${customer managed policy " + f"{path}{name}" + "}"), doc
 
 
+def _name(value: Any) -> Any:
+    """A principal's name as the plan gives it; unknown until apply: UNKNOWN."""
+    return UNKNOWN if value is None else value
+
+
 def _target_attr(otype: str, ptype: str) -> str | None:
     """The attribute by which a resource of type ``otype`` names principals of
     type ``ptype`` (an inline policy's ``role``, an attachment's ``users``,
@@ -381,7 +387,7 @@ class _Plan:
             address,
             self.path,
             self._resource(dict(values), base, address, rtype),
-            name=values.get("name"),
+            name=_name(values.get("name")),
             path=values.get("path") if isinstance(values.get("path"), str) else None,
         )
         if rtype == "aws_iam_role":
@@ -404,7 +410,7 @@ class _Plan:
     def _target(self, ptype: str, name: Any, where: str, otype: str) -> Target:
         """A principal named ``name`` at plan pointer ``where`` (by a resource of type ``otype``)."""
         if not isinstance(name, str) or not name:
-            return Target(ptype, name=name)
+            return Target(ptype, name=_name(name))
 
         def resource() -> Document:
             value = {"type": "external", "principal_type": ptype, "name": name}

@@ -11,6 +11,7 @@ from typing import Any
 
 from iamlint.findings import Span
 from iamlint.model.declarations import (
+    UNKNOWN,
     AccessKeyDeclaration,
     External,
     InlinePolicy,
@@ -212,10 +213,16 @@ def test_access_keys_are_located_at_their_own_document_or_listed_at_the_user():
 def test_an_unknown_name_matches_the_principals_whose_name_is_unknown():
     """A plan leaves a computed name unknown (``name_prefix``) in both the role
     and the policy naming it: they are linked, as the plan reader always did."""
-    role = _principal("role", "aws_iam_role.r")  # name None
+    role = _principal("role", "aws_iam_role.r", name=UNKNOWN)
     doc = _policy("p")
-    roles = assemble([role, InlinePolicy(Target("role", name=None), doc)])
+    roles = assemble([role, InlinePolicy(Target("role", name=UNKNOWN), doc)])
     assert roles[0].inline == [doc]
+
+
+def test_no_name_matches_nothing_by_name():
+    unnamed = _principal("role", "Unnamed")  # a template role without RoleName
+    roles = assemble([unnamed, InlinePolicy(Target("role", key="NotARole"), _policy("p"))])
+    assert roles[0].inline == []
 
 
 def test_service_linked_and_path_come_from_the_principal_declaration():
