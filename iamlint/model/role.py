@@ -11,7 +11,7 @@ resource's own definition (template properties, Terraform block, dump entry).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from iamlint.model.document import Document
 
@@ -27,8 +27,7 @@ class Attachment:
     document: Document | None = None
 
 
-@dataclass
-class AccessKey:
+class AccessKey(NamedTuple):
     """A long-term access key of a user (``AWS::IAM::AccessKey``,
     ``aws_iam_access_key``), located where it is declared."""
 

@@ -124,9 +124,10 @@ def assemble(declarations: Iterable[Declaration]) -> list[Role]:
                 _access_key(index, role, decl)
     for decl in decls:
         if isinstance(decl, Membership):
+            users = index.resolve(decl.user, externals)
             groups = index.resolve(decl.group, externals)
-            for user in index.resolve(decl.user, externals):
-                if decl.group_name is not None and decl.group_name not in user.groups:
+            for user in users:
+                if decl.group_name and decl.group_name not in user.groups:
                     user.groups.append(decl.group_name)
                 for group in groups:
                     if group is not user and all(group is not g for g in user.member_of):
@@ -145,6 +146,9 @@ def _aliasing(role: Role) -> Any:
 def _attach(index: _Index, role: Role, decl: PolicyAttachment) -> None:
     """``decl`` on ``role``: a boundary at ``/permissions_boundary``, an
     attachment listed at ``/attachments/N`` of its resource document."""
+    if decl.pointer is not None:
+        role.managed.append(Attachment(decl.arn, decl.pointer, decl.document))
+        return
     locator = _aliasing(role)
     if decl.boundary:
         locator.alias("/permissions_boundary", decl.where)
