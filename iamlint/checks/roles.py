@@ -125,9 +125,7 @@ def _alternative(policy: mp.ManagedPolicy, s: Summary) -> str:
 def _aws_operated(role) -> bool:
     """Service-linked roles and IAM Identity Center roles (/aws-reserved/):
     AWS creates and changes them, not the account's templates."""
-    return bool(
-        role.meta.get("service_linked") or role.service_linked or (role.path or "").startswith("/aws-reserved/")
-    )
+    return role.service_linked or (role.path or "").startswith("/aws-reserved/")
 
 
 def overbroad_managed_policy_attachment(ctx) -> Iterator[tuple[Report, Document]]:
@@ -288,7 +286,7 @@ def power_parts(role, seen: set | None = None) -> list[Part] | None:
                 parts.append(
                     Part(f"AWS managed policy `{policy.name}`", att.where(role.resource), att.pointer, policy.summary)
                 )
-    for group in role.meta.get("group_principals", ()):
+    for group in role.member_of:
         sub = power_parts(group, seen)
         if sub:
             parts += [Part(f"{p.label} (through group `{group.name}`)", p.document, p.pointer, p.summary) for p in sub]
@@ -437,10 +435,10 @@ def user_with_powerful_permissions(ctx) -> Iterator[tuple[Report, Document]]:
         return
     if role.principal_type != "user":
         return
-    keys = role.meta.get("access_keys")  # set by readers that see AWS::IAM::AccessKey / aws_iam_access_key
-    # where the (first) key is declared: (document, pointer), reported at the key
-    # (the resource's logical id / block header); without it, at the user
-    key_at = role.meta.get("access_key_at")
+    keys = [k.name for k in role.access_keys]  # AWS::IAM::AccessKey / aws_iam_access_key
+    # where the first key is declared, reported at the key (the resource's
+    # logical id / block header)
+    key_at = role.access_keys[0] if role.access_keys else None
     parts = power_parts(role) or []
     part = _strongest(parts)
     if part is None or _rank(part.summary) < 2:
@@ -450,10 +448,8 @@ def user_with_powerful_permissions(ctx) -> Iterator[tuple[Report, Document]]:
                 f"keys leak and never expire; use a role instead (OIDC federation for CI, an instance "
                 f"profile or task role for workloads, IAM Identity Center for people)"
             )
-            if key_at:
-                yield Report(key_at[1], message, at_key=True), key_at[0]
-            else:
-                yield Report("", message), role.resource
+            if key_at is not None:
+                yield Report(key_at.pointer, message, at_key=True), key_at.document
         return
     creds = "has an access key declared" if keys else "can hold long-term access keys and a password"
     pointer = "/UserName" if isinstance(role.resource.value, dict) and "UserName" in role.resource.value else ""
@@ -471,8 +467,8 @@ def user_with_powerful_permissions(ctx) -> Iterator[tuple[Report, Document]]:
     related: tuple[tuple[Any, Any, str], ...] = (
         (part.document, part.pointer, f"granted by {part.label} at line {span.line}, column {span.column}"),
     )
-    if keys and key_at:
-        related += ((key_at[0], key_at[1], "the access key is declared here"),)
+    if key_at is not None:
+        related += ((key_at.document, key_at.pointer, "the access key is declared here"),)
     yield Report(pointer, message, related=related), role.resource
 
 

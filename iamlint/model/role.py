@@ -11,7 +11,7 @@ resource's own definition (template properties, Terraform block, dump entry).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from iamlint.model.document import Document
 
@@ -36,6 +36,15 @@ class Attachment:
         return self.located_in or resource
 
 
+class AccessKey(NamedTuple):
+    """A long-term access key of a user (``AWS::IAM::AccessKey``,
+    ``aws_iam_access_key``), located where it is declared."""
+
+    name: str  # the key's logical id or Terraform address
+    document: Document  # where the key is declared (its own resource, or the user's)
+    pointer: str  # inside ``document``
+
+
 @dataclass
 class Role:
     name: str  # logical id, Terraform address or IAM name
@@ -47,15 +56,25 @@ class Role:
     managed: list[Attachment] = field(default_factory=list)
     boundary: Attachment | None = None
     path: str | None = None  # IAM path, e.g. "/aws-service-role/"
-    #: users: the groups they belong to (names), for dumps
+    #: users: the groups they belong to (IAM names, as written)
     groups: list[str] = field(default_factory=list)
+    #: users: the group principals they belong to (of the input, or external),
+    #: in order, each once: a user's power includes its groups' policies (IAM405)
+    member_of: list[Role] = field(default_factory=list)
+    #: users: their active long-term access keys (IAM405), in declaration order
+    access_keys: list[AccessKey] = field(default_factory=list)
+    #: created and changed by AWS (``AWS::IAM::ServiceLinkedRole``, or a path
+    #: under ``/aws-service-role/``): IAM401 does not judge its attachments
+    service_linked: bool = False
     #: not declared in the input: a principal that attachments, inline policies,
     #: memberships or access keys name (``role = var.role_name``, ``user = "bob"``),
     #: named as written.  What the input shows of it is a lower bound: no trust
     #: (IAM404 cannot judge it), and other policies may be attached elsewhere.
     external: bool = False
+    #: facts of one reader that no rule reads (a dump's ``arn``, ``truncated``,
+    #: ``instance_profiles``; CloudFormation's ``ignore`` list, ``sam``)
     meta: dict[str, Any] = field(default_factory=dict)
 
-    @property
-    def service_linked(self) -> bool:
-        return bool(self.path and self.path.startswith("/aws-service-role/"))
+    def __post_init__(self) -> None:
+        if self.path and self.path.startswith("/aws-service-role/"):
+            self.service_linked = True

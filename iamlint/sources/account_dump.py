@@ -8,7 +8,7 @@ place in the dump), and every role, user and group becomes a
 * ``RoleDetailList``: trust policy, inline policies (``RolePolicyList``),
   attached managed policies, permissions boundary, instance profiles;
 * ``UserDetailList``: inline and attached policies, and the groups the user
-  is in (``meta["group_principals"]``: their Role objects, so a user's power
+  is in (``Role.member_of``: their Role objects, so a user's power
   includes its groups' policies);
 * ``GroupDetailList``: inline and attached policies;
 * ``Policies``: customer managed policies, default version only; they are
@@ -31,9 +31,11 @@ import urllib.parse
 from typing import Any
 
 from iamlint.findings import Span
+from iamlint.model.declarations import Declaration, Membership, Principal, Target
 from iamlint.model.document import Document, NodeLocator, PrefixLocator
 from iamlint.model.policy import join_pointer
 from iamlint.model.role import Attachment, Role
+from iamlint.sources.assemble import assemble
 from iamlint.sources.result import SourceResult
 from iamlint.vocabulary import DocumentKind
 
@@ -86,10 +88,10 @@ class _Dump:
         self.path, self.text, self.value, self.locator = path, text, value, locator
         self.duplicates = duplicates or []
         self.documents: list[Document] = []
+        self.declarations: list[Declaration] = []
         self.roles: list[Role] = []
         self.customer: dict[str, Document] = {}  # policy ARN (lower) -> default version document
         self.customer_entries: list[tuple[Document, dict]] = []  # each customer policy's document and entry
-        self.groups: dict[str, Role] = {}
         self.truncated = bool(value.get("IsTruncated")) if isinstance(value, dict) else False
 
     # -- documents ------------------------------------------------------------
@@ -145,6 +147,7 @@ class _Dump:
             for entry, pointer in _as_list(self.value.get(key), f"/{key}"):
                 if isinstance(entry, dict):
                     self._principal(ptype, entry, pointer)
+        self.roles = assemble(self.declarations)
         self._boundary_kinds()
         return SourceResult(documents=self.documents, roles=self.roles, text=self.text)
 
@@ -202,19 +205,18 @@ class _Dump:
         name = name if isinstance(name, str) else f"{ptype}{pointer.rsplit('/', 1)[-1]}"
         owner = f"{ptype}/{name}"
         path = entry.get("Path") if isinstance(entry.get("Path"), str) else None
-        role = Role(name, self.path, self._resource(entry, pointer, owner), principal_type=ptype, path=path)
-        role.meta["arn"] = entry.get("Arn")
-        role.meta["dump"] = True
+        decl = Principal(ptype, name, self.path, self._resource(entry, pointer, owner), name=name, path=path)
+        decl.service_linked = bool(path and path.startswith("/aws-service-role/"))
+        decl.meta["arn"] = entry.get("Arn")
+        decl.meta["dump"] = True
         if self.truncated:
-            role.meta["truncated"] = True
-        if path and path.startswith("/aws-service-role/"):
-            role.meta["service_linked"] = True
-        meta: dict[str, Any] = {"service_linked": True} if role.meta.get("service_linked") else {}
-        arn_parts = role.meta["arn"].split(":") if isinstance(role.meta["arn"], str) else []
+            decl.meta["truncated"] = True
+        meta: dict[str, Any] = {"service_linked": True} if decl.service_linked else {}
+        arn_parts = decl.meta["arn"].split(":") if isinstance(decl.meta["arn"], str) else []
         if len(arn_parts) > 4 and arn_parts[4].isdigit():
             meta["account_id"] = arn_parts[4]  # the dumped account: trust rules treat it as own (IAM304)
         if ptype == "role" and "AssumeRolePolicyDocument" in entry:
-            role.trust = self._document(
+            decl.trust = self._document(
                 entry["AssumeRolePolicyDocument"],
                 f"{pointer}/AssumeRolePolicyDocument",
                 DocumentKind.TRUST,
@@ -225,7 +227,7 @@ class _Dump:
         for item, iptr in _as_list(entry.get(inline_key), f"{pointer}/{inline_key}"):
             if isinstance(item, dict) and "PolicyDocument" in item:
                 pname = item.get("PolicyName") if isinstance(item.get("PolicyName"), str) else None
-                role.inline.append(
+                decl.inline.append(
                     self._document(
                         item["PolicyDocument"],
                         f"{iptr}/PolicyDocument",
@@ -234,11 +236,11 @@ class _Dump:
                         {**meta, "policy_name": pname},
                     )
                 )
-        role.managed = self._attachments(entry)
+        decl.managed = self._attachments(entry)
         boundary = entry.get("PermissionsBoundary")
         if isinstance(boundary, dict) and "PermissionsBoundaryArn" in boundary:
             arn = boundary["PermissionsBoundaryArn"]
-            role.boundary = Attachment(
+            decl.boundary = Attachment(
                 arn,
                 "/PermissionsBoundary/PermissionsBoundaryArn",
                 self.customer.get(arn.lower()) if isinstance(arn, str) else None,
@@ -248,12 +250,12 @@ class _Dump:
             for item, _ in _as_list(entry.get("InstanceProfileList"), ""):
                 if isinstance(item, dict) and isinstance(item.get("InstanceProfileName"), str):
                     profiles.append(item["InstanceProfileName"])
-            role.meta["instance_profiles"] = profiles
-        if ptype == "group":
-            self.groups[name] = role
-        if ptype == "user":
-            for item, _ in _as_list(entry.get("GroupList"), ""):
-                if isinstance(item, str):
-                    role.groups.append(item)
-            role.meta["group_principals"] = [self.groups[g] for g in role.groups if g in self.groups]
-        self.roles.append(role)
+            decl.meta["instance_profiles"] = profiles
+        self.declarations.append(decl)
+        if ptype == "user":  # the groups it is in, by name: the dump's groups of that name
+            user = Target("user", key=name)
+            self.declarations += [
+                Membership(user, Target("group", name=group), group)
+                for group, _ in _as_list(entry.get("GroupList"), "")
+                if isinstance(group, str)
+            ]

@@ -16,17 +16,27 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable
 from typing import Any
 
 from iamlint.findings import Span
 from iamlint.knowledge import managed as managed_policies
+from iamlint.model.declarations import (
+    AccessKeyDeclaration,
+    Declaration,
+    External,
+    InlinePolicy,
+    Membership,
+    PolicyAttachment,
+    Principal,
+    Target,
+)
 from iamlint.model.document import Document, NodeLocator, Notice, PrefixLocator
 from iamlint.model.policy import Opaque, escape_pointer_token
 from iamlint.model.role import Attachment, Role
 from iamlint.parsing.parse import parse
 from iamlint.parsing.strict import SyntaxProblem
 from iamlint.sources import apigateway, markers
+from iamlint.sources.assemble import assemble
 from iamlint.sources.intrinsics import Resolver, Unevaluated, budget_for, is_intrinsic
 from iamlint.sources.result import SourceResult
 from iamlint.vocabulary import DocumentKind
@@ -294,16 +304,27 @@ class _Extractor:
         #: value was left unevaluated and its intrinsic must be located
         self._pointers: dict[int, str] | None = None
         self.documents: list[Document] = []
-        self.roles: dict[str, Role] = {}
+        #: the template's principals by logical id (declarations, assembled at the end)
+        self.principals: dict[str, Principal] = {}
+        #: what the resources declare about principals, in template order: access
+        #: keys (a key of a user the template does not define is located at the
+        #: key), then policies and attachments, then memberships
+        self.keys: list[Declaration] = []
+        self.policy_links: list[Declaration] = []
+        self.memberships: list[Declaration] = []
+        #: a user's ``Groups``: (user's logical id, group as written, its name)
+        self.user_groups: list[tuple[str, Any, str | None]] = []
+        self.roles: list[Role] = []
         #: logical id of a managed policy -> its document
         self.managed_docs: dict[str, Document] = {}
         #: IAM names given in the template (RoleName ...) -> logical id
         self.names: dict[tuple[str, str], str] = {}
-        self.links: list[Callable[[], None]] = []
+        #: attachments whose policy may be defined further down: (attachment, ARN as written)
+        self.unlinked: list[tuple[Attachment, Any]] = []
+        #: customer managed policy references, by name: (attachment, name)
+        self.references: list[tuple[Attachment, Any]] = []
         #: logical ids of managed policies whose Roles/Users/Groups name principals
         self.attached_managed: set[str] = set()
-        #: memberships, linked after the policies (which may name a group this template does not declare)
-        self.group_links: list[Callable[[], None]] = []
 
     # -- helpers -------------------------------------------------------------
     def _document(
@@ -410,16 +431,19 @@ class _Extractor:
             meta={"ignore": _ignore_list(resource), "resource_type": resource.get("Type"), "logical_id": lid},
         )
 
-    def _target(self, ref: Any, principal_type: str) -> Role | None:
-        """The role/user/group of this template that ``ref`` names."""
+    def _target(self, ref: Any, principal_type: str, res: dict | None = None, pointer: str | None = None) -> Target:
+        """The role/user/group ``ref`` names: a principal of this template by
+        logical id (``!Ref Role``) or by its IAM name, else (given where it is
+        named) an external principal."""
+        external = self._external(ref, principal_type, res, pointer) if res is not None else None
         if isinstance(ref, dict) and set(ref) == {"Ref"} and isinstance(ref["Ref"], str):
-            role = self.roles.get(ref["Ref"])
-            return role if role is not None and role.principal_type == principal_type else None
+            return Target(principal_type, key=ref["Ref"], external=external)
         resolved = self.resolver.resolve(ref)
         if isinstance(resolved, str):
             lid = self.names.get((principal_type, resolved))
-            return self.roles.get(lid) if lid else None
-        return None
+            if lid is not None:
+                return Target(principal_type, key=lid, external=external)
+        return Target(principal_type, external=external)
 
     def _external_name(self, ref: Any) -> tuple[str | None, str | None]:
         """(join key, name as written) of a principal ``ref`` names without this
@@ -433,28 +457,30 @@ class _Extractor:
             return resolved, written if is_intrinsic(ref) else resolved
         return written, written
 
-    def _external(self, ref: Any, ptype: str, res: dict, pointer: str) -> Role | None:
+    def _external(self, ref: Any, ptype: str, res: dict, pointer: str | None) -> External | None:
         """The principal a policy, membership or key names without this template
         declaring it (``Roles: [ExistingRole]``, ``Users: [!ImportValue CiUser]``):
-        one per name, declared at the first place it is named (``pointer``)."""
+        one per name, declared at the first place it is named (``pointer``; None:
+        only one another declaration declared)."""
         key, written = self._external_name(ref)
         if key is None or written is None:
             return None
-        role = self.roles.get(f"#{ptype}:{key}")
-        if role is None:
-            span = self.locator.span(pointer) or _START
-            doc = Document(
+        if pointer is None:
+            return External(key, written)
+
+        def resource() -> Document:
+            return Document(
                 self.path,
                 {"type": "external", "principal_type": ptype, "name": written},
                 "role",
                 MappedLocator(self.locator, {"": pointer}),
                 owner=written,
                 kind_source="location",
-                fallback_span=span,
+                fallback_span=self.locator.span(pointer) or _START,
                 meta={"ignore": _ignore_list(res), "resource_type": res.get("Type")},
             )
-            role = self.roles[f"#{ptype}:{key}"] = Role(written, self.path, doc, principal_type=ptype, external=True)
-        return role if role.principal_type == ptype else None
+
+        return External(key, written, resource)
 
     def _managed_ref(self, raw: Any) -> Document | None:
         """The customer managed policy of this template an ARN value names."""
@@ -470,8 +496,8 @@ class _Extractor:
 
     def _attachment(self, raw: Any, pointer: str) -> Attachment:
         attachment = Attachment(self.resolver.resolve(raw), pointer)
-        # the managed policy may be defined further down: link once all are read
-        self.links.append(lambda: setattr(attachment, "document", self._managed_ref(raw)))
+        # the managed policy may be defined further down: linked once all are read
+        self.unlinked.append((attachment, raw))
         return attachment
 
     # -- run -------------------------------------------------------------------
@@ -524,15 +550,14 @@ class _Extractor:
                 if kind is not None and "Content" in props:
                     self._document(lid, res, f"{base}/Content", props["Content"], kind)
         self.documents.extend(apigateway.read_globals(self, self.template))
-        for link in (*self.links, *self.group_links):
-            link()
+        for attachment, raw in self.unlinked:
+            attachment.document = self._managed_ref(raw)
+        for attachment, name in self.references:
+            self._link_reference(attachment, name)
+        groups = [Membership(Target("user", key=lid), self._group(g), name) for lid, g, name in self.user_groups]
+        self.roles = assemble([*self.principals.values(), *self.keys, *self.policy_links, *groups, *self.memberships])
         self._boundary_kinds()
-        # the links are closures over this extractor: dropping them breaks the
-        # reference cycle, so the template's objects are freed by reference
-        # counting as soon as the run no longer needs them
-        self.links.clear()
-        self.group_links.clear()
-        return SourceResult(documents=self.documents, roles=list(self.roles.values()), text=self.text)
+        return SourceResult(documents=self.documents, roles=self.roles, text=self.text)
 
     def _boundary_kinds(self) -> None:
         """A managed policy of this template that a ``PermissionsBoundary``
@@ -540,9 +565,9 @@ class _Extractor:
         it, its own ``Roles``/``Users``/``Groups`` are empty) is a boundary:
         kind boundary.  Both a boundary and a permission policy, it stays
         identity (it grants)."""
-        attached = {id(a.document) for r in self.roles.values() for a in r.managed if a.document is not None}
+        attached = {id(a.document) for r in self.roles for a in r.managed if a.document is not None}
         attached |= {id(self.managed_docs[lid]) for lid in self.attached_managed if lid in self.managed_docs}
-        for role in self.roles.values():
+        for role in self.roles:
             doc = role.boundary.document if role.boundary is not None else None
             if doc is not None and id(doc) not in attached:
                 doc.kind = DocumentKind.BOUNDARY
@@ -557,19 +582,25 @@ class _Extractor:
         if rtype == "AWS::IAM::ServiceLinkedRole":
             service = self.resolver.resolve(props.get("AWSServiceName"))
             path: str | None = f"/aws-service-role/{service}/" if isinstance(service, str) else "/aws-service-role/"
-            self.roles[lid] = Role(lid, self.path, resource_doc, path=path, meta={"service_linked": True})
+            self.principals[lid] = Principal("role", lid, self.path, resource_doc, path=path, service_linked=True)
             return
         ptype = PRINCIPAL_TYPES[rtype]
         path = self.resolver.resolve(props.get("Path"))
         path = path if isinstance(path, str) else None
         service_linked = bool(path and path.startswith("/aws-service-role/"))
         extra = {"service_linked": True} if service_linked else {}
-        role = Role(
-            lid, self.path, resource_doc, principal_type=ptype, path=path, meta={"ignore": _ignore_list(res), **extra}
-        )
-        self.roles[lid] = role
         name_key = {"role": "RoleName", "user": "UserName", "group": "GroupName", "permission_set": "Name"}[ptype]
         name = self.resolver.resolve(props.get(name_key))
+        role = Principal(
+            ptype,
+            lid,
+            self.path,
+            resource_doc,
+            name=name if isinstance(name, str) else None,
+            path=path,
+            meta={"ignore": _ignore_list(res)},
+        )
+        self.principals[lid] = role
         if isinstance(name, str):
             self.names[(ptype, name)] = lid
         if ptype == "permission_set":
@@ -610,18 +641,11 @@ class _Extractor:
             role.boundary = self._attachment(props["PermissionsBoundary"], f"{rel}/PermissionsBoundary")
         if ptype == "user":
             for item, _ in _as_list(props.get("Groups"), ""):
-                group = self._resolved_name(item)
-                if group:
-                    role.groups.append(group)
-
-                # the group may be declared further down: link once all are read
-                def link(item: Any = item, user: Role = role) -> None:
-                    self._join_group(user, item)
-
-                self.group_links.append(link)
+                # the group may be declared further down: named once all are read
+                self.user_groups.append((lid, item, self._resolved_name(item)))
 
     # -- IAM Identity Center permission sets ---------------------------------------
-    def _permission_set(self, lid: str, res: dict, props: dict, base: str, pset: Role) -> None:
+    def _permission_set(self, lid: str, res: dict, props: dict, base: str, pset: Principal) -> None:
         """``AWS::SSO::PermissionSet``: ``InlinePolicy`` (an object or a JSON
         string), ``ManagedPolicies`` (AWS managed policy ARNs),
         ``CustomerManagedPolicyReferences`` (policies by name, which live in the
@@ -667,29 +691,26 @@ class _Extractor:
         path = self.resolver.resolve(item.get("Path", "/"))
         label = f"{path if isinstance(path, str) else '/'}{name if isinstance(name, str) else '${Name}'}"
         attachment = Attachment(Opaque("${customer managed policy " + label + "}"), f"{pointer}/Name")
-
-        def link() -> None:
-            if not isinstance(name, str):
-                return
-            for key, res in self.template["Resources"].items():
-                doc = self.managed_docs.get(str(key))
-                props = res.get("Properties") if doc is not None and isinstance(res, dict) else None
-                if isinstance(props, dict) and self.resolver.resolve(props.get("ManagedPolicyName")) == name:
-                    attachment.arn, attachment.document = Opaque("${" + str(key) + "}"), doc
-                    return
-
-        self.links.append(link)
+        self.references.append((attachment, name))
         return attachment
 
-    def _join_group(self, user: Role, ref: Any) -> None:
-        """``user`` is a member of the group of this template ``ref`` names
-        (``!Ref Group`` or its GroupName): its power includes the group's policies."""
-        group = self._target(ref, "group") or self.roles.get(f"#group:{self._external_name(ref)[0]}")
-        if group is None:
+    def _link_reference(self, attachment: Attachment, name: Any) -> None:
+        """A customer managed policy reference names the ``AWS::IAM::ManagedPolicy``
+        of this template with that ``ManagedPolicyName``, if there is one."""
+        if not isinstance(name, str):
             return
-        members = user.meta.setdefault("group_principals", [])
-        if all(group is not g for g in members):
-            members.append(group)
+        for key, res in self.template["Resources"].items():
+            doc = self.managed_docs.get(str(key))
+            props = res.get("Properties") if doc is not None and isinstance(res, dict) else None
+            if isinstance(props, dict) and self.resolver.resolve(props.get("ManagedPolicyName")) == name:
+                attachment.arn, attachment.document = Opaque("${" + str(key) + "}"), doc
+                return
+
+    def _group(self, ref: Any) -> Target:
+        """The group a membership names (``!Ref Group`` or its GroupName): of this
+        template, or an external group a policy of the template names (a
+        membership declares none)."""
+        return self._target(ref, "group", {}, None)
 
     def _group_addition(self, res: dict, props: dict, base: str) -> None:
         """``AWS::IAM::UserToGroupAddition``: ``GroupName`` gets ``Users``."""
@@ -698,22 +719,15 @@ class _Extractor:
             return
         group = self._resolved_name(group_ref)
         for item, pointer in _as_list(props.get("Users"), f"{base}/Users"):
-
-            def link(item: Any = item, pointer: str = pointer) -> None:
-                user = self._target(item, "user") or self._external(item, "user", res, pointer)
-                if user is not None:
-                    if group and group not in user.groups:
-                        user.groups.append(group)
-                    self._join_group(user, group_ref)
-
-            self.group_links.append(link)
+            user = self._target(item, "user", res, pointer)
+            self.memberships.append(Membership(user, self._group(group_ref), group))
 
     def _resolved_name(self, item: Any) -> str | None:
         if (
             isinstance(item, dict)
             and set(item) == {"Ref"}
             and isinstance(item["Ref"], str)
-            and item["Ref"] in self.roles
+            and item["Ref"] in self.principals
         ):
             return item["Ref"]
         value = self.resolver.resolve(item)
@@ -737,60 +751,36 @@ class _Extractor:
                 self.attached_managed.add(lid)  # to principals, maybe outside this template
         for key, ptype in POLICY_TARGETS.items():
             for item, pointer in _as_list(props.get(key), f"{base}/{key}"):
-
-                def link(item: Any = item, ptype: str = ptype, pointer: str = pointer) -> None:
-                    target = self._target(item, ptype) or self._external(item, ptype, res, pointer)
-                    if target is None:
-                        return
-                    if managed:
-                        target.managed.append(Attachment(Opaque("${" + lid + "}"), "", doc))
-                    else:
-                        target.inline.append(doc)
-
-                self.links.append(link)
+                target = self._target(item, ptype, res, pointer)
+                if managed:  # located at the principal
+                    self.policy_links.append(
+                        PolicyAttachment(target, Opaque("${" + lid + "}"), document=doc, pointer="")
+                    )
+                else:
+                    self.policy_links.append(InlinePolicy(target, doc))
 
     def _inline_policy_resource(self, lid: str, res: dict, props: dict, base: str, name_key: str, ptype: str) -> None:
         doc = self._document(lid, res, f"{base}/PolicyDocument", props.get("PolicyDocument"), DocumentKind.IDENTITY)
         if doc is None or name_key not in props:
             return
 
-        def link() -> None:
-            target = self._target(props[name_key], ptype) or self._external(
-                props[name_key], ptype, res, f"{base}/{name_key}"
-            )
-            if target:
-                target.inline.append(doc)
-
-        self.links.append(link)
+        self.policy_links.append(InlinePolicy(self._target(props[name_key], ptype, res, f"{base}/{name_key}"), doc))
 
     # -- long-term credentials ---------------------------------------------------
     def _access_key(self, lid: str, res: dict, props: dict) -> None:
-        """``AWS::IAM::AccessKey``: recorded on its user (``meta["access_keys"]``,
-        the key's logical ids, and ``meta["access_key_at"]``, where the first key
-        is declared) for IAM405.  A key of a user this template does not define
+        """``AWS::IAM::AccessKey``: recorded on its user (``Role.access_keys``,
+        located at the key's logical id) for IAM405.  A key of a user this template does not define
         (a literal name, an import) gets a user of its own, so it is still seen."""
         if self.resolver.resolve(props.get("Status")) == "Inactive":
             return  # an inactive key cannot sign requests
         raw = props.get("UserName")
-        user = self._target(raw, "user") if raw is not None else None
         key_doc = self._resource_document(lid, res)
-        if user is None:
-            key, _written = self._external_name(raw)
-            label = key if key is not None else f"UserName of {lid}"
-            user = self.roles.get(f"#user:{label}")
-            if user is None:
-                user = Role(
-                    label,
-                    self.path,
-                    key_doc,
-                    principal_type="user",
-                    external=True,
-                    meta={"ignore": _ignore_list(res)},
-                )
-                self.roles[f"#user:{label}"] = user
-        user.meta.setdefault("access_keys", []).append(lid)
+        user = self._target(raw, "user") if raw is not None else Target("user")
+        key, _written = self._external_name(raw)
+        label = key if key is not None else f"UserName of {lid}"
+        user.external = External(label, label, lambda: key_doc)  # located at the key
         # the finding lands on the key's logical id (Report at_key, pointer "")
-        user.meta.setdefault("access_key_at", (key_doc, ""))
+        self.keys.append(AccessKeyDeclaration(user, lid, document=key_doc))
 
     # -- Lambda permissions ------------------------------------------------------
     def _lambda_permission(self, lid: str, res: dict, props: dict, base: str) -> None:
@@ -865,12 +855,16 @@ class _Extractor:
         SAM policy templates (``S3ReadPolicy: {...}``, skipped: SAM expands them)."""
         if "Policies" not in props:
             return
-        role: Role | None = None
+        role: Principal | None = None
         if "Role" not in props:  # SAM creates the execution role
-            role = Role(
-                lid, self.path, self._resource_document(lid, res), meta={"sam": True, "ignore": _ignore_list(res)}
+            role = Principal(
+                "role",
+                lid,
+                self.path,
+                self._resource_document(lid, res),
+                meta={"sam": True, "ignore": _ignore_list(res)},
             )
-            self.roles[lid] = role
+            self.principals[lid] = role
         for item, pointer in _as_list(props["Policies"], f"{base}/Policies"):
             rel = pointer[len(_ptr("Resources", lid)) :]
             if isinstance(item, dict) and not is_intrinsic(item):

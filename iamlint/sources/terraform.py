@@ -36,7 +36,7 @@ Opaque and its document carries a :class:`~iamlint.model.document.Notice`
 Every document carries ``meta["resource_type"]``: the Terraform type of the
 resource whose attribute holds it (for a policy document data source, of the
 first resource using it), e.g. ``aws_vpc_endpoint`` for an endpoint policy.
-Users get ``meta["access_keys"]``/``meta["access_key_at"]`` from the
+Users get ``Role.access_keys`` from the
 ``aws_iam_access_key`` resources of the module (IAM405).  IAM Identity Center
 permission sets (``aws_ssoadmin_permission_set``) are principals too: the
 ``aws_ssoadmin_*`` resources naming them by ``permission_set_arn`` give them
@@ -64,7 +64,7 @@ from lark import Token, Tree
 from iamlint.findings import Span
 from iamlint.model.document import Document, Notice
 from iamlint.model.policy import Opaque, detect_kind, join_pointer, organizations_kind
-from iamlint.model.role import Attachment, Role
+from iamlint.model.role import AccessKey, Attachment, Role
 from iamlint.parsing.parse import parse
 from iamlint.parsing.strict import SyntaxProblem
 from iamlint.sources.hclpos import (
@@ -2055,13 +2055,15 @@ class TerraformReader:
         if member_of:  # IAM405: a user's power includes its groups' policies
             group_principals = self._group_principals(member_of)
             if group_principals:
-                role.meta["group_principals"] = group_principals
+                role.member_of = group_principals
         if attachments:
             value["attachments"] = attachments
         if access_keys:  # IAM405: long-term credentials
             value["access_keys"] = access_keys
-            role.meta["access_keys"] = list(access_keys)
-            role.meta["access_key_at"] = (self._located(resource, "/access_keys/0", entries), "/access_keys/0")
+            role.access_keys = [
+                AccessKey(k, self._located(resource, f"/access_keys/{i}", entries), f"/access_keys/{i}")
+                for i, k in enumerate(access_keys)
+            ]
         for att in (*role.managed, role.boundary):
             if att is not None:
                 where = self._located(resource, att.pointer, entries)

@@ -19,12 +19,25 @@ from collections.abc import Iterator
 from typing import Any
 
 from iamlint.findings import Span
+from iamlint.model.declarations import (
+    UNKNOWN,
+    AccessKeyDeclaration,
+    Declaration,
+    External,
+    InlinePolicy,
+    Membership,
+    Mention,
+    PolicyAttachment,
+    Principal,
+    Target,
+)
 from iamlint.model.document import Document
 from iamlint.model.policy import Opaque
 from iamlint.model.role import Attachment, Role
 from iamlint.parsing.parse import parse
 from iamlint.parsing.schema import json_type
 from iamlint.parsing.strict import SyntaxProblem
+from iamlint.sources.assemble import assemble
 from iamlint.sources.hclpos import WholeLocator
 from iamlint.sources.result import SourceResult
 from iamlint.sources.terraform import (
@@ -57,6 +70,10 @@ class _PrefixLocator:
 
     def key_span(self, pointer: str) -> Span | None:
         return self.inner.key_span(self._target(pointer))
+
+    def alias(self, pointer: str, target: str) -> None:
+        """``pointer`` (a part assemble lists, ``/attachments/0``) is written at plan pointer ``target``."""
+        self.extra[pointer] = target
 
 
 def _resources(module: Any, base: str, wrong: list[tuple[str, str]]) -> Iterator[tuple[dict, str]]:
@@ -183,100 +200,15 @@ def read_json(path: str, text: str, value: dict, parse_result: Any, kind: str | 
         if rtype in PRINCIPAL_TYPES:
             roles.append((address, values, base, rtype))
 
-    def gather(role: Role, resource: Document, extra: dict[str, str], ptype: str, name: Any, candidates: Any) -> None:
-        """What the plan's inline policies, attachments and access keys naming
-        ``name`` give ``role`` (located through ``extra``)."""
-        attachments: list[Any] = []
-        access_keys: list[str] = []
-        for other in candidates:
-            ovalues, obase, otype = found[other]
-            if (
-                otype in INLINE_TARGET
-                and INLINE_TARGET[otype][1] == ptype
-                and ovalues.get(INLINE_TARGET[otype][0]) == name
-            ):
-                role.inline += [d for d in by_address.get(other, []) if d not in role.inline]
-            elif otype in ATTACHMENTS:
-                names, only = ATTACHMENTS[otype]
-                if only is not None and only != ptype:
-                    continue
-                attr = names[0] if only else {"role": "roles", "user": "users", "group": "groups"}[ptype]
-                target = ovalues.get(attr)
-                if target == name or (isinstance(target, list) and name in target):
-                    arn = ovalues.get("policy_arn")
-                    n = len(attachments)
-                    attachments.append(arn)
-                    extra[f"/attachments/{n}"] = f"{obase}/policy_arn"
-                    role.managed.append(Attachment(arn, f"/attachments/{n}", _policy_doc(arn, policies, by_address)))
-            elif (
-                otype == "aws_iam_access_key"
-                and ptype == "user"
-                and name is not None
-                and ovalues.get("user") == name
-                and ovalues.get("status") != "Inactive"
-            ):
-                # IAM405: located at the key resource's "address" in the plan
-                extra[f"/access_keys/{len(access_keys)}"] = re.sub(r"/(values|change/after)$", "", obase) + "/address"
-                access_keys.append(other)
-        if attachments:
-            resource.value["attachments"] = attachments
-        if access_keys:
-            resource.value["access_keys"] = access_keys
-            role.meta["access_keys"] = access_keys
-            role.meta["access_key_at"] = (resource, "/access_keys/0")
-
-    role_objects: list[Role] = []
-    naming = _naming_index(found)
     policies = _policy_index(found)
-    set_parts = _permission_set_parts(found, value.get("configuration"))
-    for address, values, base, rtype in roles:
-        ptype = PRINCIPAL_TYPES[rtype]
-        name = values.get("name")
-        extra: dict[str, str] = {}
-        resource = Document(
-            path,
-            dict(values),
-            "role",
-            _PrefixLocator(locator, base, extra),
-            owner=address,
-            kind_source="location",
-            fallback_span=locator.span(base) or Span(1, 1, 1, 2),
-            meta={"resource_type": rtype},
-        )
-        role = Role(
-            address,
-            path,
-            resource,
-            principal_type=ptype,
-            path=values.get("path") if isinstance(values.get("path"), str) else None,
-        )
-        docs = by_address.get(address, [])
-        if rtype == "aws_iam_role":
-            role.trust = next((d for d in docs if d.kind == DocumentKind.TRUST), None)
-            role.inline = [d for d in docs if d.kind == DocumentKind.IDENTITY]
-            arns = values.get("managed_policy_arns")
-            if isinstance(arns, list):
-                role.managed += [
-                    Attachment(a, f"/managed_policy_arns/{i}", _policy_doc(a, policies, by_address))
-                    for i, a in enumerate(arns)
-                ]
-        boundary = values.get("permissions_boundary")
-        if isinstance(boundary, str) and boundary:
-            role.boundary = Attachment(boundary, "/permissions_boundary", _policy_doc(boundary, policies, by_address))
-        candidates: dict[str, Any]
-        try:
-            candidates = naming.get((ptype, name), {})
-        except TypeError:  # a name that is a list or an object (a malformed plan): try every resource
-            candidates = found
-        gather(role, resource, extra, ptype, name, candidates)
-        if ptype == "permission_set":
-            attachments = resource.value.setdefault("attachments", [])
-            _link_permission_set(role, set_parts.get(address, ()), found, extra, attachments, (policies, by_address))
-            if not attachments:
-                del resource.value["attachments"]
-        role_objects.append(role)
-    role_objects += _external_principals(path, locator, found, naming, roles, gather)
-    _link_groups(found, role_objects)
+    ctx = _Plan(path, locator, found, by_address, policies)
+    decls: list[Declaration] = [ctx.principal(address, values, base, rtype) for address, values, base, rtype in roles]
+    for other, (ovalues, obase, otype) in found.items():
+        decls += ctx.naming(other, ovalues, obase, otype)
+    for pset, parts in _permission_set_parts(found, value.get("configuration")).items():
+        for other in parts:
+            decls += ctx.permission_set_part(pset, other)
+    role_objects = assemble(decls)
     _boundary_kinds(role_objects, found, policies, by_address)
     if not documents and not role_objects:
         return SourceResult(skipped=True, text=text)
@@ -297,77 +229,6 @@ def _boundary_kinds(roles: list[Role], found: dict, policies: tuple[dict, dict],
         doc = role.boundary.document if role.boundary is not None else None
         if doc is not None and id(doc) not in attached and doc.kind == DocumentKind.IDENTITY:
             doc.kind = DocumentKind.BOUNDARY
-
-
-def _external_principals(path: str, locator: Any, found: dict, naming: dict, roles: list, gather: Any) -> list[Role]:
-    """The principals the plan's inline policies, attachments and access keys
-    name without the plan declaring them (a role created elsewhere, ``"bob"``):
-    one per (type, name), located at the first resource naming it, whose
-    attachments are located at their ``policy_arn``."""
-    declared = {
-        (PRINCIPAL_TYPES[rtype], values["name"])
-        for _a, values, _b, rtype in roles
-        if isinstance(values.get("name"), str)
-    }
-    out: list[Role] = []
-    for (ptype, name), candidates in naming.items():
-        if not isinstance(name, str) or not name or (ptype, name) in declared:
-            continue
-        ovalues, obase, otype = found[next(iter(candidates))]
-        if otype in INLINE_TARGET:
-            attr = INLINE_TARGET[otype][0]
-        elif otype in ATTACHMENTS:
-            names, only = ATTACHMENTS[otype]
-            attr = names[0] if only else {"role": "roles", "user": "users", "group": "groups"}[ptype]
-        else:
-            attr = "user"
-        base = f"{obase}/{attr}"
-        target = ovalues.get(attr)
-        if isinstance(target, list) and name in target:
-            base += f"/{target.index(name)}"
-        extra: dict[str, str] = {}
-        resource = Document(
-            path,
-            {"type": "external", "principal_type": ptype, "name": name},
-            "role",
-            _PrefixLocator(locator, base, extra),
-            owner=name,
-            kind_source="location",
-            fallback_span=locator.span(base) or Span(1, 1, 1, 2),
-            meta={"resource_type": otype},
-        )
-        role = Role(name, path, resource, principal_type=ptype, external=True)
-        gather(role, resource, extra, ptype, name, candidates)
-        out.append(role)
-    return out
-
-
-def _naming_index(found: dict) -> dict[tuple[str, Any], dict[str, None]]:
-    """(principal type, name) -> the addresses, in plan order, of the resources
-    that may name that principal (inline policies, attachments, access keys):
-    the candidates the role loop checks.  Built once per plan; scanning every
-    resource for every role made a plan of n roles cost O(n^2)."""
-    index: dict[tuple[str, Any], dict[str, None]] = {}
-
-    def add(ptype: str, target: Any, other: str) -> None:
-        with contextlib.suppress(TypeError):  # a list or an object: equal to no hashable name
-            index.setdefault((ptype, target), {})[other] = None
-
-    for other, (ovalues, _obase, otype) in found.items():
-        for ptype in ("role", "user", "group"):
-            if otype in INLINE_TARGET:
-                if INLINE_TARGET[otype][1] == ptype:
-                    add(ptype, ovalues.get(INLINE_TARGET[otype][0]), other)
-            elif otype in ATTACHMENTS:
-                names, only = ATTACHMENTS[otype]
-                if only is not None and only != ptype:
-                    continue
-                target = ovalues.get(names[0] if only else {"role": "roles", "user": "users", "group": "groups"}[ptype])
-                for item in target if isinstance(target, list) else (target,):
-                    add(ptype, item, other)
-            elif otype == "aws_iam_access_key" and ptype == "user":
-                add(ptype, ovalues.get("user"), other)
-    return index
 
 
 def _policy_index(found: dict) -> tuple[dict[str, tuple[int, str]], dict[Any, tuple[int, str]]]:
@@ -394,35 +255,6 @@ def _policy_doc(arn: Any, policies: tuple[dict, dict], by_address: dict) -> Docu
         return None
     docs = by_address.get(min(hits)[1])
     return docs[0] if docs else None
-
-
-def _link_groups(found: dict, principals: list[Role]) -> None:
-    """A user's groups, by IAM name, from the plan's ``aws_iam_user_group_membership``
-    (``user``, ``groups``) and ``aws_iam_group_membership`` (``group``, ``users``)
-    resources: IAM405 sees the groups' policies as it does in HCL and dumps.
-    Groups the plan does not declare are named but have no policies to add."""
-    groups: dict[str, Role] = {}
-    for role in principals:
-        name = role.resource.value.get("name")
-        if role.principal_type == "group" and isinstance(name, str):
-            groups.setdefault(name, role)
-    members: dict[str, list[str]] = {}
-    for values, _base, rtype in found.values():
-        if rtype == "aws_iam_user_group_membership":
-            pairs = [(values.get("user"), g) for g in _names(values.get("groups"))]
-        elif rtype == "aws_iam_group_membership":
-            pairs = [(u, values.get("group")) for u in _names(values.get("users"))]
-        else:
-            continue
-        for user, group in pairs:
-            if isinstance(user, str) and isinstance(group, str) and group not in members.setdefault(user, []):
-                members[user].append(group)
-    for role in principals:
-        name = role.resource.value.get("name")
-        if role.principal_type != "user" or not isinstance(name, str) or name not in members:
-            continue
-        role.groups = list(members[name])
-        role.meta["group_principals"] = [groups[g] for g in role.groups if g in groups]
 
 
 def _names(value: Any) -> list[str]:
@@ -494,32 +326,172 @@ def _configured_references(configuration: Any) -> dict[str, str]:
     return found
 
 
-def _link_permission_set(
-    pset: Role, parts: Any, found: dict, extra: dict[str, str], attachments: list, index: tuple
-) -> None:
-    """The inline policy, AWS and customer managed policies and boundary that
-    the ``aws_ssoadmin_*`` resources ``parts`` give the permission set ``pset``;
-    each attachment located at its value in the plan."""
-    policies, by_address = index
-    for other in parts:
-        ovalues, obase, otype = found[other]
+def _customer_reference(ref: Any, policies: tuple, by_address: dict) -> tuple[Opaque, Document | None] | None:
+    """A ``customer_managed_policy_reference`` block: (its opaque ARN, the
+    plan's ``aws_iam_policy`` of that name, else None: a member-account policy)."""
+    if not isinstance(ref, dict) or not isinstance(ref.get("name"), str):
+        return None
+    name, path = ref["name"], ref.get("path") if isinstance(ref.get("path"), str) else "/"
+    doc = _policy_doc(f"arn:aws:iam::{{member}}:policy{path}{name}", policies, by_address)
+    return Opaque("${customer managed policy " + f"{path}{name}" + "}"), doc
+
+
+def _name(value: Any) -> Any:
+    """A principal's name as the plan gives it; unknown until apply: UNKNOWN."""
+    return UNKNOWN if value is None else value
+
+
+def _target_attr(otype: str, ptype: str) -> str | None:
+    """The attribute by which a resource of type ``otype`` names principals of
+    type ``ptype`` (an inline policy's ``role``, an attachment's ``users``,
+    an access key's ``user``), or None."""
+    if otype in INLINE_TARGET:
+        attr, target = INLINE_TARGET[otype]
+        return attr if target == ptype else None
+    if otype in ATTACHMENTS:
+        names, only = ATTACHMENTS[otype]
+        if only is not None:
+            return names[0] if only == ptype else None
+        return {"role": "roles", "user": "users", "group": "groups"}.get(ptype)
+    if otype == "aws_iam_access_key" and ptype == "user":
+        return "user"
+    return None
+
+
+class _Plan:
+    """The declarations of a plan's principals and of the resources naming
+    them, for :func:`~iamlint.sources.assemble.assemble`.  Resources name
+    principals by IAM name (the plan's values); a name the plan does not
+    declare gives an external principal, located at the first value naming it."""
+
+    def __init__(self, path: str, locator: Any, found: dict, by_address: dict, policies: tuple) -> None:
+        self.path, self.locator, self.found = path, locator, found
+        self.by_address, self.policies = by_address, policies
+
+    def _resource(self, values: dict, base: str, owner: str, rtype: str) -> Document:
+        return Document(
+            self.path,
+            values,
+            "role",
+            _PrefixLocator(self.locator, base),
+            owner=owner,
+            kind_source="location",
+            fallback_span=self.locator.span(base) or Span(1, 1, 1, 2),
+            meta={"resource_type": rtype},
+        )
+
+    def principal(self, address: str, values: dict, base: str, rtype: str) -> Principal:
+        ptype = PRINCIPAL_TYPES[rtype]
+        decl = Principal(
+            ptype,
+            address,
+            self.path,
+            self._resource(dict(values), base, address, rtype),
+            name=_name(values.get("name")),
+            path=values.get("path") if isinstance(values.get("path"), str) else None,
+        )
+        if rtype == "aws_iam_role":
+            docs = self.by_address.get(address, [])
+            decl.trust = next((d for d in docs if d.kind == DocumentKind.TRUST), None)
+            decl.inline = [d for d in docs if d.kind == DocumentKind.IDENTITY]
+            arns = values.get("managed_policy_arns")
+            if isinstance(arns, list):
+                decl.managed = [
+                    Attachment(a, f"/managed_policy_arns/{i}", _policy_doc(a, self.policies, self.by_address))
+                    for i, a in enumerate(arns)
+                ]
+        boundary = values.get("permissions_boundary")
+        if isinstance(boundary, str) and boundary:
+            decl.boundary = Attachment(
+                boundary, "/permissions_boundary", _policy_doc(boundary, self.policies, self.by_address)
+            )
+        return decl
+
+    def _target(self, ptype: str, name: Any, where: str, otype: str) -> Target:
+        """A principal named ``name`` at plan pointer ``where`` (by a resource of type ``otype``)."""
+        if not isinstance(name, str) or not name:
+            return Target(ptype, name=_name(name))
+
+        def resource() -> Document:
+            value = {"type": "external", "principal_type": ptype, "name": name}
+            return self._resource(value, where, name, otype)
+
+        return Target(ptype, name=name, external=External(name, name, resource))
+
+    def naming(self, other: str, ovalues: dict, obase: str, otype: str) -> list[Declaration]:
+        """What resource ``other`` declares about principals it names by IAM name."""
+        if otype in ("aws_iam_user_group_membership", "aws_iam_group_membership"):
+            return self._memberships(ovalues, otype)
+        out: list[Declaration] = []
+        for ptype in ("role", "user", "group"):
+            attr = _target_attr(otype, ptype)
+            if attr is None:
+                continue
+            written = ovalues.get(attr)
+            items = list(enumerate(written)) if isinstance(written, list) else [(None, written)]
+            seen: list[Any] = []
+            for i, name in items:
+                if name in seen or isinstance(name, (dict, list)):
+                    continue  # a resource names a principal once; a list or an object names none
+                seen.append(name)
+                where = f"{obase}/{attr}" + (f"/{i}" if i is not None else "")
+                target = self._target(ptype, name, where, otype)
+                if otype in INLINE_TARGET:
+                    docs = self.by_address.get(other, [])
+                    out += [InlinePolicy(target, d) for d in docs] if docs else [Mention(target)]
+                elif otype in ATTACHMENTS:
+                    arn = ovalues.get("policy_arn")
+                    doc = _policy_doc(arn, self.policies, self.by_address)
+                    out.append(PolicyAttachment(target, arn, f"{obase}/policy_arn", doc))
+                elif name is not None and ovalues.get("status") != "Inactive":  # aws_iam_access_key
+                    # IAM405: located at the key resource's "address" in the plan
+                    at = re.sub(r"/(values|change/after)$", "", obase) + "/address"
+                    out.append(AccessKeyDeclaration(target, other, where=at))
+                else:
+                    out.append(Mention(target))
+        return out
+
+    @staticmethod
+    def _memberships(values: dict, rtype: str) -> list[Declaration]:
+        """A user's groups, by IAM name, from ``aws_iam_user_group_membership``
+        (``user``, ``groups``) and ``aws_iam_group_membership`` (``group``,
+        ``users``): IAM405 sees the groups' policies as it does in HCL and dumps.
+        Groups the plan neither declares nor names elsewhere have no policies to add."""
+        pairs: list[tuple[Any, Any]]
+        if rtype == "aws_iam_user_group_membership":
+            pairs = [(values.get("user"), g) for g in _names(values.get("groups"))]
+        else:
+            pairs = [(u, values.get("group")) for u in _names(values.get("users"))]
+        return [
+            Membership(
+                Target("user", name=user, external=External(user, user)),
+                Target("group", name=group, external=External(group, group)),
+                group,
+            )
+            for user, group in pairs
+            if isinstance(user, str) and isinstance(group, str)
+        ]
+
+    def permission_set_part(self, pset: str, other: str) -> list[Declaration]:
+        """The inline policy, AWS and customer managed policies and boundary that
+        the ``aws_ssoadmin_*`` resource ``other`` gives the permission set
+        ``pset``; each attachment located at its value in the plan."""
+        ovalues, obase, otype = self.found[other]
+        target = Target("permission_set", key=pset)
+        index = (self.policies, self.by_address)
+        out: list[Declaration] = []
         if otype == "aws_ssoadmin_permission_set_inline_policy":
-            pset.inline += [d for d in by_address.get(other, []) if d not in pset.inline]
+            out += [InlinePolicy(target, d) for d in self.by_address.get(other, [])]
         elif otype == "aws_ssoadmin_managed_policy_attachment":
             arn = ovalues.get("managed_policy_arn")
-            n = len(attachments)
-            attachments.append(arn)
-            extra[f"/attachments/{n}"] = f"{obase}/managed_policy_arn"
-            pset.managed.append(Attachment(arn, f"/attachments/{n}", _policy_doc(arn, policies, by_address)))
+            out.append(PolicyAttachment(target, arn, f"{obase}/managed_policy_arn", _policy_doc(arn, *index)))
         elif otype == "aws_ssoadmin_customer_managed_policy_attachment":
             refs = ovalues.get("customer_managed_policy_reference")
             for k, ref in enumerate(refs if isinstance(refs, list) else ()):
-                n = len(attachments)
-                attachment = _customer_reference(ref, f"/attachments/{n}", policies, by_address)
-                if attachment is not None:
-                    attachments.append(attachment.arn)
-                    extra[f"/attachments/{n}"] = f"{obase}/customer_managed_policy_reference/{k}/name"
-                    pset.managed.append(attachment)
+                found = _customer_reference(ref, *index)
+                if found is not None:
+                    where = f"{obase}/customer_managed_policy_reference/{k}/name"
+                    out.append(PolicyAttachment(target, found[0], where, found[1]))
         else:  # aws_ssoadmin_permissions_boundary_attachment
             boundaries = ovalues.get("permissions_boundary")
             for k, boundary in enumerate(boundaries if isinstance(boundaries, list) else ()):
@@ -527,22 +499,12 @@ def _link_permission_set(
                     continue
                 arn = boundary.get("managed_policy_arn")
                 if isinstance(arn, str) and arn:
-                    extra["/permissions_boundary"] = f"{obase}/permissions_boundary/{k}/managed_policy_arn"
-                    pset.boundary = Attachment(arn, "/permissions_boundary", _policy_doc(arn, policies, by_address))
+                    where = f"{obase}/permissions_boundary/{k}/managed_policy_arn"
+                    out.append(PolicyAttachment(target, arn, where, _policy_doc(arn, *index), boundary=True))
                 refs = boundary.get("customer_managed_policy_reference")
                 for j, ref in enumerate(refs if isinstance(refs, list) else ()):
-                    attachment = _customer_reference(ref, "/permissions_boundary", policies, by_address)
-                    if attachment is not None:
+                    found = _customer_reference(ref, *index)
+                    if found is not None:
                         where = f"{obase}/permissions_boundary/{k}/customer_managed_policy_reference/{j}/name"
-                        extra["/permissions_boundary"] = where
-                        pset.boundary = attachment
-
-
-def _customer_reference(ref: Any, pointer: str, policies: tuple, by_address: dict) -> Attachment | None:
-    """A ``customer_managed_policy_reference`` block: the plan's
-    ``aws_iam_policy`` of that name, else an opaque member-account policy."""
-    if not isinstance(ref, dict) or not isinstance(ref.get("name"), str):
-        return None
-    name, path = ref["name"], ref.get("path") if isinstance(ref.get("path"), str) else "/"
-    doc = _policy_doc(f"arn:aws:iam::{{member}}:policy{path}{name}", policies, by_address)
-    return Attachment(Opaque("${customer managed policy " + f"{path}{name}" + "}"), pointer, doc)
+                        out.append(PolicyAttachment(target, found[0], where, found[1], boundary=True))
+        return out

@@ -294,7 +294,7 @@ resource "aws_iam_access_key" "off" {
         == ["arn:aws:iam::aws:policy/ReadOnlyAccess"]
     )
     assert b.inline == []
-    assert u.meta["access_keys"] == ["aws_iam_access_key.k"]
+    assert [k.name for k in u.access_keys] == ["aws_iam_access_key.k"]
 
 
 class _CountingTypes(dict):

@@ -88,7 +88,7 @@ def _model(paths: list[Path]) -> dict[tuple[str, str], dict[str, Any]]:
                 "inline": sorted(_canonical(d.value) for d in role.inline),
                 "managed": sorted(_attachment(a) for a in role.managed),
                 "boundary": role.boundary and _attachment(role.boundary),
-                "groups": sorted(_iam_name(g) for g in role.meta.get("group_principals", ())),
+                "groups": sorted(_iam_name(g) for g in role.member_of),
             }
     return model
 

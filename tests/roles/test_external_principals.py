@@ -105,7 +105,7 @@ def test_terraform_external_principals_in_the_model(tmp_path):
     ]
     assert joined.trust is None
     assert joined.resource.locate(joined.managed[1].pointer).line == 16
-    assert roles[("user", "dave")].meta["group_principals"] == [roles[("group", "ops")]]
+    assert roles[("user", "dave")].member_of == [roles[("group", "ops")]]
 
 
 def test_terraform_escalation_over_an_external_users_policies(tmp_path):
@@ -168,7 +168,7 @@ def test_terraform_external_principal_joins_over_sibling_files_and_is_emitted_on
     # the key and the attachment of user "ci" join one user, declared in b.tf
     assert [(r.name, r.principal_type) for r in roles_b] == [("ci", "user")]
     (ci,) = roles_b
-    assert ci.meta["access_keys"] == ["aws_iam_access_key.ci"]
+    assert [k.name for k in ci.access_keys] == ["aws_iam_access_key.ci"]
     findings_b = _lint(b)
     # b.tf named alone also reports the findings of var.role_name, declared in
     # a.tf, of which b.tf declares a part (an attachment): the module is the unit

@@ -15,7 +15,7 @@ from iamlint.checks.roles import user_with_powerful_permissions
 from iamlint.config import Config
 from iamlint.knowledge import managed
 from iamlint.model.document import Document
-from iamlint.model.role import Role
+from iamlint.model.role import AccessKey, Role
 
 FIXTURES = Path(__file__).parent / "fixtures"
 REPO = Path(__file__).resolve().parents[2]
@@ -360,14 +360,17 @@ def test_user_with_declared_access_key_is_reported_even_without_power():
         def __init__(self, role):
             self.role = role
 
+    resource = Document("template.yaml", {"Type": "AWS::IAM::User"}, "role")
+    key = Document("template.yaml", {"Type": "AWS::IAM::AccessKey"}, "role")
     user = Role(
         "Deployer",
         "template.yaml",
-        Document("template.yaml", {"Type": "AWS::IAM::User"}, "role"),
+        resource,
         principal_type="user",
-        meta={"access_keys": ["DeployerKey"]},
+        access_keys=[AccessKey("DeployerKey", key, "")],
     )
     reports = list(user_with_powerful_permissions(Ctx(user)))
     assert len(reports) == 1 and "DeployerKey" in reports[0][0].message and "OIDC" in reports[0][0].message
-    user.meta.pop("access_keys")
+    assert reports[0][1] is key and reports[0][0].at_key  # at the key's logical id
+    user.access_keys.clear()
     assert list(user_with_powerful_permissions(Ctx(user))) == []

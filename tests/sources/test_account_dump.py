@@ -56,7 +56,7 @@ def test_aws_cli_example_oddities():
     trusts = [d for d in source.documents if d.kind == "trust"]
     assert len(trusts) == 1
     alice = by[("user", "Alice")]
-    assert alice.groups == ["Admins"] and alice.meta["group_principals"] == [admins]
+    assert alice.groups == ["Admins"] and alice.member_of == [admins]
     # customer managed policies linted once; the AWS managed one listed in Policies is not
     owners = sorted(d.owner for d in source.documents if d.owner.startswith("policy/"))
     assert owners == ["policy/S3-read-only-specific-bucket", "policy/create-update-delete-set-managed-policies"]
@@ -189,7 +189,7 @@ def test_service_linked_roles_are_marked():
         ]
     }
     source, _ = _read(dump)
-    assert source.roles[0].meta["service_linked"] is True
+    assert source.roles[0].service_linked is True
     assert all(d.meta.get("service_linked") for d in source.documents)
     assert not [f for f in _lint(dump).findings if f.rule == "IAM401"]
 

@@ -374,8 +374,11 @@ Resources:
 def test_access_keys_are_recorded_on_their_users_and_reported_at_the_key():
     result = read_source("template.yaml", ACCESS_KEYS_YAML.encode())
     users = {r.name: r for r in result.roles}
-    assert users["Deployer"].meta["access_keys"] == ["DeployerKey", "ByNameKey"]  # !Ref and the literal UserName
-    assert users["legacy-ci"].meta["access_keys"] == ["ExternalKey"]  # a user this template does not define
+    assert [k.name for k in users["Deployer"].access_keys] == [
+        "DeployerKey",
+        "ByNameKey",
+    ]  # !Ref and the literal UserName
+    assert [k.name for k in users["legacy-ci"].access_keys] == ["ExternalKey"]  # a user this template does not define
     assert "access_keys" not in users["Quiet"].meta  # Inactive
     findings = [f for f in lint_bytes("template.yaml", ACCESS_KEYS_YAML.encode()).findings if f.rule == "IAM405"]
     lines = ACCESS_KEYS_YAML.splitlines()

@@ -332,10 +332,10 @@ def test_access_keys_are_recorded_on_their_users_and_reported_at_the_key(tmp_pat
     path.write_text(ACCESS_KEYS_TF)
     result = read(path)
     users = {r.name: r for r in result.roles}
-    assert users["aws_iam_user.deployer"].meta["access_keys"] == ["aws_iam_access_key.deployer"]
-    assert users["aws_iam_user.named"].meta["access_keys"] == ["aws_iam_access_key.by_name"]
+    assert [k.name for k in users["aws_iam_user.deployer"].access_keys] == ["aws_iam_access_key.deployer"]
+    assert [k.name for k in users["aws_iam_user.named"].access_keys] == ["aws_iam_access_key.by_name"]
     # a key of a user the module does not declare still belongs to a user
-    assert users["legacy-ci"].meta["access_keys"] == ["aws_iam_access_key.elsewhere"]
+    assert [k.name for k in users["legacy-ci"].access_keys] == ["aws_iam_access_key.elsewhere"]
     assert "access_keys" not in users["aws_iam_user.quiet"].meta  # Inactive
     findings = [f for f in lint_bytes(str(path), path.read_bytes()).findings if f.rule == "IAM405"]
     assert sorted(f.line for f in findings) == [
@@ -515,7 +515,7 @@ def test_vpc_endpoint_policy_in_a_plan_is_a_resource_document(tmp_path):
     [doc] = result.documents
     assert (doc.kind, doc.meta["resource_type"]) == ("resource", "aws_vpc_endpoint")
     [user] = result.roles
-    assert user.meta["access_keys"] == ["aws_iam_access_key.u"]
+    assert [k.name for k in user.access_keys] == ["aws_iam_access_key.u"]
     findings = lint_bytes(str(path), path.read_bytes()).findings
     assert not [f for f in findings if f.rule == "IAM501"]
     [key] = [f for f in findings if f.rule == "IAM405"]

@@ -42,4 +42,4 @@ def test_splat_named_principals_are_assembled_with_their_attachments():
         "arn:aws:iam::aws:policy/AdminstratorAccess",
     ]
     assert [a.arn for a in roles["aws_iam_user.u"].managed] == ["arn:aws:iam::aws:policy/AdministratorAccess"]
-    assert roles["aws_iam_user.u"].meta["access_keys"] == ["aws_iam_access_key.u"]
+    assert [k.name for k in roles["aws_iam_user.u"].access_keys] == ["aws_iam_access_key.u"]
