@@ -92,7 +92,9 @@ class ModuleView:
                 continue
             if key != here:
                 count += 1
-            files.append((full, text))
+            # spelled as the named file is (``role.tf``, not ``./role.tf``): a
+            # finding's file is the module file's path as the user wrote it
+            files.append((os.path.join(os.path.dirname(path), name), text))
         return cls(directory, tuple(files))
 
     @classmethod
@@ -156,9 +158,12 @@ def _decode(data: bytes | None) -> str | None:
 
 
 def normalized(text: str) -> str:
-    """A module file's text as a view holds it: ``\n`` line ends, no byte-order mark
-    (the named file too, so that a module's files are read alike whichever is named)."""
-    return text.replace("\r\n", "\n").replace("\r", "\n").lstrip("\ufeff")
+    """A module file's text as a view holds it: without a byte-order mark (the
+    named file too, so that a module's files are read alike whichever is named).
+    Line ends are kept: a carriage return inside a string is part of the value
+    the user wrote (and is shown escaped in messages), and the HCL reader takes
+    CRLF files as they are."""
+    return text.lstrip("\ufeff")
 
 
 def read_sibling(path: str, module_dir: str, root: str | None = None) -> str | None:

@@ -155,3 +155,21 @@ def test_a_module_lint_is_not_reused_once_a_file_it_includes_changed(tmp_path):
     (tmp_path / "policy.json").write_text('{"Version": "2012-10-17", "Statement": [{"Effect": "Allow"}]}')
     again = lint_bytes(str(main), main.read_bytes())
     assert "IAM003" in [f.rule for f in again.findings]
+
+
+@pytest.mark.parametrize("crlf", [False, True])
+def test_a_bare_relative_name_and_crlf_lines_lint_the_whole_module(module, monkeypatch, crlf):
+    """``iamlint role.tf`` from the module's directory (pre-commit's cwd is the
+    repository; an editor may pass a bare name): the file's own documents are
+    read and the sibling's findings are spelled ``attach.tf``, not ``./attach.tf``;
+    a CRLF file keeps its carriage returns and reads the same."""
+    mod = module("github_admin")
+    if crlf:
+        (mod / "role.tf").write_bytes((mod / "role.tf").read_bytes().replace(b"\n", b"\r\n"))
+    monkeypatch.chdir(mod)
+    found = sorted((f.rule, f.file, f.line, f.column) for f in _run(Path("role.tf")).findings)
+    assert found == [
+        ("IAM308", "role.tf", 11, 70),
+        ("IAM401", "attach.tf", 3, 16),
+        ("IAM404", "role.tf", 5, 18),
+    ]
