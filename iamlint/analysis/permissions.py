@@ -42,7 +42,9 @@ import re
 from collections.abc import Iterable, Iterator
 from typing import NamedTuple
 
-from iamlint.knowledge import catalog, globs
+from iamlint.iam import scope, wildcard
+from iamlint.iam.wildcard import match_lower
+from iamlint.knowledge import catalog
 from iamlint.knowledge.catalog import ActionSet
 from iamlint.knowledge.escalation import EscalationMethod, SensitiveAction, privesc_methods, sensitive_actions
 from iamlint.model.policy import Policy, Statement
@@ -65,7 +67,6 @@ __all__ = [
     "statement_allows",
     "statement_label",
     "supports_resource_level",
-    "wildcard_match",
 ]
 
 
@@ -136,7 +137,7 @@ def action_set(stmt: Statement) -> ActionSet:
 
 
 #: A lower-case action glob as a regex for ``fullmatch`` (linear time, cached).
-_action_glob = globs.compile_glob
+_action_glob = wildcard.compile_pattern
 
 
 class _Matcher:
@@ -235,7 +236,7 @@ def is_broad_resource(value: object) -> bool:
 
 
 #: A Resource glob as a regex for ``fullmatch``, case-sensitive as ARNs are.
-_resource_glob = globs.compile_glob
+_resource_glob = wildcard.compile_pattern
 
 
 def _resource_strings(stmt: Statement) -> list[str]:
@@ -281,44 +282,13 @@ def statement_covers_resource(stmt: Statement, resource: str | None) -> bool:
     return any(_resource_glob(v).fullmatch(resource) for v in values)
 
 
-#: Condition keys that, tested positively, narrow the resources a statement
-#: applies to (attribute-based access control, calls made only through an AWS
-#: service, resources of one account or organisation).
-RESOURCE_NARROWING_KEYS = frozenset(
-    {
-        "aws:resourceaccount",
-        "aws:resourceorgid",
-        "aws:resourceorgpaths",
-        "aws:calledvia",
-        "aws:calledviafirst",
-        "aws:calledvialast",
-        "aws:viaawsservice",
-        "kms:viaservice",
-        "iam:policyarn",
-    }
-)
-_NEGATED_OPERATOR = re.compile(r"Not(Equals|Like|IpAddress)", re.IGNORECASE)
-
-
 def narrowing_conditions(stmt: Statement) -> list[str]:
-    """Keys of the statement's positive conditions that narrow its resources
-    (``aws:ResourceTag/...``, ``<svc>:ResourceTag/...``, ``aws:CalledVia`` ...)."""
+    """Keys of the statement's conditions that narrow its resources
+    (:func:`iamlint.iam.scope.narrowing_conditions`), memoised per statement."""
     facts = stmt.fact(_Facts)
     cached = facts.narrowing
     if cached is None:
-        cached = []
-        block = stmt.raw.get("Condition")
-        if isinstance(block, dict) and block:
-            for cond in stmt.conditions:
-                op = cond.base_operator.lower()
-                if _NEGATED_OPERATOR.search(cond.base_operator) or op == "null" or cond.if_exists:
-                    continue
-                key = cond.key_lower
-                if key == "aws:viaawsservice" and not any(str(v).lower() == "true" for v in cond.strings()):
-                    continue
-                if key in RESOURCE_NARROWING_KEYS or "resourcetag/" in key:
-                    cached.append(cond.key)
-        facts.narrowing = cached
+        cached = facts.narrowing = scope.narrowing_conditions(stmt)
     return cached
 
 
@@ -425,27 +395,6 @@ def _targets() -> tuple[dict[str, int], dict[str, tuple[tuple[str, int], ...]], 
     return bits, {k: tuple(v) for k, v in by_service.items()}, everything
 
 
-def wildcard_match(pattern: str, name: str) -> bool:
-    """IAM glob match of a lower-case pattern holding a wildcard against a
-    lower-case name, as ``_action_glob(pattern).fullmatch(name)`` but without
-    compiling a regex for ``*``-only patterns."""
-    if "?" in pattern:
-        return _action_glob(pattern).fullmatch(name) is not None
-    parts = pattern.split("*")
-    first, last = parts[0], parts[-1]
-    end = len(name) - len(last)
-    if end < len(first) or not name.startswith(first) or not name.endswith(last):
-        return False
-    pos = len(first)
-    for middle in parts[1:-1]:
-        if middle:
-            found = name.find(middle, pos, end)
-            if found < 0:
-                return False
-            pos = found + len(middle)
-    return True
-
-
 @functools.lru_cache(maxsize=32768)
 def _pattern_mask(pattern_lower: str) -> int:
     """Bit mask of the targets the (lower-case) action pattern matches."""
@@ -459,7 +408,7 @@ def _pattern_mask(pattern_lower: str) -> int:
         candidates = tuple(bits.items())
     mask = 0
     for name, bit in candidates:
-        if wildcard_match(pattern_lower, name):
+        if match_lower(pattern_lower, name):
             mask |= bit
     return mask
 

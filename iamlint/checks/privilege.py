@@ -21,39 +21,22 @@ from iamlint.analysis.permissions import (
     has_star_resource_value,
     is_broad_resource,
     is_full_wildcard_pattern,
+    narrowing_conditions,
     statement_covers_resource,
     statement_has_broad_resource,
     statement_is_admin,
     statement_label,
     supports_resource_level,
-    wildcard_match,
 )
 from iamlint.engine.report import Report
 from iamlint.engine.runner import Context
+from iamlint.iam.conditions import operator_info
+from iamlint.iam.scope import pass_role_conditions
+from iamlint.iam.wildcard import match_lower
 from iamlint.knowledge import catalog
 from iamlint.model.policy import Statement
 from iamlint.vocabulary import Severity
 
-# Condition keys that narrow which resources a statement applies to, so that
-# `Resource: "*"` is not really "every resource" (attribute-based access
-# control, calls made through a named service, resources of one account/org).
-_RESOURCE_NARROWING_KEYS = frozenset(
-    {
-        "aws:resourceaccount",
-        "aws:resourceorgid",
-        "aws:resourceorgpaths",
-        "aws:calledvia",
-        "aws:calledviafirst",
-        "aws:calledvialast",
-        "kms:viaservice",
-        "iam:passedtoservice",
-        "iam:associatedresourcearn",
-        "ec2:resourcetag",
-        "aws:sourcevpce",
-        "aws:sourcevpc",
-    }
-)
-_NEGATED_OPERATOR = re.compile(r"Not(Equals|Like|IpAddress)", re.IGNORECASE)
 _SERVICE_WIDE = re.compile(r"^([A-Za-z0-9-]+):\*+$")
 
 
@@ -75,21 +58,9 @@ def _has_actions(stmt: Statement) -> bool:
 
 
 def _narrowing_conditions(stmt: Statement) -> list[str]:
-    """Keys of positive conditions that limit the resources a statement applies to
-    (once per statement)."""
-    return stmt.fact(_find_narrowing_conditions)
-
-
-def _find_narrowing_conditions(stmt: Statement) -> list[str]:
-    keys: list[str] = []
-    if "Condition" in stmt.raw:
-        for cond in stmt.conditions:
-            key = cond.key_lower
-            if _NEGATED_OPERATOR.search(cond.base_operator) or cond.base_operator.lower() == "null":
-                continue
-            if key in _RESOURCE_NARROWING_KEYS or "resourcetag/" in key or key.endswith(":resourcetag"):
-                keys.append(cond.key)
-    return keys
+    """Keys of conditions that narrow the resources (iamlint.iam.scope), or that
+    only iam:PassRole carries (IAM206 judges those)."""
+    return narrowing_conditions(stmt) or pass_role_conditions(stmt)
 
 
 def _has_star(stmt: Statement) -> bool:
@@ -136,7 +107,7 @@ def _action_pointer(stmt: Statement, action: str) -> tuple[str, bool]:
     target = action.lower()
     for index, value in _raw_action_values(stmt):
         pattern = value.lower()
-        if pattern == target if ("*" not in pattern and "?" not in pattern) else wildcard_match(pattern, target):
+        if match_lower(pattern, target):
             return (stmt.ptr("Action") if index is None else stmt.ptr("Action", index)), False
     return stmt.ptr("Action"), True
 
@@ -448,7 +419,8 @@ def write_access_on_all_resources(ctx: Context) -> Iterator[Report]:
 def _passed_to_service(stmt: Statement) -> list[str]:
     vals: list[str] = []
     for cond in stmt.conditions_on("iam:PassedToService"):
-        if _NEGATED_OPERATOR.search(cond.base_operator) or cond.if_exists:
+        info = operator_info(cond.operator)
+        if info.negated or info.if_exists:
             continue
         vals += [v for v in cond.strings() if v.strip("*")]
     return vals

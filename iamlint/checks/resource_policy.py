@@ -8,41 +8,9 @@ from collections.abc import Iterator
 from iamlint.analysis.permissions import covers_action, is_full_wildcard, statement_label
 from iamlint.engine.report import Report
 from iamlint.engine.runner import Context
-from iamlint.model.policy import Condition, Statement, Value
+from iamlint.iam.scope import restricting_conditions
+from iamlint.model.policy import Statement, Value
 
-# Condition keys that, tested positively, limit who can use an Allow granted to
-# "*": the caller's organisation/account/ARN, the calling resource (confused
-# deputy protection for service principals), or the network path.
-RESTRICTING_KEYS = frozenset(
-    {
-        "aws:principalorgid",
-        "aws:principalorgpaths",
-        "aws:principalaccount",
-        "aws:principalarn",
-        "aws:userid",
-        "aws:username",
-        "aws:principalservicename",
-        "aws:principalservicenameslist",
-        "aws:sourcearn",
-        "aws:sourceaccount",
-        "aws:sourceowner",
-        "aws:sourceorgid",
-        "aws:sourceorgpaths",
-        "aws:sourcevpce",
-        "aws:sourcevpc",
-        "aws:sourceip",
-        "aws:vpcsourceip",
-        "kms:calleraccount",
-        "s3:dataaccesspointaccount",
-        "s3:dataaccesspointarn",
-        "sns:endpoint",
-        "sqs:sourcearn",
-    }
-)
-#: Bool keys that restrict only when required to be true
-RESTRICTING_BOOL_KEYS = frozenset({"aws:principalisawsservice"})
-_OPEN_NETWORKS = frozenset({"0.0.0.0/0", "::/0"})
-_NEGATED = re.compile(r"Not(Equals|Like|IpAddress)", re.IGNORECASE)
 _ACCOUNT_WILDCARD_ARN = re.compile(r"^arn:[^:]*:iam::\*:")
 
 
@@ -64,30 +32,6 @@ def _public_principal(stmt: Statement) -> Value | None:
         if ptype == "AWS" and (v == "*" or _ACCOUNT_WILDCARD_ARN.match(v)):
             return value
     return None
-
-
-def _restricts(cond: Condition) -> bool:
-    if cond.if_exists or cond.qualifier.lower() == "forallvalues":
-        return False  # passes when the key is absent (e.g. an anonymous request)
-    op = cond.base_operator
-    if _NEGATED.search(op) or op.lower() == "null":
-        return False
-    key = cond.key_lower
-    values = [v.value for v in cond.values]
-    if key in RESTRICTING_BOOL_KEYS:
-        return any(str(v).lower() == "true" for v in values)
-    if key not in RESTRICTING_KEYS:
-        return False
-    strings = [v for v in values if isinstance(v, str)]
-    if any(not isinstance(v, str) for v in values):
-        return True  # unresolved IaC value: assume it names something
-    if key in ("aws:sourceip", "aws:vpcsourceip") and any(s in _OPEN_NETWORKS for s in strings):
-        return False
-    return bool(strings) and all(s.strip("*?") for s in strings)
-
-
-def restricting_conditions(stmt: Statement) -> list[Condition]:
-    return [c for c in stmt.conditions if _restricts(c)]
 
 
 def _is_endpoint_policy(ctx: Context) -> bool:

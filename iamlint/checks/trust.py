@@ -16,34 +16,23 @@ Service-linked roles (``meta["service_linked"]``, set by sources for the path
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Iterator
+from dataclasses import dataclass
 
 from iamlint.engine.report import Report
 from iamlint.engine.runner import Context
-from iamlint.knowledge import globs
+from iamlint.iam.conditions import operator_info
+from iamlint.iam.scope import KeyState, key_state, pins_caller, unknown_conditions
+from iamlint.iam.wildcard import has_wildcard, match_action
 from iamlint.knowledge import providers as kb
-from iamlint.model.policy import Condition, Opaque, Statement, Value
+from iamlint.model.policy import Opaque, Statement
 from iamlint.vocabulary import Severity
 
-_WILD = re.compile(r"[*?]")
 _ACCOUNT = re.compile(r"^\d{12}$")
 _PRINCIPAL_ARN = re.compile(
     r"^arn:(?P<partition>[^:]*):(?P<service>iam|sts)::(?P<account>[^:]*):(?P<rest>.*)$", re.IGNORECASE
 )
 _PLACEHOLDER = re.compile(r"\$\{[^}]*\}")
-
-NEGATED = {
-    "stringnotequals",
-    "stringnotlike",
-    "stringnotequalsignorecase",
-    "arnnotequals",
-    "arnnotlike",
-    "numericnotequals",
-    "datenotequals",
-    "notipaddress",
-}
-LIKE = {"stringlike", "arnlike", "arnequals"}
 
 # keys that pin who the caller is when the principal is a wildcard (issue 4, rule 1)
 PIN_KEYS = (
@@ -85,122 +74,18 @@ def _ptype(ptype: str) -> str:
     return ptype if ptype == "*" else str(ptype).lower()
 
 
-def _is_wild(value: str) -> bool:
-    return bool(_WILD.search(value))
-
-
-def _op(cond: Condition) -> str:
-    return cond.base_operator.lower()
-
-
-def _null_required(st: Statement, key: str) -> bool:
-    """A ``Null`` condition with ``false`` requires the key to be present."""
-    for c in st.conditions_on(key):
-        if (
-            _op(c) == "null"
-            and not c.if_exists
-            and any(v.value is False or (isinstance(v.value, str) and v.value.lower() == "false") for v in c.values)
-        ):
-            return True
-    return False
-
-
-@dataclass
-class KeyState:
-    """How a statement constrains one condition key."""
-
-    strong: list[Condition] = field(default_factory=list)  # must be present and match
-    weak: list[Condition] = field(default_factory=list)  # pass when the key is absent
-    negated: list[Condition] = field(default_factory=list)
-
-    @property
-    def constrained(self) -> bool:
-        return bool(self.strong)
-
-
-def key_state(st: Statement, keys: Iterable[str]) -> KeyState:
-    state = KeyState()
-    for key in keys:
-        required = _null_required(st, key)
-        for c in st.conditions_on(key):
-            op = _op(c)
-            if op == "null":
-                continue
-            if op in NEGATED:
-                state.negated.append(c)
-            elif c.if_exists or (c.qualifier.lower() == "forallvalues" and not required):
-                state.weak.append(c)
-            else:
-                state.strong.append(c)
-    return state
-
-
-def _value_pins(cond: Condition, value: Value) -> bool:
-    """Does this value of a positive condition restrict the caller to something specific?"""
-    v = value.value
-    if isinstance(v, Opaque) or not isinstance(v, str):
-        return True  # unknown: give the benefit of the doubt
-    text = v.strip()
-    if not text:
-        return False
-    if _op(cond) not in LIKE or not _is_wild(text):
-        return True
-    if not text.strip("*?"):
-        return False
-    key = cond.key_lower
-    if key in ("aws:principalarn", "aws:sourcearn"):
-        parts = text.split(":")
-        return len(parts) >= 5 and not _is_wild(parts[4]) and parts[4] != ""
-    if key in ("aws:principalorgpaths", "aws:sourceorgpaths"):
-        return bool(re.match(r"^o-[a-z0-9]+/", text))
-    return False
-
-
-def _unknown_conditions(st: Statement) -> bool:
-    """The statement's conditions are (partly) unresolved IaC (a dynamic block,
-    ``!If``, a variable): they may pin anything, so condition-based rules stay quiet."""
-    block = st.raw.get("Condition")
-    if isinstance(block, Opaque):
-        return True
-    if isinstance(block, dict):
-        return any(isinstance(op, Opaque) or isinstance(keys, Opaque) or "${" in str(op) for op, keys in block.items())
-    return False
-
-
-def _pinned(st: Statement, keys: Iterable[str]) -> bool:
-    """Some positive condition on ``keys`` pins the caller: every value of it (they
-    are ORed) is specific.  Unknown (unresolved) conditions count as pinning."""
-    if _unknown_conditions(st):
-        return True
-    state = key_state(st, keys)
-    for cond in state.strong:
-        if _op(cond) == "bool" or cond.key_lower == "aws:multifactorauthpresent":
-            if any(v.value is True or (isinstance(v.value, str) and v.value.lower() == "true") for v in cond.values):
-                return True
-            continue
-        if cond.key_lower == "aws:multifactorauthage" and cond.values:
-            return True
-        if cond.values and all(_value_pins(cond, v) for v in cond.values):
-            return True
-    return False
-
-
 def _actions(st: Statement) -> set[str] | None:
     """The role-assumption actions the statement allows (lower case), or None
     when it uses NotAction (then every assume action is allowed)."""
     if st.not_action:
         listed = {a.lower() for a in st.action_strings()}
-        return {a for a in ASSUME_ACTIONS if not any(_glob(p, a) for p in listed)}
+        return {a for a in ASSUME_ACTIONS if not any(match_action(p, a) for p in listed)}
     out: set[str] = set()
     for a in st.action_strings():
         for cand in ASSUME_ACTIONS:
-            if _glob(a.lower(), cand):
+            if match_action(a, cand):
                 out.add(cand)
     return out
-
-
-def _glob(pattern: str, text: str) -> bool:
-    return pattern == "*" or globs.glob_match(pattern, text)
 
 
 def _has_opaque_action(st: Statement) -> bool:
@@ -244,7 +129,7 @@ def _trusted_accounts(ctx: Context) -> set[str]:
 def wildcard_principal_trust(ctx: Context) -> Iterator[Report]:
     for st in _allow_statements(ctx):
         wild = [v for t, v in st.principals if _ptype(t) in ("*", "aws") and v.value == "*"]
-        if not wild or _pinned(st, PIN_KEYS):
+        if not wild or pins_caller(st, PIN_KEYS):
             continue
         for v in wild:
             what = '`"Principal": "*"`' if st.raw.get("Principal") == "*" else '`"AWS": "*"`'
@@ -264,7 +149,7 @@ def wildcard_in_principal_arn(ctx: Context) -> Iterator[Report]:
             if _ptype(t) != "aws" or not isinstance(v.value, str):
                 continue
             text = _PLACEHOLDER.sub("", v.value)
-            if v.value != "*" and _is_wild(text):
+            if v.value != "*" and has_wildcard(text):
                 yield Report(
                     v.pointer,
                     f"principal {v.value!r} contains a wildcard: IAM accepts a wildcard only as the whole "
@@ -307,7 +192,7 @@ def _cross_account(ctx: Context):
 
 def cross_account_trust_without_condition(ctx: Context) -> Iterator[Report]:
     for st, v, account in _cross_account(ctx):
-        if _pinned(st, CROSS_ACCOUNT_KEYS + MFA_KEYS):
+        if pins_caller(st, CROSS_ACCOUNT_KEYS + MFA_KEYS):
             continue
         who = (
             ("every principal of account " + account)
@@ -326,7 +211,7 @@ def whole_account_trust(ctx: Context) -> Iterator[Report]:
     for st, v, account in _cross_account(ctx):
         if not _is_whole_account(v.value):
             continue
-        if _unknown_conditions(st) or not _pinned(st, CROSS_ACCOUNT_KEYS + MFA_KEYS):
+        if unknown_conditions(st) or not pins_caller(st, CROSS_ACCOUNT_KEYS + MFA_KEYS):
             continue  # IAM304 reports it, or the conditions are unknown
         yield Report(
             v.pointer,
@@ -381,7 +266,7 @@ def _claims(st: Statement, fed: kb.Federated) -> list[_Claim]:
 
 def _missing(ctx: Context, role: str) -> Iterator[Report]:
     for st, v, fed in _web_identity_principals(ctx):
-        if _unknown_conditions(st):
+        if unknown_conditions(st):
             continue
         prov = fed.provider
         claims = _claims(st, fed)
@@ -437,11 +322,11 @@ def oidc_claim_wildcard(ctx: Context) -> Iterator[Report]:
             if c.spec.get("role") not in ("subject", "audience"):
                 continue
             for cond in c.state.strong:
-                if _op(cond) not in LIKE:
+                if not operator_info(cond.operator).wildcards:
                     continue
                 worst = None
                 for val in cond.values:
-                    if not isinstance(val.value, str) or not _is_wild(val.value):
+                    if not isinstance(val.value, str) or not has_wildcard(val.value):
                         continue
                     sev, admits = kb.wildcard_grade(c.spec, val.value)
                     if worst is None or _SEVERITY_ORDER[sev] > _SEVERITY_ORDER[worst[0]]:
@@ -465,7 +350,7 @@ def oidc_condition_passes_without_claim(ctx: Context) -> Iterator[Report]:
             for cond in c.state.weak:
                 why = (
                     "`...IfExists` passes when the token has no such claim"
-                    if cond.if_exists
+                    if operator_info(cond.operator).if_exists
                     else "`ForAllValues:` is true when the claim is absent"
                 )
                 yield Report(
@@ -486,7 +371,7 @@ def saml_trust_without_audience(ctx: Context) -> Iterator[Report]:
         ]
         if not saml:
             continue
-        if _pinned_saml(st):
+        if pins_caller(st, ["saml:aud"]):
             continue
         yield Report(
             saml[0].pointer,
@@ -494,13 +379,6 @@ def saml_trust_without_audience(ctx: Context) -> Iterator[Report]:
             "provider can be replayed to assume the role; add `StringEquals` "
             '`"SAML:aud": "https://signin.aws.amazon.com/saml"`',
         )
-
-
-def _pinned_saml(st: Statement) -> bool:
-    if _unknown_conditions(st):
-        return True
-    state = key_state(st, ["saml:aud"])
-    return any(cond.values and all(_value_pins(cond, v) for v in cond.values) for cond in state.strong)
 
 
 # -- IAM311 principal / action mismatch ----------------------------------------
@@ -577,7 +455,7 @@ def _service_problem(text: str) -> str | None:
         return f"must be lower case: {text.lower()!r}"
     if text.lower().startswith(("arn:", "https://", "http://")):
         return "is an ARN or URL; a service principal is a name like 'ec2.amazonaws.com'"
-    if text == "*" or _is_wild(text):
+    if text == "*" or has_wildcard(text):
         return "cannot contain a wildcard; name the service"
     if re.fullmatch(r"[a-z0-9-]+", text):
         return f"is missing the domain: {text + '.amazonaws.com'!r}"
@@ -614,7 +492,7 @@ def service_trust_confused_deputy(ctx: Context) -> Iterator[Report]:
             entry = kb.confused_deputy_service(v.value)
             if entry is None:
                 continue
-            if _pinned(st, keys):
+            if pins_caller(st, keys):
                 continue
             yield Report(
                 v.pointer,

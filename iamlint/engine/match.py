@@ -25,7 +25,8 @@ from typing import Any, Protocol
 
 from iamlint.engine.errors import RuleLoadError
 from iamlint.engine.report import Report
-from iamlint.knowledge import globs
+from iamlint.iam.conditions import operator_info
+from iamlint.iam.wildcard import match as glob_match
 from iamlint.knowledge.catalog import ActionSet
 from iamlint.model.document import Document
 from iamlint.model.policy import Condition, Policy, Statement
@@ -38,16 +39,6 @@ Spec = Any
 
 _REPORT_KEYS = ("message", "at")
 _ACCOUNT = re.compile(r"^(?:arn:[^:]*:iam::)?([0-9]{12})(?::.*)?$")
-_NEGATED_OPS = (
-    "StringNotEquals",
-    "StringNotLike",
-    "StringNotEqualsIgnoreCase",
-    "ArnNotEquals",
-    "ArnNotLike",
-    "NumericNotEquals",
-    "DateNotEquals",
-)
-_LIKE_OPS = ("StringLike", "ArnLike", "ArnEquals")  # ArnEquals accepts wildcards like ArnLike
 
 
 class MatchError(Exception):
@@ -99,11 +90,6 @@ def validate_match(match: Any, source: str = "<rule>") -> None:
 
 def _as_list(value: Any) -> list[Any]:
     return list(value) if isinstance(value, list) else [value]
-
-
-def glob_match(pattern: str, text: str, ci: bool = False) -> bool:
-    """IAM wildcard match (``*`` any run, ``?`` one character), in linear time."""
-    return globs.glob_match(pattern, text, ci)
 
 
 def glob_covers(written: str, wanted: str, ci: bool = False) -> bool:
@@ -158,9 +144,9 @@ def _principal_ok(ptype: str, value: Any, spec: dict[str, Any]) -> bool:
         # "Principal": "*" is everyone, which includes every AWS principal
         if ptype.lower() not in types and not (ptype == "*" and "aws" in types):
             return False
-    if "value" in spec and not any(glob_match(p, value, ci=True) for p in _as_list(spec["value"])):
+    if "value" in spec and not any(glob_match(p, value, True) for p in _as_list(spec["value"])):
         return False
-    if "value-not" in spec and any(glob_match(p, value, ci=True) for p in _as_list(spec["value-not"])):
+    if "value-not" in spec and any(glob_match(p, value, True) for p in _as_list(spec["value-not"])):
         return False
     if "account-in" in spec or "account-not-in" in spec:
         if value == "*":
@@ -274,11 +260,11 @@ def _p_resource(spec: Spec) -> Predicate:
 
 
 def _condition_admits(cond: Condition, patterns: list[str]) -> str | None:
-    base = cond.base_operator
-    if base in _NEGATED_OPS:
+    info = operator_info(cond.operator)
+    if info.negated:
         return None
-    ci = base.endswith("IgnoreCase")
-    like = base in _LIKE_OPS
+    ci = info.ignore_case
+    like = info.wildcards
     for v in cond.values:
         if not isinstance(v.value, (str, int, float, bool)) or v.value is None:
             continue
@@ -301,7 +287,7 @@ def _p_condition(spec: Spec) -> Predicate:
         found = [
             c
             for c in st.conditions
-            if glob_match(key, c.key, ci=True) and (ops is None or any(glob_match(o, c.operator, ci=True) for o in ops))
+            if glob_match(key, c.key, True) and (ops is None or any(glob_match(o, c.operator, True) for o in ops))
         ]
         if values is not None:
             for c in found:

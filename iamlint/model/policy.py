@@ -101,21 +101,6 @@ class Condition(NamedTuple):
     pointer: str  # /Statement/0/Condition/<op>/<key>
 
     @property
-    def base_operator(self) -> str:
-        """Operator without set qualifier and IfExists: ``StringLike``."""
-        op = self.operator.split(":", 1)[-1]
-        return op[: -len("IfExists")] if op.endswith("IfExists") else op
-
-    @property
-    def qualifier(self) -> str:
-        """``ForAnyValue``, ``ForAllValues`` or ``""``."""
-        return self.operator.split(":", 1)[0] if ":" in self.operator else ""
-
-    @property
-    def if_exists(self) -> bool:
-        return self.operator.endswith("IfExists")
-
-    @property
     def key_lower(self) -> str:
         return self.key.lower()
 

@@ -1,11 +1,10 @@
 """The precomputed fast paths of the permissions API (target-action bit masks,
-per-statement facts, the ``*``-only glob matcher) answer exactly as the
+per-statement facts) answer exactly as the
 general pattern-matching path does."""
 
 from __future__ import annotations
 
 import itertools
-import random
 
 import pytest
 
@@ -17,10 +16,8 @@ from iamlint.analysis.permissions import (
     statement_has_broad_resource,
     statement_is_admin,
     statement_matches,
-    wildcard_match,
 )
 from iamlint.knowledge.escalation import privesc_methods, sensitive_actions
-from iamlint.knowledge.globs import compile_glob
 from iamlint.model.policy import Opaque, Policy
 
 
@@ -132,14 +129,3 @@ def test_admin_spellings():
     assert not statement_is_admin(Permissions(P({"Effect": "Allow", "Action": "*:*:*", "Resource": "*"})).allows[0])
 
 
-def test_wildcard_match_agrees_with_the_regex():
-    rng = random.Random(7)
-    for _ in range(20000):
-        pattern = "".join(rng.choice("ab:*?") for _ in range(rng.randint(1, 7)))
-        if "*" not in pattern and "?" not in pattern:
-            continue
-        name = "".join(rng.choice("ab:") for _ in range(rng.randint(0, 7)))
-        assert wildcard_match(pattern, name) == (compile_glob(pattern).fullmatch(name) is not None), (pattern, name)
-    assert wildcard_match("iam:*role*", "iam:passrole")
-    assert not wildcard_match("iam:*role", "iam:passroles")
-    assert wildcard_match("*:*", "a:b") and not wildcard_match("a*a", "a")

@@ -1,0 +1,18 @@
+"""IAM semantics, in one place: how IAM reads a policy, with no data and no I/O.
+
+The layer above :mod:`iamlint.knowledge` (it may ask the catalog) and below
+:mod:`iamlint.analysis` and :mod:`iamlint.checks`, which reason with it:
+
+* :mod:`iamlint.iam.wildcard` — the one wildcard engine (``*``/``?``; actions
+  case-insensitive, ARNs and values case-sensitive; linear time);
+* :mod:`iamlint.iam.conditions` — the one condition model: an operator as
+  written, read into a typed record (negation, ``...IfExists``,
+  ``ForAllValues:``/``ForAnyValue:``, ``Null``, wildcard-expanding
+  operators) and what a value holds (wildcards, policy variables);
+* :mod:`iamlint.iam.scope` — the one definition each of "pins the caller"
+  (trust policies), "restricts the caller" (resource policies) and "narrows
+  the resources" (identity policies).
+
+Nothing here reads files, keeps state across documents (beyond bounded
+``lru_cache``s of pure functions) or knows about rules and findings.
+"""

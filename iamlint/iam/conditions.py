@@ -1,0 +1,135 @@
+"""The one condition model: what a condition operator and its values mean.
+
+An operator as written, ``[ForAllValues:|ForAnyValue:]<Base>[IfExists]``, is
+split by :func:`iamlint.knowledge.operators.parse_operator` (the catalog of
+operators and the key types each accepts) and read here into an
+:class:`OperatorInfo`, the record every rule and analysis classifies
+conditions with:
+
+* ``negated`` — ``StringNotEquals``, ``StringNotLike``,
+  ``StringNotEqualsIgnoreCase``, ``NumericNotEquals``, ``DateNotEquals``,
+  ``NotIpAddress``, ``ArnNotEquals``, ``ArnNotLike``: true for every request
+  whose value differs, so it never pins, restricts or narrows anything;
+* ``if_exists`` — ``...IfExists`` is also true when the key is absent;
+* ``qualifier`` — ``ForAllValues:`` is true when the key is absent (the empty
+  set), ``ForAnyValue:`` is false then;
+* ``is_null`` — ``Null`` tests presence: ``"false"`` requires the key,
+  ``"true"`` requires it absent (:func:`null_requires_presence`);
+* ``wildcards`` — the operator expands ``*`` and ``?`` in its values
+  (``StringLike``, ``ArnLike``, ``ArnEquals`` and their negations);
+  ``StringEquals "*"`` is a literal star;
+* ``ignore_case`` — ``StringEqualsIgnoreCase``, ``StringNotEqualsIgnoreCase``.
+
+Operators are case-insensitive here as in :func:`parse_operator`. An
+operator the catalog does not know (IAM1xx reports it) keeps the written
+base name, and counts as negated when it is spelt like one.
+
+Values: :func:`has_variable` (a policy variable such as ``${aws:username}``,
+filled in per request) and :func:`has_wildcard`.
+
+Reference: https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition_operators.html
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from typing import NamedTuple
+
+from iamlint.knowledge.operators import parse_operator
+from iamlint.model.policy import Condition
+
+__all__ = [
+    "OperatorInfo",
+    "has_variable",
+    "has_wildcard",
+    "null_requires_presence",
+    "operator_info",
+    "passes_when_absent",
+    "true_value",
+]
+
+_SPELT_NEGATED = re.compile(r"Not(Equals|Like|IpAddress)", re.IGNORECASE)
+_WILDCARD_OPERATORS = frozenset({"StringLike", "StringNotLike", "ArnLike", "ArnNotLike", "ArnEquals", "ArnNotEquals"})
+
+
+class OperatorInfo(NamedTuple):
+    """A condition operator as IAM reads it (see the module docstring)."""
+
+    text: str  # as written, "ForAnyValue:StringLikeIfExists"
+    base: str  # canonical base name, "StringLike" (as written when unknown)
+    family: str  # String | Numeric | Date | Bool | Binary | IpAddress | Arn | Null | "" (unknown)
+    qualifier: str  # "ForAllValues" | "ForAnyValue" | ""
+    if_exists: bool
+    negated: bool
+    known: bool  # the catalog knows the base name and the qualifier
+
+    @property
+    def is_null(self) -> bool:
+        return self.family == "Null"
+
+    @property
+    def wildcards(self) -> bool:
+        """The operator expands ``*`` and ``?`` in its values."""
+        return self.base in _WILDCARD_OPERATORS
+
+    @property
+    def ignore_case(self) -> bool:
+        return self.base.endswith("IgnoreCase")
+
+
+@functools.lru_cache(maxsize=1024)
+def operator_info(text: str) -> OperatorInfo:
+    """The operator ``text`` (as written in a policy) as an :class:`OperatorInfo`."""
+    parsed = parse_operator(text)
+    op = parsed.operator
+    if op is not None:
+        return OperatorInfo(text, op.name, op.family, parsed.qualifier, parsed.if_exists, "Not" in op.name, True)
+    head, sep, rest = text.partition(":")
+    qualifier = head if sep else ""
+    base = rest if sep else text
+    if_exists = base.lower().endswith("ifexists")
+    if if_exists:
+        base = base[: -len("IfExists")]
+    return OperatorInfo(text, base, "", qualifier, if_exists, bool(_SPELT_NEGATED.search(base)), False)
+
+
+def passes_when_absent(info: OperatorInfo) -> bool:
+    """Whether the operator is true for a request without the key:
+    ``...IfExists`` and ``ForAllValues:`` (true of the empty set). Such a
+    condition never pins, restricts or narrows anything on its own."""
+    if info.is_null:
+        return False
+    return info.if_exists or info.qualifier.lower() == "forallvalues"
+
+
+def true_value(value: object) -> bool | None:
+    """A Bool/Null value as IAM reads it: ``True``/``"true"`` -> True,
+    ``False``/``"false"`` -> False (any case), anything else None."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str):
+        lower = value.strip().lower()
+        if lower == "true":
+            return True
+        if lower == "false":
+            return False
+    return None
+
+
+def null_requires_presence(cond: Condition) -> bool:
+    """A ``Null`` condition whose values are all ``false``: the request must carry the key."""
+    info = operator_info(cond.operator)
+    if not info.is_null or info.if_exists or not cond.values:
+        return False
+    return all(true_value(v.value) is False for v in cond.values)
+
+
+def has_variable(text: str) -> bool:
+    """Whether a value holds a policy variable (``${aws:username}``), filled in per request."""
+    return "${" in text
+
+
+def has_wildcard(text: str) -> bool:
+    """Whether a value holds ``*`` or ``?`` (wildcards for an operator that expands them)."""
+    return "*" in text or "?" in text
