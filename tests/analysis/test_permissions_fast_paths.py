@@ -127,5 +127,3 @@ def test_admin_spellings():
     assert not statement_is_admin(Permissions(P({"Effect": "Allow", "Action": "*", "NotResource": "*"})).allows[0])
     assert statement_is_admin(Permissions(P({"Effect": "Allow", "Action": "*", "NotResource": "arn:x"})).allows[0])
     assert not statement_is_admin(Permissions(P({"Effect": "Allow", "Action": "*:*:*", "Resource": "*"})).allows[0])
-
-
