@@ -59,7 +59,11 @@ def _has_actions(stmt: Statement) -> bool:
 
 def _narrowing_conditions(stmt: Statement) -> list[str]:
     """Keys of conditions that narrow the resources (iamlint.iam.scope), or that
-    only iam:PassRole carries (IAM206 judges those)."""
+    only iam:PassRole carries (IAM206 judges those); once per statement."""
+    return stmt.fact(_narrowing_or_pass_role)
+
+
+def _narrowing_or_pass_role(stmt: Statement) -> list[str]:
     return narrowing_conditions(stmt) or pass_role_conditions(stmt)
 
 
