@@ -42,8 +42,8 @@ import re
 from collections.abc import Iterable, Iterator
 from typing import NamedTuple
 
-from iamlint.iam import scope, wildcard
-from iamlint.iam.wildcard import match_lower
+from iamlint.iam import scope
+from iamlint.iam.wildcard import LowerPatterns, is_all_stars, match_arn, match_lower
 from iamlint.knowledge import catalog
 from iamlint.knowledge.catalog import ActionSet
 from iamlint.knowledge.escalation import EscalationMethod, SensitiveAction, privesc_methods, sensitive_actions
@@ -136,40 +136,19 @@ def action_set(stmt: Statement) -> ActionSet:
     return cached
 
 
-#: A lower-case action glob as a regex for ``fullmatch`` (linear time, cached).
-_action_glob = wildcard.compile_pattern
-
-
-class _Matcher:
+class _Matcher(LowerPatterns):
     """Cheap concrete-action matching for one statement (no catalog, no
-    per-statement regex compilation: per-pattern regexes are shared)."""
+    per-statement regex compilation: per-pattern regexes are shared);
+    ``NotAction`` complements."""
 
-    __slots__ = ("exact", "globs", "negated", "prefixes")
+    __slots__ = ("negated",)
 
     def __init__(self, stmt: Statement) -> None:
-        lowered = dict.fromkeys(p.lower() for p in action_strings(stmt))
-        self.exact = frozenset(p for p in lowered if "*" not in p and "?" not in p)
-        # ``prefix*`` (the common pattern) is one startswith test, no regex
-        prefixes = []
-        globs = []
-        for p in lowered:
-            if p not in self.exact:
-                head = p[:-1]
-                if p[-1] == "*" and "*" not in head and "?" not in head:
-                    prefixes.append(head)
-                else:
-                    globs.append(_action_glob(p))
-        self.prefixes = tuple(prefixes)
-        self.globs = tuple(globs)
+        super().__init__(p.lower() for p in action_strings(stmt))
         self.negated = stmt.not_action
 
     def allows(self, action_lower: str) -> bool:
-        listed = (
-            action_lower in self.exact
-            or action_lower.startswith(self.prefixes)
-            or any(g.fullmatch(action_lower) for g in self.globs)
-        )
-        return listed != self.negated
+        return self.matches(action_lower) != self.negated
 
 
 def _matcher(stmt: Statement) -> _Matcher:
@@ -211,12 +190,8 @@ def is_full_wildcard_pattern(pattern: str) -> bool:
     """``*``, ``*:*`` and other spellings matching every action (memoised per pattern)."""
     service, sep, action = pattern.partition(":")
     if not sep:
-        return _all_stars(pattern)
-    return _all_stars(service) and _all_stars(action)
-
-
-def _all_stars(text: str) -> bool:
-    return text != "" and not text.strip("*")
+        return is_all_stars(pattern)
+    return is_all_stars(service) and is_all_stars(action)
 
 
 # arn:partition:service:region:account:<resource> whose resource part is only
@@ -232,11 +207,7 @@ def is_broad_resource(value: object) -> bool:
     """
     if not isinstance(value, str):
         return False
-    return _all_stars(value) or _BROAD_ARN.match(value) is not None
-
-
-#: A Resource glob as a regex for ``fullmatch``, case-sensitive as ARNs are.
-_resource_glob = wildcard.compile_pattern
+    return is_all_stars(value) or _BROAD_ARN.match(value) is not None
 
 
 def _resource_strings(stmt: Statement) -> list[str]:
@@ -255,7 +226,7 @@ def has_star_resource_value(stmt: Statement) -> bool:
     facts = stmt.fact(_Facts)
     cached = facts.star_value
     if cached is None:
-        cached = facts.star_value = any(map(_all_stars, _resource_strings(stmt)))
+        cached = facts.star_value = any(map(is_all_stars, _resource_strings(stmt)))
     return cached
 
 
@@ -272,14 +243,14 @@ def statement_covers_resource(stmt: Statement, resource: str | None) -> bool:
     if resource is None:
         return bool(values) or stmt.not_resource
     if stmt.not_resource:
-        if _all_stars(resource):
+        if is_all_stars(resource):
             return not has_star_resource_value(stmt)
-        return not any(_resource_glob(v).fullmatch(resource) for v in values)
+        return not any(match_arn(v, resource) for v in values)
     if has_star_resource_value(stmt):
         return True
-    if _all_stars(resource):
+    if is_all_stars(resource):
         return False
-    return any(_resource_glob(v).fullmatch(resource) for v in values)
+    return any(match_arn(v, resource) for v in values)
 
 
 def narrowing_conditions(stmt: Statement) -> list[str]:
@@ -542,7 +513,7 @@ def _prime(stmt: Statement) -> None:
         res = facts.resource_strings = _string_values(raw.get("NotResource" if not_resource else "Resource"))
     star = facts.star_value
     if star is None:
-        star = facts.star_value = any(map(_all_stars, res))
+        star = facts.star_value = any(map(is_all_stars, res))
     has_actions = not_action or "Action" in raw
     everything = _targets()[2]
     raw_mask = _mask_of(acts) if has_actions else 0
@@ -660,7 +631,7 @@ class Permissions:
         if hit is None:
             lower = action.lower()
             hit = any(_matcher(s).allows(lower) for s in self._hard_denies)
-            if not hit and resource is not None and not _all_stars(resource):
+            if not hit and resource is not None and not is_all_stars(resource):
                 hit = any(
                     _matcher(s).allows(lower) and statement_covers_resource(s, resource)
                     for s in self.denies

@@ -17,10 +17,12 @@ holds only ``*`` wildcards.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
 from iamlint.knowledge import globs
 
 __all__ = [
+    "LowerPatterns",
     "compile_pattern",
     "has_wildcard",
     "is_all_stars",
@@ -84,3 +86,30 @@ def match_lower(pattern: str, name: str) -> bool:
                 return False
             pos = found + len(middle)
     return True
+
+
+class LowerPatterns:
+    """A set of lower-case patterns, matched against lower-case names many
+    times: exact names in a set, ``prefix*`` (the common shape) by one
+    ``startswith``, the rest by their shared compiled regexes."""
+
+    __slots__ = ("exact", "prefixes", "regexes")
+
+    def __init__(self, patterns: Iterable[str]) -> None:
+        lowered = dict.fromkeys(patterns)
+        self.exact = frozenset(p for p in lowered if "*" not in p and "?" not in p)
+        prefixes = []
+        regexes = []
+        for p in lowered:
+            if p not in self.exact:
+                head = p[:-1]
+                if p[-1] == "*" and "*" not in head and "?" not in head:
+                    prefixes.append(head)
+                else:
+                    regexes.append(globs.compile_glob(p))
+        self.prefixes = tuple(prefixes)
+        self.regexes = tuple(regexes)
+
+    def matches(self, name: str) -> bool:
+        """Whether some pattern matches the lower-case ``name``."""
+        return name in self.exact or name.startswith(self.prefixes) or any(r.fullmatch(name) for r in self.regexes)
