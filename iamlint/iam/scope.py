@@ -34,6 +34,7 @@ __all__ = [
     "RESTRICTING_BOOL_KEYS",
     "RESTRICTING_KEYS",
     "KeyState",
+    "condition_pins",
     "key_state",
     "narrowing_conditions",
     "narrows_resources",
@@ -128,6 +129,12 @@ def value_pins(cond: Condition, value: Value) -> bool:
     return False
 
 
+def condition_pins(cond: Condition) -> bool:
+    """Whether every value of the condition (they are ORed) pins
+    (:func:`value_pins`): ``StringLike aws:PrincipalOrgID ["o-abc", "o-*"]`` does not."""
+    return bool(cond.values) and all(value_pins(cond, v) for v in cond.values)
+
+
 def pins_caller(st: Statement, keys: Iterable[str]) -> bool:
     """Some positive condition on ``keys`` pins the caller: a ``Bool`` required
     true, an MFA age, or a condition every value of which (they are ORed) pins
@@ -141,7 +148,7 @@ def pins_caller(st: Statement, keys: Iterable[str]) -> bool:
             continue
         if cond.key_lower == "aws:multifactorauthage" and cond.values:
             return True
-        if cond.values and all(value_pins(cond, v) for v in cond.values):
+        if condition_pins(cond):
             return True
     return False
 
@@ -188,8 +195,8 @@ def restricts_caller(cond: Condition) -> bool:
     """Whether the condition limits who can use a resource policy's Allow.
 
     Values are judged only for being non-empty and not all wildcards: a
-    wildcard or policy-variable value (``StringLike aws:PrincipalOrgID "o-*"``)
-    still counts today; :func:`value_pins` says whether a value is specific.
+    wildcard value (``StringLike aws:PrincipalOrgID "o-*"``) still counts
+    today; :func:`condition_pins` says whether every value is specific.
     """
     info = operator_info(cond.operator)
     if passes_when_absent(info):

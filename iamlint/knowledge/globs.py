@@ -2,7 +2,9 @@
 
 IAM patterns know two wildcards: ``*`` matches any run of characters (a colon
 too), ``?`` exactly one character. Actions, resources, principals and
-condition values all use them, and every matcher in iamlint is built here.
+condition values all use them, and every matcher in iamlint is built here:
+the catalog compiles its indexes with this module, everything above the
+catalog matches through :mod:`iamlint.iam.wildcard`.
 
 The obvious translation, ``*`` -> ``.*``, is exponential: for ``.*a.*b.*c``
 and a name without a match, the regex engine tries every placement of every

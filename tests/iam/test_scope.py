@@ -9,6 +9,7 @@ from iamlint.analysis.permissions import narrowing_conditions, statement_has_bro
 from iamlint.analysis.summary import compact_grants
 from iamlint.api import lint_text
 from iamlint.iam.scope import (
+    condition_pins,
     narrows_resources,
     pass_role_conditions,
     pins_caller,
@@ -65,6 +66,17 @@ def test_value_pins_says_whether_a_value_is_specific():
     assert value_pins(literal, literal.values[0])
     opaque = _cond("StringEquals", "aws:PrincipalOrgID", Opaque("var.org"))
     assert value_pins(opaque, opaque.values[0])
+
+
+def test_condition_pins_where_restricts_caller_is_lenient():
+    # today a wildcard value still restricts a resource policy's caller (the issue's
+    # miss); condition_pins is the stricter test the resource-policy rules can use
+    wild = _cond("StringLike", "aws:PrincipalOrgID", "o-*")
+    assert restricts_caller(wild) and not condition_pins(wild)
+    assert not condition_pins(_cond("StringLike", "aws:PrincipalOrgID", "o-abc123", "o-*"))
+    assert condition_pins(_cond("StringEquals", "aws:PrincipalOrgID", "o-abc123", "o-def456"))
+    assert condition_pins(_cond("ArnLike", "aws:SourceArn", "arn:aws:sns:*:111122223333:*"))
+    assert not condition_pins(_cond("StringEquals", "aws:PrincipalOrgID"))
 
 
 # -- restricts the caller (resource policies) ---------------------------------
