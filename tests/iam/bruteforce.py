@@ -1,3 +1,4 @@
+# ruff: noqa: SIM102, SIM103 -- one `if` per rule of the AWS page, on purpose
 """A small, obviously correct IAM evaluator for the property tests of the access model.
 
 Written straight from AWS's "Policy evaluation logic" and "Condition
@@ -72,7 +73,7 @@ def pattern_regex(pattern, context, variables, wildcards=True):
     return out
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _plain_regex(pattern, wildcards):
     return pattern_regex(pattern, {}, False, wildcards)
 
