@@ -62,6 +62,7 @@ logic until they move here):
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable, Mapping
 from typing import Any, NamedTuple
@@ -131,6 +132,18 @@ def principal_matches(stmt: Statement, principal: str | None) -> Tri:
     return tri_not(found) if key == "NotPrincipal" else found
 
 
+@functools.lru_cache(maxsize=8192)
+def _action_set(patterns: tuple[str, ...], negated: bool) -> ActionSet:
+    """One ActionSet per spelling of an action list (statements repeat them)."""
+    return ActionSet(patterns, negated=negated)
+
+
+@functools.lru_cache(maxsize=8192)
+def _union(patterns: tuple[str, ...]) -> re.Pattern[str]:
+    """The resource patterns as one regex, compiled on first use."""
+    return globs.compile_union(patterns)
+
+
 def _cap(value: Tri) -> Tri:
     """A match that is at most possible."""
     return UNKNOWN if value is True else value
@@ -152,7 +165,7 @@ class Grant:
         "_has_actions",
         "_opaque_actions",
         "_opaque_resources",
-        "_resource_rx",
+        "_plain_resources",
         "_services",
         "_var_resources",
         "actions",
@@ -183,7 +196,7 @@ class Grant:
         self._has_actions = "Action" in raw or "NotAction" in raw
         self._opaque_actions = any(isinstance(v, Opaque) for v in action_values)
         patterns = [v for v in action_values if isinstance(v, str)]
-        self.actions = ActionSet(patterns, negated=stmt.not_action)
+        self.actions = _action_set(tuple(patterns), stmt.not_action)
         self._services: frozenset[str] | None = None
         if not stmt.not_action and not self._opaque_actions:
             services = set()
@@ -199,9 +212,8 @@ class Grant:
         self.not_resource = stmt.not_resource
         self._opaque_resources = any(isinstance(v, Opaque) for v in resource_values)
         self.resources: tuple[str, ...] = tuple(v for v in resource_values if isinstance(v, str))
-        plain = [p for p in self.resources if not (variables and "${" in p)]
         self._var_resources = tuple(p for p in self.resources if variables and "${" in p)
-        self._resource_rx = globs.compile_union(plain) if plain else None
+        self._plain_resources = tuple(p for p in self.resources if not (variables and "${" in p))
         self.condition = raw.get("Condition")
         self.conditional = self.condition is not None
         self.valid = block_is_valid(self.condition)
@@ -235,7 +247,8 @@ class Grant:
     def resource_match(self, resource: str, context: Context | None) -> Tri:
         if self.any_resource:
             return True
-        found: Tri = self._resource_rx is not None and self._resource_rx.fullmatch(resource) is not None
+        plain = self._plain_resources
+        found: Tri = bool(plain) and _union(plain).fullmatch(resource) is not None
         if found is not True:
             for pattern in self._var_resources:
                 tokens = substitute_glob(pattern, context, True)
@@ -489,5 +502,7 @@ class AccessModel:
                     seen.setdefault("*")
                 for pattern in g.resources if not g.not_resource else ():
                     seen.setdefault(pattern)
+        if not seen:
+            return []
         formats = catalog.resource_formats(action_lower)
         return [r for r in seen if (not need_broad or _is_broad(r)) and _can_name(r, formats)]
