@@ -6,12 +6,13 @@ Deterministic (``derandomize=True``, no example database), so CI sees the same
 examples every run; each policy set is built by a ``random.Random`` from
 one drawn seed (composing strategies cost more than the checks; a failure
 prints the whole set).
-2,400 policy sets in all, each checked on every request
+2,800 policy sets in all, each checked on every request
 of the universe (5 actions x 6 resources x 1-3 contexts).
 """
 
 from __future__ import annotations
 
+import copy
 import random
 from typing import Any
 
@@ -19,7 +20,8 @@ import bruteforce
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from iamlint.iam.access import AccessModel
+from iamlint.iam.access import UNKNOWN, AccessModel
+from iamlint.model.policy import Opaque
 
 ACTIONS = ["s3:GetObject", "s3:PutObject", "s3:ListBucket", "iam:PassRole", "ec2:RunInstances"]
 ACTION_PATTERNS = [*ACTIONS, "s3:*", "s3:Get*", "*", "iam:Pass*", "S3:getobject", "ec2:Run?nstances", "s3:*Object"]
@@ -185,3 +187,48 @@ def test_without_a_context_definitely_and_possibly_bound_every_context(seed: int
                 assert all(answers), (action, resource, ctxs, identity, boundary)
             if any(answers):
                 assert model.possibly(action, resource), (action, resource, ctxs, identity, boundary)
+
+
+def _slots(identity: list[dict[str, Any]]) -> list[tuple[list[Any], Any, list[object]]]:
+    """(container, index or key, pool of concrete values) for every value an
+    IaC source could leave unresolved: an Effect, an action, a resource, a condition value."""
+    out: list[tuple[list[Any], Any, list[object]]] = []
+    for pol in identity:
+        body = pol["Statement"]
+        for stmt in body if isinstance(body, list) else [body]:
+            out.append((stmt, "Effect", ["Allow", "Deny"]))
+            for key, pool in (("Action", ACTION_PATTERNS), ("NotAction", ACTION_PATTERNS),
+                              ("Resource", RESOURCE_PATTERNS), ("NotResource", RESOURCE_PATTERNS)):  # fmt: skip
+                if isinstance(stmt.get(key), list):
+                    out.extend((stmt[key], i, pool) for i in range(len(stmt[key])))
+                elif key in stmt:
+                    out.append((stmt, key, pool))
+            for body_ in stmt.get("Condition", {}).values():
+                for key, values in body_.items():
+                    pool = STRING_KEYS.get(key, IP_VALUES if key == "aws:SourceIp" else ["true", "false"])
+                    if isinstance(values, list):
+                        out.extend((values, i, pool) for i in range(len(values)))
+                    else:
+                        out.append((body_, key, pool))
+    return out
+
+
+@_profile(400)
+@given(st.integers(0, 2**32))
+def test_an_unresolved_value_is_never_a_wildcard_nor_a_specific_value(seed: int) -> None:
+    """Replace one value by Opaque: where the model still answers True or
+    False, that is the answer for every value the slot could hold."""
+    rnd = random.Random(seed)
+    identity, boundary = make_policy_set(rnd)
+    slots = _slots(identity)
+    container, where, pool = _pick(rnd, slots)
+    container[where] = Opaque("${var.x}")
+    ctxs = [make_context(rnd) for _ in range(2)]
+    model = AccessModel(copy.deepcopy(identity), boundary)
+    answers = {(a, r, i): model.allows(a, r, c) for a in ACTIONS for r in RESOURCES for i, c in enumerate(ctxs)}
+    for concrete in rnd.sample(pool, min(3, len(pool))):
+        container[where] = concrete
+        for (action, resource, i), got in answers.items():
+            if got is not UNKNOWN:
+                expected = bruteforce.is_allowed(identity, boundary, action, resource, ctxs[i])
+                assert got is expected, (action, resource, ctxs[i], concrete, identity, boundary)
