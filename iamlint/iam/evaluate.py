@@ -33,14 +33,10 @@ tags" pages:
   operator, negated or not, applied to that one value), so it holds for an
   absent key or an empty set; ``ForAnyValue:`` holds when at least one does,
   so it is false for an absent key (unless ``...IfExists``).
-- A plain operator on a multivalued key (AWS says not to write one): a
-  positive operator holds when some request value matches, a negated one
-  when none does -- the negation of the positive operator, as for one value.
 - ``String*`` compare case-sensitively (``...IgnoreCase``: case-folded);
   ``StringLike`` / ``StringNotLike`` know ``*`` and ``?``; the others take
   them literally. ``Arn*`` (``ArnEquals`` and ``ArnLike`` alike) compare
-  each of the six colon-separated parts with ``*`` and ``?``, case-sensitively;
-  a policy value with fewer than six parts (``"*"``) is matched as a whole.
+  each of the six colon-separated parts with ``*`` and ``?``, case-sensitively.
   ``Numeric*`` compare numbers, ``Date*`` instants (ISO 8601, a date alone is
   its midnight UTC, or epoch seconds), ``Bool`` ``true``/``false``
   case-insensitively, ``BinaryEquals`` the base64-decoded bytes,
@@ -61,6 +57,13 @@ tags" pages:
 
 Choices where AWS documents nothing, or rejects the policy:
 
+- A plain operator on a multivalued key (AWS says not to write one): a
+  positive operator holds when some request value matches, a negated one
+  when none does -- the negation of the positive operator, as for one value.
+- An ``Arn*`` policy value with fewer than six parts (``"*"``) is matched
+  against the whole request value.
+- ``ForAnyValue:`` with a negated operator on an absent key is false, like
+  every ``ForAnyValue:`` (the set is empty, so no value matches).
 - An unknown operator (``StringEqual``, ``NullIfExists``, an unknown set
   qualifier): AWS refuses such a policy (MalformedPolicyDocument), so it
   never takes effect; here the statement it is in never matches
@@ -91,14 +94,17 @@ __all__ = [
     "Context",
     "Tri",
     "Unknown",
+    "block_is_valid",
     "evaluate_block",
     "evaluate_condition",
     "evaluate_statement",
     "normalise_context",
     "substitute_glob",
+    "substitute_text",
     "tri_and",
     "tri_not",
     "tri_or",
+    "uses_variables",
 ]
 
 
