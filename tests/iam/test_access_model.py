@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from iamlint.iam.access import UNKNOWN, AccessModel, principal_matches
 from iamlint.model.policy import Opaque, Policy
 
@@ -248,3 +251,24 @@ def test_broad_resource_actions_need_a_broad_resource() -> None:
     assert "passrole-ec2" not in [r.method.id for r in one_role.reachable_escalations()]
     every_role = AccessModel([policy(allow("iam:PassRole", "arn:aws:iam::111122223333:role/*")), run])
     assert "passrole-ec2" in [r.method.id for r in every_role.reachable_escalations()]
+
+
+# -- bad input ------------------------------------------------------------------
+_JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats()
+    | st.sampled_from(["*", "s3:*", "Allow", "Deny", "${x}", ""]) | st.text(max_size=8),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(
+        st.sampled_from(["Effect", "Action", "NotAction", "Resource", "NotResource", "Condition", "Principal",
+                         "StringLike", "Null", "ForAnyValue:StringEquals", "k", "AWS"]), inner, max_size=4),
+    max_leaves=12,
+)  # fmt: skip
+
+
+@settings(max_examples=300, deadline=None, derandomize=True, database=None)
+@given(st.lists(_JSON, min_size=1, max_size=3), st.dictionaries(st.text(max_size=4), _JSON, max_size=3))
+def test_bad_input_never_raises(statements: list[Any], context: dict[str, Any]) -> None:
+    model = AccessModel([{"Version": "2012-10-17", "Statement": statements}], boundary={"Statement": statements[:1]})
+    for answer in (model.allows("s3:GetObject", "arn:aws:s3:::b", context), model.allows("*", "*")):
+        assert answer in (True, False) or answer is UNKNOWN
+    model.reachable_escalations()
+    model.what_can("*").possibly("s3:GetObject")
