@@ -11,7 +11,11 @@ The layer above :mod:`iamlint.knowledge` (it may ask the catalog) and below
   operators) and what a value holds (wildcards, policy variables);
 * :mod:`iamlint.iam.scope` — the one definition each of "pins the caller"
   (trust policies), "restricts the caller" (resource policies) and "narrows
-  the resources" (identity policies).
+  the resources" (identity policies);
+* :mod:`iamlint.iam.evaluate` — a Condition block evaluated on a concrete
+  request context (True, False or UNKNOWN for unresolved values);
+* :mod:`iamlint.iam.access` — the access model: what a set of policies (with a
+  boundary and SCPs) allows, Deny-aware, and the escalations it reaches.
 
 Nothing here reads files, keeps state across documents (beyond bounded
 ``lru_cache``s of pure functions) or knows about rules and findings.
