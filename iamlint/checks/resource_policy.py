@@ -41,9 +41,37 @@ RESTRICTING_KEYS = frozenset(
 )
 #: Bool keys that restrict only when required to be true
 RESTRICTING_BOOL_KEYS = frozenset({"aws:principalisawsservice"})
+#: restricting keys whose value is an ARN: a wildcard value still restricts when
+#: the ARN's account is named (``arn:aws:sns:eu-west-1:111122223333:*``)
+_ARN_KEYS = frozenset({"aws:principalarn", "aws:sourcearn", "s3:dataaccesspointarn", "sqs:sourcearn"})
+#: organisation paths (``o-a1b2c3d4e5/r-ab12/ou-ab12-11111111/*``): restrict when the organisation is named
+_ORG_PATH_KEYS = frozenset({"aws:principalorgpaths", "aws:sourceorgpaths"})
+#: a role's or user's unique id, then ``:`` and a session name: restricts when the id is named
+_USER_ID_KEYS = frozenset({"aws:userid"})
+#: restricting keys a wildcard still restricts with while some text is fixed (``*@example.com``)
+_PATTERN_KEYS = frozenset({"sns:endpoint"})
 _OPEN_NETWORKS = frozenset({"0.0.0.0/0", "::/0"})
 _NEGATED = re.compile(r"Not(Equals|Like|IpAddress)", re.IGNORECASE)
 _ACCOUNT_WILDCARD_ARN = re.compile(r"^arn:[^:]*:iam::\*:")
+_WILD = re.compile(r"[*?]")
+#: IAM's escapes for a literal ``*``, ``?`` and ``$``
+_LITERAL_ESCAPE = re.compile(r"\$\{[*?$]\}")
+#: an IAM policy variable (``${aws:username}``, ``${aws:PrincipalTag/team}``), not a
+#: CloudFormation pseudo parameter (``${AWS::AccountId}``) or a Terraform reference (``${var.x}``)
+_POLICY_VARIABLE = re.compile(r"\$\{[^}:]+:(?!:)[^}]*\}")
+#: what is left of ``${...}`` once the policy variables are gone: an IaC value, unknown but fixed
+_PLACEHOLDER = re.compile(r"\$\{[^}]*\}")
+#: negated operator -> the positive operator whose match lets a request past a Deny guard
+_POSITIVE = {
+    "stringnotequals": "StringEquals",
+    "stringnotequalsignorecase": "StringEqualsIgnoreCase",
+    "stringnotlike": "StringLike",
+    "arnnotequals": "ArnEquals",
+    "arnnotlike": "ArnLike",
+    "notipaddress": "IpAddress",
+}
+#: the set qualifier of a negated condition -> that of its negation
+_POSITIVE_QUALIFIER = {"": "", "forallvalues": "ForAnyValue", "foranyvalue": "ForAllValues"}
 
 
 def _cap(text: str) -> str:
@@ -66,6 +94,44 @@ def _public_principal(stmt: Statement) -> Value | None:
     return None
 
 
+# -- what restricts the caller ------------------------------------------------------
+
+
+def _caller_pattern(text: str) -> str:
+    """The value as a pattern of what the caller can present: IAM's literal escapes
+    are fixed characters, a policy variable is a wildcard (the caller's own tag,
+    name or account fills it in), an IaC placeholder is an unknown fixed value."""
+    text = _LITERAL_ESCAPE.sub("x", text)
+    text = _POLICY_VARIABLE.sub("*", text)
+    return _PLACEHOLDER.sub("x", text)
+
+
+def _value_restricts(key: str, text: str) -> bool:
+    """Whether one condition value names a caller (an organisation, account, ARN,
+    endpoint ...) rather than matching anyone's: ``o-*``, ``*`` and
+    ``${aws:PrincipalTag/org}`` match every caller's value."""
+    pattern = _caller_pattern(text)
+    if not _WILD.search(pattern):
+        return pattern != ""
+    if key in _ARN_KEYS:
+        parts = pattern.split(":", 5)
+        if len(parts) < 6 or parts[0] != "arn":
+            return False
+        account, resource = parts[4], parts[5]
+        if account:
+            return not _WILD.search(account)
+        return _WILD.split(resource, 1)[0] != ""  # an S3 ARN has no account: a named prefix
+    if key in _ORG_PATH_KEYS:
+        org = pattern.split("/", 1)[0]
+        return org.startswith("o-") and not _WILD.search(org)
+    if key in _USER_ID_KEYS:
+        unique_id, sep, _ = pattern.partition(":")
+        return bool(sep) and unique_id != "" and not _WILD.search(unique_id)
+    if key in _PATTERN_KEYS:
+        return pattern.strip("*?") != ""
+    return False  # an organisation, account, endpoint or network id: a wildcard matches others'
+
+
 def _restricts(cond: Condition) -> bool:
     if cond.if_exists or cond.qualifier.lower() == "forallvalues":
         return False  # passes when the key is absent (e.g. an anonymous request)
@@ -83,35 +149,138 @@ def _restricts(cond: Condition) -> bool:
         return True  # unresolved IaC value: assume it names something
     if key in ("aws:sourceip", "aws:vpcsourceip") and any(s in _OPEN_NETWORKS for s in strings):
         return False
-    return bool(strings) and all(s.strip("*?") for s in strings)
+    return bool(strings) and all(_value_restricts(key, s) for s in strings)
 
 
 def restricting_conditions(stmt: Statement) -> list[Condition]:
     return [c for c in stmt.conditions if _restricts(c)]
 
 
-def _is_endpoint_policy(ctx: Context) -> bool:
-    rtype = str(ctx.document.meta.get("resource_type", ""))
-    return "vpcendpoint" in rtype.replace("_", "").lower()
+def _negation(cond: Condition) -> Condition | None:
+    """The condition a request must meet to escape a Deny guarded by ``cond``, when
+    it is a negated string, ARN or IP test (``StringNotEquals k v`` -> ``StringEquals
+    k v``: a request without the key does not escape, since the negated test is true
+    when the key is absent, with or without ``IfExists``); else None."""
+    positive = _POSITIVE.get(cond.base_operator.lower())
+    qualifier = _POSITIVE_QUALIFIER.get(cond.qualifier.lower())
+    if positive is None or qualifier is None:
+        return None
+    return cond._replace(operator=f"{qualifier}:{positive}" if qualifier else positive)
+
+
+def _guard_restricts(deny: Statement) -> bool:
+    """Whether a Deny's condition block denies everyone who is NOT a named caller:
+    every condition (they are ANDed, so a request escapes when one of them is
+    false) is a negated test of a restricting key, e.g. ``StringNotEquals
+    aws:SourceVpce vpce-1a2b3c4d``."""
+    conds = deny.conditions
+    if not conds or len(conds) != _condition_count(deny):
+        return False
+    for cond in conds:
+        positive = _negation(cond)
+        if positive is None or not _restricts(positive):
+            return False
+    return True
+
+
+def _condition_count(stmt: Statement) -> int:
+    """Entries of the Condition block, well-formed or not (a malformed one is unknown)."""
+    block = stmt.raw.get("Condition")
+    if not isinstance(block, dict):
+        return -1
+    return sum(len(keys) if isinstance(keys, dict) else 1 for keys in block.values())
+
+
+# -- does a Deny cover an Allow ------------------------------------------------------------
+
+
+def _pattern_covers(wide: str, narrow: str) -> bool:
+    """Whether every string the wildcard pattern ``narrow`` matches is matched by
+    ``wide`` (sound, not complete: a wildcard of ``narrow`` must fall inside a
+    ``*`` of ``wide``).  Quadratic in the two lengths: both are single policy values."""
+    if wide == narrow or (wide and not wide.strip("*")):
+        return True
+    if len(wide) * len(narrow) > 1 << 20:
+        return False
+    # reach[j]: wide[:i] can match narrow[:j]
+    reach = [True] + [False] * len(narrow)
+    for ch in wide:
+        if ch == "*":
+            nxt = reach[:]
+            for j in range(1, len(reach)):
+                nxt[j] = nxt[j] or nxt[j - 1]
+        else:
+            nxt = [False] * len(reach)
+            for j in range(1, len(reach)):
+                if reach[j - 1]:
+                    got = narrow[j - 1]
+                    nxt[j] = got != "*" and (ch == "?" or (got == ch and got != "?"))
+        reach = nxt
+        if not any(reach):
+            return False
+    return reach[-1]
+
+
+def _deny_covers_actions(deny: Statement, allow: Statement) -> bool:
+    if is_full_wildcard(deny):
+        return True
+    acts = allow.action_strings()
+    if allow.not_action or not acts or len(acts) != len(allow.actions):
+        return False
+    if deny.not_action:
+        return all(not _WILD.search(a) and covers_action(deny, a) for a in acts)
+    denied = [d.lower() for d in deny.action_strings()]
+    return all(any(_pattern_covers(d, a.lower()) for d in denied) for a in acts)
+
+
+def _deny_covers_resources(deny: Statement, allow: Statement) -> bool:
+    if deny.not_resource:
+        return False
+    if "Resource" not in deny.raw:
+        return "Resource" not in allow.raw and not allow.not_resource  # both apply to the policy's resource
+    wide = deny.resources
+    if any(isinstance(d.value, str) and d.value and not d.value.strip("*") for d in wide):
+        return True
+    if allow.not_resource or "Resource" not in allow.raw or not allow.resources:
+        return False
+    for res in allow.resources:
+        if isinstance(res.value, str):
+            if not any(isinstance(d.value, str) and _pattern_covers(d.value, res.value) for d in wide):
+                return False
+        elif not any(d.value == res.value for d in wide):  # the same unresolved IaC value
+            return False
+    return True
+
+
+def _deny_reaches_everyone(deny: Statement) -> bool:
+    """Whether a Deny applies to every caller (``Principal: "*"``), or to every
+    caller but named ones (``NotPrincipal`` without a wildcard): either way, what
+    it leaves of a public Allow is restricted."""
+    if deny.principal_key == "NotPrincipal":
+        named = deny.principals
+        return bool(named) and all(isinstance(v.value, str) and not _WILD.search(v.value) for _, v in named)
+    return _public_principal(deny) is not None
 
 
 def _public_denied(ctx: Context, stmt: Statement) -> bool:
-    """An unconditional Deny to everyone covering all of the statement's actions."""
-    acts = stmt.action_strings()
-    if stmt.not_action or not acts:
-        return False
+    """A Deny to everyone covering the statement's actions and resources, either
+    unconditional or guarded by a negated pin of the caller (AWS's private API
+    and VPC-endpoint-only bucket policies): the Allow is then no longer public."""
     for deny in ctx.policy.statements:
-        if not deny.is_deny or "Condition" in deny.raw or _public_principal(deny) is None:
+        if not deny.is_deny or not ("Action" in deny.raw or "NotAction" in deny.raw):
             continue
-        if not ("Action" in deny.raw or "NotAction" in deny.raw):
+        if "Condition" in deny.raw and not _guard_restricts(deny):
             continue
-        if not any(isinstance(v.value, str) and set(v.value) == {"*"} for v in deny.resources) or deny.not_resource:
+        if not _deny_reaches_everyone(deny):
             continue
-        if is_full_wildcard(deny):
-            return True
-        if all("*" not in a and "?" not in a and covers_action(deny, a) for a in acts):
+        if _deny_covers_actions(deny, stmt) and _deny_covers_resources(deny, stmt):
             return True
     return False
+
+
+def _is_endpoint_policy(ctx: Context) -> bool:
+    rtype = str(ctx.document.meta.get("resource_type", ""))
+    return "vpcendpoint" in rtype.replace("_", "").lower()
 
 
 def public_resource_policy(ctx: Context) -> Iterator[Report]:

@@ -1,0 +1,141 @@
+"""Issue 18, resource-policy bullets: Deny guards restrict a public Allow;
+sensitive keys with wildcards or variables do not restrict."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from iamlint.api import lint_text
+from iamlint.config import Config
+
+FIXTURES = Path(__file__).parent / "fixtures"
+#: every rule, so that a bullet's fixture also shows what else fires on it
+ALL = Config(select=["ALL"])
+
+
+def found(name: str) -> list[tuple[str, str]]:
+    text = (FIXTURES / name).read_text()
+    return sorted(
+        (f.rule, f.pointer) for f in lint_text(text, config=ALL, kind="resource") if f.rule.startswith("IAM5")
+    )
+
+
+def lint(doc: dict) -> list[tuple[str, str]]:
+    text = json.dumps(doc, indent=2)
+    return sorted(
+        (f.rule, f.pointer) for f in lint_text(text, config=ALL, kind="resource") if f.rule.startswith("IAM5")
+    )
+
+
+def policy(*statements: dict) -> dict:
+    return {"Version": "2012-10-17", "Statement": list(statements)}
+
+
+# -- bullet 1: a Deny guard in the same policy restricts a public Allow -----------------
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "apigw_private_api_deny_guard.json",  # AWS's private API example: Deny unless aws:SourceVpce
+        "s3_vpce_deny_guard.json",  # "Restricting access to a specific VPC endpoint"
+        "s3_vpc_deny_guard.json",  # the same with aws:SourceVpc, the Allow on a wildcard action
+        "s3_org_deny_guard.json",  # Deny unless aws:PrincipalOrgID (IfExists), Allow on a prefix
+    ],
+)
+def test_deny_guard_makes_the_public_allow_private(name):
+    assert found(name) == []
+
+
+ALLOW = {"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::b/*"}
+GUARD = {"StringNotEquals": {"aws:SourceVpce": "vpce-1a2b3c4d"}}
+
+
+def deny(action="s3:*", resource=("arn:aws:s3:::b", "arn:aws:s3:::b/*"), condition=GUARD, principal="*"):
+    stmt = {"Effect": "Deny", "Principal": principal, "Action": action, "Resource": list(resource)}
+    if condition is not None:
+        stmt["Condition"] = condition
+    return stmt
+
+
+@pytest.mark.parametrize(
+    "guard",
+    [
+        deny(),
+        deny(action=["s3:Get*"]),
+        deny(action="*", resource=["*"]),
+        deny(resource=["arn:aws:s3:::b*"]),
+        deny(condition={"StringNotLike": {"aws:SourceArn": "arn:aws:cloudfront::111122223333:distribution/*"}}),
+        deny(condition={"NotIpAddress": {"aws:SourceIp": ["203.0.113.0/24"]}}),
+        deny(condition={"ForAllValues:StringNotLike": {"aws:PrincipalOrgPaths": "o-a1b2c3d4e5/r-ab12/*"}}),
+        deny(condition={"StringNotEquals": {"aws:SourceVpce": "vpce-1", "aws:PrincipalAccount": "111122223333"}}),
+        deny(condition=None),  # unconditional, to everyone
+        deny(condition=None, principal=None) | {"NotPrincipal": {"AWS": "arn:aws:iam::111122223333:role/r"}},
+    ],
+)
+def test_guards_that_restrict(guard):
+    guard = {k: v for k, v in guard.items() if v is not None}
+    assert lint(policy(ALLOW, guard)) == []
+
+
+@pytest.mark.parametrize(
+    "guard",
+    [
+        deny(action="s3:PutObject"),  # does not cover the allowed action
+        deny(action="s3:Get*", resource=["arn:aws:s3:::other/*"]),  # another bucket
+        deny(resource=["arn:aws:s3:::b/private/*"]),  # part of the allowed objects only
+        deny(condition={"StringNotLike": {"aws:SourceVpce": "vpce-*"}}),  # any endpoint
+        deny(condition={"StringNotEquals": {"aws:PrincipalOrgID": "${aws:PrincipalTag/org}"}}),
+        deny(condition={"Bool": {"aws:SecureTransport": "false"}}),  # not about the caller
+        deny(condition={"Bool": {"aws:PrincipalIsAWSService": "false"}}),  # anonymous has no such key
+        deny(condition={"StringNotEquals": {"aws:SourceVpce": "vpce-1"}, "Bool": {"aws:SecureTransport": "false"}}),
+        deny(condition={"StringEquals": {"aws:SourceVpce": "vpce-1"}}),  # denies the endpoint, not the rest
+        deny(principal={"AWS": "arn:aws:iam::111122223333:root"}),  # not everyone
+        deny(condition=None, principal=None) | {"NotPrincipal": {"AWS": "*"}},  # applies to no one
+    ],
+)
+def test_guards_that_do_not_restrict(guard):
+    guard = {k: v for k, v in guard.items() if v is not None}
+    assert lint(policy(ALLOW, guard)) == [("IAM501", "/Statement/0/Principal")]
+
+
+# -- bullet 2: sensitive keys with wildcards or variables -----------------------------
+
+
+@pytest.mark.parametrize(
+    "condition",
+    [
+        {"StringLike": {"aws:PrincipalOrgID": "o-*"}},
+        {"StringLike": {"aws:SourceAccount": "*"}},
+        {"StringLike": {"aws:SourceAccount": "1111*"}},
+        {"StringEquals": {"aws:PrincipalOrgID": "${aws:PrincipalTag/org}"}},
+        {"StringEquals": {"aws:SourceAccount": "${aws:PrincipalAccount}"}},
+        {"ArnLike": {"aws:PrincipalArn": "arn:aws:iam::*:role/admin"}},
+        {"ArnLike": {"aws:SourceArn": "arn:aws:s3:::*"}},
+        {"StringLike": {"aws:SourceVpce": "vpce-*"}},
+        {"ForAnyValue:StringLike": {"aws:PrincipalOrgPaths": "o-*/r-ab12/*"}},
+        {"StringLike": {"aws:userid": "*:alice"}},
+        {"StringEquals": {"aws:PrincipalOrgID": ["o-a1b2c3d4e5", "o-*"]}},  # one open value opens it
+    ],
+)
+def test_sensitive_keys_with_wildcards_or_variables_do_not_restrict(condition):
+    assert lint(policy(ALLOW | {"Condition": condition})) == [("IAM501", "/Statement/0/Principal")]
+
+
+@pytest.mark.parametrize(
+    "condition",
+    [
+        {"ArnLike": {"aws:SourceArn": "arn:aws:sns:*:111122223333:*"}},
+        {"ArnLike": {"aws:PrincipalArn": "arn:aws:iam::111122223333:user/${aws:username}"}},
+        {"ArnLike": {"aws:SourceArn": "arn:aws:s3:::logs-bucket-*"}},
+        {"ForAnyValue:StringLike": {"aws:PrincipalOrgPaths": "o-a1b2c3d4e5/r-ab12/*"}},
+        {"StringLike": {"aws:userid": "AROAEXAMPLEID:*"}},
+        {"StringEquals": {"aws:SourceAccount": "${AWS::AccountId}"}},  # an IaC value, not a variable
+        {"StringEquals": {"aws:PrincipalOrgID": "${var.org_id}"}},
+    ],
+)
+def test_wildcards_that_still_name_the_caller_restrict(condition):
+    assert lint(policy(ALLOW | {"Condition": condition})) == []
