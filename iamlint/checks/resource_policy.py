@@ -308,3 +308,137 @@ def public_resource_policy(ctx: Context) -> Iterator[Report]:
             f"the resource is public; name the principals or add such a condition",
             at_key=stmt.principal_key == "NotPrincipal",
         )
+
+
+# -- IAM502 wildcard inside a principal ARN ---------------------------------------------
+
+
+def _principal_statements(ctx: Context) -> Iterator[Statement]:
+    if _is_endpoint_policy(ctx):
+        return iter(())
+    return iter(ctx.policy.statements)
+
+
+def wildcard_in_resource_principal_arn(ctx: Context) -> Iterator[Report]:
+    for stmt in _principal_statements(ctx):
+        for ptype, value in stmt.principals:
+            text = value.value
+            if ptype != "AWS" or not isinstance(text, str) or text == "*":
+                continue
+            if _WILD.search(_PLACEHOLDER.sub("", text)):
+                yield Report(
+                    value.pointer,
+                    f"principal {text!r} contains a wildcard: a `Principal` accepts a wildcard only as the whole "
+                    'value `"*"`, so AWS rejects the policy (or never matches the entry); name the accounts or '
+                    'roles exactly, or use `"*"` with a condition such as `ArnLike` on `aws:PrincipalArn` or '
+                    "`StringEquals` on `aws:PrincipalOrgID`",
+                )
+
+
+# -- IAM503 Allow with NotAction --------------------------------------------------------
+
+
+def _who(stmt: Statement) -> str:
+    if stmt.principal_key == "NotPrincipal":
+        return "everyone except the `NotPrincipal` principals"
+    names = [v.value for _, v in stmt.principals if isinstance(v.value, str)]
+    if not names:
+        return "its principals"
+    shown = ", ".join(f"`{n}`" for n in names[:2]) + (" ..." if len(names) > 2 else "")
+    return shown
+
+
+def resource_policy_allow_with_not_action(ctx: Context) -> Iterator[Report]:
+    for stmt in _principal_statements(ctx):
+        if stmt.is_allow and stmt.not_action:
+            yield Report(
+                stmt.ptr("NotAction"),
+                f"{_cap(statement_label(stmt))} allows {_who(stmt)} every action except the `NotAction` list: "
+                "on this resource that includes deleting it and rewriting its policy, and every action AWS "
+                "adds later; list the allowed actions in `Action`",
+                at_key=True,
+            )
+
+
+# -- IAM504 every action of a service granted ---------------------------------------------
+
+_ACCOUNT_ROOT = re.compile(r"^(?:arn:[^:]+:iam::(?P<account>[^:]*):root|(?P<bare>\d{12}))$")
+_ACCOUNT_FIELD = re.compile(r"^arn:[^:]*:[^:]*:[^:]*:(?P<account>\d{12}):")
+
+
+def _service_wide(pattern: str) -> bool:
+    """``*``, ``sqs:*``, ``s3:**``: every action (of one service)."""
+    service, sep, action = pattern.partition(":")
+    if not sep:
+        return pattern != "" and not pattern.strip("*")
+    return service != "" and action != "" and not action.strip("*")
+
+
+def _endpoint_shape(stmt: Statement) -> bool:
+    """Every action of every service on resources of no one account in particular
+    (``*``, ``arn:aws:iot:*:*:jobtemplate/*``, AWS-owned ARNs): the shape of a VPC
+    endpoint (or perimeter) policy, which filters requests, not of one resource's
+    policy (that names its resource, or leaves ``Resource`` out)."""
+    if not is_full_wildcard(stmt) or "Resource" not in stmt.raw:
+        return False
+    return not any(_names_a_resource(r.value) for r in stmt.resources)
+
+
+def _names_a_resource(value: object) -> bool:
+    if not isinstance(value, str) or "${" in value:
+        return True  # an IaC reference to a resource (`aws_sqs_queue.q.arn`, `!GetAtt Queue.Arn`)
+    parts = value.split(":", 5)
+    if len(parts) < 6 or parts[0] != "arn":
+        return False
+    if parts[4]:
+        return parts[4].isdigit()
+    bucket = parts[5].split("/", 1)[0]
+    return bucket != "" and not _WILD.search(bucket)  # an S3 bucket (or its objects)
+
+
+def _own_account_root(principal: object, resource_accounts: set[str]) -> bool:
+    """An account principal that is (or may be) the resource's own account: the
+    grant then delegates to that account's IAM policies, as the default KMS key
+    policy does.  Unknown when no resource ARN names an account."""
+    if not isinstance(principal, str):
+        return True  # an unresolved IaC value: unknown, never reported
+    text = _PLACEHOLDER.sub("{}", principal)
+    if text == "{}":
+        return True  # `!Ref AWS::AccountId`, an account variable
+    m = _ACCOUNT_ROOT.match(text)
+    if m is None:
+        return False
+    account = m.group("bare") or m.group("account")
+    if "{}" in account:
+        return True  # ${AWS::AccountId}: the stack's own account
+    if not account.isdigit():
+        return False
+    return not resource_accounts or resource_accounts == {account}
+
+
+def all_actions_in_resource_policy(ctx: Context) -> Iterator[Report]:
+    for stmt in _principal_statements(ctx):
+        if not stmt.is_allow or stmt.not_action or stmt.principal_key != "Principal":
+            continue
+        wide = [v for v in stmt.actions if isinstance(v.value, str) and _service_wide(v.value)]
+        if not wide or _endpoint_shape(stmt):
+            continue
+        accounts = {
+            m.group("account")
+            for r in stmt.resources
+            if isinstance(r.value, str) and (m := _ACCOUNT_FIELD.match(r.value)) is not None
+        }
+        others = [
+            v.value for ptype, v in stmt.principals if not (ptype == "AWS" and _own_account_root(v.value, accounts))
+        ]
+        if not others:
+            continue
+        who = ", ".join(f"`{o}`" for o in others[:2]) + (" ..." if len(others) > 2 else "")
+        for v in wide:
+            service = v.value.partition(":")[0] if ":" in v.value else ""
+            what = "every action" if not service.strip("*") else f"every {service} action"
+            yield Report(
+                v.pointer,
+                f"{_cap(statement_label(stmt))} grants {what} (`{v.value}`) to {who}: that includes deleting "
+                "the resource and rewriting its policy; grant only the actions the principal needs",
+            )

@@ -1,5 +1,6 @@
-"""Issue 18, resource-policy bullets: Deny guards restrict a public Allow;
-sensitive keys with wildcards or variables do not restrict."""
+"""Issue 18, resource-policy bullets: Deny guards restrict a public Allow; Allow +
+NotAction (IAM503), every action granted (IAM504) and wildcard principal ARNs
+(IAM502) are found; sensitive keys with wildcards or variables do not restrict."""
 
 from __future__ import annotations
 
@@ -102,7 +103,56 @@ def test_guards_that_do_not_restrict(guard):
     assert lint(policy(ALLOW, guard)) == [("IAM501", "/Statement/0/Principal")]
 
 
-# -- bullet 2: sensitive keys with wildcards or variables -----------------------------
+# -- bullet 2: misses in resource policies ------------------------------------------
+
+
+def test_allow_with_not_action_is_reported():
+    assert found("not_action_queue_policy.json") == [("IAM503", "/Statement/0/NotAction")]
+
+
+def test_deny_with_not_action_is_not():
+    guard = deny(condition=GUARD) | {"NotAction": "s3:GetObject"}
+    del guard["Action"]
+    assert lint(policy(ALLOW | {"Condition": {"StringEquals": {"aws:SourceVpce": "vpce-1"}}}, guard)) == []
+
+
+def test_every_action_granted_is_reported():
+    # restricted by aws:SourceArn, so not public: but the caller may delete the queue
+    assert found("all_actions_queue_policy.json") == [("IAM504", "/Statement/0/Action")]
+    assert found("all_actions_bucket_role.json") == [("IAM504", "/Statement/0/Action")]
+
+
+def test_every_action_for_another_account_or_everyone():
+    queue = "arn:aws:sqs:us-east-2:444455556666:queue2"
+    grant = {"Effect": "Allow", "Action": ["sqs:SendMessage", "sqs:*"], "Resource": queue}
+    assert lint(policy(grant | {"Principal": {"AWS": "111122223333"}})) == [("IAM504", "/Statement/0/Action/1")]
+    # the queue's own account: the grant delegates to that account's IAM policies
+    assert lint(policy(grant | {"Principal": {"AWS": "444455556666"}})) == []
+    assert lint(policy(grant | {"Principal": {"AWS": "arn:aws:iam::${AWS::AccountId}:root"}})) == []
+
+
+def test_default_key_policy_is_quiet():
+    assert found("default_key_policy.json") == []
+
+
+def test_endpoint_policy_shape_is_not_every_action_on_a_resource():
+    endpoint = {"Effect": "Allow", "Principal": "*", "Action": "*", "Resource": "*"}
+    endpoint["Condition"] = {"StringEquals": {"aws:PrincipalOrgID": "o-a1b2c3d4e5"}}
+    assert lint(policy(endpoint)) == []
+
+
+def test_wildcard_principal_arns_are_reported():
+    assert found("wildcard_principal_arns.json") == [
+        # the second is also public: IAM reads the account wildcard as every account (IAM501)
+        ("IAM501", "/Statement/1/Principal/AWS/0"),
+        ("IAM502", "/Statement/0/Principal/AWS"),
+        ("IAM502", "/Statement/1/Principal/AWS/0"),
+    ]
+
+
+def test_iac_placeholders_are_not_wildcards():
+    stmt = {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::b/*"}
+    assert lint(policy(stmt | {"Principal": {"AWS": "arn:aws:iam::${AWS::AccountId}:role/reader"}})) == []
 
 
 @pytest.mark.parametrize(
