@@ -160,7 +160,14 @@ def _negation(cond: Condition) -> Condition | None:
     """The condition a request must meet to escape a Deny guarded by ``cond``, when
     it is a negated string, ARN or IP test (``StringNotEquals k v`` -> ``StringEquals
     k v``: a request without the key does not escape, since the negated test is true
-    when the key is absent, with or without ``IfExists``); else None."""
+    when the key is absent, with or without ``IfExists``) or ``BoolIfExists k false``
+    (-> ``Bool k true``); else None."""
+    if cond.base_operator.lower() == "bool" and not cond.qualifier:
+        # BoolIfExists k false denies a request without the key too: only k = true escapes;
+        # a plain Bool k false lets a request without the key (an anonymous one) through
+        if cond.if_exists and cond.values and all(str(v.value).lower() == "false" for v in cond.values):
+            return cond._replace(operator="Bool", values=(Value("true", cond.pointer),))
+        return None
     positive = _POSITIVE.get(cond.base_operator.lower())
     qualifier = _POSITIVE_QUALIFIER.get(cond.qualifier.lower())
     if positive is None or qualifier is None:

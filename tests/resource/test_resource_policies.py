@@ -74,6 +74,13 @@ def deny(action="s3:*", resource=("arn:aws:s3:::b", "arn:aws:s3:::b/*"), conditi
         deny(condition={"ForAllValues:StringNotLike": {"aws:PrincipalOrgPaths": "o-a1b2c3d4e5/r-ab12/*"}}),
         deny(condition={"StringNotEquals": {"aws:SourceVpce": "vpce-1", "aws:PrincipalAccount": "111122223333"}}),
         deny(condition=None),  # unconditional, to everyone
+        # the data-perimeter guard: only the organisation's principals and AWS services escape
+        deny(
+            condition={
+                "StringNotEqualsIfExists": {"aws:PrincipalOrgID": "o-a1b2c3d4e5"},
+                "BoolIfExists": {"aws:PrincipalIsAWSService": "false"},
+            }
+        ),
         deny(condition=None, principal=None) | {"NotPrincipal": {"AWS": "arn:aws:iam::111122223333:role/r"}},
     ],
 )
