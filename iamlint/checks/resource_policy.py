@@ -58,9 +58,10 @@ _WILD = re.compile(r"[*?]")
 _LITERAL_ESCAPE = re.compile(r"\$\{[*?$]\}")
 #: an IAM policy variable (``${aws:username}``, ``${aws:PrincipalTag/team}``), not a
 #: CloudFormation pseudo parameter (``${AWS::AccountId}``) or a Terraform reference (``${var.x}``)
-_POLICY_VARIABLE = re.compile(r"\$\{[^}:]+:(?!:)[^}]*\}")
+_POLICY_VARIABLE = re.compile(r"\$\{[^}:${]+:(?!:)[^}${]*\}")
 #: what is left of ``${...}`` once the policy variables are gone: an IaC value, unknown but fixed
-_PLACEHOLDER = re.compile(r"\$\{[^}]*\}")
+#: (neither pattern crosses a ``$`` or ``{``, so a run of unclosed ``${`` is scanned in linear time)
+_PLACEHOLDER = re.compile(r"\$\{[^}${]*\}")
 #: negated operator -> the positive operator whose match lets a request past a Deny guard
 _POSITIVE = {
     "stringnotequals": "StringEquals",
@@ -201,15 +202,44 @@ def _condition_count(stmt: Statement) -> int:
 # -- does a Deny cover an Allow ------------------------------------------------------------
 
 
-def _pattern_covers(wide: str, narrow: str) -> bool:
-    """Whether every string the wildcard pattern ``narrow`` matches is matched by
-    ``wide`` (sound, not complete: a wildcard of ``narrow`` must fall inside a
-    ``*`` of ``wide``).  Quadratic in the two lengths: both are single policy values."""
-    if wide == narrow or (wide and not wide.strip("*")):
-        return True
-    if len(wide) * len(narrow) > 1 << 20:
-        return False
-    # reach[j]: wide[:i] can match narrow[:j]
+#: pattern comparisons one document may spend on Deny guards (characters compared);
+#: past it a guard is taken not to cover, and the Allow is reported as before
+_COVER_BUDGET = 1 << 22
+#: Deny guards weighed per document (a real policy has a handful)
+_MAX_GUARDS = 64
+
+
+class _Guards:
+    """The document's Deny statements that may restrict a public Allow, and what is
+    left of its comparison budget (one per document: :meth:`Context.fact`)."""
+
+    __slots__ = ("budget", "denies")
+
+    def __init__(self, denies: list[Statement]) -> None:
+        self.denies = denies
+        self.budget = _COVER_BUDGET
+
+    def covers(self, wide: str, narrow: str) -> bool:
+        """Whether every string the wildcard pattern ``narrow`` matches is matched by
+        ``wide`` (sound, not complete: a wildcard of ``narrow`` must fall inside a
+        ``*`` of ``wide``)."""
+        if wide == narrow or (wide and not wide.strip("*")):
+            return True
+        first = _WILD.search(wide)
+        if first is None:
+            return False  # a literal covers only itself
+        if first.start() == len(wide) - 1 and wide[-1] == "*":
+            self.budget -= len(wide)
+            return self.budget > 0 and narrow.startswith(wide[:-1])  # `prefix*`, the usual shape
+        cost = len(wide) * len(narrow)
+        if cost > 1 << 16 or cost > self.budget:
+            return False
+        self.budget -= cost
+        return _glob_covers(wide, narrow)
+
+
+def _glob_covers(wide: str, narrow: str) -> bool:
+    # reach[j]: the part of ``wide`` read so far can match narrow[:j]
     reach = [True] + [False] * len(narrow)
     for ch in wide:
         if ch == "*":
@@ -228,7 +258,19 @@ def _pattern_covers(wide: str, narrow: str) -> bool:
     return reach[-1]
 
 
-def _deny_covers_actions(deny: Statement, allow: Statement) -> bool:
+def _guards(ctx: Context) -> _Guards:
+    denies = [
+        deny
+        for deny in ctx.policy.statements
+        if deny.is_deny
+        and ("Action" in deny.raw or "NotAction" in deny.raw)
+        and ("Condition" not in deny.raw or _guard_restricts(deny))
+        and _deny_reaches_everyone(deny)
+    ]
+    return _Guards(denies[:_MAX_GUARDS])
+
+
+def _deny_covers_actions(guards: _Guards, deny: Statement, allow: Statement) -> bool:
     if is_full_wildcard(deny):
         return True
     acts = allow.action_strings()
@@ -237,10 +279,10 @@ def _deny_covers_actions(deny: Statement, allow: Statement) -> bool:
     if deny.not_action:
         return all(not _WILD.search(a) and covers_action(deny, a) for a in acts)
     denied = [d.lower() for d in deny.action_strings()]
-    return all(any(_pattern_covers(d, a.lower()) for d in denied) for a in acts)
+    return all(any(guards.covers(d, a.lower()) for d in denied) for a in acts)
 
 
-def _deny_covers_resources(deny: Statement, allow: Statement) -> bool:
+def _deny_covers_resources(guards: _Guards, deny: Statement, allow: Statement) -> bool:
     if deny.not_resource:
         return False
     if "Resource" not in deny.raw:
@@ -252,7 +294,7 @@ def _deny_covers_resources(deny: Statement, allow: Statement) -> bool:
         return False
     for res in allow.resources:
         if isinstance(res.value, str):
-            if not any(isinstance(d.value, str) and _pattern_covers(d.value, res.value) for d in wide):
+            if not any(isinstance(d.value, str) and guards.covers(d.value, res.value) for d in wide):
                 return False
         elif not any(d.value == res.value for d in wide):  # the same unresolved IaC value
             return False
@@ -273,16 +315,11 @@ def _public_denied(ctx: Context, stmt: Statement) -> bool:
     """A Deny to everyone covering the statement's actions and resources, either
     unconditional or guarded by a negated pin of the caller (AWS's private API
     and VPC-endpoint-only bucket policies): the Allow is then no longer public."""
-    for deny in ctx.policy.statements:
-        if not deny.is_deny or not ("Action" in deny.raw or "NotAction" in deny.raw):
-            continue
-        if "Condition" in deny.raw and not _guard_restricts(deny):
-            continue
-        if not _deny_reaches_everyone(deny):
-            continue
-        if _deny_covers_actions(deny, stmt) and _deny_covers_resources(deny, stmt):
-            return True
-    return False
+    guards = ctx.fact(_guards)
+    return any(
+        _deny_covers_actions(guards, deny, stmt) and _deny_covers_resources(guards, deny, stmt)
+        for deny in guards.denies
+    )
 
 
 def _is_endpoint_policy(ctx: Context) -> bool:
