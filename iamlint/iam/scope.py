@@ -30,6 +30,7 @@ from iamlint.model.policy import Condition, Opaque, Statement, Value
 
 __all__ = [
     "PASS_ROLE_KEYS",
+    "PLACEHOLDER",
     "RESOURCE_NARROWING_KEYS",
     "RESTRICTING_BOOL_KEYS",
     "RESTRICTING_KEYS",
@@ -189,15 +190,66 @@ RESTRICTING_KEYS = frozenset(
 #: Bool keys that restrict only when required to be true
 RESTRICTING_BOOL_KEYS = frozenset({"aws:principalisawsservice"})
 _OPEN_NETWORKS = frozenset({"0.0.0.0/0", "::/0"})
+#: restricting keys whose value is an ARN: a wildcard value still restricts when
+#: the ARN's account is named (``arn:aws:sns:eu-west-1:111122223333:*``)
+_ARN_KEYS = frozenset({"aws:principalarn", "aws:sourcearn", "s3:dataaccesspointarn", "sqs:sourcearn"})
+#: organisation paths (``o-a1b2c3d4e5/r-ab12/ou-ab12-11111111/*``): restrict when the organisation is named
+_ORG_PATH_KEYS = frozenset({"aws:principalorgpaths", "aws:sourceorgpaths"})
+#: a role's or user's unique id, then ``:`` and a session name: restricts when the id is named
+_USER_ID_KEYS = frozenset({"aws:userid"})
+#: restricting keys a wildcard still restricts with while some text is fixed (``*@example.com``)
+_PATTERN_KEYS = frozenset({"sns:endpoint"})
+_WILD = re.compile(r"[*?]")
+#: IAM's escapes for a literal ``*``, ``?`` and ``$``
+_LITERAL_ESCAPE = re.compile(r"\$\{[*?$]\}")
+#: an IAM policy variable (``${aws:username}``, ``${aws:PrincipalTag/team}``), not a
+#: CloudFormation pseudo parameter (``${AWS::AccountId}``) or a Terraform reference (``${var.x}``)
+_POLICY_VARIABLE = re.compile(r"\$\{[^}:${]+:(?!:)[^}${]*\}")
+#: what is left of ``${...}`` once the policy variables are gone: an IaC value, unknown but fixed
+#: (neither pattern crosses a ``$`` or ``{``, so a run of unclosed ``${`` is scanned in linear time)
+PLACEHOLDER = re.compile(r"\$\{[^}${]*\}")
+
+
+def _caller_pattern(text: str) -> str:
+    """The value as a pattern of what the caller can present: IAM's literal escapes
+    are fixed characters, a policy variable is a wildcard (the caller's own tag,
+    name or account fills it in), an IaC placeholder is an unknown fixed value."""
+    text = _LITERAL_ESCAPE.sub("x", text)
+    text = _POLICY_VARIABLE.sub("*", text)
+    return PLACEHOLDER.sub("x", text)
+
+
+def _value_restricts(key: str, text: str) -> bool:
+    """Whether one condition value names a caller (an organisation, account, ARN,
+    endpoint ...) rather than matching anyone's: ``o-*``, ``*`` and
+    ``${aws:PrincipalTag/org}`` match every caller's value."""
+    pattern = _caller_pattern(text)
+    if not _WILD.search(pattern):
+        return pattern != ""
+    if key in _ARN_KEYS:
+        parts = pattern.split(":", 5)
+        if len(parts) < 6 or parts[0] != "arn":
+            return False
+        account, resource = parts[4], parts[5]
+        if account:
+            return not _WILD.search(account)
+        return _WILD.split(resource, 1)[0] != ""  # an S3 ARN has no account: a named prefix
+    if key in _ORG_PATH_KEYS:
+        org = pattern.split("/", 1)[0]
+        return org.startswith("o-") and not _WILD.search(org)
+    if key in _USER_ID_KEYS:
+        unique_id, sep, _ = pattern.partition(":")
+        return bool(sep) and unique_id != "" and not _WILD.search(unique_id)
+    if key in _PATTERN_KEYS:
+        return pattern.strip("*?") != ""
+    return False  # an organisation, account, endpoint or network id: a wildcard matches others'
 
 
 def restricts_caller(cond: Condition) -> bool:
-    """Whether the condition limits who can use a resource policy's Allow.
-
-    Values are judged only for being non-empty and not all wildcards: a
-    wildcard value (``StringLike aws:PrincipalOrgID "o-*"``) still counts
-    today; :func:`condition_pins` says whether every value is specific.
-    """
+    """Whether the condition limits who can use a resource policy's Allow:
+    a positive test of a restricting key whose every value names a caller
+    (:func:`_value_restricts`: ``StringLike aws:PrincipalOrgID "o-*"``, ``*``
+    and ``${aws:PrincipalTag/org}`` match anyone's and do not restrict)."""
     info = operator_info(cond.operator)
     if passes_when_absent(info):
         return False  # passes when the key is absent (e.g. an anonymous request)
@@ -214,7 +266,7 @@ def restricts_caller(cond: Condition) -> bool:
         return True  # unresolved IaC value: assume it names something
     if key in ("aws:sourceip", "aws:vpcsourceip") and any(s in _OPEN_NETWORKS for s in strings):
         return False
-    return bool(strings) and all(s.strip("*?") for s in strings)
+    return bool(strings) and all(_value_restricts(key, s) for s in strings)
 
 
 def restricting_conditions(stmt: Statement) -> list[Condition]:

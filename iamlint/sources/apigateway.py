@@ -13,7 +13,7 @@ Three places of a template hold the resource policy of a REST API besides
   of an ``AWS::Serverless::Function`` / ``StateMachine``.  SAM merges those
   (and the body's policy) into one policy per API; here each is its own
   document, read where it is written, so a Deny in one does not cover an
-  Allow in another (IAM501 does not reason over conditional Deny guards yet).
+  Allow in another (IAM501 weighs Deny guards within one document only).
 
 A ``ResourcePolicyStatement`` becomes the policy SAM generates from it (its
 ``samtranslator`` swagger editor), so a reviewer sees what is deployed:

@@ -68,11 +68,11 @@ def test_value_pins_says_whether_a_value_is_specific():
     assert value_pins(opaque, opaque.values[0])
 
 
-def test_condition_pins_where_restricts_caller_is_lenient():
-    # today a wildcard value still restricts a resource policy's caller (the issue's
-    # miss); condition_pins is the stricter test the resource-policy rules can use
+def test_a_wildcard_value_neither_pins_nor_restricts():
+    # a wildcard organisation id matches every caller's (issue 18): it restricts
+    # no resource policy's caller and pins no trust
     wild = _cond("StringLike", "aws:PrincipalOrgID", "o-*")
-    assert restricts_caller(wild) and not condition_pins(wild)
+    assert not restricts_caller(wild) and not condition_pins(wild)
     assert not condition_pins(_cond("StringLike", "aws:PrincipalOrgID", "o-abc123", "o-*"))
     assert condition_pins(_cond("StringEquals", "aws:PrincipalOrgID", "o-abc123", "o-def456"))
     assert condition_pins(_cond("ArnLike", "aws:SourceArn", "arn:aws:sns:*:111122223333:*"))

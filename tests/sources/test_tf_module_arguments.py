@@ -28,6 +28,8 @@ def test_module_arguments_holding_policies_are_linted_at_their_tokens():
         ("IAM001", 43, 43, "module.broken"),
         # queue_policy = local.queue_policy: at the local
         ("IAM501", 50, 58, "module.queue"),
+        # ... which grants "sqs:*" to everyone
+        ("IAM504", 50, 74, "module.queue"),
         # trust_policy = data.aws_iam_policy_document.trust.json: a trust policy by the name
         ("IAM301", 59, 22, "data.aws_iam_policy_document.trust"),
     ]
