@@ -4,12 +4,17 @@ keys the actions never carry (IAM112), conditions that can never be true
 
 from __future__ import annotations
 
+import datetime
+import json
 from pathlib import Path
 
 from iamlint.api import lint_text
+from iamlint.checks import validity
 from iamlint.config import Config
 from iamlint.engine.registry import Registry
+from iamlint.iam.applicability import never_applies
 from iamlint.knowledge import arns
+from iamlint.model.policy import Policy
 
 REGISTRY = Registry.load()
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "issue18"
@@ -44,3 +49,48 @@ def test_listbucket_on_objects_is_reported_per_action():
     assert got == ["/Statement/0/Action", "/Statement/1/Action/1"]
     bucket = "bucket (`arn:${Partition}:s3:::${BucketName}`)"
     assert all("`s3:ListBucket`" in f.message and bucket in f.message for f in findings)
+
+
+def test_condition_keys_the_actions_never_carry():
+    findings = _findings("iam112-keys-actions-never-carry.json", "IAM112")
+    by_sid = {int(f.pointer.split("/")[2]): f.message for f in findings}
+    assert sorted(by_sid) == [0, 1, 2, 3]
+    # an Allow that needs the key never applies
+    assert "`s3:x-amz-storage-class` is never in a request for `s3:ListBucket`" in by_sid[0]
+    assert "`StringEquals` is false without it, so this statement never applies" in by_sid[0]
+    # a negated guard in a Deny exempts nothing; the global tag key is suggested
+    assert "is never in a request for `ec2:*`, `s3:*`" in by_sid[1]
+    assert "this Deny applies to every request" in by_sid[1] and "use `aws:ResourceTag/team`" in by_sid[1]
+    # a negated guard (IfExists) in an Allow restricts nothing
+    assert "the condition restricts nothing" in by_sid[2]
+    # only some actions lack the key: those are named, and grant nothing
+    assert "never in a request for `ec2:RunInstances` (" in by_sid[3] and "grants them nothing" in by_sid[3]
+
+
+def test_never_true_with_an_injected_now(monkeypatch):
+    now = datetime.datetime(2026, 12, 4, 12, 0, tzinfo=datetime.timezone.utc)
+    monkeypatch.setattr(validity, "_now", lambda: now)
+    findings = _findings("iam113-conditions-never-true.json", "IAM113")
+    got = {int(f.pointer.split("/")[2]): f for f in findings}
+    assert sorted(got) == [0, 1, 2, 3, 4]
+    assert "`aws:TokenIssueTime` must be below 2026-06-01T00:00:00Z" in got[0].message
+    assert "2026-06-30T00:00:00Z" in got[1].message  # the latest of the alternatives
+    assert "never below zero" in got[2].message
+    assert "must be above 100 (`NumericGreaterThan`) and at most 100" in got[3].message
+    assert got[3].severity == "info" and "this Deny never applies" in got[3].message
+    assert got[0].severity == "warning" and "grants nothing" in got[0].message
+    # a year earlier, the dates had not passed: only the date-free verdicts stay
+    monkeypatch.setattr(validity, "_now", lambda: now.replace(year=2025))
+    assert sorted(int(f.pointer.split("/")[2]) for f in _findings("iam113-conditions-never-true.json", "IAM113")) == [
+        2,
+        3,
+    ]
+
+
+def test_never_applies_for_privilege_rules():
+    now = datetime.datetime(2026, 12, 4, 12, 0, tzinfo=datetime.timezone.utc)
+    timed = Policy(json.loads((FIXTURES / "iam113-conditions-never-true.json").read_text(encoding="utf-8")))
+    assert [never_applies(st, now) for st in timed.statements] == [True] * 5 + [False] * 5
+    keyed = Policy(json.loads((FIXTURES / "iam112-keys-actions-never-carry.json").read_text(encoding="utf-8")))
+    # only the Allow whose every action lacks a key it needs never applies
+    assert [never_applies(st, now) for st in keyed.statements] == [True] + [False] * 8
