@@ -683,8 +683,8 @@ def condition_key_not_applicable(ctx: Context) -> Iterator[Report]:
             continue
         actions: list[str] | None = None
         for cond in conditions:
-            if not applicability.judged_key(cond.key_lower):
-                continue  # the common case (global keys, keys of every action): nothing else is read
+            if not applicability.may_be_judged(cond.key_lower):
+                continue  # the common case (global keys, most services' keys): nothing else is read
             absent = applicability.holds_when_absent(st_condition(st, cond))
             found = applicability.uncarried_entries(st, cond.key_lower) if absent is not None else None
             if absent is None or not found or not found[0]:

@@ -58,6 +58,7 @@ __all__ = [
     "Impossible",
     "holds_when_absent",
     "judged_key",
+    "may_be_judged",
     "never_applies",
     "never_true",
     "pattern_carries",
@@ -109,23 +110,40 @@ _TEMPLATE_PART = re.compile(r"\$\{[^}]*\}|<[^>]*>")
 
 class _KeySet(NamedTuple):
     exact: frozenset[str]
-    templates: re.Pattern[str] | None  # one regex for the templated keys, for fullmatch
+    templates: tuple[tuple[str, ...], ...]  # the literal parts of each templated key
 
 
 def _key_set(keys: Iterable[str]) -> _KeySet:
     exact: set[str] = set()
-    templates: list[str] = []
+    templates: set[tuple[str, ...]] = set()
     for key in keys:
         lower = key.lower()
         if "${" in lower or "<" in lower:
-            templates.append(".+".join(re.escape(part) for part in _TEMPLATE_PART.split(lower)))
+            templates.add(tuple(_TEMPLATE_PART.split(lower)))
         else:
             exact.add(lower)
-    return _KeySet(frozenset(exact), re.compile("|".join(templates), re.DOTALL) if templates else None)
+    return _KeySet(frozenset(exact), tuple(templates))
+
+
+def _fits(parts: tuple[str, ...], key_lower: str) -> bool:
+    """Whether the key fills the template whose literal parts these are (each
+    template part one or more characters)."""
+    first, last = parts[0], parts[-1]
+    if not key_lower.startswith(first) or not key_lower.endswith(last):
+        return False
+    pos, end = len(first), len(key_lower) - len(last)
+    for part in parts[1:-1]:
+        found = key_lower.find(part, pos + 1, end)
+        if found < 0:
+            return False
+        pos = found + len(part)
+    return pos < end
 
 
 def _in(keys: _KeySet, key_lower: str) -> bool:
-    return key_lower in keys.exact or (keys.templates is not None and keys.templates.fullmatch(key_lower) is not None)
+    if key_lower in keys.exact:
+        return True
+    return any(_fits(parts, key_lower) for parts in keys.templates)
 
 
 @functools.lru_cache(maxsize=16384)
@@ -135,18 +153,6 @@ def _action_keys(full_lower: str) -> _KeySet | None:
     if info is None:
         return None
     return _key_set([*info.condition_keys, *(k for ref in info.resource_types for k in ref.condition_keys)])
-
-
-@functools.lru_cache(maxsize=1024)
-def _service_action_keys(service: str) -> _KeySet:
-    """Every key some action of ``service`` lists."""
-    keys: list[str] = []
-    for full in catalog.expand(service + ":*"):
-        info = catalog.action_info(full)
-        if info is not None:
-            keys += info.condition_keys
-            keys += (k for ref in info.resource_types for k in ref.condition_keys)
-    return _key_set(keys)
 
 
 #: Services whose own keys are judged on their own actions: the catalog's
@@ -184,11 +190,14 @@ def judged_key(key_lower: str) -> bool:
     if not catalog.service_exists(prefix):
         return False
     info = catalog.condition_key_info(key_lower)
-    if info is None or info.is_global or not _in(_service_action_keys(prefix), key_lower):
+    if info is None or info.is_global:
         return False
     actions = catalog.expand(prefix + ":*")
-    carrying = sum(1 for full in actions if pattern_carries(full.lower(), key_lower))
-    return carrying < REQUEST_LEVEL_SHARE * len(actions)
+    carrying = 0
+    for full in actions:
+        keys = _action_keys(full.lower())
+        carrying += keys is not None and _in(keys, key_lower)
+    return 0 < carrying < REQUEST_LEVEL_SHARE * len(actions)
 
 
 @functools.lru_cache(maxsize=65536)
@@ -216,17 +225,21 @@ def uncarried_entries(st: Statement, key_lower: str) -> tuple[list[str], int] | 
     """The statement's Action entries (as written) that never carry the key,
     and how many entries were judged; None when the key or the statement's
     actions are not judged (``NotAction``, a non-string entry)."""
-    if st.not_action or not judged_key(key_lower):
+    if st.not_action or not may_be_judged(key_lower):
         return None
     own = key_lower.partition(":")[0]
     same_judged = own in SAME_SERVICE_JUDGED
     other_judged = own in OTHER_SERVICE_JUDGED or _TAG_KEY.match(key_lower) is not None
+    entries = [
+        (action, lower)
+        for action in st.action_strings()
+        if (same_judged if (lower := action.lower()).partition(":")[0] == own else other_judged)
+    ]  # see SAME_SERVICE_JUDGED and OTHER_SERVICE_JUDGED
+    if not entries or not judged_key(key_lower):
+        return None
     lacking: list[str] = []
     judged = 0
-    for action in st.action_strings():
-        lower = action.lower()
-        if not (same_judged if lower.partition(":")[0] == own else other_judged):
-            continue  # see SAME_SERVICE_JUDGED and OTHER_SERVICE_JUDGED
+    for action, lower in entries:
         carries = pattern_carries(lower, key_lower)
         if carries is None:
             continue
@@ -234,6 +247,13 @@ def uncarried_entries(st: Statement, key_lower: str) -> tuple[list[str], int] | 
         if not carries:
             lacking.append(action)
     return lacking, judged
+
+
+def may_be_judged(key_lower: str) -> bool:
+    """A cheap first test: whether the key may be judged on some action
+    (:data:`SAME_SERVICE_JUDGED`, :data:`OTHER_SERVICE_JUDGED`, tag keys)."""
+    own = key_lower.partition(":")[0]
+    return own in SAME_SERVICE_JUDGED or own in OTHER_SERVICE_JUDGED or _TAG_KEY.match(key_lower) is not None
 
 
 # --------------------------------------------------------------------------

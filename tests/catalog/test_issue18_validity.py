@@ -12,9 +12,9 @@ from iamlint.api import lint_text
 from iamlint.checks import validity
 from iamlint.config import Config
 from iamlint.engine.registry import Registry
-from iamlint.iam.applicability import never_applies
+from iamlint.iam.applicability import holds_when_absent, judged_key, never_applies, pattern_carries
 from iamlint.knowledge import arns
-from iamlint.model.policy import Policy
+from iamlint.model.policy import Condition, Policy, Value
 
 REGISTRY = Registry.load()
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "issue18"
@@ -94,3 +94,34 @@ def test_never_applies_for_privilege_rules():
     keyed = Policy(json.loads((FIXTURES / "iam112-keys-actions-never-carry.json").read_text(encoding="utf-8")))
     # only the Allow whose every action lacks a key it needs never applies
     assert [never_applies(st, now) for st in keyed.statements] == [True] + [False] * 8
+
+
+def _cond(operator: str, values=("x",)) -> Condition:
+    return Condition(operator, "s3:prefix", tuple(Value(v, "/") for v in values), "/")
+
+
+def test_what_a_condition_says_when_its_key_is_absent():
+    assert holds_when_absent(_cond("StringEquals")) is False
+    assert holds_when_absent(_cond("ForAnyValue:StringLike")) is False
+    assert holds_when_absent(_cond("ArnLike")) is False
+    assert holds_when_absent(_cond("StringNotEquals")) is True
+    assert holds_when_absent(_cond("NotIpAddress")) is True
+    assert holds_when_absent(_cond("StringEqualsIfExists")) is True
+    assert holds_when_absent(_cond("ForAllValues:StringEquals")) is True
+    assert holds_when_absent(_cond("Null", ["true"])) is True
+    assert holds_when_absent(_cond("Null", [False])) is False
+    assert holds_when_absent(_cond("Null", ["true", "false"])) is None
+    assert holds_when_absent(_cond("StringEqual")) is None
+
+
+def test_templated_catalog_keys_and_patterns():
+    # iam:ResourceTag/${TagKey} is an IAM role action's key, not an EC2 one's
+    assert pattern_carries("iam:tagrole", "iam:resourcetag/team") is True
+    assert pattern_carries("ec2:*", "iam:resourcetag/team") is False
+    assert pattern_carries("iam:resourcetag/", "iam:resourcetag/") is None  # not an action
+    assert pattern_carries("s3:list*", "s3:prefix") is True
+    assert pattern_carries("*", "s3:prefix") is None
+    # request-level and credential keys are not judged; action-scoped ones are
+    assert judged_key("s3:x-amz-storage-class") and judged_key("iam:passedtoservice")
+    assert not judged_key("s3:tlsversion") and not judged_key("ec2:sourceinstancearn")
+    assert not judged_key("aws:resourcetag/team") and not judged_key("s3:nosuchkey")
