@@ -685,13 +685,15 @@ def condition_key_not_applicable(ctx: Context) -> Iterator[Report]:
         for cond in conditions:
             if not applicability.may_be_judged(cond.key_lower):
                 continue  # the common case (global keys, most services' keys): nothing else is read
+            found = applicability.uncarried_entries(st, cond.key_lower)
+            if not found or not found[0]:
+                continue
             absent = applicability.holds_when_absent(st_condition(st, cond))
-            found = applicability.uncarried_entries(st, cond.key_lower) if absent is not None else None
-            if absent is None or not found or not found[0]:
+            if absent is None:
                 continue
             lacking, judged = found
             if actions is None:
-                actions = st.action_strings()
+                actions = applicability.action_texts(st)
             everything = len(lacking) == judged == len(actions)
             if absent and not everything:
                 continue  # IfExists / negated on mixed actions: meant to let the others through

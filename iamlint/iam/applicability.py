@@ -56,6 +56,7 @@ __all__ = [
     "REQUEST_LEVEL_SHARE",
     "SAME_SERVICE_JUDGED",
     "Impossible",
+    "action_texts",
     "holds_when_absent",
     "judged_key",
     "may_be_judged",
@@ -180,19 +181,26 @@ REQUEST_LEVEL_SHARE = 0.9
 
 
 @functools.lru_cache(maxsize=8192)
-def judged_key(key_lower: str) -> bool:
-    """Whether the catalog says which actions carry the key: a key of a
-    catalogued service (not global, not an identity-provider claim, no
-    variable) that some, but not nearly all, actions of that service list."""
+def _service_key(key_lower: str) -> bool:
+    """A catalogued key of a catalogued service: not global, not an
+    identity-provider claim, no variable."""
     prefix, sep, name = key_lower.partition(":")
     if not sep or not name or prefix == "aws" or "${" in key_lower or "." in prefix or "/" in prefix:
         return False
     if not catalog.service_exists(prefix):
         return False
     info = catalog.condition_key_info(key_lower)
-    if info is None or info.is_global:
+    return info is not None and not info.is_global
+
+
+@functools.lru_cache(maxsize=8192)
+def judged_key(key_lower: str) -> bool:
+    """Whether the catalog says which of its own service's actions carry the
+    key: a service key (:func:`_service_key`) that some, but not nearly all,
+    actions of that service list."""
+    if not _service_key(key_lower):
         return False
-    actions = catalog.expand(prefix + ":*")
+    actions = catalog.expand(key_lower.partition(":")[0] + ":*")
     carrying = 0
     for full in actions:
         keys = _action_keys(full.lower())
@@ -230,12 +238,24 @@ def uncarried_entries(st: Statement, key_lower: str) -> tuple[list[str], int] | 
     own = key_lower.partition(":")[0]
     same_judged = own in SAME_SERVICE_JUDGED
     other_judged = own in OTHER_SERVICE_JUDGED or _TAG_KEY.match(key_lower) is not None
-    entries = [
-        (action, lower)
-        for action in st.action_strings()
-        if (same_judged if (lower := action.lower()).partition(":")[0] == own else other_judged)
-    ]  # see SAME_SERVICE_JUDGED and OTHER_SERVICE_JUDGED
-    if not entries or not judged_key(key_lower):
+    head = own + ":"
+    same, other = [], []
+    for action in action_texts(st):
+        lower = action.lower()
+        if lower.startswith(head):
+            if same_judged:
+                same.append((action, lower))
+        elif other_judged:
+            other.append((action, lower))
+    # see SAME_SERVICE_JUDGED and OTHER_SERVICE_JUDGED; another service's
+    # request lacks the key however many of its own service's actions carry it
+    key_class = _tag_class(key_lower)
+    if same and not judged_key(key_class):
+        same = []
+    if other and not _service_key(key_class):
+        other = []
+    entries = same + other
+    if not entries:
         return None
     lacking: list[str] = []
     judged = 0
@@ -249,6 +269,25 @@ def uncarried_entries(st: Statement, key_lower: str) -> tuple[list[str], int] | 
     return lacking, judged
 
 
+def _tag_class(key_lower: str) -> str:
+    """``ec2:resourcetag/team`` -> ``ec2:resourcetag/x``: every tag name of a
+    tag key fills the same catalog template, so they share one verdict."""
+    match = _TAG_KEY.match(key_lower)
+    if match is None or not match.group(1).endswith("/") or len(key_lower) == match.end():
+        return key_lower
+    return key_lower[: match.end()] + "x"
+
+
+def action_texts(st: Statement) -> list[str]:
+    """The strings of the statement's ``Action`` (read from the raw element:
+    cheaper than :attr:`Statement.actions`, which builds pointers)."""
+    raw = st.raw.get("Action")
+    if isinstance(raw, str):
+        return [raw]
+    return [a for a in raw if isinstance(a, str)] if isinstance(raw, list) else []
+
+
+@functools.lru_cache(maxsize=16384)
 def may_be_judged(key_lower: str) -> bool:
     """A cheap first test: whether the key may be judged on some action
     (:data:`SAME_SERVICE_JUDGED`, :data:`OTHER_SERVICE_JUDGED`, tag keys)."""
@@ -282,12 +321,10 @@ _BOUNDS = {
 def _number(value: object) -> float | None:
     if isinstance(value, bool):
         return None
-    if isinstance(value, (int, float)):
-        return float(value) if math.isfinite(value) else None
-    if isinstance(value, str):
+    if isinstance(value, (int, float, str)):
         try:
-            number = float(value.strip())
-        except ValueError:
+            number = float(value.strip() if isinstance(value, str) else value)
+        except (ValueError, OverflowError):  # not a number (IAM111's), or beyond a float
             return None
         return number if math.isfinite(number) else None
     return None
@@ -297,24 +334,24 @@ def _date(value: object) -> float | None:
     """Epoch seconds of an ISO 8601 date or of epoch seconds; None if unreadable."""
     if isinstance(value, bool):
         return None
-    if isinstance(value, int):
-        return float(value)
+    if isinstance(value, int) or (isinstance(value, str) and value.strip().isdigit()):
+        return _number(value)
     if not isinstance(value, str):
         return None
-    text = value.strip()
-    if text.isdigit():
-        return float(text)
     try:
-        parsed = _dt.datetime.fromisoformat(text.replace("z", "Z"))
-    except ValueError:
+        parsed = _dt.datetime.fromisoformat(value.strip().replace("z", "Z"))
+        if parsed.tzinfo is None:
+            parsed = parsed.replace(tzinfo=_dt.timezone.utc)
+        return parsed.timestamp()
+    except (ValueError, OverflowError, OSError):  # not a date (IAM111's), or out of range
         return None
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=_dt.timezone.utc)
-    return parsed.timestamp()
 
 
 def _shown_time(epoch: float) -> str:
-    return _dt.datetime.fromtimestamp(epoch, _dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    try:
+        return _dt.datetime.fromtimestamp(epoch, _dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    except (ValueError, OverflowError, OSError):  # beyond datetime's years
+        return f"{_shown_number(epoch)} (epoch seconds)"
 
 
 class _Range:
@@ -430,7 +467,7 @@ def _requires_uncarried_key(st: Statement) -> bool:
         found = uncarried_entries(st, cond.key_lower)
         if found is not None:
             lacking, judged = found
-            if judged and len(lacking) == judged == len(st.action_strings()):
+            if judged and len(lacking) == judged == len(action_texts(st)):
                 return True
     return False
 
