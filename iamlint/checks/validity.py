@@ -749,7 +749,15 @@ def condition_never_true(ctx: Context) -> Iterator[Report]:
             )
 
 
+#: The operators that may bound a key, lower-case: plain Numeric and Date ones
+#: (applicability.never_true leaves IfExists and set qualifiers alone).
+_BOUNDING = frozenset(
+    f"{family}{name}".lower()
+    for family in ("Numeric", "Date")
+    for name in ("Equals", "LessThan", "LessThanEquals", "GreaterThan", "GreaterThanEquals")
+)
+
+
 def _bounding(op: object) -> bool:
-    """Whether an operator may bound a key (a Numeric or Date one): most statements have none."""
-    parsed = parse_operator(str(op))
-    return parsed.operator is not None and parsed.operator.family in ("Numeric", "Date")
+    """Whether an operator may bound a key: most statements have none."""
+    return str(op).lower() in _BOUNDING
