@@ -9,15 +9,17 @@ than a miss).
 
 from __future__ import annotations
 
+import datetime
 import difflib
 import functools
 from collections.abc import Iterator
 
 from iamlint.engine.report import Report
 from iamlint.engine.runner import Context
+from iamlint.iam import applicability
 from iamlint.knowledge import arns, catalog
 from iamlint.knowledge.operators import parse_operator, suggest_operator, value_problem
-from iamlint.model.policy import Statement, Value, join_pointer
+from iamlint.model.policy import Condition, Statement, Value, join_pointer
 from iamlint.vocabulary import DocumentKind, Severity
 
 # --------------------------------------------------------------------------
@@ -651,3 +653,111 @@ def invalid_condition_value(ctx: Context) -> Iterator[Report]:
                         f"`{cond.operator}` value `{shown}` for `{cond.key}` {problem}, "
                         "so the condition never matches it",
                     )
+
+
+# --------------------------------------------------------------------------
+# When a statement applies (IAM112, IAM113): iamlint.iam.applicability
+# --------------------------------------------------------------------------
+
+
+def _listed(names: list[str]) -> str:
+    shown = ", ".join(f"`{n}`" for n in names[:3])
+    return shown + (f" and {len(names) - 3} more" if len(names) > 3 else "")
+
+
+def _tag_hint(key: str) -> str:
+    """``iam:ResourceTag/team`` on other services' actions: the global key is meant."""
+    prefix, _, name = key.partition(":")
+    for word in ("ResourceTag/", "RequestTag/", "TagKeys"):
+        if name.lower().startswith(word.lower()) and prefix.lower() != "aws":
+            return f"; for any service's resources use `aws:{word}{name[len(word) :]}`"
+    return ""
+
+
+def condition_key_not_applicable(ctx: Context) -> Iterator[Report]:
+    for st in _with_conditions(ctx):
+        if st.not_action:
+            continue
+        conditions = condition_views(st)
+        if not conditions:
+            continue
+        actions: list[str] | None = None
+        for cond in conditions:
+            if not applicability.may_be_judged(cond.key_lower):
+                continue  # the common case (global keys, most services' keys): nothing else is read
+            found = applicability.uncarried_entries(st, cond.key_lower)
+            if not found or not found[0]:
+                continue
+            absent = applicability.holds_when_absent(st_condition(st, cond))
+            if absent is None:
+                continue
+            lacking, judged = found
+            if actions is None:
+                actions = applicability.action_texts(st)
+            everything = len(lacking) == judged == len(actions)
+            if absent and not everything:
+                continue  # IfExists / negated on mixed actions: meant to let the others through
+            yield Report(cond.pointer, _not_applicable_message(st, cond, lacking, absent, everything), at_key=True)
+
+
+def st_condition(st: Statement, cond: _Condition) -> Condition:
+    """The model's :class:`Condition` for a light view (values built here)."""
+    return Condition(cond.operator, cond.key, cond.values, cond.pointer)
+
+
+def _not_applicable_message(st: Statement, cond: _Condition, lacking: list[str], absent: bool, everything: bool) -> str:
+    head = (
+        f"condition key `{cond.key}` is never in a request for {_listed(lacking)} "
+        "(the catalog lists it for none of them)"
+    )
+    never = "this Deny never applies" if st.is_deny else "this statement never applies and grants nothing"
+    hint = _tag_hint(cond.key)
+    if not absent:
+        if everything:
+            effect = never
+        else:
+            verb = "denies" if st.is_deny else "grants"
+            effect = f"this statement {verb} them nothing; move them to a statement without this condition"
+        return f"{head}, and `{cond.operator}` is false without it, so {effect}{hint}"
+    if st.is_deny:
+        effect = "the condition exempts nothing: this Deny applies to every request for them"
+    else:
+        effect = "the condition restricts nothing: the statement grants them whatever the request"
+    return f"{head}, and `{cond.operator}` is true without it, so {effect}{hint}"
+
+
+def _now() -> datetime.datetime:
+    """The time conditions are judged at (tests replace it)."""
+    return datetime.datetime.now(datetime.timezone.utc)
+
+
+def condition_never_true(ctx: Context) -> Iterator[Report]:
+    now: datetime.datetime | None = None
+    for st in _with_conditions(ctx):
+        block = st.raw.get("Condition")
+        if not isinstance(block, dict) or not any(_bounding(op) for op in block):
+            continue
+        if now is None:
+            now = _now()
+        for found in applicability.never_true(st, now):
+            effect = "this Deny never applies" if st.is_deny else "this statement never applies and grants nothing"
+            yield Report(
+                found.condition.pointer,
+                f"this condition can never be true: {found.reason}; {effect}",
+                at_key=True,
+                severity=Severity.INFO if st.is_deny else None,
+            )
+
+
+#: The operators that may bound a key, lower-case: plain Numeric and Date ones
+#: (applicability.never_true leaves IfExists and set qualifiers alone).
+_BOUNDING = frozenset(
+    f"{family}{name}".lower()
+    for family in ("Numeric", "Date")
+    for name in ("Equals", "LessThan", "LessThanEquals", "GreaterThan", "GreaterThanEquals")
+)
+
+
+def _bounding(op: object) -> bool:
+    """Whether an operator may bound a key: most statements have none."""
+    return str(op).lower() in _BOUNDING

@@ -15,7 +15,9 @@ The layer above :mod:`iamlint.knowledge` (it may ask the catalog) and below
 * :mod:`iamlint.iam.evaluate` — a Condition block evaluated on a concrete
   request context (True, False or UNKNOWN for unresolved values);
 * :mod:`iamlint.iam.access` — the access model: what a set of policies (with a
-  boundary and SCPs) allows, Deny-aware, and the escalations it reaches.
+  boundary and SCPs) allows, Deny-aware, and the escalations it reaches;
+* :mod:`iamlint.iam.applicability` — which actions carry a condition key, and
+  statements whose conditions can never be true.
 
 Nothing here reads files, keeps state across documents (beyond bounded
 ``lru_cache``s of pure functions) or knows about rules and findings.

@@ -43,6 +43,20 @@ _SERVICE = re.compile(r"^[a-z0-9][a-z0-9.-]*$")
 
 # tokens: any run, one char, any run without ':' (the glob module's, which compiles them)
 STAR, ANY, STAR_NC = globs.STAR, globs.ANY, globs.STAR_NC
+#: A fourth token, only in catalog formats: any run without ``/`` or ``:``, for
+#: a placeholder whose values cannot hold a slash (:data:`NO_SLASH_PLACEHOLDERS`).
+#: The glob module does not know it: formats holding it are matched by the
+#: automaton below, never by a regex.
+STAR_NS = "\x00/"
+
+#: Placeholders of catalog ARN formats whose values never hold ``/``, so that
+#: ``arn:aws:s3:::bucket/*`` (objects) does not match the bucket format
+#: ``arn:${Partition}:s3:::${BucketName}``. Bucket names are 3-63 lower-case
+#: letters, digits, dots and hyphens (S3 bucket naming rules,
+#: https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucketnamingrules.html;
+#: S3 Tables: https://docs.aws.amazon.com/AmazonS3/latest/userguide/s3-tables-buckets-naming.html).
+#: Lower-case, with the ``${...}``.
+NO_SLASH_PLACEHOLDERS = frozenset({"${bucketname}", "${tablebucketname}"})
 
 
 def has_wildcard(text: str) -> bool:
@@ -207,7 +221,7 @@ def _tokens_of_format(fmt: str) -> tuple[str, ...]:
         literal = lower[pos : m.start()]
         out.extend(literal)
         colons += literal.count(":")
-        out.append(STAR_NC if colons < 5 else STAR)
+        out.append(STAR_NC if colons < 5 else STAR_NS if m.group() in NO_SLASH_PLACEHOLDERS else STAR)
         pos = m.end()
     out.extend(lower[pos:])
     if "*" in lower:
@@ -220,11 +234,15 @@ def _tokens_of_format(fmt: str) -> tuple[str, ...]:
 def _squash(tokens: list[str]) -> tuple[str, ...]:
     out: list[str] = []
     for t in tokens:
-        if t in (STAR, STAR_NC) and out and out[-1] in (STAR, STAR_NC):
-            out[-1] = STAR if STAR in (t, out[-1]) else STAR_NC
+        if t in _STARS and out and out[-1] in _STARS:
+            # the wider of the two: STAR > STAR_NC > STAR_NS
+            out[-1] = STAR if STAR in (t, out[-1]) else STAR_NC if STAR_NC in (t, out[-1]) else STAR_NS
             continue
         out.append(t)
     return tuple(out)
+
+
+_STARS = (STAR, STAR_NC, STAR_NS)
 
 
 def _literal_prefix(tokens: tuple[str, ...]) -> str:
@@ -281,6 +299,8 @@ def resource_matches_format(resource: str, fmt: str) -> bool:
     n = min(len(p_tail), len(f_tail))
     if p_tail[:n] != f_tail[:n]:
         return False
+    if STAR_NS in f:  # not a glob token: the general automaton
+        return _intersects_slow(_tokens_of_masked(masked), _automaton(f))
     if literal is not None:  # a literal ARN: one regex match
         return _format_regex(f).fullmatch(literal) is not None
     return _masked_intersects(masked, f)
@@ -302,14 +322,16 @@ class _FormatAutomaton:
         "one_step",
         "star",
         "stays_on_colon",
+        "stays_on_slash",
         "tokens",
     )
 
     def __init__(self, tokens: tuple[str, ...]) -> None:
         self.tokens = tokens
         self.end = 1 << len(tokens)
-        star = 0  # positions holding STAR or STAR_NC (may be skipped, may stay)
-        on_colon = 0  # positions holding STAR (STAR_NC cannot eat ':')
+        star = 0  # positions holding STAR, STAR_NC or STAR_NS (may be skipped, may stay)
+        on_colon = 0  # positions holding STAR (STAR_NC and STAR_NS cannot eat ':')
+        no_slash = 0  # positions holding STAR_NS (cannot eat '/')
         any_mask = 0  # positions holding ANY
         literal: dict[str, int] = {}  # character -> positions holding it
         bit = 1
@@ -321,10 +343,14 @@ class _FormatAutomaton:
                 on_colon |= bit
             elif t == STAR_NC:
                 star |= bit
+            elif t == STAR_NS:
+                star |= bit
+                no_slash |= bit
             else:
                 any_mask |= bit
             bit <<= 1
         self.star, self.stays_on_colon, self.any_mask = star, on_colon, any_mask
+        self.stays_on_slash = star & ~no_slash
         self.literal_or_any = (self.end - 1) & ~star
         # With no two stars in a row (formats are squashed), skipping a star
         # lands on a non-star: the closure takes one step.
@@ -365,7 +391,7 @@ def _masked_intersects(masked: str, f: tuple[str, ...]) -> bool:
     Walks the pattern and keeps the set of format positions reachable (a bitset).
     """
     fa = _automaton(f)
-    if not fa.one_step:
+    if not fa.one_step or fa.stays_on_slash != fa.star:
         return _intersects_slow(_tokens_of_masked(masked), fa)
     star, on_colon, literal_or_any, adv = fa.star, fa.stays_on_colon, fa.literal_or_any, fa._adv
     any_mask = fa.any_mask
@@ -391,7 +417,8 @@ def _masked_intersects(masked: str, f: tuple[str, ...]) -> bool:
 
 
 def _intersects_slow(p: tuple[str, ...], fa: _FormatAutomaton) -> bool:
-    """:func:`_intersects` with the general closure (formats with consecutive stars)."""
+    """:func:`_intersects` with the general closure (formats with consecutive
+    stars) and the no-slash placeholder (:data:`STAR_NS`)."""
     states = fa.closure(1)
     for a in p:
         if not states:
@@ -405,6 +432,6 @@ def _intersects_slow(p: tuple[str, ...], fa: _FormatAutomaton) -> bool:
             stay = states & fa.star
         else:
             moved = (states & fa.advance_mask(a)) << 1
-            stay = states & (fa.stays_on_colon if a == ":" else fa.star)
+            stay = states & (fa.stays_on_colon if a == ":" else fa.stays_on_slash if a == "/" else fa.star)
         states = fa.closure(moved | stay)
     return bool(states & fa.end)

@@ -17,6 +17,9 @@ import pytest
 from iamlint.knowledge import arns
 from iamlint.knowledge.globs import ANY, STAR, STAR_NC
 
+#: the reference's own no-slash placeholder token (S3 bucket names hold no ``/``)
+NO_SLASH = "no-slash"
+NO_SLASH_NAMES = ("${bucketname}", "${tablebucketname}")
 CORPUS = Path(__file__).resolve().parents[3] / "shared" / "corpus"
 VARIABLE = re.compile(r"\$\{[^}]*\}")
 
@@ -55,7 +58,7 @@ def _reference(resource: str, fmt: str) -> bool:
         todo = list(states)
         while todo:
             j = todo.pop()
-            if j < m and f[j] in (STAR, STAR_NC) and j + 1 not in states:
+            if j < m and f[j] in (STAR, STAR_NC, NO_SLASH) and j + 1 not in states:
                 states.add(j + 1)
                 todo.append(j + 1)
         return states
@@ -72,8 +75,8 @@ def _reference(resource: str, fmt: str) -> bool:
             if j == m:
                 continue
             t = f[j]
-            if t in (STAR, STAR_NC):
-                if t == STAR or a != ":":
+            if t in (STAR, STAR_NC, NO_SLASH):
+                if t == STAR or (a != ":" and not (t == NO_SLASH and a == "/")):
                     step.add(j)  # the placeholder eats the character
             elif a == ANY or t in (a, ANY):
                 step.add(j + 1)
@@ -138,6 +141,9 @@ EDGE_FORMATS = [
     "arn:${P}:x:::a?b",
     "arn:${Partition}:s3:::fixed",
     "arn:aws:iam::aws:policy/${Name}",
+    "arn:${Partition}:s3:::${BucketName}${ObjectName}",
+    "arn:${Partition}:s3:::${BucketName}*",
+    "arn:${Partition}:s3:::*${BucketName}",
     "",
 ]
 
@@ -160,20 +166,23 @@ def test_fast_matcher_agrees_with_a_plain_nfa():
 
 def _reference_format_tokens(fmt: str) -> tuple[str, ...]:
     """Format tokens character by character: placeholders in the first five
-    fields hold no colon, later ones anything; runs of wildcards merge."""
+    fields hold no colon, bucket names neither a colon nor a slash, later
+    ones anything; runs of wildcards merge."""
     out: list[str] = []
     colons, pos, lower = 0, 0, fmt.lower()
     for m in VARIABLE.finditer(lower):
         for c in lower[pos : m.start()]:
             out.append(STAR if c == "*" else c)
             colons += c == ":"
-        out.append(STAR_NC if colons < 5 else STAR)
+        out.append(STAR_NC if colons < 5 else NO_SLASH if m.group() in NO_SLASH_NAMES else STAR)
         pos = m.end()
     out.extend(STAR if c == "*" else c for c in lower[pos:])
     merged: list[str] = []
+    wild = (STAR, STAR_NC, NO_SLASH)
     for t in out:
-        if t in (STAR, STAR_NC) and merged and merged[-1] in (STAR, STAR_NC):
-            merged[-1] = STAR if STAR in (t, merged[-1]) else STAR_NC
+        if t in wild and merged and merged[-1] in wild:
+            pair = (t, merged[-1])
+            merged[-1] = STAR if STAR in pair else STAR_NC if STAR_NC in pair else NO_SLASH
         else:
             merged.append(t)
     return tuple(merged)
@@ -183,11 +192,14 @@ def _probes(fmt: str) -> list[str]:
     """Resources that tell the format's placeholders apart: each filled with
     a name, a name holding a colon, nothing, or a wildcard."""
     out = []
-    for fill in ("a", "a:b", "", "*", "?", "${aws:username}"):
+    for fill in ("a", "a:b", "a/b", "a/*", "", "*", "?", "${aws:username}"):
         out.append(VARIABLE.sub(lambda _m, fill=fill: fill, fmt))
     for m in VARIABLE.finditer(fmt):  # one placeholder holding a colon, the others names
         out.append(VARIABLE.sub("a", fmt[: m.start()]) + "x:y" + VARIABLE.sub("a", fmt[m.end() :]))
     return out
+
+
+SLASHED = ("arn:aws:s3:::b/*", "arn:aws:s3:::*/*")
 
 
 def test_every_catalog_format_is_matched_as_its_tokens_say():
@@ -199,7 +211,7 @@ def test_every_catalog_format_is_matched_as_its_tokens_say():
     disagreements = [
         (resource, fmt)
         for fmt in formats
-        for resource in [*_probes(fmt), "*", "arn:aws:s3:::x:y", "a:b:c:d:e:f:g"]
+        for resource in [*_probes(fmt), "*", "arn:aws:s3:::x:y", *SLASHED, "a:b:c:d:e:f:g"]
         if arns.resource_matches_format(resource, fmt) != _reference(resource, fmt)
     ]
     assert disagreements == []
