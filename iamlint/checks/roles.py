@@ -321,17 +321,22 @@ def _catalog_attachments(principal, group) -> Iterator[tuple[str, Document, str,
                 yield f"AWS managed policy `{policy.name}`{through}", att.where(principal.resource), att.pointer, policy
 
 
-def _deny_policy(sources: list[Source]) -> Policy | None:
-    """The unconditional Deny statements of all the principal's documents as
-    one policy (None when there is none): a Deny in any policy of a principal
-    (or of its group) applies to what every other one allows.  Conditional
-    Denies may not apply to a request, so they take nothing away."""
+def _deny_policy(role, sources: list[Source]) -> Policy | None:
+    """The unconditional Deny statements of all the principal's policies (a
+    user's groups' too) as one policy, None when there is none: IAM applies
+    a Deny in any of them to what every other one allows.  Conditional
+    Denies may not apply to a request, so they take nothing away.  The
+    Denies of AWS managed policies attached by ARN come from the catalog
+    (:func:`iamlint.knowledge.managed.unconditional_denies`)."""
     denies = [
         s.raw
         for src in sources
         for s in src.document.policy.statements
         if s.is_deny and "Condition" not in s.raw and ("Action" in s.raw or "NotAction" in s.raw)
     ]
+    for principal, group in _principals(role):
+        for _label, _where, _pointer, policy in _catalog_attachments(principal, group):
+            denies += mp.unconditional_denies(policy)
     return Policy({"Version": "2012-10-17", "Statement": denies}) if denies else None
 
 
@@ -387,7 +392,7 @@ def power_parts(role, seen: set | None = None) -> list[Part] | None:
     resolved (power unknown)."""
     parts: list[Part] = []
     sources = policy_sources(role)
-    denies = _deny_policy(sources)
+    denies = _deny_policy(role, sources)
     for principal, group in _principals(role):  # in order: own documents, own AWS managed, each group's
         for src in sources:
             if src.group is group:
@@ -397,14 +402,16 @@ def power_parts(role, seen: set | None = None) -> list[Part] | None:
             s = policy.summary if denies is None else _catalog_minus_denies(policy.summary, denies)
             parts.append(Part(label, where, pointer, s))
     if len(sources) > 1:  # escalation split over documents
-        combined = summarise([src.document.policy for src in sources])
+        combined = summarise([src.document.policy for src in sources] + ([denies] if denies is not None else []))
         extra = [m for m in combined.escalation if not any(m in p.summary.escalation for p in parts)]
         if extra:
-            evidence = combined.evidence.get("escalation") or [None]
-            holder = _source_of(sources, evidence[0]) or sources[0]
+            evidence = [_source_of(sources, st) for st in combined.evidence.get("escalation", ())]
+            holder = evidence[0] if evidence and evidence[0] is not None else sources[0]
+            groups = {id(src.group): src.group for src in evidence if src is not None}
+            only = next(iter(groups.values())) if len(groups) == 1 else None
             parts.append(
                 Part(
-                    "its policies together",
+                    "its policies together" + (f" (through group `{only.name}`)" if only is not None else ""),
                     holder.document,
                     _first_evidence(combined, ("escalation",)),
                     Summary(escalation=extra, read_only=False),
@@ -667,7 +674,8 @@ def privilege_escalation_across_policies(ctx) -> Iterator[tuple[Report, Document
     single = _single_policy_methods(sources, role)
     if single is None:
         return
-    perms = Permissions([src.document.policy for src in sources])
+    denies = _deny_policy(role, sources)
+    perms = Permissions([src.document.policy for src in sources] + ([denies] if denies is not None else []))
     matches = [m for m in perms.escalation_methods() if m.method.id not in single]
     if not matches:
         return
