@@ -693,15 +693,15 @@ def privilege_escalation_across_policies(ctx) -> Iterator[tuple[Report, Document
     for match in matches:
         by_statement: dict[int, tuple[Statement, list[str]]] = {}
         for action in match.actions:
-            stmt = next(s for s in match.statements if covers_action(s, action))
+            stmt = next((s for s in match.statements if covers_action(s, action)), match.statements[0])
             by_statement.setdefault(id(stmt), (stmt, []))[1].append(action)
-            src = holder[id(stmt)]
+            src = holder.get(id(stmt), sources[0])
             pointer = _action_pointer(stmt, action)
             if (id(src.document), pointer) not in listed:
                 listed.add((id(src.document), pointer))
                 related.append((src.document, pointer, f"{src.label}, {statement_label(stmt)} grants {action}"))
         granted = [
-            f"{_join(actions)} ({holder[id(stmt)].label}, {statement_label(stmt)})"
+            f"{_join(actions)} ({holder.get(id(stmt), sources[0]).label}, {statement_label(stmt)})"
             for stmt, actions in by_statement.values()
         ]
         described.append(f"{match.method.id}: {' + '.join(granted)} let it {match.method.name}")

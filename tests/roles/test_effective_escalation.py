@@ -60,8 +60,9 @@ def test_cloudformation_split_methods_are_reported_once_per_principal():
     assert sorted(hits) == ["Builder", "DataEngineers", "LaunchRole", "StackRole", "TrustRole"]
     assert all(len(v) == 1 and v[0].severity == "error" for v in hits.values())
     # quiet: one policy holds the whole method (IAM208 reports it there), a
-    # scoped PassRole, a Deny in a third policy, a member of an escalating group
-    for quiet in ("OnePolicyRole", "ScopedRole", "DeniedRole", "Analyst"):
+    # scoped PassRole, a Deny in a third policy, a member of an escalating group,
+    # a permissions boundary allowing neither action
+    for quiet in ("OnePolicyRole", "ScopedRole", "DeniedRole", "Analyst", "BoundedRole"):
         assert quiet not in hits
     assert [f.owner for f in findings if f.rule == "IAM208"] == ["OnePolicyRole"]
 
