@@ -51,6 +51,13 @@ def test_cloudformation_user_allow_star_with_attached_deny_star_is_no_administra
     assert any(f.rule == "IAM201" and f.owner == "Locked" for f in findings)
 
 
+def test_cloudformation_escalation_denied_by_another_policy_is_not_claimed():
+    findings = _cfn()
+    assert "Runner" not in _owners(findings, "IAM405")
+    # the policy itself still holds the method (IAM208 judges one document)
+    assert any(f.rule == "IAM208" and f.owner == "Runner" and "passrole-ec2" in f.message for f in findings)
+
+
 def test_cloudformation_exposed_role_with_denied_power():
     iam404 = _owners(_cfn(), "IAM404")
     assert "PublicDenied" not in iam404  # AdministratorAccess, inline Deny * on *
