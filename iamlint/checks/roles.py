@@ -671,12 +671,15 @@ def privilege_escalation_across_policies(ctx) -> Iterator[tuple[Report, Document
     sources = policy_sources(role)
     if len(sources) < 2:
         return
+    denies = _deny_policy(role, sources)
+    perms = Permissions([src.document.policy for src in sources] + ([denies] if denies is not None else []))
+    matches = perms.escalation_methods()
+    if not matches:
+        return  # the common case: nothing to split
     single = _single_policy_methods(sources, role)
     if single is None:
         return
-    denies = _deny_policy(role, sources)
-    perms = Permissions([src.document.policy for src in sources] + ([denies] if denies is not None else []))
-    matches = [m for m in perms.escalation_methods() if m.method.id not in single]
+    matches = [m for m in matches if m.method.id not in single]
     if not matches:
         return
     boundary = _boundary_summary(role)
