@@ -16,15 +16,24 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
+from iamlint.analysis.permissions import (
+    Permissions,
+    covers_action,
+    statement_is_admin,
+    statement_label,
+    wildcard_match,
+)
+from iamlint.analysis.summary import _IAM_WRITE as IAM_WRITE
 from iamlint.analysis.summary import summarise
 from iamlint.engine.report import Report
 from iamlint.findings import SEVERITY_RANK
 from iamlint.knowledge import managed as mp
-from iamlint.knowledge.escalation import escalation_names
+from iamlint.knowledge.escalation import escalation_names, privesc_methods
 from iamlint.knowledge.managed import DATA_SERVICES, Summary
 from iamlint.model.document import Document
+from iamlint.model.policy import Policy, Statement
 from iamlint.vocabulary import Severity
 
 
@@ -265,43 +274,150 @@ def _first_evidence(s: Summary, flags: tuple[str, ...]) -> str:
 _FLAGS = ("admin", "iam_write", "escalation", "data_full", "data_read")
 
 
-def power_parts(role, seen: set | None = None) -> list[Part] | None:
-    """The sources of a principal's power (its groups' too, for users).
-    None when a permissions boundary cannot be resolved (power unknown)."""
-    seen = seen if seen is not None else set()
-    if id(role) in seen:
-        return []
-    seen.add(id(role))
-    parts: list[Part] = []
-    docs = [d for d in role.inline if d.value is not None]
-    docs += [a.document for a in role.managed if a.document is not None and a.document.value is not None]
-    for doc in docs:
-        s = summarise(doc.policy)
-        parts.append(Part(_doc_label(doc), doc, _first_evidence(s, _FLAGS), s))
-    for att in role.managed:
+class Source(NamedTuple):
+    """One policy document of a principal: its own (inline or customer managed
+    with the document in the input) or, for a user, one of its groups'."""
+
+    label: str  # "policy `x`", "policy `x` (through group `g`)"
+    document: Document
+    #: the group it comes through (users), else None
+    group: Any = None
+
+
+def _principals(role) -> list[tuple[Any, Any]]:
+    """(principal, group it comes through or None): the principal, then its groups."""
+    return [(role, None)] + [(g, g) for g in role.member_of if g is not role]
+
+
+def _own_documents(principal) -> list[Document]:
+    docs = [d for d in principal.inline if d.value is not None]
+    docs += [a.document for a in principal.managed if a.document is not None and a.document.value is not None]
+    return docs
+
+
+def policy_sources(role) -> list[Source]:
+    """The principal's policy documents that the input shows, each once: its
+    own, then (a user) each group's."""
+    seen: set[int] = set()
+    out: list[Source] = []
+    for principal, group in _principals(role):
+        for doc in _own_documents(principal):
+            if id(doc) not in seen:
+                seen.add(id(doc))
+                through = f" (through group `{group.name}`)" if group is not None else ""
+                out.append(Source(_doc_label(doc) + through, doc, group))
+    return out
+
+
+def _catalog_attachments(principal, group) -> Iterator[tuple[str, Document, str, mp.ManagedPolicy]]:
+    """(label, document, pointer, policy) of the AWS managed policies attached
+    by ARN without a document (judged by the catalog's summaries)."""
+    through = f" (through group `{group.name}`)" if group is not None else ""
+    for att in principal.managed:
         arn = _arn_text(att.arn)
         if att.document is None and arn and mp.is_aws_managed(arn):
             policy = mp.lookup(arn)
             if policy is not None:
-                parts.append(
-                    Part(f"AWS managed policy `{policy.name}`", att.where(role.resource), att.pointer, policy.summary)
-                )
-    for group in role.member_of:
-        sub = power_parts(group, seen)
-        if sub:
-            parts += [Part(f"{p.label} (through group `{group.name}`)", p.document, p.pointer, p.summary) for p in sub]
-    if len(docs) > 1:  # escalation split over documents
-        combined = summarise([d.policy for d in docs])
+                yield f"AWS managed policy `{policy.name}`{through}", att.where(principal.resource), att.pointer, policy
+
+
+def _deny_policy(role, sources: list[Source]) -> Policy | None:
+    """The unconditional Deny statements of all the principal's policies (a
+    user's groups' too) as one policy, None when there is none: IAM applies
+    a Deny in any of them to what every other one allows.  Conditional
+    Denies may not apply to a request, so they take nothing away.  The
+    Denies of AWS managed policies attached by ARN come from the catalog
+    (:func:`iamlint.knowledge.managed.unconditional_denies`)."""
+    denies = [
+        s.raw
+        for src in sources
+        for s in src.document.policy.statements
+        if s.is_deny and "Condition" not in s.raw and ("Action" in s.raw or "NotAction" in s.raw)
+    ]
+    for principal, group in _principals(role):
+        for _label, _where, _pointer, policy in _catalog_attachments(principal, group):
+            denies += mp.unconditional_denies(policy)
+    return Policy({"Version": "2012-10-17", "Statement": denies}) if denies else None
+
+
+_ADMIN_POLICY = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}
+
+
+def _catalog_minus_denies(s: Summary, denies: Policy) -> Summary:
+    """A catalog summary (an AWS managed policy, whose document iamlint does not
+    ship) less what the principal's unconditional Denies certainly remove.
+
+    An administrator policy grants every action, so it is judged as ``*`` on
+    ``*`` with the Denies.  Otherwise a flag is dropped only when the Denies
+    remove every action it can come from (an escalation method: every
+    alternative of one of its groups; data: the service's reads, or one of
+    its writes for full access), so nothing is claimed that they deny."""
+    if s.admin:
+        return summarise([Policy(_ADMIN_POLICY), denies])
+    perms = Permissions(denies)
+    if not perms.denies:
+        return s
+    methods = {m.id: m for m in privesc_methods()}
+
+    def reachable(method_id: str) -> bool:
+        method = methods.get(method_id)
+        if method is None:
+            return True
+        return all(any(not perms.denied(alt) for alt in group) for group in method.requires)
+
+    data_read = [d for d in s.data_read if not all(perms.denied(a) for a in DATA_SERVICES[d][1])]
+    data_full = [d for d in s.data_full if d in data_read and not any(perms.denied(a) for a in DATA_SERVICES[d][2])]
+    return Summary(
+        admin=False,
+        not_action=s.not_action,
+        iam_write=s.iam_write and not all(perms.denied(a) for a in IAM_WRITE),
+        escalation=[m for m in s.escalation if reachable(m)],
+        data_full=data_full,
+        data_read=data_read,
+        read_only=s.read_only,
+    )
+
+
+def _source_of(sources: list[Source], pointer_stmt) -> Source | None:
+    for src in sources:
+        if any(st is pointer_stmt for st in src.document.policy.statements):
+            return src
+    return None
+
+
+def power_parts(role, seen: set | None = None) -> list[Part] | None:
+    """The sources of a principal's power (its groups' too, for users), each
+    less what an unconditional Deny in any of the principal's (or its
+    groups') documents removes.  None when a permissions boundary cannot be
+    resolved (power unknown)."""
+    parts: list[Part] = []
+    sources = policy_sources(role)
+    denies = _deny_policy(role, sources)
+    for principal, group in _principals(role):  # in order: own documents, own AWS managed, each group's
+        for src in sources:
+            if src.group is group:
+                s = summarise([src.document.policy] if denies is None else [src.document.policy, denies])
+                parts.append(Part(src.label, src.document, _first_evidence(s, _FLAGS), s))
+        for label, where, pointer, policy in _catalog_attachments(principal, group):
+            s = policy.summary if denies is None else _catalog_minus_denies(policy.summary, denies)
+            parts.append(Part(label, where, pointer, s))
+    if len(sources) > 1:  # escalation split over documents
+        combined = summarise([src.document.policy for src in sources] + ([denies] if denies is not None else []))
         extra = [m for m in combined.escalation if not any(m in p.summary.escalation for p in parts)]
         if extra:
+            evidence = [_source_of(sources, st) for st in combined.evidence.get("escalation", ())]
+            holder = evidence[0] if evidence and evidence[0] is not None else sources[0]
+            groups = {id(src.group): src.group for src in evidence if src is not None}
+            only = next(iter(groups.values())) if len(groups) == 1 else None
             parts.append(
                 Part(
-                    "its policies together",
-                    docs[0],
+                    "its policies together" + (f" (through group `{only.name}`)" if only is not None else ""),
+                    holder.document,
                     _first_evidence(combined, ("escalation",)),
                     Summary(escalation=extra, read_only=False),
                 )
             )
+    # a group's boundary does not exist in IAM; only the principal's own counts
     boundary = _boundary_summary(role)
     if boundary is False:
         return None
@@ -496,3 +612,123 @@ def _powerful_permission_set(pset) -> Iterator[tuple[Report, Document]]:
         (part.document, part.pointer, f"granted by {part.label} at line {span.line}, column {span.column}"),
     )
     yield Report(pointer, message, related=related), pset.resource
+
+
+# --------------------------------------------------------------------------
+# IAM406 privilege escalation across a principal's policies
+# --------------------------------------------------------------------------
+
+
+def _action_pointer(stmt: Statement, action: str) -> str:
+    """The ``Action`` value of ``stmt`` that grants ``action`` (the
+    ``Action``/``NotAction`` key when no single value is it)."""
+    if stmt.not_action:
+        return stmt.ptr("NotAction")
+    raw = stmt.raw.get("Action")
+    values = [(None, raw)] if isinstance(raw, str) else list(enumerate(raw)) if isinstance(raw, list) else []
+    target = action.lower()
+    for index, value in values:
+        if not isinstance(value, str):
+            continue
+        pattern = value.lower()
+        wild = "*" in pattern or "?" in pattern
+        if (wild and wildcard_match(pattern, target)) or pattern == target:
+            return stmt.ptr("Action") if index is None else stmt.ptr("Action", index)
+    return stmt.ptr("Action")
+
+
+def _single_policy_methods(sources: list[Source], role) -> set[str] | None:
+    """Escalation methods one policy of the principal grants by itself (IAM208
+    reports those at the policy; IAM401 or IAM201 at an AWS managed or an
+    administrator policy), and for a user those its groups grant by
+    themselves (reported at the group).  None when one policy is
+    administrator access: every method is then moot (IAM201, IAM401)."""
+    found: set[str] = set()
+    for src in sources:
+        perms = Permissions(src.document.policy)
+        if any(statement_is_admin(s) for s in perms.allows):
+            return None
+        found.update(m.method.id for m in perms.escalation_methods())
+    for principal, group in _principals(role):
+        for _label, _where, _pointer, policy in _catalog_attachments(principal, group):
+            if policy.summary.admin:
+                return None
+            found.update(policy.summary.escalation)
+    for group in role.member_of:
+        group_docs = [src.document.policy for src in sources if src.group is group]
+        if len(group_docs) > 1:
+            found.update(m.method.id for m in Permissions(group_docs).escalation_methods())
+    return found
+
+
+def privilege_escalation_across_policies(ctx) -> Iterator[tuple[Report, Document]]:
+    """IAM208 for the principal as a whole: an escalation method whose actions
+    are granted by two or more of its policies (a user's: its groups' too),
+    after the Denies of all of them, that no single policy grants."""
+    role = ctx.role
+    if _aws_operated(role):
+        return
+    sources = policy_sources(role)
+    if len(sources) < 2:
+        return
+    denies = _deny_policy(role, sources)
+    perms = Permissions([src.document.policy for src in sources] + ([denies] if denies is not None else []))
+    matches = perms.escalation_methods()
+    if not matches:
+        return  # the common case: nothing to split
+    single = _single_policy_methods(sources, role)
+    if single is None:
+        return
+    matches = [m for m in matches if m.method.id not in single]
+    if not matches:
+        return
+    boundary = _boundary_summary(role)
+    if boundary is False:
+        return  # a boundary iamlint cannot see may stop every method
+    if boundary is not None and not boundary.admin:
+        matches = [m for m in matches if m.method.id in boundary.escalation]
+        if not matches:
+            return
+    holder = {id(st): src for src in sources for st in src.document.policy.statements}
+    described: list[str] = []
+    related: list[tuple[Any, Any, str]] = []
+    listed: set[tuple[int, str]] = set()
+    for match in matches:
+        by_statement: dict[int, tuple[Statement, list[str]]] = {}
+        for action in match.actions:
+            stmt = next((s for s in match.statements if covers_action(s, action)), match.statements[0])
+            by_statement.setdefault(id(stmt), (stmt, []))[1].append(action)
+            src = holder.get(id(stmt), sources[0])
+            pointer = _action_pointer(stmt, action)
+            if (id(src.document), pointer) not in listed:
+                listed.add((id(src.document), pointer))
+                related.append((src.document, pointer, f"{src.label}, {statement_label(stmt)} grants {action}"))
+        granted = [
+            f"{_join(actions)} ({holder.get(id(stmt), sources[0]).label}, {statement_label(stmt)})"
+            for stmt, actions in by_statement.values()
+        ]
+        described.append(f"{match.method.id}: {' + '.join(granted)} let it {match.method.name}")
+    count = f"{len(matches)} escalation methods" if len(matches) > 1 else "an escalation method"
+    who = _label(role) + (" (not declared here)" if role.external else "")
+    message = (
+        f"{_cap(who)} can escalate privileges through {count} that its policies grant only together: "
+        f"{'; '.join(described)}; remove or scope one of the actions"
+    )
+    yield Report(_principal_pointer(role), message, related=tuple(related)), role.resource
+
+
+def _cap(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def _principal_pointer(role) -> str:
+    """Where a whole-principal finding points: its name, else the resource."""
+    value = role.resource.value
+    if isinstance(value, dict):
+        for key in ("RoleName", "UserName", "GroupName"):
+            if key in value:
+                return f"/{key}"
+        props = value.get("Properties")
+        if isinstance(props, dict) and "Name" in props and role.principal_type == "permission_set":
+            return "/Properties/Name"
+    return ""

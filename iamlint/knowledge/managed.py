@@ -282,3 +282,16 @@ def summary_of_arns(arns: Iterable[str]) -> Summary:
         if p is not None:
             out = out.merge(p.summary)
     return out
+
+
+@functools.cache
+def _denies() -> dict[str, list[dict]]:
+    return read_data("managed_denies.json")["policies"]
+
+
+def unconditional_denies(policy: ManagedPolicy) -> list[dict]:
+    """The Deny statements without a ``Condition`` of an AWS managed policy
+    (``data/managed_denies.json``, built by ``scripts/build_managed_denies.py``:
+    the catalog keeps summaries of what policies allow, not their documents),
+    as written in it; ``[]`` for the many that have none."""
+    return _denies().get(policy.name, [])

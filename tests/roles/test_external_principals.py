@@ -215,6 +215,8 @@ def test_cloudformation_policies_naming_undeclared_principals(tmp_path):
         ("IAM405", 11, 15),  # erin: PassRole + RunInstances over two policies, at `erin` of the first
         ("IAM405", 34, 17),  # bob: an AWS::IAM::UserPolicy with UserName: bob
         ("IAM405", 57, 11),  # the imported user added to the external group "ops"
+        ("IAM406", 10, 15),  # the external role: PassRole + RunInstances over the same two policies
+        ("IAM406", 11, 15),  # erin, likewise (issue 18)
     ]
     msgs = {f.line: f.message for f in findings if f.rule == "IAM405"}
     assert "IAM user `erin` (not declared here)" in msgs[11] and "through its policies together" in msgs[11]

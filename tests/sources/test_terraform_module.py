@@ -77,9 +77,12 @@ def test_escalation_split_over_two_files_is_combined_when_one_is_named(module):
         ("IAM205", "passrole.tf", 5, 74),
         ("IAM206", "passrole.tf", 5, 47),
         ("IAM404", "role.tf", 5, 18),
+        ("IAM406", "role.tf", 1, 1),  # the split itself, at the role (issue 18)
     ]
     [exposed] = [f for f in result.findings if f.rule == "IAM404"]
     assert "can escalate privileges" in exposed.message
+    [split] = [f for f in result.findings if f.rule == "IAM406"]
+    assert sorted(os.path.basename(r.file) for r in split.related) == ["passrole.tf", "role.tf"]
 
 
 def test_parallel_run_of_many_modules_equals_one_job(module, tmp_path):
