@@ -50,7 +50,7 @@ def compact_grants(value: Any) -> dict[str, str]:
 
 
 _READ_VERBS = ("get", "list", "describe", "batchget", "view", "search", "lookup", "query", "scan", "select")
-_IAM_WRITE = (
+IAM_WRITE = (
     "iam:AttachRolePolicy",
     "iam:PutRolePolicy",
     "iam:CreatePolicyVersion",
@@ -87,7 +87,7 @@ def summarise(policies: Any) -> Summary:
         ev["admin"] = list(admin)
         s.evidence = ev
         return s
-    for action in _IAM_WRITE:
+    for action in IAM_WRITE:
         stmts = perms.allowing_statements(action, broad=True)
         if stmts:
             s.iam_write = True

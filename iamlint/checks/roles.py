@@ -23,12 +23,11 @@ from iamlint.analysis.permissions import (
     covers_action,
     statement_is_admin,
     statement_label,
-    wildcard_match,
 )
-from iamlint.analysis.summary import _IAM_WRITE as IAM_WRITE
-from iamlint.analysis.summary import summarise
+from iamlint.analysis.summary import IAM_WRITE, summarise
 from iamlint.engine.report import Report
 from iamlint.findings import SEVERITY_RANK
+from iamlint.iam.wildcard import match_action
 from iamlint.knowledge import managed as mp
 from iamlint.knowledge.escalation import escalation_names, privesc_methods
 from iamlint.knowledge.managed import DATA_SERVICES, Summary
@@ -626,13 +625,8 @@ def _action_pointer(stmt: Statement, action: str) -> str:
         return stmt.ptr("NotAction")
     raw = stmt.raw.get("Action")
     values = [(None, raw)] if isinstance(raw, str) else list(enumerate(raw)) if isinstance(raw, list) else []
-    target = action.lower()
     for index, value in values:
-        if not isinstance(value, str):
-            continue
-        pattern = value.lower()
-        wild = "*" in pattern or "?" in pattern
-        if (wild and wildcard_match(pattern, target)) or pattern == target:
+        if isinstance(value, str) and match_action(value, action):
             return stmt.ptr("Action") if index is None else stmt.ptr("Action", index)
     return stmt.ptr("Action")
 
