@@ -2104,7 +2104,7 @@ class TerraformReader:
             if attr is None:
                 continue
             for target in self._targets(attr, rtype):
-                out.append(self._target(rtype, target, cast(Attribute, attr).file, other, create=True))
+                out.append(self._target(rtype, target, attr.file, other, create=True))
         return out
 
     def _group_targets(self, other: Block) -> list[tuple[Target, Any]]:
