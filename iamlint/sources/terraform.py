@@ -1974,44 +1974,42 @@ class TerraformReader:
         return kept + externals
 
     def _declarations(self) -> list[Declaration]:
-        """The module's principals (home file first) and what the resources
-        naming them declare, in module order.  Only the principals this file
-        may return (its own, and the groups memberships name) are read in
-        full, and only the resources that may name one of them are read: the
-        others are linked by other files' runs."""
-        blocks: list[Block] = [
+        """The declarations of the principals this file may return (its own,
+        and the groups memberships name: a user's power includes its groups')
+        and of the resources of the module, in module order (this file
+        first), that may name one of them or an external principal this file
+        names: what names only other principals is linked by other files' runs."""
+        full = [
             b
             for b in self.home.blocks
             if b.type == "resource" and len(b.labels) >= 2 and b.labels[0] in PRINCIPAL_TYPES
         ]
-        for idx in self.siblings():
-            blocks += [b for (t, _n), b in idx.resources.items() if t in PRINCIPAL_TYPES]
-        by_name: dict[tuple[str, Any], list[str]] = {}
-        for block in blocks:
-            name = self._principal_name(block)
-            if name is not None:
-                by_name.setdefault((PRINCIPAL_TYPES[block.labels[0]], name), []).append(block.address)
         naming = [
-            (other, self._named(other)) for idx in self.indexes for other in idx.file.blocks if self._names(other)
+            (other, self._named(other)) for idx in self.all_indexes() for other in idx.file.blocks if self._names(other)
         ]
-        full = {b.address for b in blocks if b.file == self.path}
-        wanted: set[Any] = set()  # join keys of the externals this file may return or its users' groups are
-        for other, named in naming:
-            for _target, _node, join in named:
-                if other.file == self.path and join is not None:
-                    wanted.add(join)
-            for target, join in self._group_targets(other):
-                full.update([target.key] if target.key else by_name.get(("group", target.name), ()))
-                if join is not None:
-                    wanted.add(join)
+        # join keys of the externals this file may return or its users' groups may be
+        wanted = {join for other, named in naming if other.file == self.path for _t, _n, join in named if join}
+        groups = [pair for other, _named in naming for pair in self._group_targets(other)]
+        wanted.update(join for _t, join in groups if join is not None)
+        group_keys = {t.key for t, _join in groups if t.key is not None}
+        group_names = {t.name for t, _join in groups if t.key is None}
+        keys = {b.address for b in full}
+        for idx in self.indexes[1:] if groups else ():
+            for (rtype, _n), block in idx.resources.items():
+                if rtype != "aws_iam_group" or block.address in keys:
+                    continue
+                if block.address in group_keys or (group_names and self._principal_name(block) in group_names):
+                    full.append(block)
+                    keys.add(block.address)
+        principals = [self._principal(b) for b in full]
+        names = {(p.principal_type, p.name) for p in principals if p.name is not None}
+        decls: list[Declaration] = list(principals)
 
         def relevant(target: Target, join: Any) -> bool:
             if target.key is not None:
-                return target.key in full
-            keys = by_name.get((target.principal_type, target.name))
-            return any(k in full for k in keys) if keys else join in wanted
+                return target.key in keys
+            return (target.principal_type, target.name) in names or join in wanted
 
-        decls: list[Declaration] = [self._principal(b, b.address in full) for b in blocks]
         for other, named in naming:
             targets = [t for t, _node, join in named if relevant(t, join)]
             if targets:
@@ -2027,9 +2025,9 @@ class TerraformReader:
         nattr = block.attrs.get("name")
         return ("expr", self._expr_text(nattr.expr, nattr.file)) if nattr is not None else None
 
-    def _principal(self, block: Block, full: bool) -> Principal:
+    def _principal(self, block: Block) -> Principal:
         """The declaration of an ``aws_iam_role``/``user``/``group`` or
-        permission set; what is written inside it only when ``full``."""
+        permission set, with what is written inside it."""
         rtype = block.labels[0]
         file = block.file
         iam_name = self.attr_value(block, "name")
@@ -2057,8 +2055,6 @@ class TerraformReader:
             name=self._principal_name(block),
             path=path if isinstance(path, str) else None,
         )
-        if not full:
-            return decl
         if rtype == "aws_iam_role":
             attr = block.attrs.get("assume_role_policy")
             if attr is not None:
