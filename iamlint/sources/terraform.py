@@ -1984,11 +1984,14 @@ class TerraformReader:
             for b in self.home.blocks
             if b.type == "resource" and len(b.labels) >= 2 and b.labels[0] in PRINCIPAL_TYPES
         ]
-        naming = [
-            (other, self._named(other)) for idx in self.all_indexes() for other in idx.file.blocks if self._names(other)
-        ]
+        naming = [(b, self._named(b)) for idx in self.all_indexes() for b in idx.file.blocks if self._names(b)]
+        here = {
+            id(other): [x for x in (self._target(r, t, f, other, True) for r, t, f in named) if x is not None]
+            for other, named in naming
+            if other.file == self.path
+        }
         # join keys of the externals this file may return or its users' groups may be
-        wanted = {join for other, named in naming if other.file == self.path for _t, _n, join in named if join}
+        wanted = {join for targets in here.values() for _t, join in targets if join is not None}
         groups = [pair for other, _named in naming for pair in self._group_targets(other)]
         wanted.update(join for _t, join in groups if join is not None)
         group_keys = {t.key for t, _join in groups if t.key is not None}
@@ -2004,17 +2007,22 @@ class TerraformReader:
         principals = [self._principal(b) for b in full]
         names = {(p.principal_type, p.name) for p in principals if p.name is not None}
         decls: list[Declaration] = list(principals)
-
-        def relevant(target: Target, join: Any) -> bool:
-            if target.key is not None:
-                return target.key in keys
-            return (target.principal_type, target.name) in names or join in wanted
-
+        keep = (keys, names, wanted)
         for other, named in naming:
-            targets = [t for t, _node, join in named if relevant(t, join)]
+            if other.file == self.path:
+                targets = [t for t, join in here[id(other)] if self._keeps(t, join, keep)]
+            else:
+                found = (self._target(r, t, f, other, True, keep) for r, t, f in named)
+                targets = [t[0] for t in found if t is not None]
             if targets:
                 decls += self._naming_declarations(other, targets)
         return decls
+
+    @staticmethod
+    def _keeps(target: Target, join: Any, keep: tuple[set[str], set[tuple[str, Any]], set[Any]]) -> bool:
+        if target.key is not None:
+            return target.key in keep[0]
+        return (target.principal_type, target.name) in keep[1] or join in keep[2]
 
     def _principal_name(self, block: Block) -> Any:
         """How a principal is named by the resources naming it: its literal
@@ -2090,17 +2098,15 @@ class TerraformReader:
     def _names(block: Block) -> bool:
         return block.type == "resource" and len(block.labels) >= 2 and block.labels[0] in NAMING_TYPES
 
-    def _named(self, other: Block) -> list[tuple[Target, Any, Any]]:
-        """(target, its expression, external join key or None) of each
-        principal the naming resource ``other`` names, by principal type."""
+    def _named(self, other: Block) -> list[tuple[str, tuple[str | None, str | None, Any], str]]:
+        """(principal resource type, target as :meth:`principal_target` reads
+        it, file) of each principal the naming resource ``other`` names."""
         out = []
         for rtype, ptype in PRINCIPAL_TYPES.items():
             attr_name = self._principal_attr(other.labels[0], ptype)
             attr = other.attrs.get(attr_name) if attr_name is not None else None
-            if attr is None:
-                continue
-            for target in self._targets(attr, rtype):
-                out.append(self._target(rtype, target, attr.file, other, create=True))
+            if attr is not None:
+                out += [(rtype, target, attr.file) for target in self._targets(attr, rtype)]
         return out
 
     def _group_targets(self, other: Block) -> list[tuple[Target, Any]]:
@@ -2114,24 +2120,38 @@ class TerraformReader:
             self._target("aws_iam_group", t, cast(Attribute, attr).file, other, create=False)
             for t in self._targets(attr, "aws_iam_group")
         ]
-        return [(t, join) for t, _node, join in found]
+        return [t for t in found if t is not None]
 
     def _target(
-        self, rtype: str, target: tuple[str | None, str | None, Any], file: str, block: Block, create: bool
-    ) -> tuple[Target, Any, Any]:
-        """A :class:`Target` for what :meth:`principal_target` read: by address,
-        else by literal name or expression, else external (see :meth:`_external_key`)."""
+        self,
+        rtype: str,
+        target: tuple[str | None, str | None, Any],
+        file: str,
+        block: Block,
+        create: bool,
+        keep: tuple[set[str], set[tuple[str, Any]], set[Any]] | None = None,
+    ) -> tuple[Target, Any] | None:
+        """(:class:`Target`, external join key or None) for what
+        :meth:`principal_target` read: by address, else by literal name or
+        expression, else external (see :meth:`_external_key`).  With ``keep``
+        (addresses, names, join keys), None for a target naming none of them."""
         ref, literal, node = target
         ptype = PRINCIPAL_TYPES[rtype]
         if ref is not None:
-            return Target(ptype, key=f"{rtype}.{ref}"), node, None
+            key = f"{rtype}.{ref}"
+            return None if keep is not None and key not in keep[0] else (Target(ptype, key=key), None)
         name = literal if literal is not None else ("expr", self._expr_text(node, file))
+        if keep is not None:
+            if (ptype, name) in keep[1]:
+                return Target(ptype, name=name), None  # a declared name: never external
+            if not keep[2]:
+                return None
         hit = self._external_key(rtype, target, file, block)
-        if hit is None:
-            return Target(ptype, name=name), node, None
+        if hit is None or (keep is not None and hit[0] not in keep[2]):
+            return None if keep is not None else (Target(ptype, name=name), None)
         join, written = hit
         make = self._external_resource(written, ptype, block, node, file) if create else None
-        return Target(ptype, name=name, external=External(join, written, make)), node, join
+        return Target(ptype, name=name, external=External(join, written, make)), join
 
     @staticmethod
     def _external_resource(name: str, ptype: str, block: Block, node: Any, file: str) -> Callable[[], Document]:
