@@ -39,6 +39,10 @@ from the file, read with the positions of :mod:`iamlint.sources.yamlpos`:
   ``iamGlobalPermissionsBoundary``.  Without the plugin those keys do nothing
   and are not read.  A function with ``role`` uses that role: no principal.
 
+The generated roles are :class:`~iamlint.model.declarations.Principal`
+declarations (the overrides and extensions above change them as Serverless
+does), built by :func:`~iamlint.sources.assemble.assemble` like every reader's.
+
 ``provider.iam.role`` (or the older ``provider.role``) given as an ARN, a name
 or an intrinsic names an existing role: Serverless creates none and ignores
 the statements, managed policies and boundary written for the generated

@@ -42,10 +42,16 @@ permission sets (``aws_ssoadmin_permission_set``) are principals too: the
 ``aws_ssoadmin_*`` resources naming them by ``permission_set_arn`` give them
 their inline policy, managed and customer managed policies and boundary.
 
-A resource naming a principal the module does not declare (``role =
-var.role_name``, ``user = "bob"``, ``data.aws_iam_role.x.name``) gives an
-external principal (``Role.external``), one per target as written, joined over
-the module and declared by the file that names it first (by path): its
+Principals are not linked here: each file's run declares (see
+:mod:`iamlint.model.declarations`) its principals and the groups memberships
+name, with what is written inside them, and what the module's resources
+naming them give them (by address, literal IAM name or the expression an
+unknown name is written as), and :func:`~iamlint.sources.assemble.assemble`
+builds them, as for every format.  A resource naming a principal the module
+does not declare (``role = var.role_name``, ``user = "bob"``,
+``data.aws_iam_role.x.name``) gives an external principal
+(``Role.external``), one per target as written, joined over the module and
+declared by the file that names it first (by path): its
 attachments are located at their ARNs (IAM401-IAM403), it has no trust (IAM404
 stays silent), and what it holds here is a lower bound (IAM405 says so).
 """
@@ -2178,53 +2184,45 @@ class TerraformReader:
         key, group membership or ``aws_ssoadmin_*`` part) declares for each
         of ``targets``: the ARNs located relative to where they are written."""
         otype = other.labels[0]
-        out: list[Declaration] = []
-        made: list[tuple[str, Any, Any, Any, bool]] = []  # (what, value, where, document, boundary)
+        inline: Document | None = None
+        arns: list[tuple[Any, dict[str, Where], Document | None, bool]] = []  # (ARN, where, document, boundary)
+        key: dict[str, Where] | None = None
         if otype in INLINE_TARGET or otype == "aws_ssoadmin_permission_set_inline_policy":
             pattr = other.attrs.get("policy" if otype in INLINE_TARGET else "inline_policy")
-            doc = None
             if pattr is not None:
-                doc = self.policy_document(pattr.expr, pattr.file, DocumentKind.IDENTITY, other.address, pattr, otype)
-            if doc is not None:
-                made.append(("inline", doc, None, None, False))
+                inline = self.policy_document(
+                    pattr.expr, pattr.file, DocumentKind.IDENTITY, other.address, pattr, otype
+                )
         elif otype in ATTACHMENTS or otype == "aws_ssoadmin_managed_policy_attachment":
             aattr = other.attrs.get("policy_arn" if otype in ATTACHMENTS else "managed_policy_arn")
-            if aattr is not None:
-                made.append(("arn", *self._arn(aattr), False))
+            arns = [(*self._arn(aattr), False)] if aattr is not None else []
         elif otype == "aws_ssoadmin_customer_managed_policy_attachment":
-            made += [
-                ("arn", *c, False)
-                for c in map(self._customer_reference, other.sub("customer_managed_policy_reference"))
-                if c
-            ]
+            refs = map(self._customer_reference, other.sub("customer_managed_policy_reference"))
+            arns = [(*c, False) for c in refs if c]
         elif otype == "aws_ssoadmin_permissions_boundary_attachment":
             for boundary in other.sub("permissions_boundary"):
                 battr = boundary.attrs.get("managed_policy_arn")
-                if battr is not None:
-                    made.append(("arn", *self._arn(battr), True))
+                arns += [(*self._arn(battr), True)] if battr is not None else []
                 refs = map(self._customer_reference, boundary.sub("customer_managed_policy_reference"))
-                made += [("arn", *c, True) for c in refs if c]
+                arns += [(*c, True) for c in refs if c]
         elif otype == "aws_iam_access_key" and self._active_key(other):
-            at = Where(other.file, other.header_span, other.header_span)
-            made.append(("key", other.address, {"": at}, None, False))
+            key = {"": Where(other.file, other.header_span, other.header_span)}
         groups: list[tuple[Target, str | None]] = []
         if otype == "aws_iam_group_membership":  # group = ..., users = [...]
             name = self.attr_value(other, "group")
             groups = [(t, name if isinstance(name, str) else None) for t, _join in self._group_targets(other)]
         elif otype == "aws_iam_user_group_membership":  # user = ..., groups = [...]
             names = self.attr_value(other, "groups")
-            nothing = Target("group")
-            groups = [(nothing, g) for g in (names if isinstance(names, list) else ()) if isinstance(g, str)]
+            groups = [(Target("group"), g) for g in (names if isinstance(names, list) else ()) if isinstance(g, str)]
             groups += [(t, None) for t, _join in self._group_targets(other)]
+        out: list[Declaration] = []
         for target in targets:
             out.append(Mention(target, other))
-            for what, value, where, doc, limits in made:
-                if what == "inline":
-                    out.append(InlinePolicy(target, value, other))
-                elif what == "arn":
-                    out.append(PolicyAttachment(target, value, where, doc, limits, origin=other))
-                else:
-                    out.append(AccessKeyDeclaration(target, value, where=where, origin=other))
+            if inline is not None:
+                out.append(InlinePolicy(target, inline, other))
+            out += [PolicyAttachment(target, arn, at, doc, limits, origin=other) for arn, at, doc, limits in arns]
+            if key is not None:
+                out.append(AccessKeyDeclaration(target, other.address, where=key, origin=other))
             if target.principal_type == "user":
                 out += [Membership(target, group, name) for group, name in groups]
         return out
