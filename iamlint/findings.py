@@ -69,5 +69,8 @@ class Finding:
     def column(self) -> int:
         return self.span.column
 
-    def sort_key(self) -> tuple[str, Span, str, str]:
-        return (self.file, self.span, self.rule, self.message)
+    def sort_key(self) -> tuple[str, Span, str, str, str, str, str]:
+        """Reading order: by place, rule and message, then by the fields that
+        still tell two findings apart (two attachments of one policy at one
+        ARN differ by pointer), so the order never depends on hashing."""
+        return (self.file, self.span, self.rule, self.message, self.pointer, self.owner, self.fingerprint)

@@ -13,6 +13,11 @@ whole-role rules see:
    once, in order; ``Role.groups`` keeps the names as written), after the
    policies, which may name a group the input does not declare.
 
+A declaration with an ``origin`` reaches a principal through one target of
+that origin only (a resource naming a role twice gives it its policy once);
+``links``, when given, receives each principal's origins (by ``id(role)``,
+in order): the parts of the input that name it.
+
 A target naming a principal of another type (a ``user`` target whose key is
 a role) matches nothing: types never mix.
 """
@@ -44,6 +49,27 @@ class _Index:
         self.externals: dict[tuple[str, Hashable], Role] = {}
         #: per role: the attachments and access keys listed in its resource document
         self.listed: dict[int, tuple[list[Any], list[str]]] = {}
+        #: (id(role), id(origin)) -> the target through which that origin reached the role
+        self.reached: dict[tuple[int, int], Target] = {}
+        self.links: dict[int, list[Any]] | None = None
+
+    def reach(self, decl: Any, target: Target, externals: list[Role]) -> list[Role]:
+        """The principals ``decl`` (naming them by ``target``) applies to."""
+        roles = self.resolve(target, externals)
+        origin = decl.origin
+        if origin is None or not roles:
+            return roles
+        out = []
+        for role in roles:
+            via = self.reached.setdefault((id(role), id(origin)), target)
+            if via is not target:
+                continue
+            out.append(role)
+            if self.links is not None:
+                seen = self.links.setdefault(id(role), [])
+                if not seen or seen[-1] is not origin:
+                    seen.append(origin)
+        return out
 
     def add(self, decl: Principal) -> None:
         role = Role(
@@ -101,26 +127,27 @@ class _Index:
         return found
 
 
-def assemble(declarations: Iterable[Declaration]) -> list[Role]:
+def assemble(declarations: Iterable[Declaration], links: dict[int, list[Any]] | None = None) -> list[Role]:
     """The principals ``declarations`` declare and name, declared ones first."""
     decls = list(declarations)
     index = _Index()
+    index.links = links
     for decl in decls:
         if isinstance(decl, Principal):
             index.add(decl)
     externals: list[Role] = []
     for decl in decls:
         if isinstance(decl, InlinePolicy):
-            for role in index.resolve(decl.target, externals):
+            for role in index.reach(decl, decl.target, externals):
                 if all(decl.document is not d for d in role.inline):
                     role.inline.append(decl.document)
         elif isinstance(decl, PolicyAttachment):
-            for role in index.resolve(decl.target, externals):
+            for role in index.reach(decl, decl.target, externals):
                 _attach(index, role, decl)
         elif isinstance(decl, Mention):
-            index.resolve(decl.target, externals)
+            index.reach(decl, decl.target, externals)
         elif isinstance(decl, AccessKeyDeclaration):
-            for role in index.resolve(decl.user, externals):
+            for role in index.reach(decl, decl.user, externals):
                 _access_key(index, role, decl)
     for decl in decls:
         if isinstance(decl, Membership):

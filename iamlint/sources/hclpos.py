@@ -109,6 +109,12 @@ class MapLocator:
             return None
         return where.key
 
+    def alias(self, pointer: str, where: dict[str, Where] | None) -> None:
+        """``pointer`` (a part assemble lists, ``/attachments/0``) is written
+        where ``where`` says: positions relative to it, ``""`` its own."""
+        for rel, at in (where or {}).items():
+            self.entries[pointer + rel] = at
+
 
 class WholeLocator:
     """Every pointer maps to one span (a policy held in a JSON string of a plan file)."""

@@ -39,6 +39,10 @@ from the file, read with the positions of :mod:`iamlint.sources.yamlpos`:
   ``iamGlobalPermissionsBoundary``.  Without the plugin those keys do nothing
   and are not read.  A function with ``role`` uses that role: no principal.
 
+The generated roles are :class:`~iamlint.model.declarations.Principal`
+declarations (the overrides and extensions above change them as Serverless
+does), built by :func:`~iamlint.sources.assemble.assemble` like every reader's.
+
 ``provider.iam.role`` (or the older ``provider.role``) given as an ARN, a name
 or an intrinsic names an existing role: Serverless creates none and ignores
 the statements, managed policies and boundary written for the generated
@@ -61,11 +65,13 @@ import re
 from typing import Any
 
 from iamlint.findings import Span
+from iamlint.model.declarations import Principal
 from iamlint.model.document import Document, NullLocator, PrefixLocator
 from iamlint.model.policy import Opaque, escape_pointer_token
 from iamlint.model.role import Attachment, Role
 from iamlint.parsing.strict import SyntaxProblem
 from iamlint.sources import cloudformation, markers, yamlpos
+from iamlint.sources.assemble import assemble
 from iamlint.sources.intrinsics import Resolver, budget_for, is_intrinsic
 from iamlint.sources.result import SourceResult
 from iamlint.vocabulary import DocumentKind
@@ -284,7 +290,10 @@ class _Reader:
         self.roles: list[Role] = []
         #: the inline policies of the provider's statements (``iam`` / ``old`` keys)
         self.provider_statements: dict[str, Document | None] = {}
-        self.default_role: Role | None = None
+        #: the roles Serverless (and the per-function plugin) generate, declared
+        #: (assembled with the others at the end, see :func:`assemble`)
+        self.generated: list[Principal] = []
+        self.default_role: Principal | None = None
         #: documents of the generated role that ``resources.extensions`` replaced
         self.replaced: list[Document] = []
         #: CloudFormation templates of ``resources`` (pointer of each, template)
@@ -319,6 +328,7 @@ class _Reader:
         if isinstance(provider, dict):
             self._provider(provider)
         self._functions()
+        self.roles += assemble(self.generated)
         if self.replaced:  # policies an extension replaced and no role holds
             held = {id(d) for r in self.roles for d in (r.trust, *r.inline) if d is not None}
             gone = {id(d) for d in self.replaced} - held
@@ -348,15 +358,15 @@ class _Reader:
         inline = [doc for doc in self.provider_statements.values() if doc is not None]
         resource, trust = self._role_documents(ROLE_ID)
         path = self.resolver.resolve(spec.get("path"))
-        role = Role(
+        role = Principal(
+            "role",
             ROLE_ID,
             self.path,
             resource,
-            trust=trust,
-            inline=inline,
             path=path if isinstance(path, str) else None,
             meta={"ignore": [], "serverless": True},
         )
+        role.trust, role.inline = trust, inline
         for raw, pointer in (
             *self._list(spec.get("managedPolicies"), "/provider/iam/role/managedPolicies"),
             *self._list(provider.get("iamManagedPolicies"), "/provider/iamManagedPolicies"),
@@ -372,7 +382,7 @@ class _Reader:
             self._override(role, template, base)
         for base, template in self.templates:
             self._extension(role, template, base)
-        self.roles.append(role)
+        self.generated.append(role)
         self.default_role = role
 
     def _role_documents(self, name: str) -> tuple[Document, Document]:
@@ -403,7 +413,7 @@ class _Reader:
         )
         return resource, trust
 
-    def _override(self, role: Role, template: dict, base: str) -> None:
+    def _override(self, role: Principal, template: dict, base: str) -> None:
         """``resources.Resources.IamRoleLambdaExecution``: Serverless deep-merges
         it over the role it generates (lodash ``merge``), so there is one role.
         Read as: the user's ``AssumeRolePolicyDocument`` replaces the generated
@@ -442,7 +452,7 @@ class _Reader:
             if isinstance(path, str):
                 role.path = path
 
-    def _extension(self, role: Role, template: dict, base: str) -> None:
+    def _extension(self, role: Principal, template: dict, base: str) -> None:
         """``resources.extensions.IamRoleLambdaExecution.Properties``: Serverless
         assigns each property over the role's (``Object.assign``, after merging
         ``resources.Resources``), so ``Policies``, ``ManagedPolicyArns``,
@@ -465,7 +475,7 @@ class _Reader:
             self.replaced.append(role.trust)
         self._properties(role, props, f"{base}/extensions/{ROLE_ID}/Properties")
 
-    def _properties(self, role: Role, props: dict, at: str) -> None:
+    def _properties(self, role: Principal, props: dict, at: str) -> None:
         """Role ``Properties`` written at ``at`` (a pointer from the top of the file)."""
         if isinstance(props.get("AssumeRolePolicyDocument"), dict):
             role.trust = self._document(
@@ -518,11 +528,11 @@ class _Reader:
             name = normalized_function_name(str(fname)) + ROLE_ID
             resource, _ = self._role_documents(name)
             role_name = fn.get("iamRoleStatementsName")
-            role = Role(
+            role = Principal(
+                "role",
                 name,
                 self.path,
                 resource,
-                trust=base.trust,
                 path=base.path,
                 meta={
                     "ignore": [],
@@ -531,6 +541,7 @@ class _Reader:
                     **({"role_name": role_name} if isinstance(role_name, str) else {}),
                 },
             )
+            role.trust = base.trust
             inherit = fn.get("iamRoleStatementsInherit") is True or (
                 settings.get("defaultInherit") is True and fn.get("iamRoleStatementsInherit") is not False
             )
@@ -543,7 +554,7 @@ class _Reader:
                 role.boundary = self._attachment(fn["iamPermissionsBoundary"], f"{at}/iamPermissionsBoundary")
             elif global_boundary is not None:
                 role.boundary = self._attachment(global_boundary, f"/custom/{PLUGIN}/iamGlobalPermissionsBoundary")
-            self.roles.append(role)
+            self.generated.append(role)
 
     def _document(self, raw: dict, pointer: str, kind: str) -> Document:
         """A policy document written in full at ``pointer``."""

@@ -42,10 +42,16 @@ permission sets (``aws_ssoadmin_permission_set``) are principals too: the
 ``aws_ssoadmin_*`` resources naming them by ``permission_set_arn`` give them
 their inline policy, managed and customer managed policies and boundary.
 
-A resource naming a principal the module does not declare (``role =
-var.role_name``, ``user = "bob"``, ``data.aws_iam_role.x.name``) gives an
-external principal (``Role.external``), one per target as written, joined over
-the module and declared by the file that names it first (by path): its
+Principals are not linked here: each file's run declares (see
+:mod:`iamlint.model.declarations`) its principals and the groups memberships
+name, with what is written inside them, and what the module's resources
+naming them give them (by address, literal IAM name or the expression an
+unknown name is written as), and :func:`~iamlint.sources.assemble.assemble`
+builds them, as for every format.  A resource naming a principal the module
+does not declare (``role = var.role_name``, ``user = "bob"``,
+``data.aws_iam_role.x.name``) gives an external principal
+(``Role.external``), one per target as written, joined over the module and
+declared by the file that names it first (by path): its
 attachments are located at their ARNs (IAM401-IAM403), it has no trust (IAM404
 stays silent), and what it holds here is a lower bound (IAM405 says so).
 """
@@ -62,11 +68,23 @@ from typing import Any, NamedTuple, cast
 from lark import Token, Tree
 
 from iamlint.findings import Span
+from iamlint.model.declarations import (
+    AccessKeyDeclaration,
+    Declaration,
+    External,
+    InlinePolicy,
+    Membership,
+    Mention,
+    PolicyAttachment,
+    Principal,
+    Target,
+)
 from iamlint.model.document import Document, Notice
 from iamlint.model.policy import Opaque, detect_kind, join_pointer, organizations_kind
 from iamlint.model.role import AccessKey, Attachment, Role
 from iamlint.parsing.parse import parse
 from iamlint.parsing.strict import SyntaxProblem
+from iamlint.sources.assemble import assemble
 from iamlint.sources.hclpos import (
     Attribute,
     Block,
@@ -183,9 +201,16 @@ INLINE_TARGET = {
     "aws_iam_user_policy": ("user", "user"),
     "aws_iam_group_policy": ("group", "group"),
 }
-#: resource types that name principals (inline policies, attachments, keys, memberships)
+#: resource types that name principals (inline policies, attachments, keys, memberships, permission set parts)
 NAMING_TYPES = frozenset(
-    (*INLINE_TARGET, *ATTACHMENTS, "aws_iam_access_key", "aws_iam_group_membership", "aws_iam_user_group_membership")
+    (
+        *INLINE_TARGET,
+        *ATTACHMENTS,
+        *PERMISSION_SET_PARTS,
+        "aws_iam_access_key",
+        "aws_iam_group_membership",
+        "aws_iam_user_group_membership",
+    )
 )
 #: a reference to a principal resource inside a target expression
 _PRINCIPAL_REF = re.compile(r"(?<![\w.])aws_iam_(?:role|user|group)\s*(?:\.|\[)")
@@ -371,19 +396,8 @@ class TerraformReader:
         self._managed_use: dict[str, str] | None = None
         #: data source name -> type of the first resource using it (filled with _usage)
         self._usage_type: dict[str, str] = {}
-        #: principal resource type -> which resources name which principals (see _naming_index)
-        self._naming: dict[str, tuple] = {}
         #: id(principal's resource document) -> file -> its view over that file (see _located)
         self._elsewhere: dict[int, dict[str, Document]] = {}
-        #: id(block) -> the principal assembled from it (see principal_role)
-        self._principal_roles: dict[int, Role] = {}
-        #: principal resource type -> (resource, attribute, its targets) naming such principals
-        self._naming_targets: dict[str, list[tuple[Block, Attribute, list]]] = {}
-        #: principal resource type -> target expression (unknown value) -> positions (see _naming_index)
-        self._naming_exprs: dict[str, dict[str, list[int]]] = {}
-        #: principals named but not declared in the module (see _external_index)
-        self._externals: dict[tuple, tuple[str, list[tuple[Block, Any, str]]]] | None = None
-        self._external_roles: dict[tuple, Role] = {}
         #: principal resource type -> the IAM names the module declares (see _declared_names)
         self._declared: dict[str, set[str]] = {}
         #: the evaluation budget (see EVAL_BUDGET_MIN) and how much of it is spent
@@ -461,19 +475,11 @@ class TerraformReader:
                 self.emit(doc)
             elif block.type == "module" and block.labels:
                 self.module_arguments(block)
-        for block in self.home.blocks:
-            if block.type == "resource" and len(block.labels) >= 2 and block.labels[0] in PRINCIPAL_TYPES:
-                try:
-                    self.roles.append(self.principal_role(block))
-                except RecursionError:
-                    raise
-                except Exception:  # noqa: BLE001 (bad input never gives a traceback: a role that cannot be assembled is skipped)  # pragma: no cover
-                    continue
         try:
-            self.roles += self.external_roles()
+            self.roles = self.principals()
         except RecursionError:
             raise
-        except Exception:  # noqa: BLE001 (bad input never gives a traceback: external principals are left out)  # pragma: no cover
+        except Exception:  # noqa: BLE001 (bad input never gives a traceback: principals that cannot be assembled are left out)  # pragma: no cover
             pass
 
     def emit(self, doc: Document | None) -> None:
@@ -1946,9 +1952,97 @@ class TerraformReader:
         items = subtrees(node) if isinstance(node, Tree) and node.data == "tuple" else [node]
         return [(*self.principal_target(i, attr.file, rtype), i) for i in items]
 
-    def role(self, block: Block) -> Role:
-        rtype, tfname = block.labels[0], block.labels[1]
-        ptype = PRINCIPAL_TYPES[rtype]
+    def principals(self) -> list[Role]:
+        """The principals this file declares, and the external principals it
+        names first in the module (by path, then position): assembled
+        (:func:`~iamlint.sources.assemble.assemble`) from the declarations of
+        the module's principals and of the resources naming them."""
+        home = [b for b in self.home.blocks if b.type == "resource" and len(b.labels) >= 2]
+        if not any(b.labels[0] in PRINCIPAL_TYPES or b.labels[0] in NAMING_TYPES for b in home):
+            return []
+        links: dict[int, list[Any]] = {}
+        roles = assemble(self._declarations(), links)
+        here = os.path.abspath(self.path)
+        kept: list[Role] = []
+        externals: list[Role] = []
+        for role in roles:
+            self._finish(role)
+            origins = links.get(id(role), [])
+            if not role.external:
+                if role.file == self.path:
+                    kept.append(role)
+                    self.parts[id(role)] = _part_files(role, [role.file, *(b.file for b in origins)])
+            elif origins and role.file == self.path and min(os.path.abspath(b.file) for b in origins) == here:
+                externals.append(role)
+                self.parts[id(role)] = _part_files(role, [b.file for b in origins])
+        order = list(PRINCIPAL_TYPES.values())
+        externals.sort(key=lambda r: order.index(r.principal_type))
+        return kept + externals
+
+    def _declarations(self) -> list[Declaration]:
+        """The declarations of the principals this file may return (its own,
+        and the groups memberships name: a user's power includes its groups')
+        and of the resources of the module, in module order (this file
+        first), that may name one of them or an external principal this file
+        names: what names only other principals is linked by other files' runs."""
+        full = [
+            b
+            for b in self.home.blocks
+            if b.type == "resource" and len(b.labels) >= 2 and b.labels[0] in PRINCIPAL_TYPES
+        ]
+        naming = [(b, self._named(b)) for idx in self.all_indexes() for b in idx.file.blocks if self._names(b)]
+        here = {
+            id(other): [x for x in (self._target(r, t, f, other, True) for r, t, f in named) if x is not None]
+            for other, named in naming
+            if other.file == self.path
+        }
+        # join keys of the externals this file may return or its users' groups may be
+        wanted = {join for targets in here.values() for _t, join in targets if join is not None}
+        groups = [pair for other, _named in naming for pair in self._group_targets(other)]
+        wanted.update(join for _t, join in groups if join is not None)
+        group_keys = {t.key for t, _join in groups if t.key is not None}
+        group_names = {t.name for t, _join in groups if t.key is None}
+        keys = {b.address for b in full}
+        for idx in self.indexes[1:] if groups else ():
+            for (rtype, _n), block in idx.resources.items():
+                if rtype != "aws_iam_group" or block.address in keys:
+                    continue
+                if block.address in group_keys or (group_names and self._principal_name(block) in group_names):
+                    full.append(block)
+                    keys.add(block.address)
+        principals = [self._principal(b) for b in full]
+        names = {(p.principal_type, p.name) for p in principals if p.name is not None}
+        decls: list[Declaration] = list(principals)
+        keep = (keys, names, wanted)
+        for other, named in naming:
+            if other.file == self.path:
+                targets = [t for t, join in here[id(other)] if self._keeps(t, join, keep)]
+            else:
+                found = (self._target(r, t, f, other, True, keep) for r, t, f in named)
+                targets = [t[0] for t in found if t is not None]
+            if targets:
+                decls += self._naming_declarations(other, targets)
+        return decls
+
+    @staticmethod
+    def _keeps(target: Target, join: Any, keep: tuple[set[str], set[tuple[str, Any]], set[Any]]) -> bool:
+        if target.key is not None:
+            return target.key in keep[0]
+        return (target.principal_type, target.name) in keep[1] or join in keep[2]
+
+    def _principal_name(self, block: Block) -> Any:
+        """How a principal is named by the resources naming it: its literal
+        IAM name, else its name's expression as written (``var.role_name``)."""
+        name = self.attr_value(block, "name")
+        if isinstance(name, str):
+            return name
+        nattr = block.attrs.get("name")
+        return ("expr", self._expr_text(nattr.expr, nattr.file)) if nattr is not None else None
+
+    def _principal(self, block: Block) -> Principal:
+        """The declaration of an ``aws_iam_role``/``user``/``group`` or
+        permission set, with what is written inside it."""
+        rtype = block.labels[0]
         file = block.file
         iam_name = self.attr_value(block, "name")
         iam_name = iam_name if isinstance(iam_name, str) else None
@@ -1967,11 +2061,18 @@ class TerraformReader:
             fallback_span=block.header_span or Span(1, 1, 1, 2),
             meta={"resource_type": rtype},
         )
-        role = Role(block.address, file, resource, principal_type=ptype, path=path if isinstance(path, str) else None)
+        decl = Principal(
+            PRINCIPAL_TYPES[rtype],
+            block.address,
+            file,
+            resource,
+            name=self._principal_name(block),
+            path=path if isinstance(path, str) else None,
+        )
         if rtype == "aws_iam_role":
             attr = block.attrs.get("assume_role_policy")
             if attr is not None:
-                role.trust = self.policy_document(attr.expr, attr.file, DocumentKind.TRUST, block.address, attr, rtype)
+                decl.trust = self.policy_document(attr.expr, attr.file, DocumentKind.TRUST, block.address, attr, rtype)
             for inline in block.sub("inline_policy"):
                 pattr = inline.attrs.get("policy")
                 if pattr is not None:
@@ -1979,95 +2080,173 @@ class TerraformReader:
                         pattr.expr, pattr.file, DocumentKind.IDENTITY, block.address, pattr, rtype
                     )
                     if doc is not None:
-                        role.inline.append(doc)
+                        decl.inline.append(doc)
             mattr = block.attrs.get("managed_policy_arns")
             if mattr is not None:
                 arns = self.eval(mattr.expr, file, "/managed_policy_arns", entries, mattr.key_span)
+                value["managed_policy_arns"] = arns
                 node = unwrap(mattr.expr)
                 items = subtrees(node) if isinstance(node, Tree) and node.data == "tuple" else []
                 if isinstance(arns, list):
-                    value["managed_policy_arns"] = arns
                     for i, arn in enumerate(arns):
                         pdoc = self.policy_for_arn(items[i], file) if i < len(items) else None
-                        role.managed.append(Attachment(arn, f"/managed_policy_arns/{i}", pdoc))
+                        decl.managed.append(Attachment(arn, f"/managed_policy_arns/{i}", pdoc))
                 else:
-                    value["managed_policy_arns"] = arns
-                    role.managed.append(Attachment(arns, "/managed_policy_arns"))
+                    decl.managed.append(Attachment(arns, "/managed_policy_arns"))
         battr = block.attrs.get("permissions_boundary")
         if battr is not None:
             arn = self.eval(battr.expr, file, "/permissions_boundary", entries, battr.key_span)
             value["permissions_boundary"] = arn
-            role.boundary = Attachment(arn, "/permissions_boundary", self.policy_for_arn(battr.expr, file))
-        # inline policy resources and attachments anywhere in the module
-        nattr = block.attrs.get("name")
-        name_expr = self._expr_text(nattr.expr, nattr.file) if nattr is not None and iam_name is None else None
-        naming = self._blocks_naming(rtype, tfname, iam_name, name_expr)
-        self._gather(role, naming, value, entries, resource)
-        self.parts[id(role)] = _part_files(role, [block, *naming])
-        return role
+            decl.boundary = Attachment(arn, "/permissions_boundary", self.policy_for_arn(battr.expr, file))
+        return decl
 
-    def _gather(
-        self, role: Role, blocks: list[Block], value: dict[str, Any], entries: dict[str, Where], resource: Document
-    ) -> None:
-        """What the resources ``blocks`` (inline policies, attachments, access
-        keys, group memberships naming ``role``) give it; the ARNs and keys are
-        located through ``entries`` (of ``resource``, whose value is ``value``)."""
-        attachments: list[Any] = []
-        access_keys: list[str] = []
-        member_of: list[tuple[tuple[str | None, str | None, Any], str, Block]] = []
-        for other in blocks:
-            otype = other.labels[0]
-            if otype in INLINE_TARGET:
-                if "policy" in other.attrs:
-                    pattr = other.attrs["policy"]
-                    doc = self.policy_document(
-                        pattr.expr, pattr.file, DocumentKind.IDENTITY, other.address, pattr, otype
-                    )
-                    if doc is not None:
-                        role.inline.append(doc)
-            elif otype in ATTACHMENTS:
-                aattr = other.attrs.get("policy_arn")
-                if aattr is None:
-                    continue
-                n = len(attachments)
-                arn = self.eval(aattr.expr, aattr.file, f"/attachments/{n}", entries, aattr.key_span)
-                attachments.append(arn)
-                role.managed.append(Attachment(arn, f"/attachments/{n}", self.policy_for_arn(aattr.expr, aattr.file)))
-            elif otype in PERMISSION_SET_PARTS:
-                self._permission_set_part(role, other, entries, attachments)
-            elif otype == "aws_iam_access_key":
-                if self._active_key(other):
-                    n = len(access_keys)
-                    access_keys.append(other.address)
-                    # at the key's block header (when it is in this file; else at the user's)
-                    entries[f"/access_keys/{n}"] = Where(other.file, other.header_span, other.header_span)
-            elif otype == "aws_iam_group_membership":  # group = ..., users = [...]
-                gattr = other.attrs.get("group")
-                name = self.attr_value(other, "group")
-                if isinstance(name, str):
-                    role.groups.append(name)
-                member_of += [(t, other.file, other) for t in self._targets(gattr, "aws_iam_group")]
-            else:  # aws_iam_user_group_membership: user = ..., groups = [...]
-                groups = self.attr_value(other, "groups")
-                if isinstance(groups, list):
-                    role.groups += [g for g in groups if isinstance(g, str)]
-                member_of += [(t, other.file, other) for t in self._targets(other.attrs.get("groups"), "aws_iam_group")]
-        if member_of:  # IAM405: a user's power includes its groups' policies
-            group_principals = self._group_principals(member_of)
-            if group_principals:
-                role.member_of = group_principals
-        if attachments:
-            value["attachments"] = attachments
-        if access_keys:  # IAM405: long-term credentials
-            value["access_keys"] = access_keys
-            role.access_keys = [
-                AccessKey(k, self._located(resource, f"/access_keys/{i}", entries), f"/access_keys/{i}")
-                for i, k in enumerate(access_keys)
-            ]
+    @staticmethod
+    def _names(block: Block) -> bool:
+        return block.type == "resource" and len(block.labels) >= 2 and block.labels[0] in NAMING_TYPES
+
+    def _named(self, other: Block) -> list[tuple[str, tuple[str | None, str | None, Any], str]]:
+        """(principal resource type, target as :meth:`principal_target` reads
+        it, file) of each principal the naming resource ``other`` names."""
+        out = []
+        for rtype, ptype in PRINCIPAL_TYPES.items():
+            attr_name = self._principal_attr(other.labels[0], ptype)
+            attr = other.attrs.get(attr_name) if attr_name is not None else None
+            if attr is not None:
+                out += [(rtype, target, attr.file) for target in self._targets(attr, rtype)]
+        return out
+
+    def _group_targets(self, other: Block) -> list[tuple[Target, Any]]:
+        """(target, external join key) of the groups a membership names; an
+        external group is one other resources name (a membership declares none)."""
+        otype = other.labels[0]
+        if otype not in ("aws_iam_group_membership", "aws_iam_user_group_membership"):
+            return []
+        attr = other.attrs.get("group" if otype == "aws_iam_group_membership" else "groups")
+        found = [
+            self._target("aws_iam_group", t, cast(Attribute, attr).file, other, create=False)
+            for t in self._targets(attr, "aws_iam_group")
+        ]
+        return [t for t in found if t is not None]
+
+    def _target(
+        self,
+        rtype: str,
+        target: tuple[str | None, str | None, Any],
+        file: str,
+        block: Block,
+        create: bool,
+        keep: tuple[set[str], set[tuple[str, Any]], set[Any]] | None = None,
+    ) -> tuple[Target, Any] | None:
+        """(:class:`Target`, external join key or None) for what
+        :meth:`principal_target` read: by address, else by literal name or
+        expression, else external (see :meth:`_external_key`).  With ``keep``
+        (addresses, names, join keys), None for a target naming none of them."""
+        ref, literal, node = target
+        ptype = PRINCIPAL_TYPES[rtype]
+        if ref is not None:
+            key = f"{rtype}.{ref}"
+            return None if keep is not None and key not in keep[0] else (Target(ptype, key=key), None)
+        name = literal if literal is not None else ("expr", self._expr_text(node, file))
+        if keep is not None:
+            if (ptype, name) in keep[1]:
+                return Target(ptype, name=name), None  # a declared name: never external
+            if not keep[2]:
+                return None
+        hit = self._external_key(rtype, target, file, block)
+        if hit is None or (keep is not None and hit[0] not in keep[2]):
+            return None if keep is not None else (Target(ptype, name=name), None)
+        join, written = hit
+        make = self._external_resource(written, ptype, block, node, file) if create else None
+        return Target(ptype, name=name, external=External(join, written, make)), join
+
+    @staticmethod
+    def _external_resource(name: str, ptype: str, block: Block, node: Any, file: str) -> Callable[[], Document]:
+        """How to make the resource document of an external principal, located
+        at the target that first names it."""
+
+        def make() -> Document:
+            span = node_span(node) or block.header_span or Span(1, 1, 1, 2)
+            return Document(
+                file,
+                {"type": "external", "principal_type": ptype, "name": name},
+                "role",
+                MapLocator(file, {"": Where(file, span, span)}),
+                owner=name,
+                kind_source="location",
+                fallback_span=span,
+                meta={"resource_type": block.labels[0]},
+            )
+
+        return make
+
+    def _naming_declarations(self, other: Block, targets: list[Target]) -> list[Declaration]:
+        """What the resource ``other`` (an inline policy, attachment, access
+        key, group membership or ``aws_ssoadmin_*`` part) declares for each
+        of ``targets``: the ARNs located relative to where they are written."""
+        otype = other.labels[0]
+        inline: Document | None = None
+        arns: list[tuple[Any, dict[str, Where], Document | None, bool]] = []  # (ARN, where, document, boundary)
+        key: dict[str, Where] | None = None
+        if otype in INLINE_TARGET or otype == "aws_ssoadmin_permission_set_inline_policy":
+            pattr = other.attrs.get("policy" if otype in INLINE_TARGET else "inline_policy")
+            if pattr is not None:
+                inline = self.policy_document(
+                    pattr.expr, pattr.file, DocumentKind.IDENTITY, other.address, pattr, otype
+                )
+        elif otype in ATTACHMENTS or otype == "aws_ssoadmin_managed_policy_attachment":
+            aattr = other.attrs.get("policy_arn" if otype in ATTACHMENTS else "managed_policy_arn")
+            arns = [(*self._arn(aattr), False)] if aattr is not None else []
+        elif otype == "aws_ssoadmin_customer_managed_policy_attachment":
+            refs = map(self._customer_reference, other.sub("customer_managed_policy_reference"))
+            arns = [(*c, False) for c in refs if c]
+        elif otype == "aws_ssoadmin_permissions_boundary_attachment":
+            for boundary in other.sub("permissions_boundary"):
+                battr = boundary.attrs.get("managed_policy_arn")
+                arns += [(*self._arn(battr), True)] if battr is not None else []
+                refs = map(self._customer_reference, boundary.sub("customer_managed_policy_reference"))
+                arns += [(*c, True) for c in refs if c]
+        elif otype == "aws_iam_access_key" and self._active_key(other):
+            key = {"": Where(other.file, other.header_span, other.header_span)}
+        groups: list[tuple[Target, str | None]] = []
+        if otype == "aws_iam_group_membership":  # group = ..., users = [...]
+            name = self.attr_value(other, "group")
+            groups = [(t, name if isinstance(name, str) else None) for t, _join in self._group_targets(other)]
+        elif otype == "aws_iam_user_group_membership":  # user = ..., groups = [...]
+            names = self.attr_value(other, "groups")
+            groups = [(Target("group"), g) for g in (names if isinstance(names, list) else ()) if isinstance(g, str)]
+            groups += [(t, None) for t, _join in self._group_targets(other)]
+        out: list[Declaration] = []
+        for target in targets:
+            out.append(Mention(target, other))
+            if inline is not None:
+                out.append(InlinePolicy(target, inline, other))
+            out += [PolicyAttachment(target, arn, at, doc, limits, origin=other) for arn, at, doc, limits in arns]
+            if key is not None:
+                out.append(AccessKeyDeclaration(target, other.address, where=key, origin=other))
+            if target.principal_type == "user":
+                out += [Membership(target, group, name) for group, name in groups]
+        return out
+
+    def _arn(self, attr: Attribute) -> tuple[Any, dict[str, Where], Document | None]:
+        """(value, where it is written, the module's policy it names) of a policy ARN."""
+        where: dict[str, Where] = {}
+        arn = self.eval(attr.expr, attr.file, "", where, attr.key_span)
+        return arn, where, self.policy_for_arn(attr.expr, attr.file)
+
+    def _finish(self, role: Role) -> None:
+        """Locate the attachments and keys of ``role`` written in another
+        file than it in that file (see :meth:`_located`)."""
+        resource = role.resource
+        entries = cast(MapLocator, resource.locator).entries
+        if role.boundary is not None:
+            resource.value["permissions_boundary"] = role.boundary.arn
         for att in (*role.managed, role.boundary):
             if att is not None:
                 where = self._located(resource, att.pointer, entries)
                 att.located_in = where if where is not resource else None
+        role.access_keys = [
+            AccessKey(k.name, self._located(resource, k.pointer, entries), k.pointer) for k in role.access_keys
+        ]
 
     def _located(self, resource: Document, pointer: str, entries: dict[str, Where]) -> Document:
         """The document in which ``pointer`` of a principal's ``resource`` can be
@@ -2092,55 +2271,16 @@ class TerraformReader:
             )
         return view
 
-    def _permission_set_part(self, pset: Role, other: Block, entries: dict[str, Where], attachments: list) -> None:
-        """What an ``aws_ssoadmin_*`` resource naming ``pset`` adds to it: an
-        inline policy, an AWS managed policy, a customer managed policy (by
-        name: it lives in the member accounts) or the permissions boundary."""
-        otype = other.labels[0]
-        if otype == "aws_ssoadmin_permission_set_inline_policy":
-            pattr = other.attrs.get("inline_policy")
-            if pattr is not None:
-                doc = self.policy_document(pattr.expr, pattr.file, DocumentKind.IDENTITY, other.address, pattr, otype)
-                if doc is not None:
-                    pset.inline.append(doc)
-        elif otype == "aws_ssoadmin_managed_policy_attachment":
-            aattr = other.attrs.get("managed_policy_arn")
-            if aattr is not None:
-                n = len(attachments)
-                arn = self.eval(aattr.expr, aattr.file, f"/attachments/{n}", entries, aattr.key_span)
-                attachments.append(arn)
-                pset.managed.append(Attachment(arn, f"/attachments/{n}", self.policy_for_arn(aattr.expr, aattr.file)))
-        elif otype == "aws_ssoadmin_customer_managed_policy_attachment":
-            for ref in other.sub("customer_managed_policy_reference"):
-                n = len(attachments)
-                attachment = self._customer_reference(ref, f"/attachments/{n}", entries)
-                if attachment is not None:
-                    attachments.append(attachment.arn)
-                    pset.managed.append(attachment)
-        else:  # aws_ssoadmin_permissions_boundary_attachment
-            for boundary in other.sub("permissions_boundary"):
-                battr = boundary.attrs.get("managed_policy_arn")
-                if battr is not None:
-                    arn = self.eval(battr.expr, battr.file, "/permissions_boundary", entries, battr.key_span)
-                    pset.resource.value["permissions_boundary"] = arn
-                    pset.boundary = Attachment(
-                        arn, "/permissions_boundary", self.policy_for_arn(battr.expr, battr.file)
-                    )
-                for ref in boundary.sub("customer_managed_policy_reference"):
-                    attachment = self._customer_reference(ref, "/permissions_boundary", entries)
-                    if attachment is not None:
-                        pset.resource.value["permissions_boundary"] = attachment.arn
-                        pset.boundary = attachment
-
-    def _customer_reference(self, ref: Block, pointer: str, entries: dict[str, Where]) -> Attachment | None:
-        """A ``customer_managed_policy_reference { name, path }``, located at
-        its ``name``: the ``aws_iam_policy`` of the module it names (by
-        reference or by its literal name), else an opaque policy of the
-        member accounts."""
+    def _customer_reference(self, ref: Block) -> tuple[Opaque, dict[str, Where], Document | None] | None:
+        """(value, where, document) of a ``customer_managed_policy_reference {
+        name, path }``, located at its ``name``: the ``aws_iam_policy`` of the
+        module it names (by reference or by its literal name), else an opaque
+        policy of the member accounts."""
         nattr = ref.attrs.get("name")
         if nattr is None:
             return None
-        name = self.eval(nattr.expr, nattr.file, pointer, entries, nattr.key_span)
+        where: dict[str, Where] = {}
+        name = self.eval(nattr.expr, nattr.file, "", where, nattr.key_span)
         path = self.attr_value(ref, "path")
         label = f"{path if isinstance(path, str) else '/'}{name if isinstance(name, str) else '${name}'}"
         doc = self.policy_for_arn(nattr.expr, nattr.file)
@@ -2159,7 +2299,7 @@ class TerraformReader:
                 doc = self.policy_document(
                     attr.expr, attr.file, DocumentKind.IDENTITY, block.address, attr, "aws_iam_policy"
                 )
-        return Attachment(Opaque("${customer managed policy " + label + "}"), pointer, doc)
+        return Opaque("${customer managed policy " + label + "}"), where, doc
 
     @staticmethod
     def _principal_attr(otype: str, ptype: str) -> str | None:
@@ -2182,110 +2322,12 @@ class TerraformReader:
             return "users"
         return None
 
-    def principal_role(self, block: Block) -> Role:
-        """The principal of an ``aws_iam_role``/``user``/``group`` block,
-        assembled once (a group is shared by the users that are its members)."""
-        role = self._principal_roles.get(id(block))
-        if role is None:
-            role = self._principal_roles[id(block)] = self.role(block)
-        return role
-
-    def _group_principals(self, targets: list[tuple[tuple[str | None, str | None, Any], str, Block]]) -> list[Role]:
-        """The groups that membership targets name (``aws_iam_group.x.name`` or
-        the group's literal IAM name), in order, each once: the module's groups,
-        and groups it names without declaring them (:meth:`external_role`)."""
-        found: list[Block] = []
-        externals: list[tuple] = []
-        for (ref, literal, node), file, block in targets:
-            group = self.find("resources", ("aws_iam_group", ref)) if ref is not None else None
-            if group is None and literal is not None:
-                group = next(
-                    (
-                        b
-                        for idx in self.all_indexes()
-                        for (t, _n), b in idx.resources.items()
-                        if t == "aws_iam_group" and self.attr_value(b, "name") == literal
-                    ),
-                    None,
-                )
-            if group is not None:
-                if all(group is not b for b in found):
-                    found.append(group)
-                continue
-            hit = self._external_key("aws_iam_group", (ref, literal, node), file, block)
-            if hit is not None and hit[0] in self._external_index() and hit[0] not in externals:
-                externals.append(hit[0])
-        groups = []
-        for group in found:
-            try:
-                groups.append(self.principal_role(group))
-            except RecursionError:
-                raise
-            except Exception:  # noqa: BLE001 (bad input never gives a traceback: a group that cannot be assembled is left out)  # pragma: no cover
-                continue
-        groups += [self.external_role(key) for key in externals]
-        return groups
-
-    def _blocks_naming(
-        self, rtype: str, tfname: str, iam_name: str | None, name_expr: str | None = None
-    ) -> list[Block]:
-        """The resources of the module, in module order, that apply to the
-        principal ``rtype.tfname`` (``iam_name`` in IAM): inline policies,
-        attachments, access keys and group memberships naming it by reference,
-        by its literal name, or by the expression its unknown name is written
-        as (``name = var.role_name`` and ``role = var.role_name``: ``name_expr``).
-
-        Which principals each resource names is read once per principal type
-        (:meth:`_naming_index`); scanning the whole module again for every
-        role made a file of n roles with their policies cost O(n^2)."""
-        by_ref, by_literal, blocks = self._naming_index(rtype)
-        found = set(by_ref.get(tfname, ()))
-        if iam_name is not None:
-            found.update(by_literal.get(iam_name, ()))
-        elif name_expr is not None:
-            found.update(self._naming_exprs[rtype].get(name_expr, ()))
-        return [blocks[i] for i in sorted(found)]
-
-    def _naming_index(self, rtype: str) -> tuple[dict[str, list[int]], dict[str, list[int]], list[Block]]:
-        """(positions by referenced Terraform name, positions by literal IAM
-        name, the blocks) of the module's resources that name principals of
-        type ``rtype``; built once per type."""
-        index = self._naming.get(rtype)
-        if index is None:
-            ptype = PRINCIPAL_TYPES[rtype]
-            by_ref: dict[str, list[int]] = {}
-            by_literal: dict[str, list[int]] = {}
-            blocks: list[Block] = []
-            named: list[tuple[Block, Attribute, list]] = self._naming_targets.setdefault(rtype, [])
-            by_expr: dict[str, list[int]] = self._naming_exprs.setdefault(rtype, {})
-            for idx in self.all_indexes():
-                for other in idx.file.blocks:
-                    if other.type != "resource" or len(other.labels) < 2:
-                        continue
-                    attr_name = self._principal_attr(other.labels[0], ptype)
-                    if attr_name is None:
-                        continue
-                    position = len(blocks)
-                    blocks.append(other)
-                    attr = other.attrs.get(attr_name)
-                    targets = self._targets(attr, rtype)
-                    if attr is not None:
-                        named.append((other, attr, targets))
-                    for ref, literal, node in targets:
-                        if ref is not None:
-                            by_ref.setdefault(ref, []).append(position)
-                        if literal is not None:
-                            by_literal.setdefault(literal, []).append(position)
-                        elif ref is None and attr is not None:
-                            by_expr.setdefault(self._expr_text(node, attr.file), []).append(position)
-            index = self._naming[rtype] = (by_ref, by_literal, blocks)
-        return index
-
     def _active_key(self, block: Block) -> bool:
         """An ``aws_iam_access_key`` that can sign requests (``status`` unset or not "Inactive")."""
         return self.eval_simple(block.attrs.get("status")) != "Inactive"
 
     # -- principals the module does not declare ---------------------------------
+
     def _declared_names(self, rtype: str) -> set[str]:
         """The IAM names (``name = ...``) of the module's principals of type
         ``rtype``, and the expressions of those whose name is unknown (``var.name``)."""
@@ -2349,77 +2391,6 @@ class TerraformReader:
                 return True
         return False
 
-    def _external_index(self) -> dict[tuple, tuple[str, list[tuple[Block, Any, str]]]]:
-        """Join key -> (name, [(block, target node, file)]) of every principal the
-        module's resources name without declaring it, built once per module; the
-        resources in module order (by file path, then position), each once."""
-        if self._externals is None:
-            found: dict[tuple, tuple[str, list[tuple[Block, Any, str]]]] = {}
-            seen: set[tuple[tuple, int]] = set()  # (key, id(block)): a block names a principal once
-            for rtype in PRINCIPAL_TYPES:
-                self._naming_index(rtype)  # reads each naming resource's targets once
-                for other, attr, targets in self._naming_targets[rtype]:
-                    for target in targets:
-                        hit = self._external_key(rtype, target, attr.file, other)
-                        if hit is None:
-                            continue
-                        key, written = hit
-                        if (key, id(other)) not in seen:
-                            seen.add((key, id(other)))
-                            found.setdefault(key, (written, []))[1].append((other, target[2], attr.file))
-            for _written, items in found.values():
-                items.sort(key=lambda it: (os.path.abspath(it[2]), (node_offsets(it[1]) or (0, 0))[0]))
-            self._externals = found
-        return self._externals
-
-    def external_role(self, key: tuple) -> Role:
-        """The principal a join key of :meth:`_external_index` names, assembled
-        once: declared where its first resource names it (the finding of a
-        principal-level rule lands on that target as written)."""
-        role = self._external_roles.get(key)
-        if role is not None:
-            return role
-        name, items = self._external_index()[key]
-        block, node, file = items[0]
-        ptype = key[0]
-        span = node_span(node) or block.header_span or Span(1, 1, 1, 2)
-        entries: dict[str, Where] = {"": Where(file, span, span)}
-        value: dict[str, Any] = {"type": "external", "principal_type": ptype, "name": name}
-        resource = Document(
-            file,
-            value,
-            "role",
-            MapLocator(file, entries),
-            owner=name,
-            kind_source="location",
-            fallback_span=span,
-            meta={"resource_type": block.labels[0]},
-        )
-        role = self._external_roles[key] = Role(name, file, resource, principal_type=ptype, external=True)
-        blocks = [b for b, _n, _f in items]
-        self._gather(role, blocks, value, entries, resource)
-        self.parts[id(role)] = _part_files(role, blocks)
-        return role
-
-    def external_roles(self) -> list[Role]:
-        """The external principals this file declares (see :meth:`external_role`):
-        those whose first naming resource, in module order, is in this file."""
-        if not any(
-            b.type == "resource" and len(b.labels) >= 2 and b.labels[0] in NAMING_TYPES for b in self.home.blocks
-        ):
-            return []
-        here = os.path.abspath(self.path)
-        return [
-            self.external_role(key)
-            for key, (_name, items) in self._external_index().items()
-            if os.path.abspath(items[0][2]) == here
-        ]
-
-    @staticmethod
-    def _matches(target: tuple, tfname: str, iam_name: str | None) -> bool:
-        ref, literal, _node = target
-        return ref == tfname or (literal is not None and iam_name is not None and literal == iam_name)
-
     def policy_for_arn(self, expr: Any, file: str) -> Document | None:
         """The document of ``aws_iam_policy.x`` when ``expr`` is ``aws_iam_policy.x.arn``."""
         trav = self.traversal(expr)
@@ -2456,16 +2427,16 @@ def read_included(path: str, module_dir: str) -> tuple[str | None, str | None]:
     return text.replace("\r\n", "\n").replace("\r", "\n").lstrip("\ufeff"), None
 
 
-def _part_files(role: Role, blocks: list[Block]) -> frozenset[str]:
-    """The files declaring a part of ``role``: its block and the blocks naming
-    it, and the files its policies are written in (a document read through
-    ``file()`` counts for the .tf that reads it)."""
+def _part_files(role: Role, files: list[str]) -> frozenset[str]:
+    """The files declaring a part of ``role``: ``files`` (its block's and
+    those of the resources naming it), and the files its policies are written
+    in (a document read through ``file()`` counts for the .tf that reads it)."""
     docs = [role.trust, *role.inline, *(a.document for a in role.managed)]
     if role.boundary is not None:
         docs.append(role.boundary.document)
-    files = {b.file for b in blocks}
-    files.update(d.meta.get("included_from") or d.file for d in docs if d is not None)
-    return frozenset(files)
+    found = set(files)
+    found.update(d.meta.get("included_from") or d.file for d in docs if d is not None)
+    return frozenset(found)
 
 
 def _short(text: str, limit: int = 60) -> str:

@@ -273,3 +273,26 @@ def test_a_plans_principals_are_assembled_from_its_declarations():
     assert ghost.resource.locate("/attachments/1").line == 9
     u = next(r for r in roles if r.name == "aws_iam_user.u")
     assert u.boundary is not None and u.boundary.document is not None and u.boundary.document.kind == "boundary"
+
+
+def test_a_declaration_naming_a_principal_through_two_targets_applies_once():
+    """``roles = [aws_iam_role.app.name, "app"]``: one resource (origin), two
+    targets, one role: the attachment is listed once; ``links`` names the
+    origins that reached each principal."""
+    block, other = object(), object()
+    by_key, by_name = Target("role", key="aws_iam_role.app"), Target("role", name="app")
+    arn = "arn:aws:iam::aws:policy/AdministratorAccess"
+    links: dict[int, list] = {}
+    roles = assemble(
+        [
+            _principal("role", "aws_iam_role.app", name="app"),
+            Mention(by_key, block),
+            PolicyAttachment(by_key, arn, 3, origin=block),
+            Mention(by_name, block),
+            PolicyAttachment(by_name, arn, 3, origin=block),
+            PolicyAttachment(by_name, arn, 8, origin=other),  # another resource: applies
+        ],
+        links,
+    )
+    assert [(a.pointer, a.arn) for a in roles[0].managed] == [("/attachments/0", arn), ("/attachments/1", arn)]
+    assert links[id(roles[0])] == [block, other]
