@@ -44,7 +44,7 @@ class Related(NamedTuple):
 @dataclass(frozen=True)
 class Finding:
     """One finding. Two findings are equal (and hash alike) when all but their
-    ``related`` locations are."""
+    ``related`` locations and ``items`` are (the message names the items)."""
 
     rule: str
     name: str
@@ -60,6 +60,9 @@ class Finding:
     fingerprint: str = ""
     #: extra locations (:class:`Related`), e.g. the granting policy of a compound finding
     related: tuple[Related, ...] = field(default=(), compare=False)
+    #: what a grouped finding found, one entry each (the escalation methods of a
+    #: statement, its service-wide patterns ...); empty for a single finding
+    items: tuple[str, ...] = field(default=(), compare=False)
 
     @property
     def line(self) -> int:

@@ -75,6 +75,7 @@ def _finding_to_json(f: Finding) -> list:
         f.owner,
         f.fingerprint,
         [[r.file, list(r.span) if r.span else None, r.message, r.pointer] for r in f.related],
+        list(f.items),
     ]
 
 
@@ -95,13 +96,15 @@ def _finding_from_json(d) -> Finding:
     """The Finding of one cached entry, every field checked: the cache file is
     outside the user's view, and a damaged one must cost a re-lint, never a
     crash or a wrong report."""
-    _expect(isinstance(d, list) and len(d) == 10)
-    rule, name, severity, message, file, span, pointer, owner, fp, related = d
+    _expect(isinstance(d, list) and len(d) == 11)
+    rule, name, severity, message, file, span, pointer, owner, fp, related, items = d
     _expect(
         all(isinstance(v, str) for v in (rule, name, message, file, pointer, owner, fp))
         and severity in SEVERITIES
         and _is_span(span)
         and isinstance(related, list)
+        and isinstance(items, list)
+        and all(isinstance(item, str) for item in items)
     )
     for r in related:
         _expect(
@@ -123,6 +126,7 @@ def _finding_from_json(d) -> Finding:
         owner,
         fp,
         tuple(Related(r[0], Span(*r[1]) if r[1] else None, r[2], r[3]) for r in related),
+        tuple(items),
     )
 
 

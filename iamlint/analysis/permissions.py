@@ -44,7 +44,7 @@ from typing import NamedTuple
 
 from iamlint.iam import scope
 from iamlint.iam.wildcard import LowerPatterns, is_all_stars, match_arn, match_lower
-from iamlint.knowledge import catalog
+from iamlint.knowledge import arns, catalog
 from iamlint.knowledge.catalog import ActionSet
 from iamlint.knowledge.escalation import EscalationMethod, SensitiveAction, privesc_methods, sensitive_actions
 from iamlint.model.policy import Policy, Statement
@@ -55,6 +55,7 @@ __all__ = [
     "Permissions",
     "SensitiveAction",
     "action_set",
+    "acts_on",
     "allowing_statements",
     "covers_action",
     "escalation_methods",
@@ -64,6 +65,7 @@ __all__ = [
     "is_full_wildcard_pattern",
     "is_read_only",
     "narrowing_conditions",
+    "resource_scope",
     "statement_allows",
     "statement_label",
     "supports_resource_level",
@@ -95,6 +97,7 @@ class _Facts:
         "matcher",
         "narrowing",
         "resource_strings",
+        "scope",
         "star_value",
         "target_mask",
     )
@@ -111,6 +114,11 @@ class _Facts:
         self.broad: bool | None = None
         self.target_mask: int | None = None
         self.full_admin: bool | None = None
+        #: :func:`resource_scope` (``_UNSET`` until computed)
+        self.scope: tuple[str, ...] | object | None = _UNSET
+
+
+_UNSET = object()
 
 
 def action_strings(stmt: Statement) -> list[str]:
@@ -288,6 +296,110 @@ def statement_has_broad_resource(stmt: Statement) -> bool:
     return cached
 
 
+# --------------------------------------------------------------------------
+# Which actions can act on a statement's resources
+# --------------------------------------------------------------------------
+
+
+def resource_scope(stmt: Statement) -> tuple[str, ...] | None:
+    """The ARN patterns a statement's ``Resource`` is limited to, when every
+    value is an ARN naming its service (no wildcard or variable in the service
+    field): ``Action: "*"`` on ``arn:aws:logs:...:log-group:/app/web:*`` grants
+    only the actions that can act on a log group (:func:`acts_on`). None when
+    any value could be a resource of any service: ``*``, a non-ARN, an
+    unresolved value, ``NotResource``, no ``Resource``. Memoised per statement."""
+    facts = stmt.fact(_Facts)
+    cached = facts.scope
+    if cached is _UNSET:
+        raw = stmt.raw
+        cached = None if "NotResource" in raw else _scope_of(raw.get("Resource"))
+        facts.scope = cached
+    return cached  # type: ignore[return-value]  # set above: a tuple or None
+
+
+def _scope_of(raw: object) -> tuple[str, ...] | None:
+    if isinstance(raw, str):
+        values: tuple[str, ...] = (raw,)
+    elif isinstance(raw, list) and raw and all(map(isinstance, raw, _REPEAT_STR)):
+        values = tuple(raw)
+    else:
+        return None  # missing, empty, or holding a value that is not a string
+    return _arn_scope(values)
+
+
+@functools.lru_cache(maxsize=16384)
+def _arn_scope(values: tuple[str, ...]) -> tuple[str, ...] | None:
+    for value in values:
+        if value[:4].lower() != "arn:":
+            return None
+        parts = arns.split_arn(value)
+        if parts is None or not parts.service or arns.has_wildcard(parts.service):
+            return None
+    return tuple(dict.fromkeys(values))
+
+
+def scope_services(scope: tuple[str, ...]) -> tuple[str, ...]:
+    """The lower-case ARN service fields of a :func:`resource_scope`, in order."""
+    return tuple(dict.fromkeys(arns.split_arn(v).service.lower() for v in scope))  # type: ignore[union-attr]
+
+
+@functools.lru_cache(maxsize=65536)
+def acts_on(action: str, scope: tuple[str, ...]) -> bool:
+    """Whether the concrete ``action`` can act on some resource the ARN
+    patterns ``scope`` match: one of its catalog resource types has an ARN
+    format that a pattern can match. An action that takes only ``*`` acts on
+    no specific ARN; an action the catalog does not know is not judged here
+    (True). See :func:`acts_on_required` for actions of several resources."""
+    return _formats_match(catalog.resource_formats(action), scope)
+
+
+@functools.lru_cache(maxsize=65536)
+def acts_on_required(action: str, scope: tuple[str, ...]) -> bool:
+    """:func:`acts_on` counting only the resource types the catalog marks
+    required, when it marks some: ``ssm:SendCommand`` names an S3 bucket (its
+    output) and instances, but every request names a document, so a statement
+    on buckets or instances alone grants it only beside one on documents
+    (:meth:`Permissions.allowing_statements`)."""
+    return _formats_match(_required_formats(action), scope)
+
+
+def _formats_match(formats: tuple[str, ...] | None, scope: tuple[str, ...]) -> bool:
+    if formats is None:
+        return True
+    services = _scope_service_set(scope)
+    for fmt in formats:
+        if not fmt:
+            continue  # a resource type without an ARN format matches no ARN
+        if arns.format_service(fmt) not in services:
+            continue
+        for value in scope:
+            if arns.resource_matches_format(value, fmt):
+                return True
+    return False
+
+
+@functools.lru_cache(maxsize=65536)
+def _required_formats(action: str) -> tuple[str, ...] | None:
+    """The ARN formats of the resource types every request for ``action``
+    names: the required ones when the catalog marks any, else all. Only
+    actions whose resource types belong to several services are looked up
+    (``ssm:SendCommand``'s S3 bucket); one service's types are taken alike,
+    which keeps the big per-service records (EC2's) unread."""
+    formats = catalog.resource_formats(action)
+    if not formats or len(formats) == 1 or len({arns.format_service(f) for f in formats}) == 1:
+        return formats
+    info = catalog.action_info(action)
+    if info is None:
+        return formats
+    required = tuple(ref.arn for ref in info.resource_types if ref.required)
+    return required or formats
+
+
+@functools.lru_cache(maxsize=16384)
+def _scope_service_set(scope: tuple[str, ...]) -> frozenset[str]:
+    return frozenset(scope_services(scope))
+
+
 def statement_allows(stmt: Statement, action: str, resource: str | None = None) -> bool:
     """Whether an Allow statement covers ``action`` (a concrete name or a
     pattern: "some action it matches") on ``resource``.
@@ -307,8 +419,15 @@ def statement_matches(stmt: Statement, action: str, resource: str | None = None)
     if "*" in action or "?" in action:
         if not action_set(stmt).allows_any(action):
             return False
-    elif not _matcher(stmt).allows(action.lower()):
-        return False
+        if resource is None and (scope := resource_scope(stmt)) is not None:
+            matcher = _matcher(stmt)
+            if not any(matcher.allows(a.lower()) and acts_on(a, scope) for a in catalog.expand(action)):
+                return False
+    else:
+        if not _matcher(stmt).allows(action.lower()):
+            return False
+        if resource is None and (scope := resource_scope(stmt)) is not None and not acts_on(action, scope):
+            return False
     return statement_covers_resource(stmt, resource)
 
 
@@ -416,8 +535,37 @@ def _target_mask(stmt: Statement) -> int:
             cached = _mask_of(action_strings(stmt)) & everything
             if stmt.not_action:
                 cached = everything & ~cached
+            if cached and (scope := resource_scope(stmt)) is not None:
+                cached = _scope_mask(scope, cached)
         facts.target_mask = cached
     return cached
+
+
+@functools.lru_cache(maxsize=8192)
+def _scope_mask(scope: tuple[str, ...], mask: int) -> int:
+    """The targets of ``mask`` that can act on a :func:`resource_scope`: those
+    with a resource type of a service the ARNs name (a bit test), then those
+    whose ARN formats the patterns match."""
+    by_service = _targets_by_arn_service()
+    out = 0
+    for service in _scope_service_set(scope):
+        candidates = by_service.get(service)
+        if candidates is not None and candidates[0] & mask:
+            for name, bit in candidates[1]:
+                if bit & mask and not bit & out and acts_on(name, scope):
+                    out |= bit
+    return out
+
+
+@functools.cache
+def _targets_by_arn_service() -> dict[str, tuple[int, tuple[tuple[str, int], ...]]]:
+    """ARN service field -> (their mask, the (target, bit) pairs) of the
+    targets with a resource type of that service."""
+    out: dict[str, list[tuple[str, int]]] = {}
+    for name, bit in _targets()[0].items():
+        for service in dict.fromkeys(arns.format_service(f) for f in catalog.resource_formats(name) or () if f):
+            out.setdefault(service, []).append((name, bit))
+    return {k: (functools.reduce(operator.or_, (b for _, b in v), 0), tuple(v)) for k, v in out.items()}
 
 
 @functools.cache
@@ -524,6 +672,8 @@ def _prime(stmt: Statement) -> None:
         # statement_is_admin: covers every resource and lists a full wildcard
         # (flagged by the bit above the targets' in the pattern masks)
         facts.full_admin = has_actions and ((not star) if not_resource else star) and raw_mask > everything
+    if mask and not star and not not_resource and (scope := resource_scope(stmt)) is not None:
+        mask = _scope_mask(scope, mask)  # only the targets that can act on the named ARNs
     facts.target_mask = mask
 
 
@@ -676,8 +826,29 @@ class Permissions:
             ]
         if found and self._hard_denies:
             found = [s for s in found if self._grants_undenied(s, action, resource)]
+        if found and resource is None and "*" not in action and "?" not in action:
+            found = self._with_required_resource(found, action)
         self._cache[key] = found
         return found
+
+    def _with_required_resource(self, found: list[Statement], action: str) -> list[Statement]:
+        """``found`` without the statements that grant ``action`` only on
+        resources a request may name besides its required one (an instance of
+        ``ssm:SendCommand``), unless some statement grants it on that required
+        resource too (its document)."""
+        optional = [
+            s for s in found if (scope := resource_scope(s)) is not None and not acts_on_required(action, scope)
+        ]
+        if not optional:
+            return found
+        if any(
+            statement_matches(s, action, None)
+            and ((scope := resource_scope(s)) is None or acts_on_required(action, scope))
+            for s in self._candidates(action)
+        ):
+            return found
+        dropped = {id(s) for s in optional}
+        return [s for s in found if id(s) not in dropped]
 
     def _candidates(self, action: str) -> list[Statement]:
         by_service = self._by_service
@@ -776,7 +947,11 @@ class Permissions:
             acts: set[str] = set()
             for s in self.allows:
                 if "Action" in s.raw or "NotAction" in s.raw:
-                    acts |= action_set(s).granted()
+                    scope = resource_scope(s)
+                    if scope is None:
+                        acts |= action_set(s).granted()
+                    else:  # only what can act on the named ARNs
+                        acts.update(a for a in action_set(s).granted() if acts_on(a, scope))
             if self._hard_denies:
                 acts = {a for a in acts if not self.denied(a)}
             self._cache[key] = frozenset(acts)

@@ -15,13 +15,17 @@ import re
 from collections.abc import Iterable, Iterator
 
 from iamlint.analysis.permissions import (
+    EscalationMatch,
     Permissions,
     action_strings,
+    acts_on,
     covers_action,
     has_star_resource_value,
     is_broad_resource,
     is_full_wildcard_pattern,
     narrowing_conditions,
+    resource_scope,
+    scope_services,
     statement_covers_resource,
     statement_has_broad_resource,
     statement_is_admin,
@@ -174,7 +178,11 @@ def administrator_access(ctx: Context) -> Iterator[Report]:
 def service_wide_access(ctx: Context) -> Iterator[Report]:
     perms = permissions(ctx)
     for stmt in perms.allows:
-        if stmt.not_action or "Action" not in stmt.raw or not _has_star(stmt):
+        if stmt.not_action or "Action" not in stmt.raw:
+            continue
+        if not _has_star(stmt):
+            if any(map(is_full_wildcard_pattern, action_strings(stmt))) and (scope := resource_scope(stmt)):
+                yield from _every_action_on(ctx, perms, stmt, scope)
             continue
         if _is_full_admin(stmt) or _narrowing_conditions(stmt):
             continue
@@ -182,16 +190,78 @@ def service_wide_access(ctx: Context) -> Iterator[Report]:
         if not wide:
             continue
         raw = stmt.raw["Action"]
-        for position, value, service in wide:
-            if perms.has_hard_denies and all(perms.denied(a) for a in catalog.expand(f"{service}:*")):
-                continue
-            detail = f"all {catalog.action_count(service)} actions"
-            yield Report(
+        found = [
+            (
                 stmt.ptr("Action") if isinstance(raw, str) else stmt.ptr("Action", _raw_index(raw, position)),
-                f"`{value}` on `Resource: *` grants every action of {catalog.service_name(service) or service} "
-                f"({detail}, including those added later) on every resource; "
+                value,
+                service,
+            )
+            for position, value, service in wide
+            if not (perms.has_hard_denies and all(perms.denied(a) for a in catalog.expand(f"{service}:*")))
+        ]
+        if len(found) == 1:
+            pointer, value, service = found[0]
+            yield Report(
+                pointer,
+                f"`{value}` on `Resource: *` grants every action of {_service_label(service)} "
+                f"(all {catalog.action_count(service)} actions, including those added later) on every resource; "
                 "list the actions the workload needs and the resources it uses",
             )
+        elif found:
+            # one finding per statement: the patterns are its items, each one a related location
+            names = [f"{_service_label(svc)}: {catalog.action_count(svc)}" for _, _, svc in found]
+            yield Report(
+                stmt.ptr("Action"),
+                f"{len(found)} service-wide patterns ({_listing([f'`{v}`' for _, v, _ in found])}) on "
+                f"`Resource: *` grant every action of their services ({_listing(names)} actions), including those "
+                "added later, on every resource; list the actions the workload needs and the resources it uses",
+                at_key=True,
+                items=tuple(value for _, value, _ in found),
+                related=tuple(
+                    (ctx.document.file, pointer, f"`{value}` grants every action of {_service_label(svc)}")
+                    for pointer, value, svc in found
+                ),
+                fingerprint_message="service-wide patterns on `Resource: *` grant every action of their services",
+            )
+
+
+def _service_label(service: str) -> str:
+    return catalog.service_name(service) or service
+
+
+def _every_action_on(ctx: Context, perms: Permissions, stmt: Statement, scope: tuple[str, ...]) -> Iterator[Report]:
+    """IAM202 for ``Action: "*"`` on ARNs of named services: every action of
+    those services that can act on them (no other action can), effectively
+    ``<service>:*`` there."""
+    services = []
+    for service in scope_services(scope):
+        if not catalog.service_exists(service):
+            continue
+        acting = [a for a in catalog.expand(f"{service}:*") if acts_on(a, scope)]
+        if perms.has_hard_denies:
+            acting = [a for a in acting if not perms.denied(a)]
+        if acting:
+            services.append((service, len(acting)))
+    if not services:
+        return  # no catalogued action acts on them (IAM106 reports unknown ARN services)
+    pointer, at_key = next(
+        ((v.pointer, False) for v in stmt.actions if isinstance(v.value, str) and is_full_wildcard_pattern(v.value)),
+        (stmt.ptr("Action"), True),
+    )
+    value = next(v for v in action_strings(stmt) if is_full_wildcard_pattern(v))
+    shown = _listing([f"`{r}`" for r in scope], 2)
+    them = "it" if len(scope) == 1 else "them"
+    labels = _listing([_service_label(svc) for svc, _ in services])
+    effectively = _listing([f"`{svc}:*`" for svc, _ in services])
+    count = sum(n for _, n in services)
+    yield Report(
+        pointer,
+        f"`{value}` on {shown} grants every {labels} action that can act on {them} "
+        f"({count} action{'s' if count != 1 else ''}, effectively {effectively} there, including actions added "
+        "later); list the actions the workload needs",
+        at_key=at_key,
+        items=tuple(f"{svc}:*" for svc, _ in services) if len(services) > 1 else (),
+    )
 
 
 @functools.lru_cache(maxsize=8192)
@@ -223,8 +293,8 @@ def _raw_index(raw: list, position: int) -> int:
 
 def allow_with_not_action(ctx: Context) -> Iterator[Report]:
     for stmt in permissions(ctx).allows:
-        if not stmt.not_action:
-            continue
+        if not stmt.not_action or _is_full_admin(stmt):
+            continue  # excluding nothing catalogued on every resource is IAM201's
         excluded = action_strings(stmt)
         what = f"every action of every service except {_listing(excluded)}" if excluded else "every action"
         where = "every resource" if statement_covers_resource(stmt, "*") else "its resources"
@@ -500,27 +570,74 @@ def privilege_escalation(ctx: Context) -> Iterator[Report]:
     perms = permissions(ctx)
     if perms.admin_statements():
         return  # already administrator (IAM201): every method is moot
+    # one finding per first statement: a statement granting many methods
+    # (`iam:*`, a broad NotAction) is one finding listing them, not dozens
+    by_first: dict[int, list[EscalationMatch]] = {}
     for match in perms.escalation_methods():
-        first = match.statements[0]
-        action_in_first = next((a for a in match.actions if covers_action(first, a)), match.actions[0])
-        pointer, at_key = _action_pointer(first, action_in_first)
-        names = [statement_label(s) for s in match.statements]
-        granted_by = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
-        related = tuple(
+        by_first.setdefault(id(match.statements[0]), []).append(match)
+    for matches in by_first.values():
+        yield _escalation_report(ctx, matches[0]) if len(matches) == 1 else _escalations_report(ctx, matches)
+
+
+def _granting_action(stmt: Statement, match: EscalationMatch) -> str:
+    return next((a for a in match.actions if covers_action(stmt, a)), match.actions[0])
+
+
+def _and_list(names: list[str]) -> str:
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def _escalation_report(ctx: Context, match: EscalationMatch) -> Report:
+    first = match.statements[0]
+    pointer, at_key = _action_pointer(first, _granting_action(first, match))
+    granted_by = _and_list([statement_label(s) for s in match.statements])
+    related = tuple(
+        (
+            ctx.document.file,
+            _action_pointer(s, _granting_action(s, match))[0],
+            f"{statement_label(s)} grants part of {match.method.id}",
+        )
+        for s in match.statements[1:]
+    )
+    return Report(
+        pointer,
+        f"Privilege escalation ({match.method.id}): {' + '.join(match.actions)} granted by {granted_by} "
+        f"let a principal {match.method.name}; remove or scope these actions",
+        at_key=at_key,
+        related=related,
+    )
+
+
+def _escalations_report(ctx: Context, matches: list[EscalationMatch]) -> Report:
+    """Several methods whose first statement is the same: one finding at that
+    statement's ``Action``/``NotAction`` key, the methods as its items, every
+    other statement involved as a related location. The fingerprint leaves
+    the list out, so a method more or less keeps the finding's identity."""
+    first = matches[0].statements[0]
+    others: dict[int, tuple[Statement, list[str]]] = {}
+    for match in matches:
+        for s in match.statements[1:]:
+            others.setdefault(id(s), (s, []))[1].append(match.method.id)
+    order = {id(s): i for i, s in enumerate(permissions(ctx).statements)}
+    rest = sorted(others.values(), key=lambda item: order.get(id(item[0]), 0))
+    granted_by = _and_list([statement_label(first)] + [statement_label(s) for s, _ in rest])
+    ids = [m.method.id for m in matches]
+    return Report(
+        first.ptr("NotAction" if first.not_action else "Action"),
+        f"Privilege escalation by {len(matches)} methods ({_listing(ids, 5)}): actions granted by {granted_by} "
+        "let a principal gain other principals' permissions; remove or scope these actions",
+        at_key=True,
+        related=tuple(
             (
                 ctx.document.file,
-                _action_pointer(s, next((a for a in match.actions if covers_action(s, a)), match.actions[0]))[0],
-                f"{statement_label(s)} grants part of {match.method.id}",
+                _action_pointer(s, _granting_action(s, next(m for m in matches if m.method.id == methods[0])))[0],
+                f"{statement_label(s)} grants part of {_listing(methods, 3)}",
             )
-            for s in match.statements[1:]
-        )
-        yield Report(
-            pointer,
-            f"Privilege escalation ({match.method.id}): {' + '.join(match.actions)} granted by {granted_by} "
-            f"let a principal {match.method.name}; remove or scope these actions",
-            at_key=at_key,
-            related=related,
-        )
+            for s, methods in rest
+        ),
+        items=tuple(f"{m.method.id}: {' + '.join(m.actions)}" for m in matches),
+        fingerprint_message="Privilege escalation by several methods: remove or scope these actions",
+    )
 
 
 # --------------------------------------------------------------------------

@@ -23,3 +23,9 @@ class Report(NamedTuple):
     severity: str | None = None
     #: extra (document or file, pointer, message) locations, e.g. for compound findings
     related: tuple[tuple[Document | str, str, str], ...] = ()
+    #: what a grouped finding found, one entry each (``Finding.items``)
+    items: tuple[str, ...] = ()
+    #: the text the fingerprint hashes instead of the message: a grouped
+    #: finding's message without its list, so that its fingerprint does not
+    #: change when the list grows or shrinks
+    fingerprint_message: str | None = None

@@ -168,9 +168,10 @@ class Fingerprinter:
         (shared by every finding in that statement, not built per finding)
         followed by ``tail``, the value and the message."""
         doc = self.doc
-        message = _DIGITS.sub("#", rep.message)
+        text = rep.message if rep.fingerprint_message is None else rep.fingerprint_message
+        message = _DIGITS.sub("#", text)
         if doc.value is None:
-            return json.dumps([rep.message, message])
+            return json.dumps([text, message])
         stmt_ptr = _statement_pointer(rep.pointer)
         value = doc.value_at(rep.pointer)
         if (
@@ -178,7 +179,7 @@ class Fingerprinter:
             and isinstance(value, (dict, list))
             and not (rep.pointer.count("/") == 2 or (rep.pointer == "/Statement" and isinstance(value, dict)))
         ):
-            return json.dumps([[rep.message], message])
+            return json.dumps([[text], message])
         return stmt_ptr, self._canonical_json(rep.pointer) + "]," + json.dumps(message) + "]"
 
     def _canonical_json(self, pointer: str) -> str:
@@ -260,6 +261,7 @@ def make_finding(
         owner=doc.owner,
         fingerprint=fp,
         related=tuple(_related(doc, item) for item in rep.related),
+        items=tuple(bounded_message(item) for item in rep.items),
     )
 
 

@@ -23,6 +23,8 @@ def finding_dict(f) -> dict:
     if f.owner:
         d["owner"] = f.owner
     d["fingerprint"] = f.fingerprint
+    if f.items:
+        d["items"] = list(f.items)
     if f.related:
         d["related"] = [
             {

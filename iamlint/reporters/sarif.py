@@ -157,6 +157,8 @@ def render(run: RunResult) -> str:
             if f.severity != rule.severity:
                 # GitHub shows the descriptor's score; this one is the finding's own
                 result["properties"] = {"security-severity": security_severity(rule, f.severity)}
+        if f.items:
+            result.setdefault("properties", {})["items"] = list(f.items)
         if f.fingerprint:
             result["partialFingerprints"] = {FINGERPRINT_KEY: f.fingerprint}
         related = []
