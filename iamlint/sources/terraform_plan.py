@@ -309,7 +309,8 @@ def _configured_references(configuration: Any) -> dict[str, str]:
             continue
         resources = module.get("resources")
         for res in resources if isinstance(resources, list) else ():
-            if not isinstance(res, dict) or res.get("type") not in PERMISSION_SET_PARTS:
+            rtype = res.get("type") if isinstance(res, dict) else None
+            if not isinstance(rtype, str) or rtype not in PERMISSION_SET_PARTS:
                 continue
             expressions = res.get("expressions")
             expr = expressions.get("permission_set_arn") if isinstance(expressions, dict) else None

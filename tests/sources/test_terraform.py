@@ -563,3 +563,15 @@ resource "aws_iam_policy" "app" {
     # each on its own still reports them
     assert keys(run(str(tmp_path / "main.tf"))) == expected
     assert keys(run(str(tmp_path / "policy.json"))) == [("policy.json", 4, "IAM201")]
+
+
+@pytest.mark.parametrize("rtype", ['{"Ref": "x"}', '["aws_ssoadmin_managed_policy_attachment"]', "null", "7"])
+def test_plan_configuration_resource_type_of_any_shape_reads(rtype):
+    """A plan's ``configuration`` resource whose ``type`` is not a string (found
+    by the fuzz campaign: it raised TypeError in the permission-set linking)."""
+    text = (
+        '{"format_version": "1.2", "planned_values": 1, "configuration": {"root_module": {"resources": '
+        f'[{{"address": "a.b", "type": {rtype}, "expressions": {{"permission_set_arn": '
+        '{"references": ["aws_ssoadmin_permission_set.admin"]}}}]}}}'
+    )
+    read_source("plan.json", text.encode())  # no exception
