@@ -42,7 +42,7 @@ import re
 from collections.abc import Iterable, Iterator
 from typing import NamedTuple
 
-from iamlint.iam import scope
+from iamlint.iam import applicability, scope
 from iamlint.iam.wildcard import LowerPatterns, is_all_stars, match_arn, match_lower
 from iamlint.knowledge import arns, catalog
 from iamlint.knowledge.catalog import ActionSet
@@ -705,8 +705,16 @@ class EscalationMatch(NamedTuple):
     actions: tuple[str, ...]
 
 
+def _never_applies(stmt: Statement) -> bool:
+    """:func:`iamlint.iam.applicability.never_applies` as of this run, once per statement."""
+    return applicability.never_applies(stmt)
+
+
 class Permissions:
-    """The Allow and Deny statements of one or more policies, and questions about them."""
+    """The Allow and Deny statements of one or more policies, and questions about them.
+
+    An Allow whose conditions no request can meet (a past ``aws:CurrentTime``
+    bound, a key none of its actions carry) grants nothing and is left out."""
 
     def __init__(self, policies: Policy | Iterable[Policy]):
         if isinstance(policies, Policy):
@@ -718,6 +726,8 @@ class Permissions:
         for s in self.statements:
             effect = s.raw.get("Effect")  # as Statement.is_allow / is_deny
             if effect == "Allow" and isinstance(effect, str):
+                if "Condition" in s.raw and s.fact(_never_applies):
+                    continue  # a condition no request meets (IAM112/IAM113): it grants nothing
                 _prime(s)
                 self.allows.append(s)
             elif effect == "Deny" and isinstance(effect, str):

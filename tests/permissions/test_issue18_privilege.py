@@ -128,3 +128,17 @@ def test_the_result_cache_keeps_the_items():
     (escalation,) = [f for f in lint("iam-star.json") if f.rule == "IAM208"]
     back = resultcache._finding_from_json(json.loads(json.dumps(resultcache._finding_to_json(escalation))))
     assert back == escalation and back.items == escalation.items and back.related == escalation.related
+
+
+# -- a statement no request meets grants nothing --------------------------------
+
+
+def test_a_statement_whose_condition_is_never_true_escalates_nothing():
+    """cloudsplaining's fp5 shape: ``DateLessThan aws:TokenIssueTime`` a date long
+    past (no valid session was issued before it) -- IAM113 says so, and IAM208
+    no longer counts the statement; the live statement beside it still does."""
+    found = lint("escalation-never-applies.json", Config(select=["IAM208", "IAM113"]))
+    assert rules(found) == Counter({"IAM113": 1, "IAM208": 1}), found
+    (esc,) = [f for f in found if f.rule == "IAM208"]
+    assert esc.pointer.startswith("/Statement/1/"), esc
+    assert "CreatePolicyVersion" not in esc.message
