@@ -380,6 +380,13 @@ def _implicit_lower(key_lower: str, family: str, now: float) -> tuple[float, str
     return None
 
 
+@functools.lru_cache(maxsize=256)
+def _bounding(operator: object) -> bool:
+    """Whether an operator as written may be a Numeric or Date bound (a cheap
+    test on the Condition block's keys, before its conditions are read)."""
+    return isinstance(operator, str) and ("numeric" in operator.lower() or "date" in operator.lower())
+
+
 def never_true(st: Statement, now: _dt.datetime | None = None) -> list[Impossible]:
     """The keys whose Numeric/Date conditions in this statement leave no value.
 
@@ -387,8 +394,9 @@ def never_true(st: Statement, now: _dt.datetime | None = None) -> list[Impossibl
     set qualifier): several values of one condition are alternatives (the
     widest bound counts), several conditions on one key all hold.
     """
-    if "Condition" not in st.raw:
-        return []
+    block = st.raw.get("Condition")
+    if not isinstance(block, dict) or not any(_bounding(op) for op in block):
+        return []  # most conditions are String, Arn or Bool tests: nothing to judge
     clock = (now or _dt.datetime.now(_dt.timezone.utc)).timestamp()
     ranges: dict[tuple[str, str], _Range] = {}
     for cond in st.conditions:
@@ -448,8 +456,14 @@ def _shown_number(value: float) -> str:
 def _requires_uncarried_key(st: Statement) -> bool:
     """Whether some condition needs a key that none of the statement's
     (judged) actions carries, every action being judged."""
+    block = st.raw.get("Condition")
+    if not isinstance(block, dict) or not any(
+        isinstance(keys, dict) and any(isinstance(k, str) and may_be_judged(k.lower()) for k in keys)
+        for keys in block.values()
+    ):
+        return False  # no key that is judged (most are global aws: keys): the conditions are not read
     for cond in st.conditions:
-        if holds_when_absent(cond) is not False:
+        if not may_be_judged(cond.key_lower) or holds_when_absent(cond) is not False:
             continue
         found = uncarried_entries(st, cond.key_lower)
         if found is not None:
