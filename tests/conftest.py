@@ -19,6 +19,18 @@ _CACHE = tempfile.mkdtemp(prefix="iamlint-test-cache-")
 os.environ["IAMLINT_CACHE_DIR"] = _CACHE
 atexit.register(shutil.rmtree, _CACHE, True)
 
+
+@pytest.fixture(scope="session", autouse=True)
+def catalog_index() -> None:
+    """Build (or read) the catalog index once, first: the catalog memoises its
+    index for the process, so a test that runs with the cache off (an
+    in-process ``--no-cache`` run) would otherwise leave every later test of
+    its worker without one, depending on which files xdist gave that worker."""
+    from iamlint.knowledge import catalog  # noqa: PLC0415 (after IAMLINT_CACHE_DIR is set above)
+
+    assert catalog.known_action_table() is not None, f"no catalog index in {_CACHE}"
+
+
 REPO = Path(__file__).resolve().parent.parent
 CORPUS = REPO.parent / "shared" / "corpus"
 
