@@ -74,9 +74,12 @@ def semantics_outside_home(source: str) -> list[str]:
                 hit(node, f"operator-name literal {value!r}")
             if value in GLOB_REGEX:
                 hit(node, f"glob regex literal {value!r}")
-        if isinstance(node, ast.Compare) and any(isinstance(op, (ast.In, ast.NotIn)) for op in node.ops):
-            if isinstance(_const(node.left), str) and str(_const(node.left)).lower() == "not":
-                hit(node, "negation read from an operator name")
+        if (
+            isinstance(node, ast.Compare)
+            and any(isinstance(op, (ast.In, ast.NotIn)) for op in node.ops)
+            and str(_const(node.left)).lower() == "not"
+        ):
+            hit(node, "negation read from an operator name")
         if isinstance(node, ast.ImportFrom):
             for alias in node.names:
                 if alias.name == "parse_operator" or (node.module == "fnmatch" and alias.name == "translate"):
