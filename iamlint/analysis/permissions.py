@@ -331,7 +331,7 @@ def _scope_of(raw: object) -> tuple[str, ...] | None:
 def _arn_scope(values: tuple[str, ...]) -> tuple[str, ...] | None:
     for value in values:
         parts = arn.parse(value)
-        if parts is None or not parts.service or arn.has_wildcard(parts.service):
+        if parts is None or not parts.service or arn.has_wildcard_or_variable(parts.service):
             return None
     return tuple(dict.fromkeys(values))
 

@@ -11,7 +11,7 @@ from iamlint.engine.runner import Context
 from iamlint.iam import arn
 from iamlint.iam.conditions import complement, operator_info
 from iamlint.iam.scope import PLACEHOLDER, restricting_conditions, restricts_caller
-from iamlint.iam.wildcard import has_wildcard
+from iamlint.iam.wildcard import has_wildcard, is_all_stars
 from iamlint.model.policy import Condition, Statement, Value
 
 _ACCOUNT_WILDCARD_ARN = re.compile(r"^arn:[^:]*:iam::\*:")
@@ -101,7 +101,7 @@ class _Guards:
         """Whether every string the wildcard pattern ``narrow`` matches is matched by
         ``wide`` (sound, not complete: a wildcard of ``narrow`` must fall inside a
         ``*`` of ``wide``)."""
-        if wide == narrow or (wide and not wide.strip("*")):
+        if wide == narrow or is_all_stars(wide):
             return True
         if not has_wildcard(wide):
             return False  # a literal covers only itself
@@ -145,7 +145,7 @@ def _deny_covers_resources(guards: _Guards, deny: Statement, allow: Statement) -
     if "Resource" not in deny.raw:
         return "Resource" not in allow.raw and not allow.not_resource  # both apply to the policy's resource
     wide = deny.resources
-    if any(isinstance(d.value, str) and d.value and not d.value.strip("*") for d in wide):
+    if any(isinstance(d.value, str) and is_all_stars(d.value) for d in wide):
         return True
     if allow.not_resource or "Resource" not in allow.raw or not allow.resources:
         return False
@@ -271,8 +271,8 @@ def _service_wide(pattern: str) -> bool:
     """``*``, ``sqs:*``, ``s3:**``: every action (of one service)."""
     service, sep, action = pattern.partition(":")
     if not sep:
-        return pattern != "" and not pattern.strip("*")
-    return service != "" and action != "" and not action.strip("*")
+        return is_all_stars(pattern)
+    return service != "" and is_all_stars(action)
 
 
 def _endpoint_shape(stmt: Statement) -> bool:

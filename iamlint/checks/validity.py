@@ -266,7 +266,7 @@ def _decidable_resources(st: Statement) -> tuple[str, ...] | None:
 def _decidable(texts: tuple[str, ...]) -> tuple[str, ...] | None:
     for text in texts:
         parts = arn.parse(text)
-        if parts is None or arn.has_wildcard(parts.service) or arn.problems(text):
+        if parts is None or arn.has_wildcard_or_variable(parts.service) or arn.problems(text):
             return None
     return texts
 
@@ -367,7 +367,7 @@ def _star_only_clearly_wrong(service: str, resources: tuple[str, ...]) -> bool:
     this action on these resources, and IAM will not grant it."""
     for r in resources:
         parts = arn.parse(r)
-        if parts is None or arn.has_wildcard(r):
+        if parts is None or arn.has_wildcard_or_variable(r):
             return False
         if parts.service.lower() != service:
             return False

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import functools
 
+from iamlint.iam.wildcard import has_wildcard, is_all_stars
 from iamlint.knowledge import arns
 from iamlint.knowledge.arns import ArnParts
 
@@ -33,15 +34,15 @@ __all__ = [
     "covers",
     "fields",
     "format_service",
-    "has_wildcard",
+    "has_wildcard_or_variable",
     "is_concrete",
     "matches_format",
     "parse",
     "problems",
 ]
 
-#: ``*``, ``?`` or a policy variable in an ARN field: it may stand for anything
-has_wildcard = arns.has_wildcard
+#: ``*``, ``?`` or a policy variable (``${...}``) in an ARN field: it may stand for anything
+has_wildcard_or_variable = arns.has_wildcard
 #: the ARN service of a catalog format (``arn:${Partition}:s3:::${BucketName}`` -> ``s3``)
 format_service = arns.format_service
 #: an ARN whose partition, service, region and account hold no wildcard or variable
@@ -78,10 +79,10 @@ def covers(wide: str, narrow: str) -> bool:
     """Whether every string the wildcard pattern ``narrow`` matches is matched
     by ``wide`` (case-sensitive; sound, not complete: a wildcard of ``narrow``
     must fall inside a ``*`` of ``wide``). O(len(wide) * len(narrow))."""
-    if wide == narrow or (wide and not wide.strip("*")):
+    if wide == narrow or is_all_stars(wide):
         return True
     head = wide[:-1]
-    if wide[-1:] == "*" and "*" not in head and "?" not in head:
+    if wide[-1:] == "*" and not has_wildcard(head):  # the IAM wildcards: `${` is literal here
         return narrow.startswith(head)  # `prefix*`, the usual shape
     # reach[j]: the part of ``wide`` read so far can match narrow[:j]
     reach = [True] + [False] * len(narrow)

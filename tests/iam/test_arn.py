@@ -62,6 +62,8 @@ def test_problems_reports_a_malformed_arn() -> None:
         ("arn:aws:s3:::b", "arn:aws:s3:::b", True),
         ("arn:aws:s3:::b", "arn:aws:s3:::B", False),  # ARNs are case-sensitive
         ("s3:get*", "s3:getobject", True),
+        ("arn:aws:s3:::${aws:username}/*", "arn:aws:s3:::${aws:username}/a", True),
+        ("arn:aws:s3:::${aws:username}*", "arn:aws:s3:::bob", False),  # a variable is not a wildcard here
     ],
 )
 def test_covers_is_pattern_inclusion(wide: str, narrow: str, expected: bool) -> None:
