@@ -23,9 +23,7 @@ Reference: https://docs.aws.amazon.com/IAM/latest/UserGuide/reference-arns.html
 
 from __future__ import annotations
 
-import functools
-
-from iamlint.iam.wildcard import has_wildcard, is_all_stars
+from iamlint.iam import wildcard
 from iamlint.knowledge import arns
 from iamlint.knowledge.arns import ArnParts
 
@@ -74,30 +72,7 @@ def fields(text: str) -> list[str] | None:
     return parts if len(parts) == 6 else None
 
 
-@functools.lru_cache(maxsize=65536)
 def covers(wide: str, narrow: str) -> bool:
-    """Whether every string the wildcard pattern ``narrow`` matches is matched
-    by ``wide`` (case-sensitive; sound, not complete: a wildcard of ``narrow``
-    must fall inside a ``*`` of ``wide``). O(len(wide) * len(narrow))."""
-    if wide == narrow or is_all_stars(wide):
-        return True
-    head = wide[:-1]
-    if wide[-1:] == "*" and not has_wildcard(head):  # the IAM wildcards: `${` is literal here
-        return narrow.startswith(head)  # `prefix*`, the usual shape
-    # reach[j]: the part of ``wide`` read so far can match narrow[:j]
-    reach = [True] + [False] * len(narrow)
-    for ch in wide:
-        if ch == "*":
-            nxt = reach[:]
-            for j in range(1, len(reach)):
-                nxt[j] = nxt[j] or nxt[j - 1]
-        else:
-            nxt = [False] * len(reach)
-            for j in range(1, len(reach)):
-                if reach[j - 1]:
-                    got = narrow[j - 1]
-                    nxt[j] = got != "*" and (ch == "?" or (got == ch and got != "?"))
-        reach = nxt
-        if not any(reach):
-            return False
-    return reach[-1]
+    """Whether every ARN the pattern ``narrow`` matches is matched by ``wide``
+    (:func:`iamlint.iam.wildcard.covers`; ARNs are case-sensitive)."""
+    return wildcard.covers(wide, narrow)
