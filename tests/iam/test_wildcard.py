@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 import time
 
-from iamlint.iam.wildcard import has_wildcard, is_all_stars, match, match_action, match_arn, match_lower
+from iamlint.iam.wildcard import covers, has_wildcard, is_all_stars, match, match_action, match_arn, match_lower
 from iamlint.knowledge.globs import compile_glob
 
 
@@ -58,8 +58,6 @@ def test_wildcard_predicates():
 
 
 def test_covers_is_pattern_inclusion_with_case_as_asked():
-    from iamlint.iam.wildcard import covers
-
     assert covers("s3:Get*", "s3:GetObject*")
     assert not covers("s3:Get*", "s3:getobject")  # case-sensitive unless asked
     assert covers("s3:Get*", "s3:getobject", ignore_case=True)
