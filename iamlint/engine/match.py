@@ -26,6 +26,7 @@ from typing import Any, Protocol
 from iamlint.engine.errors import RuleLoadError
 from iamlint.engine.report import Report
 from iamlint.iam.conditions import operator_info
+from iamlint.iam.wildcard import covers
 from iamlint.iam.wildcard import match as glob_match
 from iamlint.knowledge.catalog import ActionSet
 from iamlint.model.document import Document
@@ -94,8 +95,8 @@ def _as_list(value: Any) -> list[Any]:
 
 def glob_covers(written: str, wanted: str, ci: bool = False) -> bool:
     """Whether the written pattern matches everything ``wanted`` matches
-    (approximated: ``wanted``'s wildcards are taken as literal characters)."""
-    return glob_match(written, wanted, ci)
+    (:func:`iamlint.iam.wildcard.covers`)."""
+    return covers(written, wanted, ci)
 
 
 @lru_cache(maxsize=1024)

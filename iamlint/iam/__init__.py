@@ -4,7 +4,10 @@ The layer above :mod:`iamlint.knowledge` (it may ask the catalog) and below
 :mod:`iamlint.analysis` and :mod:`iamlint.checks`, which reason with it:
 
 * :mod:`iamlint.iam.wildcard` — the one wildcard engine (``*``/``?``; actions
-  case-insensitive, ARNs and values case-sensitive; linear time);
+  case-insensitive, ARNs and values case-sensitive; linear time) and pattern
+  inclusion (``covers``);
+* :mod:`iamlint.iam.arn` — ARN parsing, a pattern matched against the
+  catalog's ARN formats (:mod:`iamlint.knowledge.arns`), ARN pattern inclusion;
 * :mod:`iamlint.iam.conditions` — the one condition model: an operator as
   written, read into a typed record (negation, ``...IfExists``,
   ``ForAllValues:``/``ForAnyValue:``, ``Null``, wildcard-expanding

@@ -67,6 +67,7 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Any, NamedTuple
 
+from iamlint.iam import arn
 from iamlint.iam.evaluate import (
     UNKNOWN,
     Context,
@@ -95,9 +96,9 @@ _ROOT = re.compile(r"^arn:[^:]+:iam::(\d{12}):root$")
 def _account_of(principal: str) -> str | None:
     if _ACCOUNT.match(principal):
         return principal
-    parts = principal.split(":", 5)
-    if len(parts) == 6 and parts[0] == "arn" and _ACCOUNT.match(parts[4]):
-        return parts[4]
+    parts = arn.parse(principal, exact_prefix=True)
+    if parts is not None and _ACCOUNT.match(parts.account):
+        return parts.account
     return None
 
 

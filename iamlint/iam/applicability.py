@@ -48,7 +48,6 @@ from typing import NamedTuple
 
 from iamlint.iam.conditions import operator_info, passes_when_absent
 from iamlint.knowledge import catalog
-from iamlint.knowledge.operators import parse_operator
 from iamlint.model.policy import Condition, Statement
 
 __all__ = [
@@ -400,13 +399,12 @@ def never_true(st: Statement, now: _dt.datetime | None = None) -> list[Impossibl
     clock = (now or _dt.datetime.now(_dt.timezone.utc)).timestamp()
     ranges: dict[tuple[str, str], _Range] = {}
     for cond in st.conditions:
-        parsed = parse_operator(cond.operator)
-        op = parsed.operator
-        if op is None or not parsed.valid or parsed.if_exists or parsed.qualifier:
+        op = operator_info(cond.operator)
+        if not op.valid or op.if_exists or op.qualifier:
             continue
         if op.family not in ("Numeric", "Date"):
             continue
-        kind, incl = _BOUNDS.get(op.name[len(op.family) :], (None, False))
+        kind, incl = _BOUNDS.get(op.base[len(op.family) :], (None, False))
         if kind is None or not cond.values:
             continue
         read = _number if op.family == "Numeric" else _date

@@ -36,11 +36,12 @@ import functools
 import re
 from typing import NamedTuple
 
-from iamlint.knowledge.operators import parse_operator
+from iamlint.knowledge.operators import Operator, parse_operator
 from iamlint.model.policy import Condition
 
 __all__ = [
     "OperatorInfo",
+    "complement",
     "has_variable",
     "has_wildcard",
     "null_requires_presence",
@@ -63,6 +64,30 @@ class OperatorInfo(NamedTuple):
     if_exists: bool
     negated: bool
     known: bool  # the catalog knows the base name and the qualifier
+    valid: bool = False  # known, and IfExists only where the operator takes it (not ``NullIfExists``)
+    spec: Operator | None = None  # the catalog's record (key types accepted), when known
+
+    @property
+    def for_all_values(self) -> bool:
+        """``ForAllValues:``: true when every request value matches, so also for an absent key."""
+        return self.qualifier.lower() == "forallvalues"
+
+    @property
+    def for_any_value(self) -> bool:
+        """``ForAnyValue:``: true when some request value matches, so false for an absent key."""
+        return self.qualifier.lower() == "foranyvalue"
+
+    @property
+    def unqualified(self) -> str:
+        """The operator without its set qualifier, spelt canonically when known:
+        ``forallvalues:stringlikeifexists`` -> ``StringLikeIfExists``."""
+        return self.base + ("IfExists" if self.if_exists else "")
+
+    @property
+    def positive(self) -> str:
+        """The base name without its negation: ``StringNotLike`` -> ``StringLike``,
+        ``NotIpAddress`` -> ``IpAddress`` (the base itself when not negated)."""
+        return self.base.replace("Not", "", 1) if self.negated else self.base
 
     @property
     def is_null(self) -> bool:
@@ -84,7 +109,10 @@ def operator_info(text: str) -> OperatorInfo:
     parsed = parse_operator(text)
     op = parsed.operator
     if op is not None:
-        return OperatorInfo(text, op.name, op.family, parsed.qualifier, parsed.if_exists, "Not" in op.name, True)
+        negated = "Not" in op.name
+        return OperatorInfo(
+            text, op.name, op.family, parsed.qualifier, parsed.if_exists, negated, True, parsed.valid, op
+        )
     head, sep, rest = text.partition(":")
     qualifier = head if sep else ""
     base = rest if sep else text
@@ -94,13 +122,29 @@ def operator_info(text: str) -> OperatorInfo:
     return OperatorInfo(text, base, "", qualifier, if_exists, bool(_SPELT_NEGATED.search(base)), False)
 
 
+#: the set qualifier of an operator -> that of its complement (not all -> some not)
+_COMPLEMENT_QUALIFIER = {"": "", "ForAllValues": "ForAnyValue", "ForAnyValue": "ForAllValues"}
+
+
+def complement(info: OperatorInfo) -> str | None:
+    """For a negated String, Arn or IP operator, the positive operator (as
+    text) that a request carrying the key must meet for ``info`` to be false:
+    ``StringNotEquals`` -> ``StringEquals``, ``ForAllValues:StringNotLike`` ->
+    ``ForAnyValue:StringLike``; ``...IfExists`` is dropped (the negated test is
+    true for a request without the key either way). None for anything else."""
+    if not info.known or not info.negated or info.family not in ("String", "Arn", "IpAddress"):
+        return None
+    qualifier = _COMPLEMENT_QUALIFIER[info.qualifier]
+    return f"{qualifier}:{info.positive}" if qualifier else info.positive
+
+
 def passes_when_absent(info: OperatorInfo) -> bool:
     """Whether the operator is true for a request without the key:
     ``...IfExists`` and ``ForAllValues:`` (true of the empty set). Such a
     condition never pins, restricts or narrows anything on its own."""
     if info.is_null:
         return False
-    return info.if_exists or info.qualifier.lower() == "forallvalues"
+    return info.if_exists or info.for_all_values
 
 
 def true_value(value: object) -> bool | None:

@@ -85,8 +85,9 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, NamedTuple, TypeAlias
 
+from iamlint.iam import arn
+from iamlint.iam.conditions import operator_info
 from iamlint.knowledge import globs
-from iamlint.knowledge.operators import parse_operator
 from iamlint.model.policy import Opaque, Statement
 
 __all__ = [
@@ -367,19 +368,10 @@ class _Op(NamedTuple):
 
 @functools.lru_cache(maxsize=1024)
 def _parse(operator: str) -> _Op | None:
-    parsed = parse_operator(operator)
-    if not parsed.valid or parsed.operator is None:
+    info = operator_info(operator)
+    if not info.valid:
         return None
-    name = parsed.operator.name
-    lower = name.lower()
-    negated = "not" in lower and lower != "null"
-    positive = lower.replace("not", "", 1) if negated else lower
-    return _Op(parsed.operator.family, positive, negated, parsed.qualifier.lower(), parsed.if_exists)
-
-
-def _arn_parts(text: str) -> list[str] | None:
-    parts = text.split(":", 5)
-    return parts if len(parts) == 6 else None
+    return _Op(info.family, info.positive.lower(), info.negated, info.qualifier.lower(), info.if_exists)
 
 
 def _value_matcher(op: _Op, raw: object, context: Context, variables: bool) -> Any:
@@ -417,7 +409,7 @@ def _value_matcher(op: _Op, raw: object, context: Context, variables: bool) -> A
         if len(pieces) < 6:
             return lambda v: _tokens_match(tokens, v)  # "*": the whole value
         return lambda v: (
-            (parts := _arn_parts(v)) is not None
+            (parts := arn.fields(v)) is not None
             and all(_tokens_match(p, s) for p, s in zip(pieces, parts, strict=True))
         )
     if family == "Bool":

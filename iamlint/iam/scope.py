@@ -25,6 +25,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from iamlint.iam import arn
 from iamlint.iam.conditions import has_wildcard, null_requires_presence, operator_info, passes_when_absent, true_value
 from iamlint.model.policy import Condition, Opaque, Statement, Value
 
@@ -227,10 +228,10 @@ def _value_restricts(key: str, text: str) -> bool:
     if not _WILD.search(pattern):
         return pattern != ""
     if key in _ARN_KEYS:
-        parts = pattern.split(":", 5)
-        if len(parts) < 6 or parts[0] != "arn":
+        parts = arn.parse(pattern, exact_prefix=True)
+        if parts is None:
             return False
-        account, resource = parts[4], parts[5]
+        account, resource = parts.account, parts.resource
         if account:
             return not _WILD.search(account)
         return _WILD.split(resource, 1)[0] != ""  # an S3 ARN has no account: a named prefix

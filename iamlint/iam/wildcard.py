@@ -16,6 +16,7 @@ holds only ``*`` wildcards.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable
 
@@ -24,6 +25,7 @@ from iamlint.knowledge import globs
 __all__ = [
     "LowerPatterns",
     "compile_pattern",
+    "covers",
     "has_wildcard",
     "is_all_stars",
     "match",
@@ -54,6 +56,38 @@ def match(pattern: str, text: str, ignore_case: bool = False) -> bool:
     if not has_wildcard(pattern):
         return pattern.lower() == text.lower() if ignore_case else pattern == text
     return globs.compile_glob(pattern, ignore_case).fullmatch(text) is not None
+
+
+@functools.lru_cache(maxsize=65536)
+def covers(wide: str, narrow: str, ignore_case: bool = False) -> bool:
+    """Pattern inclusion: whether every string the pattern ``narrow`` matches
+    is matched by ``wide`` (sound, not complete: a wildcard of ``narrow`` must
+    fall inside a ``*`` of ``wide``; a ``?`` of ``wide`` covers a ``?`` but not
+    a ``*``). O(len(wide) * len(narrow)); ``prefix*`` by one ``startswith``."""
+    if ignore_case:
+        wide, narrow = wide.lower(), narrow.lower()
+    if wide == narrow or is_all_stars(wide):
+        return True
+    head = wide[:-1]
+    if wide[-1:] == "*" and not has_wildcard(head):
+        return narrow.startswith(head)  # `prefix*`, the usual shape
+    # reach[j]: the part of ``wide`` read so far can match narrow[:j]
+    reach = [True] + [False] * len(narrow)
+    for ch in wide:
+        if ch == "*":
+            nxt = reach[:]
+            for j in range(1, len(reach)):
+                nxt[j] = nxt[j] or nxt[j - 1]
+        else:
+            nxt = [False] * len(reach)
+            for j in range(1, len(reach)):
+                if reach[j - 1]:
+                    got = narrow[j - 1]
+                    nxt[j] = got != "*" and (ch == "?" or (got == ch and got != "?"))
+        reach = nxt
+        if not any(reach):
+            return False
+    return reach[-1]
 
 
 def match_arn(pattern: str, arn: str) -> bool:

@@ -67,6 +67,7 @@ from iamlint.configfile import CONFIG_NAMES
 from iamlint.docs import rule_url
 from iamlint.engine.registry import Registry
 from iamlint.findings import Finding, Span
+from iamlint.iam.wildcard import has_wildcard
 from iamlint.knowledge import catalog as iam_catalog
 from iamlint.lsp.protocol import PARSE_ERROR, BoundedStdin, IamlintProtocol
 from iamlint.reporters.sarif import help_uri
@@ -683,7 +684,7 @@ def _internal_error(exc: BaseException) -> types.Diagnostic:
 
 def action_hover(name: str, catalog: ModuleType = iam_catalog) -> str | None:
     """Markdown for an action name or pattern; None when the catalog does not know it."""
-    if "*" in name or "?" in name:
+    if has_wildcard(name):
         try:
             matched = sorted(catalog.expand(name))
         except Exception:  # noqa: BLE001 (a pattern the catalog cannot expand: no hover)

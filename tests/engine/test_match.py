@@ -104,6 +104,10 @@ def test_resource_covers_and_matches():
     assert fire(covers, allow("s3:GetObject", "arn:aws:s3:::*"))
     assert fire(covers, allow("s3:GetObject", "*"))
     assert not fire(covers, allow("s3:GetObject", "arn:aws:s3:::one-bucket/*"))
+    # `?` is one character: `arn:aws:s3:::?` does not cover every bucket ARN
+    # (it used to, when the wanted pattern's `*` was read as a literal character)
+    assert not fire(covers, allow("s3:GetObject", "arn:aws:s3:::?"))
+    assert fire({"resource": {"covers": "arn:aws:s3:::?"}}, allow("s3:GetObject", "arn:aws:s3:::?"))
     matches = {"resource": {"matches": "arn:aws:s3:::prod-*"}}
     assert fire(matches, allow("s3:GetObject", "arn:aws:s3:::prod-data/x"))
     assert not fire(matches, allow("s3:GetObject", "arn:aws:s3:::dev-data/x"))

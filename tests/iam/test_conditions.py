@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from iamlint.iam.conditions import (
+    complement,
     has_variable,
     has_wildcard,
     null_requires_presence,
@@ -95,3 +96,37 @@ def test_values():
     assert has_variable("arn:aws:iam::*:user/${aws:username}") and not has_variable("arn:aws:iam::1:user/x")
     assert has_wildcard("o-*") and has_wildcard("o-???") and not has_wildcard("o-abc")
     assert true_value("TRUE") is True and true_value(False) is False and true_value("yes") is None
+
+
+def test_validity_and_catalog_record():
+    assert operator_info("ForAnyValue:StringLikeIfExists").valid
+    info = operator_info("NullIfExists")  # Null takes no IfExists: known, not valid
+    assert info.known and not info.valid and info.is_null
+    assert not operator_info("StringEqual").valid and operator_info("StringEqual").spec is None
+    assert operator_info("Bool").spec is not None and operator_info("Bool").spec.accepts == {"Bool"}
+
+
+def test_qualifier_tests_and_unqualified_spelling():
+    info = operator_info("forallvalues:stringlikeifexists")
+    assert info.for_all_values and not info.for_any_value
+    assert info.unqualified == "StringLikeIfExists"
+    assert operator_info("ForAnyValue:StringEquals").for_any_value
+    assert not operator_info("StringEquals").for_all_values
+
+
+@pytest.mark.parametrize(
+    ("written", "expected"),
+    [
+        ("StringNotEquals", "StringEquals"),
+        ("StringNotEqualsIfExists", "StringEquals"),  # true without the key either way
+        ("StringNotEqualsIgnoreCase", "StringEqualsIgnoreCase"),
+        ("ForAllValues:StringNotLike", "ForAnyValue:StringLike"),
+        ("ForAnyValue:ArnNotEquals", "ForAllValues:ArnEquals"),
+        ("NotIpAddress", "IpAddress"),
+        ("NumericNotEquals", None),  # only String, Arn and IP tests are Deny guards
+        ("StringEquals", None),
+        ("ForAnyValues:StringNotEquals", None),  # not an operator
+    ],
+)
+def test_complement_of_a_negated_guard(written, expected):
+    assert complement(operator_info(written)) == expected

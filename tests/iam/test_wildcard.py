@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 import time
 
-from iamlint.iam.wildcard import has_wildcard, is_all_stars, match, match_action, match_arn, match_lower
+from iamlint.iam.wildcard import covers, has_wildcard, is_all_stars, match, match_action, match_arn, match_lower
 from iamlint.knowledge.globs import compile_glob
 
 
@@ -55,3 +55,10 @@ def test_no_backtracking_on_hostile_patterns():
 def test_wildcard_predicates():
     assert has_wildcard("s3:Get*") and has_wildcard("a?") and not has_wildcard("s3:GetObject")
     assert is_all_stars("*") and is_all_stars("***") and not is_all_stars("") and not is_all_stars("*a")
+
+
+def test_covers_is_pattern_inclusion_with_case_as_asked():
+    assert covers("s3:Get*", "s3:GetObject*")
+    assert not covers("s3:Get*", "s3:getobject")  # case-sensitive unless asked
+    assert covers("s3:Get*", "s3:getobject", ignore_case=True)
+    assert covers("a*c", "ab?c") and not covers("a?c", "a*c")

@@ -1,0 +1,78 @@
+"""ARNs, in one place: splitting an ARN, matching a ``Resource`` pattern
+against the catalog's ARN formats, and whether one ARN pattern covers another.
+
+:mod:`iamlint.knowledge.arns` is the data layer below: the catalog's ARN
+formats per resource type, and the matching of a pattern against a format
+(placeholders do not match ``/`` where the catalog's format says a segment
+cannot hold one, as bucket names). Rules and analyses read ARNs only through
+this module.
+
+* :func:`parse` — the five fields after ``arn:`` (partition, service, region,
+  account, resource); the ``arn`` prefix in any case as the catalog accepts
+  it, or exactly ``arn`` with ``exact_prefix=True`` (as IAM writes it);
+* :func:`fields` — the six colon-separated fields of a value, whatever its
+  prefix (``ArnLike`` compares a request value field by field);
+* :func:`matches_format` — whether a pattern can name a resource of a catalog
+  ARN format;
+* :func:`problems` — what is wrong with an ARN pattern's syntax;
+* :func:`covers` — pattern inclusion: every string ``narrow`` matches is
+  matched by ``wide``.
+
+Reference: https://docs.aws.amazon.com/IAM/latest/UserGuide/reference-arns.html
+"""
+
+from __future__ import annotations
+
+from iamlint.iam import wildcard
+from iamlint.knowledge import arns
+from iamlint.knowledge.arns import ArnParts
+
+__all__ = [
+    "ArnParts",
+    "covers",
+    "fields",
+    "format_service",
+    "has_wildcard_or_variable",
+    "is_concrete",
+    "matches_format",
+    "parse",
+    "problems",
+]
+
+#: ``*``, ``?`` or a policy variable (``${...}``) in an ARN field: it may stand for anything
+has_wildcard_or_variable = arns.has_wildcard
+#: the ARN service of a catalog format (``arn:${Partition}:s3:::${BucketName}`` -> ``s3``)
+format_service = arns.format_service
+#: an ARN whose partition, service, region and account hold no wildcard or variable
+is_concrete = arns.is_concrete_arn
+#: whether a ``Resource`` pattern can name a resource of the catalog format
+matches_format = arns.resource_matches_format
+
+
+def problems(text: str) -> tuple[str, ...]:
+    """What is wrong with the ARN pattern of a ``Resource`` element (message
+    fragments; empty when nothing is): the catalog's syntax rules."""
+    return arns._arn_problems(text)
+
+
+def parse(text: str, exact_prefix: bool = False) -> ArnParts | None:
+    """The fields of an ARN after its ``arn:`` prefix; None when ``text`` has
+    fewer than six colon-separated fields or another prefix. The prefix may be
+    in any case (as the catalog reads it) unless ``exact_prefix``."""
+    parts = arns.split_arn(text)
+    if parts is None or (exact_prefix and not text.startswith("arn:")):
+        return None
+    return parts
+
+
+def fields(text: str) -> list[str] | None:
+    """The six colon-separated fields of ``text`` (the last keeps its colons),
+    whatever the first one holds; None if fewer."""
+    parts = text.split(":", 5)
+    return parts if len(parts) == 6 else None
+
+
+def covers(wide: str, narrow: str) -> bool:
+    """Whether every ARN the pattern ``narrow`` matches is matched by ``wide``
+    (:func:`iamlint.iam.wildcard.covers`; ARNs are case-sensitive)."""
+    return wildcard.covers(wide, narrow)
