@@ -505,5 +505,22 @@ class AccessModel:
                     seen.setdefault(pattern)
         if not seen:
             return []
-        formats = catalog.resource_formats(action_lower)
+        formats = _required_formats(action_lower)
         return [r for r in seen if (not need_broad or _is_broad(r)) and _can_name(r, formats)]
+
+
+@functools.lru_cache(maxsize=4096)
+def _required_formats(action_lower: str) -> tuple[str, ...] | None:
+    """The catalog ARN formats of the resource types every request for the
+    action names: the required ones when its types span several services and
+    the catalog marks some required (``ssm:SendCommand`` names a document;
+    the S3 bucket for its output is optional, so a grant on buckets alone
+    does not grant it), else all."""
+    formats = catalog.resource_formats(action_lower)
+    if not formats or len({f.split(":", 3)[2] for f in formats if f.count(":") >= 3}) <= 1:
+        return formats
+    info = catalog.action_info(action_lower)
+    if info is None:
+        return formats
+    required = tuple(ref.arn for ref in info.resource_types if ref.required)
+    return required or formats
