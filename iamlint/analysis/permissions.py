@@ -297,6 +297,44 @@ def statement_has_broad_resource(stmt: Statement) -> bool:
     return cached
 
 
+def _mixed_scope(stmt: Statement) -> tuple[str, ...] | None:
+    """The broad values of a statement whose ``Resource`` mixes broad and
+    specific ARNs (:func:`resource_scope` holds them all), when no condition
+    narrows it; None otherwise."""
+    if "Condition" in stmt.raw and narrowing_conditions(stmt):
+        return None
+    scope = resource_scope(stmt)
+    if scope is None:
+        return None
+    broad = tuple(v for v in scope if is_broad_resource(v))
+    return broad or None
+
+
+def _broad_for(stmt: Statement, action_lower: str) -> bool:
+    """Whether the statement reaches every resource of the concrete action
+    though not all its values are broad: a broad value names the action's
+    (required) resources. ``["arn:aws:iam::*:role/app", "arn:aws:iam::*:user/*"]``
+    is broad for ``iam:CreateAccessKey`` (every user), not for
+    ``iam:AttachRolePolicy``; ``["...:document/AWS-CreateSnapshot",
+    "...:instance/*"]`` is not for ``ssm:SendCommand`` (every request names a
+    document, the one fixed)."""
+    if "*" in action_lower or "?" in action_lower:
+        return False
+    broad = stmt.fact(_mixed_scope)
+    return broad is not None and any(acts_on_required(action_lower, (v,)) for v in broad)
+
+
+def _broad_targets(stmt: Statement, mask: int) -> int:
+    """The targets of ``mask`` for which :func:`_broad_for` holds."""
+    if stmt.fact(_mixed_scope) is None:
+        return 0
+    out = 0
+    for name, bit in _targets()[0].items():
+        if bit & mask and _broad_for(stmt, name):
+            out |= bit
+    return out
+
+
 # --------------------------------------------------------------------------
 # Which actions can act on a statement's resources
 # --------------------------------------------------------------------------
@@ -697,6 +735,59 @@ def statement_is_admin(stmt: Statement) -> bool:
 
 
 #: a policy variable (``${*}``, ``${?}``, ``${$}`` are escapes, not variables)
+def _escapes(pattern: str) -> str:
+    """A pattern of a policy reading variables with ``${*}`` / ``${?}`` (the
+    characters themselves) as characters no wildcard test takes for one."""
+    if "${" not in pattern:
+        return pattern
+    return pattern.replace("${*}", "\x00").replace("${?}", "\x01").replace("${$}", "$")
+
+
+@functools.lru_cache(maxsize=16384)
+def glob_covers(outer: str, inner: str) -> bool:
+    """Whether every string the ``*``/``?`` pattern ``inner`` matches, ``outer``
+    matches too (sound: a ``*`` of ``inner`` only fits a ``*`` of ``outer``, a
+    ``?`` a ``?`` or ``*``). ``arn:aws:s3:::?`` does not cover
+    ``arn:aws:s3:::*``, though it matches that text."""
+    n, m = len(outer), len(inner)
+    row = [False] * (m + 1)  # row[j]: outer[i:] covers inner[j:]
+    row[m] = True
+    for i in range(n - 1, -1, -1):
+        c = outer[i]
+        new = [False] * (m + 1)
+        if c == "*":
+            new[m] = row[m]
+            for j in range(m - 1, -1, -1):
+                new[j] = row[j] or new[j + 1]
+        else:
+            for j in range(m - 1, -1, -1):
+                d = inner[j]
+                if d == "*":
+                    continue
+                new[j] = row[j + 1] and (c == "?" or c == d)
+        row = new
+    return row[0]
+
+
+@functools.lru_cache(maxsize=16384)
+def glob_intersects(a: str, b: str) -> bool:
+    """Whether some string matches both ``*``/``?`` patterns."""
+
+    @functools.cache
+    def go(i: int, j: int) -> bool:
+        if i == len(a) and j == len(b):
+            return True
+        if i < len(a) and a[i] == "*" and (go(i + 1, j) or (j < len(b) and go(i, j + 1))):
+            return True
+        if j < len(b) and b[j] == "*" and (go(i, j + 1) or (i < len(a) and go(i + 1, j))):
+            return True
+        if i < len(a) and j < len(b) and a[i] != "*" and b[j] != "*":
+            return (a[i] == "?" or b[j] == "?" or a[i] == b[j]) and go(i + 1, j + 1)
+        return False
+
+    return go(0, 0)
+
+
 _VARIABLE = re.compile(r"\$\{(?![*?$]\})[^}]*\}")
 
 
@@ -808,7 +899,7 @@ class Permissions:
         # target masks (see _targets): of statements granting on some resource,
         # and of those granting on a broad resource; built on first use
         self._masks: tuple[int, int] | None = None
-        self._granting: list[tuple[Statement, int, bool]] = []
+        self._granting: list[tuple[Statement, int, int]] = []
 
     def _index_services(self) -> dict[str, list[Statement]]:
         # Statements whose patterns have a wildcard in the service part (or
@@ -829,15 +920,14 @@ class Permissions:
         before Denies, over the Allow statements."""
         if self._masks is None:
             some = broad = 0
-            granting: list[tuple[Statement, int, bool]] = []
+            granting: list[tuple[Statement, int, int]] = []
             for s in self.allows:
                 mask = _target_mask(s)
                 if mask and statement_covers_resource(s, None):
                     some |= mask
-                    is_broad = statement_has_broad_resource(s)
-                    if is_broad:
-                        broad |= mask
-                    granting.append((s, mask, is_broad))
+                    broad_bits = mask if statement_has_broad_resource(s) else _broad_targets(s, mask)
+                    broad |= broad_bits
+                    granting.append((s, mask, broad_bits))
             self._masks = (some, broad)
             self._granting = granting
         return self._masks
@@ -892,7 +982,7 @@ class Permissions:
             if not bit & self._target_masks()[1 if broad else 0]:
                 found = []
             elif broad:
-                found = [s for s, mask, is_broad in self._granting if mask & bit and is_broad]
+                found = [s for s, _, broad_bits in self._granting if broad_bits & bit]
             else:
                 found = [s for s, mask, _ in self._granting if mask & bit]
         else:
@@ -900,12 +990,12 @@ class Permissions:
                 s
                 for s in self._candidates(action)
                 if (statement_matches(s, action, resource) or self._matches_with_variables(s, action, resource))
-                and (not broad or statement_has_broad_resource(s))
+                and (not broad or statement_has_broad_resource(s) or _broad_for(s, lower))
             ]
         if found and self._conditional_allows and "*" not in lower and "?" not in lower:
             found = [s for s in found if "Condition" not in s.raw or not _lacks_required_key(s, lower)]
-        if found and (self.has_hard_denies if resource is None else self._unconditional_denies):
-            found = [s for s in found if self._grants_undenied(s, action, resource)]
+        if found and self._unconditional_denies:
+            found = [s for s in found if self._grants_undenied(s, action, resource, broad)]
         if found and resource is None and "*" not in action and "?" not in action:
             found = self._with_required_resource(found, action)
         self._cache[key] = found
@@ -970,11 +1060,99 @@ class Permissions:
         keep = {id(x) for x in named} | {id(x) for x in self._any_service}
         return [x for x in self.allows if id(x) in keep]
 
-    def _grants_undenied(self, stmt: Statement, action: str, resource: str | None) -> bool:
+    def _grants_undenied(self, stmt: Statement, action: str, resource: str | None, broad: bool = False) -> bool:
         if "*" not in action and "?" not in action:
-            return not self.denied(action, resource)
+            if self.denied(action, resource):
+                return False
+            if resource is not None:
+                return True
+            return not self._denied_on_own_resources(stmt, action) and not (broad and self._spares_only_narrow(action))
         m = _matcher(stmt)
         return any(m.allows(full.lower()) and not self.denied(full, resource) for full in catalog.expand(action))
+
+    def _spares_only_excluded(self, stmt: Statement, action: str) -> bool:
+        """Whether a ``NotResource`` Deny spares, of the concrete ``action``'s
+        resources, only what the ``NotResource`` Allow ``stmt`` excludes:
+        together they grant it nowhere."""
+        lower = action.lower()
+        excluded = _resource_strings(stmt)
+        for s in self._not_resource_denies:
+            if not _matcher(s).allows(lower):
+                continue
+            scope = _scope_of(s.raw.get("NotResource"))
+            if scope is None:
+                continue
+            spared = [v for v in scope if acts_on(action, (v,))]
+            if all(any(glob_covers(x, v) for x in excluded) for v in spared):
+                return True
+        return False
+
+    def _spares_only_narrow(self, action: str) -> bool:
+        """Whether an unconditional ``NotResource`` Deny covering the concrete
+        ``action`` spares only specific resources of it: whatever the Allows,
+        the action is then granted on no broad resource (``Deny iam:PassRole``
+        ``NotResource`` one role)."""
+        lower = action.lower()
+        for s in self._not_resource_denies:
+            if not _matcher(s).allows(lower):
+                continue
+            scope = _scope_of(s.raw.get("NotResource"))
+            if scope is None:
+                continue
+            naming = [v for v in scope if acts_on(action, (v,))]
+            if not any(is_broad_resource(v) for v in naming):
+                return True
+        return False
+
+    def _denied_on_own_resources(self, stmt: Statement, action: str) -> bool:
+        """Whether unconditional Denies remove the concrete ``action`` on every
+        ``Resource`` pattern of the Allow ``stmt`` that can name a resource of
+        the action, the patterns read as resource names (as
+        :meth:`AccessModel.reachable_escalations` does): ``Deny
+        iam:AttachRolePolicy`` on ``arn:aws:iam::*:role/*`` removes the Allow's
+        ``arn:aws:iam::*:role/*``; a Deny on one role does not. An Allow on
+        ``*`` is removed only by a Deny on ``*`` (:meth:`denied`)."""
+        if not self._unconditional_denies or has_star_resource_value(stmt):
+            return False
+        if stmt.not_resource:
+            return self._spares_only_excluded(stmt, action)
+        values = _resource_strings(stmt)
+        scope = resource_scope(stmt)
+        naming = [v for v in values if acts_on(action, (v,))] if scope is not None else values
+        if id(stmt) in self._variable_statements:
+            naming = [_escapes(v) for v in naming]
+        return bool(naming) and all(self._pattern_denied(action, v) for v in naming)
+
+    def _pattern_denied(self, action: str, pattern: str) -> bool:
+        """Whether one unconditional Deny removes the concrete ``action`` on
+        every resource the ARN pattern matches: a ``Resource`` value
+        containing it (:func:`glob_covers`), or a ``NotResource`` whose values
+        all miss it (:func:`glob_intersects`; a policy variable read as ``*``)."""
+        key = ("pattern-denied", action.lower(), pattern)
+        hit = self._cache.get(key)
+        if hit is None:
+            lower = action.lower()
+            hit = False
+            for s in self._unconditional_denies:
+                if not _matcher(s).allows(lower):
+                    continue
+                values = _resource_strings(s)
+                variables = id(s) in self._variable_statements
+                inner = pattern
+                if variables:
+                    values = [_escapes(v) for v in values]
+                elif "${" in pattern:
+                    # the Allow's variable is any string to a Deny not reading variables
+                    inner = _VARIABLE.sub("*", pattern)
+                if s.not_resource:
+                    if not any(glob_intersects(_VARIABLE.sub("*", x) if variables else x, inner) for x in values):
+                        hit = True
+                        break
+                elif any(glob_covers(d, inner) for d in values):
+                    hit = True
+                    break
+            self._cache[key] = hit
+        return hit
 
     def allows_action(self, action: str, resource: str | None = None) -> bool:
         return bool(self.allowing_statements(action, resource))

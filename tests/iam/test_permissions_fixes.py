@@ -103,3 +103,65 @@ def test_access_model_ssm_send_command_needs_its_document() -> None:
         "Statement": [{"Effect": "Allow", "Action": "ssm:SendCommand", "Resource": "*"}],
     }
     assert [r.method.id for r in AccessModel([on_star]).reachable_escalations()] == ["ssm-command-on-instance"]
+
+
+def test_a_deny_on_the_allow_s_own_pattern_removes_the_escalation() -> None:
+    p = perms(
+        {"Effect": "Allow", "Action": "iam:AttachRolePolicy", "Resource": "arn:aws:iam::*:role/*"},
+        {"Effect": "Deny", "Action": "iam:AttachRolePolicy", "Resource": "arn:aws:iam::*:role/*"},
+    )
+    assert not p.escalation_methods()  # was: iam-attach-role-policy (the Deny did not cover *)
+    # a Deny that only matches the text of the Allow's pattern does not contain it
+    q = perms(
+        {"Effect": "Allow", "Action": "s3:ListBucket", "Resource": "arn:aws:s3:::*"},
+        {"Effect": "Deny", "Action": "s3:ListBucket", "Resource": "arn:aws:s3:::?"},
+    )
+    assert q.allows_action("s3:ListBucket")
+
+
+def test_a_not_resource_deny_sparing_one_role_leaves_no_broad_pass_role() -> None:
+    p = perms(
+        {"Effect": "Allow", "Action": ["iam:PassRole", "ec2:RunInstances"], "Resource": "*"},
+        {"Effect": "Deny", "Action": "iam:PassRole", "NotResource": "arn:aws:iam::111122223333:role/r"},
+    )
+    assert not p.escalation_methods()  # PassRole is left on one role only
+    assert p.allows_action("iam:PassRole")
+
+
+def test_a_not_resource_allow_and_deny_on_the_same_pattern_grant_nothing() -> None:
+    fn = "arn:aws:lambda:us-east-1:111122223333:function:*"
+    p = perms(
+        {"Effect": "Allow", "Action": "lambda:*", "NotResource": fn},
+        {"Effect": "Deny", "Action": "lambda:*", "NotResource": fn},
+    )
+    assert not p.escalation_methods()
+
+
+def test_a_broad_value_beside_a_specific_one_is_broad_for_its_actions() -> None:
+    p = perms(
+        {
+            "Effect": "Allow",
+            "Action": ["iam:AttachRolePolicy", "iam:CreateAccessKey"],
+            "Resource": ["arn:aws:iam::111122223333:role/app", "arn:aws:iam::111122223333:user/*"],
+        }
+    )
+    assert [m.method.id for m in p.escalation_methods()] == ["iam-create-access-key"]  # every user; one role
+
+
+def test_access_model_reads_what_a_not_resource_deny_spares() -> None:
+    policy = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Effect": "Allow", "Action": "iam:AttachRolePolicy", "Resource": "*"},
+            {"Effect": "Deny", "Action": "iam:AttachRolePolicy", "NotResource": "arn:aws:iam::111122223333:role/*"},
+        ],
+    }
+    assert [r.method.id for r in AccessModel([policy]).reachable_escalations()] == ["iam-attach-role-policy"]
+
+
+def test_access_model_a_user_pattern_names_no_role() -> None:
+    policy = {
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Action": "iam:*Role*", "Resource": "arn:aws:iam::111122223333:user/*"}],
+    }
+    assert not AccessModel([policy]).reachable_escalations()
