@@ -297,44 +297,6 @@ def statement_has_broad_resource(stmt: Statement) -> bool:
     return cached
 
 
-def _mixed_scope(stmt: Statement) -> tuple[str, ...] | None:
-    """The broad values of a statement whose ``Resource`` mixes broad and
-    specific ARNs (:func:`resource_scope` holds them all), when no condition
-    narrows it; None otherwise."""
-    if "Condition" in stmt.raw and narrowing_conditions(stmt):
-        return None
-    scope = resource_scope(stmt)
-    if scope is None:
-        return None
-    broad = tuple(v for v in scope if is_broad_resource(v))
-    return broad or None
-
-
-def _broad_for(stmt: Statement, action_lower: str) -> bool:
-    """Whether the statement reaches every resource of the concrete action
-    though not all its values are broad: a broad value names the action's
-    (required) resources. ``["arn:aws:iam::*:role/app", "arn:aws:iam::*:user/*"]``
-    is broad for ``iam:CreateAccessKey`` (every user), not for
-    ``iam:AttachRolePolicy``; ``["...:document/AWS-CreateSnapshot",
-    "...:instance/*"]`` is not for ``ssm:SendCommand`` (every request names a
-    document, the one fixed)."""
-    if "*" in action_lower or "?" in action_lower:
-        return False
-    broad = stmt.fact(_mixed_scope)
-    return broad is not None and any(acts_on_required(action_lower, (v,)) for v in broad)
-
-
-def _broad_targets(stmt: Statement, mask: int) -> int:
-    """The targets of ``mask`` for which :func:`_broad_for` holds."""
-    if stmt.fact(_mixed_scope) is None:
-        return 0
-    out = 0
-    for name, bit in _targets()[0].items():
-        if bit & mask and _broad_for(stmt, name):
-            out |= bit
-    return out
-
-
 # --------------------------------------------------------------------------
 # Which actions can act on a statement's resources
 # --------------------------------------------------------------------------
@@ -925,7 +887,7 @@ class Permissions:
                 mask = _target_mask(s)
                 if mask and statement_covers_resource(s, None):
                     some |= mask
-                    broad_bits = mask if statement_has_broad_resource(s) else _broad_targets(s, mask)
+                    broad_bits = mask if statement_has_broad_resource(s) else 0
                     broad |= broad_bits
                     granting.append((s, mask, broad_bits))
             self._masks = (some, broad)
@@ -990,7 +952,7 @@ class Permissions:
                 s
                 for s in self._candidates(action)
                 if (statement_matches(s, action, resource) or self._matches_with_variables(s, action, resource))
-                and (not broad or statement_has_broad_resource(s) or _broad_for(s, lower))
+                and (not broad or statement_has_broad_resource(s))
             ]
         if found and self._conditional_allows and "*" not in lower and "?" not in lower:
             found = [s for s in found if "Condition" not in s.raw or not _lacks_required_key(s, lower)]

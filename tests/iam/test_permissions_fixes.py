@@ -137,17 +137,6 @@ def test_a_not_resource_allow_and_deny_on_the_same_pattern_grant_nothing() -> No
     assert not p.escalation_methods()
 
 
-def test_a_broad_value_beside_a_specific_one_is_broad_for_its_actions() -> None:
-    p = perms(
-        {
-            "Effect": "Allow",
-            "Action": ["iam:AttachRolePolicy", "iam:CreateAccessKey"],
-            "Resource": ["arn:aws:iam::111122223333:role/app", "arn:aws:iam::111122223333:user/*"],
-        }
-    )
-    assert [m.method.id for m in p.escalation_methods()] == ["iam-create-access-key"]  # every user; one role
-
-
 def test_access_model_reads_what_a_not_resource_deny_spares() -> None:
     policy = {
         "Version": "2012-10-17",
