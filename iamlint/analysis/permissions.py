@@ -8,13 +8,24 @@ one document), with IAM's semantics:
   (wildcards, ``NotAction`` as complement, case-insensitive names);
 * resources by wildcard matching (ARNs are case-sensitive), ``NotResource`` as
   complement;
-* a Deny never widens access. A Deny *removes* a grant only when it is certain
-  to apply: it covers the action, its resource covers the resource asked
-  about (``Resource: "*"`` covers every resource) and it has no ``Condition``.
-  A conditional Deny (a region lock, an MFA requirement ...) may not apply to
-  a given request, so the grant is kept. Statements with values the source
-  could not resolve (:class:`~iamlint.model.policy.Opaque`) count only for
-  their known values: an unknown value is never a wildcard.
+* a Deny never widens access, and removes only what it is certain to
+  remove: it has no ``Condition``, covers the action, and covers the
+  resource asked about -- ``resource=None`` ("some resource"): a Deny on
+  ``*``, a ``NotResource`` Deny sparing none of the action's resource types,
+  or Denies containing every pattern the Allow names (glob containment:
+  ``Deny role/*`` removes an Allow on ``role/*``); ``"*"`` ("every
+  resource"): any Deny covering the literal ``*``, so a ``NotResource`` one
+  too. Denies are weighed one at a time. A conditional Deny may not apply
+  (a region lock, an MFA requirement ...), so the grant is kept;
+* a conditional Allow may allow, unless a condition needs a key the asked
+  action never carries (:func:`_lacks_required_key`) or names an operator
+  IAM does not know. Statements with values the source could not resolve
+  (:class:`~iamlint.model.policy.Opaque`) count only for their known values:
+  an unknown value is never a wildcard; a policy variable in ``Resource``
+  (``Version`` 2012-10-17) may match any concrete resource.
+
+tests/iam/test_permissions_agree.py checks these claims against a
+brute-force evaluator written from AWS's evaluation logic.
 
 Everything is memoised per ``Permissions`` object, and ActionSets are shared
 between statements with the same patterns, so asking many questions about one
