@@ -82,7 +82,7 @@ from iamlint.iam.evaluate import (
     tri_or,
     uses_variables,
 )
-from iamlint.knowledge import arns, catalog, globs
+from iamlint.knowledge import catalog, globs
 from iamlint.knowledge.catalog import ActionSet
 from iamlint.knowledge.escalation import EscalationMethod, privesc_methods
 from iamlint.model.policy import Opaque, Policy, Statement
@@ -343,7 +343,7 @@ def _can_name(pattern: str, formats: tuple[str, ...] | None) -> bool:
     service = parts[2]
     if "*" in service or "?" in service:
         return bool(formats)
-    return any(f.split(":", 3)[2:3] == [service] and arns.resource_matches_format(pattern, f) for f in formats)
+    return any(f.split(":", 3)[2:3] == [service] and arn.matches_format(pattern, f) for f in formats)
 
 
 _Policies = Policy | Mapping[str, Any] | Iterable[Policy | Mapping[str, Any]]
