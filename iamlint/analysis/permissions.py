@@ -8,13 +8,24 @@ one document), with IAM's semantics:
   (wildcards, ``NotAction`` as complement, case-insensitive names);
 * resources by wildcard matching (ARNs are case-sensitive), ``NotResource`` as
   complement;
-* a Deny never widens access. A Deny *removes* a grant only when it is certain
-  to apply: it covers the action, its resource covers the resource asked
-  about (``Resource: "*"`` covers every resource) and it has no ``Condition``.
-  A conditional Deny (a region lock, an MFA requirement ...) may not apply to
-  a given request, so the grant is kept. Statements with values the source
-  could not resolve (:class:`~iamlint.model.policy.Opaque`) count only for
-  their known values: an unknown value is never a wildcard.
+* a Deny never widens access, and removes only what it is certain to
+  remove: it has no ``Condition``, covers the action, and covers the
+  resource asked about -- ``resource=None`` ("some resource"): a Deny on
+  ``*``, a ``NotResource`` Deny sparing none of the action's resource types,
+  or Denies containing every pattern the Allow names (glob containment:
+  ``Deny role/*`` removes an Allow on ``role/*``); ``"*"`` ("every
+  resource"): any Deny covering the literal ``*``, so a ``NotResource`` one
+  too. Denies are weighed one at a time. A conditional Deny may not apply
+  (a region lock, an MFA requirement ...), so the grant is kept;
+* a conditional Allow may allow, unless a condition needs a key the asked
+  action never carries (:func:`_lacks_required_key`) or names an operator
+  IAM does not know. Statements with values the source could not resolve
+  (:class:`~iamlint.model.policy.Opaque`) count only for their known values:
+  an unknown value is never a wildcard; a policy variable in ``Resource``
+  (``Version`` 2012-10-17) may match any concrete resource.
+
+tests/iam/test_permissions_agree.py checks these claims against a
+brute-force evaluator written from AWS's evaluation logic.
 
 Everything is memoised per ``Permissions`` object, and ActionSets are shared
 between statements with the same patterns, so asking many questions about one
@@ -43,6 +54,7 @@ from collections.abc import Iterable, Iterator
 from typing import NamedTuple
 
 from iamlint.iam import applicability, arn, scope
+from iamlint.iam.evaluate import block_is_valid, uses_variables
 from iamlint.iam.wildcard import LowerPatterns, is_all_stars, match_arn, match_lower
 from iamlint.knowledge import catalog
 from iamlint.knowledge.catalog import ActionSet
@@ -249,7 +261,7 @@ def statement_covers_resource(stmt: Statement, resource: str | None) -> bool:
     """
     values = _resource_strings(stmt)
     if resource is None:
-        return bool(values) or stmt.not_resource
+        return bool(values) if not stmt.not_resource else not has_star_resource_value(stmt)
     if stmt.not_resource:
         if is_all_stars(resource):
             return not has_star_resource_value(stmt)
@@ -695,6 +707,107 @@ def statement_is_admin(stmt: Statement) -> bool:
 # --------------------------------------------------------------------------
 
 
+#: a policy variable (``${*}``, ``${?}``, ``${$}`` are escapes, not variables)
+def _escapes(pattern: str) -> str:
+    """A pattern of a policy reading variables with ``${*}`` / ``${?}`` (the
+    characters themselves) as characters no wildcard test takes for one."""
+    if "${" not in pattern:
+        return pattern
+    return pattern.replace("${*}", "\x00").replace("${?}", "\x01").replace("${$}", "$")
+
+
+@functools.lru_cache(maxsize=16384)
+def glob_covers(outer: str, inner: str) -> bool:
+    """Whether every string the ``*``/``?`` pattern ``inner`` matches, ``outer``
+    matches too (sound: a ``*`` of ``inner`` only fits a ``*`` of ``outer``, a
+    ``?`` a ``?`` or ``*``). ``arn:aws:s3:::?`` does not cover
+    ``arn:aws:s3:::*``, though it matches that text."""
+    n, m = len(outer), len(inner)
+    row = [False] * (m + 1)  # row[j]: outer[i:] covers inner[j:]
+    row[m] = True
+    for i in range(n - 1, -1, -1):
+        c = outer[i]
+        new = [False] * (m + 1)
+        if c == "*":
+            new[m] = row[m]
+            for j in range(m - 1, -1, -1):
+                new[j] = row[j] or new[j + 1]
+        else:
+            for j in range(m - 1, -1, -1):
+                d = inner[j]
+                if d == "*":
+                    continue
+                new[j] = row[j + 1] and (c == "?" or c == d)
+        row = new
+    return row[0]
+
+
+@functools.lru_cache(maxsize=16384)
+def glob_intersects(a: str, b: str) -> bool:
+    """Whether some string matches both ``*``/``?`` patterns."""
+
+    @functools.cache
+    def go(i: int, j: int) -> bool:
+        if i == len(a) and j == len(b):
+            return True
+        if i < len(a) and a[i] == "*" and (go(i + 1, j) or (j < len(b) and go(i, j + 1))):
+            return True
+        if j < len(b) and b[j] == "*" and (go(i, j + 1) or (i < len(a) and go(i + 1, j))):
+            return True
+        if i < len(a) and j < len(b) and a[i] != "*" and b[j] != "*":
+            return (a[i] == "?" or b[j] == "?" or a[i] == b[j]) and go(i + 1, j + 1)
+        return False
+
+    return go(0, 0)
+
+
+_VARIABLE = re.compile(r"\$\{(?![*?$]\})[^}]*\}")
+
+
+def _required_keys(stmt: Statement) -> tuple[str, ...]:
+    """The (lower-case) keys the statement's conditions need present (false
+    when absent) that the catalog may judge per action."""
+    return tuple(
+        dict.fromkeys(
+            c.key_lower
+            for c in stmt.conditions
+            if applicability.may_be_judged(c.key_lower) and applicability.holds_when_absent(c) is False
+        )
+    )
+
+
+@functools.lru_cache(maxsize=16384)
+def _action_lacks(action_lower: str, key_lower: str) -> bool:
+    """Whether requests for the concrete action never carry the (judged) key
+    (:func:`iamlint.iam.applicability.uncarried_entries` on the action alone)."""
+    probe = Statement({"Effect": "Allow", "Action": [action_lower]}, None, "")
+    found = applicability.uncarried_entries(probe, key_lower)
+    return found is not None and bool(found[0])
+
+
+def _lacks_required_key(stmt: Statement, action_lower: str) -> bool:
+    """Whether a condition of the statement needs a key no request for the
+    concrete action carries: the statement never applies to that action
+    (``s3:prefix`` on ``s3:GetObject`` of an ``s3:*`` statement)."""
+    return any(_action_lacks(action_lower, k) for k in stmt.fact(_required_keys))
+
+
+def _spares_none(stmt: Statement, action: str) -> bool:
+    """Whether a ``NotResource`` statement covers every resource ``action``
+    can act on: none of the ARNs it lists can name one (:func:`acts_on`).
+    A ``Resource`` statement: whether it covers ``*``."""
+    if not stmt.not_resource:
+        return has_star_resource_value(stmt)
+    values = _resource_strings(stmt)
+    if not values:
+        return True
+    if has_star_resource_value(stmt):
+        return False
+    raw = stmt.raw.get("NotResource")
+    scope = _scope_of(raw)
+    return scope is not None and not acts_on(action, scope)
+
+
 class EscalationMatch(NamedTuple):
     method: EscalationMethod
     #: the Allow statements that together grant the method's actions, in document order
@@ -705,17 +818,22 @@ class EscalationMatch(NamedTuple):
 
 def _never_applies(stmt: Statement) -> bool:
     """Whether a condition of the statement can never be true as of this run
-    (:func:`iamlint.iam.applicability.never_true`), once per statement. A key
-    none of its actions carries (IAM112) is not judged here: reading every
-    statement's keys against the catalog costs ~5% of a managed-corpus run."""
-    return bool(applicability.never_true(stmt))
+    (:func:`iamlint.iam.applicability.never_true`), or names an operator IAM
+    does not know (AWS refuses the policy; the block never holds:
+    :func:`iamlint.iam.evaluate.block_is_valid`), once per statement. A key
+    none of its actions carries (IAM112) is judged per asked action instead
+    (:func:`_lacks_required_key`): reading every statement's keys against the
+    catalog costs ~5% of a managed-corpus run."""
+    return not block_is_valid(stmt.raw.get("Condition")) or bool(applicability.never_true(stmt))
 
 
 class Permissions:
     """The Allow and Deny statements of one or more policies, and questions about them.
 
     An Allow whose conditions no request can meet (a past ``aws:CurrentTime``
-    or ``aws:TokenIssueTime`` bound) grants nothing and is left out."""
+    or ``aws:TokenIssueTime`` bound, an unknown operator) grants nothing and
+    is left out; one needing a condition key the asked action never carries
+    does not grant that action."""
 
     def __init__(self, policies: Policy | Iterable[Policy]):
         if isinstance(policies, Policy):
@@ -737,19 +855,24 @@ class Permissions:
         # first use, see _candidates)
         self._by_service: dict[str, list[Statement]] | None = None
         self._any_service: list[Statement] = []
-        # Denies certain to apply: no condition, covering every resource
-        self._hard_denies = [
-            s
-            for s in self.denies
-            if "Condition" not in s.raw
-            and statement_covers_resource(s, "*")
-            and ("Action" in s.raw or "NotAction" in s.raw)
+        # Denies certain to apply: no condition; covering every resource
+        # (a wildcard-only Resource: a NotResource Deny spares what it lists)
+        self._unconditional_denies = [
+            s for s in self.denies if "Condition" not in s.raw and ("Action" in s.raw or "NotAction" in s.raw)
         ]
+        self._hard_denies = [s for s in self._unconditional_denies if not s.not_resource and has_star_resource_value(s)]
+        # Denies that take some action away on some resource every request
+        # may name: these spoil "every action on every resource"
+        self._spoiling_denies = [s for s in self._unconditional_denies if statement_covers_resource(s, "*")]
+        self._not_resource_denies = [s for s in self._spoiling_denies if s.not_resource]
         self._cache: dict = {}
+        self._conditional_allows = any("Condition" in s.raw for s in self.allows)
+        # statements of policies that read policy variables (Version 2012-10-17)
+        self._variable_statements = {id(s) for p in self.policies if uses_variables(p.version) for s in p.statements}
         # target masks (see _targets): of statements granting on some resource,
         # and of those granting on a broad resource; built on first use
         self._masks: tuple[int, int] | None = None
-        self._granting: list[tuple[Statement, int, bool]] = []
+        self._granting: list[tuple[Statement, int, int]] = []
 
     def _index_services(self) -> dict[str, list[Statement]]:
         # Statements whose patterns have a wildcard in the service part (or
@@ -770,40 +893,46 @@ class Permissions:
         before Denies, over the Allow statements."""
         if self._masks is None:
             some = broad = 0
-            granting: list[tuple[Statement, int, bool]] = []
+            granting: list[tuple[Statement, int, int]] = []
             for s in self.allows:
                 mask = _target_mask(s)
                 if mask and statement_covers_resource(s, None):
                     some |= mask
-                    is_broad = statement_has_broad_resource(s)
-                    if is_broad:
-                        broad |= mask
-                    granting.append((s, mask, is_broad))
+                    broad_bits = mask if statement_has_broad_resource(s) else 0
+                    broad |= broad_bits
+                    granting.append((s, mask, broad_bits))
             self._masks = (some, broad)
             self._granting = granting
         return self._masks
 
     # -- denies ------------------------------------------------------------
     def denied(self, action: str, resource: str | None = None) -> bool:
-        """Whether an unconditional Deny on every resource (or on ``resource``)
-        removes the concrete ``action``."""
+        """Whether one unconditional Deny removes the concrete ``action``:
+        on every resource it can act on (``resource=None``: a Deny on ``*``,
+        or a ``NotResource`` Deny sparing none of the action's resource
+        types), on every resource (``"*"``: one that spares nothing), or on
+        ``resource``. A conditional Deny may not apply: it removes nothing."""
         key = ("denied", action.lower(), resource)
         hit = self._cache.get(key)
         if hit is None:
             lower = action.lower()
             hit = any(_matcher(s).allows(lower) for s in self._hard_denies)
-            if not hit and resource is not None and not is_all_stars(resource):
+            if hit or not self._unconditional_denies:
+                pass
+            elif resource is None:
+                hit = any(_matcher(s).allows(lower) and _spares_none(s, action) for s in self._unconditional_denies)
+            else:
                 hit = any(
-                    _matcher(s).allows(lower) and statement_covers_resource(s, resource)
-                    for s in self.denies
-                    if "Condition" not in s.raw
+                    _matcher(s).allows(lower) and self._certainly_covers(s, resource)
+                    for s in self._unconditional_denies
                 )
             self._cache[key] = hit
         return hit
 
     @property
     def has_hard_denies(self) -> bool:
-        return bool(self._hard_denies)
+        """Whether some unconditional Deny may remove an action on every resource (:meth:`denied`)."""
+        return bool(self._hard_denies or self._not_resource_denies)
 
     # -- allows ------------------------------------------------------------
     def allowing_statements(self, action: str, resource: str | None = None, broad: bool = False) -> list[Statement]:
@@ -826,21 +955,49 @@ class Permissions:
             if not bit & self._target_masks()[1 if broad else 0]:
                 found = []
             elif broad:
-                found = [s for s, mask, is_broad in self._granting if mask & bit and is_broad]
+                found = [s for s, _, broad_bits in self._granting if broad_bits & bit]
             else:
                 found = [s for s, mask, _ in self._granting if mask & bit]
         else:
             found = [
                 s
                 for s in self._candidates(action)
-                if statement_matches(s, action, resource) and (not broad or statement_has_broad_resource(s))
+                if (statement_matches(s, action, resource) or self._matches_with_variables(s, action, resource))
+                and (not broad or statement_has_broad_resource(s))
             ]
-        if found and self._hard_denies:
-            found = [s for s in found if self._grants_undenied(s, action, resource)]
+        if found and self._conditional_allows and "*" not in lower and "?" not in lower:
+            found = [s for s in found if "Condition" not in s.raw or not _lacks_required_key(s, lower)]
+        if found and self._unconditional_denies:
+            found = [s for s in found if self._grants_undenied(s, action, resource, broad)]
         if found and resource is None and "*" not in action and "?" not in action:
             found = self._with_required_resource(found, action)
         self._cache[key] = found
         return found
+
+    def _matches_with_variables(self, stmt: Statement, action: str, resource: str | None) -> bool:
+        """Whether a ``Resource`` pattern with a policy variable (``Version``
+        2012-10-17) may match the concrete ``resource``: some request's
+        value of the variable makes it match (the variable read as ``*``)."""
+        if resource is None or is_all_stars(resource) or id(stmt) not in self._variable_statements:
+            return False
+        if stmt.not_resource or not any("${" in v for v in _resource_strings(stmt)):
+            return False
+        if "*" in action or "?" in action:
+            if not action_set(stmt).allows_any(action):
+                return False
+        elif not _matcher(stmt).allows(action.lower()):
+            return False
+        return any(match_arn(_VARIABLE.sub("*", v), resource) for v in _resource_strings(stmt))
+
+    def _certainly_covers(self, stmt: Statement, resource: str) -> bool:
+        """Whether an unconditional Deny certainly covers the concrete
+        ``resource``: its ``Resource`` matches it as written; a ``NotResource``
+        spares it under no value of a policy variable it holds."""
+        if not statement_covers_resource(stmt, resource):
+            return False
+        if not stmt.not_resource or id(stmt) not in self._variable_statements:
+            return True
+        return not any("${" in v and match_arn(_VARIABLE.sub("*", v), resource) for v in _resource_strings(stmt))
 
     def _with_required_resource(self, found: list[Statement], action: str) -> list[Statement]:
         """``found`` without the statements that grant ``action`` only on
@@ -876,11 +1033,99 @@ class Permissions:
         keep = {id(x) for x in named} | {id(x) for x in self._any_service}
         return [x for x in self.allows if id(x) in keep]
 
-    def _grants_undenied(self, stmt: Statement, action: str, resource: str | None) -> bool:
+    def _grants_undenied(self, stmt: Statement, action: str, resource: str | None, broad: bool = False) -> bool:
         if "*" not in action and "?" not in action:
-            return not self.denied(action, resource)
+            if self.denied(action, resource):
+                return False
+            if resource is not None:
+                return True
+            return not self._denied_on_own_resources(stmt, action) and not (broad and self._spares_only_narrow(action))
         m = _matcher(stmt)
         return any(m.allows(full.lower()) and not self.denied(full, resource) for full in catalog.expand(action))
+
+    def _spares_only_excluded(self, stmt: Statement, action: str) -> bool:
+        """Whether a ``NotResource`` Deny spares, of the concrete ``action``'s
+        resources, only what the ``NotResource`` Allow ``stmt`` excludes:
+        together they grant it nowhere."""
+        lower = action.lower()
+        excluded = _resource_strings(stmt)
+        for s in self._not_resource_denies:
+            if not _matcher(s).allows(lower):
+                continue
+            scope = _scope_of(s.raw.get("NotResource"))
+            if scope is None:
+                continue
+            spared = [v for v in scope if acts_on(action, (v,))]
+            if all(any(glob_covers(x, v) for x in excluded) for v in spared):
+                return True
+        return False
+
+    def _spares_only_narrow(self, action: str) -> bool:
+        """Whether an unconditional ``NotResource`` Deny covering the concrete
+        ``action`` spares only specific resources of it: whatever the Allows,
+        the action is then granted on no broad resource (``Deny iam:PassRole``
+        ``NotResource`` one role)."""
+        lower = action.lower()
+        for s in self._not_resource_denies:
+            if not _matcher(s).allows(lower):
+                continue
+            scope = _scope_of(s.raw.get("NotResource"))
+            if scope is None:
+                continue
+            naming = [v for v in scope if acts_on(action, (v,))]
+            if not any(is_broad_resource(v) for v in naming):
+                return True
+        return False
+
+    def _denied_on_own_resources(self, stmt: Statement, action: str) -> bool:
+        """Whether unconditional Denies remove the concrete ``action`` on every
+        ``Resource`` pattern of the Allow ``stmt`` that can name a resource of
+        the action, the patterns read as resource names (as
+        :meth:`AccessModel.reachable_escalations` does): ``Deny
+        iam:AttachRolePolicy`` on ``arn:aws:iam::*:role/*`` removes the Allow's
+        ``arn:aws:iam::*:role/*``; a Deny on one role does not. An Allow on
+        ``*`` is removed only by a Deny on ``*`` (:meth:`denied`)."""
+        if not self._unconditional_denies or has_star_resource_value(stmt):
+            return False
+        if stmt.not_resource:
+            return self._spares_only_excluded(stmt, action)
+        values = _resource_strings(stmt)
+        scope = resource_scope(stmt)
+        naming = [v for v in values if acts_on(action, (v,))] if scope is not None else values
+        if id(stmt) in self._variable_statements:
+            naming = [_escapes(v) for v in naming]
+        return bool(naming) and all(self._pattern_denied(action, v) for v in naming)
+
+    def _pattern_denied(self, action: str, pattern: str) -> bool:
+        """Whether one unconditional Deny removes the concrete ``action`` on
+        every resource the ARN pattern matches: a ``Resource`` value
+        containing it (:func:`glob_covers`), or a ``NotResource`` whose values
+        all miss it (:func:`glob_intersects`; a policy variable read as ``*``)."""
+        key = ("pattern-denied", action.lower(), pattern)
+        hit = self._cache.get(key)
+        if hit is None:
+            lower = action.lower()
+            hit = False
+            for s in self._unconditional_denies:
+                if not _matcher(s).allows(lower):
+                    continue
+                values = _resource_strings(s)
+                variables = id(s) in self._variable_statements
+                inner = pattern
+                if variables:
+                    values = [_escapes(v) for v in values]
+                elif "${" in pattern:
+                    # the Allow's variable is any string to a Deny not reading variables
+                    inner = _VARIABLE.sub("*", pattern)
+                if s.not_resource:
+                    if not any(glob_intersects(_VARIABLE.sub("*", x) if variables else x, inner) for x in values):
+                        hit = True
+                        break
+                elif any(glob_covers(d, inner) for d in values):
+                    hit = True
+                    break
+            self._cache[key] = hit
+        return hit
 
     def allows_action(self, action: str, resource: str | None = None) -> bool:
         return bool(self.allowing_statements(action, resource))
@@ -892,7 +1137,7 @@ class Permissions:
         certain Deny takes some action away."""
         key = ("admin",)
         if key not in self._cache:
-            self._cache[key] = [s for s in self.allows if statement_is_admin(s)] if not self._hard_denies else []
+            self._cache[key] = [s for s in self.allows if statement_is_admin(s)] if not self._spoiling_denies else []
         return self._cache[key]
 
     def escalation_methods(self) -> list[EscalationMatch]:
@@ -963,7 +1208,7 @@ class Permissions:
                         acts |= action_set(s).granted()
                     else:  # only what can act on the named ARNs
                         acts.update(a for a in action_set(s).granted() if acts_on(a, scope))
-            if self._hard_denies:
+            if self.has_hard_denies:
                 acts = {a for a in acts if not self.denied(a)}
             self._cache[key] = frozenset(acts)
         return self._cache[key]

@@ -478,7 +478,8 @@ def write_access_on_all_resources(ctx: Context) -> Iterator[Report]:
             continue
         found = _statement_writes(tuple(action_strings(stmt)))
         if perms.has_hard_denies:
-            found = {a: k for a, k in found.items() if not perms.denied(a)}
+            # still granted on every resource? (a NotResource Deny confines it)
+            found = {a: k for a, k in found.items() if not perms.denied(a, "*")}
         if not found:
             continue
         message, severity = _write_message(tuple(sorted(found.items())))

@@ -331,10 +331,10 @@ def _is_broad(pattern: str) -> bool:
 def _can_name(pattern: str, formats: tuple[str, ...] | None) -> bool:
     """Whether a resource pattern can name a resource of an action with these
     catalog ARN formats (None: an unknown action, anything goes): ``*``
-    always; an ARN only when its service field can be one of the formats'
-    (``Action: "*"`` on a log group grants no IAM action). An action that
-    takes only ``*`` (formats ``()``) takes no ARN. (The iam layer's scope
-    module is to replace this with matching against the formats.)"""
+    always; an ARN only when it can match one of the formats
+    (``Action: "*"`` on a log group grants no IAM action,
+    ``arn:aws:iam::111122223333:user/*`` no role action). An action that
+    takes only ``*`` (formats ``()``) takes no ARN."""
     if formats is None or pattern.strip("*") == "":
         return True
     parts = pattern.split(":", 3)
@@ -343,7 +343,7 @@ def _can_name(pattern: str, formats: tuple[str, ...] | None) -> bool:
     service = parts[2]
     if "*" in service or "?" in service:
         return bool(formats)
-    return any(f.split(":", 3)[2:3] == [service] for f in formats)
+    return any(f.split(":", 3)[2:3] == [service] and arn.matches_format(pattern, f) for f in formats)
 
 
 _Policies = Policy | Mapping[str, Any] | Iterable[Policy | Mapping[str, Any]]
@@ -505,5 +505,29 @@ class AccessModel:
                     seen.setdefault(pattern)
         if not seen:
             return []
-        formats = catalog.resource_formats(action_lower)
+        if "*" in seen:
+            # what a NotResource Deny spares, read as resource names: an Allow
+            # on * minus Deny NotResource role/* still grants on role/*
+            for g in self.deny_grants:
+                if g.not_resource and g.may_cover_service(service) and g.action_match(action_lower) is not False:
+                    for pattern in g.resources:
+                        seen.setdefault(pattern)
+        formats = _required_formats(action_lower)
         return [r for r in seen if (not need_broad or _is_broad(r)) and _can_name(r, formats)]
+
+
+@functools.lru_cache(maxsize=4096)
+def _required_formats(action_lower: str) -> tuple[str, ...] | None:
+    """The catalog ARN formats of the resource types every request for the
+    action names: the required ones when its types span several services and
+    the catalog marks some required (``ssm:SendCommand`` names a document;
+    the S3 bucket for its output is optional, so a grant on buckets alone
+    does not grant it), else all."""
+    formats = catalog.resource_formats(action_lower)
+    if not formats or len({f.split(":", 3)[2] for f in formats if f.count(":") >= 3}) <= 1:
+        return formats
+    info = catalog.action_info(action_lower)
+    if info is None:
+        return formats
+    required = tuple(ref.arn for ref in info.resource_types if ref.required)
+    return required or formats

@@ -389,3 +389,17 @@ def test_write_actions_of_a_pattern_are_its_catalog_expansion(pattern):
         assert found == []
     else:
         assert len(found) == 1 and found[0].message.startswith(expected + " "), (found, expected)
+
+
+def test_write_on_all_resources_a_not_resource_deny_confines_the_action():
+    """IAM205 asks whether the action is still granted on *every* resource:
+    a NotResource Deny confining it to one bucket takes it out of the finding
+    (AmazonSecurityLakePermissionsBoundary), though it is granted somewhere."""
+    found = lint(
+        policy(
+            {"Effect": "Allow", "Action": ["s3:PutObject", "sqs:SendMessage"], "Resource": "*"},
+            {"Effect": "Deny", "Action": "s3:PutObject", "NotResource": "arn:aws:s3:::lake*"},
+        )
+    )
+    hit = [f.message for f in found if f.rule == "IAM205"]
+    assert len(hit) == 1 and "sqs:SendMessage" in hit[0] and "s3:PutObject" not in hit[0]
