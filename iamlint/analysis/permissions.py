@@ -370,7 +370,7 @@ def acts_on_required(action: str, scope: tuple[str, ...]) -> bool:
     output) and instances, but every request names a document, so a statement
     on buckets or instances alone grants it only beside one on documents
     (:meth:`Permissions.allowing_statements`)."""
-    return _formats_match(_required_formats(action), scope)
+    return _formats_match(arn.required_formats(action), scope)
 
 
 def _formats_match(formats: tuple[str, ...] | None, scope: tuple[str, ...]) -> bool:
@@ -386,23 +386,6 @@ def _formats_match(formats: tuple[str, ...] | None, scope: tuple[str, ...]) -> b
             if arn.matches_format(value, fmt):
                 return True
     return False
-
-
-@functools.lru_cache(maxsize=65536)
-def _required_formats(action: str) -> tuple[str, ...] | None:
-    """The ARN formats of the resource types every request for ``action``
-    names: the required ones when the catalog marks any, else all. Only
-    actions whose resource types belong to several services are looked up
-    (``ssm:SendCommand``'s S3 bucket); one service's types are taken alike,
-    which keeps the big per-service records (EC2's) unread."""
-    formats = catalog.resource_formats(action)
-    if not formats or len(formats) == 1 or len({arn.format_service(f) for f in formats}) == 1:
-        return formats
-    info = catalog.action_info(action)
-    if info is None:
-        return formats
-    required = tuple(ref.arn for ref in info.resource_types if ref.required)
-    return required or formats
 
 
 @functools.lru_cache(maxsize=16384)

@@ -82,7 +82,7 @@ from iamlint.iam.evaluate import (
     tri_or,
     uses_variables,
 )
-from iamlint.knowledge import catalog, globs
+from iamlint.knowledge import globs
 from iamlint.knowledge.catalog import ActionSet
 from iamlint.knowledge.escalation import EscalationMethod, privesc_methods
 from iamlint.model.policy import Opaque, Policy, Statement
@@ -512,22 +512,5 @@ class AccessModel:
                 if g.not_resource and g.may_cover_service(service) and g.action_match(action_lower) is not False:
                     for pattern in g.resources:
                         seen.setdefault(pattern)
-        formats = _required_formats(action_lower)
+        formats = arn.required_formats(action_lower)
         return [r for r in seen if (not need_broad or _is_broad(r)) and _can_name(r, formats)]
-
-
-@functools.lru_cache(maxsize=4096)
-def _required_formats(action_lower: str) -> tuple[str, ...] | None:
-    """The catalog ARN formats of the resource types every request for the
-    action names: the required ones when its types span several services and
-    the catalog marks some required (``ssm:SendCommand`` names a document;
-    the S3 bucket for its output is optional, so a grant on buckets alone
-    does not grant it), else all."""
-    formats = catalog.resource_formats(action_lower)
-    if not formats or len({f.split(":", 3)[2] for f in formats if f.count(":") >= 3}) <= 1:
-        return formats
-    info = catalog.action_info(action_lower)
-    if info is None:
-        return formats
-    required = tuple(ref.arn for ref in info.resource_types if ref.required)
-    return required or formats

@@ -23,8 +23,10 @@ Reference: https://docs.aws.amazon.com/IAM/latest/UserGuide/reference-arns.html
 
 from __future__ import annotations
 
+import functools
+
 from iamlint.iam import wildcard
-from iamlint.knowledge import arns
+from iamlint.knowledge import arns, catalog
 from iamlint.knowledge.arns import ArnParts
 
 __all__ = [
@@ -37,6 +39,7 @@ __all__ = [
     "matches_format",
     "parse",
     "problems",
+    "required_formats",
 ]
 
 #: ``*``, ``?`` or a policy variable (``${...}``) in an ARN field: it may stand for anything
@@ -76,3 +79,22 @@ def covers(wide: str, narrow: str) -> bool:
     """Whether every ARN the pattern ``narrow`` matches is matched by ``wide``
     (:func:`iamlint.iam.wildcard.covers`; ARNs are case-sensitive)."""
     return wildcard.covers(wide, narrow)
+
+
+@functools.lru_cache(maxsize=65536)
+def required_formats(action: str) -> tuple[str, ...] | None:
+    """The catalog ARN formats of the resource types every request for
+    ``action`` names: the required ones when its types span several services
+    and the catalog marks some required (``ssm:SendCommand`` names a document;
+    the S3 bucket for its output is optional, so a grant on buckets alone
+    does not grant it), else all; None for an unknown action. One service's
+    types are taken alike, which keeps the big per-service records (EC2's)
+    unread. The rules' permission analysis and the access model both ask this."""
+    formats = catalog.resource_formats(action)
+    if not formats or len(formats) == 1 or len({format_service(f) for f in formats}) == 1:
+        return formats
+    info = catalog.action_info(action)
+    if info is None:
+        return formats
+    required = tuple(ref.arn for ref in info.resource_types if ref.required)
+    return required or formats
