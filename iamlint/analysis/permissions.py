@@ -1030,35 +1030,29 @@ class Permissions:
         """Whether a ``NotResource`` Deny spares, of the concrete ``action``'s
         resources, only what the ``NotResource`` Allow ``stmt`` excludes:
         together they grant it nowhere."""
-        lower = action.lower()
         excluded = _resource_strings(stmt)
-        for s in self._not_resource_denies:
-            if not _matcher(s).allows(lower):
-                continue
-            scope = _scope_of(s.raw.get("NotResource"))
-            if scope is None:
-                continue
-            spared = [v for v in scope if acts_on(action, (v,))]
-            if all(any(glob_covers(x, v) for x in excluded) for v in spared):
-                return True
-        return False
+        return any(
+            all(any(glob_covers(x, v) for x in excluded) for v in spared) for spared in self._spared_by_denies(action)
+        )
 
     def _spares_only_narrow(self, action: str) -> bool:
         """Whether an unconditional ``NotResource`` Deny covering the concrete
         ``action`` spares only specific resources of it: whatever the Allows,
         the action is then granted on no broad resource (``Deny iam:PassRole``
         ``NotResource`` one role)."""
+        return any(not any(is_broad_resource(v) for v in spared) for spared in self._spared_by_denies(action))
+
+    def _spared_by_denies(self, action: str) -> Iterator[list[str]]:
+        """For each unconditional ``NotResource`` Deny covering the concrete
+        ``action`` (with a readable ``NotResource``): the resources of it that
+        the Deny spares."""
         lower = action.lower()
         for s in self._not_resource_denies:
             if not _matcher(s).allows(lower):
                 continue
             scope = _scope_of(s.raw.get("NotResource"))
-            if scope is None:
-                continue
-            naming = [v for v in scope if acts_on(action, (v,))]
-            if not any(is_broad_resource(v) for v in naming):
-                return True
-        return False
+            if scope is not None:
+                yield [v for v in scope if acts_on(action, (v,))]
 
     def _denied_on_own_resources(self, stmt: Statement, action: str) -> bool:
         """Whether unconditional Denies remove the concrete ``action`` on every
