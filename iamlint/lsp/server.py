@@ -536,16 +536,21 @@ class IamlintLanguageServer(LanguageServer):
             related = self._related(f, report.path, lines)
             if elsewhere is not None:
                 related.insert(0, elsewhere)
+            data: dict[str, Any] = {"name": f.name, "pointer": f.pointer, "fingerprint": f.fingerprint}
+            listing = ""
+            if f.items:  # a grouped finding: the message names a few, the editor shows them all
+                data["items"] = list(f.items)
+                listing = "".join(f"\n- {item}" for item in f.items)
             out.append(
                 types.Diagnostic(
                     range=rng,
-                    message=where + f.message + owner,
+                    message=where + f.message + owner + listing,
                     severity=SEVERITY.get(f.severity, types.DiagnosticSeverity.Warning),
                     code=f.rule,
                     code_description=types.CodeDescription(href=href) if href else None,
                     source="iamlint",
                     tags=[types.DiagnosticTag.Unnecessary] if f.name == "unused-suppression" else None,
-                    data={"name": f.name, "pointer": f.pointer, "fingerprint": f.fingerprint},
+                    data=data,
                     related_information=related or None,
                 )
             )

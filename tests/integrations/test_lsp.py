@@ -407,3 +407,19 @@ def test_terraform_buffer_sees_the_unsaved_buffers_of_its_module(lsp, tmp_path):
         timeout=60,
     )["params"]["diagnostics"]
     assert _ids(again) == ["IAM308"]
+
+
+ESCALATING = (
+    '{\n  "Version": "2012-10-17",\n  "Statement": [{"Effect": "Allow", "Action": "iam:*", "Resource": "*"}]\n}\n'
+)
+
+
+def test_a_grouped_finding_shows_every_item_in_the_editor(lsp, tmp_path):
+    """IAM208 groups a statement's escalation methods into one finding whose
+    message names a few; the diagnostic lists them all and keeps them in data."""
+    diags = _open(lsp, tmp_path / "iam-star.json", ESCALATING)
+    [d] = [d for d in diags if d["code"] == "IAM208"]
+    items = d["data"]["items"]
+    assert len(items) > 5, items
+    assert d["message"].splitlines()[1:] == [f"- {item}" for item in items]
+    assert "and" in d["message"].splitlines()[0] and "more" in d["message"].splitlines()[0]
