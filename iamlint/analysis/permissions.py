@@ -66,6 +66,7 @@ __all__ = [
     "EscalationMethod",
     "Permissions",
     "SensitiveAction",
+    "action_pointer",
     "action_set",
     "acts_on",
     "allowing_statements",
@@ -422,6 +423,32 @@ def statement_matches(stmt: Statement, action: str, resource: str | None = None)
         if resource is None and (scope := resource_scope(stmt)) is not None and not acts_on(action, scope):
             return False
     return statement_covers_resource(stmt, resource)
+
+
+def _raw_action_values(stmt: Statement) -> Iterator[tuple[int | None, str]]:
+    """(index in the ``Action`` list or None for a single value, string) of the
+    statement's ``Action`` strings, without building pointers."""
+    raw = stmt.raw.get("Action")
+    if isinstance(raw, str):
+        yield None, raw
+    elif isinstance(raw, list):
+        for i, v in enumerate(raw):
+            if isinstance(v, str):
+                yield i, v
+
+
+def action_pointer(stmt: Statement, action: str) -> tuple[str, bool]:
+    """(pointer, at_key) of the ``Action`` value of ``stmt`` that grants
+    ``action``: the ``NotAction`` key for a NotAction statement, the
+    ``Action`` key when no single value is it. Where the IAM2xx and IAM4xx
+    findings about one granted action point."""
+    if stmt.not_action:
+        return stmt.ptr("NotAction"), True
+    target = action.lower()
+    for index, value in _raw_action_values(stmt):
+        if match_lower(value.lower(), target):
+            return (stmt.ptr("Action") if index is None else stmt.ptr("Action", index)), False
+    return stmt.ptr("Action"), True
 
 
 def statement_label(stmt: Statement) -> str:

@@ -17,6 +17,7 @@ from collections.abc import Iterable, Iterator
 from iamlint.analysis.permissions import (
     EscalationMatch,
     Permissions,
+    action_pointer,
     action_strings,
     acts_on,
     covers_action,
@@ -36,7 +37,6 @@ from iamlint.engine.report import Report
 from iamlint.engine.runner import Context
 from iamlint.iam.conditions import operator_info
 from iamlint.iam.scope import pass_role_conditions
-from iamlint.iam.wildcard import match_lower
 from iamlint.knowledge import catalog
 from iamlint.model.policy import Statement
 from iamlint.vocabulary import Severity
@@ -86,18 +86,6 @@ def _star_value(stmt: Statement):
     return None
 
 
-def _raw_action_values(stmt: Statement) -> Iterator[tuple[int | None, str]]:
-    """(index in the ``Action`` list or None for a single value, string) of the
-    statement's ``Action`` strings, without building pointers."""
-    raw = stmt.raw.get("Action")
-    if isinstance(raw, str):
-        yield None, raw
-    elif isinstance(raw, list):
-        for i, v in enumerate(raw):
-            if isinstance(v, str):
-                yield i, v
-
-
 def _broad_value(stmt: Statement):
     if stmt.not_resource or not statement_has_broad_resource(stmt):
         return None
@@ -105,19 +93,6 @@ def _broad_value(stmt: Statement):
         if is_broad_resource(v.value):
             return v
     return None
-
-
-def _action_pointer(stmt: Statement, action: str) -> tuple[str, bool]:
-    """(pointer, at_key) of the Action value granting ``action``; the
-    ``NotAction`` key for a NotAction statement."""
-    if stmt.not_action:
-        return stmt.ptr("NotAction"), True
-    target = action.lower()
-    for index, value in _raw_action_values(stmt):
-        pattern = value.lower()
-        if match_lower(pattern, target):
-            return (stmt.ptr("Action") if index is None else stmt.ptr("Action", index)), False
-    return stmt.ptr("Action"), True
 
 
 def _listing(items: Iterable[str], limit: int = 4) -> str:
@@ -509,7 +484,7 @@ def pass_role_to_any_role(ctx: Context) -> Iterator[Report]:
             continue
         broad = _broad_value(stmt)
         shown = f"`{broad.value}`" if broad is not None else "every role but the `NotResource` ones"
-        pointer, at_key = _action_pointer(stmt, "iam:PassRole")
+        pointer, at_key = action_pointer(stmt, "iam:PassRole")
         services = _passed_to_service(stmt)
         if services:
             yield Report(
@@ -553,7 +528,7 @@ def credentials_exposure(ctx: Context) -> Iterator[Report]:
             if secrets
             else "obtain credentials of any principal or database it covers"
         )
-        pointer, at_key = _action_pointer(stmt, found[0].action)
+        pointer, at_key = action_pointer(stmt, found[0].action)
         yield Report(
             pointer,
             f"{_listing([sa.action for sa in found], 6)} on {shown} can {what}; "
@@ -590,12 +565,12 @@ def _and_list(names: list[str]) -> str:
 
 def _escalation_report(ctx: Context, match: EscalationMatch) -> Report:
     first = match.statements[0]
-    pointer, at_key = _action_pointer(first, _granting_action(first, match))
+    pointer, at_key = action_pointer(first, _granting_action(first, match))
     granted_by = _and_list([statement_label(s) for s in match.statements])
     related = tuple(
         (
             ctx.document.file,
-            _action_pointer(s, _granting_action(s, match))[0],
+            action_pointer(s, _granting_action(s, match))[0],
             f"{statement_label(s)} grants part of {match.method.id}",
         )
         for s in match.statements[1:]
@@ -631,7 +606,7 @@ def _escalations_report(ctx: Context, matches: list[EscalationMatch]) -> Report:
         related=tuple(
             (
                 ctx.document.file,
-                _action_pointer(s, _granting_action(s, next(m for m in matches if m.method.id == methods[0])))[0],
+                action_pointer(s, _granting_action(s, next(m for m in matches if m.method.id == methods[0])))[0],
                 f"{statement_label(s)} grants part of {_listing(methods, 3)}",
             )
             for s, methods in rest

@@ -20,6 +20,7 @@ from typing import Any, Literal, NamedTuple
 
 from iamlint.analysis.permissions import (
     Permissions,
+    action_pointer,
     covers_action,
     statement_is_admin,
     statement_label,
@@ -27,7 +28,6 @@ from iamlint.analysis.permissions import (
 from iamlint.analysis.summary import IAM_WRITE, summarise
 from iamlint.engine.report import Report
 from iamlint.findings import SEVERITY_RANK
-from iamlint.iam.wildcard import match_action
 from iamlint.knowledge import managed as mp
 from iamlint.knowledge.escalation import escalation_names, privesc_methods
 from iamlint.knowledge.managed import DATA_SERVICES, Summary
@@ -618,19 +618,6 @@ def _powerful_permission_set(pset) -> Iterator[tuple[Report, Document]]:
 # --------------------------------------------------------------------------
 
 
-def _action_pointer(stmt: Statement, action: str) -> str:
-    """The ``Action`` value of ``stmt`` that grants ``action`` (the
-    ``Action``/``NotAction`` key when no single value is it)."""
-    if stmt.not_action:
-        return stmt.ptr("NotAction")
-    raw = stmt.raw.get("Action")
-    values = [(None, raw)] if isinstance(raw, str) else list(enumerate(raw)) if isinstance(raw, list) else []
-    for index, value in values:
-        if isinstance(value, str) and match_action(value, action):
-            return stmt.ptr("Action") if index is None else stmt.ptr("Action", index)
-    return stmt.ptr("Action")
-
-
 def _single_policy_methods(sources: list[Source], role) -> set[str] | None:
     """Escalation methods one policy of the principal grants by itself (IAM208
     reports those at the policy; IAM401 or IAM201 at an AWS managed or an
@@ -693,7 +680,7 @@ def privilege_escalation_across_policies(ctx) -> Iterator[tuple[Report, Document
             stmt = next((s for s in match.statements if covers_action(s, action)), match.statements[0])
             by_statement.setdefault(id(stmt), (stmt, []))[1].append(action)
             src = holder.get(id(stmt), sources[0])
-            pointer = _action_pointer(stmt, action)
+            pointer, _at_key = action_pointer(stmt, action)
             if (id(src.document), pointer) not in listed:
                 listed.add((id(src.document), pointer))
                 related.append((src.document, pointer, f"{src.label}, {statement_label(stmt)} grants {action}"))

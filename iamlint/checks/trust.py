@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 from iamlint.engine.report import Report
 from iamlint.engine.runner import Context
+from iamlint.iam import arn
 from iamlint.iam.conditions import operator_info
 from iamlint.iam.scope import KeyState, key_state, pins_caller, unknown_conditions
 from iamlint.iam.wildcard import has_wildcard, match_action
@@ -28,10 +29,6 @@ from iamlint.knowledge import providers as kb
 from iamlint.model.policy import Opaque, Statement
 from iamlint.vocabulary import Severity
 
-_ACCOUNT = re.compile(r"^\d{12}$")
-_PRINCIPAL_ARN = re.compile(
-    r"^arn:(?P<partition>[^:]*):(?P<service>iam|sts)::(?P<account>[^:]*):(?P<rest>.*)$", re.IGNORECASE
-)
 _PLACEHOLDER = re.compile(r"\$\{[^}]*\}")
 
 # keys that pin who the caller is when the principal is a wildcard (issue 4, rule 1)
@@ -90,26 +87,6 @@ def _actions(st: Statement) -> set[str] | None:
 
 def _has_opaque_action(st: Statement) -> bool:
     return any(isinstance(v.value, Opaque) for v in st.actions)
-
-
-def _account_of(principal: str) -> str | None:
-    """Account id of an AWS principal string, None when it names no account or
-    the account is an unresolved placeholder."""
-    text = principal.strip()
-    if _ACCOUNT.match(text):
-        return text
-    m = _PRINCIPAL_ARN.match(text)
-    if m and _ACCOUNT.match(m.group("account")):
-        return m.group("account")
-    return None
-
-
-def _is_whole_account(principal: str) -> bool:
-    text = principal.strip()
-    if _ACCOUNT.match(text):
-        return True
-    m = _PRINCIPAL_ARN.match(text)
-    return bool(m and m.group("service").lower() == "iam" and m.group("rest").lower() == "root")
 
 
 def _trusted_accounts(ctx: Context) -> set[str]:
@@ -184,7 +161,7 @@ def _cross_account(ctx: Context):
         for t, v in st.principals:
             if _ptype(t) != "aws" or not isinstance(v.value, str) or v.value == "*":
                 continue
-            account = _account_of(v.value)
+            account = arn.principal_account(v.value)
             if account is None or account in trusted:
                 continue
             yield st, v, account
@@ -196,7 +173,7 @@ def cross_account_trust_without_condition(ctx: Context) -> Iterator[Report]:
             continue
         who = (
             ("every principal of account " + account)
-            if _is_whole_account(v.value)
+            if arn.is_whole_account(v.value)
             else f"{v.value!r} (account {account})"
         )
         yield Report(
@@ -209,7 +186,7 @@ def cross_account_trust_without_condition(ctx: Context) -> Iterator[Report]:
 
 def whole_account_trust(ctx: Context) -> Iterator[Report]:
     for st, v, account in _cross_account(ctx):
-        if not _is_whole_account(v.value):
+        if not arn.is_whole_account(v.value):
             continue
         if unknown_conditions(st) or not pins_caller(st, CROSS_ACCOUNT_KEYS + MFA_KEYS):
             continue  # IAM304 reports it, or the conditions are unknown

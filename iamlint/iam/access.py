@@ -89,18 +89,6 @@ from iamlint.model.policy import Opaque, Policy, Statement
 
 __all__ = ["UNKNOWN", "AccessModel", "Grant", "Reach", "Unknown", "principal_matches"]
 
-_ACCOUNT = re.compile(r"^\d{12}$")
-_ROOT = re.compile(r"^arn:[^:]+:iam::(\d{12}):root$")
-
-
-def _account_of(principal: str) -> str | None:
-    if _ACCOUNT.match(principal):
-        return principal
-    parts = arn.parse(principal, exact_prefix=True)
-    if parts is not None and _ACCOUNT.match(parts.account):
-        return parts.account
-    return None
-
 
 def principal_matches(stmt: Statement, principal: str | None) -> Tri:
     """Whether the statement's ``Principal`` / ``NotPrincipal`` applies to
@@ -116,7 +104,7 @@ def principal_matches(stmt: Statement, principal: str | None) -> Tri:
     raw = stmt.raw.get(key)
     if isinstance(raw, Opaque):
         return UNKNOWN
-    account = _account_of(principal)
+    account = arn.principal_account(principal)
     outcomes: list[Tri] = []
     for ptype, value in stmt.principals:
         v = value.value
@@ -127,8 +115,7 @@ def principal_matches(stmt: Statement, principal: str | None) -> Tri:
         elif (v == "*" and ptype in ("*", "AWS")) or v == principal:
             outcomes.append(True)
         elif ptype == "AWS" and account is not None:
-            root = _ROOT.match(v)
-            outcomes.append(v == account or (root is not None and root.group(1) == account))
+            outcomes.append(arn.is_whole_account(v) and arn.principal_account(v) == account)
     found = tri_or(outcomes)
     return tri_not(found) if key == "NotPrincipal" else found
 

@@ -24,6 +24,7 @@ Reference: https://docs.aws.amazon.com/IAM/latest/UserGuide/reference-arns.html
 from __future__ import annotations
 
 import functools
+import re
 
 from iamlint.iam import wildcard
 from iamlint.knowledge import arns, catalog
@@ -36,8 +37,10 @@ __all__ = [
     "format_service",
     "has_wildcard_or_variable",
     "is_concrete",
+    "is_whole_account",
     "matches_format",
     "parse",
+    "principal_account",
     "problems",
     "required_formats",
 ]
@@ -98,3 +101,30 @@ def required_formats(action: str) -> tuple[str, ...] | None:
         return formats
     required = tuple(ref.arn for ref in info.resource_types if ref.required)
     return required or formats
+
+
+_ACCOUNT_ID = re.compile(r"^\d{12}$")
+_PRINCIPAL_ARN = re.compile(
+    r"^arn:(?P<partition>[^:]*):(?P<service>iam|sts)::(?P<account>[^:]*):(?P<rest>.*)$", re.IGNORECASE
+)
+
+
+def principal_account(principal: str) -> str | None:
+    """The account id of an AWS principal (an account id, an IAM or STS ARN);
+    None when it names no account or the account is an unresolved placeholder."""
+    text = principal.strip()
+    if _ACCOUNT_ID.match(text):
+        return text
+    m = _PRINCIPAL_ARN.match(text)
+    if m and _ACCOUNT_ID.match(m.group("account")):
+        return m.group("account")
+    return None
+
+
+def is_whole_account(principal: str) -> bool:
+    """Whether an AWS principal names a whole account: its id, or its ``:root`` ARN."""
+    text = principal.strip()
+    if _ACCOUNT_ID.match(text):
+        return True
+    m = _PRINCIPAL_ARN.match(text)
+    return bool(m and m.group("service").lower() == "iam" and m.group("rest").lower() == "root")

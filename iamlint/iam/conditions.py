@@ -36,6 +36,7 @@ import functools
 import re
 from typing import NamedTuple
 
+from iamlint.iam.wildcard import has_wildcard  # a value's wildcards, for an operator that expands them
 from iamlint.knowledge.operators import Operator, parse_operator
 from iamlint.model.policy import Condition
 
@@ -172,8 +173,3 @@ def null_requires_presence(cond: Condition) -> bool:
 def has_variable(text: str) -> bool:
     """Whether a value holds a policy variable (``${aws:username}``), filled in per request."""
     return "${" in text
-
-
-def has_wildcard(text: str) -> bool:
-    """Whether a value holds ``*`` or ``?`` (wildcards for an operator that expands them)."""
-    return "*" in text or "?" in text

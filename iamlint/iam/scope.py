@@ -225,7 +225,7 @@ def _value_restricts(key: str, text: str) -> bool:
     endpoint ...) rather than matching anyone's: ``o-*``, ``*`` and
     ``${aws:PrincipalTag/org}`` match every caller's value."""
     pattern = _caller_pattern(text)
-    if not _WILD.search(pattern):
+    if not has_wildcard(pattern):
         return pattern != ""
     if key in _ARN_KEYS:
         parts = arn.parse(pattern, exact_prefix=True)
@@ -233,14 +233,14 @@ def _value_restricts(key: str, text: str) -> bool:
             return False
         account, resource = parts.account, parts.resource
         if account:
-            return not _WILD.search(account)
+            return not has_wildcard(account)
         return _WILD.split(resource, 1)[0] != ""  # an S3 ARN has no account: a named prefix
     if key in _ORG_PATH_KEYS:
         org = pattern.split("/", 1)[0]
-        return org.startswith("o-") and not _WILD.search(org)
+        return org.startswith("o-") and not has_wildcard(org)
     if key in _USER_ID_KEYS:
         unique_id, sep, _ = pattern.partition(":")
-        return bool(sep) and unique_id != "" and not _WILD.search(unique_id)
+        return bool(sep) and unique_id != "" and not has_wildcard(unique_id)
     if key in _PATTERN_KEYS:
         return pattern.strip("*?") != ""
     return False  # an organisation, account, endpoint or network id: a wildcard matches others'
